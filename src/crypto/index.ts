@@ -1,0 +1,13 @@
+export { bytesEqual } from './bytes.ts'
+export { InvalidHexError, InvalidNamespaceError } from './errors.ts'
+export { SHA256_BYTES, sha256 } from './hash.ts'
+export { fromHex, toHex } from './hex.ts'
+export {
+  LENGTH_PREFIX_BYTES,
+  MAX_HASHED_PART_BYTES,
+  NS_DELETE,
+  NS_HISTORY,
+  NS_INBOX,
+  NS_MANIFEST,
+  hashWithNamespace
+} from './namespaced-hash.ts'
