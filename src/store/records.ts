@@ -1,0 +1,104 @@
+import { InvalidConfigError } from '../errors/index.ts'
+import type { ObjectId, ShardIndex } from '../types/index.ts'
+import { InvalidRecordError, QuotaExceededError } from './errors.ts'
+import type { ChunkStoreLimits, ShardRecord } from './types.ts'
+
+export const PLACEMENT_KEY_BYTES = 32
+export const SHARD_HASH_BYTES = 32
+const OWNER_PATTERN = /^0x[0-9a-f]{40}$/
+const OBJECT_ID_PATTERN = /^[0-9a-f]{64}$/
+
+/** Throws `InvalidRecordError` naming the first malformed field. */
+export function validateRecord (record: ShardRecord): void {
+  const fail = (why: string): never => { throw new InvalidRecordError(`invalid shard record: ${why}`) }
+  if (record == null || typeof record !== 'object') fail('not an object')
+  if (!isBytes(record.placementKey, PLACEMENT_KEY_BYTES)) fail(`placementKey must be ${PLACEMENT_KEY_BYTES} bytes`)
+  if (typeof record.owner !== 'string' || !OWNER_PATTERN.test(record.owner)) fail('owner must be 0x + 40 lowercase hex')
+  if (!isObjectId(record.objectId)) fail('objectId must be 64 lowercase hex')
+  if (!isShardIndex(record.shardIndex)) fail('shardIndex must be a non-negative integer')
+  if (!isBytes(record.data)) fail('data must be a Uint8Array')
+  if (!isBytes(record.shardHash, SHARD_HASH_BYTES)) fail(`shardHash must be ${SHARD_HASH_BYTES} bytes`)
+  if (!isBytes(record.manifest)) fail('manifest must be a Uint8Array')
+  if (!Number.isSafeInteger(record.storedAt) || record.storedAt < 0) fail('storedAt must be a non-negative integer (ms)')
+  if (record.size !== record.data.byteLength) fail(`size ${record.size} differs from data length ${record.data.byteLength}`)
+}
+
+export function isObjectId (value: unknown): value is ObjectId {
+  return typeof value === 'string' && OBJECT_ID_PATTERN.test(value)
+}
+
+export function isShardIndex (value: unknown): value is ShardIndex {
+  return Number.isSafeInteger(value) && (value as number) >= 0
+}
+
+function isBytes (value: unknown, length?: number): value is Uint8Array {
+  return value instanceof Uint8Array && (length === undefined || value.byteLength === length)
+}
+
+/**
+ * Bytes a record is charged against quotas. The manifest counts too: a short chat message yields shards
+ * smaller than its manifest, so counting data alone would let disk use run far past the quota.
+ */
+export function chargedBytes (record: Pick<ShardRecord, 'data' | 'manifest'>): number {
+  return record.data.byteLength + record.manifest.byteLength
+}
+
+export interface QuotaCheck {
+  limits: ChunkStoreLimits
+  record: ShardRecord
+  /** The record being replaced, if any. */
+  previous?: { owner: string, bytes: number }
+  nodeBytes: number
+  /** Current usage of `record.owner`. */
+  ownerBytes: number
+}
+
+/** Throws `QuotaExceededError` if the put would grow usage past a limit. Shrinking is always allowed. */
+export function checkQuota ({ limits, record, previous, nodeBytes, ownerBytes }: QuotaCheck): void {
+  const bytes = chargedBytes(record)
+  const nodeGrowth = bytes - (previous?.bytes ?? 0)
+  if (nodeGrowth > 0 && nodeBytes + nodeGrowth > limits.nodeQuotaBytes) {
+    throw new QuotaExceededError({ scope: 'node', usedBytes: nodeBytes, limitBytes: limits.nodeQuotaBytes, requestedBytes: nodeGrowth })
+  }
+  // A replacement under a different owner (forged or not, the store cannot tell) is a fresh charge to the new owner.
+  const ownerGrowth = bytes - (previous?.owner === record.owner ? previous.bytes : 0)
+  if (ownerGrowth > 0 && ownerBytes + ownerGrowth > limits.ownerQuotaBytes) {
+    throw new QuotaExceededError({
+      scope: 'owner', usedBytes: ownerBytes, limitBytes: limits.ownerQuotaBytes, requestedBytes: ownerGrowth, owner: record.owner
+    })
+  }
+}
+
+/** Fills in unlimited defaults and rejects negative or NaN quotas. */
+export function resolveLimits (limits: Partial<ChunkStoreLimits> = {}): ChunkStoreLimits {
+  const resolved = {
+    nodeQuotaBytes: limits.nodeQuotaBytes ?? Infinity,
+    ownerQuotaBytes: limits.ownerQuotaBytes ?? Infinity
+  }
+  for (const [name, value] of Object.entries(resolved)) {
+    if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+      throw new InvalidConfigError(`${name} must be a non-negative number of bytes or Infinity, got ${String(value)}`)
+    }
+  }
+  return resolved
+}
+
+/** Orders records as every list method returns them: by objectId, then shardIndex. */
+export function compareShardKeys (a: { objectId: string, shardIndex: number }, b: { objectId: string, shardIndex: number }): number {
+  if (a.objectId !== b.objectId) return a.objectId < b.objectId ? -1 : 1
+  return a.shardIndex - b.shardIndex
+}
+
+/**
+ * A copy that owns exactly its bytes. Stores use it so a caller mutating its buffer later cannot change
+ * stored data, and so structured clone (IndexedDB) does not persist the whole buffer behind a subarray.
+ */
+export function copyBytes (bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes)
+}
+
+export function bytesToHex (bytes: Uint8Array): string {
+  let hex = ''
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0')
+  return hex
+}

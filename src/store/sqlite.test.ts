@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, describe, expect, it } from 'vitest'
+import { runChunkStoreConformance, testObjectId, testRecord } from './conformance.ts'
+import { UnsupportedStoreVersionError } from './errors.ts'
+import { SQLITE_SCHEMA_VERSION, SqliteChunkStore } from './sqlite.ts'
+import type { ShardIndex } from '../types/index.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'zentalk-sqlite-store-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+let files = 0
+const nextPath = (): string => join(dir, `node-${files++}`, 'chunks.sqlite')
+
+runChunkStoreConformance('SqliteChunkStore (file)', async limits => new SqliteChunkStore(nextPath(), limits), {
+  reopen: async closed => {
+    const { path, limits } = closed as SqliteChunkStore
+    return new SqliteChunkStore(path, limits)
+  }
+})
+
+runChunkStoreConformance('SqliteChunkStore (:memory:)', async limits => new SqliteChunkStore(':memory:', limits))
+
+describe('SqliteChunkStore on disk', () => {
+  it('uses WAL, the chunks schema, and user_version, and a shard survives a new process-like reopen', async () => {
+    const path = nextPath()
+    const store = new SqliteChunkStore(path)
+    const record = testRecord({ size: 4096 })
+    await store.put(record)
+    await store.close()
+
+    const raw = new Database(path, { readonly: true })
+    try {
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal')
+      expect(raw.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION)
+      const columns = raw.prepare('SELECT name FROM pragma_table_info(\'chunks\')').pluck().all()
+      expect(columns).toEqual(['placement_key', 'user_addr', 'object_id', 'chunk_id', 'data', 'shard_hash', 'manifest', 'stored_at', 'size'])
+      const indexed = raw.prepare('SELECT name FROM pragma_index_list(\'chunks\') WHERE origin = \'c\' ORDER BY name').pluck().all()
+      expect(indexed).toEqual(['chunks_by_owner', 'chunks_by_placement_key'])
+      expect(raw.prepare('SELECT length(data) FROM chunks').pluck().get()).toBe(4096)
+    } finally {
+      raw.close()
+    }
+
+    const reopened = new SqliteChunkStore(path)
+    expect(await reopened.get(testObjectId(1), 0 as ShardIndex)).toEqual(record)
+    await reopened.close()
+  })
+
+  it('refuses a database written by a newer schema and leaves it untouched', async () => {
+    const path = nextPath()
+    await new SqliteChunkStore(path).close()
+    const raw = new Database(path)
+    raw.pragma(`user_version = ${SQLITE_SCHEMA_VERSION + 1}`)
+    raw.close()
+    expect(() => new SqliteChunkStore(path)).toThrow(UnsupportedStoreVersionError)
+    const check = new Database(path, { readonly: true })
+    expect(check.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION + 1)
+    check.close()
+  })
+})

@@ -1,0 +1,86 @@
+import type { ObjectId, ShardIndex } from '../types/index.ts'
+
+/** One erasure-coded shard of another user's encrypted object, as a storage node keeps it. */
+export interface ShardRecord {
+  /** 32 bytes: SHA-256(namespace ‖ owner address), the key the DHT places the owner's shards by. */
+  placementKey: Uint8Array
+  /** The owner's address: '0x' + 40 lowercase hex. */
+  owner: string
+  /** 64 lowercase hex: SHA-256 of the object's manifest body. */
+  objectId: ObjectId
+  /** 0..k+m-1 */
+  shardIndex: ShardIndex
+  /** The shard bytes (derived from ciphertext; opaque here). */
+  data: Uint8Array
+  /** 32 bytes: SHA-256 of `data`. Kept so audits and fetches can be checked without the manifest parsed. */
+  shardHash: Uint8Array
+  /** The owner-signed manifest bytes, opaque to the store. */
+  manifest: Uint8Array
+  /** Milliseconds since the epoch (integer). */
+  storedAt: number
+  /** data.byteLength */
+  size: number
+}
+
+/** What a repair or hand-off pass needs to know about a held shard, without loading its bytes. */
+export interface ShardSummary {
+  objectId: ObjectId
+  shardIndex: ShardIndex
+  placementKey: Uint8Array
+  owner: string
+  size: number
+  storedAt: number
+}
+
+/**
+ * Byte limits enforced on `put`. `Infinity` means unlimited.
+ * Charged bytes per record are `data.byteLength + manifest.byteLength` (see `chargedBytes`).
+ */
+export interface ChunkStoreLimits {
+  /** Everything this node stores, all owners together. */
+  nodeQuotaBytes: number
+  /** What any single owner may occupy on this node, so one user cannot fill it. */
+  ownerQuotaBytes: number
+}
+
+export interface ChunkStoreStats {
+  shards: number
+  /** Charged bytes in use (shard data plus manifests). */
+  bytes: number
+  /** The node quota (may be Infinity). */
+  quotaBytes: number
+  /** The per-owner quota (may be Infinity). */
+  ownerQuotaBytes: number
+  /** Distinct owners with at least one shard here. */
+  owners: number
+}
+
+/**
+ * Moves shard records by key and enforces byte quotas; nothing else. It does not verify signatures or
+ * hashes: the chunk protocol checks a record before calling `put`.
+ * Every method rejects with `StoreClosedError` after `close()`.
+ */
+export interface ChunkStore {
+  /**
+   * Inserts the record, or replaces the one with the same (objectId, shardIndex). Throws
+   * `InvalidRecordError` for a malformed record and `QuotaExceededError` when the change would take the
+   * node or the owner over quota; in both cases nothing changes. A replacement is charged the difference.
+   */
+  put (record: ShardRecord): Promise<void>
+  get (objectId: ObjectId, shardIndex: ShardIndex): Promise<ShardRecord | undefined>
+  /** All shards held for a placement key (the FETCH of the seed), ordered by objectId then shardIndex. */
+  listByPlacementKey (placementKey: Uint8Array): Promise<ShardRecord[]>
+  /** The shards of one object held here, ordered by shardIndex. */
+  listObjectShards (objectId: ObjectId): Promise<ShardRecord[]>
+  /** Every held shard without its bytes, ordered by objectId then shardIndex. */
+  listShardKeys (): Promise<ShardSummary[]>
+  /** Deletes one shard, or every shard of the object when `shardIndex` is omitted; returns how many went. */
+  delete (objectId: ObjectId, shardIndex?: ShardIndex): Promise<number>
+  /** Deletes every shard held for a placement key; returns how many went. */
+  deleteByPlacementKey (placementKey: Uint8Array): Promise<number>
+  stats (): Promise<ChunkStoreStats>
+  /** Charged bytes the owner occupies on this node. */
+  usageOf (owner: string): Promise<number>
+  /** Releases the underlying storage. Idempotent. */
+  close (): Promise<void>
+}
