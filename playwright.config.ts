@@ -1,0 +1,28 @@
+import { existsSync } from 'node:fs'
+import { defineConfig } from '@playwright/test'
+
+// Debian's Chromium when present (CI, this project's machines); Playwright's own browser elsewhere.
+const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
+
+export default defineConfig({
+  testDir: 'e2e',
+  testMatch: '**/*.spec.ts',
+  // Every spec runs its own relay and storage nodes on a 2-core machine: one at a time.
+  workers: 1,
+  fullyParallel: false,
+  timeout: 10 * 60_000,
+  expect: { timeout: 30_000 },
+  reporter: [['list']],
+  use: {
+    browserName: 'chromium',
+    launchOptions: {
+      executablePath,
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        // WebRTC between local nodes: offer 127.0.0.1 host candidates (ENVIRONMENT.md).
+        '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns'
+      ]
+    }
+  }
+})

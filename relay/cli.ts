@@ -1,0 +1,237 @@
+/**
+ * Command line of `node relay`. See `node relay --help` and README.md.
+ */
+import { existsSync } from 'node:fs'
+import { networkInterfaces } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { bool, int, isLocalHost, parseIceServers, parseNodeSettings, type NodeSettings } from '../src/config/index.ts'
+import { fetchBootstrapInfo, relayAddrFromUrl } from '../src/net/bootstrap.ts'
+import { startRelay } from './relay-node.ts'
+import { startStorageNodes } from './storage-nodes.ts'
+import type { ZenTalkNode } from '../src/node/index.ts'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+const HELP = `ZenTalk Mesh relay and headless storage nodes
+
+Usage:
+  node relay [options]                       run the relay (web app, bootstrap, WebRTC signalling)
+  node relay storage --bootstrap <relay> [options]
+                                             run headless storage nodes that join the mesh
+  node relay --help
+
+Relay options:
+  --port <n>               HTTP + WebSocket port, the only one users need            (default 8080)
+  --host <addr>            interface to listen on                                     (default 0.0.0.0)
+  --announce <host>        host name or IP that peers use to reach this relay; repeatable
+                           (default: --host, or 127.0.0.1 plus this machine's IPv4 addresses)
+  --data <dir>             keeps the relay key, so its peer ID survives restarts      (default .data/relay)
+  --web <dir>              built web app to serve                                     (default dist/)
+  --no-web                 serve no web app, only /api/bootstrap
+  --storage-nodes <n>      headless storage nodes to run inside this process, so one person
+                           alone sees full 15-node placement; 0 turns them off         (default 15)
+  --max-reservations <n>   relay reservations (one per tab or storage node)           (default 1024)
+  --max-connections <n>    connections in total, and per remote IP                     (default 4096)
+  --ice-servers <list>     STUN/TURN servers handed to pages: comma-separated URLs or JSON
+
+Storage node options:
+  --bootstrap <relay>      relay URL (http://host:port) or multiaddr (.../p2p/<id>)   (required)
+  --count <n>              how many storage nodes to run in this process               (default 1)
+  --data <dir>             node keys (node-0/, node-1/, …)                             (default .data/storage)
+  --port <n>               also listen for WebSockets on port n, n+1, … (other headless nodes
+                           use them; browsers always use WebRTC)                        (default: none)
+  --host <addr>            interface for --port                                        (default 0.0.0.0)
+  --rtc-bind-address <ip>  bind WebRTC to this address (needed inside a loopback-only network namespace)
+  --stagger-ms <n>         pause between node starts                                   (default 200)
+
+Node settings (storage nodes, including the relay's own):
+  --dial-timeout-ms <n>  --lookup-timeout-ms <n>  --keeper-interval-ms <n>  --target-peers <n>
+  --dialer-grace-ms <n>  --allow-private <bool>   --ice-servers <list>
+`
+
+const nodeSettingFlags = {
+  'dial-timeout-ms': { type: 'string' },
+  'lookup-timeout-ms': { type: 'string' },
+  'keeper-interval-ms': { type: 'string' },
+  'target-peers': { type: 'string' },
+  'dialer-grace-ms': { type: 'string' },
+  'allow-private': { type: 'string' },
+  'ice-servers': { type: 'string' },
+  'rtc-bind-address': { type: 'string' },
+  'stagger-ms': { type: 'string' }
+} as const
+
+function settingsFromFlags (values: Record<string, unknown>, defaults: Partial<NodeSettings>): NodeSettings {
+  const kebab = (name: string): string => name.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)
+  return parseNodeSettings(name => {
+    const v = values[kebab(name)]
+    return v == null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]
+  }, defaults)
+}
+
+function onShutdown (stop: () => Promise<void>): void {
+  let stopping = false
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(1)
+      stopping = true
+      console.log(`\n${signal}: shutting down…`)
+      stop().then(() => process.exit(0), (err) => { console.error(err); process.exit(1) })
+    })
+  }
+}
+
+function announceHostsFor (host: string, given: string[]): string[] {
+  if (given.length > 0) return given
+  if (host !== '0.0.0.0' && host !== '::') return [host]
+  const ips = Object.values(networkInterfaces()).flat().filter(i => i != null && i.family === 'IPv4' && !i.internal).map(i => i!.address)
+  return ['127.0.0.1', ...ips]
+}
+
+function reportNode (node: ZenTalkNode, index: number): void {
+  console.log(`storage node ${index} started: ${node.peerId}`)
+  const started = Date.now()
+  node.ready.then(() => console.log(`storage node ${index} ready: ${node.peerId} (${Date.now() - started} ms)`), () => {})
+}
+
+async function runRelay (argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      announce: { type: 'string', multiple: true },
+      data: { type: 'string' },
+      web: { type: 'string' },
+      'no-web': { type: 'boolean' },
+      'storage-nodes': { type: 'string' },
+      'max-reservations': { type: 'string' },
+      'max-connections': { type: 'string' },
+      ...nodeSettingFlags
+    },
+    strict: true
+  })
+  const port = int('--port', values.port, 0, 65535) ?? 8080
+  const host = values.host ?? '0.0.0.0'
+  const webRoot = values['no-web'] === true ? undefined : resolve(values.web ?? join(root, 'dist'))
+  if (webRoot != null && !existsSync(join(webRoot, 'index.html'))) {
+    console.warn(`warning: ${webRoot}/index.html not found; run \`npm run build\` first, or pass --no-web`)
+  }
+  const storageCount = int('--storage-nodes', values['storage-nodes'], 0, 1000) ?? 15
+  const announceHosts = announceHostsFor(host, values.announce ?? [])
+  const relay = await startRelay({
+    host,
+    port,
+    dataDir: resolve(values.data ?? join(root, '.data', 'relay')),
+    webRoot,
+    announceHosts,
+    maxReservations: int('--max-reservations', values['max-reservations'], 1, 1_000_000) ?? 1024,
+    maxConnections: int('--max-connections', values['max-connections'], 1, 1_000_000) ?? 4096,
+    iceServers: parseIceServers(values['ice-servers']) ?? []
+  })
+  console.log(`ZenTalk Mesh relay ${relay.peerId}`)
+  console.log(`open ${relay.url} in a browser`)
+  for (const ma of relay.multiaddrs) console.log(`relay multiaddr: ${ma}`)
+
+  let nodes: ZenTalkNode[] = []
+  onShutdown(async () => {
+    await Promise.all(nodes.map(async n => { await n.stop() }))
+    await relay.stop()
+  })
+  if (storageCount > 0) {
+    const settings = settingsFromFlags(values, { allowPrivate: announceHosts.every(isLocalHost) })
+    nodes = await startStorageNodes({
+      relayAddrs: [`/ip4/127.0.0.1/tcp/${port}/ws/p2p/${relay.peerId}`],
+      count: storageCount,
+      dataDir: resolve(values.data ?? join(root, '.data', 'relay'), 'storage'),
+      port: 0,
+      host: '127.0.0.1',
+      settings,
+      rtcBindAddress: values['rtc-bind-address'],
+      staggerMs: int('--stagger-ms', values['stagger-ms'], 0, 60_000) ?? 200,
+      onStarted: reportNode
+    })
+  }
+}
+
+async function runStorage (argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      bootstrap: { type: 'string' },
+      count: { type: 'string' },
+      data: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      ...nodeSettingFlags
+    },
+    strict: true
+  })
+  if (values.bootstrap == null) throw new UsageError('node relay storage needs --bootstrap <relay URL or multiaddr>')
+  let relayAddrs: string[]
+  let bootstrapHost: string
+  if (values.bootstrap.startsWith('/')) {
+    relayAddrs = [values.bootstrap]
+    bootstrapHost = values.bootstrap.split('/')[2] ?? ''
+  } else {
+    const url = new URL(values.bootstrap)
+    const info = await fetchBootstrapWithRetry(url)
+    relayAddrs = [relayAddrFromUrl(url, info.peerId)]
+    bootstrapHost = url.hostname
+  }
+  const settings = settingsFromFlags(values, { allowPrivate: isLocalHost(bootstrapHost) })
+  const port = int('--port', values.port, 0, 65535)
+  const nodes: ZenTalkNode[] = []
+  onShutdown(async () => { await Promise.all(nodes.map(async n => { await n.stop() })) })
+  await startStorageNodes({
+    relayAddrs,
+    count: int('--count', values.count, 1, 1000) ?? 1,
+    dataDir: resolve(values.data ?? join(root, '.data', 'storage')),
+    port,
+    host: values.host ?? '0.0.0.0',
+    settings,
+    rtcBindAddress: values['rtc-bind-address'],
+    staggerMs: int('--stagger-ms', values['stagger-ms'], 0, 60_000) ?? 200,
+    onStarted: (node, i) => { nodes.push(node); reportNode(node, i) }
+  })
+}
+
+async function fetchBootstrapWithRetry (url: URL): Promise<{ peerId: string }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetchBootstrapInfo(url, AbortSignal.timeout(5000))
+    } catch (err) {
+      if (attempt >= 30) throw new Error(`cannot reach the relay at ${url.origin}: ${(err as Error).message}`)
+      await new Promise(resolve => setTimeout(resolve, 1000))
+    }
+  }
+}
+
+class UsageError extends Error {}
+
+async function main (): Promise<void> {
+  const argv = process.argv.slice(2)
+  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
+    process.stdout.write(HELP)
+    return
+  }
+  if (argv[0] === 'storage') await runStorage(argv.slice(1))
+  else await runRelay(argv)
+}
+
+main().catch((err: Error & { code?: string }) => {
+  if (err instanceof UsageError || err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || err.name === 'InvalidConfigError') {
+    console.error(`node relay: ${err.message}\nRun \`node relay --help\` for usage.`)
+    process.exit(2)
+  }
+  if (err.code === 'EADDRINUSE') {
+    console.error(`node relay: ${err.message}: another program uses that port; pick another with --port`)
+    process.exit(1)
+  }
+  console.error(err)
+  process.exit(1)
+})
+
+void bool

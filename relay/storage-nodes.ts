@@ -1,0 +1,43 @@
+/**
+ * Headless storage nodes: the same node code as a browser tab (`createNode`), keyed from a data directory,
+ * reachable over WebRTC through the relay and, when given a port, over plain WebSockets from other headless nodes.
+ */
+import { join } from 'node:path'
+import { createNode, type ZenTalkNode } from '../src/node/index.ts'
+import { FileBytesStore } from './file-store.ts'
+import type { NodeSettings } from '../src/config/index.ts'
+
+export interface StorageNodesOptions {
+  relayAddrs: string[]
+  count: number
+  dataDir: string
+  /** First WebSocket port (node i listens on port + i); 0: ephemeral ports; undefined: WebRTC only. */
+  port: number | undefined
+  host: string
+  settings: NodeSettings
+  /** node-datachannel gathers no candidate inside a loopback-only namespace unless bound (ENVIRONMENT.md). */
+  rtcBindAddress: string | undefined
+  /** Pause between node starts, so a crowd of nodes does not hit the relay at once. */
+  staggerMs: number
+  onStarted?: (node: ZenTalkNode, index: number) => void
+}
+
+export async function startStorageNodes (options: StorageNodesOptions): Promise<ZenTalkNode[]> {
+  const nodes: ZenTalkNode[] = []
+  for (let i = 0; i < options.count; i++) {
+    const extraListen = options.port == null ? [] : [`/ip4/${options.host}/tcp/${options.port === 0 ? 0 : options.port + i}/ws`]
+    const node = await createNode({
+      settings: options.settings,
+      keyStore: new FileBytesStore(join(options.dataDir, `node-${i}`)),
+      relayAddrs: options.relayAddrs,
+      extraListen,
+      dialWebSocketPeers: true,
+      rtc: options.rtcBindAddress != null ? { bindAddress: options.rtcBindAddress } : {},
+      userAgent: 'zentalk-storage-node/0.1.0'
+    })
+    nodes.push(node)
+    options.onStarted?.(node, i)
+    if (i < options.count - 1) await new Promise(resolve => setTimeout(resolve, options.staggerMs))
+  }
+  return nodes
+}

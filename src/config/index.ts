@@ -1,0 +1,117 @@
+/**
+ * Runtime settings of a node, with production defaults. Tabs read them from URL query parameters
+ * (`?dialTimeoutMs=5000`), headless nodes from CLI flags (`--dial-timeout-ms 5000`); both go through
+ * `parseNodeSettings`, so names, defaults and validation are the same everywhere. README lists them.
+ */
+import { InvalidConfigError } from '../errors/index.ts'
+
+export interface IceServer { urls: string | string[], username?: string, credential?: string }
+
+export interface NodeSettings {
+  /** Relay multiaddrs (with /p2p/<id>); empty: ask the page's own origin (`/api/bootstrap`). */
+  relay: string[]
+  /** STUN/TURN servers for WebRTC. Default none: host candidates only, which is right on one LAN or machine. */
+  iceServers: IceServer[]
+  dialTimeoutMs: number
+  /** Deadline of the DHT part of a closest-peers lookup. */
+  lookupTimeoutMs: number
+  /** How often a node checks its relay connection and its connections to other storage nodes. */
+  keeperIntervalMs: number
+  /** How many storage nodes a node keeps direct connections to. */
+  targetPeers: number
+  /** How long the larger peer ID of a pair waits for the smaller one to dial before dialling itself. */
+  dialerGraceMs: number
+  /** Dial loopback and private addresses. Default: only when the page itself is served from such a host. */
+  allowPrivate: boolean
+  /** Numbered node slot of a tab (its key and database); default: the first free one. */
+  slot: number | undefined
+}
+
+export const DEFAULT_SETTINGS: NodeSettings = {
+  relay: [],
+  iceServers: [],
+  dialTimeoutMs: 10_000,
+  lookupTimeoutMs: 10_000,
+  keeperIntervalMs: 2_000,
+  targetPeers: 64,
+  dialerGraceMs: 5_000,
+  allowPrivate: false,
+  slot: undefined
+}
+
+/** Reads one named setting; returns every value given for it (URL parameters and flags may repeat). */
+export type SettingSource = (name: string) => string[]
+
+export function fromSearchParams (params: URLSearchParams): SettingSource {
+  return name => params.getAll(name)
+}
+
+export function parseNodeSettings (source: SettingSource, defaults: Partial<NodeSettings> = {}): NodeSettings {
+  const base = { ...DEFAULT_SETTINGS, ...defaults }
+  const last = (name: string): string | undefined => source(name).at(-1)
+  return {
+    relay: source('relay').flatMap(v => v.split(',')).map(s => s.trim()).filter(s => s !== '').map(validateRelay).concat(source('relay').length > 0 ? [] : base.relay),
+    iceServers: parseIceServers(last('iceServers')) ?? base.iceServers,
+    dialTimeoutMs: int('dialTimeoutMs', last('dialTimeoutMs'), 100, 600_000) ?? base.dialTimeoutMs,
+    lookupTimeoutMs: int('lookupTimeoutMs', last('lookupTimeoutMs'), 100, 600_000) ?? base.lookupTimeoutMs,
+    keeperIntervalMs: int('keeperIntervalMs', last('keeperIntervalMs'), 100, 3_600_000) ?? base.keeperIntervalMs,
+    targetPeers: int('targetPeers', last('targetPeers'), 1, 10_000) ?? base.targetPeers,
+    dialerGraceMs: int('dialerGraceMs', last('dialerGraceMs'), 0, 600_000) ?? base.dialerGraceMs,
+    allowPrivate: bool('allowPrivate', last('allowPrivate')) ?? base.allowPrivate,
+    slot: int('slot', last('slot'), 0, 1000) ?? base.slot
+  }
+}
+
+export function int (name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value == null || value === '') return undefined
+  if (!/^-?\d+$/.test(value.trim())) throw new InvalidConfigError(`${name} must be a whole number, got "${value}"`)
+  const n = Number(value)
+  if (n < min || n > max) throw new InvalidConfigError(`${name} must be between ${min} and ${max}, got ${n}`)
+  return n
+}
+
+export function bool (name: string, value: string | undefined): boolean | undefined {
+  if (value == null) return undefined
+  const v = value.trim().toLowerCase()
+  if (['', '1', 'true', 'yes', 'on'].includes(v)) return true
+  if (['0', 'false', 'no', 'off'].includes(v)) return false
+  throw new InvalidConfigError(`${name} must be true or false, got "${value}"`)
+}
+
+function validateRelay (addr: string): string {
+  if (!addr.startsWith('/') || !/\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/.test(addr)) {
+    throw new InvalidConfigError(`relay must be a multiaddr ending in /p2p/<peer id>, got "${addr}"`)
+  }
+  return addr
+}
+
+/** `iceServers` is either JSON (an RTCIceServer array) or a comma-separated list of URLs. */
+export function parseIceServers (value: string | undefined): IceServer[] | undefined {
+  if (value == null) return undefined
+  const v = value.trim()
+  if (v === '' || v === 'none') return []
+  if (v.startsWith('[')) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(v)
+    } catch {
+      throw new InvalidConfigError('iceServers is not valid JSON')
+    }
+    if (!Array.isArray(parsed) || !parsed.every(s => typeof s === 'object' && s != null && (typeof s.urls === 'string' || Array.isArray(s.urls)))) {
+      throw new InvalidConfigError('iceServers must be a JSON array of { urls, username?, credential? }')
+    }
+    return parsed as IceServer[]
+  }
+  const urls = v.split(',').map(s => s.trim()).filter(s => s !== '')
+  for (const u of urls) {
+    if (!/^(stun|stuns|turn|turns):/.test(u)) throw new InvalidConfigError(`iceServers entry must start with stun:, stuns:, turn: or turns:, got "${u}"`)
+  }
+  return urls.map(urls => ({ urls }))
+}
+
+/** True for hosts a local mesh runs on: loopback, private ranges, `localhost`. */
+export function isLocalHost (hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '')
+  return h === 'localhost' || h === '::1' || /^127\./.test(h) || /^10\./.test(h) || /^192\.168\./.test(h) ||
+    /^172\.(1[6-9]|2\d|3[01])\./.test(h) || h.endsWith('.localhost') || h.endsWith('.local')
+}

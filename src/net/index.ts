@@ -1,0 +1,147 @@
+/**
+ * The only place that builds a libp2p node. Browser tabs, headless storage nodes and the relay all come from
+ * `createMeshLibp2p`, so they agree on transports, encryption, muxing and the DHT protocol.
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { identify, identifyPush } from '@libp2p/identify'
+import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
+import { ping } from '@libp2p/ping'
+import { webRTC } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import { isPrivateIp } from '@libp2p/utils'
+import { WebSockets } from '@multiformats/multiaddr-matcher'
+import { createLibp2p } from 'libp2p'
+import { KAD_PROTOCOL } from '../wire/protocols.ts'
+import type { Identify, IdentifyPush } from '@libp2p/identify'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
+import type { Ping } from '@libp2p/ping'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+// A type alias, not an interface: libp2p's ServiceMap needs an index-compatible type.
+// eslint-disable-next-line @typescript-eslint/consistent-type-definitions
+export type MeshServices = {
+  identify: Identify
+  identifyPush: IdentifyPush
+  ping: Ping
+  dht: KadDHT
+  relay?: unknown
+}
+
+export type MeshLibp2p = Libp2p<MeshServices>
+
+/** node-datachannel's RTCPeerConnection takes `bindAddress` on top of the standard configuration. */
+export type MeshRTCConfiguration = RTCConfiguration & { bindAddress?: string }
+
+export interface MeshLibp2pOptions {
+  privateKey: PrivateKey
+  /** Multiaddrs to listen on, e.g. `['/p2p-circuit', '/webrtc']` for a tab. */
+  listen: string[]
+  /** Addresses to announce instead of the listen addresses (the relay behind its HTTP port). */
+  announce?: string[]
+  /** Passed to every RTCPeerConnection. Keep `iceServers: []` in tests: the defaults are public STUN hosts. */
+  rtcConfiguration: MeshRTCConfiguration
+  /** Allow dialing loopback and private addresses (local meshes, tests). */
+  allowPrivateAddresses: boolean
+  /**
+   * Peer IDs of relays. Nodes dial other storage nodes over WebRTC; a plain WebSocket address is only used to
+   * reach a relay, so traffic between storage nodes never hides behind a socket a browser could not open.
+   */
+  relayPeerIds?: () => Set<string>
+  /** Accept WebSocket dials to non-relay peers (headless nodes reaching each other directly). */
+  dialWebSocketPeers?: boolean
+  /** Run the circuit-relay-v2 server (the `node relay` process). */
+  relayServer?: { maxReservations: number, reservationTtlMs: number }
+  /** Connection limits: tabs on one machine all come from 127.0.0.1, so the per-IP defaults are far too low. */
+  maxConnections: number
+  inboundConnectionThreshold: number
+  maxIncomingPendingConnections: number
+  dialTimeoutMs: number
+  userAgent: string
+}
+
+export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<MeshLibp2p> {
+  const relayIds = options.relayPeerIds ?? (() => new Set<string>())
+  const services: Record<string, any> = {
+    identify: identify({ timeout: options.dialTimeoutMs }),
+    identifyPush: identifyPush(),
+    ping: ping(),
+    dht: kadDHT({
+      protocol: KAD_PROTOCOL,
+      // Every node, tab or headless, answers FIND_NODE for others: there is no client tier.
+      clientMode: false,
+      peerInfoMapper: options.allowPrivateAddresses ? passthroughMapper : removePrivateAddressesMapper,
+      networkDialTimeout: { minTimeout: options.dialTimeoutMs, maxTimeout: options.dialTimeoutMs * 3 },
+      onPeerConnectTimeout: options.dialTimeoutMs,
+      // Refresh often at start so a new node learns the mesh quickly.
+      initialQuerySelfInterval: 1000
+    })
+  }
+  if (options.relayServer != null) {
+    services.relay = circuitRelayServer({
+      reservations: {
+        maxReservations: options.relayServer.maxReservations,
+        reservationTtl: options.relayServer.reservationTtlMs,
+        // Relayed connections stay limited: they carry WebRTC signalling only, and protocols that are not
+        // marked for limited connections (DHT, chunks) refuse them, so data always flows over direct WebRTC.
+        applyDefaultLimit: true
+      },
+      maxInboundHopStreams: 4096,
+      maxOutboundStopStreams: 4096
+    })
+  }
+
+  const isRelayAddress = (ma: Multiaddr): boolean => {
+    const id = ma.getComponents().findLast(c => c.name === 'p2p')?.value
+    return id != null && relayIds().has(id)
+  }
+
+  return createLibp2p({
+    privateKey: options.privateKey,
+    nodeInfo: { userAgent: options.userAgent },
+    addresses: { listen: options.listen, announce: options.announce },
+    transports: [
+      webSockets(),
+      webRTC({ rtcConfiguration: options.rtcConfiguration }),
+      circuitRelayTransport({ reservationCompletionTimeout: Math.max(options.dialTimeoutMs, 10_000) })
+    ],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: {
+      denyDialMultiaddr: (ma: Multiaddr) => {
+        const addr = ma.toString()
+        // A plain relayed connection is limited (signalling only) and carries none of our protocols, so never
+        // dial one on purpose: peers are reached over /p2p-circuit/webrtc. WebRTC's own signalling dial goes
+        // straight to the transport and is not affected.
+        if (addr.includes('/p2p-circuit')) return !addr.includes('/webrtc')
+        if (WebSockets.matches(ma) && options.dialWebSocketPeers !== true && !isRelayAddress(ma)) return true
+        if (options.allowPrivateAddresses) return false
+        return isPrivateMultiaddr(ma)
+      }
+    },
+    connectionManager: {
+      maxConnections: options.maxConnections,
+      inboundConnectionThreshold: options.inboundConnectionThreshold,
+      maxIncomingPendingConnections: options.maxIncomingPendingConnections,
+      dialTimeout: options.dialTimeoutMs,
+      maxParallelDials: 16
+    },
+    services
+  }) as unknown as Promise<MeshLibp2p>
+}
+
+function isPrivateMultiaddr (ma: Multiaddr): boolean {
+  const host = ma.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6')?.value
+  return host != null && isPrivateIp(host) === true
+}
+
+/**
+ * Not through a relay: no relay limits, and either no circuit at all or a WebRTC connection (whose dialled
+ * address reads `/p2p-circuit/webrtc` although its traffic flows peer to peer once signalling is done).
+ */
+export function isDirect (connection: { remoteAddr: Multiaddr, limits?: unknown }): boolean {
+  const addr = connection.remoteAddr.toString()
+  return connection.limits == null && (!addr.includes('/p2p-circuit') || addr.includes('/webrtc'))
+}

@@ -1,0 +1,190 @@
+/**
+ * Keeps a node woven into the mesh, on top of what libp2p and kad-dht do by themselves:
+ * - stays connected to a relay, redialling while it is away (a tab that loses the relay comes back by itself);
+ * - remembers which peers are storage nodes (they serve STORAGE_NODE_PROTOCOL, seen through identify);
+ * - re-adds DHT peers to the routing table once they have addresses;
+ * - holds direct connections to the storage nodes it knows, up to `targetPeers`, so that lookups run over
+ *   open connections and keep working while the relay (the only WebRTC signalling path) is down.
+ * Simultaneous WebRTC dials in both directions race and both fail, so for each pair the node with the smaller
+ * peer ID dials first and the other one waits `dialerGraceMs` before dialling itself.
+ */
+import { KEEP_ALIVE } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { KAD_PROTOCOL, STORAGE_NODE_PROTOCOL } from '../wire/protocols.ts'
+import { addToRoutingTable } from './routing-table.ts'
+import type { MeshLibp2p } from './index.ts'
+import type { PeerId, IdentifyResult, PeerUpdate } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+export interface PeerKeeperOptions {
+  relayAddrs: string[]
+  /** How often to look for missing connections and a missing relay. */
+  intervalMs: number
+  targetPeers: number
+  dialTimeoutMs: number
+  dialerGraceMs: number
+  maxParallelDials: number
+}
+
+interface PeerState { firstSeen: number, failures: number, nextAttempt: number }
+
+/**
+ * Dials the keepers of this JavaScript realm run at once. A WebRTC handshake costs real CPU (DTLS, SCTP, ICE), and
+ * a headless process may host dozens of nodes: dozens of parallel handshakes on two cores all time out together.
+ */
+let realmDialsInFlight = 0
+export const REALM_MAX_PARALLEL_DIALS = 6
+
+export class PeerKeeper {
+  private readonly libp2p: MeshLibp2p
+  private readonly options: PeerKeeperOptions
+  private readonly relayAddrs: Multiaddr[]
+  readonly relayPeerIds: Set<string>
+  /** Peers known to serve STORAGE_NODE_PROTOCOL, and peers known not to (relays, other software). */
+  readonly storagePeers = new Set<string>()
+  readonly nonStoragePeers = new Set<string>()
+  private readonly state = new Map<string, PeerState>()
+  private readonly dialing = new Set<string>()
+  private timer?: ReturnType<typeof setInterval>
+  private relayDialing = false
+  private stopped = false
+
+  constructor (libp2p: MeshLibp2p, options: PeerKeeperOptions) {
+    this.libp2p = libp2p
+    this.options = options
+    this.relayAddrs = options.relayAddrs.map(a => multiaddr(a))
+    this.relayPeerIds = new Set(this.relayAddrs.map(a => a.getComponents().findLast(c => c.name === 'p2p')?.value).filter((v): v is string => v != null))
+  }
+
+  start (): void {
+    this.libp2p.addEventListener('peer:identify', this.onIdentify)
+    this.libp2p.addEventListener('peer:update', this.onPeerUpdate)
+    for (const id of this.relayPeerIds) {
+      // KEEP_ALIVE makes libp2p itself reconnect too; our own loop covers a relay that stays down for long.
+      void this.libp2p.peerStore.merge(peerIdFromString(id), { tags: { [KEEP_ALIVE]: { value: 1 } }, multiaddrs: this.relayAddrs.filter(a => a.toString().includes(id)) }).catch(() => {})
+    }
+    this.timer = setInterval(() => { void this.tick() }, this.options.intervalMs)
+    void this.tick()
+  }
+
+  stop (): void {
+    this.stopped = true
+    clearInterval(this.timer)
+    this.libp2p.removeEventListener('peer:identify', this.onIdentify)
+    this.libp2p.removeEventListener('peer:update', this.onPeerUpdate)
+  }
+
+  isRelay (peerId: string): boolean {
+    return this.relayPeerIds.has(peerId)
+  }
+
+  relayConnected (): boolean {
+    return this.libp2p.getConnections().some(c => this.relayPeerIds.has(c.remotePeer.toString()) && c.status === 'open')
+  }
+
+  /** Resolves once a relay connection is open (or the keeper stops). */
+  async waitForRelay (signal?: AbortSignal): Promise<void> {
+    while (!this.relayConnected()) {
+      if (this.stopped) throw new Error('node stopped')
+      signal?.throwIfAborted()
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+  }
+
+  private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
+    const { peerId, protocols } = evt.detail
+    this.classify(peerId, protocols)
+  }
+
+  private readonly onPeerUpdate = (evt: CustomEvent<PeerUpdate>): void => {
+    const { peer, previous } = evt.detail
+    if (peer.protocols.length > 0) this.classify(peer.id, peer.protocols)
+    // A peer whose first addresses just arrived: kad-dht dropped it at identify time, add it now.
+    if ((previous?.addresses.length ?? 0) === 0 && peer.addresses.length > 0 && peer.protocols.includes(KAD_PROTOCOL)) {
+      void addToRoutingTable(this.libp2p, peer.id).catch(() => {})
+    }
+  }
+
+  private classify (peerId: PeerId, protocols: string[]): void {
+    const id = peerId.toString()
+    if (protocols.includes(STORAGE_NODE_PROTOCOL)) {
+      this.storagePeers.add(id)
+      this.nonStoragePeers.delete(id)
+    } else if (protocols.length > 0) {
+      this.nonStoragePeers.add(id)
+      this.storagePeers.delete(id)
+    }
+  }
+
+  private async tick (): Promise<void> {
+    if (this.stopped) return
+    if (!this.relayConnected()) void this.dialRelay()
+    await this.fillConnections().catch(() => {})
+  }
+
+  private async dialRelay (): Promise<void> {
+    if (this.relayDialing || this.relayAddrs.length === 0) return
+    this.relayDialing = true
+    try {
+      for (const addr of this.relayAddrs) {
+        try {
+          await this.libp2p.dial(addr, { signal: AbortSignal.timeout(this.options.dialTimeoutMs) })
+          return
+        } catch {}
+      }
+    } finally {
+      this.relayDialing = false
+    }
+  }
+
+  private async fillConnections (): Promise<void> {
+    // A limited (relayed signalling) connection does not count: none of our protocols run over it.
+    const connected = new Set(this.libp2p.getConnections().filter(c => c.status === 'open' && c.limits == null).map(c => c.remotePeer.toString()))
+    const self = this.libp2p.peerId.toString()
+    let open = [...connected].filter(id => !this.relayPeerIds.has(id)).length
+    const now = Date.now()
+    const candidates: PeerId[] = []
+    for (const peer of await this.libp2p.peerStore.all()) {
+      const id = peer.id.toString()
+      if (id === self || connected.has(id) || this.dialing.has(id) || this.relayPeerIds.has(id) || this.nonStoragePeers.has(id)) continue
+      if (peer.addresses.length === 0) continue
+      // Only peers that are (or may be) mesh nodes: they speak our DHT or our storage protocol, or we have
+      // not learned their protocols yet (peers heard of in FIND_NODE replies).
+      if (peer.protocols.length > 0 && !peer.protocols.includes(KAD_PROTOCOL) && !peer.protocols.includes(STORAGE_NODE_PROTOCOL)) continue
+      let s = this.state.get(id)
+      if (s == null) {
+        s = { firstSeen: now, failures: 0, nextAttempt: 0 }
+        this.state.set(id, s)
+      }
+      if (s.nextAttempt > now) continue
+      // The smaller peer ID dials; the larger waits so both sides do not dial at the same moment.
+      if (self > id && now - s.firstSeen < this.options.dialerGraceMs) continue
+      candidates.push(peer.id)
+    }
+    const slots = Math.min(this.options.maxParallelDials - this.dialing.size, this.options.targetPeers - open - this.dialing.size,
+      REALM_MAX_PARALLEL_DIALS - realmDialsInFlight)
+    for (const peerId of candidates.slice(0, Math.max(0, slots))) {
+      open++
+      void this.dialPeer(peerId)
+    }
+  }
+
+  private async dialPeer (peerId: PeerId): Promise<void> {
+    const id = peerId.toString()
+    this.dialing.add(id)
+    realmDialsInFlight++
+    const s = this.state.get(id)!
+    try {
+      await this.libp2p.dial(peerId, { signal: AbortSignal.timeout(this.options.dialTimeoutMs) })
+      s.failures = 0
+    } catch {
+      s.failures++
+      // Exponential back-off, capped at one minute, with jitter so a crowd of nodes does not redial in step.
+      s.nextAttempt = Date.now() + Math.min(60_000, 1000 * 2 ** s.failures) * (0.5 + Math.random())
+    } finally {
+      this.dialing.delete(id)
+      realmDialsInFlight--
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Starting a node inside a browser tab: claim a node slot, open that slot's key store, find the relay, and
+ * create the node. Several tabs of one browser are several nodes: each claims its own numbered slot with the
+ * Web Locks API and names its key and database after it; sessionStorage remembers the slot so a reload of
+ * the tab comes back as the same node.
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
+import { fromSearchParams, isLocalHost, parseNodeSettings, type NodeSettings } from '../config/index.ts'
+import { fetchBootstrapInfo, relayAddrFromUrl } from '../net/bootstrap.ts'
+import { createNode, type BytesStore, type ZenTalkNode } from './index.ts'
+
+const SLOT_KEY = 'zentalk-node-slot'
+const MAX_SLOTS = 256
+/** How long a reloaded tab waits for its previous incarnation to let go of its slot. */
+const RECLAIM_WAIT_MS = 5_000
+
+export interface NodeSlot { slot: number, release(): void }
+
+/** Claims the first free node slot (or this tab's previous one) and holds it until the page goes away. */
+export async function claimSlot (forced?: number): Promise<NodeSlot> {
+  const previous = forced ?? parseSlot(sessionStorage.getItem(SLOT_KEY))
+  const locks = navigator.locks
+  if (locks == null) {
+    // No Web Locks (not a secure context): fall back to a per-tab random slot, kept across reloads.
+    const slot = previous ?? Math.floor(Math.random() * MAX_SLOTS)
+    sessionStorage.setItem(SLOT_KEY, String(slot))
+    return { slot, release: () => {} }
+  }
+  const hold = async (slot: number, wait: boolean): Promise<NodeSlot | undefined> => {
+    let release!: () => void
+    const held = new Promise<void>(resolve => { release = resolve })
+    return await new Promise<NodeSlot | undefined>((resolve, reject) => {
+      const options: LockOptions = wait ? { signal: AbortSignal.timeout(RECLAIM_WAIT_MS) } : { ifAvailable: true }
+      locks.request(`zentalk-node-slot-${slot}`, options, async lock => {
+        if (lock == null) { resolve(undefined); return }
+        resolve({ slot, release })
+        await held
+      }).catch(err => { if (err?.name === 'AbortError' || err?.name === 'TimeoutError') resolve(undefined); else reject(err) })
+    })
+  }
+  let claimed = previous != null ? await hold(previous, true) : undefined
+  for (let slot = 0; claimed == null && slot < MAX_SLOTS; slot++) claimed = await hold(slot, false)
+  if (claimed == null) throw new Error(`all ${MAX_SLOTS} node slots of this browser are taken; close some tabs`)
+  sessionStorage.setItem(SLOT_KEY, String(claimed.slot))
+  return claimed
+}
+
+function parseSlot (value: string | null): number | undefined {
+  if (value == null || !/^\d+$/.test(value)) return undefined
+  return Number(value)
+}
+
+interface KeyDb extends DBSchema { keys: { key: string, value: Uint8Array } }
+
+/** The slot's key store in IndexedDB (its own database, apart from the shard store). */
+export class IndexedDbBytesStore implements BytesStore {
+  private readonly db: Promise<IDBPDatabase<KeyDb>>
+  constructor (name: string) {
+    this.db = openDB<KeyDb>(name, 1, {
+      upgrade (db) { db.createObjectStore('keys') }
+    })
+  }
+
+  async get (name: string): Promise<Uint8Array | undefined> { return await (await this.db).get('keys', name) }
+  async put (name: string, bytes: Uint8Array): Promise<void> { await (await this.db).put('keys', bytes, name) }
+}
+
+export interface BrowserNode { node: ZenTalkNode, slot: number, settings: NodeSettings }
+
+export async function startBrowserNode (location: Location): Promise<BrowserNode> {
+  const params = new URLSearchParams(location.search)
+  const settings = parseNodeSettings(fromSearchParams(params), { allowPrivate: isLocalHost(location.hostname) })
+  const { slot } = await claimSlot(settings.slot)
+  let relayAddrs = settings.relay
+  if (relayAddrs.length === 0) {
+    const info = await fetchBootstrapInfo(new URL(location.href))
+    relayAddrs = [relayAddrFromUrl(new URL(location.href), info.peerId)]
+    if (!params.has('iceServers')) settings.iceServers = info.iceServers
+  }
+  const node = await createNode({
+    settings,
+    keyStore: new IndexedDbBytesStore(`zentalk-node-${slot}-keys`),
+    relayAddrs,
+    userAgent: `zentalk-tab/0.1.0 ${navigator.userAgent}`
+  })
+  return { node, slot, settings }
+}

@@ -1,0 +1,151 @@
+/**
+ * `createNode(config)`: assembles a storage node from the lower layers. The same code runs in a browser tab and
+ * in a headless storage node; only the key store, listen addresses and RTC configuration differ.
+ */
+import { createMeshLibp2p, isDirect } from '../net/index.ts'
+import { PeerKeeper } from '../net/peer-keeper.ts'
+import { routingTablePeers } from '../net/routing-table.ts'
+import { ClosestPeers } from '../mesh/closest-peers.ts'
+import { bucketIndex, formatDistance, kadIdOfPeer, xorDistance } from '../placement/index.ts'
+import { STORAGE_NODE_PROTOCOL } from '../wire/protocols.ts'
+import { loadOrCreateNodeKey } from './node-key.ts'
+import type { BytesStore } from './node-key.ts'
+import type { MeshLibp2p, MeshRTCConfiguration } from '../net/index.ts'
+import type { NodeSettings } from '../config/index.ts'
+
+export type { BytesStore } from './node-key.ts'
+export { MemoryBytesStore } from './node-key.ts'
+
+export interface NodeConfig {
+  settings: NodeSettings
+  keyStore: BytesStore
+  /** Relay multiaddrs, each ending in /p2p/<relay peer id>. */
+  relayAddrs: string[]
+  /** Extra listen addresses (a headless node's WebSocket port); `/p2p-circuit` and `/webrtc` are always on. */
+  extraListen?: string[]
+  /** Let this node dial other nodes' plain WebSocket addresses (headless nodes only; browsers use WebRTC). */
+  dialWebSocketPeers?: boolean
+  /** Extra RTC settings (node-datachannel's `bindAddress`). */
+  rtc?: Partial<MeshRTCConfiguration>
+  userAgent: string
+}
+
+export interface ConnectionInfo { peerId: string, remoteAddr: string, direct: boolean }
+export interface BucketEntry { peerId: string, distance: string, storage: boolean, connected: boolean }
+export interface NodeStatus {
+  peerId: string
+  kadId: string
+  relay: { connected: boolean, reservation: boolean, addrs: string[] }
+  addresses: string[]
+  connections: ConnectionInfo[]
+  buckets: Array<{ index: number, peers: BucketEntry[] }>
+}
+
+export interface ZenTalkNode {
+  readonly libp2p: MeshLibp2p
+  readonly peerId: string
+  /** Resolves once the node runs, holds a relay reservation and has bootstrapped its DHT. */
+  readonly ready: Promise<void>
+  connections(): ConnectionInfo[]
+  routingTable(): string[]
+  closestPeers(key: Uint8Array, count?: number): Promise<string[]>
+  status(): NodeStatus
+  stop(): Promise<void>
+}
+
+export const DEFAULT_PLACEMENT_COUNT = 15
+
+export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
+  const { settings } = config
+  const privateKey = await loadOrCreateNodeKey(config.keyStore)
+  let keeper: PeerKeeper | undefined
+  const relayPeerIds = new Set(config.relayAddrs.map(a => a.split('/p2p/').at(-1)!))
+  const libp2p = await createMeshLibp2p({
+    privateKey,
+    listen: [...(config.extraListen ?? []), '/p2p-circuit', '/webrtc'],
+    rtcConfiguration: { iceServers: settings.iceServers, ...config.rtc },
+    allowPrivateAddresses: settings.allowPrivate,
+    relayPeerIds: () => relayPeerIds,
+    dialWebSocketPeers: config.dialWebSocketPeers,
+    maxConnections: Math.max(settings.targetPeers * 2, 100),
+    inboundConnectionThreshold: 1000,
+    maxIncomingPendingConnections: 1000,
+    dialTimeoutMs: settings.dialTimeoutMs,
+    userAgent: config.userAgent
+  })
+  // Serving this protocol is what makes a node a storage node in everyone's placement.
+  await libp2p.handle(STORAGE_NODE_PROTOCOL, async (stream) => { await stream.close() })
+
+  keeper = new PeerKeeper(libp2p, {
+    relayAddrs: config.relayAddrs,
+    intervalMs: settings.keeperIntervalMs,
+    targetPeers: settings.targetPeers,
+    dialTimeoutMs: settings.dialTimeoutMs,
+    dialerGraceMs: settings.dialerGraceMs,
+    maxParallelDials: 8
+  })
+  keeper.start()
+  const closest = new ClosestPeers(libp2p, keeper, {
+    lookupTimeoutMs: settings.lookupTimeoutMs,
+    dialTimeoutMs: settings.dialTimeoutMs,
+    selfIsStorage: true
+  })
+  const selfKadId = kadIdOfPeer(libp2p.peerId.toMultihash().bytes)
+  const stopController = new AbortController()
+
+  const hasReservation = (): boolean => libp2p.getMultiaddrs().some(ma => ma.toString().includes('/p2p-circuit'))
+
+  const ready = (async () => {
+    const signal = stopController.signal
+    await keeper.waitForRelay(signal)
+    while (!hasReservation() || routingTablePeers(libp2p).length === 0) {
+      signal.throwIfAborted()
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+    // One lookup of our own ID fills the routing table with our neighbourhood before we call ourselves ready.
+    await closest.find(libp2p.peerId.toMultihash().bytes, DEFAULT_PLACEMENT_COUNT, signal)
+  })()
+  ready.catch(() => {})
+
+  const connections = (): ConnectionInfo[] => libp2p.getConnections()
+    .filter(c => c.status === 'open')
+    .map(c => ({ peerId: c.remotePeer.toString(), remoteAddr: c.remoteAddr.toString(), direct: isDirect(c) }))
+
+  return {
+    libp2p,
+    peerId: libp2p.peerId.toString(),
+    ready,
+    connections,
+    routingTable: () => routingTablePeers(libp2p).map(p => p.toString()),
+    closestPeers: async (key, count = DEFAULT_PLACEMENT_COUNT) => await closest.find(key, count),
+    status: () => {
+      const connected = new Set(connections().map(c => c.peerId))
+      const buckets = new Map<number, BucketEntry[]>()
+      for (const p of routingTablePeers(libp2p)) {
+        const id = p.toString()
+        const kad = closest.kadIdOf(id)
+        const index = bucketIndex(selfKadId, kad)
+        const list = buckets.get(index) ?? []
+        list.push({ peerId: id, distance: formatDistance(xorDistance(selfKadId, kad)), storage: keeper.storagePeers.has(id), connected: connected.has(id) })
+        buckets.set(index, list)
+      }
+      return {
+        peerId: libp2p.peerId.toString(),
+        kadId: toHex(selfKadId),
+        relay: { connected: keeper.relayConnected(), reservation: hasReservation(), addrs: config.relayAddrs },
+        addresses: libp2p.getMultiaddrs().map(ma => ma.toString()),
+        connections: connections(),
+        buckets: [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([index, peers]) => ({ index, peers }))
+      }
+    },
+    stop: async () => {
+      stopController.abort()
+      keeper.stop()
+      await libp2p.stop()
+    }
+  }
+}
+
+function toHex (bytes: Uint8Array): string {
+  return [...bytes].map(b => b.toString(16).padStart(2, '0')).join('')
+}

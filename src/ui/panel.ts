@@ -1,0 +1,79 @@
+/** The node panel: who this node is, its relay, its connections and its routing table by bucket. */
+import type { NodeStatus } from '../node/index.ts'
+
+export function renderPanel (root: HTMLElement, status: NodeStatus): void {
+  const direct = status.connections.filter(c => c.direct).length
+  root.replaceChildren(
+    section('This node', dl([
+      ['Peer ID', code(status.peerId)],
+      ['Kademlia ID', code(`0x${status.kadId}`)],
+      ['Relay', text(status.relay.connected ? (status.relay.reservation ? 'connected, reservation held' : 'connected, no reservation yet') : 'disconnected, retrying')],
+      ['Addresses', list(status.addresses.map(code))]
+    ])),
+    section(`Connections (${status.connections.length}: ${direct} direct, ${status.connections.length - direct} relayed)`,
+      table(['Peer', 'Path', 'Address'], status.connections.map(c => [short(c.peerId), c.direct ? 'direct' : 'relayed', c.remoteAddr]))),
+    section(`Routing table (${status.buckets.reduce((n, b) => n + b.peers.length, 0)} peers)`,
+      table(['Bucket', 'Peer', 'XOR distance', 'Storage node', 'Connected'], status.buckets.flatMap(b =>
+        b.peers.map(p => [String(b.index), short(p.peerId), p.distance, p.storage ? 'yes' : '?', p.connected ? 'yes' : 'no'])))
+    )
+  )
+}
+
+function section (title: string, body: Node): HTMLElement {
+  const s = document.createElement('section')
+  s.className = 'panel'
+  const h = document.createElement('h2')
+  h.textContent = title
+  s.append(h, body)
+  return s
+}
+
+function dl (rows: Array<[string, Node]>): HTMLElement {
+  const d = document.createElement('dl')
+  for (const [k, v] of rows) {
+    const dt = document.createElement('dt')
+    dt.textContent = k
+    const dd = document.createElement('dd')
+    dd.append(v)
+    d.append(dt, dd)
+  }
+  return d
+}
+
+function table (head: string[], rows: string[][]): HTMLElement {
+  const t = document.createElement('table')
+  const thead = t.createTHead().insertRow()
+  for (const h of head) {
+    const th = document.createElement('th')
+    th.scope = 'col'
+    th.textContent = h
+    thead.append(th)
+  }
+  const body = t.createTBody()
+  for (const r of rows) {
+    const tr = body.insertRow()
+    for (const c of r) tr.insertCell().textContent = c
+  }
+  if (rows.length === 0) body.insertRow().insertCell().textContent = 'none yet'
+  return t
+}
+
+function list (items: Node[]): HTMLElement {
+  const ul = document.createElement('ul')
+  for (const i of items) {
+    const li = document.createElement('li')
+    li.append(i)
+    ul.append(li)
+  }
+  return ul
+}
+
+function code (s: string): HTMLElement {
+  const c = document.createElement('code')
+  c.textContent = s
+  return c
+}
+
+function text (s: string): Text { return document.createTextNode(s) }
+
+function short (peerId: string): string { return `${peerId.slice(0, 8)}…${peerId.slice(-6)}` }

@@ -1,0 +1,10 @@
+/** Protocol IDs of ZenTalk Mesh. Every node of one mesh must use the same values. */
+
+/** Kademlia DHT protocol: a private DHT, so tabs never mix with the public IPFS DHT. */
+export const KAD_PROTOCOL = '/zentalk/kad/1.0.0'
+
+/**
+ * Served by every storage node (tabs and headless nodes) and by nothing else: identify lists it, and that is
+ * how placement tells storage nodes from relays. Answers with the node's info (see node-info.ts).
+ */
+export const STORAGE_NODE_PROTOCOL = '/zentalk/storage-node/1.0.0'
