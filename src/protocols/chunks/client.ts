@@ -1,0 +1,343 @@
+/**
+ * Client side of `/zentalk/chunks/1.0.0`. Each call opens one stream per request (FETCH and LIST follow pages).
+ * Nothing unverified leaves this module: STORE acknowledgements are checked against the holder's libp2p key,
+ * and every fetched shard against its owner-signed manifest.
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import { lpStream } from '@libp2p/utils'
+import { NS_DELETE, bytesEqual, toHex } from '../../crypto/index.ts'
+import { addressFromBytes, type Signer, type WalletAddress } from '../../identity/index.ts'
+import type { ObjectId, PeerIdString } from '../../types/index.ts'
+import {
+  ChunkStatus,
+  MAX_CHUNK_RESPONSE_BYTES,
+  comparePositions,
+  decodeChunkResponse,
+  deleteAuthorization,
+  encodeChunkRequest,
+  objectIdFromBytes,
+  objectIdToBytes,
+  storeAckDigest,
+  type ChunkCommand,
+  type ChunkResponse,
+  type ShardPosition
+} from '../../wire/chunks-codec.ts'
+import { decodeSignedManifest, type SignedManifest } from '../../wire/manifest-codec.ts'
+import { assertShardMatches } from '../../wire/manifest-shards.ts'
+import { CHUNKS_PROTOCOL, DEFAULT_CLIENT_TIMEOUT_MS, DEFAULT_MAX_PAGES } from './constants.ts'
+import { ChunkPeerUnreachableError, InvalidAckError, InvalidChunkResponseError, remoteErrorFor } from './errors.ts'
+import { DEFAULT_PLACEMENT_RULES, assertPlacementAllowed, type PlacementRules } from './placement-key.ts'
+import type { AbortOptions, Connection, PeerId, PublicKey, Stream } from '@libp2p/interface'
+
+/** What the client needs from libp2p (a `Libp2p` node is one). */
+export interface ChunkDialer {
+  dial(peer: PeerId, options?: AbortOptions): Promise<Connection>
+}
+
+export interface ChunkCallOptions extends AbortOptions {
+  /** Per request/response exchange (one page); default 60 s. Expiry throws ChunkPeerUnreachableError. */
+  timeoutMs?: number
+}
+
+export interface StoreShardInput {
+  /** The encoded owner-signed manifest (`encodeSignedManifest`). */
+  manifestBytes: Uint8Array
+  shardIndex: number
+  shard: Uint8Array
+}
+
+/** A holder's verified, signed receipt for one shard; keep it as proof of placement. */
+export interface StoreReceipt {
+  holder: PeerIdString
+  objectId: ObjectId
+  shardIndex: number
+  shardHash: Uint8Array
+  /** The holder's libp2p-key signature over `storeAckDigest(objectId, shardIndex, shardHash)`. */
+  signature: Uint8Array
+  /** The holder's clock when it first stored the shard (not signed). */
+  storedAt: number
+}
+
+export interface FetchedShard {
+  /** Decoded and signature-verified. */
+  manifest: SignedManifest
+  manifestBytes: Uint8Array
+  shardIndex: number
+  /** Verified against `manifest.shardHashes[shardIndex]`. */
+  shard: Uint8Array
+}
+
+/** A shard a holder sent that failed verification; it was dropped. */
+export interface RejectedShard {
+  peer: string
+  shardIndex: number
+  /** Known when the manifest at least decoded. */
+  objectId?: ObjectId
+  reason: Error
+}
+
+export interface FetchShardsOptions extends ChunkCallOptions {
+  /** Called for each dropped shard (bad manifest, foreign key, hash mismatch, duplicate). */
+  onRejected?: (rejected: RejectedShard) => void
+  /** Pages followed before the holder is deemed misbehaving; default 64. */
+  maxPages?: number
+  /** Namespaces accepted and how their placement keys are checked; default: history only, as holders do. */
+  placementRules?: PlacementRules
+}
+
+export interface DeleteShardsOptions extends ChunkCallOptions {
+  /** Delete one shard instead of every shard of the object the holder has. */
+  shardIndex?: number
+  /** Clock for the signed timestamp (ms since the epoch). */
+  now?: () => number
+}
+
+export interface ListShardsOptions extends ChunkCallOptions {
+  placementKey?: Uint8Array
+  maxPages?: number
+}
+
+/** What a holder reports it holds (LIST); not verified, since no data comes with it. */
+export interface HeldShard {
+  objectId: ObjectId
+  shardIndex: number
+  shardHash: Uint8Array
+  size: number
+  placementKey: Uint8Array
+  owner: WalletAddress
+  storedAt: number
+}
+
+/**
+ * Stores one shard on `peer` and returns its verified receipt. Checks the shard against the manifest first
+ * (throws the local `ShardHashMismatchError`, `InvalidSignatureError` or `MalformedMessageError` without sending).
+ * @throws {RemoteRejectedError} subclasses for refusals (e.g. `RemoteQuotaExceededError`), `InvalidAckError` for
+ *   a receipt that does not verify, `ChunkPeerUnreachableError`, `InvalidChunkResponseError`
+ */
+export async function storeShard (libp2p: ChunkDialer, peer: PeerId | string, input: StoreShardInput, options: ChunkCallOptions = {}): Promise<StoreReceipt> {
+  const manifest = decodeSignedManifest(input.manifestBytes)
+  assertShardMatches(manifest, input.shardIndex, input.shard)
+  const shardHash = manifest.shardHashes[input.shardIndex] // just checked equal to the shard's SHA-256
+  const { response, remotePeer } = await exchange(libp2p, peer, {
+    type: 'store', manifest: input.manifestBytes, shardIndex: input.shardIndex, shard: input.shard
+  }, options)
+  const holder = remotePeer.toString()
+  const ack = expectOk(response, holder).ack
+  if (ack === undefined) {
+    throw new InvalidAckError(`peer ${holder} answered STORE without a receipt`)
+  }
+  if (!bytesEqual(ack.objectId, objectIdToBytes(manifest.objectId)) || ack.shardIndex !== input.shardIndex || !bytesEqual(ack.shardHash, shardHash)) {
+    throw new InvalidAckError(`peer ${holder} acknowledged a different shard than shard ${input.shardIndex} of ${manifest.objectId}`)
+  }
+  const receipt: StoreReceipt = {
+    holder: holder as PeerIdString,
+    objectId: manifest.objectId,
+    shardIndex: input.shardIndex,
+    shardHash,
+    signature: Uint8Array.from(ack.signature),
+    storedAt: ack.storedAt
+  }
+  const publicKey = remotePeer.publicKey
+  if (publicKey === undefined) {
+    throw new InvalidAckError(`the public key of peer ${holder} is unknown, so its receipt cannot be verified`)
+  }
+  if (!await verifyStoreReceipt(receipt, publicKey)) {
+    throw new InvalidAckError(`peer ${holder}'s receipt for shard ${input.shardIndex} of ${manifest.objectId} is not signed by its key`)
+  }
+  return receipt
+}
+
+/** True when `receipt` is signed by `holderKey` (for checking a receipt later, e.g. in an audit). */
+export async function verifyStoreReceipt (receipt: StoreReceipt, holderKey: PublicKey): Promise<boolean> {
+  try {
+    return await holderKey.verify(storeAckDigest(receipt.objectId, receipt.shardIndex, receipt.shardHash), receipt.signature)
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Fetches every shard `peer` holds for a placement key, or of one object (`{ objectId }`), following pages.
+ * Every returned shard has been verified: manifest signature, the requested key or object, the namespace's
+ * placement rule, and the shard's size and hash. Shards failing any check are dropped and passed to `onRejected`.
+ * @throws {RemoteRejectedError} subclasses, `ChunkPeerUnreachableError`, `InvalidChunkResponseError`
+ */
+export async function fetchShards (libp2p: ChunkDialer, peer: PeerId | string, target: Uint8Array | { objectId: ObjectId },
+  options: FetchShardsOptions = {}): Promise<FetchedShard[]> {
+  const fetchTarget = target instanceof Uint8Array ? { placementKey: target } : { objectId: target.objectId }
+  const rules = options.placementRules ?? DEFAULT_PLACEMENT_RULES
+  const peerName = peer.toString()
+  const verified = new Map<string, SignedManifest | Error>()
+  const seen = new Set<string>()
+  const result: FetchedShard[] = []
+  const reject = (rejected: Omit<RejectedShard, 'peer'>): void => options.onRejected?.({ peer: peerName, ...rejected })
+
+  await followPages(options.maxPages, peerName, async after => {
+    const { response } = await exchange(libp2p, peer, { type: 'fetch', target: fetchTarget, after }, options)
+    expectOk(response, peerName)
+    let last: ShardPosition | undefined
+    for (const entry of response.shards) {
+      const manifest = verifyManifest(verified, entry.manifest)
+      if (manifest instanceof Error) {
+        reject({ shardIndex: entry.shardIndex, reason: manifest })
+        continue
+      }
+      const position = { objectId: manifest.objectId, shardIndex: entry.shardIndex }
+      if (last === undefined || comparePositions(position, last) > 0) last = position
+      const problem = shardProblem(manifest, entry.shardIndex, entry.shard, fetchTarget, rules)
+      const key = `${manifest.objectId}/${entry.shardIndex}`
+      if (problem !== undefined || seen.has(key)) {
+        reject({ shardIndex: entry.shardIndex, objectId: manifest.objectId, reason: problem ?? new InvalidChunkResponseError(`duplicate shard ${key}`) })
+        continue
+      }
+      seen.add(key)
+      // Copies: plain Uint8Arrays that do not keep the whole response frame alive.
+      result.push({ manifest, manifestBytes: Uint8Array.from(entry.manifest), shardIndex: entry.shardIndex, shard: Uint8Array.from(entry.shard) })
+    }
+    return { more: response.more, last }
+  })
+  return result
+}
+
+/**
+ * Asks `peer` to delete an object's shards (or one shard), signed by the owner's wallet; returns how many went.
+ * A holder answers a repeated authorisation with 0.
+ * @throws {RemoteNotOwnerError} | {RemoteNotFoundError} | {RemoteBadSignatureError} | {RemoteExpiredError} and
+ *   the other `RemoteRejectedError` subclasses, `ChunkPeerUnreachableError`, `InvalidChunkResponseError`
+ */
+export async function deleteShards (libp2p: ChunkDialer, peer: PeerId | string, wallet: Signer, objectId: ObjectId,
+  options: DeleteShardsOptions = {}): Promise<number> {
+  const timestamp = Math.floor((options.now ?? Date.now)())
+  const signature = wallet.sign(NS_DELETE, deleteAuthorization(objectId, options.shardIndex, timestamp))
+  const { response, remotePeer } = await exchange(libp2p, peer, {
+    type: 'delete', objectId, shardIndex: options.shardIndex, owner: wallet.address, timestamp, signature
+  }, options)
+  return expectOk(response, remotePeer.toString()).deleted
+}
+
+/** Lists what `peer` holds (optionally for one placement key), following pages. For repair and audit. */
+export async function listShards (libp2p: ChunkDialer, peer: PeerId | string, options: ListShardsOptions = {}): Promise<HeldShard[]> {
+  const peerName = peer.toString()
+  const result: HeldShard[] = []
+  await followPages(options.maxPages, peerName, async after => {
+    const { response } = await exchange(libp2p, peer, { type: 'list', placementKey: options.placementKey, after }, options)
+    expectOk(response, peerName)
+    let last: ShardPosition | undefined
+    for (const summary of response.summaries) {
+      let held: HeldShard
+      try {
+        held = {
+          objectId: objectIdFromBytes(summary.objectId),
+          shardIndex: summary.shardIndex,
+          shardHash: Uint8Array.from(summary.shardHash),
+          size: summary.size,
+          placementKey: Uint8Array.from(summary.placementKey),
+          owner: addressFromBytes(summary.owner),
+          storedAt: summary.storedAt
+        }
+      } catch (cause) {
+        throw new InvalidChunkResponseError(`peer ${peerName} sent a malformed LIST entry`, { cause })
+      }
+      if (last !== undefined && comparePositions(held, last) <= 0) {
+        throw new InvalidChunkResponseError(`peer ${peerName} sent LIST entries out of order`)
+      }
+      last = held
+      result.push(held)
+    }
+    return { more: response.more, last }
+  })
+  return result
+}
+
+/**
+ * Runs pages until one says there is no more. Each page must advance past the previous page's last position,
+ * so a faulty or hostile holder cannot keep the client looping.
+ */
+async function followPages (maxPages = DEFAULT_MAX_PAGES, peer: string,
+  page: (after: ShardPosition | undefined) => Promise<{ more: boolean, last?: ShardPosition }>): Promise<void> {
+  let after: ShardPosition | undefined
+  for (let pages = 0; ; pages++) {
+    if (pages >= maxPages) {
+      throw new InvalidChunkResponseError(`peer ${peer} still had more after ${maxPages} pages; raise maxPages if it really holds that much`)
+    }
+    const { more, last } = await page(after)
+    if (!more) return
+    if (last === undefined || (after !== undefined && comparePositions(last, after) <= 0)) {
+      throw new InvalidChunkResponseError(`peer ${peer} announced more entries but its page did not advance`)
+    }
+    after = last
+  }
+}
+
+function verifyManifest (cache: Map<string, SignedManifest | Error>, bytes: Uint8Array): SignedManifest | Error {
+  const key = toHex(bytes)
+  let manifest = cache.get(key)
+  if (manifest === undefined) {
+    try {
+      manifest = decodeSignedManifest(bytes)
+    } catch (error) {
+      manifest = error instanceof Error ? error : new Error(String(error))
+    }
+    cache.set(key, manifest)
+  }
+  return manifest
+}
+
+function shardProblem (manifest: SignedManifest, shardIndex: number, shard: Uint8Array,
+  target: { placementKey: Uint8Array } | { objectId: ObjectId }, rules: PlacementRules): Error | undefined {
+  if ('placementKey' in target && !bytesEqual(manifest.placementKey, target.placementKey)) {
+    return new InvalidChunkResponseError(`shard ${shardIndex} of ${manifest.objectId} belongs to placement key ${toHex(manifest.placementKey)}, not the one requested`)
+  }
+  if ('objectId' in target && manifest.objectId !== target.objectId) {
+    return new InvalidChunkResponseError(`shard ${shardIndex} belongs to object ${manifest.objectId}, not ${target.objectId}`)
+  }
+  try {
+    assertPlacementAllowed(manifest, rules)
+    assertShardMatches(manifest, shardIndex, shard)
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error))
+  }
+  return undefined
+}
+
+function expectOk (response: ChunkResponse, peer: string): ChunkResponse {
+  if (response.status !== ChunkStatus.OK) {
+    throw remoteErrorFor(response.status, peer, response.message)
+  }
+  return response
+}
+
+/** One request/response exchange on a fresh stream. */
+async function exchange (libp2p: ChunkDialer, peer: PeerId | string, command: ChunkCommand,
+  options: ChunkCallOptions): Promise<{ response: ChunkResponse, remotePeer: PeerId }> {
+  const peerId = typeof peer === 'string' ? peerIdFromString(peer) : peer
+  const request = encodeChunkRequest(command) // local mistakes throw here, before any network traffic
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS
+  const timeout = AbortSignal.timeout(timeoutMs)
+  const signal = options.signal == null ? timeout : AbortSignal.any([options.signal, timeout])
+  let stream: Stream | undefined
+  let connection: Connection
+  let frame: Uint8Array
+  try {
+    connection = await libp2p.dial(peerId, { signal })
+    stream = await connection.newStream(CHUNKS_PROTOCOL, { signal })
+    const messages = lpStream(stream, { maxDataLength: MAX_CHUNK_RESPONSE_BYTES, maxBufferSize: MAX_CHUNK_RESPONSE_BYTES + 16 })
+    await messages.write(request, { signal })
+    await stream.close({ signal }) // our writable end only: the answer still comes in
+    frame = (await messages.read({ signal })).subarray()
+  } catch (error) {
+    stream?.abort(error instanceof Error ? error : new Error(String(error)))
+    if (options.signal?.aborted === true) throw options.signal.reason
+    const name = (error as { name?: unknown } | null)?.name
+    if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') {
+      throw new InvalidChunkResponseError(`peer ${peerId} sent a response over the ${MAX_CHUNK_RESPONSE_BYTES}-byte limit`, { cause: error })
+    }
+    const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : (error instanceof Error ? error.message : String(error))
+    throw new ChunkPeerUnreachableError(`chunk request to peer ${peerId} failed: ${why}`, { cause: error })
+  }
+  try {
+    return { response: decodeChunkResponse(frame), remotePeer: connection.remotePeer }
+  } catch (cause) {
+    throw new InvalidChunkResponseError(`peer ${peerId} sent an undecodable chunk response`, { cause })
+  }
+}

@@ -1,0 +1,34 @@
+import { MAX_CHUNK_RESPONSE_BYTES, MAX_SHARD_BYTES } from '../../wire/chunks-codec.ts'
+
+/** Chunk exchange: STORE, FETCH, DELETE and LIST of erasure-coded shards between storage nodes. */
+export const CHUNKS_PROTOCOL = '/zentalk/chunks/1.0.0'
+
+/** Largest shard a holder accepts unless configured lower (the seed's objects are far smaller). */
+export const DEFAULT_MAX_SHARD_BYTES = MAX_SHARD_BYTES
+/** FETCH pages are cut at this size; the wire limit, so one page carries as much as a client will read. */
+export const DEFAULT_MAX_RESPONSE_BYTES = MAX_CHUNK_RESPONSE_BYTES
+/** LIST pages carry at most this many summaries (a LIST without a placement key reads each record for its hash). */
+export const DEFAULT_LIST_PAGE_ENTRIES = 256
+/** Concurrent chunk streams one connection may open to a holder. */
+export const DEFAULT_MAX_INBOUND_STREAMS = 8
+/**
+ * Requests a holder works on at once over all connections; more are answered BUSY without being read. Bounds
+ * memory: each in-flight STORE may buffer a whole shard.
+ */
+export const DEFAULT_MAX_CONCURRENT_REQUESTS = 16
+/** Of those, how many one peer may hold, so a single peer cannot keep a holder busy for everyone. */
+export const DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER = 4
+/** A holder resets a stream whose request has not fully arrived in this time (slow or stalled senders). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+/** A holder resets a stream whose response has not been delivered in this time (a 32 MiB page over WebRTC). */
+export const DEFAULT_RESPONSE_TIMEOUT_MS = 120_000
+/** A delete authorisation older than this is refused as EXPIRED (replay window). */
+export const DEFAULT_DELETE_MAX_AGE_MS = 10 * 60_000
+/** A delete authorisation dated further than this in the future is refused as EXPIRED (clock skew allowance). */
+export const DEFAULT_DELETE_MAX_SKEW_MS = 2 * 60_000
+/** Client: one request/response exchange (one page) not done in this time fails with ChunkPeerUnreachableError. */
+export const DEFAULT_CLIENT_TIMEOUT_MS = 60_000
+/** Client: most FETCH or LIST pages followed for one call before the holder is deemed misbehaving. */
+export const DEFAULT_MAX_PAGES = 64
+/** Accepted delete authorisations remembered to refuse replays inside the window; the oldest go first. */
+export const DEFAULT_REPLAY_CACHE_ENTRIES = 10_000

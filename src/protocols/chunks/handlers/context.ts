@@ -1,0 +1,30 @@
+import type { Logger } from '@libp2p/interface'
+import type { ChunkStore } from '../../../store/index.ts'
+import { ChunkStatus, encodeChunkResponse, type ChunkResponse } from '../../../wire/chunks-codec.ts'
+import type { PlacementRules } from '../placement-key.ts'
+import type { ReplayGuard } from '../replay-guard.ts'
+
+/** What the per-message handlers share: the store, the limits and the holder's signing key. */
+export interface HandlerContext {
+  readonly store: ChunkStore
+  readonly now: () => number
+  readonly maxShardBytes: number
+  readonly maxResponseBytes: number
+  readonly listPageEntries: number
+  readonly deleteMaxAgeMs: number
+  readonly deleteMaxSkewMs: number
+  readonly placementRules: PlacementRules
+  readonly replayGuard: ReplayGuard
+  /** Signs with the node's libp2p private key. */
+  readonly sign: (data: Uint8Array) => Promise<Uint8Array>
+  readonly log: Logger
+}
+
+/** A response as handlers build it; `encodeChunkResponse` fills in the rest. */
+export type Reply = Partial<ChunkResponse> & { status: ChunkStatus }
+
+export function refuse (status: ChunkStatus, message: string): Reply {
+  return { status, message }
+}
+
+export { ChunkStatus, encodeChunkResponse }

@@ -1,0 +1,53 @@
+import { NS_DELETE, sha256, toHex } from '../../../crypto/index.ts'
+import { InvalidSignatureError, recoverAddress } from '../../../identity/index.ts'
+import type { ShardIndex } from '../../../types/index.ts'
+import { deleteAuthorization, type DeleteCommand } from '../../../wire/chunks-codec.ts'
+import { ChunkStatus, refuse, type HandlerContext, type Reply } from './context.ts'
+
+/**
+ * DELETE: only the owner recorded with the shards may remove them. In order: the timestamp is inside the window
+ * (not older than `deleteMaxAgeMs`, not more than `deleteMaxSkewMs` ahead), the signature recovers to the named
+ * owner, the authorisation was not used before (replay), the shards exist and all belong to that owner. Nothing
+ * changes on any refusal. A replayed authorisation is answered OK with nothing deleted, so a client that lost the
+ * first answer can retry.
+ */
+export async function handleDelete (context: HandlerContext, command: DeleteCommand): Promise<Reply> {
+  const now = context.now()
+  const { objectId, shardIndex, owner, timestamp, signature } = command
+  if (now - timestamp > context.deleteMaxAgeMs) {
+    return refuse(ChunkStatus.EXPIRED, `delete authorisation is ${now - timestamp} ms old; holders accept at most ${context.deleteMaxAgeMs} ms (check the device clock and sign again)`)
+  }
+  if (timestamp - now > context.deleteMaxSkewMs) {
+    return refuse(ChunkStatus.EXPIRED, `delete authorisation is dated ${timestamp - now} ms ahead of this holder's clock; at most ${context.deleteMaxSkewMs} ms is accepted`)
+  }
+  let signer: string
+  try {
+    signer = recoverAddress(NS_DELETE, deleteAuthorization(objectId, shardIndex, timestamp), signature)
+  } catch (error) {
+    if (error instanceof InvalidSignatureError) return refuse(ChunkStatus.BAD_SIGNATURE, `delete authorisation: ${error.message}`)
+    throw error
+  }
+  if (signer !== owner) {
+    return refuse(ChunkStatus.BAD_SIGNATURE, `delete authorisation is signed by ${signer}, not by the owner it names (${owner})`)
+  }
+  const replayKey = toHex(sha256(signature))
+  if (context.replayGuard.has(replayKey, now)) {
+    return { status: ChunkStatus.OK, message: 'this delete authorisation was already applied', deleted: 0 }
+  }
+
+  const targets = shardIndex === undefined
+    ? await context.store.listObjectShards(objectId)
+    : [await context.store.get(objectId, shardIndex as ShardIndex)].filter(record => record !== undefined)
+  if (targets.length === 0) {
+    return refuse(ChunkStatus.NOT_FOUND, `no shard${shardIndex === undefined ? '' : ` ${shardIndex}`} of ${objectId} is held here`)
+  }
+  const foreign = targets.find(record => record.owner !== owner)
+  if (foreign !== undefined) {
+    return refuse(ChunkStatus.NOT_OWNER, `shard ${foreign.shardIndex} of ${objectId} belongs to ${foreign.owner}, not to ${owner}`)
+  }
+  const deleted = await context.store.delete(objectId, shardIndex as ShardIndex | undefined)
+  // Remember it until no holder would accept it anyway: the timestamp may be up to the skew ahead of `now`.
+  context.replayGuard.add(replayKey, now + context.deleteMaxAgeMs + context.deleteMaxSkewMs, now)
+  context.log('deleted %d shard(s) of %s for %s', deleted, objectId, owner)
+  return { status: ChunkStatus.OK, deleted }
+}

@@ -1,0 +1,36 @@
+// Chunk exchange (/zentalk/chunks/1.0.0): the holder-side libp2p service and the client calls.
+export * from './constants.ts'
+export {
+  ChunkService,
+  chunkService,
+  startChunkService,
+  type ChunkRegistrar,
+  type ChunkServiceComponents,
+  type ChunkServiceInit
+} from './service.ts'
+export {
+  deleteShards,
+  fetchShards,
+  listShards,
+  storeShard,
+  verifyStoreReceipt,
+  type ChunkCallOptions,
+  type ChunkDialer,
+  type DeleteShardsOptions,
+  type FetchShardsOptions,
+  type FetchedShard,
+  type HeldShard,
+  type ListShardsOptions,
+  type RejectedShard,
+  type StoreReceipt,
+  type StoreShardInput
+} from './client.ts'
+export * from './errors.ts'
+export {
+  DEFAULT_PLACEMENT_RULES,
+  assertPlacementAllowed,
+  ownerPlacementRule,
+  placementKeyFor,
+  type PlacementRule,
+  type PlacementRules
+} from './placement-key.ts'

@@ -1,0 +1,276 @@
+import { serviceCapabilities } from '@libp2p/interface'
+import { lpStream } from '@libp2p/utils'
+import { InvalidConfigError } from '../../errors/index.ts'
+import type { ChunkStore } from '../../store/index.ts'
+import {
+  MAX_CHUNK_REQUEST_BYTES,
+  MAX_CHUNK_RESPONSE_BYTES,
+  MAX_SHARD_BYTES,
+  REQUEST_OVERHEAD_BYTES,
+  STORED_SHARD_OVERHEAD_BYTES,
+  decodeChunkRequest,
+  type ChunkCommand
+} from '../../wire/chunks-codec.ts'
+import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../../wire/errors.ts'
+import { MAX_SIGNED_MANIFEST_BYTES } from '../../wire/manifest-codec.ts'
+import {
+  CHUNKS_PROTOCOL,
+  DEFAULT_DELETE_MAX_AGE_MS,
+  DEFAULT_DELETE_MAX_SKEW_MS,
+  DEFAULT_LIST_PAGE_ENTRIES,
+  DEFAULT_MAX_CONCURRENT_REQUESTS,
+  DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER,
+  DEFAULT_MAX_INBOUND_STREAMS,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_MAX_SHARD_BYTES,
+  DEFAULT_REPLAY_CACHE_ENTRIES,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_RESPONSE_TIMEOUT_MS
+} from './constants.ts'
+import { ChunkStatus, encodeChunkResponse, refuse, type HandlerContext, type Reply } from './handlers/context.ts'
+import { handleDelete } from './handlers/delete.ts'
+import { handleFetch } from './handlers/fetch.ts'
+import { handleList } from './handlers/list.ts'
+import { handleStore } from './handlers/store.ts'
+import { DEFAULT_PLACEMENT_RULES, type PlacementRules } from './placement-key.ts'
+import { ReplayGuard } from './replay-guard.ts'
+import type { ComponentLogger, Connection, Logger, PrivateKey, Startable, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
+
+/** The part of libp2p's registrar the service uses; `libp2p` itself has the same two methods. */
+export interface ChunkRegistrar {
+  handle(protocol: string, handler: StreamHandler, options?: StreamHandlerOptions): Promise<void>
+  unhandle(protocol: string): Promise<void>
+}
+
+export interface ChunkServiceComponents {
+  registrar: ChunkRegistrar
+  /** The node's libp2p key: it signs STORE acknowledgements, which clients verify against the peer ID. */
+  privateKey: PrivateKey
+  logger: ComponentLogger
+}
+
+export interface ChunkServiceInit {
+  store: ChunkStore
+  /** Largest shard accepted (default and maximum 4 MiB). */
+  maxShardBytes?: number
+  /** Largest request frame read; longer frames are refused from their length prefix alone (OVERSIZE). */
+  maxMessageBytes?: number
+  /** FETCH pages are cut at this size (default and maximum 32 MiB, the most a client reads). */
+  maxResponseBytes?: number
+  listPageEntries?: number
+  /** Concurrent chunk streams per connection (libp2p resets the excess). */
+  maxInboundStreams?: number
+  /** Requests served at once over all connections; the excess is answered BUSY unread. */
+  maxConcurrentRequests?: number
+  /** Requests served at once for one peer, so a single peer cannot take every slot. */
+  maxConcurrentRequestsPerPeer?: number
+  /** A request that has not arrived in full within this time gets its stream reset. */
+  requestTimeoutMs?: number
+  /** A response (up to a 32 MiB FETCH page, over WebRTC) not delivered within this time gets its stream reset. */
+  responseTimeoutMs?: number
+  deleteMaxAgeMs?: number
+  deleteMaxSkewMs?: number
+  /** Which content namespaces are accepted and how their placement keys are checked. */
+  placementRules?: PlacementRules
+  /** Clock for `storedAt` and the delete window (ms since the epoch). */
+  now?: () => number
+}
+
+/**
+ * Holder side of `/zentalk/chunks/1.0.0`: one request and one response per stream. Every stream is answered or
+ * reset; no request, however malformed, escapes the handler or stops the service.
+ */
+export class ChunkService implements Startable {
+  readonly protocol = CHUNKS_PROTOCOL
+  readonly [Symbol.toStringTag] = '@zentalk/chunks'
+  readonly [serviceCapabilities]: string[] = ['@zentalk/chunks']
+
+  private readonly components: ChunkServiceComponents
+  private readonly context: HandlerContext
+  private readonly log: Logger
+  private readonly maxMessageBytes: number
+  private readonly maxInboundStreams: number
+  private readonly maxConcurrentRequests: number
+  private readonly maxConcurrentRequestsPerPeer: number
+  private readonly activeByPeer = new Map<string, number>()
+  private readonly requestTimeoutMs: number
+  private readonly responseTimeoutMs: number
+  private active = 0
+  private started = false
+
+  constructor (components: ChunkServiceComponents, init: ChunkServiceInit) {
+    this.components = components
+    this.log = components.logger.forComponent('zentalk:chunks')
+    const maxShardBytes = positive('maxShardBytes', init.maxShardBytes ?? DEFAULT_MAX_SHARD_BYTES)
+    if (maxShardBytes > MAX_SHARD_BYTES) {
+      throw new InvalidConfigError(`maxShardBytes ${maxShardBytes} exceeds the protocol's ${MAX_SHARD_BYTES}-byte shard limit`)
+    }
+    this.maxMessageBytes = positive('maxMessageBytes', init.maxMessageBytes ?? maxShardBytes + MAX_SIGNED_MANIFEST_BYTES + REQUEST_OVERHEAD_BYTES)
+    if (this.maxMessageBytes > MAX_CHUNK_REQUEST_BYTES) {
+      throw new InvalidConfigError(`maxMessageBytes ${this.maxMessageBytes} exceeds the protocol's ${MAX_CHUNK_REQUEST_BYTES}-byte request limit`)
+    }
+    const maxResponseBytes = positive('maxResponseBytes', init.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES)
+    const smallestPage = maxShardBytes + MAX_SIGNED_MANIFEST_BYTES + STORED_SHARD_OVERHEAD_BYTES + 4096
+    if (maxResponseBytes > MAX_CHUNK_RESPONSE_BYTES || maxResponseBytes < smallestPage) {
+      throw new InvalidConfigError(`maxResponseBytes must be from ${smallestPage} (one shard with its manifest) to ${MAX_CHUNK_RESPONSE_BYTES}, got ${maxResponseBytes}`)
+    }
+    this.maxInboundStreams = positive('maxInboundStreams', init.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS)
+    this.maxConcurrentRequests = positive('maxConcurrentRequests', init.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS)
+    this.maxConcurrentRequestsPerPeer = positive('maxConcurrentRequestsPerPeer', init.maxConcurrentRequestsPerPeer ?? DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER)
+    this.requestTimeoutMs = positive('requestTimeoutMs', init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS)
+    this.responseTimeoutMs = positive('responseTimeoutMs', init.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS)
+    this.context = {
+      store: init.store,
+      now: init.now ?? Date.now,
+      maxShardBytes,
+      maxResponseBytes,
+      listPageEntries: positive('listPageEntries', init.listPageEntries ?? DEFAULT_LIST_PAGE_ENTRIES),
+      deleteMaxAgeMs: positive('deleteMaxAgeMs', init.deleteMaxAgeMs ?? DEFAULT_DELETE_MAX_AGE_MS),
+      deleteMaxSkewMs: positive('deleteMaxSkewMs', init.deleteMaxSkewMs ?? DEFAULT_DELETE_MAX_SKEW_MS),
+      placementRules: init.placementRules ?? DEFAULT_PLACEMENT_RULES,
+      replayGuard: new ReplayGuard(DEFAULT_REPLAY_CACHE_ENTRIES),
+      sign: async data => await components.privateKey.sign(data),
+      log: this.log
+    }
+    this.handleStream = this.handleStream.bind(this)
+  }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    await this.components.registrar.handle(this.protocol, this.handleStream, {
+      maxInboundStreams: this.maxInboundStreams,
+      // Shards are data traffic: never over a limited (relayed) connection, only direct ones.
+      runOnLimitedConnection: false
+    })
+    this.started = true
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    await this.components.registrar.unhandle(this.protocol)
+    this.started = false
+  }
+
+  isStarted (): boolean {
+    return this.started
+  }
+
+  /** Requests being served right now. */
+  get activeRequests (): number {
+    return this.active
+  }
+
+  /** Reads one request frame, answers it, closes. Never throws. */
+  async handleStream (stream: Stream, connection: Connection): Promise<void> {
+    const remote = connection.remotePeer.toString()
+    const signal = AbortSignal.timeout(this.requestTimeoutMs)
+    const fromPeer = this.activeByPeer.get(remote) ?? 0
+    if (this.active >= this.maxConcurrentRequests || fromPeer >= this.maxConcurrentRequestsPerPeer) {
+      const why = fromPeer >= this.maxConcurrentRequestsPerPeer
+        ? `${fromPeer} requests from this peer, its maximum per peer`
+        : `${this.active} requests, its maximum`
+      await this.answerUnread(stream, refuse(ChunkStatus.BUSY, `this holder is serving ${why}; retry shortly`), signal)
+      return
+    }
+    this.active++
+    this.activeByPeer.set(remote, fromPeer + 1)
+    try {
+      const messages = lpStream(stream, { maxDataLength: this.maxMessageBytes, maxBufferSize: this.maxMessageBytes + 16 })
+      let frame: Uint8Array
+      try {
+        frame = (await messages.read({ signal })).subarray()
+      } catch (error) {
+        if (isLengthError(error)) {
+          await this.answerUnread(stream, refuse(ChunkStatus.OVERSIZE, `request frame is over this holder's ${this.maxMessageBytes}-byte limit`), signal)
+          return
+        }
+        this.log('reading a request from %s failed: %s', remote, errorText(error))
+        stream.abort(error instanceof Error ? error : new Error(String(error)))
+        return
+      }
+      const reply = await this.respond(frame, remote)
+      const sending = AbortSignal.timeout(this.responseTimeoutMs)
+      await messages.write(encodeChunkResponse(reply), { signal: sending })
+      await stream.close({ signal: sending })
+    } catch (error) {
+      this.log.error('chunk stream from %s failed: %s', remote, errorText(error))
+      stream.abort(error instanceof Error ? error : new Error(String(error)))
+    } finally {
+      this.active--
+      const left = (this.activeByPeer.get(remote) ?? 1) - 1
+      if (left === 0) this.activeByPeer.delete(remote)
+      else this.activeByPeer.set(remote, left)
+    }
+  }
+
+  private async respond (frame: Uint8Array, remote: string): Promise<Reply> {
+    let command: ChunkCommand
+    try {
+      command = decodeChunkRequest(frame, this.maxMessageBytes)
+    } catch (error) {
+      if (error instanceof UnsupportedVersionError) return refuse(ChunkStatus.UNSUPPORTED_VERSION, error.message)
+      if (error instanceof OversizeMessageError) return refuse(ChunkStatus.OVERSIZE, error.message)
+      return refuse(ChunkStatus.MALFORMED, error instanceof MalformedMessageError ? error.message : 'the request cannot be decoded')
+    }
+    try {
+      switch (command.type) {
+        case 'store': return await handleStore(this.context, command)
+        case 'fetch': return await handleFetch(this.context, command)
+        case 'delete': return await handleDelete(this.context, command)
+        case 'list': return await handleList(this.context, command)
+      }
+    } catch (error) {
+      // Storage failures and bugs: the requester learns only that it failed here, the operator gets the log.
+      this.log.error('%s request from %s failed: %s', command.type.toUpperCase(), remote, errorText(error))
+      return refuse(ChunkStatus.INTERNAL, `the holder failed to serve this ${command.type.toUpperCase()} request; try again or use another holder`)
+    }
+  }
+
+  /** Answers without reading what the sender still sends (busy, oversize), then closes both ends. */
+  private async answerUnread (stream: Stream, reply: Reply, signal: AbortSignal): Promise<void> {
+    try {
+      // Closing our readable end first discards anything still arriving, so an oversize sender cannot fill buffers.
+      await stream.closeRead({ signal })
+      await lpStream(stream).write(encodeChunkResponse(reply), { signal })
+      await stream.close({ signal })
+    } catch (error) {
+      stream.abort(error instanceof Error ? error : new Error(String(error)))
+    }
+  }
+}
+
+/** js-libp2p service factory: `services: { chunks: chunkService({ store }) }`. */
+export function chunkService (init: ChunkServiceInit): (components: ChunkServiceComponents) => ChunkService {
+  return components => new ChunkService(components, init)
+}
+
+/**
+ * Starts the service on a running node without declaring it in the libp2p builder: registers the handler with
+ * `libp2p.handle`. The node's private key is passed in because libp2p does not expose it.
+ */
+export async function startChunkService (
+  libp2p: ChunkRegistrar & { logger: ComponentLogger },
+  privateKey: PrivateKey,
+  init: ChunkServiceInit
+): Promise<ChunkService> {
+  const service = new ChunkService({ registrar: libp2p, privateKey, logger: libp2p.logger }, init)
+  await service.start()
+  return service
+}
+
+/** @libp2p/utils' length-prefix reader's limit errors, matched by name (robust to duplicated package copies). */
+function isLengthError (error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name
+  return name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError' || name === 'InvalidMessageLengthError'
+}
+
+function errorText (error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}
+
+function positive (name: string, value: number): number {
+  if (typeof value !== 'number' || !(value > 0)) {
+    throw new InvalidConfigError(`${name} must be a positive number, got ${String(value)}`)
+  }
+  return value
+}
