@@ -73,6 +73,22 @@ export async function startRelayProc (opts: { port: number, dataDir?: string, st
 
 export interface StorageProc { proc: Proc, peerIds: string[] }
 
+/** A fleet of headless storage nodes spread over several processes, as operators would run them. */
+export interface StorageFleet { procs: StorageProc[], peerIds: string[], stop(): Promise<void> }
+
+export async function startStorageFleet (opts: { bootstrap: string, count: number, perProcess?: number }): Promise<StorageFleet> {
+  const per = opts.perProcess ?? 5
+  const procs: StorageProc[] = []
+  for (let started = 0; started < opts.count; started += per) {
+    procs.push(await startStorageProc({ bootstrap: opts.bootstrap, count: Math.min(per, opts.count - started) }))
+  }
+  return {
+    procs,
+    peerIds: procs.flatMap(p => p.peerIds),
+    stop: async () => { await Promise.all(procs.map(async p => { await p.proc.stop() })) }
+  }
+}
+
 export async function startStorageProc (opts: { bootstrap: string, count: number, dataDir?: string, extra?: string[] }): Promise<StorageProc> {
   const proc = new Proc(['relay', 'storage', '--bootstrap', opts.bootstrap, '--count', String(opts.count),
     '--data', opts.dataDir ?? tempDir('storage'), '--port', '0', '--host', '127.0.0.1', '--rtc-bind-address', '127.0.0.1',
@@ -83,7 +99,7 @@ export async function startStorageProc (opts: { bootstrap: string, count: number
 }
 
 /** Query string that makes pages fast and deterministic enough for tests. */
-export const TEST_QUERY = 'dialTimeoutMs=8000&lookupTimeoutMs=8000&keeperIntervalMs=1000&dialerGraceMs=3000'
+export const TEST_QUERY = 'dialTimeoutMs=8000&lookupTimeoutMs=8000&keeperIntervalMs=1000&discoveryIntervalMs=30000&dialerGraceMs=3000'
 
 export async function newNodeContext (browser: Browser): Promise<BrowserContext> {
   const context = await browser.newContext()

@@ -5,8 +5,8 @@
  */
 import { test, expect, type Browser, type BrowserContext, type Page } from '@playwright/test'
 import {
-  eventually, newNodeContext, openNodePage, pageClosest, pagePeerId, randomKey, startRelayProc, startStorageProc,
-  trueClosest, type RelayProc, type StorageProc
+  eventually, newNodeContext, openNodePage, pageClosest, pagePeerId, randomKey, startRelayProc, startStorageFleet,
+  trueClosest, type RelayProc, type StorageFleet
 } from './harness.ts'
 
 const HEADLESS = 20
@@ -16,7 +16,7 @@ const PORT = 18080
 test.describe.configure({ mode: 'serial' })
 
 let relay: RelayProc
-let storage: StorageProc
+let storage: StorageFleet
 let browser: Browser
 const contexts: BrowserContext[] = []
 const tabs: Page[] = []
@@ -30,7 +30,7 @@ async function relayStatus (): Promise<{ connectedPeers: string[], reservations:
 test.beforeAll(async ({ playwright }) => {
   test.setTimeout(10 * 60_000)
   relay = await startRelayProc({ port: PORT })
-  storage = await startStorageProc({ bootstrap: relay.url, count: HEADLESS })
+  storage = await startStorageFleet({ bootstrap: relay.url, count: HEADLESS })
   browser = await playwright.chromium.launch()
   for (let i = 0; i < TABS; i++) {
     const context = await newNodeContext(browser)
@@ -45,7 +45,7 @@ test.beforeAll(async ({ playwright }) => {
 
 test.afterAll(async () => {
   await browser?.close()
-  await storage?.proc.stop()
+  await storage?.stop()
   await relay?.proc.stop()
 })
 
@@ -78,8 +78,16 @@ test('closestPeers from every tab is exactly the true 15 closest storage nodes, 
   // lookups stay exact while the relay (the only signalling path for new WebRTC connections) is away.
   for (const [i, page] of tabs.entries()) {
     const started = Date.now()
-    await eventually(`tab ${i} directly connected to all other storage nodes`, async () => await directStorageConnections(page),
-      peers => everyone.every(id => id === tabIds[i] || peers.includes(id)), 120_000)
+    await eventually(`tab ${i} directly connected to all other storage nodes`, async () => {
+      const peers = await directStorageConnections(page)
+      const missing = everyone.filter(id => id !== tabIds[i] && !peers.includes(id))
+      const detail = await page.evaluate(async (ids) => await Promise.all(ids.map(async id => {
+        const l = window.zentalk!.libp2p
+        const peer = (await l.peerStore.all()).find(p => p.id.toString() === id)
+        return { id, addrs: peer?.addresses.map(a => a.multiaddr.toString()), protocols: peer?.protocols, conns: l.getConnections().filter(c => c.remotePeer.toString() === id).map(c => c.remoteAddr.toString() + (c.limits != null ? ' limited' : '')) }
+      })), missing)
+      return { missing: detail, tabs: missing.filter(id => tabIds.includes(id)).length, pending: (await page.evaluate(() => window.zentalk!.status().pending)) }
+    }, v => v.missing.length === 0, 120_000)
     console.log(`tab ${i} directly connected to all ${everyone.length - 1} other storage nodes (+${Date.now() - started} ms)`)
   }
   for (let k = 0; k < 20; k++) {

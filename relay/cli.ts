@@ -47,7 +47,8 @@ Storage node options:
   --stagger-ms <n>         pause between node starts                                   (default 200)
 
 Node settings (storage nodes, including the relay's own):
-  --dial-timeout-ms <n>  --lookup-timeout-ms <n>  --keeper-interval-ms <n>  --target-peers <n>
+  --dial-timeout-ms <n>  --lookup-timeout-ms <n>  --keeper-interval-ms <n>  --discovery-interval-ms <n>
+  --liveness-grace-ms <n>  --target-peers <n>
   --dialer-grace-ms <n>  --allow-private <bool>   --ice-servers <list>
 `
 
@@ -55,6 +56,8 @@ const nodeSettingFlags = {
   'dial-timeout-ms': { type: 'string' },
   'lookup-timeout-ms': { type: 'string' },
   'keeper-interval-ms': { type: 'string' },
+  'discovery-interval-ms': { type: 'string' },
+  'liveness-grace-ms': { type: 'string' },
   'target-peers': { type: 'string' },
   'dialer-grace-ms': { type: 'string' },
   'allow-private': { type: 'string' },

@@ -50,6 +50,7 @@ export async function startRelay (options: RelayOptions): Promise<Relay> {
     dialTimeoutMs: 10_000,
     userAgent: 'zentalk-relay/0.1.0'
   })
+  await libp2p.start()
   const peerId = libp2p.peerId.toString()
   const multiaddrs = announce.map(a => `${a}/p2p/${peerId}`)
   const http = await startHttpServer({

@@ -33,7 +33,8 @@ export async function startStorageNodes (options: StorageNodesOptions): Promise<
       extraListen,
       dialWebSocketPeers: true,
       rtc: options.rtcBindAddress != null ? { bindAddress: options.rtcBindAddress } : {},
-      userAgent: 'zentalk-storage-node/0.1.0'
+      userAgent: 'zentalk-storage-node/0.1.0',
+      onRelayLost: () => { console.log(`storage node ${i} lost its relay connection; reconnecting`) }
     })
     nodes.push(node)
     options.onStarted?.(node, i)

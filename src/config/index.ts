@@ -17,6 +17,10 @@ export interface NodeSettings {
   lookupTimeoutMs: number
   /** How often a node checks its relay connection and its connections to other storage nodes. */
   keeperIntervalMs: number
+  /** How often a node looks itself and a random ID up in the DHT to learn of nodes it has not met. */
+  discoveryIntervalMs: number
+  /** A storage node unreachable for less than this still counts as alive (placement, lookups). */
+  livenessGraceMs: number
   /** How many storage nodes a node keeps direct connections to. */
   targetPeers: number
   /** How long the larger peer ID of a pair waits for the smaller one to dial before dialling itself. */
@@ -33,6 +37,8 @@ export const DEFAULT_SETTINGS: NodeSettings = {
   dialTimeoutMs: 10_000,
   lookupTimeoutMs: 10_000,
   keeperIntervalMs: 2_000,
+  discoveryIntervalMs: 30_000,
+  livenessGraceMs: 120_000,
   targetPeers: 64,
   dialerGraceMs: 5_000,
   allowPrivate: false,
@@ -55,6 +61,8 @@ export function parseNodeSettings (source: SettingSource, defaults: Partial<Node
     dialTimeoutMs: int('dialTimeoutMs', last('dialTimeoutMs'), 100, 600_000) ?? base.dialTimeoutMs,
     lookupTimeoutMs: int('lookupTimeoutMs', last('lookupTimeoutMs'), 100, 600_000) ?? base.lookupTimeoutMs,
     keeperIntervalMs: int('keeperIntervalMs', last('keeperIntervalMs'), 100, 3_600_000) ?? base.keeperIntervalMs,
+    discoveryIntervalMs: int('discoveryIntervalMs', last('discoveryIntervalMs'), 100, 86_400_000) ?? base.discoveryIntervalMs,
+    livenessGraceMs: int('livenessGraceMs', last('livenessGraceMs'), 0, 86_400_000) ?? base.livenessGraceMs,
     targetPeers: int('targetPeers', last('targetPeers'), 1, 10_000) ?? base.targetPeers,
     dialerGraceMs: int('dialerGraceMs', last('dialerGraceMs'), 0, 600_000) ?? base.dialerGraceMs,
     allowPrivate: bool('allowPrivate', last('allowPrivate')) ?? base.allowPrivate,

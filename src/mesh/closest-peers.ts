@@ -23,6 +23,12 @@ export interface ClosestPeersOptions {
   dialTimeoutMs: number
   /** Does this node itself store shards? (tabs and headless storage nodes do; the relay does not) */
   selfIsStorage: boolean
+  /**
+   * A storage node that cannot be reached now but was alive this recently still counts: nodes must not
+   * drop a peer on one failed dial (while the relay, the only WebRTC signalling path, is down, nobody can
+   * dial anybody new), and all nodes apply the same grace, so they agree on who is dead.
+   */
+  livenessGraceMs: number
 }
 
 export class ClosestPeers {
@@ -39,7 +45,7 @@ export class ClosestPeers {
 
   /** Peer IDs of the `count` live storage nodes closest to `key`, nearest first. */
   async find (key: Uint8Array, count: number, signal?: AbortSignal): Promise<string[]> {
-    const candidates = new Set<string>(await this.lookup(key, signal))
+    const candidates = new Set<string>(await this.lookup(key, count, signal))
     for (const peerId of this.knownPeers()) candidates.add(peerId)
     const self = this.libp2p.peerId.toString()
     if (this.options.selfIsStorage) candidates.add(self)
@@ -71,17 +77,36 @@ export class ClosestPeers {
     return id
   }
 
-  /** Every peer the DHT lookup heard of: final peers, peers that answered, and the closer peers they named. */
-  private async lookup (key: Uint8Array, signal?: AbortSignal): Promise<string[]> {
+  /**
+   * Every peer the DHT lookup heard of: peers that answered and the closer peers they named. The lookup stops
+   * as Kademlia's does, once the `count` closest storage candidates heard of have all answered (or failed):
+   * nobody closer can be learned after that. Slow peers elsewhere in the mesh are not waited for.
+   */
+  private async lookup (key: Uint8Array, count: number, signal?: AbortSignal): Promise<string[]> {
+    const self = this.libp2p.peerId.toString()
+    const target = kadIdOfKey(key)
+    // Only peers the lookup itself heard of can block its end: a peer we know of but no DHT peer names
+    // will never be queried, and is merged in afterwards anyway.
     const heard = new Set<string>()
+    const settled = new Set<string>()
     const timeout = AbortSignal.timeout(this.options.lookupTimeoutMs)
     const lookupSignal = signal == null ? timeout : AbortSignal.any([signal, timeout])
+    const closestSettled = (): boolean => {
+      const storage = [...heard].filter(id => id !== self && !this.keeper.isRelay(id) && !this.keeper.nonStoragePeers.has(id))
+      const top = rankByDistance(target, storage, id => this.kadIdOf(id)).slice(0, count)
+      return top.length > 0 && top.every(r => settled.has(r.item))
+    }
     try {
       for await (const event of this.libp2p.services.dht.getClosestPeers(key, { signal: lookupSignal })) {
         if (event.type === EventTypes.FINAL_PEER) heard.add(event.peer.id.toString())
         else if (event.type === EventTypes.PEER_RESPONSE) {
           heard.add(event.from.toString())
+          settled.add(event.from.toString())
           for (const peer of event.closer) heard.add(peer.id.toString())
+          if (closestSettled()) break
+        } else if (event.type === EventTypes.QUERY_ERROR) {
+          settled.add(event.from.toString())
+          if (closestSettled()) break
         }
       }
     } catch (err) {
@@ -107,11 +132,15 @@ export class ClosestPeers {
     }
     const open = this.libp2p.getConnections(peerId).some(c => c.status === 'open' && c.limits == null)
     if (!open) {
-      try {
-        const timeout = AbortSignal.timeout(this.options.dialTimeoutMs)
-        await this.libp2p.dial(peerId, { signal: signal == null ? timeout : AbortSignal.any([signal, timeout]) })
-      } catch {
-        return false
+      const recentlyAlive = this.keeper.sinceSeen(id) < this.options.livenessGraceMs
+      // Without a relay only direct addresses can be dialled; do not wait on a dial that cannot work.
+      if (!(recentlyAlive && !this.keeper.relayConnected())) {
+        try {
+          const timeout = AbortSignal.timeout(this.options.dialTimeoutMs)
+          await this.libp2p.dial(peerId, { signal: signal == null ? timeout : AbortSignal.any([signal, timeout]) })
+        } catch {
+          if (!recentlyAlive) return false
+        }
       }
     }
     if (this.keeper.storagePeers.has(id)) return true

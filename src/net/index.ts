@@ -76,7 +76,10 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
       networkDialTimeout: { minTimeout: options.dialTimeoutMs, maxTimeout: options.dialTimeoutMs * 3 },
       onPeerConnectTimeout: options.dialTimeoutMs,
       // Refresh often at start so a new node learns the mesh quickly.
-      initialQuerySelfInterval: 1000
+      initialQuerySelfInterval: 1000,
+      // Three parallel queries per lookup, as in the Kademlia paper: the default of ten floods a small mesh
+      // whose nodes all know each other, and costs every node CPU for no better answer.
+      alpha: 3
     })
   }
   if (options.relayServer != null) {
@@ -99,6 +102,8 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
   }
 
   return createLibp2p({
+    // Callers register their protocol handlers first, so identify never advertises a half-built node.
+    start: false,
     privateKey: options.privateKey,
     nodeInfo: { userAgent: options.userAgent },
     addresses: { listen: options.listen, announce: options.announce },
@@ -120,6 +125,13 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
         if (options.allowPrivateAddresses) return false
         return isPrivateMultiaddr(ma)
       }
+    },
+    // libp2p pings every connection and drops it when a ping is late. Its default deadline is a few seconds,
+    // which a busy two-core machine running dozens of nodes misses: every connection of a stalled process
+    // dropped at once, then all redialled at once. Be patient; dead peers still go within a minute.
+    connectionMonitor: {
+      pingInterval: 15_000,
+      pingTimeout: { minTimeout: 15_000, maxTimeout: 45_000 }
     },
     connectionManager: {
       maxConnections: options.maxConnections,

@@ -14,20 +14,26 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { KAD_PROTOCOL, STORAGE_NODE_PROTOCOL } from '../wire/protocols.ts'
 import { addToRoutingTable } from './routing-table.ts'
 import type { MeshLibp2p } from './index.ts'
-import type { PeerId, IdentifyResult, PeerUpdate } from '@libp2p/interface'
+import type { Connection, PeerId, IdentifyResult, Logger, PeerUpdate } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 export interface PeerKeeperOptions {
   relayAddrs: string[]
   /** How often to look for missing connections and a missing relay. */
   intervalMs: number
+  /** How often to look up our own and a random ID in the DHT, to learn of nodes we have not met. */
+  discoveryIntervalMs: number
   targetPeers: number
   dialTimeoutMs: number
   dialerGraceMs: number
   maxParallelDials: number
+  /** Called when the last connection to a relay closes. */
+  onRelayLost?: () => void
 }
 
-interface PeerState { firstSeen: number, failures: number, nextAttempt: number }
+interface PeerState { firstSeen: number, failures: number, nextAttempt: number, lastError?: string }
+
+export interface PendingPeer { peerId: string, failures: number, lastError?: string, retryInMs: number }
 
 /**
  * Dials the keepers of this JavaScript realm run at once. A WebRTC handshake costs real CPU (DTLS, SCTP, ICE), and
@@ -35,6 +41,7 @@ interface PeerState { firstSeen: number, failures: number, nextAttempt: number }
  */
 let realmDialsInFlight = 0
 export const REALM_MAX_PARALLEL_DIALS = 6
+const MAX_BACKOFF_MS = 15_000
 
 export class PeerKeeper {
   private readonly libp2p: MeshLibp2p
@@ -48,16 +55,22 @@ export class PeerKeeper {
   private readonly dialing = new Set<string>()
   private timer?: ReturnType<typeof setInterval>
   private relayDialing = false
+  private discovering = false
+  private nextDiscovery = 0
   private stopped = false
+
+  private readonly log: Logger
 
   constructor (libp2p: MeshLibp2p, options: PeerKeeperOptions) {
     this.libp2p = libp2p
+    this.log = libp2p.logger.forComponent('zentalk:peer-keeper')
     this.options = options
     this.relayAddrs = options.relayAddrs.map(a => multiaddr(a))
     this.relayPeerIds = new Set(this.relayAddrs.map(a => a.getComponents().findLast(c => c.name === 'p2p')?.value).filter((v): v is string => v != null))
   }
 
   start (): void {
+    this.libp2p.addEventListener('connection:close', this.onConnectionClose)
     this.libp2p.addEventListener('peer:identify', this.onIdentify)
     this.libp2p.addEventListener('peer:update', this.onPeerUpdate)
     for (const id of this.relayPeerIds) {
@@ -71,8 +84,18 @@ export class PeerKeeper {
   stop (): void {
     this.stopped = true
     clearInterval(this.timer)
+    this.libp2p.removeEventListener('connection:close', this.onConnectionClose)
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     this.libp2p.removeEventListener('peer:update', this.onPeerUpdate)
+  }
+
+  /** Storage nodes we know of but hold no direct connection to, with why (node panel). */
+  pending (): PendingPeer[] {
+    const direct = new Set(this.libp2p.getConnections().filter(c => c.status === 'open' && c.limits == null).map(c => c.remotePeer.toString()))
+    const now = Date.now()
+    return [...this.state.entries()]
+      .filter(([id, s]) => !direct.has(id) && s.failures > 0 && !this.nonStoragePeers.has(id))
+      .map(([peerId, s]) => ({ peerId, failures: s.failures, lastError: s.lastError, retryInMs: Math.max(0, s.nextAttempt - now) }))
   }
 
   isRelay (peerId: string): boolean {
@@ -89,6 +112,28 @@ export class PeerKeeper {
       if (this.stopped) throw new Error('node stopped')
       signal?.throwIfAborted()
       await new Promise(resolve => setTimeout(resolve, 100))
+    }
+  }
+
+  /** When each peer was last known to be alive: an open connection, or the moment its last one closed. */
+  private readonly lastSeen = new Map<string, number>()
+
+  /** Milliseconds since `peerId` was last known alive (Infinity if never). */
+  sinceSeen (peerId: string): number {
+    const direct = this.libp2p.getConnections().some(c => c.remotePeer.toString() === peerId && c.status === 'open' && c.limits == null)
+    if (direct) return 0
+    const seen = this.lastSeen.get(peerId)
+    return seen == null ? Infinity : Date.now() - seen
+  }
+
+  private readonly onConnectionClose = (evt: CustomEvent<Connection>): void => {
+    const connection = evt.detail
+    if (connection.limits == null) this.lastSeen.set(connection.remotePeer.toString(), Date.now())
+    if (this.relayPeerIds.has(connection.remotePeer.toString()) && !this.relayConnected()) {
+      this.log('lost the relay connection %a', connection.remoteAddr)
+      this.options.onRelayLost?.()
+      // Come back at once rather than at the next tick.
+      void this.dialRelay()
     }
   }
 
@@ -120,7 +165,34 @@ export class PeerKeeper {
   private async tick (): Promise<void> {
     if (this.stopped) return
     if (!this.relayConnected()) void this.dialRelay()
+    if (Date.now() >= this.nextDiscovery) {
+      this.nextDiscovery = Date.now() + this.options.discoveryIntervalMs
+      void this.discover()
+    }
     await this.fillConnections().catch(() => {})
+  }
+
+  /**
+   * Asks the DHT for the neighbourhood of our own ID and of a random ID. The answers name peers we have not
+   * met, which the next ticks connect to: this is how nodes already in the mesh learn of newcomers that
+   * happened to dial someone else first.
+   */
+  private async discover (): Promise<void> {
+    if (this.discovering) return
+    this.discovering = true
+    try {
+      const targets = [this.libp2p.peerId.toMultihash().bytes, crypto.getRandomValues(new Uint8Array(32))]
+      for (const key of targets) {
+        const signal = AbortSignal.timeout(this.options.dialTimeoutMs * 2)
+        try {
+          for await (const _event of this.libp2p.services.dht.getClosestPeers(key, { signal })) {
+            if (this.stopped) return
+          }
+        } catch {}
+      }
+    } finally {
+      this.discovering = false
+    }
   }
 
   private async dialRelay (): Promise<void> {
@@ -178,10 +250,12 @@ export class PeerKeeper {
     try {
       await this.libp2p.dial(peerId, { signal: AbortSignal.timeout(this.options.dialTimeoutMs) })
       s.failures = 0
-    } catch {
+    } catch (err: any) {
       s.failures++
-      // Exponential back-off, capped at one minute, with jitter so a crowd of nodes does not redial in step.
-      s.nextAttempt = Date.now() + Math.min(60_000, 1000 * 2 ** s.failures) * (0.5 + Math.random())
+      s.lastError = `${err?.name ?? 'Error'}: ${err?.message ?? String(err)}`
+      this.log('dial %s failed (%d) - %s', id, s.failures, s.lastError)
+      // Exponential back-off, capped, with jitter so a crowd of nodes does not redial in step.
+      s.nextAttempt = Date.now() + Math.min(MAX_BACKOFF_MS, 500 * 2 ** s.failures) * (0.5 + Math.random())
     } finally {
       this.dialing.delete(id)
       realmDialsInFlight--

@@ -11,6 +11,7 @@ import { STORAGE_NODE_PROTOCOL } from '../wire/protocols.ts'
 import { loadOrCreateNodeKey } from './node-key.ts'
 import type { BytesStore } from './node-key.ts'
 import type { MeshLibp2p, MeshRTCConfiguration } from '../net/index.ts'
+import type { PendingPeer } from '../net/peer-keeper.ts'
 import type { NodeSettings } from '../config/index.ts'
 
 export type { BytesStore } from './node-key.ts'
@@ -28,6 +29,8 @@ export interface NodeConfig {
   /** Extra RTC settings (node-datachannel's `bindAddress`). */
   rtc?: Partial<MeshRTCConfiguration>
   userAgent: string
+  /** Told when the node loses its relay (headless nodes print it for the operator). */
+  onRelayLost?: () => void
 }
 
 export interface ConnectionInfo { peerId: string, remoteAddr: string, direct: boolean }
@@ -39,6 +42,8 @@ export interface NodeStatus {
   addresses: string[]
   connections: ConnectionInfo[]
   buckets: Array<{ index: number, peers: BucketEntry[] }>
+  /** Storage nodes this node fails to reach directly, and why. */
+  pending: PendingPeer[]
 }
 
 export interface ZenTalkNode {
@@ -58,7 +63,6 @@ export const DEFAULT_PLACEMENT_COUNT = 15
 export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   const { settings } = config
   const privateKey = await loadOrCreateNodeKey(config.keyStore)
-  let keeper: PeerKeeper | undefined
   const relayPeerIds = new Set(config.relayAddrs.map(a => a.split('/p2p/').at(-1)!))
   const libp2p = await createMeshLibp2p({
     privateKey,
@@ -75,19 +79,23 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   })
   // Serving this protocol is what makes a node a storage node in everyone's placement.
   await libp2p.handle(STORAGE_NODE_PROTOCOL, async (stream) => { await stream.close() })
+  await libp2p.start()
 
-  keeper = new PeerKeeper(libp2p, {
+  const keeper = new PeerKeeper(libp2p, {
     relayAddrs: config.relayAddrs,
     intervalMs: settings.keeperIntervalMs,
+    discoveryIntervalMs: settings.discoveryIntervalMs,
     targetPeers: settings.targetPeers,
     dialTimeoutMs: settings.dialTimeoutMs,
     dialerGraceMs: settings.dialerGraceMs,
-    maxParallelDials: 8
+    maxParallelDials: 8,
+    onRelayLost: config.onRelayLost
   })
   keeper.start()
   const closest = new ClosestPeers(libp2p, keeper, {
     lookupTimeoutMs: settings.lookupTimeoutMs,
     dialTimeoutMs: settings.dialTimeoutMs,
+    livenessGraceMs: settings.livenessGraceMs,
     selfIsStorage: true
   })
   const selfKadId = kadIdOfPeer(libp2p.peerId.toMultihash().bytes)
@@ -135,7 +143,8 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
         relay: { connected: keeper.relayConnected(), reservation: hasReservation(), addrs: config.relayAddrs },
         addresses: libp2p.getMultiaddrs().map(ma => ma.toString()),
         connections: connections(),
-        buckets: [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([index, peers]) => ({ index, peers }))
+        buckets: [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([index, peers]) => ({ index, peers })),
+        pending: keeper.pending()
       }
     },
     stop: async () => {

@@ -12,6 +12,9 @@ export function renderPanel (root: HTMLElement, status: NodeStatus): void {
     ])),
     section(`Connections (${status.connections.length}: ${direct} direct, ${status.connections.length - direct} relayed)`,
       table(['Peer', 'Path', 'Address'], status.connections.map(c => [short(c.peerId), c.direct ? 'direct' : 'relayed', c.remoteAddr]))),
+    section(`Unreachable storage nodes (${status.pending.length})`,
+      table(['Peer', 'Failed dials', 'Last error', 'Retry in'], status.pending.map(p =>
+        [short(p.peerId), String(p.failures), p.lastError ?? '', `${Math.ceil(p.retryInMs / 1000)} s`]))),
     section(`Routing table (${status.buckets.reduce((n, b) => n + b.peers.length, 0)} peers)`,
       table(['Bucket', 'Peer', 'XOR distance', 'Storage node', 'Connected'], status.buckets.flatMap(b =>
         b.peers.map(p => [String(b.index), short(p.peerId), p.distance, p.storage ? 'yes' : '?', p.connected ? 'yes' : 'no'])))
