@@ -22,8 +22,9 @@ export class Proc {
   output = ''
   private readonly waiters: Array<() => void> = []
 
-  constructor (args: string[], name: string) {
-    this.child = spawn(NODE, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DEBUG: process.env.ZENTALK_DEBUG ?? '' } })
+  constructor (args: string[], name: string, command = NODE) {
+    // Its own process group, so stop() reaches every process it starts (npm → sh → node).
+    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, DEBUG: process.env.ZENTALK_DEBUG ?? '' } })
     const onData = (d: Buffer): void => {
       this.output += d.toString()
       if (process.env.ZENTALK_E2E_VERBOSE === '1') process.stdout.write(`[${name}] ${d.toString()}`)
@@ -53,8 +54,9 @@ export class Proc {
   async stop (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     if (this.child.exitCode != null || this.child.signalCode != null) return
     const exited = new Promise<void>(resolve => this.child.once('exit', () => resolve()))
-    this.child.kill(signal)
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000)
+    const kill = (sig: NodeJS.Signals): void => { try { process.kill(-this.child.pid!, sig) } catch {} }
+    kill(signal)
+    const timer = setTimeout(() => kill('SIGKILL'), 10_000)
     await exited
     clearTimeout(timer)
   }

@@ -38,7 +38,7 @@ export const DEFAULT_SETTINGS: NodeSettings = {
   lookupTimeoutMs: 10_000,
   keeperIntervalMs: 2_000,
   discoveryIntervalMs: 30_000,
-  livenessGraceMs: 120_000,
+  livenessGraceMs: 300_000,
   targetPeers: 64,
   dialerGraceMs: 5_000,
   allowPrivate: false,

@@ -94,7 +94,9 @@ export class ClosestPeers {
     const closestSettled = (): boolean => {
       const storage = [...heard].filter(id => id !== self && !this.keeper.isRelay(id) && !this.keeper.nonStoragePeers.has(id))
       const top = rankByDistance(target, storage, id => this.kadIdOf(id)).slice(0, count)
-      return top.length > 0 && top.every(r => settled.has(r.item))
+      // Without a relay, a peer we hold no connection to cannot be asked: do not wait for the dial to fail.
+      const unreachable = (id: string): boolean => !this.keeper.relayConnected() && this.keeper.sinceSeen(id) > 0
+      return top.length > 0 && top.every(r => settled.has(r.item) || unreachable(r.item))
     }
     try {
       for await (const event of this.libp2p.services.dht.getClosestPeers(key, { signal: lookupSignal })) {
