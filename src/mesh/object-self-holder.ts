@@ -20,6 +20,7 @@ import {
   type RejectedShard,
   type StoreReceipt
 } from '../protocols/chunks/index.ts'
+import { shardRecordFor } from '../protocols/chunks/shard-record.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
 export interface SelfHolder {
@@ -54,18 +55,7 @@ export async function storeOnSelf (self: SelfHolder, manifest: SignedManifest, m
     storedAt = existing.storedAt
   } else {
     storedAt = Math.floor(self.now())
-    const record: ShardRecord = {
-      placementKey: manifest.placementKey,
-      owner: manifest.owner,
-      objectId: manifest.objectId,
-      shardIndex: shardIndex as ShardIndex,
-      data: shard,
-      shardHash,
-      manifest: manifestBytes,
-      storedAt,
-      size: shard.length
-    }
-    await self.store.put(record)
+    await self.store.put(shardRecordFor(manifest, manifestBytes, shardIndex, shard, storedAt))
   }
   const signature = self.nodeKey === undefined
     ? new Uint8Array(0)

@@ -2,7 +2,6 @@
  * Codec of the chunk-exchange protocol (`chunks.proto`): size limits, request parsing into typed commands,
  * response decoding with bounded repeated fields, and the exact bytes that owners and holders sign.
  */
-import { reader as createReader } from 'protons-runtime'
 import { fromHex, hashWithNamespace, toHex } from '../crypto/index.ts'
 import { ADDRESS_BYTES, SIGNATURE_BYTES, addressFromBytes, addressToBytes, type WalletAddress } from '../identity/index.ts'
 import type { ObjectId } from '../types/index.ts'
@@ -17,6 +16,7 @@ import {
   type StoreAck,
   type StoredShard
 } from './chunks.ts'
+import { decodeOrThrow, readLeadingVersion } from './decode-helpers.ts'
 import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from './errors.ts'
 import { MAX_SIGNED_MANIFEST_BYTES, PLACEMENT_KEY_BYTES, SHARD_HASH_BYTES } from './manifest-codec.ts'
 
@@ -57,8 +57,6 @@ export const DELETE_AUTHORIZATION_BYTES = OBJECT_ID_BYTES + 8 + 1 + 4
 const DELETE_SCOPE_OBJECT = 0
 const DELETE_SCOPE_SHARD = 1
 
-/** Protobuf tag of field 1 (`version`) with wire type 0 (varint): (1 << 3) | 0. */
-const VERSION_FIELD_TAG = 0x08
 const MAX_UINT32 = 0xffff_ffff
 
 /** Where a FETCH or LIST page starts: strictly after this (objectId, shardIndex). */
@@ -189,7 +187,7 @@ export function decodeChunkRequest (bytes: Uint8Array, maxBytes = MAX_CHUNK_REQU
   if (bytes.length > maxBytes) {
     throw new OversizeMessageError(`chunk request is ${bytes.length} bytes; the limit is ${maxBytes}`)
   }
-  const version = readLeadingVersion(bytes)
+  const version = readLeadingVersion('chunk request', bytes)
   if (version !== CHUNKS_WIRE_VERSION) {
     throw new UnsupportedVersionError(`chunk request version ${version} is not supported (this node speaks version ${CHUNKS_WIRE_VERSION}); the sender may run a newer release`)
   }
@@ -276,24 +274,7 @@ function encodeCursor (after: ShardPosition): ShardCursor {
   return { objectId: own(objectIdToBytes(after.objectId)), shardIndex: after.shardIndex }
 }
 
-/** Every request starts with field 1, `uint32 version`: encoders write fields in number order and 0 is never valid. */
-function readLeadingVersion (bytes: Uint8Array): number {
-  return decodeOrThrow('chunk request version', () => {
-    const fieldReader = createReader(bytes)
-    if (fieldReader.uint32() !== VERSION_FIELD_TAG) {
-      throw new Error('the request does not start with its version field')
-    }
-    return fieldReader.uint32()
-  })
-}
 
-function decodeOrThrow<T> (what: string, decode: () => T): T {
-  try {
-    return decode()
-  } catch (cause) {
-    throw new MalformedMessageError(`${what} cannot be decoded: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
-  }
-}
 
 function expectLength (field: string, bytes: Uint8Array, expected: number): void {
   if (!(bytes instanceof Uint8Array) || bytes.length !== expected) {

@@ -1,4 +1,3 @@
-import { reader as createReader } from 'protons-runtime'
 import { NS_MANIFEST, SHA256_BYTES, bytesEqual, hashWithNamespace, toHex } from '../crypto/index.ts'
 import {
   ADDRESS_BYTES,
@@ -9,6 +8,7 @@ import {
   type WalletAddress
 } from '../identity/index.ts'
 import type { ObjectId } from '../types/index.ts'
+import { decodeOrThrow, readLeadingVersion } from './decode-helpers.ts'
 import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from './errors.ts'
 import { ManifestBody as ManifestBodyMessage, SignedManifest as SignedManifestMessage } from './manifest.ts'
 
@@ -23,8 +23,6 @@ export const SHARD_HASH_BYTES = SHA256_BYTES
 export const MAX_MANIFEST_NAMESPACE_BYTES = 64
 const NAMESPACE_PATTERN = /^[\x21-\x7e]+$/
 const MAX_UINT32 = 0xffff_ffff
-/** Protobuf tag of field 1 (`version`) with wire type 0 (varint): (1 << 3) | 0. */
-const VERSION_FIELD_TAG = 0x08
 /**
  * Limit on an encoded signed manifest, checked before decoding. The largest valid manifest (256 shard hashes,
  * a 64-byte namespace, maximal integers) encodes to about 8.9 KiB, so 10 KiB admits every valid manifest and
@@ -93,7 +91,7 @@ export function decodeSignedManifest (bytes: Uint8Array): SignedManifest {
     throw new MalformedMessageError('signed manifest has no body')
   }
   // The version is read on its own first: another version's body may not even decode with this schema.
-  checkVersion(readLeadingVersion(envelope.body))
+  checkVersion(readLeadingVersion('manifest body', envelope.body))
   const body = decodeOrThrow('manifest body', () => ManifestBodyMessage.decode(envelope.body, { limits: { shardHashes: MAX_SHARDS } }))
   const fields = checkManifestBody(body)
   if (!bytesEqual(ManifestBodyMessage.encode(body), envelope.body)) {
@@ -166,27 +164,7 @@ function checkVersion (version: number): void {
   }
 }
 
-/**
- * Every manifest body version starts with field 1, `uint32 version` (tag byte 0x08): canonical protobuf
- * encoding writes fields in number order, and version 0 is never valid, so the field is always present.
- */
-function readLeadingVersion (body: Uint8Array): number {
-  return decodeOrThrow('manifest version', () => {
-    const fieldReader = createReader(body)
-    if (fieldReader.uint32() !== VERSION_FIELD_TAG) {
-      throw new Error('manifest body does not start with its version field')
-    }
-    return fieldReader.uint32()
-  })
-}
 
-function decodeOrThrow<T> (what: string, decode: () => T): T {
-  try {
-    return decode()
-  } catch (cause) {
-    throw new MalformedMessageError(`${what} cannot be decoded: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
-  }
-}
 
 function expectLength (field: string, bytes: Uint8Array, expected: number): void {
   if (bytes.length !== expected) {

@@ -1,5 +1,5 @@
 import { InvalidSignatureError } from '../../../identity/index.ts'
-import { QuotaExceededError, type ShardRecord } from '../../../store/index.ts'
+import { QuotaExceededError } from '../../../store/index.ts'
 import type { ShardIndex } from '../../../types/index.ts'
 import { storeAckDigest, objectIdToBytes, type StoreCommand } from '../../../wire/chunks-codec.ts'
 import { MalformedMessageError, OversizeMessageError, ShardHashMismatchError, UnsupportedVersionError } from '../../../wire/errors.ts'
@@ -7,6 +7,7 @@ import { decodeSignedManifest, type SignedManifest } from '../../../wire/manifes
 import { assertShardMatches } from '../../../wire/manifest-shards.ts'
 import { PlacementKeyMismatchError, UnsupportedNamespaceError } from '../errors.ts'
 import { assertPlacementAllowed } from '../placement-key.ts'
+import { shardRecordFor } from '../shard-record.ts'
 import { ChunkStatus, refuse, type HandlerContext, type Reply } from './context.ts'
 
 /**
@@ -55,19 +56,8 @@ export async function handleStore (context: HandlerContext, command: StoreComman
     storedAt = existing.storedAt
   } else {
     storedAt = context.now()
-    const record: ShardRecord = {
-      placementKey: manifest.placementKey,
-      owner: manifest.owner,
-      objectId: manifest.objectId,
-      shardIndex: shardIndex as ShardIndex,
-      data: shard,
-      shardHash,
-      manifest: command.manifest,
-      storedAt,
-      size: shard.length
-    }
     try {
-      await context.store.put(record)
+      await context.store.put(shardRecordFor(manifest, command.manifest, shardIndex, shard, storedAt))
     } catch (error) {
       if (error instanceof QuotaExceededError) return refuse(ChunkStatus.QUOTA_EXCEEDED, error.message)
       throw error
