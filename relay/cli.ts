@@ -6,7 +6,7 @@ import { networkInterfaces } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { bool, int, isLocalHost, parseIceServers, parseNodeSettings, type NodeSettings } from '../src/config/index.ts'
+import { int, isLocalHost, parseIceServers, parseNodeSettings, type NodeSettings } from '../src/config/index.ts'
 import { fetchBootstrapInfo, relayAddrFromUrl } from '../src/net/bootstrap.ts'
 import { startRelay } from './relay-node.ts'
 import { startStorageNodes } from './storage-nodes.ts'
@@ -237,4 +237,3 @@ main().catch((err: Error & { code?: string }) => {
   process.exit(1)
 })
 
-void bool
