@@ -114,8 +114,15 @@ test('without the relay, lookups stay exact; when it returns, everyone reconnect
   }
   relay = await startRelayProc({ port: PORT, dataDir: relay.dataDir })
   const back = Date.now()
-  const status = await eventually('all storage nodes reconnected to the relay',
-    relayStatus, s => everyone.every(id => s.connectedPeers.includes(id)), 15_000)
+  const reconnectedAt = new Map<string, number>()
+  const status = await eventually('all storage nodes reconnected to the relay', async () => {
+    const s = await relayStatus()
+    for (const id of s.connectedPeers) if (!reconnectedAt.has(id)) reconnectedAt.set(id, Date.now() - back)
+    return s
+  }, s => everyone.every(id => s.connectedPeers.includes(id)), 15_000).finally(() => {
+    const when = (ids: string[]): string => ids.map(id => reconnectedAt.get(id) ?? 'not yet').join(', ')
+    console.log(`reconnected after ms: tabs ${when(tabIds)}; headless ${when(storage.peerIds)}`)
+  })
   console.log(`all ${everyone.length} storage nodes back on the relay after ${Date.now() - back} ms`)
   expect(status.connectedPeers.length).toBeGreaterThanOrEqual(everyone.length)
   for (const page of tabs) {

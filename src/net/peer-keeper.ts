@@ -42,6 +42,9 @@ export interface PendingPeer { peerId: string, failures: number, lastError?: str
 let realmDialsInFlight = 0
 export const REALM_MAX_PARALLEL_DIALS = 6
 const MAX_BACKOFF_MS = 15_000
+const RELAY_RETRY_MS = 500
+/** A relay dial that has not connected in this long is given up and retried: a restarted relay answers fast. */
+const RELAY_DIAL_TIMEOUT_MS = 5_000
 
 export class PeerKeeper {
   private readonly libp2p: MeshLibp2p
@@ -54,6 +57,7 @@ export class PeerKeeper {
   private readonly state = new Map<string, PeerState>()
   private readonly dialing = new Set<string>()
   private timer?: ReturnType<typeof setInterval>
+  private relayTimer?: ReturnType<typeof setInterval>
   private relayDialing = false
   private discovering = false
   private nextDiscovery = 0
@@ -78,12 +82,15 @@ export class PeerKeeper {
       void this.libp2p.peerStore.merge(peerIdFromString(id), { tags: { [KEEP_ALIVE]: { value: 1 } }, multiaddrs: this.relayAddrs.filter(a => a.toString().includes(id)) }).catch(() => {})
     }
     this.timer = setInterval(() => { void this.tick() }, this.options.intervalMs)
+    // The relay is every tab's only signalling path: while it is away, knock twice a second, not once a tick.
+    this.relayTimer = setInterval(() => { if (!this.stopped && !this.relayConnected()) void this.dialRelay() }, RELAY_RETRY_MS)
     void this.tick()
   }
 
   stop (): void {
     this.stopped = true
     clearInterval(this.timer)
+    clearInterval(this.relayTimer)
     this.libp2p.removeEventListener('connection:close', this.onConnectionClose)
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     this.libp2p.removeEventListener('peer:update', this.onPeerUpdate)
@@ -201,7 +208,7 @@ export class PeerKeeper {
     try {
       for (const addr of this.relayAddrs) {
         try {
-          await this.libp2p.dial(addr, { signal: AbortSignal.timeout(this.options.dialTimeoutMs) })
+          await this.libp2p.dial(addr, { signal: AbortSignal.timeout(Math.min(this.options.dialTimeoutMs, RELAY_DIAL_TIMEOUT_MS)) })
           return
         } catch {}
       }
