@@ -1,0 +1,78 @@
+/**
+ * The cryptographic core of end-to-end-encrypted chat: chat keys, signed key bundles, message envelopes,
+ * presence records and identity backups. Pure: no storage, no network; callers bring bytes and clocks.
+ */
+export {
+  BACKUP_CIPHER,
+  BACKUP_FORMAT,
+  BACKUP_KDF,
+  BACKUP_VERSION,
+  DEFAULT_BACKUP_SCRYPT,
+  MAX_BACKUP_BYTES,
+  MIN_PASSPHRASE_CHARS,
+  exportBackup,
+  importBackup,
+  type ExportBackupOptions,
+  type RestoredIdentity,
+  type ScryptParameters
+} from './backup.ts'
+export { ChatKeyPair, X25519_KEY_BYTES, checkChatPublicKey, deriveChatKeyPair } from './chat-keys.ts'
+export { MAX_DISPLAY_NAME_BYTES, displayNameProblem } from './display-name.ts'
+export {
+  inspectEnvelope,
+  openMessage,
+  sealMessage,
+  type KeyBundleLookup,
+  type OpenMessageOptions,
+  type OpenedMessage,
+  type SealMessageInput,
+  type SealedMessage
+} from './envelope.ts'
+export { ENVELOPE_ALG, ENVELOPE_VERSION, MAX_ENVELOPE_BYTES, type EnvelopeHeader } from './envelope-format.ts'
+export {
+  EnvelopeDecryptError,
+  EnvelopeSignatureError,
+  InvalidBackupError,
+  InvalidChatKeyError,
+  InvalidDisplayNameError,
+  KeyBundleOwnerMismatchError,
+  KeyBundleSignatureError,
+  NotRecipientError,
+  PeerKeyMismatchError,
+  PresenceExpiredError,
+  PresenceNotYetValidError,
+  PresenceOwnerMismatchError,
+  PresenceSignatureError,
+  UnknownPeerKeyError,
+  UnsupportedBackupError,
+  UnsupportedEnvelopeError,
+  WeakPassphraseError,
+  WrongPassphraseError
+} from './errors.ts'
+export {
+  KEY_BUNDLE_VERSION,
+  MAX_SIGNED_KEY_BUNDLE_BYTES,
+  createKeyBundle,
+  decodeKeyBundle,
+  encodeKeyBundle,
+  verifyKeyBundle,
+  type CreateKeyBundleInput,
+  type KeyBundle
+} from './key-bundle.ts'
+export { MESSAGE_ID_BYTES } from './message-id.ts'
+export { NS_ENVELOPE, NS_KEY_BUNDLE, NS_PRESENCE } from './namespaces.ts'
+export { MAX_PAYLOAD_BYTES, MessageKind, type MessageContent, type OpenedContent } from './payload.ts'
+export {
+  MAX_PRESENCE_LIFETIME_MS,
+  MAX_SIGNED_PRESENCE_BYTES,
+  PRESENCE_CLOCK_SKEW_MS,
+  PRESENCE_VERSION,
+  createPresence,
+  decodePresence,
+  encodePresence,
+  selectPresence,
+  verifyPresence,
+  type PresenceInput,
+  type PresenceRecord
+} from './presence.ts'
+export type { RandomSource } from './random.ts'

@@ -1,0 +1,22 @@
+/**
+ * Domain-separation strings of the chat layer. Signatures use `hashWithNamespace` (src/crypto), so a signature
+ * made for one kind of record never verifies as another; KDF labels keep keys for different purposes apart.
+ * Each string is part of a wire format: changing one is a format change and breaks the fixtures on purpose.
+ */
+
+/** Wallet signatures over a key bundle body. */
+export const NS_KEY_BUNDLE = 'zentalk/key-bundle/v1'
+/** Wallet signatures over an envelope's header and ciphertext. */
+export const NS_ENVELOPE = 'zentalk/envelope/v1'
+/** HKDF info of the per-message AES key: `hashWithNamespace(NS_ENVELOPE_KEY, …)`, see envelope-crypto.ts. */
+export const NS_ENVELOPE_KEY = 'zentalk/envelope-key/v1'
+/** Wallet signatures over a presence record body. */
+export const NS_PRESENCE = 'zentalk/presence/v1'
+/** Associated data of the AES-GCM layer of an identity backup. */
+export const NS_BACKUP = 'zentalk/backup/v1'
+
+/** HKDF info that turns the wallet private key into the X25519 chat private key (chat-keys.ts). */
+export const CHAT_KEY_DERIVATION_INFO = 'zentalk/chat-key/x25519/v1'
+/** HKDF info labels that split the scrypt output of a backup into the AES key and the passphrase check. */
+export const BACKUP_AES_KEY_INFO = 'zentalk/backup/v1/aes-256-gcm-key'
+export const BACKUP_CHECK_INFO = 'zentalk/backup/v1/passphrase-check'
