@@ -100,6 +100,32 @@ export async function startStorageProc (opts: { bootstrap: string, count: number
   return { proc, peerIds: started.map(m => m[1]) }
 }
 
+/** One headless storage node in its own process, so a test can stop or restart nodes one at a time. */
+export interface SingleNode { proc: StorageProc, peerId: string, dataDir: string, extra: string[] }
+
+/** `count` single-node processes, `parallel` starting at a time. */
+export async function startSingleNodes (opts: { bootstrap: string, count: number, parallel?: number, extra?: string[] }): Promise<SingleNode[]> {
+  const nodes: SingleNode[] = []
+  const parallel = opts.parallel ?? 4
+  for (let started = 0; started < opts.count; started += parallel) {
+    const batch = Math.min(parallel, opts.count - started)
+    nodes.push(...await Promise.all(Array.from({ length: batch }, async () => {
+      const dataDir = tempDir('storage')
+      const extra = opts.extra ?? []
+      const proc = await startStorageProc({ bootstrap: opts.bootstrap, count: 1, dataDir, extra })
+      return { proc, peerId: proc.peerIds[0], dataDir, extra }
+    })))
+  }
+  return nodes
+}
+
+/** Starts a stopped single node again on its data directory: same key, same stored shards. */
+export async function restartSingleNode (node: SingleNode, bootstrap: string): Promise<SingleNode> {
+  const proc = await startStorageProc({ bootstrap, count: 1, dataDir: node.dataDir, extra: node.extra })
+  if (proc.peerIds[0] !== node.peerId) throw new Error(`restarted node came back as ${proc.peerIds[0]}, not ${node.peerId}`)
+  return { ...node, proc }
+}
+
 /** Query string that makes pages fast and deterministic enough for tests. */
 export const TEST_QUERY = 'dialTimeoutMs=8000&lookupTimeoutMs=8000&keeperIntervalMs=1000&discoveryIntervalMs=30000&dialerGraceMs=3000'
 
@@ -113,6 +139,7 @@ export async function newNodeContext (browser: Browser): Promise<BrowserContext>
 export async function openNodePage (context: BrowserContext, url: string, query = TEST_QUERY): Promise<Page> {
   const page = await context.newPage()
   page.on('pageerror', err => { console.error(`[page] ${err.message}`) })
+  if (process.env.ZENTALK_E2E_VERBOSE === '1') page.on('console', msg => { console.log(`[page] ${msg.text()}`) })
   await page.goto(`${url}?${query}`)
   await waitReady(page)
   return page

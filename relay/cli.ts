@@ -39,7 +39,7 @@ Relay options:
 Storage node options:
   --bootstrap <relay>      relay URL (http://host:port) or multiaddr (.../p2p/<id>)   (required)
   --count <n>              how many storage nodes to run in this process               (default 1)
-  --data <dir>             node keys (node-0/, node-1/, …)                             (default .data/storage)
+  --data <dir>             node keys and shard databases (node-0/, node-1/, …)         (default .data/storage)
   --port <n>               also listen for WebSockets on port n, n+1, … (other headless nodes
                            use them; browsers always use WebRTC)                        (default: none)
   --host <addr>            interface for --port                                        (default 0.0.0.0)
@@ -50,6 +50,8 @@ Node settings (storage nodes, including the relay's own):
   --dial-timeout-ms <n>  --lookup-timeout-ms <n>  --keeper-interval-ms <n>  --discovery-interval-ms <n>
   --liveness-grace-ms <n>  --target-peers <n>
   --dialer-grace-ms <n>  --allow-private <bool>   --ice-servers <list>
+  --storage-quota-mb <n>   most MiB of shards each node keeps for others             (default 2048)
+  --owner-quota-mb <n>     most MiB any one owner may take on each node              (default 256)
 `
 
 const nodeSettingFlags = {
@@ -62,6 +64,8 @@ const nodeSettingFlags = {
   'dialer-grace-ms': { type: 'string' },
   'allow-private': { type: 'string' },
   'ice-servers': { type: 'string' },
+  'storage-quota-mb': { type: 'string' },
+  'owner-quota-mb': { type: 'string' },
   'rtc-bind-address': { type: 'string' },
   'stagger-ms': { type: 'string' }
 } as const

@@ -3,9 +3,12 @@
  * reachable over WebRTC through the relay and, when given a port, over plain WebSockets from other headless nodes.
  */
 import { join } from 'node:path'
+import { DEFAULT_HEADLESS_QUOTA_MB, type NodeSettings } from '../src/config/index.ts'
 import { createNode, type ZenTalkNode } from '../src/node/index.ts'
+import { SqliteChunkStore } from '../src/store/sqlite.ts'
 import { FileBytesStore } from './file-store.ts'
-import type { NodeSettings } from '../src/config/index.ts'
+
+const MIB = 1024 * 1024
 
 export interface StorageNodesOptions {
   relayAddrs: string[]
@@ -26,9 +29,16 @@ export async function startStorageNodes (options: StorageNodesOptions): Promise<
   const nodes: ZenTalkNode[] = []
   for (let i = 0; i < options.count; i++) {
     const extraListen = options.port == null ? [] : [`/ip4/${options.host}/tcp/${options.port === 0 ? 0 : options.port + i}/ws`]
+    const dir = join(options.dataDir, `node-${i}`)
+    const { settings } = options
     const node = await createNode({
-      settings: options.settings,
-      keyStore: new FileBytesStore(join(options.dataDir, `node-${i}`)),
+      settings,
+      keyStore: new FileBytesStore(dir),
+      // Shards survive restarts: the node comes back with its key and everything it held.
+      chunkStore: new SqliteChunkStore(join(dir, 'chunks.sqlite'), {
+        nodeQuotaBytes: (settings.storageQuotaMb ?? DEFAULT_HEADLESS_QUOTA_MB) * MIB,
+        ownerQuotaBytes: settings.ownerQuotaMb * MIB
+      }),
       relayAddrs: options.relayAddrs,
       extraListen,
       dialWebSocketPeers: true,

@@ -29,7 +29,17 @@ export interface NodeSettings {
   allowPrivate: boolean
   /** Numbered node slot of a tab (its key and database); default: the first free one. */
   slot: number | undefined
+  /**
+   * Most bytes of other people's shards this node keeps (MiB). Default: half of what the browser grants the
+   * site (tabs, from `navigator.storage.estimate()`), or `DEFAULT_HEADLESS_QUOTA_MB` (headless nodes).
+   */
+  storageQuotaMb: number | undefined
+  /** Most bytes any one owner may occupy on this node (MiB), so one user cannot fill it. */
+  ownerQuotaMb: number
 }
+
+/** Node quota of a headless storage node when `--storage-quota-mb` is not given. */
+export const DEFAULT_HEADLESS_QUOTA_MB = 2048
 
 export const DEFAULT_SETTINGS: NodeSettings = {
   relay: [],
@@ -42,7 +52,9 @@ export const DEFAULT_SETTINGS: NodeSettings = {
   targetPeers: 64,
   dialerGraceMs: 5_000,
   allowPrivate: false,
-  slot: undefined
+  slot: undefined,
+  storageQuotaMb: undefined,
+  ownerQuotaMb: 256
 }
 
 /** Reads one named setting; returns every value given for it (URL parameters and flags may repeat). */
@@ -66,7 +78,9 @@ export function parseNodeSettings (source: SettingSource, defaults: Partial<Node
     targetPeers: int('targetPeers', last('targetPeers'), 1, 10_000) ?? base.targetPeers,
     dialerGraceMs: int('dialerGraceMs', last('dialerGraceMs'), 0, 600_000) ?? base.dialerGraceMs,
     allowPrivate: bool('allowPrivate', last('allowPrivate')) ?? base.allowPrivate,
-    slot: int('slot', last('slot'), 0, 1000) ?? base.slot
+    slot: int('slot', last('slot'), 0, 1000) ?? base.slot,
+    storageQuotaMb: int('storageQuotaMb', last('storageQuotaMb'), 1, 1 << 30) ?? base.storageQuotaMb,
+    ownerQuotaMb: int('ownerQuotaMb', last('ownerQuotaMb'), 1, 1 << 30) ?? base.ownerQuotaMb
   }
 }
 

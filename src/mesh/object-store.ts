@@ -39,8 +39,12 @@ export interface ObjectStoreDeps {
   libp2p: MeshLibp2p
   /** The owner identity that signs manifests and delete authorisations. */
   wallet: Signer
-  /** Exact closest live storage nodes to `key`, nearest first; may include this node's own peer ID. */
-  closestPeers: (key: Uint8Array, count: number) => Promise<string[]>
+  /**
+   * Exact closest live storage nodes to `key`, nearest first; may include this node's own peer ID. It may answer
+   * from a short-lived cache (see closest-cache.ts), except when asked for a `fresh` lookup: the object store
+   * asks for one once a holder has failed.
+   */
+  closestPeers: (key: Uint8Array, count: number, options?: { fresh?: boolean }) => Promise<string[]>
   /** This node's own store: used instead of dialling itself when it is one of the holders. */
   selfStore: ChunkStore
   /** This node's libp2p key, to sign receipts for shards it keeps itself; without it those carry no signature. */
@@ -148,7 +152,7 @@ export class ObjectStore {
       namespace, placementKey, k: this.k, m: this.m, originalLength: encoded.originalLength, shards: encoded.shards, createdAt
     })
     const manifestBytes = encodeSignedManifest(manifest)
-    const placement = new Placement(closest, async () => await this.deps.closestPeers(placementKey, total + this.spareHolders))
+    const placement = new Placement(closest, async () => await this.deps.closestPeers(placementKey, total + this.spareHolders, { fresh: true }))
     const put = async (holder: string, index: number): Promise<StoreReceipt> =>
       await this.putShard(holder, manifest, manifestBytes, index, encoded.shards[index], signal)
 
@@ -214,7 +218,7 @@ export class ObjectStore {
     const { collector, stats, remoteAnswered } = await gatherShards({
       ...this.gatherBase(holders, signal),
       target: placementKey,
-      spares: async () => await this.deps.closestPeers(placementKey, this.k + this.m + this.spareHolders),
+      spares: async () => await this.deps.closestPeers(placementKey, this.k + this.m + this.spareHolders, { fresh: true }),
       enough: (shards, answered) => answered >= answeredEnough && shards.allRebuildable()
     })
     const remoteHolders = holders.filter(holder => holder !== this.self.peerId).length
@@ -235,7 +239,7 @@ export class ObjectStore {
     const { collector, stats, remoteAnswered } = await gatherShards({
       ...this.gatherBase(holders, signal),
       target: { objectId },
-      spares: async () => await this.deps.closestPeers(placementKey, this.k + this.m + this.spareHolders),
+      spares: async () => await this.deps.closestPeers(placementKey, this.k + this.m + this.spareHolders, { fresh: true }),
       enough: shards => shards.rebuildable(objectId)
     })
     const { objects, failed } = await collector.results(stats)

@@ -7,6 +7,8 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import { fromSearchParams, isLocalHost, parseNodeSettings, type NodeSettings } from '../config/index.ts'
 import { fetchBootstrapInfo, relayAddrFromUrl } from '../net/bootstrap.ts'
+import { loadOrCreateWallet, type WalletIdentity } from '../identity/index.ts'
+import { IndexedDbChunkStore, browserStorageQuota } from '../store/indexeddb.ts'
 import { createNode, type BytesStore, type ZenTalkNode } from './index.ts'
 
 const SLOT_KEY = 'zentalk-node-slot'
@@ -65,7 +67,32 @@ export class IndexedDbBytesStore implements BytesStore {
   async put (name: string, bytes: Uint8Array): Promise<void> { await (await this.db).put('keys', bytes, name) }
 }
 
-export interface BrowserNode { node: ZenTalkNode, slot: number, settings: NodeSettings }
+const MIB = 1024 * 1024
+/** One wallet per browser profile, shared by all of its tabs. */
+const WALLET_DB = 'zentalk-wallet'
+/** Share of the site's browser storage the tab nodes of a profile may fill with other people's shards. */
+const STORAGE_FRACTION = 0.5
+
+/**
+ * The wallet of this browser profile. Every tab of the profile is the same user, so they share one key; the
+ * Web Lock makes sure two tabs opening at once do not each create a different one.
+ */
+export async function loadProfileWallet (): Promise<WalletIdentity> {
+  const keys = new IndexedDbBytesStore(WALLET_DB)
+  const locks = navigator.locks
+  if (locks == null) return await loadOrCreateWallet(keys)
+  return await locks.request(WALLET_DB, async () => await loadOrCreateWallet(keys))
+}
+
+/** The slot's shard database; its quota is this tab's share of what the browser grants the site. */
+export async function openSlotChunkStore (slot: number, settings: NodeSettings): Promise<IndexedDbChunkStore> {
+  const nodeQuotaBytes = settings.storageQuotaMb !== undefined
+    ? settings.storageQuotaMb * MIB
+    : await browserStorageQuota(STORAGE_FRACTION)
+  return await IndexedDbChunkStore.open(`zentalk-node-${slot}`, { nodeQuotaBytes, ownerQuotaBytes: settings.ownerQuotaMb * MIB })
+}
+
+export interface BrowserNode { node: ZenTalkNode, slot: number, settings: NodeSettings, wallet: WalletIdentity }
 
 export async function startBrowserNode (location: Location): Promise<BrowserNode> {
   const params = new URLSearchParams(location.search)
@@ -77,11 +104,14 @@ export async function startBrowserNode (location: Location): Promise<BrowserNode
     relayAddrs = [relayAddrFromUrl(new URL(location.href), info.peerId)]
     if (!params.has('iceServers')) settings.iceServers = info.iceServers
   }
+  const [wallet, chunkStore] = await Promise.all([loadProfileWallet(), openSlotChunkStore(slot, settings)])
   const node = await createNode({
     settings,
     keyStore: new IndexedDbBytesStore(`zentalk-node-${slot}-keys`),
     relayAddrs,
-    userAgent: `zentalk-tab/0.1.0 ${navigator.userAgent}`
+    userAgent: `zentalk-tab/0.1.0 ${navigator.userAgent}`,
+    chunkStore,
+    wallet
   })
-  return { node, slot, settings }
+  return { node, slot, settings, wallet }
 }

@@ -8,6 +8,11 @@ import { routingTablePeers } from '../net/routing-table.ts'
 import { ClosestPeers } from '../mesh/closest-peers.ts'
 import { bucketIndex, formatDistance, kadIdOfPeer, xorDistance } from '../placement/index.ts'
 import { STORAGE_NODE_PROTOCOL } from '../wire/protocols.ts'
+import { startChunkService } from '../protocols/chunks/index.ts'
+import { ObjectStore } from '../mesh/object-store.ts'
+import { cachedClosest } from '../mesh/closest-cache.ts'
+import type { ChunkStore, ChunkStoreStats } from '../store/index.ts'
+import type { Signer } from '../identity/index.ts'
 import { loadOrCreateNodeKey } from './node-key.ts'
 import type { BytesStore } from './node-key.ts'
 import type { MeshLibp2p, MeshRTCConfiguration } from '../net/index.ts'
@@ -31,6 +36,13 @@ export interface NodeConfig {
   userAgent: string
   /** Told when the node loses its relay (headless nodes print it for the operator). */
   onRelayLost?: () => void
+  /** Where this node keeps the shards it holds for others: IndexedDB in a tab, SQLite on a headless node. */
+  chunkStore: ChunkStore
+  /**
+   * The identity of the person using this node, which signs the objects they store. Tabs have one (per browser
+   * profile); headless nodes only hold other people's shards and have none.
+   */
+  wallet?: Signer
 }
 
 export interface ConnectionInfo { peerId: string, remoteAddr: string, direct: boolean }
@@ -55,6 +67,12 @@ export interface ZenTalkNode {
   routingTable(): string[]
   closestPeers(key: Uint8Array, count?: number): Promise<string[]>
   status(): NodeStatus
+  /** Shards held for others, bytes used and the quotas. */
+  storageStats(): Promise<ChunkStoreStats>
+  /** This node's shard store (closed by `stop()`). */
+  readonly chunkStore: ChunkStore
+  /** Store and fetch of erasure-coded objects; present when the node has a wallet. */
+  readonly objects: ObjectStore | undefined
   stop(): Promise<void>
 }
 
@@ -79,6 +97,8 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   })
   // Serving this protocol is what makes a node a storage node in everyone's placement.
   await libp2p.handle(STORAGE_NODE_PROTOCOL, async (stream) => { await stream.close() })
+  // The chunk protocol is handled before the node starts, so no peer ever sees a storage node without it.
+  const chunkService = await startChunkService(libp2p, privateKey, { store: config.chunkStore })
   await libp2p.start()
 
   const keeper = new PeerKeeper(libp2p, {
@@ -98,6 +118,15 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     livenessGraceMs: settings.livenessGraceMs,
     selfIsStorage: true
   })
+  const objects = config.wallet === undefined
+    ? undefined
+    : new ObjectStore({
+      libp2p,
+      wallet: config.wallet,
+      closestPeers: cachedClosest(async (key, count) => await closest.find(key, count)),
+      selfStore: config.chunkStore,
+      nodeKey: privateKey
+    })
   const selfKadId = kadIdOfPeer(libp2p.peerId.toMultihash().bytes)
   const stopController = new AbortController()
 
@@ -147,10 +176,15 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
         pending: keeper.pending()
       }
     },
+    storageStats: async () => await config.chunkStore.stats(),
+    chunkStore: config.chunkStore,
+    objects,
     stop: async () => {
       stopController.abort()
       keeper.stop()
+      await chunkService.stop()
       await libp2p.stop()
+      await config.chunkStore.close()
     }
   }
 }

@@ -1,15 +1,25 @@
-/** The node panel: who this node is, its relay, its connections and its routing table by bucket. */
+/** The node panel: who this node is, what it stores, its relay, its connections and its routing table by bucket. */
 import type { NodeStatus } from '../node/index.ts'
+import type { ChunkStoreStats } from '../store/index.ts'
 
-export function renderPanel (root: HTMLElement, status: NodeStatus): void {
+export function renderPanel (root: HTMLElement, status: NodeStatus, storage: ChunkStoreStats | undefined, address: string): void {
   const direct = status.connections.filter(c => c.direct).length
   root.replaceChildren(
     section('This node', dl([
+      ['Your address', code(address)],
       ['Peer ID', code(status.peerId)],
       ['Kademlia ID', code(`0x${status.kadId}`)],
       ['Relay', text(status.relay.connected ? (status.relay.reservation ? 'connected, reservation held' : 'connected, no reservation yet') : 'disconnected, retrying')],
       ['Addresses', list(status.addresses.map(code))]
     ])),
+    section('Storage for others', storage === undefined
+      ? text('not available')
+      : dl([
+        ['Shards held', text(String(storage.shards))],
+        ['Owners', text(String(storage.owners))],
+        ['Used', text(`${formatBytes(storage.bytes)} of ${formatBytes(storage.quotaBytes)}`)],
+        ['Per owner', text(`at most ${formatBytes(storage.ownerQuotaBytes)}`)]
+      ])),
     section(`Connections (${status.connections.length}: ${direct} direct, ${status.connections.length - direct} relayed)`,
       table(['Peer', 'Path', 'Address'], status.connections.map(c => [short(c.peerId), c.direct ? 'direct' : 'relayed', c.remoteAddr]))),
     section(`Unreachable storage nodes (${status.pending.length})`,
@@ -78,5 +88,13 @@ function code (s: string): HTMLElement {
 }
 
 function text (s: string): Text { return document.createTextNode(s) }
+
+function formatBytes (n: number): string {
+  if (!Number.isFinite(n)) return 'unlimited'
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let i = 0
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++ }
+  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`
+}
 
 function short (peerId: string): string { return `${peerId.slice(0, 8)}…${peerId.slice(-6)}` }

@@ -315,29 +315,45 @@ async function exchange (libp2p: ChunkDialer, peer: PeerId | string, command: Ch
   const timeoutMs = options.timeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS
   const timeout = AbortSignal.timeout(timeoutMs)
   const signal = options.signal == null ? timeout : AbortSignal.any([options.signal, timeout])
-  let stream: Stream | undefined
   let connection: Connection
   let frame: Uint8Array
-  try {
-    connection = await libp2p.dial(peerId, { signal })
-    stream = await connection.newStream(CHUNKS_PROTOCOL, { signal })
-    const messages = lpStream(stream, { maxDataLength: MAX_CHUNK_RESPONSE_BYTES, maxBufferSize: MAX_CHUNK_RESPONSE_BYTES + 16 })
-    await messages.write(request, { signal })
-    await stream.close({ signal }) // our writable end only: the answer still comes in
-    frame = (await messages.read({ signal })).subarray()
-  } catch (error) {
-    stream?.abort(error instanceof Error ? error : new Error(String(error)))
-    if (options.signal?.aborted === true) throw options.signal.reason
-    const name = (error as { name?: unknown } | null)?.name
-    if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') {
-      throw new InvalidChunkResponseError(`peer ${peerId} sent a response over the ${MAX_CHUNK_RESPONSE_BYTES}-byte limit`, { cause: error })
+  for (let attempt = 1; ; attempt++) {
+    let stream: Stream | undefined
+    try {
+      connection = await libp2p.dial(peerId, { signal })
+      stream = await connection.newStream(CHUNKS_PROTOCOL, { signal })
+      const messages = lpStream(stream, { maxDataLength: MAX_CHUNK_RESPONSE_BYTES, maxBufferSize: MAX_CHUNK_RESPONSE_BYTES + 16 })
+      await messages.write(request, { signal })
+      await stream.close({ signal }) // our writable end only: the answer still comes in
+      frame = (await messages.read({ signal })).subarray()
+      break
+    } catch (error) {
+      stream?.abort(error instanceof Error ? error : new Error(describe(error)))
+      if (options.signal?.aborted === true) throw options.signal.reason
+      const name = (error as { name?: unknown } | null)?.name
+      if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') {
+        throw new InvalidChunkResponseError(`peer ${peerId} sent a response over the ${MAX_CHUNK_RESPONSE_BYTES}-byte limit`, { cause: error })
+      }
+      // A WebRTC data channel that closed before it opened carried nothing, so one more try on a new stream is
+      // safe for every command; it happens when a connection is replaced while streams are being opened.
+      if (isChannelClosedBeforeOpen(error) && attempt < 2 && !signal.aborted) continue
+      const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : describe(error)
+      throw new ChunkPeerUnreachableError(`chunk request to peer ${peerId} failed: ${why}`, { cause: error })
     }
-    const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : (error instanceof Error ? error.message : String(error))
-    throw new ChunkPeerUnreachableError(`chunk request to peer ${peerId} failed: ${why}`, { cause: error })
   }
   try {
     return { response: decodeChunkResponse(frame), remotePeer: connection.remotePeer }
   } catch (cause) {
     throw new InvalidChunkResponseError(`peer ${peerId} sent an undecodable chunk response`, { cause })
   }
+}
+
+/** @libp2p/webrtc aborts a stream with the data channel's bare `close` or `error` Event when it never opened. */
+function isChannelClosedBeforeOpen (error: unknown): boolean {
+  return typeof Event !== 'undefined' && error instanceof Event
+}
+
+function describe (error: unknown): string {
+  if (isChannelClosedBeforeOpen(error)) return `the WebRTC data channel ${(error as Event).type === 'close' ? 'closed' : 'failed'} before it opened`
+  return error instanceof Error ? error.message : String(error)
 }
