@@ -1,8 +1,5 @@
-import { existsSync } from 'node:fs'
 import { defineConfig } from '@playwright/test'
-
-// Debian's Chromium when present (CI, this project's machines); Playwright's own browser elsewhere.
-const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
+import { chromiumLaunchOptions } from './e2e/chromium.ts'
 
 export default defineConfig({
   testDir: 'e2e',
@@ -19,14 +16,6 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     browserName: 'chromium',
-    launchOptions: {
-      executablePath,
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        // WebRTC between local nodes: offer 127.0.0.1 host candidates (ENVIRONMENT.md).
-        '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns'
-      ]
-    }
+    launchOptions: chromiumLaunchOptions
   }
 })

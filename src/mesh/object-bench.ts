@@ -34,8 +34,12 @@ export interface ObjectBenchRow {
 
 /** Runs the bench, one size after the other, one operation at a time (latency, not throughput). */
 export async function runObjectBench (deps: ObjectStoreDeps, options: ObjectBenchOptions = {}): Promise<ObjectBenchRow[]> {
+  return await runObjectBenchOn(new ObjectStore(deps), options)
+}
+
+/** The same bench on a node's own object store (a tab's, with its cached placement lookups). */
+export async function runObjectBenchOn (objects: ObjectStore, options: ObjectBenchOptions = {}): Promise<ObjectBenchRow[]> {
   const { sizes = [512, 64 * 1024], ops = 50, warmup = 5, historyFetches = 3, cleanup = true } = options
-  const objects = new ObjectStore(deps)
   const random = mulberry32(0x0b7ec7)
   const rows: ObjectBenchRow[] = []
   const storedIds: ObjectId[] = []

@@ -48,6 +48,8 @@ export interface ZenTalkApi {
   /** Shards this node holds for others, bytes used and quotas. */
   storageStats(): Promise<ChunkStoreStats>
   stop(): Promise<void>
+  /** Loads the in-tab benchmarks (`npm run bench` drives them). */
+  bench(): Promise<import('./bench.ts').TabBench>
   /** The underlying libp2p node, for debugging and power users. */
   libp2p: import('../net/index.ts').MeshLibp2p
 }
@@ -87,6 +89,7 @@ async function main (): Promise<void> {
     fetchObject: async (objectId, owner) => (await objects.fetchObject(objectId as ObjectId, { owner })).bytes,
     storageStats: async () => await node.storageStats(),
     stop: async () => { await node.stop() },
+    bench: async () => (await import('./bench.ts')).tabBench(objects),
     libp2p: node.libp2p
   }
   stateEl.textContent = 'Joining the mesh…'
