@@ -86,8 +86,10 @@ export async function loadProfileWallet (): Promise<WalletIdentity> {
 
 /** The slot's shard database; its quota is this tab's share of what the browser grants the site. */
 export async function openSlotChunkStore (slot: number, settings: NodeSettings): Promise<IndexedDbChunkStore> {
+  // browserStorageQuota also asks for persistent storage; with a quota given, ask anyway, since other people
+  // rely on these shards and the browser must not evict them under storage pressure.
   const nodeQuotaBytes = settings.storageQuotaMb !== undefined
-    ? settings.storageQuotaMb * MIB
+    ? (await navigator.storage?.persist?.().catch(() => false), settings.storageQuotaMb * MIB)
     : await browserStorageQuota(STORAGE_FRACTION)
   return await IndexedDbChunkStore.open(`zentalk-node-${slot}`, { nodeQuotaBytes, ownerQuotaBytes: settings.ownerQuotaMb * MIB })
 }
