@@ -77,6 +77,8 @@ export interface ZenTalkNode {
 }
 
 export const DEFAULT_PLACEMENT_COUNT = 15
+/** Per holder, from when the request is sent; see `createNode`. */
+export const NODE_FETCH_TIMEOUT_MS = 30_000
 
 export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   const { settings } = config
@@ -125,7 +127,11 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
       wallet: config.wallet,
       closestPeers: cachedClosest(async (key, count) => await closest.find(key, count)),
       selfStore: config.chunkStore,
-      nodeKey: privateKey
+      nodeKey: privateKey,
+      // A holder's FETCH answer carries every shard it keeps for the owner (hundreds of KiB for a long history)
+      // over WebRTC from a node that may be busy; a fetch stops waiting for holders once it has what it needs,
+      // so only a fetch that is short of shards ever waits this long.
+      fetchTimeoutMs: NODE_FETCH_TIMEOUT_MS
     })
   const selfKadId = kadIdOfPeer(libp2p.peerId.toMultihash().bytes)
   const stopController = new AbortController()
