@@ -1,0 +1,138 @@
+/**
+ * What should happen to one object's shards, computed from what the nodes around its placement key hold. Pure:
+ * every holder computes the same plan from the same view, which is what lets each of them act alone (only on its
+ * own shards, or as the one chosen repairer) without any coordination message.
+ *
+ * The layout it aims for: the k + m closest live storage nodes (the "expected holders") hold one distinct shard
+ * each. Shards already on expected holders stay where they are as far as possible (a maximum matching between
+ * expected holders and shard indices), so healing never moves a shard it does not have to.
+ */
+
+export interface ObjectSurvey {
+  /** k + m of the object. */
+  total: number
+  /** Every peer whose holdings are considered, nearest to the placement key first (the live ring and this node). */
+  ranked: readonly string[]
+  /** The expected holders: the `total` closest live storage nodes, nearest first; a prefix-ordered subset of `ranked`. */
+  closest: readonly string[]
+  /** Shard indices each peer that answered holds (a peer holding nothing may be absent or map to an empty set). */
+  held: ReadonlyMap<string, ReadonlySet<number>>
+  /** Peers in `ranked` that did not answer, so what they hold is unknown. */
+  unknown: ReadonlySet<string>
+}
+
+export interface ShardMove { index: number, from: string, to: string }
+export interface ShardDrop { index: number, peer: string, keeper: string }
+export interface ShardRebuild { index: number, to: string }
+
+export interface ObjectPlan {
+  /** Shard index → the expected holder that keeps it. */
+  keepers: ReadonlyMap<number, string>
+  /** Indices no answering peer holds: they must be rebuilt from k others. */
+  missing: readonly number[]
+  /** Where each missing shard goes once rebuilt: the nearest vacant expected holders. */
+  rebuilds: readonly ShardRebuild[]
+  /** Shards held outside their place (beyond the expected holders, or a second shard on one node) moving into a vacancy. */
+  moves: readonly ShardMove[]
+  /** Extra copies of an index another expected holder keeps: their holder deletes them. */
+  drops: readonly ShardDrop[]
+  /** Who rebuilds: peers that hold a shard (or might: `unknown`), nearest first; the first one is the repairer. */
+  repairers: readonly string[]
+  /**
+   * Answered peers holding nothing of the object, nearest first, other than the rebuild and move targets: where a
+   * rebuilt shard goes when its target refuses it.
+   */
+  spares: readonly string[]
+  /** An expected holder did not answer: which shards are missing is not known, so nothing is rebuilt or moved. */
+  uncertain: boolean
+  /** Fewer live storage nodes than shards: some node must keep more than one. */
+  reducedRedundancy: boolean
+}
+
+/** Plans one object. Deterministic: the same survey always yields the same plan. */
+export function planObject (survey: ObjectSurvey): ObjectPlan {
+  const { total, ranked, closest, held, unknown } = survey
+  const holdings = (peer: string): ReadonlySet<number> => held.get(peer) ?? EMPTY
+  const answeredClosest = closest.filter(peer => !unknown.has(peer))
+  const uncertain = answeredClosest.length < closest.length
+  // With fewer expected holders than shards, each takes several, as a store spreads them round-robin.
+  const perNode = closest.length >= total || closest.length === 0 ? 1 : Math.ceil(total / closest.length)
+  // Slot s of every node before slot s + 1 of any: first one shard per node, nearest nodes first.
+  const slots: string[] = []
+  for (let slot = 0; slot < perNode; slot++) slots.push(...answeredClosest)
+
+  const slotOfIndex = maximumMatching(slots, total, (slot, index) => holdings(slots[slot]).has(index))
+  const keepers = new Map<number, string>()
+  const filledSlots = new Set<number>()
+  slotOfIndex.forEach((slot, index) => {
+    if (slot >= 0) {
+      keepers.set(index, slots[slot])
+      filledSlots.add(slot)
+    }
+  })
+
+  const missing: number[] = []
+  const movable: Array<{ index: number, from: string }> = []
+  for (let index = 0; index < total; index++) {
+    if (keepers.has(index)) continue
+    const from = ranked.find(peer => holdings(peer).has(index))
+    if (from === undefined) missing.push(index)
+    else movable.push({ index, from })
+  }
+
+  const vacancies = slots.filter((_, slot) => !filledSlots.has(slot))
+  const rebuilds: ShardRebuild[] = []
+  const moves: ShardMove[] = []
+  let next = 0
+  for (const index of missing) {
+    if (next < vacancies.length) rebuilds.push({ index, to: vacancies[next++] })
+  }
+  for (const { index, from } of movable) {
+    if (next < vacancies.length) moves.push({ index, from, to: vacancies[next++] })
+  }
+
+  const drops: ShardDrop[] = []
+  for (const peer of ranked) {
+    for (const index of [...holdings(peer)].sort((a, b) => a - b)) {
+      const keeper = keepers.get(index)
+      if (keeper !== undefined && keeper !== peer) drops.push({ index, peer, keeper })
+    }
+  }
+
+  const targets = new Set([...rebuilds.map(r => r.to), ...moves.map(m => m.to)])
+  return {
+    keepers,
+    missing,
+    rebuilds: uncertain ? [] : rebuilds,
+    moves: uncertain ? [] : moves,
+    drops,
+    repairers: ranked.filter(peer => unknown.has(peer) || holdings(peer).size > 0),
+    spares: ranked.filter(peer => !unknown.has(peer) && holdings(peer).size === 0 && !targets.has(peer)),
+    uncertain,
+    reducedRedundancy: closest.length < total
+  }
+}
+
+const EMPTY: ReadonlySet<number> = new Set()
+
+/**
+ * Kuhn's augmenting-path matching between slots (in priority order) and shard indices. A slot once matched stays
+ * matched, so nearer nodes keep their shards first. Returns, per index, its slot or -1. Sizes are tiny (k + m
+ * is at most 256 and usually 15), so the O(V·E) bound does not matter.
+ */
+function maximumMatching (slots: readonly string[], total: number, holds: (slot: number, index: number) => boolean): number[] {
+  const slotOfIndex = new Array<number>(total).fill(-1)
+  const tryAssign = (slot: number, visited: boolean[]): boolean => {
+    for (let index = 0; index < total; index++) {
+      if (!holds(slot, index) || visited[index]) continue
+      visited[index] = true
+      if (slotOfIndex[index] < 0 || tryAssign(slotOfIndex[index], visited)) {
+        slotOfIndex[index] = slot
+        return true
+      }
+    }
+    return false
+  }
+  for (let slot = 0; slot < slots.length; slot++) tryAssign(slot, new Array<boolean>(total).fill(false))
+  return slotOfIndex
+}

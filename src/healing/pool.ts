@@ -1,0 +1,58 @@
+/** Small async helpers shared by the health monitor and the repairer. */
+
+/**
+ * Runs `task` over `items` with at most `limit` running at once, and resolves when all have settled. Tasks are
+ * expected to catch their own errors; one that throws anyway does not stop the others and is rethrown at the end.
+ */
+export async function forEachLimit<T> (items: Iterable<T>, limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items]
+  let failure: { error: unknown } | undefined
+  const worker = async (): Promise<void> => {
+    while (queue.length > 0) {
+      const item = queue.shift() as T
+      try {
+        await task(item)
+      } catch (error) {
+        failure ??= { error }
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, queue.length)) }, worker))
+  if (failure !== undefined) throw failure.error
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+export async function sleep (ms: number, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted()
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => { clearTimeout(timer); reject(signal?.reason) }
+    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, Math.max(0, ms))
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/** Settles like `promise`, or rejects with the signal's reason as soon as it aborts. */
+export async function raceAbort<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted()
+  let onAbort = (): void => {}
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  promise.catch(() => {}) // a late rejection after the abort is not unhandled
+  try {
+    return await Promise.race([promise, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
+/** `error` as a short `Name: message` line for logs and the status panel. */
+export function describeError (error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`
+  // Transports reject with events (a WebSocket's ErrorEvent) that carry the error or a message inside.
+  const inner = (error as { error?: unknown, message?: unknown } | null)
+  if (inner?.error instanceof Error) return describeError(inner.error)
+  if (typeof inner?.message === 'string' && inner.message !== '') return `${(error as object).constructor?.name ?? 'Error'}: ${inner.message}`
+  return String(error)
+}
