@@ -11,15 +11,15 @@ import type { MeshLibp2p } from '../net/index.ts'
 import {
   DEFAULT_PLACEMENT_RULES,
   deleteShards,
-  placementKeyFor,
   storeShard,
   type PlacementRules,
   type StoreReceipt
 } from '../protocols/chunks/index.ts'
-import type { ChunkStore } from '../store/index.ts'
+import { deleteAuthorityOf, placementKeyOf } from '../protocols/chunks/placement-key.ts'
+import type { ChunkStore, ShardRecord } from '../store/index.ts'
 import type { ObjectId } from '../types/index.ts'
 import { buildManifest } from '../wire/manifest-build.ts'
-import { encodeSignedManifest, type SignedManifest } from '../wire/manifest-codec.ts'
+import { decodeSignedManifest, encodeSignedManifest, type SignedManifest } from '../wire/manifest-codec.ts'
 import { NoHoldersReachableError, ObjectNotFoundError, StoreFailedError, notEnoughShardsError, type ShardPlacementFailure } from './object-errors.ts'
 import { callHolder, gatherShards, type FailedObject, type GatherStats, type RetrievedObject } from './object-gather.ts'
 import { PeerRequestLimiter } from './object-limiter.ts'
@@ -66,9 +66,20 @@ export interface ObjectStoreDeps {
 }
 
 export interface StoreOptions {
-  /** Content namespace (default NS_HISTORY); the placement key is derived from it and the owner. */
+  /**
+   * Content namespace (default NS_HISTORY); the placement key is derived from it and the owner, or for an inbox
+   * namespace (`inboxNamespace(recipient)`) from the recipient: the object then goes into that user's inbox.
+   */
   namespace?: string
   signal?: AbortSignal
+  /** Told each time one more shard has a holder (for "stored 7 of 15" progress). */
+  onShardPlaced?: (placed: number, total: number) => void
+  /**
+   * A holder refusal for which the whole store fails instead of moving the shard to the next-closest node. For
+   * refusals every holder of the key gives alike (an inbox's per-sender rate limit): a shard moved past the
+   * closest holders would sit where readers do not look, and the writer would wrongly believe it stored.
+   */
+  stopOn?: (error: Error) => boolean
 }
 
 export interface StoreResult {
@@ -85,6 +96,7 @@ export interface StoreResult {
 }
 
 export interface FetchOptions {
+  /** Content namespace (default NS_HISTORY); an inbox namespace, or NS_INBOX with the recipient as owner, reads an inbox. */
   namespace?: string
   signal?: AbortSignal
 }
@@ -139,9 +151,9 @@ export class ObjectStore {
    * @throws {StoreFailedError} naming how many shards were placed
    */
   async storeObject (bytes: Uint8Array, options: StoreOptions = {}): Promise<StoreResult> {
-    const { namespace = NS_HISTORY, signal } = options
+    const { namespace = NS_HISTORY, signal, onShardPlaced, stopOn } = options
     const total = this.k + this.m
-    const placementKey = placementKeyFor(namespace, this.owner)
+    const placementKey = placementKeyOf(namespace, this.owner)
     const closest = unique(await this.deps.closestPeers(placementKey, total)).slice(0, total)
     signal?.throwIfAborted()
     if (closest.length === 0) throw new StoreFailedError(0, total, 'no storage node is known yet; wait until this node has joined the mesh')
@@ -153,8 +165,13 @@ export class ObjectStore {
     })
     const manifestBytes = encodeSignedManifest(manifest)
     const placement = new Placement(closest, async () => await this.deps.closestPeers(placementKey, total + this.spareHolders, { fresh: true }))
-    const put = async (holder: string, index: number): Promise<StoreReceipt> =>
-      await this.putShard(holder, manifest, manifestBytes, index, encoded.shards[index], signal)
+    let placedCount = 0
+    let stopped = false
+    const put = async (holder: string, index: number): Promise<StoreReceipt> => {
+      const receipt = await this.putShard(holder, manifest, manifestBytes, index, encoded.shards[index], signal)
+      onShardPlaced?.(++placedCount, total)
+      return receipt
+    }
 
     // Shard i to the i-th closest; a failure passes the shard on to the next spare node.
     await Promise.all(encoded.shards.map(async (_, index) => {
@@ -166,12 +183,16 @@ export class ObjectStore {
         } catch (error) {
           signal?.throwIfAborted()
           placement.failed(index, holder, error)
+          if (stopped || (stopOn !== undefined && error instanceof Error && stopOn(error))) {
+            stopped = true
+            return
+          }
           holder = await placement.nextSpare()
         }
       }
     }))
     // No distinct node left: double up on holders that took a shard and never failed, least loaded first.
-    for (const index of placement.unplaced(total)) {
+    for (const index of stopped ? [] : placement.unplaced(total)) {
       for (const holder of placement.fallbackHolders()) {
         try {
           placement.placed(index, await put(holder, index))
@@ -185,7 +206,7 @@ export class ObjectStore {
 
     const placed = placement.receipts.filter(receipt => receipt !== undefined).length
     if (placed < total) {
-      await this.forget(objectId, placement.receipts.flatMap(receipt => receipt === undefined ? [] : [receipt.holder]))
+      await this.forget(objectId, placement.receipts.flatMap(receipt => receipt === undefined ? [] : [receipt.holder]), undefined, true)
       const first = placement.failures[0]?.error
       throw new StoreFailedError(placed, total, `${placement.failures.length} placement attempts failed on ` +
         `${new Set(placement.failures.map(failure => failure.holder)).size} nodes and no other node was left to try ` +
@@ -212,7 +233,7 @@ export class ObjectStore {
    */
   async fetchObjects (owner: string = this.owner, options: FetchOptions = {}): Promise<FetchResult> {
     const { namespace = NS_HISTORY, signal } = options
-    const placementKey = placementKeyFor(namespace, owner)
+    const placementKey = placementKeyOf(namespace, owner)
     const holders = unique(await this.deps.closestPeers(placementKey, this.k + this.m)).slice(0, this.k + this.m)
     const answeredEnough = Math.min(this.k, holders.length)
     const { collector, stats, remoteAnswered } = await gatherShards({
@@ -234,7 +255,7 @@ export class ObjectStore {
    */
   async fetchObject (objectId: ObjectId, options: FetchOptions & { owner?: string } = {}): Promise<RetrievedObject> {
     const { namespace = NS_HISTORY, signal, owner = this.owner } = options
-    const placementKey = placementKeyFor(namespace, owner)
+    const placementKey = placementKeyOf(namespace, owner)
     const holders = unique(await this.deps.closestPeers(placementKey, this.k + this.m))
     const { collector, stats, remoteAnswered } = await gatherShards({
       ...this.gatherBase(holders, signal),
@@ -261,11 +282,12 @@ export class ObjectStore {
   /**
    * Asks the closest nodes (with spares) and this node's store to delete an object's shards, signed by the
    * owner's wallet. Best effort: unreachable holders keep theirs. Returns how many shards were deleted.
+   * For an object in this owner's inbox, pass `namespace: inboxNamespace(owner)` (or NS_INBOX).
    */
   async deleteObject (objectId: ObjectId, options: FetchOptions = {}): Promise<number> {
     const { namespace = NS_HISTORY, signal } = options
     const total = this.k + this.m
-    const holders = unique(await this.deps.closestPeers(placementKeyFor(namespace, this.owner), total + this.spareHolders))
+    const holders = unique(await this.deps.closestPeers(placementKeyOf(namespace, this.owner), total + this.spareHolders))
     return await this.forget(objectId, holders, signal)
   }
 
@@ -288,8 +310,12 @@ export class ObjectStore {
       await storeShard(this.deps.libp2p, holder, { manifestBytes, shardIndex, shard }, { signal, timeoutMs }))
   }
 
-  /** Deletes the object's shards on `holders` and in this node's store; returns the count, never throws. */
-  private async forget (objectId: ObjectId, holders: readonly string[], signal?: AbortSignal): Promise<number> {
+  /**
+   * Deletes the object's shards on `holders` and in this node's store; returns the count, never throws.
+   * `undoingStore`: cleaning up after this owner's own failed store, so its own shards go from this node's store
+   * even where holders would refuse its DELETE (in someone else's inbox).
+   */
+  private async forget (objectId: ObjectId, holders: readonly string[], signal?: AbortSignal, undoingStore = false): Promise<number> {
     const counts = await Promise.all(unique(holders).map(async holder => {
       if (holder === this.self.peerId) return 0
       try {
@@ -303,7 +329,11 @@ export class ObjectStore {
     let local = 0
     try {
       const own = await this.self.store.listObjectShards(objectId)
-      if (own.length > 0 && own.every(record => record.owner === this.owner)) local = await this.self.store.delete(objectId)
+      const mayDelete = (record: ShardRecord): boolean => (undoingStore && record.owner === this.owner) ||
+        deleteAuthorityOf(decodeSignedManifest(record.manifest)) === this.owner
+      if (own.length > 0 && own.every(mayDelete)) {
+        local = await this.self.store.delete(objectId)
+      }
     } catch {}
     return counts.reduce((sum, n) => sum + n, local)
   }

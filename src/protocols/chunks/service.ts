@@ -31,8 +31,8 @@ import { ChunkStatus, encodeChunkResponse, refuse, type HandlerContext, type Rep
 import { handleDelete } from './handlers/delete.ts'
 import { handleFetch } from './handlers/fetch.ts'
 import { handleList } from './handlers/list.ts'
-import { handleStore } from './handlers/store.ts'
-import { DEFAULT_PLACEMENT_RULES, type PlacementRules } from './placement-key.ts'
+import { InboxAppendLimiter, handleStore } from './handlers/store.ts'
+import { DEFAULT_INBOX_LIMITS, DEFAULT_PLACEMENT_RULES, type InboxLimits, type PlacementRules } from './placement-key.ts'
 import { ReplayGuard } from './replay-guard.ts'
 import type { ComponentLogger, Connection, Logger, PrivateKey, Startable, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 
@@ -72,6 +72,8 @@ export interface ChunkServiceInit {
   deleteMaxSkewMs?: number
   /** Which content namespaces are accepted and how their placement keys are checked. */
   placementRules?: PlacementRules
+  /** Size and per-sender rate limits on inbox appends (each field defaults to DEFAULT_INBOX_LIMITS). */
+  inboxLimits?: Partial<InboxLimits>
   /** Clock for `storedAt` and the delete window (ms since the epoch). */
   now?: () => number
 }
@@ -119,6 +121,11 @@ export class ChunkService implements Startable {
     this.maxConcurrentRequestsPerPeer = positive('maxConcurrentRequestsPerPeer', init.maxConcurrentRequestsPerPeer ?? DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER)
     this.requestTimeoutMs = positive('requestTimeoutMs', init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS)
     this.responseTimeoutMs = positive('responseTimeoutMs', init.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS)
+    const inboxLimits: InboxLimits = {
+      maxObjectBytes: positive('inboxLimits.maxObjectBytes', init.inboxLimits?.maxObjectBytes ?? DEFAULT_INBOX_LIMITS.maxObjectBytes),
+      maxObjectsPerWindow: positive('inboxLimits.maxObjectsPerWindow', init.inboxLimits?.maxObjectsPerWindow ?? DEFAULT_INBOX_LIMITS.maxObjectsPerWindow),
+      windowMs: positive('inboxLimits.windowMs', init.inboxLimits?.windowMs ?? DEFAULT_INBOX_LIMITS.windowMs)
+    }
     this.context = {
       store: init.store,
       now: init.now ?? Date.now,
@@ -129,6 +136,8 @@ export class ChunkService implements Startable {
       deleteMaxSkewMs: positive('deleteMaxSkewMs', init.deleteMaxSkewMs ?? DEFAULT_DELETE_MAX_SKEW_MS),
       placementRules: init.placementRules ?? DEFAULT_PLACEMENT_RULES,
       replayGuard: new ReplayGuard(DEFAULT_REPLAY_CACHE_ENTRIES),
+      inboxLimits,
+      inboxAppends: new InboxAppendLimiter(inboxLimits),
       sign: async data => await components.privateKey.sign(data),
       log: this.log
     }

@@ -1,8 +1,9 @@
 import type { Logger } from '@libp2p/interface'
 import type { ChunkStore } from '../../../store/index.ts'
 import { ChunkStatus, encodeChunkResponse, type ChunkResponse } from '../../../wire/chunks-codec.ts'
-import type { PlacementRules } from '../placement-key.ts'
+import type { InboxLimits, PlacementRules } from '../placement-key.ts'
 import type { ReplayGuard } from '../replay-guard.ts'
+import type { InboxAppendLimiter } from './store.ts'
 
 /** What the per-message handlers share: the store, the limits and the holder's signing key. */
 export interface HandlerContext {
@@ -15,6 +16,9 @@ export interface HandlerContext {
   readonly deleteMaxSkewMs: number
   readonly placementRules: PlacementRules
   readonly replayGuard: ReplayGuard
+  /** Per-sender size and rate limits on inbox appends, and the appends counted against them. */
+  readonly inboxLimits: InboxLimits
+  readonly inboxAppends: InboxAppendLimiter
   /** Signs with the node's libp2p private key. */
   readonly sign: (data: Uint8Array) => Promise<Uint8Array>
   readonly log: Logger

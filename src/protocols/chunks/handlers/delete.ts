@@ -1,15 +1,19 @@
 import { NS_DELETE, sha256, toHex } from '../../../crypto/index.ts'
 import { InvalidSignatureError, recoverAddress } from '../../../identity/index.ts'
 import type { ShardIndex } from '../../../types/index.ts'
+import type { ShardRecord } from '../../../store/index.ts'
 import { deleteAuthorization, type DeleteCommand } from '../../../wire/chunks-codec.ts'
+import { decodeSignedManifest } from '../../../wire/manifest-codec.ts'
+import { deleteAuthorityOf } from '../placement-key.ts'
 import { ChunkStatus, refuse, type HandlerContext, type Reply } from './context.ts'
 
 /**
- * DELETE: only the owner recorded with the shards may remove them. In order: the timestamp is inside the window
- * (not older than `deleteMaxAgeMs`, not more than `deleteMaxSkewMs` ahead), the signature recovers to the named
- * owner, the authorisation was not used before (replay), the shards exist and all belong to that owner. Nothing
- * changes on any refusal. A replayed authorisation is answered OK with nothing deleted, so a client that lost the
- * first answer can retry.
+ * DELETE: only the shards' delete authority may remove them: the owner recorded with them, except for inbox
+ * objects, which only their recipient (named in the manifest) may remove, not their sender. In order: the
+ * timestamp is inside the window (not older than `deleteMaxAgeMs`, not more than `deleteMaxSkewMs` ahead), the
+ * signature recovers to the named signer, the authorisation was not used before (replay), the shards exist and
+ * the signer is the authority of all of them. Nothing changes on any refusal. A replayed authorisation is
+ * answered OK with nothing deleted, so a client that lost the first answer can retry.
  */
 export async function handleDelete (context: HandlerContext, command: DeleteCommand): Promise<Reply> {
   const now = context.now()
@@ -41,13 +45,33 @@ export async function handleDelete (context: HandlerContext, command: DeleteComm
   if (targets.length === 0) {
     return refuse(ChunkStatus.NOT_FOUND, `no shard${shardIndex === undefined ? '' : ` ${shardIndex}`} of ${objectId} is held here`)
   }
-  const foreign = targets.find(record => record.owner !== owner)
+  const authorities = new Map<string, string>() // manifest hash → authority: the shards of one object share it
+  const authority = (record: ShardRecord): string => {
+    const key = toHex(sha256(record.manifest))
+    let known = authorities.get(key)
+    if (known === undefined) authorities.set(key, known = authorityOf(record))
+    return known
+  }
+  const foreign = targets.find(record => authority(record) !== owner)
   if (foreign !== undefined) {
-    return refuse(ChunkStatus.NOT_OWNER, `shard ${foreign.shardIndex} of ${objectId} belongs to ${foreign.owner}, not to ${owner}`)
+    return refuse(ChunkStatus.NOT_OWNER, `shard ${foreign.shardIndex} of ${objectId} may be deleted only by ${authority(foreign)}, not by ${owner}`)
   }
   const deleted = await context.store.delete(objectId, shardIndex as ShardIndex | undefined)
   // Remember it until no holder would accept it anyway: the timestamp may be up to the skew ahead of `now`.
   context.replayGuard.add(replayKey, now + context.deleteMaxAgeMs + context.deleteMaxSkewMs, now)
   context.log('deleted %d shard(s) of %s for %s', deleted, objectId, owner)
   return { status: ChunkStatus.OK, deleted }
+}
+
+/**
+ * Who may delete a held shard, from the manifest stored with it (verified when it was stored; decoded again
+ * because records keep the owner but not the namespace). A record whose manifest no longer decodes falls back
+ * to its recorded owner.
+ */
+function authorityOf (record: ShardRecord): string {
+  try {
+    return deleteAuthorityOf(decodeSignedManifest(record.manifest))
+  } catch {
+    return record.owner
+  }
 }

@@ -6,15 +6,16 @@ import { MalformedMessageError, OversizeMessageError, ShardHashMismatchError, Un
 import { decodeSignedManifest, type SignedManifest } from '../../../wire/manifest-codec.ts'
 import { assertShardMatches } from '../../../wire/manifest-shards.ts'
 import { PlacementKeyMismatchError, UnsupportedNamespaceError } from '../errors.ts'
-import { assertPlacementAllowed } from '../placement-key.ts'
+import { assertPlacementAllowed, inboxRecipientOf, type InboxLimits } from '../placement-key.ts'
 import { shardRecordFor } from '../shard-record.ts'
 import { ChunkStatus, refuse, type HandlerContext, type Reply } from './context.ts'
 
 /**
  * STORE: checks run cheapest first and nothing is written unless all pass: shard size limit, manifest
  * (structure, version, owner signature), namespace and placement key (an owner writes only under their own
- * key), shard index, shard size and hash against the manifest; then the store's quota. Storing the same shard
- * again is idempotent and re-acknowledged.
+ * key; a sender only under the inbox key of the recipient its manifest names), the inbox object size limit,
+ * shard index, shard size and hash against the manifest; then, for a new inbox object, the sender's append rate
+ * into that inbox, and the store's quota. Storing the same shard again is idempotent and re-acknowledged.
  */
 export async function handleStore (context: HandlerContext, command: StoreCommand): Promise<Reply> {
   if (command.shard.length > context.maxShardBytes) {
@@ -32,6 +33,11 @@ export async function handleStore (context: HandlerContext, command: StoreComman
     if (error instanceof UnsupportedNamespaceError) return refuse(ChunkStatus.UNSUPPORTED_NAMESPACE, error.message)
     if (error instanceof PlacementKeyMismatchError) return refuse(ChunkStatus.NOT_OWNER, error.message)
     throw error
+  }
+  const recipient = inboxRecipientOf(manifest.namespace)
+  if (recipient !== undefined) {
+    const tooBig = inboxSizeProblem(manifest, context.inboxLimits)
+    if (tooBig !== undefined) return refuse(ChunkStatus.OVERSIZE, tooBig)
   }
   const { shardIndex, shard } = command
   if (shardIndex >= manifest.k + manifest.m) {
@@ -56,9 +62,20 @@ export async function handleStore (context: HandlerContext, command: StoreComman
     storedAt = existing.storedAt
   } else {
     storedAt = context.now()
+    let counted: (() => void) | undefined
+    if (recipient !== undefined && (await context.store.listObjectShards(manifest.objectId)).length === 0) {
+      // A new inbox object (further shards of one already held never count): the sender's rate applies.
+      const admission = context.inboxAppends.admit(manifest.owner, recipient, manifest.objectId, storedAt)
+      if (!admission.admitted) {
+        return refuse(ChunkStatus.QUOTA_EXCEEDED, `${manifest.owner} has put ${admission.count} objects into the inbox of ${recipient} ` +
+          `on this holder within ${context.inboxLimits.windowMs} ms, its limit; send again later`)
+      }
+      counted = admission.release
+    }
     try {
       await context.store.put(shardRecordFor(manifest, command.manifest, shardIndex, shard, storedAt))
     } catch (error) {
+      counted?.() // nothing was stored, so nothing counts
       if (error instanceof QuotaExceededError) return refuse(ChunkStatus.QUOTA_EXCEEDED, error.message)
       throw error
     }
@@ -85,4 +102,68 @@ function refuseManifest (error: unknown): Reply {
   if (error instanceof OversizeMessageError) return refuse(ChunkStatus.OVERSIZE, message)
   if (error instanceof MalformedMessageError) return refuse(ChunkStatus.MALFORMED, message)
   throw error
+}
+
+/** Why an inbox object is over the size limit, or undefined. Its k shards are bounded too, not only its length. */
+function inboxSizeProblem (manifest: SignedManifest, limits: InboxLimits): string | undefined {
+  const maxShardSize = Math.max(1, Math.ceil(limits.maxObjectBytes / manifest.k))
+  if (manifest.originalLength > limits.maxObjectBytes || manifest.shardSize > maxShardSize) {
+    return `inbox object ${manifest.objectId} is ${manifest.originalLength} bytes in ${manifest.k} shards of ${manifest.shardSize}; ` +
+      `inboxes take objects of at most ${limits.maxObjectBytes} bytes`
+  }
+  return undefined
+}
+
+export type InboxAdmission = { admitted: true, release: () => void } | { admitted: false, count: number }
+
+/**
+ * Counts the new objects each sender puts into each inbox on this holder, in a sliding window, and refuses past
+ * `maxObjectsPerWindow`. Memory only: a restarted holder forgets, which costs a flood at most one more window.
+ * Bounded: past `maxKeys` (sender, recipient) pairs, expired ones are dropped, then the oldest.
+ */
+export class InboxAppendLimiter {
+  private readonly appends = new Map<string, Array<{ objectId: string, at: number }>>()
+
+  constructor (private readonly limits: InboxLimits, private readonly maxKeys = 10_000) {}
+
+  /** Counts `objectId` for (sender, recipient) unless counted already within the window. */
+  admit (sender: string, recipient: string, objectId: string, now: number): InboxAdmission {
+    const key = `${sender}>${recipient}`
+    const recent = this.recent(key, now)
+    const entry = recent.find(candidate => candidate.objectId === objectId)
+    if (entry === undefined && recent.length >= this.limits.maxObjectsPerWindow) {
+      return { admitted: false, count: recent.length }
+    }
+    const counted = entry ?? { objectId, at: now }
+    if (entry === undefined) recent.push(counted)
+    this.appends.delete(key) // re-inserted last: Map order is then least recently used first
+    this.appends.set(key, recent)
+    this.bound(now)
+    return {
+      admitted: true,
+      release: () => {
+        const list = this.appends.get(key)
+        const at = list?.indexOf(counted) ?? -1
+        if (entry === undefined && at >= 0) list?.splice(at, 1)
+      }
+    }
+  }
+
+  private recent (key: string, now: number): Array<{ objectId: string, at: number }> {
+    const list = this.appends.get(key) ?? []
+    return list.filter(entry => now - entry.at < this.limits.windowMs)
+  }
+
+  private bound (now: number): void {
+    if (this.appends.size <= this.maxKeys) return
+    for (const [key] of this.appends) {
+      const recent = this.recent(key, now)
+      if (recent.length === 0) this.appends.delete(key)
+      else this.appends.set(key, recent)
+    }
+    for (const key of this.appends.keys()) {
+      if (this.appends.size <= this.maxKeys) break
+      this.appends.delete(key)
+    }
+  }
 }

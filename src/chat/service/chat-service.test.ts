@@ -1,0 +1,235 @@
+/**
+ * The chat service end to end over 16 real libp2p storage nodes (DHT off, exact XOR placement): Alice, Bob and
+ * Carol each run a node that also stores shards; Mallory, Dave, Eve and Frank write through Carol's node (any
+ * node carries anyone's signed writes), to keep the number of connections, and the test's time, down.
+ * The tests run in order and share the mesh, like one conversation.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { NS_INBOX } from '../../crypto/index.ts'
+import { WalletIdentity } from '../../identity/index.ts'
+import { isRunning, type MeshNode } from '../../mesh/object-test-mesh.ts'
+import type { ObjectStore } from '../../mesh/object-store.ts'
+import { deriveChatKeyPair } from '../chat-keys.ts'
+import { sealMessage } from '../envelope.ts'
+import { encodeSignedEnvelope, envelopeSigningMessage } from '../envelope-format.ts'
+import {
+  EnvelopeDecryptError,
+  EnvelopeSignatureError,
+  KeyBundleOwnerMismatchError,
+  KeyBundleSignatureError,
+  NotRecipientError
+} from '../errors.ts'
+import { createKeyBundle, encodeKeyBundle } from '../key-bundle.ts'
+import { NS_ENVELOPE, NS_KEY_BUNDLE } from '../namespaces.ts'
+import { SignedEnvelope } from '../pb/envelope.ts'
+import type { ChatService } from './chat-service.ts'
+import type { MessageProgress } from './types.ts'
+import type { ChatMessage, Rejection } from './chat-message.ts'
+import { NS_KEY_BUNDLE_OBJECTS } from './constants.ts'
+import { deliverEnvelope } from './deliver.ts'
+import { DeliveryRefusedError, InboxRateLimitedError, KeyBundleNotFoundError } from './errors.ts'
+import { inboxNamespace } from './index.ts'
+import { chatServiceOn, createChatMesh, createChatNode, joinMesh, nextEvent, noStoreContains, objectStoreOn } from './test-mesh.ts'
+
+const INBOX_LIMITS = { maxObjectsPerWindow: 6 }
+const wallets = {
+  alice: WalletIdentity.generate(),
+  bob: WalletIdentity.generate(),
+  carol: WalletIdentity.generate(),
+  mallory: WalletIdentity.generate(),
+  dave: WalletIdentity.generate(),
+  eve: WalletIdentity.generate(),
+  frank: WalletIdentity.generate()
+}
+const utf8 = new TextEncoder()
+
+let nodes: MeshNode[]
+const mesh = (): MeshNode[] => nodes
+let alice: ChatService
+let bob: ChatService
+let carol: ChatService
+/** Every started service, stopped after the tests. */
+const started: ChatService[] = []
+let carolObjects: ObjectStore
+let bobNode: MeshNode
+let carolNode: MeshNode
+/** Where Mallory and the others write from, and dial from. */
+let malloryNode: MeshNode
+
+/** Every `type` event from now on. */
+function collect<T> (subscribe: (listener: (detail: T) => void) => () => void): T[] {
+  const seen: T[] = []
+  subscribe(detail => seen.push(detail))
+  return seen
+}
+
+beforeAll(async () => {
+  nodes = await createChatMesh(16, { inboxLimits: INBOX_LIMITS })
+  ;[, bobNode, carolNode] = nodes
+  malloryNode = carolNode
+  // The nodes that write or deliver are connected to every node; plain storage nodes only answer.
+  await Promise.all(nodes.slice(0, 3).map(async node => { await joinMesh(node, nodes, 3) }))
+  alice = chatServiceOn(nodes[0], wallets.alice, mesh, { displayName: 'Alice' }).chat
+  bob = chatServiceOn(bobNode, wallets.bob, mesh).chat
+  ;({ chat: carol, objects: carolObjects } = chatServiceOn(carolNode, wallets.carol, mesh))
+  started.push(alice, bob, carol)
+  await Promise.all(started.map(async chat => { await chat.start() }))
+}, 60_000)
+
+afterAll(async () => {
+  await Promise.all(started.map(async chat => { await chat.stop() }))
+  await Promise.all((nodes ?? []).filter(isRunning).map(async node => { await node.libp2p.stop() }))
+}, 30_000)
+
+describe('chat service over a real mesh', () => {
+  let bobAgain: ChatService
+  let bobAgainNode: MeshNode
+  const sent: string[] = []
+
+  it('delivers Alice\'s message to Bob\'s node live, stores both copies, and reports progress', async () => {
+    const states = collect<MessageProgress>(listener => alice.events.on('message-state', listener))
+    const sending = Date.now()
+    const received = nextEvent(bob.events, 'message', 30_000).then(message => ({ message, at: Date.now() }))
+    const result = await alice.sendMessage(bob.address, 'Hello Bob')
+    const { message, at } = await received
+    // Live: shown without waiting for anything but the delivery itself (bound generous for a loaded machine).
+    expect(at - sending).toBeLessThan(15_000)
+    sent.push('Hello Bob')
+    expect(message).toMatchObject({ messageId: result.messageId, from: alice.address, to: bob.address, text: 'Hello Bob', direction: 'incoming', peer: alice.address })
+    expect(result).toMatchObject({ delivered: true, storedInHistory: true, storedInInbox: true, problems: [] })
+    expect(states[0]).toMatchObject({ messageId: result.messageId, state: 'encrypting' })
+    expect(states.some(state => state.state === 'sending' && state.inboxShards > 0 && state.inboxShards < 15)).toBe(true)
+    expect(states.at(-1)).toMatchObject({ state: 'sent', delivered: true, historyShards: 15, inboxShards: 15, totalShards: 15 })
+    // Holders keep ciphertext only.
+    expect(await noStoreContains(nodes, utf8.encode('Hello Bob'))).toBe(true)
+  })
+
+  it('keeps messages for an offline Bob in his inbox; his new node (same wallet, empty cache) reads all, in order', async () => {
+    await bob.stop()
+    await bobNode.libp2p.stop()
+    for (const text of ['one', 'two', 'three']) {
+      const result = await alice.sendMessage(bob.address, text)
+      expect(result).toMatchObject({ delivered: false, storedInHistory: true, storedInInbox: true })
+      expect(result.problems.map(problem => problem.part)).toEqual(['delivery'])
+      sent.push(text)
+    }
+
+    bobAgainNode = await createChatNode({ inboxLimits: INBOX_LIMITS })
+    nodes = [...nodes, bobAgainNode]
+    await joinMesh(bobAgainNode, nodes)
+    bobAgain = chatServiceOn(bobAgainNode, wallets.bob, mesh).chat
+    started.push(bobAgain)
+    await bobAgain.start()
+    const report = await bobAgain.readHistory()
+    expect(report.messages.map(message => [message.text, message.from, message.direction]))
+      .toEqual(sent.map(text => [text, alice.address, 'incoming']))
+    expect(report.rejected).toEqual([])
+    expect((await bobAgain.history(alice.address)).map(message => message.text)).toEqual(sent)
+    expect((await bobAgain.history(carol.address))).toEqual([])
+    expect((await alice.history(bob.address)).map(message => [message.text, message.direction])).toEqual(sent.map(text => [text, 'outgoing']))
+
+    // Bob's new node published a newer presence record: Alice's next message reaches it live.
+    const received = nextEvent(bobAgain.events, 'message')
+    const result = await alice.sendMessage(bob.address, 'four')
+    sent.push('four')
+    expect(result.delivered).toBe(true)
+    expect((await received).text).toBe('four')
+  })
+
+  it('keeps Carol out: she cannot open Bob\'s inbox, and her node refuses an envelope addressed to Bob', async () => {
+    expect(await carol.history()).toEqual([])
+    const { objects } = await carolObjects.fetchObjects(bob.address, { namespace: NS_INBOX })
+    expect(objects.length).toBe(sent.length)
+    for (const object of objects) {
+      await expect(carol.openEnvelope(object.bytes)).rejects.toBeInstanceOf(NotRecipientError)
+    }
+    const rejected = nextEvent(carol.events, 'rejected')
+    const refusal = await deliverEnvelope(nodes[0].libp2p, carolNode.libp2p.peerId, wallets.carol.address, objects[0].bytes)
+      .catch((error: unknown) => error)
+    expect(refusal).toBeInstanceOf(DeliveryRefusedError)
+    expect((refusal as DeliveryRefusedError).status).toBe('NOT_RECIPIENT')
+    expect((await rejected).error).toBeInstanceOf(NotRecipientError)
+  })
+
+  it('rejects a tampered envelope, a wrong signature and an undecryptable one with typed errors, live and from the inbox', async () => {
+    const sealed = await sealMessage({
+      sender: wallets.alice,
+      senderKeys: deriveChatKeyPair(wallets.alice),
+      recipientBundle: await alice.lookupBundle(bob.address),
+      content: { text: 'genuine' },
+      sentAt: Date.now()
+    })
+    const { header, ciphertext, signature } = SignedEnvelope.decode(sealed.bytes)
+    const flipped = Uint8Array.from(ciphertext)
+    flipped[0] ^= 1
+    const tampered = encodeSignedEnvelope({ headerBytes: header, ciphertext: flipped, signature })
+    const wrongSignature = encodeSignedEnvelope({ headerBytes: header, ciphertext, signature: wallets.mallory.sign(NS_ENVELOPE, envelopeSigningMessage(header, ciphertext)) })
+    const undecryptable = encodeSignedEnvelope({ headerBytes: header, ciphertext: flipped, signature: wallets.alice.sign(NS_ENVELOPE, envelopeSigningMessage(header, flipped)) })
+    const bad = [tampered, wrongSignature, undecryptable]
+
+    const rejections = collect<Rejection>(listener => bobAgain.events.on('rejected', listener))
+    const shown = collect<ChatMessage>(listener => bobAgain.events.on('message', listener))
+    const statuses = []
+    for (const bytes of bad) {
+      const refusal = await deliverEnvelope(malloryNode.libp2p, bobAgainNode.libp2p.peerId, wallets.bob.address, bytes).catch((error: unknown) => error)
+      expect(refusal).toBeInstanceOf(DeliveryRefusedError)
+      statuses.push((refusal as DeliveryRefusedError).status)
+    }
+    expect(statuses).toEqual(['BAD_SIGNATURE', 'BAD_SIGNATURE', 'UNREADABLE'])
+    expect(rejections.map(rejection => [rejection.source, rejection.error.name])).toEqual([
+      ['live', 'EnvelopeSignatureError'], ['live', 'EnvelopeSignatureError'], ['live', 'EnvelopeDecryptError']
+    ])
+    expect(rejections[2].error).toBeInstanceOf(EnvelopeDecryptError)
+    expect(rejections[1].error.message).toContain(`signed by ${wallets.mallory.address}`)
+    expect(shown).toEqual([])
+
+    // The same bytes appended to Bob's inbox by Mallory are reported, never shown, and hide nothing genuine.
+    const malloryObjects = objectStoreOn(malloryNode, wallets.mallory, mesh)
+    for (const bytes of bad) await malloryObjects.storeObject(bytes, { namespace: inboxNamespace(bob.address) })
+    const report = await bobAgain.readHistory()
+    expect(report.messages.map(message => message.text)).toEqual(sent)
+    expect(report.rejected.map(rejection => `${rejection.source} ${rejection.error.name}`).sort())
+      .toEqual(['inbox EnvelopeDecryptError', 'inbox EnvelopeSignatureError', 'inbox EnvelopeSignatureError'])
+    expect(report.rejected.every(rejection => rejection.error instanceof EnvelopeSignatureError || rejection.error instanceof EnvelopeDecryptError)).toBe(true)
+  })
+
+  it('refuses a key bundle signed by another key, one naming another owner, and reports a missing one', async () => {
+    const dave = wallets.dave
+    const genuine = createKeyBundle(dave, { x25519PublicKey: deriveChatKeyPair(dave).publicKey, createdAt: Date.now() })
+    const forged = encodeKeyBundle({ bodyBytes: genuine.bodyBytes, signature: wallets.mallory.sign(NS_KEY_BUNDLE, genuine.bodyBytes) })
+    await objectStoreOn(malloryNode, dave, mesh).storeObject(forged, { namespace: NS_KEY_BUNDLE_OBJECTS })
+    const rejections = collect<Rejection>(listener => alice.events.on('rejected', listener))
+    await expect(alice.lookupBundle(dave.address)).rejects.toBeInstanceOf(KeyBundleSignatureError)
+    await expect(alice.sendMessage(dave.address, 'hi Dave')).rejects.toBeInstanceOf(KeyBundleSignatureError)
+    expect(rejections[0]).toMatchObject({ source: 'key-bundle', address: dave.address })
+    expect(rejections[0].error).toBeInstanceOf(KeyBundleSignatureError)
+
+    // Eve publishes Alice's genuine bundle as her own: valid signature, wrong owner.
+    await objectStoreOn(malloryNode, wallets.eve, mesh).storeObject(encodeKeyBundle(await alice.lookupBundle(alice.address)), { namespace: NS_KEY_BUNDLE_OBJECTS })
+    await expect(carol.lookupBundle(wallets.eve.address)).rejects.toBeInstanceOf(KeyBundleOwnerMismatchError)
+    await expect(carol.lookupBundle(WalletIdentity.generate().address)).rejects.toBeInstanceOf(KeyBundleNotFoundError)
+  })
+
+  it('stops a sender at the inbox holders\' rate limit with a typed error', async () => {
+    // Frank published his key bundle once but is offline: everything sent to him goes through his inbox.
+    const { chat: frank } = chatServiceOn(malloryNode, wallets.frank, mesh)
+    const frankBundle = await frank.publishKeyBundle()
+    const { chat: mallory, objects: malloryObjects } = chatServiceOn(malloryNode, wallets.mallory, mesh)
+    await mallory.publishKeyBundle()
+    // Mallory floods Frank's inbox directly (no history copies, to keep the test short), up to the limit...
+    const malloryKeys = deriveChatKeyPair(wallets.mallory)
+    for (let i = 0; i < INBOX_LIMITS.maxObjectsPerWindow; i++) {
+      const { bytes } = await sealMessage({ sender: wallets.mallory, senderKeys: malloryKeys, recipientBundle: frankBundle, content: { text: `spam ${i}` }, sentAt: Date.now() + i })
+      await malloryObjects.storeObject(bytes, { namespace: inboxNamespace(wallets.frank.address) })
+    }
+    // ...and the service's next message is refused by every holder alike: a typed error, not a silent spill.
+    const refused = await mallory.sendMessage(wallets.frank.address, 'one too many').catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(InboxRateLimitedError)
+    expect((refused as Error).message).toMatch(/take no more messages from you/)
+    const report = await frank.readHistory(wallets.mallory.address)
+    expect(report.messages.map(message => message.text)).toEqual(Array.from({ length: INBOX_LIMITS.maxObjectsPerWindow }, (_, i) => `spam ${i}`))
+    // Nothing of the refused message was left behind, not even on Mallory's own node when it holds part of the inbox.
+    expect(report.unavailable).toEqual([])
+    expect(report.rejected).toEqual([])
+  })
+})

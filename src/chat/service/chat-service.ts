@@ -1,0 +1,370 @@
+/**
+ * The chat messaging service of one identity on one node: publishes the user's key bundle and presence, sends
+ * messages (sealed, stored in the sender's history and the recipient's inbox, and handed to the recipient's node
+ * live when it is online), receives live deliveries, and reads the whole history back from the mesh.
+ *
+ * Every message shown has been verified and opened here (`openEnvelope`): the sender's signature, that this
+ * identity is a party to it, that the other party's key is the one they published, and AES-GCM. What fails is
+ * reported as a typed error (`rejected` events, `readHistory().rejected`), never shown and never thrown out of a
+ * read.
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { NS_HISTORY, NS_INBOX, sha256, toHex } from '../../crypto/index.ts'
+import { DEFAULT_DATA_SHARDS, DEFAULT_PARITY_SHARDS } from '../../erasure/index.ts'
+import { parseAddress, type WalletAddress } from '../../identity/index.ts'
+import { NoHoldersReachableError } from '../../mesh/object-errors.ts'
+import type { RetrievedObject } from '../../mesh/object-store.ts'
+import { RemoteQuotaExceededError } from '../../protocols/chunks/index.ts'
+import { inboxNamespace } from '../../protocols/chunks/placement-key.ts'
+import { deriveChatKeyPair, type ChatKeyPair } from '../chat-keys.ts'
+import { inspectEnvelope, openMessage, sealMessage, type KeyBundleLookup } from '../envelope.ts'
+import { NotRecipientError, PeerKeyMismatchError, UnknownPeerKeyError } from '../errors.ts'
+import { createKeyBundle, type KeyBundle } from '../key-bundle.ts'
+import { MESSAGE_ID_BYTES } from '../message-id.ts'
+import { drawRandom, systemRandom } from '../random.ts'
+import { toChatMessage, type ChatMessage } from './chat-message.ts'
+import { DEFAULT_DELIVERY_TIMEOUT_MS } from './constants.ts'
+import { signDeliveryReceipt } from './deliver-codec.ts'
+import { DeliveryHandler, deliverEnvelope } from './deliver.ts'
+import { DeliveryUnreachableError, InboxRateLimitedError, ObjectUnavailableError, RecipientOfflineError, SendFailedError } from './errors.ts'
+import { assembleHistory, type EnvelopeCopy } from './history.ts'
+import { KeyBundleDirectory } from './key-bundles.ts'
+import { MemoryMessageCache, type CachedEnvelope, type MessageCache } from './message-cache.ts'
+import { TypedEvents } from './events.ts'
+import { PresenceDirectory } from './presence-records.ts'
+import { PresencePublisher } from './presence-publisher.ts'
+import type { PresenceRecord } from '../presence.ts'
+import type { ChatServiceEvents, ChatServiceInit, HistoryReport, MessageProgress, SendResult } from './types.ts'
+
+const VERIFIED_MEMO_ENTRIES = 10_000
+
+export class ChatService {
+  readonly address: WalletAddress
+  readonly events = new TypedEvents<ChatServiceEvents>()
+  private readonly init: ChatServiceInit
+  private readonly keys: ChatKeyPair
+  private readonly cache: MessageCache
+  private readonly now: () => number
+  private readonly bundles: KeyBundleDirectory
+  private readonly presenceDirectory: PresenceDirectory
+  private readonly presence: PresencePublisher
+  private readonly handler: DeliveryHandler
+  private ownBundle: KeyBundle
+  private bundlePublished = false
+  /** Envelope hash → the message it opened to: a copy seen again (cache, history, inbox) is not opened again. */
+  private readonly verified = new Map<string, ChatMessage>()
+
+  constructor (init: ChatServiceInit) {
+    this.init = init
+    this.address = parseAddress(init.wallet.address)
+    if (init.objects.owner !== this.address) {
+      throw new RangeError(`the object store signs as ${init.objects.owner}, not as this chat identity ${this.address}`)
+    }
+    this.keys = deriveChatKeyPair(init.wallet)
+    this.cache = init.cache ?? new MemoryMessageCache()
+    this.now = init.now ?? Date.now
+    const onRejected = (source: 'key-bundle' | 'presence') => (address: string, error: Error): void => {
+      this.events.emit('rejected', { source, address, error })
+    }
+    this.bundles = new KeyBundleDirectory({ objects: init.objects, cache: this.cache, now: this.now, ttlMs: init.bundleCacheMs, onRejected: onRejected('key-bundle') })
+    this.presenceDirectory = new PresenceDirectory({ objects: init.objects, now: this.now, ttlMs: init.presenceCacheMs, onRejected: onRejected('presence') })
+    this.presence = new PresencePublisher({
+      wallet: init.wallet,
+      libp2p: init.libp2p,
+      directory: this.presenceDirectory,
+      now: this.now,
+      lifetimeMs: init.presenceLifetimeMs,
+      refreshMs: init.presenceRefreshMs,
+      beforeRefresh: async () => { await this.ensureKeyBundle() },
+      onPublished: record => { this.events.emit('presence', record) },
+      onError: error => { this.events.emit('error', error) }
+    })
+    this.handler = new DeliveryHandler(init.libp2p, async (envelope, remotePeer) => await this.acceptDelivery(envelope, remotePeer), {
+      maxConcurrent: init.maxConcurrentDeliveries,
+      timeoutMs: init.deliveryTimeoutMs
+    })
+    this.ownBundle = this.makeOwnBundle()
+  }
+
+  /** The X25519 public key this identity's bundle names. */
+  get chatPublicKey (): Uint8Array {
+    return Uint8Array.from(this.keys.publicKey)
+  }
+
+  /**
+   * Serves live deliveries, then makes sure the key bundle is published and publishes presence, which is
+   * republished periodically and when the node's addresses change. If publishing fails (the mesh is not
+   * reachable yet) this throws, but the service stays started and the periodic refresh tries again.
+   */
+  async start (): Promise<void> {
+    await this.handler.start()
+    this.presence.start()
+    await this.ensureKeyBundle()
+    await this.presence.publish()
+  }
+
+  /** Stops serving deliveries and republishing presence, and waits for background work to end. */
+  async stop (): Promise<void> {
+    await this.presence.stop()
+    await this.handler.stop()
+  }
+
+  /** Signs a new key bundle for this identity and stores it in the mesh. */
+  async publishKeyBundle (): Promise<KeyBundle> {
+    const bundle = this.makeOwnBundle()
+    await this.bundles.publish(bundle)
+    this.ownBundle = bundle
+    this.bundlePublished = true
+    return bundle
+  }
+
+  /** Publishes the key bundle unless the mesh already has one naming this identity's key and display name. */
+  async ensureKeyBundle (): Promise<void> {
+    if (this.bundlePublished) return
+    try {
+      const published = await this.bundles.fetchPublished(this.address)
+      if (toHex(published.x25519PublicKey) === toHex(this.keys.publicKey) && published.displayName === this.ownBundle.displayName) {
+        this.ownBundle = published
+        this.bundlePublished = true
+        return
+      }
+    } catch (error) {
+      // Not published yet, or only unusable ones: publish. The mesh not answering is this call's failure.
+      if (error instanceof NoHoldersReachableError) throw error
+    }
+    await this.publishKeyBundle()
+  }
+
+  /** Signs and publishes a fresh presence record ("this identity is reachable at this node"). */
+  async publishPresence (): Promise<PresenceRecord> {
+    return await this.presence.publish()
+  }
+
+  /**
+   * The verified key bundle of `address` (this identity's own without a lookup).
+   * @throws {KeyBundleNotFoundError} | {KeyBundleSignatureError} | {KeyBundleOwnerMismatchError} | mesh errors
+   */
+  async lookupBundle (address: WalletAddress | string, options: { fresh?: boolean } = {}): Promise<KeyBundle> {
+    const owner = parseAddress(address)
+    if (owner === this.address) return this.ownBundle
+    return await this.bundles.lookup(owner, options)
+  }
+
+  /** The current presence record of `address`, or undefined when they are offline. */
+  async lookupPresence (address: WalletAddress | string, options: { fresh?: boolean } = {}): Promise<PresenceRecord | undefined> {
+    return await this.presenceDirectory.lookup(address, options)
+  }
+
+  /**
+   * Seals `text` to `to`, stores it in this identity's history and in the recipient's inbox, and hands it to the
+   * recipient's node if it is online, all at once; progress goes out as 'message-state' events. Resolves once
+   * all three have settled, as long as the recipient can get the message (inbox copy stored or delivered live).
+   * @throws {InvalidAddressError} | key bundle errors (the recipient has none, or a bad one) |
+   *   {InboxRateLimitedError} | {SendFailedError} when neither the inbox copy nor live delivery worked
+   */
+  async sendMessage (to: WalletAddress | string, text: string, options: { replyTo?: string } = {}): Promise<SendResult> {
+    const recipient = parseAddress(to)
+    const messageId = toHex(drawRandom(systemRandom, MESSAGE_ID_BYTES))
+    const sentAt = Math.floor(this.now())
+    const toSelf = recipient === this.address
+    let progress: MessageProgress = {
+      messageId, to: recipient, sentAt, state: 'encrypting', historyShards: 0, inboxShards: 0,
+      totalShards: DEFAULT_DATA_SHARDS + DEFAULT_PARITY_SHARDS, delivered: false
+    }
+    const update = (change: Partial<MessageProgress>): void => {
+      progress = { ...progress, ...change }
+      this.events.emit('message-state', progress)
+    }
+    update({})
+    let bytes: Uint8Array
+    try {
+      const recipientBundle = await this.lookupBundle(recipient)
+      bytes = (await sealMessage({ sender: this.init.wallet, senderKeys: this.keys, recipientBundle, content: { text, replyTo: options.replyTo }, sentAt, messageId })).bytes
+    } catch (error) {
+      update({ state: 'failed', error: describe(error) })
+      throw error
+    }
+    update({ state: 'sending' })
+
+    const history = this.init.objects.storeObject(bytes, {
+      namespace: NS_HISTORY,
+      onShardPlaced: (placed, total) => { update({ historyShards: placed, totalShards: total }) }
+    })
+    const inbox = toSelf
+      ? undefined
+      : this.init.objects.storeObject(bytes, {
+        namespace: inboxNamespace(recipient),
+        // Every holder of an inbox applies the same per-sender limit: moving on to other nodes would only put the
+        // shards where the recipient does not read.
+        stopOn: error => error instanceof RemoteQuotaExceededError,
+        onShardPlaced: (placed, total) => { update({ inboxShards: placed, totalShards: total }) }
+      })
+    const delivery = toSelf ? undefined : this.deliver(recipient, bytes).then(() => { update({ delivered: true }) })
+    const [historyOutcome, inboxOutcome, deliveryOutcome] = await Promise.allSettled([history, inbox, delivery])
+
+    const problems: Array<SendResult['problems'][number]> = []
+    const note = (part: 'history' | 'inbox' | 'delivery', outcome: PromiseSettledResult<unknown>): boolean => {
+      if (outcome.status === 'fulfilled') return true
+      problems.push({ part, ...describe(outcome.reason) })
+      return false
+    }
+    const storedInHistory = note('history', historyOutcome)
+    const storedInInbox = !toSelf && note('inbox', inboxOutcome)
+    const delivered = !toSelf && note('delivery', deliveryOutcome)
+    const reachable = toSelf ? storedInHistory : storedInInbox || delivered
+    if (!reachable) {
+      const error = this.sendFailure(messageId, recipient, toSelf ? historyOutcome : inboxOutcome, deliveryOutcome)
+      update({ state: 'failed', error: describe(error) })
+      throw error
+    }
+    // Cached only once it went out: a failed message must not reappear as sent after a reload. For the sender the
+    // cache may be its only copy (when the history copy failed), so it is kept even then.
+    await this.cache.addEnvelope({ sender: this.address, recipient, messageId, sentAt, peer: recipient, bytes }).catch(() => false)
+    update({ state: 'sent' })
+    return { messageId, sentAt, to: recipient, delivered, storedInHistory, storedInInbox, problems }
+  }
+
+  /** Every verified message of this identity (or of one conversation), from this device's cache and the mesh. */
+  async history (peer?: WalletAddress | string): Promise<ChatMessage[]> {
+    return (await this.readHistory(peer)).messages
+  }
+
+  /**
+   * Reads this identity's history objects and inbox from the mesh and the local cache, opens every distinct
+   * envelope, and returns the verified messages in order together with what was refused or unreadable.
+   * Newly verified envelopes are added to the cache. Never throws for bad or missing data.
+   */
+  async readHistory (peer?: WalletAddress | string): Promise<HistoryReport> {
+    const conversation = peer === undefined ? undefined : parseAddress(peer)
+    const [own, inbox, cached] = await Promise.allSettled([
+      this.init.objects.fetchObjects(this.address, { namespace: NS_HISTORY }),
+      this.init.objects.fetchObjects(this.address, { namespace: NS_INBOX }),
+      this.cache.listEnvelopes(conversation)
+    ])
+    const copies: EnvelopeCopy[] = []
+    const unavailable: Array<HistoryReport['unavailable'][number]> = []
+    if (cached.status === 'fulfilled') copies.push(...cached.value.map(entry => ({ source: 'cache' as const, bytes: entry.bytes })))
+    for (const [source, outcome] of [['history', own], ['inbox', inbox]] as const) {
+      if (outcome.status === 'rejected') {
+        unavailable.push({ source, error: asError(outcome.reason) })
+        continue
+      }
+      copies.push(...outcome.value.objects.map((object: RetrievedObject) => ({ source, bytes: object.bytes, objectId: object.objectId })))
+      for (const failed of outcome.value.failed) {
+        unavailable.push({ source, objectId: failed.objectId, error: new ObjectUnavailableError(`${source} object ${failed.objectId}: ${failed.error.message}`) })
+      }
+    }
+    const assembled = await assembleHistory(copies, async bytes => await this.openEnvelope(bytes))
+    const messages: ChatMessage[] = []
+    for (const { message, bytes, source } of assembled.messages) {
+      if (conversation !== undefined && message.peer !== conversation) continue
+      messages.push(message)
+      if (source !== 'cache') await this.cache.addEnvelope(cacheEntry(message, bytes)).catch(() => false)
+    }
+    return { messages, rejected: assembled.rejected, unavailable }
+  }
+
+  /**
+   * Verifies and decrypts one envelope this identity sent or received.
+   * @throws the typed error of the first failed check: `EnvelopeSignatureError`, `NotRecipientError`,
+   *   `PeerKeyMismatchError`, `UnknownPeerKeyError`, `KeyBundleNotFoundError`, `EnvelopeDecryptError`, ...
+   */
+  async openEnvelope (bytes: Uint8Array): Promise<ChatMessage> {
+    const key = toHex(sha256(bytes))
+    const known = this.verified.get(key)
+    if (known !== undefined) return known
+    const lookup = (fresh: boolean): KeyBundleLookup => async address => await this.lookupBundle(address, { fresh })
+    let opened
+    try {
+      opened = await openMessage(bytes, { me: this.address, myKeys: this.keys, lookupBundle: lookup(false) })
+    } catch (error) {
+      // A cached bundle may predate the peer's current key: look it up again once before refusing.
+      if (!(error instanceof PeerKeyMismatchError || error instanceof UnknownPeerKeyError)) throw error
+      opened = await openMessage(bytes, { me: this.address, myKeys: this.keys, lookupBundle: lookup(true) })
+    }
+    const message = toChatMessage(opened)
+    if (this.verified.size >= VERIFIED_MEMO_ENTRIES) this.verified.delete(this.verified.keys().next().value as string)
+    this.verified.set(key, message)
+    return message
+  }
+
+  /** A live delivery: checks it is addressed to this identity, opens it, shows it once, signs the receipt. */
+  private async acceptDelivery (envelope: Uint8Array, remotePeer: string): Promise<Uint8Array> {
+    try {
+      const header = inspectEnvelope(envelope)
+      if (header.recipient !== this.address) {
+        throw new NotRecipientError(`message ${header.messageId} is addressed to ${header.recipient}; this node serves ${this.address}`)
+      }
+      const message = await this.openEnvelope(envelope)
+      if (await this.cache.addEnvelope(cacheEntry(message, envelope))) this.events.emit('message', message)
+      return signDeliveryReceipt(this.init.wallet, envelope)
+    } catch (error) {
+      this.events.emit('rejected', { source: 'live', remotePeer, error: asError(error) })
+      throw error
+    }
+  }
+
+  /**
+   * Live delivery: the recipient's presence record names its node; dial it and hand over the envelope. A
+   * failure that may come from a stale record (unreachable peer) looks the record up once more.
+   * @throws {RecipientOfflineError} | {DeliveryUnreachableError} | {DeliveryRefusedError} | {InvalidDeliveryResponseError}
+   */
+  private async deliver (recipient: WalletAddress, envelope: Uint8Array): Promise<void> {
+    const record = await this.presenceDirectory.lookup(recipient)
+    if (record === undefined) throw new RecipientOfflineError(`${recipient} has no current presence record; the message waits in their inbox`)
+    try {
+      await this.deliverTo(record, recipient, envelope)
+    } catch (error) {
+      if (!(error instanceof DeliveryUnreachableError)) throw error
+      this.presenceDirectory.forget(recipient)
+      const fresh = await this.presenceDirectory.lookup(recipient, { fresh: true })
+      if (fresh === undefined || (fresh.peerId === record.peerId && fresh.sequence === record.sequence)) throw error
+      await this.deliverTo(fresh, recipient, envelope)
+    }
+  }
+
+  private async deliverTo (record: PresenceRecord, recipient: WalletAddress, envelope: Uint8Array): Promise<void> {
+    const peerId = peerIdFromString(record.peerId)
+    if (peerId.equals(this.init.libp2p.peerId)) {
+      throw new DeliveryUnreachableError(`the presence record of ${recipient} names this very node; it is not delivered to itself`)
+    }
+    if (record.multiaddrs.length > 0) {
+      await this.init.libp2p.peerStore.merge(peerId, { multiaddrs: record.multiaddrs.map(address => multiaddr(address)) }).catch(() => {})
+    }
+    await deliverEnvelope(this.init.libp2p, peerId, recipient, envelope, { timeoutMs: this.init.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS })
+  }
+
+  private sendFailure (messageId: string, recipient: WalletAddress, store: PromiseSettledResult<unknown>,
+    delivery: PromiseSettledResult<unknown>): SendFailedError {
+    const storeError = store.status === 'rejected' ? asError(store.reason) : undefined
+    const why = `${storeError === undefined ? '' : `${storeError.name}: ${storeError.message}`}` +
+      (delivery.status === 'rejected' ? `; live delivery: ${asError(delivery.reason).message}` : '')
+    const failures = (storeError as { failures?: ReadonlyArray<{ error: { name: string } }> } | undefined)?.failures ?? []
+    if (failures.some(failure => failure.error.name === 'RemoteQuotaExceededError')) {
+      return new InboxRateLimitedError(messageId, `the holders of ${recipient}'s inbox take no more messages from you for now; send again in a minute (${why})`, { cause: storeError })
+    }
+    return new SendFailedError(messageId, `message ${messageId} did not reach ${recipient}: ${why}`, { cause: storeError })
+  }
+
+  private makeOwnBundle (): KeyBundle {
+    return createKeyBundle(this.init.wallet, {
+      x25519PublicKey: this.keys.publicKey,
+      createdAt: Math.floor(this.now()),
+      ...(this.init.displayName === undefined ? {} : { displayName: this.init.displayName })
+    })
+  }
+}
+
+function cacheEntry (message: ChatMessage, bytes: Uint8Array): CachedEnvelope {
+  return { sender: message.from, recipient: message.to, messageId: message.messageId, sentAt: message.sentAt, peer: message.peer, bytes }
+}
+
+function asError (error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error))
+}
+
+function describe (error: unknown): { name: string, message: string } {
+  const { name, message } = asError(error)
+  return { name, message }
+}

@@ -1,0 +1,36 @@
+/**
+ * Protocol IDs, mesh namespaces and default timings of the chat service. Namespace strings are part of wire
+ * formats (placement keys, signatures): changing one is a format change.
+ */
+
+/** Live delivery of one envelope to the recipient's node (pb/deliver.proto). */
+export const DELIVER_PROTOCOL = '/zentalk/deliver/1.0.0'
+
+/**
+ * Content namespace of published key bundles: objects owned by, and placed under the key of, the bundle's owner
+ * (`placementKeyFor(NS_KEY_BUNDLE_OBJECTS, address)`), so anyone who knows an address knows where to look.
+ * Distinct from NS_KEY_BUNDLE, the namespace of the bundle's own signature.
+ */
+export const NS_KEY_BUNDLE_OBJECTS = 'zentalk/key-bundles/v1'
+/** Content namespace of published presence records, placed like key bundles. */
+export const NS_PRESENCE_OBJECTS = 'zentalk/presence-records/v1'
+/** Namespace of the recipient's wallet signature over a delivered envelope (the delivery receipt). */
+export const NS_DELIVERY_RECEIPT = 'zentalk/delivery-receipt/v1'
+
+/** A presence record is valid this long; it is republished well before (DEFAULT_PRESENCE_REFRESH_MS). */
+export const DEFAULT_PRESENCE_LIFETIME_MS = 30 * 60_000
+export const DEFAULT_PRESENCE_REFRESH_MS = 10 * 60_000
+/** Own listen addresses changed (a tab got its relay reservation): republish once they settle. */
+export const PRESENCE_ADDRESS_DEBOUNCE_MS = 3_000
+/** A sender reuses a looked-up presence record this long; a failed delivery looks again at once. */
+export const DEFAULT_PRESENCE_CACHE_MS = 30_000
+/** Key bundles change only when their owner re-keys (never, while the key is derived); reuse for a while. */
+export const DEFAULT_BUNDLE_CACHE_MS = 10 * 60_000
+/** A bundle is fetched again on demand (a message names a newer key) at most this often per address. */
+export const MIN_BUNDLE_REFETCH_MS = 30_000
+/** Dial, send and the recipient's checks (which may fetch the sender's key bundle from the mesh). */
+export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000
+/** Deliveries a node verifies at once; more are answered BUSY (the messages wait in the inbox instead). */
+export const DEFAULT_MAX_CONCURRENT_DELIVERIES = 8
+/** Delivery streams one connection may open at once. */
+export const DEFAULT_MAX_INBOUND_DELIVERY_STREAMS = 4

@@ -1,0 +1,87 @@
+/**
+ * Codec of the delivery protocol (pb/deliver.proto): size limits, request and response parsing, and the
+ * delivery receipt, the recipient's wallet signature over the envelope bytes.
+ */
+import { recoverAddress, SIGNATURE_BYTES, type Signer, type WalletAddress } from '../../identity/index.ts'
+import { decodeOrThrow, readLeadingVersion } from '../../wire/decode-helpers.ts'
+import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../../wire/errors.ts'
+import { MAX_ENVELOPE_BYTES } from '../envelope-format.ts'
+import { NS_DELIVERY_RECEIPT } from './constants.ts'
+import { DeliverRequest, DeliverResponse, DeliverStatus } from './pb/deliver.ts'
+
+export { DeliverStatus }
+
+/** The only request format version this build reads and writes. */
+export const DELIVER_WIRE_VERSION = 1
+/** A maximal envelope plus the request's version and framing. */
+export const MAX_DELIVER_REQUEST_BYTES = MAX_ENVELOPE_BYTES + 64
+/** Responses carry at most this much explanation. */
+export const MAX_DELIVER_MESSAGE_CHARS = 512
+/** A status, a cut message (up to 4 bytes a character) and a receipt, with framing. */
+export const MAX_DELIVER_RESPONSE_BYTES = 4 * MAX_DELIVER_MESSAGE_CHARS + SIGNATURE_BYTES + 64
+
+export interface DeliverReply {
+  status: DeliverStatus
+  message?: string
+  receipt?: Uint8Array
+}
+
+export function encodeDeliverRequest (envelope: Uint8Array): Uint8Array {
+  if (envelope.length === 0) throw new MalformedMessageError('a delivery carries an envelope')
+  if (envelope.length > MAX_ENVELOPE_BYTES) {
+    throw new OversizeMessageError(`envelope is ${envelope.length} bytes; the limit is ${MAX_ENVELOPE_BYTES}`)
+  }
+  return DeliverRequest.encode({ version: DELIVER_WIRE_VERSION, envelope: Uint8Array.from(envelope) })
+}
+
+/**
+ * The envelope a request carries. Cheap checks first: size (`OversizeMessageError`), leading version
+ * (`UnsupportedVersionError`), structure (`MalformedMessageError`). The envelope itself is not checked here.
+ */
+export function decodeDeliverRequest (bytes: Uint8Array): Uint8Array {
+  if (bytes.length > MAX_DELIVER_REQUEST_BYTES) {
+    throw new OversizeMessageError(`delivery request is ${bytes.length} bytes; the limit is ${MAX_DELIVER_REQUEST_BYTES}`)
+  }
+  const version = readLeadingVersion('delivery request', bytes)
+  if (version !== DELIVER_WIRE_VERSION) {
+    throw new UnsupportedVersionError(`delivery request version ${version} is not supported (this node speaks version ${DELIVER_WIRE_VERSION}); the sender may run a newer release`)
+  }
+  const request = decodeOrThrow('delivery request', () => DeliverRequest.decode(bytes))
+  if (request.envelope.length === 0) throw new MalformedMessageError('delivery request carries no envelope')
+  return request.envelope
+}
+
+export function encodeDeliverResponse (reply: DeliverReply): Uint8Array {
+  return DeliverResponse.encode({
+    status: reply.status,
+    message: (reply.message ?? '').slice(0, MAX_DELIVER_MESSAGE_CHARS),
+    receipt: Uint8Array.from(reply.receipt ?? [])
+  })
+}
+
+/** @throws {MalformedMessageError} | {OversizeMessageError} */
+export function decodeDeliverResponse (bytes: Uint8Array): DeliverReply {
+  if (bytes.length > MAX_DELIVER_RESPONSE_BYTES) {
+    throw new OversizeMessageError(`delivery response is ${bytes.length} bytes; the limit is ${MAX_DELIVER_RESPONSE_BYTES}`)
+  }
+  const response = decodeOrThrow('delivery response', () => DeliverResponse.decode(bytes))
+  if (response.status === DeliverStatus.DELIVER_STATUS_UNSPECIFIED) {
+    throw new MalformedMessageError('delivery response has no status')
+  }
+  return { status: response.status, message: response.message, receipt: response.receipt }
+}
+
+/** The recipient's receipt: its wallet's signature over the envelope bytes in NS_DELIVERY_RECEIPT. */
+export function signDeliveryReceipt (recipient: Signer, envelope: Uint8Array): Uint8Array {
+  return recipient.sign(NS_DELIVERY_RECEIPT, envelope)
+}
+
+/** True when `receipt` is `recipient`'s signature over exactly `envelope`. */
+export function isDeliveryReceiptOf (receipt: Uint8Array, envelope: Uint8Array, recipient: WalletAddress): boolean {
+  if (receipt.length !== SIGNATURE_BYTES) return false
+  try {
+    return recoverAddress(NS_DELIVERY_RECEIPT, envelope, receipt) === recipient
+  } catch {
+    return false
+  }
+}

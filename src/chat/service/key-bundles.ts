@@ -1,0 +1,132 @@
+/**
+ * Key bundles in the mesh: each user publishes their wallet-signed bundle as an object in NS_KEY_BUNDLE_OBJECTS
+ * under their own placement key, where holders accept only objects the owner signed. Readers verify again
+ * (`verifyKeyBundle` against the address they looked up), so a holder or a forged object cannot substitute a key.
+ *
+ * Why mesh objects and not DHT records: the object store already finds the exact 15 closest holders, checks
+ * owner signatures on write and read, survives holders leaving (erasure coding, repair), and needs no custom
+ * kad-dht validator; stock DHT PUT/GET rests on `getClosestPeers`, which is not exact in a small busy mesh.
+ */
+import { InvalidSignatureError, parseAddress, type WalletAddress } from '../../identity/index.ts'
+import type { ObjectId } from '../../types/index.ts'
+import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../../wire/errors.ts'
+import { KeyBundleOwnerMismatchError } from '../errors.ts'
+import { encodeKeyBundle, verifyKeyBundle, type KeyBundle } from '../key-bundle.ts'
+import { DEFAULT_BUNDLE_CACHE_MS, MIN_BUNDLE_REFETCH_MS, NS_KEY_BUNDLE_OBJECTS } from './constants.ts'
+import type { DirectoryObjects, OnRejectedRecord } from './directory-deps.ts'
+import { KeyBundleNotFoundError } from './errors.ts'
+import type { MessageCache } from './message-cache.ts'
+
+export interface KeyBundleDirectoryDeps {
+  objects: DirectoryObjects
+  cache: MessageCache
+  now: () => number
+  ttlMs?: number
+  onRejected?: OnRejectedRecord
+}
+
+export class KeyBundleDirectory {
+  private readonly deps: KeyBundleDirectoryDeps
+  private readonly ttlMs: number
+  private readonly known = new Map<WalletAddress, { bundle: KeyBundle, at: number }>()
+  private readonly pending = new Map<WalletAddress, Promise<KeyBundle>>()
+
+  constructor (deps: KeyBundleDirectoryDeps) {
+    this.deps = deps
+    this.ttlMs = deps.ttlMs ?? DEFAULT_BUNDLE_CACHE_MS
+  }
+
+  /** Stores the owner's own bundle in the mesh and remembers it. */
+  async publish (bundle: KeyBundle, options: { signal?: AbortSignal } = {}): Promise<ObjectId> {
+    const { objectId } = await this.deps.objects.storeObject(encodeKeyBundle(bundle), { namespace: NS_KEY_BUNDLE_OBJECTS, signal: options.signal })
+    await this.remember(bundle)
+    return objectId
+  }
+
+  /** Keeps a verified bundle in memory and in the local cache. */
+  async remember (bundle: KeyBundle): Promise<void> {
+    this.known.set(bundle.owner, { bundle, at: this.deps.now() })
+    await this.deps.cache.putKeyBundle(bundle.owner, encodeKeyBundle(bundle))
+  }
+
+  /** A bundle already in memory, however old. */
+  peek (address: WalletAddress): KeyBundle | undefined {
+    return this.known.get(address)?.bundle
+  }
+
+  /**
+   * The verified bundle of `address`: from memory if looked up within the cache time (with `fresh`, within
+   * MIN_BUNDLE_REFETCH_MS, so envelopes with a wrong key cannot make this node refetch for each one), else
+   * from the mesh (the newest valid one). When the mesh cannot answer, the last verified bundle (memory or local
+   * cache) is used. Bundles that fail verification are reported to `onRejected`.
+   * @throws {KeyBundleNotFoundError} when none is published; the verification error (e.g.
+   *   `KeyBundleSignatureError`) when only invalid ones are; mesh errors (`NoHoldersReachableError`) when the mesh
+   *   cannot answer and nothing is cached
+   */
+  async lookup (address: WalletAddress | string, options: { fresh?: boolean } = {}): Promise<KeyBundle> {
+    const owner = parseAddress(address)
+    const known = this.known.get(owner)
+    const maxAgeMs = options.fresh === true ? Math.min(MIN_BUNDLE_REFETCH_MS, this.ttlMs) : this.ttlMs
+    if (known !== undefined && this.deps.now() - known.at < maxAgeMs) return known.bundle
+    let running = this.pending.get(owner)
+    if (running === undefined) {
+      running = this.fetchOrFallBack(owner).finally(() => this.pending.delete(owner))
+      this.pending.set(owner, running)
+    }
+    return await running
+  }
+
+  private async fetchOrFallBack (owner: WalletAddress): Promise<KeyBundle> {
+    try {
+      const bundle = await this.fetchPublished(owner)
+      await this.remember(bundle)
+      return bundle
+    } catch (error) {
+      if (isVerificationError(error)) throw error
+      const fallback = this.known.get(owner)?.bundle ?? await this.persisted(owner)
+      if (fallback !== undefined) return fallback
+      throw error
+    }
+  }
+
+  /**
+   * The newest valid bundle the mesh has for `owner`, with no cache or fallback (e.g. to check one's own
+   * bundle is published). Errors as `lookup`, without the fallback.
+   */
+  async fetchPublished (owner: WalletAddress): Promise<KeyBundle> {
+    const { objects, failed } = await this.deps.objects.fetchObjects(owner, { namespace: NS_KEY_BUNDLE_OBJECTS })
+    let newest: KeyBundle | undefined
+    const problems: Error[] = []
+    for (const object of objects) {
+      try {
+        const bundle = verifyKeyBundle(object.bytes, owner)
+        if (newest === undefined || bundle.createdAt > newest.createdAt) newest = bundle
+      } catch (error) {
+        const problem = error instanceof Error ? error : new Error(String(error))
+        problems.push(problem)
+        this.deps.onRejected?.(owner, problem)
+      }
+    }
+    if (newest !== undefined) return newest
+    if (problems.length > 0) throw problems[0]
+    throw new KeyBundleNotFoundError(`no key bundle is published for ${owner}` +
+      (failed.length > 0 ? ` (${failed.length} could not be rebuilt from the holders that answered)` : '') +
+      '; they must open ZenTalk once before they can receive messages')
+  }
+
+  private async persisted (owner: WalletAddress): Promise<KeyBundle | undefined> {
+    const bytes = await this.deps.cache.getKeyBundle(owner)
+    if (bytes === undefined) return undefined
+    try {
+      return verifyKeyBundle(bytes, owner)
+    } catch {
+      return undefined
+    }
+  }
+}
+
+/** Errors that say "the bundle is bad", as opposed to "the mesh could not answer". */
+function isVerificationError (error: unknown): boolean {
+  return error instanceof InvalidSignatureError || error instanceof KeyBundleOwnerMismatchError ||
+    error instanceof MalformedMessageError || error instanceof OversizeMessageError || error instanceof UnsupportedVersionError
+}

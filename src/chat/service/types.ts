@@ -1,0 +1,91 @@
+/** Public types of the chat service: its dependencies, its events and what its calls return. */
+import type { Signer, WalletAddress, WalletIdentity } from '../../identity/index.ts'
+import type { ObjectStore } from '../../mesh/object-store.ts'
+import type { ObjectId } from '../../types/index.ts'
+import type { PresenceRecord } from '../presence.ts'
+import type { ChatMessage, Rejection } from './chat-message.ts'
+import type { DeliveryDialer, DeliveryRegistrar } from './deliver.ts'
+import type { MessageCache } from './message-cache.ts'
+import type { PresenceLibp2p } from './presence-publisher.ts'
+import type { PeerStore } from '@libp2p/interface'
+
+/** A wallet that signs and whose private key derives the chat key (a WalletIdentity is one). */
+export type ChatWallet = Signer & Pick<WalletIdentity, 'exportPrivateKey'>
+
+/** What the service uses of libp2p (a libp2p node is one). */
+export interface ChatLibp2p extends DeliveryRegistrar, DeliveryDialer, PresenceLibp2p {
+  readonly peerStore: Pick<PeerStore, 'merge'>
+}
+
+export interface ChatServiceInit {
+  wallet: ChatWallet
+  /**
+   * Object storage signing as `wallet` (its owner must be the wallet's address), built with
+   * CHAT_PLACEMENT_RULES so fetched key bundles and presence records pass its checks.
+   */
+  objects: ObjectStore
+  libp2p: ChatLibp2p
+  /** This device's message cache (default: in memory). */
+  cache?: MessageCache
+  /** Published in the key bundle; not unique, not verified. */
+  displayName?: string
+  now?: () => number
+  presenceLifetimeMs?: number
+  presenceRefreshMs?: number
+  /** How long a looked-up presence record / key bundle is reused. */
+  presenceCacheMs?: number
+  bundleCacheMs?: number
+  /** Per live delivery: dial, send, the recipient's checks, the answer. */
+  deliveryTimeoutMs?: number
+  maxConcurrentDeliveries?: number
+}
+
+export type SendState = 'encrypting' | 'sending' | 'sent' | 'failed'
+
+/** A snapshot of an outgoing message's progress, emitted on every change as 'message-state'. */
+export interface MessageProgress {
+  readonly messageId: string
+  readonly to: WalletAddress
+  readonly sentAt: number
+  /** 'sent' once the recipient can get it (inbox copy stored or delivered live); 'failed' if it cannot. */
+  readonly state: SendState
+  /** Shards of the sender's history copy and of the inbox copy placed so far, out of `totalShards` each. */
+  readonly historyShards: number
+  readonly inboxShards: number
+  readonly totalShards: number
+  /** The recipient's node acknowledged it with a receipt signed by the recipient's wallet. */
+  readonly delivered: boolean
+  readonly error?: { name: string, message: string }
+}
+
+export interface SendResult {
+  readonly messageId: string
+  readonly sentAt: number
+  readonly to: WalletAddress
+  readonly delivered: boolean
+  readonly storedInHistory: boolean
+  readonly storedInInbox: boolean
+  /** What went wrong on the way without stopping the message (e.g. RecipientOfflineError for delivery). */
+  readonly problems: ReadonlyArray<{ part: 'history' | 'inbox' | 'delivery', name: string, message: string }>
+}
+
+export interface HistoryReport {
+  /** Verified messages in conversation order (sentAt, then messageId), one per (from, messageId). */
+  readonly messages: ChatMessage[]
+  /** Envelopes that failed verification or opening, with typed errors. */
+  readonly rejected: Rejection[]
+  /** Parts that could not be read: a source whose holders did not answer, objects short of shards. */
+  readonly unavailable: ReadonlyArray<{ source: 'history' | 'inbox', objectId?: ObjectId, error: Error }>
+}
+
+export interface ChatServiceEvents {
+  /** A message delivered live, verified and opened; once per message. */
+  message: ChatMessage
+  'message-state': MessageProgress
+  /** Something received or looked up was refused (tampered, wrong signature, key bundle signed by another key...). */
+  rejected: Rejection
+  /** This identity's presence record was (re)published. */
+  presence: PresenceRecord
+  /** A background task failed (presence refresh, cleanup); the service keeps running. */
+  error: Error
+}
