@@ -14,7 +14,7 @@ import { EventTypes } from '@libp2p/kad-dht'
 import { kadIdOfKey, kadIdOfPeer, rankByDistance } from '../placement/index.ts'
 import { STORAGE_NODE_PROTOCOL } from '../wire/protocols.ts'
 import { routingTablePeers } from '../net/routing-table.ts'
-import type { MeshLibp2p } from '../net/index.ts'
+import { isUsableConnection, type MeshLibp2p } from '../net/index.ts'
 import type { PeerKeeper } from '../net/peer-keeper.ts'
 import type { PeerId } from '@libp2p/interface'
 
@@ -132,7 +132,7 @@ export class ClosestPeers {
     } catch {
       return false
     }
-    const open = this.libp2p.getConnections(peerId).some(c => c.status === 'open' && c.limits == null)
+    const open = this.libp2p.getConnections(peerId).some(isUsableConnection)
     if (!open) {
       const recentlyAlive = this.keeper.sinceSeen(id) < this.options.livenessGraceMs
       // Without a relay only direct addresses can be dialled; do not wait on a dial that cannot work.

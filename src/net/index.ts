@@ -15,7 +15,7 @@ import { WebSockets } from '@multiformats/multiaddr-matcher'
 import { createLibp2p } from 'libp2p'
 import { KAD_PROTOCOL } from '../wire/protocols.ts'
 import type { Identify, IdentifyPush } from '@libp2p/identify'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { Connection, Libp2p, PrivateKey } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -147,6 +147,11 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
 function isPrivateMultiaddr (ma: Multiaddr): boolean {
   const host = ma.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6')?.value
   return host != null && isPrivateIp(host) === true
+}
+
+/** Open and not limited: a connection our protocols run over (limited relayed ones carry WebRTC signalling only). */
+export function isUsableConnection (connection: Connection): boolean {
+  return connection.status === 'open' && connection.limits == null
 }
 
 /**

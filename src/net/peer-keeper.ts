@@ -13,7 +13,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { KAD_PROTOCOL, STORAGE_NODE_PROTOCOL } from '../wire/protocols.ts'
 import { addToRoutingTable } from './routing-table.ts'
-import type { MeshLibp2p } from './index.ts'
+import { isUsableConnection, type MeshLibp2p } from './index.ts'
 import type { Connection, PeerId, IdentifyResult, Logger, PeerUpdate } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -98,11 +98,16 @@ export class PeerKeeper {
 
   /** Storage nodes we know of but hold no direct connection to, with why (node panel). */
   pending (): PendingPeer[] {
-    const direct = new Set(this.libp2p.getConnections().filter(c => c.status === 'open' && c.limits == null).map(c => c.remotePeer.toString()))
+    const direct = this.usablePeerIds()
     const now = Date.now()
     return [...this.state.entries()]
       .filter(([id, s]) => !direct.has(id) && s.failures > 0 && !this.nonStoragePeers.has(id))
       .map(([peerId, s]) => ({ peerId, failures: s.failures, lastError: s.lastError, retryInMs: Math.max(0, s.nextAttempt - now) }))
+  }
+
+  /** Peers we hold a usable (open, not limited) connection to. */
+  private usablePeerIds (): Set<string> {
+    return new Set(this.libp2p.getConnections().filter(isUsableConnection).map(c => c.remotePeer.toString()))
   }
 
   isRelay (peerId: string): boolean {
@@ -127,7 +132,7 @@ export class PeerKeeper {
 
   /** Milliseconds since `peerId` was last known alive (Infinity if never). */
   sinceSeen (peerId: string): number {
-    const direct = this.libp2p.getConnections().some(c => c.remotePeer.toString() === peerId && c.status === 'open' && c.limits == null)
+    const direct = this.libp2p.getConnections().some(c => c.remotePeer.toString() === peerId && isUsableConnection(c))
     if (direct) return 0
     const seen = this.lastSeen.get(peerId)
     return seen == null ? Infinity : Date.now() - seen
@@ -219,7 +224,7 @@ export class PeerKeeper {
 
   private async fillConnections (): Promise<void> {
     // A limited (relayed signalling) connection does not count: none of our protocols run over it.
-    const connected = new Set(this.libp2p.getConnections().filter(c => c.status === 'open' && c.limits == null).map(c => c.remotePeer.toString()))
+    const connected = this.usablePeerIds()
     const self = this.libp2p.peerId.toString()
     let open = [...connected].filter(id => !this.relayPeerIds.has(id)).length
     const now = Date.now()
