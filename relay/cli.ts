@@ -52,6 +52,10 @@ Node settings (storage nodes, including the relay's own):
   --dialer-grace-ms <n>  --allow-private <bool>   --ice-servers <list>
   --storage-quota-mb <n>   most MiB of shards each node keeps for others             (default 2048)
   --owner-quota-mb <n>     most MiB any one owner may take on each node              (default 256)
+  --health-interval-ms <n> how often peers and co-holders are checked and shards repaired (default 300000)
+  --health-retries <n>     failed checks after the first before a peer is marked dead (default 3)
+  --handoff-grace-ms <n>   how long a newcomer must stay among a key's closest before shards
+                           move to it                                                  (default 600000)
 `
 
 const nodeSettingFlags = {
@@ -66,6 +70,9 @@ const nodeSettingFlags = {
   'ice-servers': { type: 'string' },
   'storage-quota-mb': { type: 'string' },
   'owner-quota-mb': { type: 'string' },
+  'health-interval-ms': { type: 'string' },
+  'health-retries': { type: 'string' },
+  'handoff-grace-ms': { type: 'string' },
   'rtc-bind-address': { type: 'string' },
   'stagger-ms': { type: 'string' }
 } as const

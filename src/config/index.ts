@@ -36,6 +36,15 @@ export interface NodeSettings {
   storageQuotaMb: number | undefined
   /** Most bytes any one owner may occupy on this node (MiB), so one user cannot fill it. */
   ownerQuotaMb: number
+  /**
+   * How often a node checks its routing-table peers and the co-holders of its shards, and looks for shards to
+   * repair or hand off (the seed's 5 minutes).
+   */
+  healthIntervalMs: number
+  /** Checks after the first failed one before a silent peer is marked dead. */
+  healthRetries: number
+  /** How long a node must stay among the closest to a key before shards move to it (tabs come and go). */
+  handoffGraceMs: number
 }
 
 /** Node quota of a headless storage node when `--storage-quota-mb` is not given. */
@@ -54,7 +63,10 @@ export const DEFAULT_SETTINGS: NodeSettings = {
   allowPrivate: false,
   slot: undefined,
   storageQuotaMb: undefined,
-  ownerQuotaMb: 256
+  ownerQuotaMb: 256,
+  healthIntervalMs: 300_000,
+  healthRetries: 3,
+  handoffGraceMs: 600_000
 }
 
 /** Reads one named setting; returns every value given for it (URL parameters and flags may repeat). */
@@ -80,7 +92,10 @@ export function parseNodeSettings (source: SettingSource, defaults: Partial<Node
     allowPrivate: bool('allowPrivate', last('allowPrivate')) ?? base.allowPrivate,
     slot: int('slot', last('slot'), 0, 1000) ?? base.slot,
     storageQuotaMb: int('storageQuotaMb', last('storageQuotaMb'), 1, 1 << 30) ?? base.storageQuotaMb,
-    ownerQuotaMb: int('ownerQuotaMb', last('ownerQuotaMb'), 1, 1 << 30) ?? base.ownerQuotaMb
+    ownerQuotaMb: int('ownerQuotaMb', last('ownerQuotaMb'), 1, 1 << 30) ?? base.ownerQuotaMb,
+    healthIntervalMs: int('healthIntervalMs', last('healthIntervalMs'), 100, 86_400_000) ?? base.healthIntervalMs,
+    healthRetries: int('healthRetries', last('healthRetries'), 0, 100) ?? base.healthRetries,
+    handoffGraceMs: int('handoffGraceMs', last('handoffGraceMs'), 0, 86_400_000) ?? base.handoffGraceMs
   }
 }
 

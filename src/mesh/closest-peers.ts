@@ -29,6 +29,8 @@ export interface ClosestPeersOptions {
    * dial anybody new), and all nodes apply the same grace, so they agree on who is dead.
    */
   livenessGraceMs: number
+  /** Peers the health checks marked dead: left out of every answer until they are seen alive again. */
+  isDead?: (peerId: string) => boolean
 }
 
 export class ClosestPeers {
@@ -51,6 +53,7 @@ export class ClosestPeers {
     if (this.options.selfIsStorage) candidates.add(self)
     else candidates.delete(self)
     for (const id of candidates) if (this.keeper.isRelay(id) || this.keeper.nonStoragePeers.has(id)) candidates.delete(id)
+    for (const id of candidates) if (id !== self && this.options.isDead?.(id) === true) candidates.delete(id)
 
     const ranked = rankByDistance(kadIdOfKey(key), candidates, id => this.kadIdOf(id)).map(r => r.item)
     const chosen: string[] = []

@@ -4,7 +4,9 @@
  */
 import { createMeshLibp2p, isDirect } from '../net/index.ts'
 import { PeerKeeper } from '../net/peer-keeper.ts'
-import { routingTablePeers } from '../net/routing-table.ts'
+import { removeFromRoutingTable, routingTablePeers } from '../net/routing-table.ts'
+import { HealthMonitor, Repairer, chunkServiceProbe, type DeadPeer, type RepairStatus } from '../healing/index.ts'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { ClosestPeers } from '../mesh/closest-peers.ts'
 import { bucketIndex, formatDistance, kadIdOfPeer, xorDistance } from '../placement/index.ts'
 import { STORAGE_NODE_PROTOCOL } from '../wire/protocols.ts'
@@ -17,6 +19,7 @@ import { loadOrCreateNodeKey } from './node-key.ts'
 import type { BytesStore } from './node-key.ts'
 import type { MeshLibp2p, MeshRTCConfiguration } from '../net/index.ts'
 import type { PendingPeer } from '../net/peer-keeper.ts'
+import type { PeerId } from '@libp2p/interface'
 import type { NodeSettings } from '../config/index.ts'
 
 export type { BytesStore } from './node-key.ts'
@@ -56,6 +59,10 @@ export interface NodeStatus {
   buckets: Array<{ index: number, peers: BucketEntry[] }>
   /** Storage nodes this node fails to reach directly, and why. */
   pending: PendingPeer[]
+  /** Peers the health checks marked dead (left out of placement until they answer again). */
+  dead: DeadPeer[]
+  /** Repairs and hand-offs of the shards this node holds: pending, finished, totals. */
+  repair: RepairStatus
 }
 
 export interface ZenTalkNode {
@@ -114,12 +121,42 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     onRelayLost: config.onRelayLost
   })
   keeper.start()
+  let health: HealthMonitor | undefined
   const closest = new ClosestPeers(libp2p, keeper, {
     lookupTimeoutMs: settings.lookupTimeoutMs,
     dialTimeoutMs: settings.dialTimeoutMs,
     livenessGraceMs: settings.livenessGraceMs,
-    selfIsStorage: true
+    selfIsStorage: true,
+    isDead: peerId => health?.isDead(peerId) ?? false
   })
+  // Self-healing (seed §4): every health interval each node checks its routing-table peers and the co-holders of
+  // its shards; a peer that never answers is dead, leaves the routing table and placement, and the shards it
+  // held are rebuilt on the next-closest nodes by one surviving holder.
+  const repairer = new Repairer({
+    libp2p,
+    store: config.chunkStore,
+    nodeKey: privateKey,
+    closestPeers: async (key, count) => await closest.find(key, count),
+    isDead: peerId => health?.isDead(peerId) ?? false,
+    intervalMs: settings.healthIntervalMs,
+    handoffGraceMs: settings.handoffGraceMs
+  })
+  health = new HealthMonitor({
+    peers: () => [...routingTablePeers(libp2p).map(String), ...repairer.coHolders()],
+    probe: chunkServiceProbe(libp2p),
+    self: libp2p.peerId.toString(),
+    intervalMs: settings.healthIntervalMs,
+    retries: settings.healthRetries
+  })
+  health.on('dead', ({ peerId }) => {
+    void removeFromRoutingTable(libp2p, peerIdFromString(peerId)).catch(() => {})
+    repairer.requestRound()
+  })
+  health.on('alive', () => { repairer.requestRound() })
+  const onConnect = (event: CustomEvent<PeerId>): void => { health?.noteAlive(event.detail.toString()) }
+  libp2p.addEventListener('peer:connect', onConnect)
+  health.start()
+  repairer.start()
   const objects = config.wallet === undefined
     ? undefined
     : new ObjectStore({
@@ -179,7 +216,9 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
         addresses: libp2p.getMultiaddrs().map(ma => ma.toString()),
         connections: connections(),
         buckets: [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([index, peers]) => ({ index, peers })),
-        pending: keeper.pending()
+        pending: keeper.pending(),
+        dead: health?.deadPeers() ?? [],
+        repair: repairer.status()
       }
     },
     storageStats: async () => await config.chunkStore.stats(),
@@ -188,6 +227,9 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     stop: async () => {
       stopController.abort()
       keeper.stop()
+      libp2p.removeEventListener('peer:connect', onConnect)
+      await health?.stop()
+      await repairer.stop()
       await chunkService.stop()
       await libp2p.stop()
       await config.chunkStore.close()
