@@ -39,7 +39,9 @@ let clockOffset = 0
 /** A message-sized object from `sender` for `recipient`'s inbox (or under the given namespace and key). */
 async function inboxObject (sender: WalletIdentity, recipient: WalletIdentity, seed: number,
   options: { namespace?: string, placementKey?: Uint8Array, length?: number, k?: number, m?: number } = {}): Promise<TestObject> {
+  // Created now, as a sender's new message is (older objects count against the holders' backdated allowance).
   return await makeObject(sender, {
+    createdAt: Date.now() + clockOffset,
     namespace: options.namespace ?? inboxNamespace(recipient.address),
     placementKey: options.placementKey ?? inboxPlacementKey(recipient.address),
     length: options.length ?? 600,

@@ -74,7 +74,7 @@ describe('inbox namespaces and placement', () => {
 })
 
 describe('InboxAppendLimiter', () => {
-  const limits = { maxObjectBytes: 1000, maxObjectsPerWindow: 2, windowMs: 1000 }
+  const limits = { maxObjectBytes: 1000, maxObjectsPerWindow: 2, windowMs: 1000, maxBackdatedPerWindow: 3 }
 
   it('counts new objects per (sender, recipient) in a sliding window; a released or repeated object does not count', () => {
     const limiter = new InboxAppendLimiter(limits)
@@ -89,6 +89,16 @@ describe('InboxAppendLimiter', () => {
     expect(limiter.admit('s', 'r', 'c', 300).admitted).toBe(true)
     expect(limiter.admit('s', 'r', 'd', 999).admitted).toBe(false)
     expect(limiter.admit('s', 'r', 'd', 1000).admitted).toBe(true) // 'a' left the window
+  })
+
+  it('counts objects created before the window (repair of old messages) apart, against their own allowance', () => {
+    const limiter = new InboxAppendLimiter(limits)
+    expect(limiter.admit('s', 'r', 'a', 5000).admitted).toBe(true)
+    expect(limiter.admit('s', 'r', 'b', 5000).admitted).toBe(true)
+    expect(limiter.admit('s', 'r', 'c', 5000, 4500).admitted).toBe(false) // recent: the sender's rate is used up
+    for (const id of ['old1', 'old2', 'old3']) expect(limiter.admit('s', 'r', id, 5000, 1000).admitted).toBe(true)
+    expect(limiter.admit('s', 'r', 'old4', 5000, 1000)).toEqual({ admitted: false, count: 3 }) // backdating is limited too
+    expect(limiter.admit('s', 'r', 'old1', 5100, 1000).admitted).toBe(true) // already counted
   })
 
   it('stays bounded in the number of (sender, recipient) pairs it remembers', () => {

@@ -105,6 +105,12 @@ export interface InboxLimits {
   /** New objects one sender may put into one inbox on this holder per window. */
   readonly maxObjectsPerWindow: number
   readonly windowMs: number
+  /**
+   * Objects created before the window (repair and hand-off move old messages between holders) count apart,
+   * against this larger allowance, so healing an inbox does not lock the sender out, while backdating a flood
+   * still meets a limit.
+   */
+  readonly maxBackdatedPerWindow: number
 }
 
 /**
@@ -115,10 +121,13 @@ export const DEFAULT_INBOX_MAX_OBJECT_BYTES = 80 * 1024
 /** A person typing fast sends a message every couple of seconds; 30 a minute stops floods, not conversations. */
 export const DEFAULT_INBOX_MAX_OBJECTS_PER_WINDOW = 30
 export const DEFAULT_INBOX_WINDOW_MS = 60_000
+/** A holder taking over a long conversation gets many old messages of one sender at once. */
+export const DEFAULT_INBOX_MAX_BACKDATED_PER_WINDOW = 600
 export const DEFAULT_INBOX_LIMITS: InboxLimits = {
   maxObjectBytes: DEFAULT_INBOX_MAX_OBJECT_BYTES,
   maxObjectsPerWindow: DEFAULT_INBOX_MAX_OBJECTS_PER_WINDOW,
-  windowMs: DEFAULT_INBOX_WINDOW_MS
+  windowMs: DEFAULT_INBOX_WINDOW_MS,
+  maxBackdatedPerWindow: DEFAULT_INBOX_MAX_BACKDATED_PER_WINDOW
 }
 
 /**

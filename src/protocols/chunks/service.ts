@@ -124,7 +124,8 @@ export class ChunkService implements Startable {
     const inboxLimits: InboxLimits = {
       maxObjectBytes: positive('inboxLimits.maxObjectBytes', init.inboxLimits?.maxObjectBytes ?? DEFAULT_INBOX_LIMITS.maxObjectBytes),
       maxObjectsPerWindow: positive('inboxLimits.maxObjectsPerWindow', init.inboxLimits?.maxObjectsPerWindow ?? DEFAULT_INBOX_LIMITS.maxObjectsPerWindow),
-      windowMs: positive('inboxLimits.windowMs', init.inboxLimits?.windowMs ?? DEFAULT_INBOX_LIMITS.windowMs)
+      windowMs: positive('inboxLimits.windowMs', init.inboxLimits?.windowMs ?? DEFAULT_INBOX_LIMITS.windowMs),
+      maxBackdatedPerWindow: positive('inboxLimits.maxBackdatedPerWindow', init.inboxLimits?.maxBackdatedPerWindow ?? DEFAULT_INBOX_LIMITS.maxBackdatedPerWindow)
     }
     this.context = {
       store: init.store,

@@ -53,7 +53,7 @@ export interface TestObject {
 
 /** `length` pseudo-random bytes, erasure-coded k + m and described by a manifest `signer` signed. */
 export async function makeObject (signer: Signer, options: { length?: number, k?: number, m?: number, namespace?: string,
-  placementKey?: Uint8Array, seed?: number } = {}): Promise<TestObject> {
+  placementKey?: Uint8Array, seed?: number, createdAt?: number } = {}): Promise<TestObject> {
   const { length = 3000, k = 10, m = 5, namespace = NS_HISTORY, seed = 1 } = options
   const plaintext = new Uint8Array(length).map((_, i) => (i * 31 + seed * 17 + (i >> 8)) & 0xff)
   const encoded = await encode(plaintext, k, m)
@@ -65,7 +65,7 @@ export async function makeObject (signer: Signer, options: { length?: number, k?
     m,
     originalLength: length,
     shards,
-    createdAt: 1_767_225_600_000 + seed
+    createdAt: options.createdAt ?? 1_767_225_600_000 + seed
   })
   return { manifest, manifestBytes: encodeSignedManifest(manifest), shards, plaintext }
 }

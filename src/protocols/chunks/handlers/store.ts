@@ -65,7 +65,7 @@ export async function handleStore (context: HandlerContext, command: StoreComman
     let counted: (() => void) | undefined
     if (recipient !== undefined && (await context.store.listObjectShards(manifest.objectId)).length === 0) {
       // A new inbox object (further shards of one already held never count): the sender's rate applies.
-      const admission = context.inboxAppends.admit(manifest.owner, recipient, manifest.objectId, storedAt)
+      const admission = context.inboxAppends.admit(manifest.owner, recipient, manifest.objectId, storedAt, manifest.createdAt)
       if (!admission.admitted) {
         return refuse(ChunkStatus.QUOTA_EXCEEDED, `${manifest.owner} has put ${admission.count} objects into the inbox of ${recipient} ` +
           `on this holder within ${context.inboxLimits.windowMs} ms, its limit; send again later`)
@@ -126,12 +126,17 @@ export class InboxAppendLimiter {
 
   constructor (private readonly limits: InboxLimits, private readonly maxKeys = 10_000) {}
 
-  /** Counts `objectId` for (sender, recipient) unless counted already within the window. */
-  admit (sender: string, recipient: string, objectId: string, now: number): InboxAdmission {
-    const key = `${sender}>${recipient}`
+  /**
+   * Counts `objectId` for (sender, recipient) unless counted already within the window. An object created
+   * (`createdAt`, signed by the sender) before the window counts against the backdated allowance instead.
+   */
+  admit (sender: string, recipient: string, objectId: string, now: number, createdAt: number = now): InboxAdmission {
+    const backdated = createdAt < now - this.limits.windowMs
+    const key = `${sender}>${recipient}${backdated ? '>old' : ''}`
+    const limit = backdated ? this.limits.maxBackdatedPerWindow : this.limits.maxObjectsPerWindow
     const recent = this.recent(key, now)
     const entry = recent.find(candidate => candidate.objectId === objectId)
-    if (entry === undefined && recent.length >= this.limits.maxObjectsPerWindow) {
+    if (entry === undefined && recent.length >= limit) {
       return { admitted: false, count: recent.length }
     }
     const counted = entry ?? { objectId, at: now }
