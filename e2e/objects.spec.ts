@@ -11,7 +11,7 @@ import { test, expect, type Browser, type BrowserContext, type Page } from '@pla
 import { NS_HISTORY } from '../src/crypto/index.ts'
 import { placementKeyFor } from '../src/protocols/chunks/placement-key.ts'
 import {
-  eventually, newNodeContext, openNodePage, pagePeerId, restartSingleNode, startRelayProc, startSingleNodes, trueClosest, waitReady,
+  TEST_QUERY, eventually, newNodeContext, openNodePage, pagePeerId, restartSingleNode, startRelayProc, startSingleNodes, trueClosest, waitReady,
   type RelayProc, type SingleNode
 } from './harness.ts'
 
@@ -19,6 +19,10 @@ const HEADLESS = 16
 const TABS = 4
 const PORT = 18400
 const MAX_OBJECT_BYTES = 256 * 1024
+// This suite shows what erasure coding alone survives (and where it stops), so no node repairs during it: the
+// health checks that start repairs run once an hour here. e2e/heal.spec.ts covers repair.
+const NO_REPAIR_FLAGS = ['--health-interval-ms', '3600000']
+const NO_REPAIR_QUERY = `${TEST_QUERY}&healthIntervalMs=3600000`
 
 test.describe.configure({ mode: 'serial' })
 
@@ -39,12 +43,12 @@ test.beforeAll(async ({ playwright }) => {
   test.setTimeout(10 * 60_000)
   relay = await startRelayProc({ port: PORT })
   const started = Date.now()
-  headless = await startSingleNodes({ bootstrap: relay.url, count: HEADLESS })
+  headless = await startSingleNodes({ bootstrap: relay.url, count: HEADLESS, extra: NO_REPAIR_FLAGS })
   console.log(`${HEADLESS} headless nodes ready in ${Date.now() - started} ms`)
   browser = await playwright.chromium.launch()
   for (let i = 0; i < TABS; i++) {
     const context = await newNodeContext(browser)
-    const page = await openNodePage(context, relay.url)
+    const page = await openNodePage(context, relay.url, NO_REPAIR_QUERY)
     tabs.push({
       name: `tab ${i}`,
       context,

@@ -44,7 +44,8 @@ export async function startStorageNodes (options: StorageNodesOptions): Promise<
       dialWebSocketPeers: true,
       rtc: options.rtcBindAddress != null ? { bindAddress: options.rtcBindAddress } : {},
       userAgent: 'zentalk-storage-node/0.1.0',
-      onRelayLost: () => { console.log(`storage node ${i} lost its relay connection; reconnecting`) }
+      onRelayLost: () => { console.log(`storage node ${i} lost its relay connection; reconnecting`) },
+      log: message => { console.log(`storage node ${i}: ${message}`) }
     })
     nodes.push(node)
     options.onStarted?.(node, i)

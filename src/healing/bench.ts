@@ -95,6 +95,7 @@ export async function runHealingBench (options: HealingBenchOptions = {}): Promi
       const repairer = new Repairer({
         libp2p: node.libp2p, store: node.store, closestPeers, isDead: peer => monitor.isDead(peer), nodeKey: node.privateKey,
         requestJitterMs: 300,
+        newObjectGraceMs: 0, // objects are stored before the clock of the benchmark starts
         log: log === undefined ? undefined : line => log(`${node.peerId.slice(-6)} ${Date.now() % 100000} ${line}`)
       })
       monitor.on('dead', ({ peerId }) => {

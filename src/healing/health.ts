@@ -158,7 +158,9 @@ export class HealthMonitor extends EventTarget {
     const entry = this.dead.get(peerId)
     if (entry === undefined) return
     this.dead.delete(peerId)
-    this.emit('alive', { peerId, deadForMs: this.now() - entry.since })
+    const deadForMs = this.now() - entry.since
+    this.init.log?.(`health: ${peerId} is alive again after ${deadForMs} ms`)
+    this.emit('alive', { peerId, deadForMs })
   }
 
   /** Typed `addEventListener`; returns a function that removes the listener. */

@@ -36,13 +36,14 @@ export {
   type HealthRound,
   type PeerReturned
 } from './health.ts'
-export { chunkServiceProbe, pingProbe, type PingCapable } from './probes.ts'
+export { chunkServiceProbe, connectedOrProbe, pingProbe, type ConnectionsView, type PingCapable } from './probes.ts'
 export { Repairer } from './repair.ts'
 export {
   DEFAULT_FALLBACK_DELAY_MS,
   DEFAULT_HANDOFF_GRACE_MS,
   DEFAULT_MAX_CONCURRENT_KEYS,
   DEFAULT_MAX_CONCURRENT_OBJECTS,
+  DEFAULT_NEW_OBJECT_GRACE_MS,
   DEFAULT_REPAIR_INTERVAL_MS,
   DEFAULT_REPAIR_REQUEST_TIMEOUT_MS,
   DEFAULT_REQUEST_JITTER_MS,

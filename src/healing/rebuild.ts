@@ -124,24 +124,32 @@ async function storeRebuilt (ctx: RepairContext, input: RebuildInput, rebuilt: U
     return undefined
   }
   await Promise.all(input.rebuilds.map(async ({ index, to }) => {
-    const shard = Uint8Array.from(rebuilt[index])
-    for (let target: string | undefined = to; target !== undefined; target = nextSpare()) {
-      if (ctx.isDead(target)) continue
-      try {
-        if (target === ctx.selfId) await storeOnSelf(ctx.self, manifest, manifestBytes, index, shard)
-        else {
-          const peer = target
-          await callHolder(ctx.limiter, peer, ctx.requestTimeoutMs, ctx.signal, async timeoutMs =>
-            await storeShard(ctx.libp2p, peer, { manifestBytes, shardIndex: index, shard }, { signal: ctx.signal, timeoutMs }))
-        }
-        task.to.push(target)
-        task.placements.push({ shardIndex: index, peer: target })
-        task.bytesWritten += shard.length
-        return
-      } catch (error) {
-        ctx.signal.throwIfAborted()
-        ctx.log(`repair: storing rebuilt shard ${index} of ${manifest.objectId} on ${target} failed: ${describeError(error)}`)
-      }
-    }
+    await storeOneRebuilt(ctx, manifest, manifestBytes, task, index, to, rebuilt, nextSpare)
   }))
+  ctx.log(`repair: rebuilt ${task.placements.length} of ${input.rebuilds.length} lost shards of ${manifest.objectId} ` +
+    `(${task.placements.map(p => `${p.shardIndex}→${p.peer}`).join(', ')})`)
+}
+
+/** Stores rebuilt shard `index` on its planned holder, or on the next live spare when that fails. */
+async function storeOneRebuilt (ctx: RepairContext, manifest: SignedManifest, manifestBytes: Uint8Array, task: RepairTask,
+  index: number, to: string, rebuilt: Uint8Array[], nextSpare: () => string | undefined): Promise<void> {
+  const shard = Uint8Array.from(rebuilt[index])
+  for (let target: string | undefined = to; target !== undefined; target = nextSpare()) {
+    if (ctx.isDead(target)) continue
+    try {
+      if (target === ctx.selfId) await storeOnSelf(ctx.self, manifest, manifestBytes, index, shard)
+      else {
+        const peer = target
+        await callHolder(ctx.limiter, peer, ctx.requestTimeoutMs, ctx.signal, async timeoutMs =>
+          await storeShard(ctx.libp2p, peer, { manifestBytes, shardIndex: index, shard }, { signal: ctx.signal, timeoutMs }))
+      }
+      task.to.push(target)
+      task.placements.push({ shardIndex: index, peer: target })
+      task.bytesWritten += shard.length
+      return
+    } catch (error) {
+      ctx.signal.throwIfAborted()
+      ctx.log(`repair: storing rebuilt shard ${index} of ${manifest.objectId} on ${target} failed: ${describeError(error)}`)
+    }
+  }
 }

@@ -7,6 +7,11 @@ import type { PrivateKey } from '@libp2p/interface'
 export const DEFAULT_REPAIR_INTERVAL_MS = 5 * 60_000
 export const DEFAULT_HANDOFF_GRACE_MS = 10 * 60_000
 export const DEFAULT_FALLBACK_DELAY_MS = 60_000
+/**
+ * Objects whose shards this node received this recently are left alone: their owner may still be placing the
+ * other shards, and a survey then would "repair" a store in progress.
+ */
+export const DEFAULT_NEW_OBJECT_GRACE_MS = 30_000
 /** Next-closest nodes surveyed beyond the expected holders: where shards of nodes pushed out by newcomers are. */
 export const DEFAULT_SURVEY_SPARES = 5
 export const DEFAULT_MAX_CONCURRENT_OBJECTS = 4
@@ -41,6 +46,7 @@ export interface RepairerInit {
   requestJitterMs?: number
   handoffGraceMs?: number
   fallbackDelayMs?: number
+  newObjectGraceMs?: number
   surveySpares?: number
   maxConcurrentObjects?: number
   maxConcurrentKeys?: number
@@ -78,7 +84,7 @@ export interface RepairRound {
   aborted: boolean
 }
 
-export type RepairSettings = Required<Pick<RepairerInit, 'intervalMs' | 'requestJitterMs' | 'handoffGraceMs' | 'fallbackDelayMs' |
+export type RepairSettings = Required<Pick<RepairerInit, 'intervalMs' | 'requestJitterMs' | 'handoffGraceMs' | 'fallbackDelayMs' | 'newObjectGraceMs' |
 'surveySpares' | 'maxConcurrentObjects' | 'maxConcurrentKeys' | 'surveyConcurrency' | 'requestTimeoutMs' | 'unresponsiveRounds' |
 'scrubBytesPerRound'>>
 
@@ -89,6 +95,7 @@ export function resolveRepairSettings (init: RepairerInit): RepairSettings {
     requestJitterMs: nonNegative('requestJitterMs', init.requestJitterMs ?? DEFAULT_REQUEST_JITTER_MS),
     handoffGraceMs: nonNegative('handoffGraceMs', init.handoffGraceMs ?? DEFAULT_HANDOFF_GRACE_MS),
     fallbackDelayMs: nonNegative('fallbackDelayMs', init.fallbackDelayMs ?? DEFAULT_FALLBACK_DELAY_MS),
+    newObjectGraceMs: nonNegative('newObjectGraceMs', init.newObjectGraceMs ?? DEFAULT_NEW_OBJECT_GRACE_MS),
     surveySpares: nonNegative('surveySpares', init.surveySpares ?? DEFAULT_SURVEY_SPARES),
     maxConcurrentObjects: positive('maxConcurrentObjects', init.maxConcurrentObjects ?? DEFAULT_MAX_CONCURRENT_OBJECTS),
     maxConcurrentKeys: positive('maxConcurrentKeys', init.maxConcurrentKeys ?? DEFAULT_MAX_CONCURRENT_KEYS),

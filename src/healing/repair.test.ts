@@ -50,6 +50,8 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     isDead: peer => !isRunning(byId(peer)),
     nodeKey: node.privateKey,
     requestTimeoutMs: 10_000,
+    // Shards are stored on the real clock and the test moves its own: no grace for new objects here (tested last).
+    newObjectGraceMs: 0,
     now: () => clock.ms,
     log: message => logs.push(`${node.peerId.slice(-6)} ${message}`)
   })
@@ -329,5 +331,18 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     expectClean(await settle(), since)
     expectFullyPlaced(await layout(), 2)
     await expectReadable()
+  }, SLOW)
+
+  it('leaves objects alone while their owner may still be placing shards', async () => {
+    const holder = live().find(node => node.store !== undefined)!
+    const young = new Repairer({
+      libp2p: holder.libp2p, store: holder.store, closestPeers, isDead: peer => !isRunning(byId(peer)), nodeKey: holder.privateKey,
+      newObjectGraceMs: 60 * 60_000
+    })
+    const settled = newRepairer(holder)
+    expect((await settled.runOnce()).objects).toBeGreaterThan(0)
+    // The same shards, seen by a node whose grace for new objects has not run out: not examined, nothing done.
+    const round = await young.runOnce()
+    expect(round).toMatchObject({ objects: 0, rebuilt: 0, handedOff: 0, dropped: 0 })
   }, SLOW)
 })

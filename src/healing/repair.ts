@@ -175,8 +175,10 @@ export class Repairer {
         round.corrupt++
       })
       if (round.corrupt > 0) summaries = await this.init.store.listShardKeys()
-      const groups = groupByPlacementKey(summaries)
-      this.forgetStale(summaries, groups)
+      this.forgetStale(summaries, groupByPlacementKey(summaries))
+      const grace = this.settings.newObjectGraceMs
+      const settled = grace === 0 ? summaries : summaries.filter(summary => round.startedAt - summary.storedAt >= grace)
+      const groups = groupByPlacementKey(settled)
       round.placementKeys = groups.size
       await forEachLimit(groups.values(), this.settings.maxConcurrentKeys, async group => {
         try {

@@ -5,7 +5,7 @@
 import { createMeshLibp2p, isDirect } from '../net/index.ts'
 import { PeerKeeper } from '../net/peer-keeper.ts'
 import { removeFromRoutingTable, routingTablePeers } from '../net/routing-table.ts'
-import { HealthMonitor, Repairer, chunkServiceProbe, type DeadPeer, type RepairStatus } from '../healing/index.ts'
+import { DEFAULT_NEW_OBJECT_GRACE_MS, HealthMonitor, Repairer, chunkServiceProbe, connectedOrProbe, type DeadPeer, type RepairStatus } from '../healing/index.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ClosestPeers } from '../mesh/closest-peers.ts'
 import { bucketIndex, formatDistance, kadIdOfPeer, xorDistance } from '../placement/index.ts'
@@ -13,6 +13,9 @@ import { STORAGE_NODE_PROTOCOL } from '../wire/protocols.ts'
 import { startChunkService } from '../protocols/chunks/index.ts'
 import { ObjectStore } from '../mesh/object-store.ts'
 import { cachedClosest } from '../mesh/closest-cache.ts'
+import { CHAT_PLACEMENT_RULES } from '../chat/service/placement.ts'
+import { decodeSignedManifest } from '../wire/manifest-codec.ts'
+import { verifyShard } from '../wire/manifest-shards.ts'
 import type { ChunkStore, ChunkStoreStats } from '../store/index.ts'
 import type { Signer } from '../identity/index.ts'
 import { loadOrCreateNodeKey } from './node-key.ts'
@@ -46,6 +49,8 @@ export interface NodeConfig {
    * profile); headless nodes only hold other people's shards and have none.
    */
   wallet?: Signer
+  /** Health checks and repairs report here what they decide (headless nodes print it for the operator). */
+  log?: (message: string) => void
 }
 
 export interface ConnectionInfo { peerId: string, remoteAddr: string, direct: boolean }
@@ -76,6 +81,11 @@ export interface ZenTalkNode {
   status(): NodeStatus
   /** Shards held for others, bytes used and the quotas. */
   storageStats(): Promise<ChunkStoreStats>
+  /**
+   * Every shard this node holds for others, each checked against its owner-signed manifest (`intact` is false
+   * for a shard whose bytes no longer match; the repair scrub replaces those).
+   */
+  heldShards(): Promise<HeldShard[]>
   /** This node's shard store (closed by `stop()`). */
   readonly chunkStore: ChunkStore
   /** Store and fetch of erasure-coded objects; present when the node has a wallet. */
@@ -83,7 +93,11 @@ export interface ZenTalkNode {
   stop(): Promise<void>
 }
 
+export interface HeldShard { objectId: string, shardIndex: number, owner: string, size: number, intact: boolean }
+
 export const DEFAULT_PLACEMENT_COUNT = 15
+/** A repair sweep runs every this many health intervals (and at once when a peer dies or comes back). */
+export const REPAIR_SWEEP_EVERY_HEALTH_ROUNDS = 5
 /** Per holder, from when the request is sent; see `createNode`. */
 export const NODE_FETCH_TIMEOUT_MS = 30_000
 
@@ -107,7 +121,8 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   // Serving this protocol is what makes a node a storage node in everyone's placement.
   await libp2p.handle(STORAGE_NODE_PROTOCOL, async (stream) => { await stream.close() })
   // The chunk protocol is handled before the node starts, so no peer ever sees a storage node without it.
-  const chunkService = await startChunkService(libp2p, privateKey, { store: config.chunkStore })
+  // Every node holds chat data too (history, inboxes, key bundles, presence), under the same rules everywhere.
+  const chunkService = await startChunkService(libp2p, privateKey, { store: config.chunkStore, placementRules: CHAT_PLACEMENT_RULES })
   await libp2p.start()
 
   const keeper = new PeerKeeper(libp2p, {
@@ -129,6 +144,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     selfIsStorage: true,
     isDead: peerId => health?.isDead(peerId) ?? false
   })
+  const closestLookup = cachedClosest(async (key, count) => await closest.find(key, count))
   // Self-healing (seed §4): every health interval each node checks its routing-table peers and the co-holders of
   // its shards; a peer that never answers is dead, leaves the routing table and placement, and the shards it
   // held are rebuilt on the next-closest nodes by one surviving holder.
@@ -136,17 +152,28 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     libp2p,
     store: config.chunkStore,
     nodeKey: privateKey,
-    closestPeers: async (key, count) => await closest.find(key, count),
+    // Every holder of a key runs a round every health interval: a DHT lookup each time would cost more than
+    // the survey itself. Dead peers are filtered out of a remembered answer, and spares make up for them.
+    closestPeers: closestLookup,
     isDead: peerId => health?.isDead(peerId) ?? false,
-    intervalMs: settings.healthIntervalMs,
-    handoffGraceMs: settings.handoffGraceMs
+    placementRules: CHAT_PLACEMENT_RULES,
+    // A full sweep surveys every co-holder of every key this node holds: too costly for every health round. Deaths
+    // and returns start a round at once; the sweep finds the rest (hand-offs to newcomers, shards lost in place).
+    intervalMs: settings.healthIntervalMs * REPAIR_SWEEP_EVERY_HEALTH_ROUNDS,
+    handoffGraceMs: settings.handoffGraceMs,
+    // A store in progress is not a loss: wait a few rounds (at most 30 s) before examining a new object.
+    newObjectGraceMs: Math.min(DEFAULT_NEW_OBJECT_GRACE_MS, 5 * settings.healthIntervalMs),
+    log: config.log
   })
   health = new HealthMonitor({
-    peers: () => [...routingTablePeers(libp2p).map(String), ...repairer.coHolders()],
-    probe: chunkServiceProbe(libp2p),
+    // Storage nodes only: the relay is in the routing table too, but serves no shards.
+    peers: () => [...routingTablePeers(libp2p).map(String), ...repairer.coHolders()]
+      .filter(id => !keeper.isRelay(id) && !keeper.nonStoragePeers.has(id)),
+    probe: connectedOrProbe(libp2p, chunkServiceProbe(libp2p)),
     self: libp2p.peerId.toString(),
     intervalMs: settings.healthIntervalMs,
-    retries: settings.healthRetries
+    retries: settings.healthRetries,
+    log: config.log
   })
   health.on('dead', ({ peerId }) => {
     void removeFromRoutingTable(libp2p, peerIdFromString(peerId)).catch(() => {})
@@ -162,9 +189,10 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     : new ObjectStore({
       libp2p,
       wallet: config.wallet,
-      closestPeers: cachedClosest(async (key, count) => await closest.find(key, count)),
+      closestPeers: closestLookup,
       selfStore: config.chunkStore,
       nodeKey: privateKey,
+      placementRules: CHAT_PLACEMENT_RULES,
       // A holder's FETCH answer carries every shard it keeps for the owner (hundreds of KiB for a long history)
       // over WebRTC from a node that may be busy; a fetch stops waiting for holders once it has what it needs,
       // so only a fetch that is short of shards ever waits this long.
@@ -222,6 +250,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
       }
     },
     storageStats: async () => await config.chunkStore.stats(),
+    heldShards: async () => await heldShards(config.chunkStore),
     chunkStore: config.chunkStore,
     objects,
     stop: async () => {
@@ -235,6 +264,20 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
       await config.chunkStore.close()
     }
   }
+}
+
+async function heldShards (store: ChunkStore): Promise<HeldShard[]> {
+  const held: HeldShard[] = []
+  for (const key of await store.listShardKeys()) {
+    const record = await store.get(key.objectId, key.shardIndex)
+    if (record === undefined) continue // deleted meanwhile
+    let intact = false
+    try {
+      intact = verifyShard(decodeSignedManifest(record.manifest), record.shardIndex, record.data)
+    } catch {}
+    held.push({ objectId: key.objectId, shardIndex: key.shardIndex, owner: key.owner, size: key.size, intact })
+  }
+  return held
 }
 
 function toHex (bytes: Uint8Array): string {

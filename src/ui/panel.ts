@@ -22,6 +22,10 @@ export function renderPanel (root: HTMLElement, status: NodeStatus, storage: Chu
       ])),
     section(`Connections (${status.connections.length}: ${direct} direct, ${status.connections.length - direct} relayed)`,
       table(['Peer', 'Path', 'Address'], status.connections.map(c => [short(c.peerId), c.direct ? 'direct' : 'relayed', c.remoteAddr]))),
+    section(`Dead peers (${status.dead.length})`,
+      table(['Peer', 'Dead for', 'Failed checks', 'Last error'], status.dead.map(d =>
+        [short(d.peerId), formatAge(Date.now() - d.since), String(d.failedAttempts), d.lastError ?? '']))),
+    repairSection(status.repair),
     section(`Unreachable storage nodes (${status.pending.length})`,
       table(['Peer', 'Failed dials', 'Last error', 'Retry in'], status.pending.map(p =>
         [short(p.peerId), String(p.failures), p.lastError ?? '', `${Math.ceil(p.retryInMs / 1000)} s`]))),
@@ -30,6 +34,34 @@ export function renderPanel (root: HTMLElement, status: NodeStatus, storage: Chu
         b.peers.map(p => [String(b.index), short(p.peerId), p.distance, p.storage ? 'yes' : '?', p.connected ? 'yes' : 'no'])))
     )
   )
+}
+
+/** Shards this node rebuilt, handed off, dropped or scrubbed: totals, what runs now and the latest finished. */
+function repairSection (repair: NodeStatus['repair']): HTMLElement {
+  const c = repair.counters
+  const tasks = [...repair.pending, ...repair.finished.slice(-10).reverse()]
+  const body = document.createElement('div')
+  body.append(
+    dl([
+      ['In progress', text(String(repair.pending.length))],
+      ['Finished', text(`${repair.finished.length} (${c.failedTasks} failed)`)],
+      ['Shards rebuilt', text(String(c.shardsRebuilt))],
+      ['Handed off to closer nodes', text(String(c.shardsHandedOff))],
+      ['Duplicates dropped', text(String(c.duplicatesDropped))],
+      ['Corrupt shards found', text(String(c.corruptShardsFound))],
+      ['Read per rebuilt shard', text(c.shardsRebuilt === 0 ? '-' : formatBytes(repair.bytesReadPerRebuiltShard))]
+    ]),
+    table(['Task', 'Object', 'Shards', 'To', 'State'], tasks.map(t => [
+      t.kind, `${t.objectId.slice(0, 12)}…`, t.shardIndices.join(', '), t.to.map(short).join(', '),
+      t.status === 'failed' ? `failed: ${t.error ?? ''}` : t.status === 'pending' ? 'running' : `done in ${t.durationMs ?? 0} ms`
+    ]))
+  )
+  return section(`Repairs (${repair.pending.length} running, ${repair.finished.length} finished)`, body)
+}
+
+function formatAge (ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000))
+  return s < 120 ? `${s} s` : `${Math.round(s / 60)} min`
 }
 
 function section (title: string, body: Node): HTMLElement {
