@@ -7,7 +7,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import { fromSearchParams, isLocalHost, parseNodeSettings, type NodeSettings } from '../config/index.ts'
 import { fetchBootstrapInfo, relayAddrFromUrl } from '../net/bootstrap.ts'
-import { loadOrCreateWallet, type WalletIdentity } from '../identity/index.ts'
+import { DEFAULT_WALLET_KEY_NAME, loadOrCreateWallet, type WalletIdentity } from '../identity/index.ts'
 import { IndexedDbChunkStore, browserStorageQuota } from '../store/indexeddb.ts'
 import { createNode, type BytesStore, type ZenTalkNode } from './index.ts'
 
@@ -82,6 +82,37 @@ export async function loadProfileWallet (): Promise<WalletIdentity> {
   const locks = navigator.locks
   if (locks == null) return await loadOrCreateWallet(keys)
   return await locks.request(WALLET_DB, async () => await loadOrCreateWallet(keys))
+}
+
+/** Tabs of one profile hear on this channel that the profile's identity was replaced, and reload. */
+export const IDENTITY_CHANNEL = 'zentalk-identity'
+
+/**
+ * Makes `wallet` (restored from a backup) this browser profile's identity, in place of the current one, and
+ * tells the profile's other tabs, which reload as the new identity. The replaced key is gone unless it was
+ * backed up; callers ask the user first.
+ */
+export async function replaceProfileWallet (wallet: WalletIdentity, displayName?: string): Promise<void> {
+  const keys = new IndexedDbBytesStore(WALLET_DB)
+  const write = async (): Promise<void> => { await keys.put(DEFAULT_WALLET_KEY_NAME, wallet.exportPrivateKey()) }
+  const locks = navigator.locks
+  if (locks == null) await write()
+  else await locks.request(WALLET_DB, write)
+  setDisplayName(wallet.address, displayName ?? '')
+  const channel = new BroadcastChannel(IDENTITY_CHANNEL)
+  channel.postMessage({ replaced: wallet.address })
+  channel.close()
+}
+
+/** The display name this profile publishes for `address` (kept in localStorage, shared by its tabs). */
+export function getDisplayName (address: string): string | undefined {
+  const name = localStorage.getItem(`zentalk-display-name:${address}`)
+  return name === null || name === '' ? undefined : name
+}
+
+export function setDisplayName (address: string, name: string): void {
+  if (name === '') localStorage.removeItem(`zentalk-display-name:${address}`)
+  else localStorage.setItem(`zentalk-display-name:${address}`, name)
 }
 
 /** The slot's shard database; its quota is this tab's share of what the browser grants the site. */

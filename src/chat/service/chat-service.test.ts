@@ -191,6 +191,11 @@ describe('chat service over a real mesh', () => {
     expect(report.rejected.map(rejection => `${rejection.source} ${rejection.error.name}`).sort())
       .toEqual(['inbox EnvelopeDecryptError', 'inbox EnvelopeSignatureError', 'inbox EnvelopeSignatureError'])
     expect(report.rejected.every(rejection => rejection.error instanceof EnvelopeSignatureError || rejection.error instanceof EnvelopeDecryptError)).toBe(true)
+    // Each refused object is also reported as an event (for the UI to show), once, not on every read.
+    const inboxRejections = (): string[] => rejections.filter(rejection => rejection.source === 'inbox').map(rejection => rejection.error.name).sort()
+    expect(inboxRejections()).toEqual(['EnvelopeDecryptError', 'EnvelopeSignatureError', 'EnvelopeSignatureError'])
+    await bobAgain.readHistory()
+    expect(inboxRejections()).toHaveLength(3)
   })
 
   it('refuses a key bundle signed by another key, one naming another owner, and reports a missing one', async () => {

@@ -5,8 +5,8 @@
  *
  * Every message shown has been verified and opened here (`openEnvelope`): the sender's signature, that this
  * identity is a party to it, that the other party's key is the one they published, and AES-GCM. What fails is
- * reported as a typed error (`rejected` events, `readHistory().rejected`), never shown and never thrown out of a
- * read.
+ * reported as a typed error (`rejected` events, once per refused object, and `readHistory().rejected`), never
+ * shown and never thrown out of a read.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -54,6 +54,8 @@ export class ChatService {
   private bundlePublished = false
   /** Envelope hash → the message it opened to: a copy seen again (cache, history, inbox) is not opened again. */
   private readonly verified = new Map<string, ChatMessage>()
+  /** Refused history objects already reported as 'rejected' events, so each is reported once per session. */
+  private readonly reportedRejections = new Set<string>()
 
   constructor (init: ChatServiceInit) {
     this.init = init
@@ -169,7 +171,7 @@ export class ChatService {
     const sentAt = Math.floor(this.now())
     const toSelf = recipient === this.address
     let progress: MessageProgress = {
-      messageId, to: recipient, sentAt, state: 'encrypting', historyShards: 0, inboxShards: 0,
+      messageId, to: recipient, text, sentAt, state: 'encrypting', historyShards: 0, inboxShards: 0,
       totalShards: DEFAULT_DATA_SHARDS + DEFAULT_PARITY_SHARDS, delivered: false
     }
     const update = (change: Partial<MessageProgress>): void => {
@@ -256,6 +258,13 @@ export class ChatService {
       }
     }
     const assembled = await assembleHistory(copies, async bytes => await this.openEnvelope(bytes))
+    for (const rejection of assembled.rejected) {
+      const key = `${rejection.source}/${rejection.objectId ?? ''}/${rejection.error.name}`
+      if (this.reportedRejections.has(key)) continue
+      if (this.reportedRejections.size >= VERIFIED_MEMO_ENTRIES) this.reportedRejections.clear()
+      this.reportedRejections.add(key)
+      this.events.emit('rejected', rejection)
+    }
     const messages: ChatMessage[] = []
     for (const { message, bytes, source } of assembled.messages) {
       if (conversation !== undefined && message.peer !== conversation) continue

@@ -46,6 +46,8 @@ export type SendState = 'encrypting' | 'sending' | 'sent' | 'failed'
 export interface MessageProgress {
   readonly messageId: string
   readonly to: WalletAddress
+  /** The text being sent (local only: progress events never leave this device). */
+  readonly text: string
   readonly sentAt: number
   /** 'sent' once the recipient can get it (inbox copy stored or delivered live); 'failed' if it cannot. */
   readonly state: SendState

@@ -1,0 +1,128 @@
+/**
+ * One conversation: its messages in order (outgoing ones with where they are: encrypting, storing, stored,
+ * delivered, failed) and the composer. Enter sends, Shift+Enter starts a new line.
+ */
+import type { ChatMessage } from '../../chat/service/index.ts'
+import type { WalletAddress } from '../../identity/index.ts'
+import { button, h, reconcileList, uniqueId } from './dom.ts'
+import { STORED_LABEL, formatTime, peerLabel, progressLabel } from './format.ts'
+import { conversationMessages, messageKey } from './model.ts'
+import type { ChatState } from './store.ts'
+
+export interface ConversationActions {
+  send: (to: WalletAddress, text: string) => void
+  back: () => void
+}
+
+export interface ConversationView {
+  readonly element: HTMLElement
+  update(state: ChatState): void
+  focusComposer(): void
+  scrollToEnd(): void
+}
+
+/** How close to the end (px) the user must be for new messages to scroll into view. */
+const STICK_TO_BOTTOM_PX = 80
+
+export function createConversation (actions: ConversationActions): ConversationView {
+  const titleId = uniqueId('conversation-title')
+  const hintId = uniqueId('composer-hint')
+  const back = button('‹ Chats', { className: 'back-button secondary', attrs: { 'aria-label': 'Back to the chats' } })
+  back.addEventListener('click', () => { actions.back() })
+  const title = h('h2', { attrs: { id: titleId } })
+  const fullAddress = h('code', { className: 'address conversation-address' })
+  const placeholder = h('p', { className: 'muted placeholder', text: 'Choose a chat, or add someone by their address, to start writing.' })
+  const list = h('ol', { className: 'messages', attrs: { 'aria-labelledby': titleId } })
+  const scroller = h('div', { className: 'message-scroller', attrs: { role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: '0', 'aria-labelledby': titleId } }, [placeholder, list])
+
+  const composer = h('textarea', {
+    testid: 'composer',
+    attrs: { rows: '2', 'aria-describedby': hintId, placeholder: 'Write a message' }
+  })
+  const send = button('Send', { testid: 'send', type: 'submit' })
+  const hint = h('small', { className: 'field-hint', attrs: { id: hintId } })
+  const composerLabel = h('label', { className: 'visually-hidden', text: 'Message', attrs: { for: uniqueId('composer') } })
+  composer.id = composerLabel.htmlFor
+  const form = h('form', { className: 'composer' }, [composerLabel, composer, send, hint])
+
+  const element = h('section', { className: 'conversation', testid: 'conversation', attrs: { 'aria-labelledby': titleId } }, [
+    h('header', { className: 'conversation-header' }, [back, h('div', { className: 'conversation-title' }, [title, fullAddress])]),
+    scroller,
+    form
+  ])
+
+  let peer: WalletAddress | undefined
+  const submit = (): void => {
+    const text = composer.value.trim()
+    if (peer === undefined || text === '') return
+    composer.value = ''
+    actions.send(peer, text)
+  }
+  form.addEventListener('submit', event => {
+    event.preventDefault()
+    submit()
+  })
+  composer.addEventListener('keydown', event => {
+    // Enter while composing (IME) picks a candidate; it must not send.
+    if (event.key !== 'Enter' || event.shiftKey || event.isComposing) return
+    event.preventDefault()
+    submit()
+  })
+
+  return {
+    element,
+    update (state) {
+      const changedPeer = peer !== state.openPeer
+      peer = state.openPeer
+      if (peer === undefined) element.removeAttribute('data-peer')
+      else element.dataset.peer = peer
+      const name = peer === undefined ? undefined : state.contacts.find(contact => contact.address === peer)?.name
+      title.textContent = peer === undefined ? 'No chat open' : peerLabel(peer, name)
+      fullAddress.textContent = peer ?? ''
+      fullAddress.hidden = peer === undefined || name === undefined
+      back.hidden = peer === undefined
+      placeholder.hidden = peer !== undefined
+      composer.disabled = peer === undefined
+      send.disabled = peer === undefined
+      hint.textContent = peer === undefined ? 'Open a chat to write a message.' : 'Enter sends; Shift+Enter starts a new line.'
+
+      const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < STICK_TO_BOTTOM_PX
+      const messages = peer === undefined ? [] : conversationMessages(state.messages, peer)
+      const now = Date.now()
+      reconcileList(list, messages, messageKey, createMessage, (item, message) => { updateMessage(item, message, state, now) })
+      if (changedPeer || atBottom) scroller.scrollTop = scroller.scrollHeight
+    },
+    focusComposer () {
+      if (!composer.disabled) composer.focus()
+    },
+    scrollToEnd () {
+      scroller.scrollTop = scroller.scrollHeight
+    }
+  }
+}
+
+function createMessage (message: ChatMessage): HTMLLIElement {
+  const item = h('li', { className: `message ${message.direction}`, testid: 'message' }, [
+    h('p', { className: 'message-text', testid: 'message-text', text: message.text }),
+    h('p', { className: 'message-meta' }, [
+      h('time', { attrs: { datetime: new Date(message.sentAt).toISOString() } }),
+      ...(message.direction === 'outgoing' ? [' · ', h('span', { className: 'message-state', testid: 'message-state' })] : [])
+    ])
+  ])
+  item.dataset.messageId = message.messageId
+  item.dataset.direction = message.direction
+  return item
+}
+
+function updateMessage (item: HTMLLIElement, message: ChatMessage, state: ChatState, now: number): void {
+  const time = item.querySelector('time')!
+  const shown = formatTime(message.sentAt, now)
+  if (time.textContent !== shown) time.textContent = shown
+  if (message.direction !== 'outgoing') return
+  const progress = message.from === state.self ? state.progress.get(message.messageId) : undefined
+  const label = progress === undefined ? STORED_LABEL : progressLabel(progress, state.self)
+  const stateEl = item.querySelector<HTMLElement>('.message-state')!
+  if (stateEl.textContent !== label) stateEl.textContent = label
+  item.classList.toggle('failed', progress?.state === 'failed')
+  item.classList.toggle('pending', progress !== undefined && (progress.state === 'encrypting' || progress.state === 'sending'))
+}

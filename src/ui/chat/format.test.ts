@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest'
+import type { MessageProgress } from '../../chat/service/index.ts'
+import { backupFileName, describeError, formatTime, preview, progressLabel, rejectionText, shortAddress, unavailableNotice } from './format.ts'
+
+const ME = `0x${'a'.repeat(40)}`
+const BOB = `0x${'b'.repeat(40)}`
+
+function progress (change: Partial<MessageProgress>): MessageProgress {
+  return {
+    messageId: '1'.repeat(32), to: BOB as MessageProgress['to'], text: 'hi', sentAt: 1, state: 'sending',
+    historyShards: 0, inboxShards: 0, totalShards: 15, delivered: false, ...change
+  }
+}
+
+describe('progressLabel', () => {
+  it('follows a message from encryption to delivery', () => {
+    expect(progressLabel(progress({ state: 'encrypting' }), ME)).toBe('encrypting…')
+    expect(progressLabel(progress({ inboxShards: 9, historyShards: 15 }), ME)).toBe('storing… 9/15')
+    expect(progressLabel(progress({ inboxShards: 9, delivered: true }), ME)).toBe('delivered, storing… 9/15')
+    expect(progressLabel(progress({ state: 'sent', inboxShards: 15, historyShards: 15 }), ME)).toBe('stored on 15 of 15')
+    expect(progressLabel(progress({ state: 'sent', inboxShards: 15, delivered: true }), ME)).toBe('delivered')
+    expect(progressLabel(progress({ state: 'failed', error: { name: 'SendFailedError', message: 'nobody answered' } }), ME)).toBe('failed: nobody answered')
+  })
+
+  it('counts the history copy of a note to self', () => {
+    expect(progressLabel(progress({ to: ME as MessageProgress['to'], state: 'sent', historyShards: 14 }), ME)).toBe('stored on 14 of 15')
+  })
+})
+
+describe('rejectionText', () => {
+  it('names what was refused and the error class', () => {
+    class EnvelopeSignatureError extends Error { override name = 'EnvelopeSignatureError' }
+    expect(rejectionText({ source: 'live', error: new EnvelopeSignatureError('signed by someone else') }))
+      .toBe('Refused a message (EnvelopeSignatureError): signed by someone else')
+    expect(rejectionText({ source: 'key-bundle', address: BOB, error: Object.assign(new Error('bad'), { name: 'KeyBundleSignatureError' }) }))
+      .toBe(`Refused a key bundle for ${BOB} (KeyBundleSignatureError): bad`)
+    expect(rejectionText({ source: 'inbox', error: new Error('x') })).toBe('Refused a message from your inbox (Error): x')
+  })
+})
+
+describe('texts', () => {
+  it('shortens addresses and previews', () => {
+    expect(shortAddress(BOB)).toBe('0xbbbb…bbbb')
+    expect(preview('a\n\nb  c')).toBe('a b c')
+    expect(preview('x'.repeat(300))).toHaveLength(200)
+  })
+
+  it('describes anything thrown', () => {
+    expect(describeError('Could not send', new RangeError('too long'))).toBe('Could not send (RangeError): too long')
+    expect(describeError('Could not send', 'plain')).toBe('Could not send (Error): plain')
+    expect(describeError('Could not send', { name: 'SendFailedError', message: 'm' })).toBe('Could not send (SendFailedError): m')
+  })
+
+  it('names the backup file after the address', () => {
+    expect(backupFileName('0x12345678abcdef0000000000000000000000ffff')).toBe('zentalk-backup-12345678.json')
+  })
+
+  it('shows the time for today and the date for older messages', () => {
+    const now = new Date(2025, 5, 10, 15, 0).getTime()
+    expect(formatTime(new Date(2025, 5, 10, 9, 5).getTime(), now, 'en-GB')).toBe('09:05')
+    expect(formatTime(new Date(2025, 5, 9, 9, 5).getTime(), now, 'en-GB')).toBe('9 Jun 09:05')
+    expect(formatTime(new Date(2024, 5, 9, 9, 5).getTime(), now, 'en-GB')).toBe('9 Jun 2024 09:05')
+  })
+
+  it('sums up what could not be read', () => {
+    expect(unavailableNotice([])).toBeUndefined()
+    const error = { name: 'NoHoldersReachableError', message: 'offline' }
+    expect(unavailableNotice([{ source: 'history', error }, { source: 'history', error }, { source: 'inbox', error }]))
+      .toMatch(/^Part of your history could not be read .*\(history: NoHoldersReachableError; inbox: NoHoldersReachableError\)/)
+  })
+})

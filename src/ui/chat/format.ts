@@ -1,0 +1,106 @@
+/** Texts the chat screen shows: addresses, times, send progress, refusals and errors. Pure. */
+import type { MessageProgress, Rejection } from '../../chat/service/index.ts'
+
+/** `0x1234…cdef`: enough to tell people apart at a glance; the full address is shown where it matters. */
+export function shortAddress (address: string): string {
+  return address.length <= 14 ? address : `${address.slice(0, 6)}…${address.slice(-4)}`
+}
+
+/** A contact's name, or its short address. */
+export function peerLabel (peer: string, name?: string): string {
+  return name === undefined || name === '' ? shortAddress(peer) : name
+}
+
+/** The time of day for today's messages, the date (and time) for older ones. */
+export function formatTime (sentAt: number, now: number, locale?: string): string {
+  const date = new Date(sentAt)
+  const today = new Date(now)
+  const time = date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' })
+  if (date.toDateString() === today.toDateString()) return time
+  const sameYear = date.getFullYear() === today.getFullYear()
+  const day = date.toLocaleDateString(locale, sameYear ? { day: 'numeric', month: 'short' } : { day: 'numeric', month: 'short', year: 'numeric' })
+  return `${day} ${time}`
+}
+
+/**
+ * Where an outgoing message is: being encrypted, its shards being stored, stored (on how many holders), delivered
+ * to the recipient's tab, or failed. Notes to self (`to` is `self`) count the history copy; other messages the
+ * recipient's inbox copy, the one they read.
+ */
+export function progressLabel (progress: MessageProgress, self: string): string {
+  const placed = progress.to === self ? progress.historyShards : progress.inboxShards
+  switch (progress.state) {
+    case 'encrypting':
+      return 'encrypting…'
+    case 'sending': {
+      const storing = `storing… ${placed}/${progress.totalShards}`
+      return progress.delivered ? `delivered, ${storing}` : storing
+    }
+    case 'sent':
+      return progress.delivered ? 'delivered' : `stored on ${placed} of ${progress.totalShards}`
+    case 'failed':
+      return `failed: ${progress.error?.message ?? 'unknown error'}`
+  }
+}
+
+/** The state line of an outgoing message known only from history or the cache: it is stored in the mesh. */
+export const STORED_LABEL = 'stored'
+
+export interface ErrorLike { readonly name: string, readonly message: string }
+
+/** Anything thrown, as a name and a message a person can read. */
+export function errorParts (error: unknown): ErrorLike {
+  if (error instanceof Error) return { name: error.name, message: error.message }
+  if (typeof error === 'object' && error !== null && 'message' in error) {
+    const { name, message } = error as { name?: unknown, message?: unknown }
+    return { name: typeof name === 'string' ? name : 'Error', message: String(message) }
+  }
+  return { name: 'Error', message: String(error) }
+}
+
+/** `context (Name): message`, the form every alert takes. */
+export function describeError (context: string, error: unknown): string {
+  const { name, message } = errorParts(error)
+  return `${context} (${name}): ${message}`
+}
+
+export function sendFailureText (to: string, error: unknown): string {
+  return describeError(`Could not send a message to ${to}`, error)
+}
+
+/** Why something received or looked up was not used, naming the error class. */
+export function rejectionText (rejection: Rejection): string {
+  const { source, address, remotePeer, objectId } = rejection
+  switch (source) {
+    case 'key-bundle':
+      return describeError(`Refused a key bundle for ${address ?? 'an unknown address'}`, rejection.error)
+    case 'presence':
+      return describeError(`Refused a presence record for ${address ?? 'an unknown address'}`, rejection.error)
+    case 'live':
+      return describeError(`Refused a message${remotePeer === undefined ? '' : ` delivered by node ${shortAddress(remotePeer)}`}`, rejection.error)
+    default:
+      return describeError(`Refused a message from your ${source}${objectId === undefined ? '' : ` (object ${shortAddress(objectId)})`}`, rejection.error)
+  }
+}
+
+/** The name of the file an identity backup is downloaded as. */
+export function backupFileName (address: string): string {
+  return `zentalk-backup-${address.slice(2, 10)}.json`
+}
+
+/** At most `max` characters of a message, for the chats list. */
+export function preview (text: string, max = 200): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim()
+  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`
+}
+
+/**
+ * The quiet note shown when part of the history could not be read (holders offline, objects short of shards),
+ * or undefined when everything was read.
+ */
+export function unavailableNotice (unavailable: ReadonlyArray<{ readonly source: string, readonly error: ErrorLike }>): string | undefined {
+  if (unavailable.length === 0) return undefined
+  const reasons = [...new Set(unavailable.map(part => `${part.source}: ${part.error.name}`))]
+  return `Part of your history could not be read from the mesh right now (${reasons.join('; ')}). ` +
+    'Showing what is available; trying again shortly.'
+}

@@ -1,0 +1,106 @@
+/**
+ * The identity view: this browser's address, its display name, and its backup (export to a passphrase-encrypted
+ * file, or replace this identity with one from a file).
+ */
+import { displayNameProblem } from '../../chat/display-name.ts'
+import { button, copyableAddress, downloadText, field, formError, formStatus, h, uniqueId } from './dom.ts'
+import { backupFileName, describeError } from './format.ts'
+import { createImportForm } from './import-form.ts'
+import { passphraseProblem } from './model.ts'
+import type { ChatIdentity } from './types.ts'
+
+export function createIdentityView (identity: ChatIdentity): HTMLElement {
+  const titleId = uniqueId('identity-title')
+  return h('section', { className: 'identity-view', attrs: { 'aria-labelledby': titleId } }, [
+    h('h2', { text: 'Your identity', attrs: { id: titleId } }),
+    h('div', { className: 'card' }, [
+      h('h3', { text: 'Address' }),
+      h('p', { className: 'muted', text: 'People write to you at this address. It comes from this browser\'s key; nobody else can read what is sent to it.' }),
+      copyableAddress(identity.address, 'your-address')
+    ]),
+    h('div', { className: 'card' }, [displayNameForm(identity)]),
+    h('div', { className: 'card' }, [exportForm(identity)]),
+    h('div', { className: 'card' }, [createImportForm(identity, 'Restore from a backup')])
+  ])
+}
+
+function displayNameForm (identity: ChatIdentity): HTMLFormElement {
+  const name = h('input', { testid: 'display-name', attrs: { type: 'text', autocomplete: 'nickname', maxlength: '64' } })
+  name.value = identity.displayName ?? ''
+  const save = button('Save name', { type: 'submit' })
+  const error = formError()
+  const status = formStatus()
+  const form = h('form', {}, [
+    h('h3', { text: 'Display name' }),
+    field('Name', name, 'Shown to the people you write to; leave empty for none. Saving reloads the page to publish it.'),
+    h('div', { className: 'actions' }, [save]),
+    error,
+    status
+  ])
+  form.addEventListener('submit', event => {
+    event.preventDefault()
+    const chosen = name.value.trim().normalize('NFC')
+    const problem = displayNameProblem(chosen)
+    error.textContent = problem === undefined ? '' : `This name cannot be used: ${problem}.`
+    if (problem !== undefined) return
+    if (chosen === (identity.displayName ?? '')) {
+      status.textContent = 'That is already your display name.'
+      return
+    }
+    save.disabled = true
+    status.textContent = 'Saving…'
+    identity.setDisplayName(chosen).catch((err: unknown) => {
+      status.textContent = ''
+      error.textContent = describeError('Could not save your display name', err)
+    }).finally(() => { save.disabled = false })
+  })
+  return form
+}
+
+function exportForm (identity: ChatIdentity): HTMLFormElement {
+  const passphrase = h('input', { testid: 'export-passphrase', attrs: { type: 'password', autocomplete: 'new-password' } })
+  const confirmation = h('input', { testid: 'export-confirm', attrs: { type: 'password', autocomplete: 'new-password' } })
+  const submit = button('Download backup', { testid: 'export-submit', type: 'submit' })
+  const error = formError()
+  const status = formStatus()
+  const form = h('form', { className: 'export-form' }, [
+    h('h3', { text: 'Back up your identity' }),
+    h('p', {
+      className: 'muted',
+      text: 'The backup file holds your private key, encrypted with a passphrase. With both, your identity and your ' +
+        'conversations can be restored in any browser. Without them, a lost browser profile means a lost identity.'
+    }),
+    field('Passphrase (at least 8 characters)', passphrase),
+    field('Passphrase again', confirmation),
+    h('div', { className: 'actions' }, [submit]),
+    error,
+    status
+  ])
+  form.addEventListener('submit', event => {
+    event.preventDefault()
+    const problem = passphraseProblem(passphrase.value, confirmation.value)
+    error.textContent = problem ?? ''
+    if (problem !== undefined) {
+      passphrase.focus()
+      return
+    }
+    submit.disabled = true
+    status.textContent = 'Encrypting your backup… (this takes a few seconds)'
+    void (async () => {
+      try {
+        const text = await identity.exportBackup(passphrase.value)
+        const fileName = backupFileName(identity.address)
+        downloadText(text, fileName, form)
+        passphrase.value = ''
+        confirmation.value = ''
+        status.textContent = `Saved ${fileName}. Keep the file and its passphrase safe: together they are your identity.`
+      } catch (err) {
+        status.textContent = ''
+        error.textContent = describeError('Could not export the backup', err)
+      } finally {
+        submit.disabled = false
+      }
+    })()
+  })
+  return form
+}

@@ -1,0 +1,196 @@
+/**
+ * The chat screen: onboarding, the chats list and conversations, the identity (name, backup) and the way to the
+ * node panel. It shows what the chat service reports (messages, send progress, refusals, errors) and never lets
+ * a failure escape into the page: every error becomes a readable alert.
+ */
+import type { MessageProgress, Rejection } from '../../chat/service/index.ts'
+import { parseAddress } from '../../identity/address.ts'
+import type { WalletAddress } from '../../identity/index.ts'
+import { createAlerts } from './alerts.ts'
+import { conversationSummaries, createChatList } from './chat-list.ts'
+import { createConversation } from './conversation.ts'
+import { h } from './dom.ts'
+import { describeError, peerLabel, rejectionText, sendFailureText, unavailableNotice } from './format.ts'
+import { createIdentityView } from './identity-view.ts'
+import { createNav } from './nav.ts'
+import { createOnboarding } from './onboarding.ts'
+import { ChatPrefs, type KeyValueStorage } from './prefs.ts'
+import { ChatStore } from './store.ts'
+import type { ChatApp, ChatAppDeps } from './types.ts'
+
+export type { ChatApp, ChatAppDeps, ChatIdentity, ChatServiceView } from './types.ts'
+
+/** How often the history is read again from the mesh (new inbox messages from senders who could not deliver live). */
+export const HISTORY_REFRESH_MS = 20_000
+/** How soon a read that could not reach part of the mesh (e.g. while the node is still joining) is tried again. */
+export const HISTORY_RETRY_MS = 5_000
+
+export function mountChatApp (deps: ChatAppDeps): ChatApp {
+  const self = parseAddress(deps.identity.address)
+  const prefs = new ChatPrefs(browserStorage(), self)
+  const store = new ChatStore(prefs)
+  const afterRender: Array<() => void> = []
+  let destroyed = false
+
+  const nameOf = (peer: string): string => peerLabel(peer, store.state.contacts.find(contact => contact.address === peer)?.name)
+  const openConversation = (peer: WalletAddress | undefined): void => {
+    store.openConversation(peer)
+    if (peer !== undefined) {
+      afterRender.push(() => { conversation.focusComposer() })
+      void refresh()
+    }
+  }
+
+  const nav = createNav(view => { store.setView(view) })
+  const alerts = createAlerts(id => { store.dismissAlert(id) })
+  const chatList = createChatList(self, {
+    open: openConversation,
+    addContact: (address, name) => {
+      store.addContact(address, name)
+      openConversation(address)
+    }
+  })
+  const conversation = createConversation({
+    send: (to, text) => {
+      void (async () => {
+        try {
+          await deps.send(to, text)
+        } catch (error) {
+          store.addAlert(sendFailureText(nameOf(to), error))
+        }
+      })()
+    },
+    back: () => {
+      const peer = store.state.openPeer
+      store.openConversation(undefined)
+      if (peer !== undefined) afterRender.push(() => { chatList.focusPeer(peer) })
+    }
+  })
+  const chatsView = h('div', { className: 'chats-view' }, [chatList.element, conversation.element])
+  const identityView = createIdentityView(deps.identity)
+  let onboarding: HTMLElement | undefined
+  const onboardingView = (): HTMLElement => {
+    onboarding ??= createOnboarding(deps.identity, {
+      onStarted: () => { store.completeOnboarding() },
+      onAlert: text => { store.addAlert(text) }
+    })
+    return onboarding
+  }
+  const views = h('div', { className: 'chat-views' })
+  deps.root.replaceChildren(h('div', { className: 'chat-app' }, [nav.element, alerts.element, views]))
+
+  const render = (): void => {
+    const state = store.state
+    const summaries = conversationSummaries(state)
+    nav.update(state.view, summaries.reduce((total, summary) => total + summary.unread, 0))
+    alerts.update(state.alerts)
+    deps.nodePanel.hidden = state.view !== 'node'
+    // Only the active view is in the document, so its controls (and test hooks) are the only ones there.
+    const active = state.view === 'node' ? undefined : state.view === 'identity' ? identityView : state.onboarded ? chatsView : onboardingView()
+    const shown = views.firstElementChild === active
+    if (active === undefined) views.replaceChildren()
+    else if (!shown) views.replaceChildren(active)
+    views.hidden = active === undefined
+    if (active === chatsView) {
+      chatsView.classList.toggle('has-open', state.openPeer !== undefined)
+      chatList.update(state, summaries)
+      conversation.update(state)
+      // Back from another section: the browser forgot the scroll position of the detached conversation.
+      if (!shown) conversation.scrollToEnd()
+    }
+    for (const task of afterRender.splice(0)) task()
+  }
+  let scheduled = false
+  const scheduleRender = (): void => {
+    if (scheduled || destroyed) return
+    scheduled = true
+    queueMicrotask(() => {
+      scheduled = false
+      if (!destroyed) guard('showing the chats', render)
+    })
+  }
+  const unsubscribe = store.subscribe(scheduleRender)
+
+  // A listener must never throw into the chat service; a failure shows as an alert instead.
+  function guard (what: string, task: () => void): void {
+    try {
+      task()
+    } catch (error) {
+      console.error(error)
+      try { store.addAlert(describeError(`Something went wrong ${what}`, error)) } catch {}
+    }
+  }
+  const offEvents = [
+    deps.chat.events.on('message', message => { guard('showing a message', () => { store.addMessages([message]) }) }),
+    deps.chat.events.on('message-state', (progress: MessageProgress) => {
+      guard('showing a message being sent', () => {
+        store.applyProgress(progress)
+        if (progress.state === 'failed') store.addAlert(sendFailureText(nameOf(progress.to), progress.error ?? new Error('unknown error')))
+      })
+    }),
+    deps.chat.events.on('rejected', (rejection: Rejection) => { guard('reporting a refusal', () => { store.addAlert(rejectionText(rejection)) }) }),
+    deps.chat.events.on('error', error => { guard('reporting an error', () => { store.addAlert(describeError('A background task failed', error)) }) })
+  ]
+
+  let reading: Promise<void> | undefined
+  const readHistory = async (): Promise<void> => {
+    try {
+      const report = await deps.chat.readHistory()
+      if (destroyed) return
+      // Refused envelopes come as 'rejected' events (once each), like live ones.
+      store.addMessages(report.messages)
+      store.setNotice(unavailableNotice(report.unavailable))
+      if (report.unavailable.length > 0) retrySoon()
+    } catch (error) {
+      if (destroyed) return
+      store.setNotice(`${describeError('Could not read your history right now', error)}. Trying again shortly.`)
+      retrySoon()
+    }
+  }
+  let retry: ReturnType<typeof setTimeout> | undefined
+  const retrySoon = (): void => {
+    retry ??= setTimeout(() => {
+      retry = undefined
+      void refresh()
+    }, HISTORY_RETRY_MS)
+  }
+  const refresh = async (): Promise<void> => {
+    if (destroyed) return
+    reading ??= readHistory().finally(() => { reading = undefined })
+    await reading
+  }
+  const timer = setInterval(() => { void refresh() }, HISTORY_REFRESH_MS)
+
+  // Another tab of this profile changed the contacts, read marks or onboarding.
+  const onStorage = (event: StorageEvent): void => {
+    if (prefs.concerns(event.key)) guard('reading settings', () => { store.reloadPrefs() })
+  }
+  window.addEventListener('storage', onStorage)
+
+  render()
+  void refresh()
+
+  return {
+    refresh,
+    destroy () {
+      if (destroyed) return
+      destroyed = true
+      clearInterval(timer)
+      clearTimeout(retry)
+      window.removeEventListener('storage', onStorage)
+      for (const off of offEvents) off()
+      unsubscribe()
+      deps.root.replaceChildren()
+      deps.nodePanel.hidden = false
+    }
+  }
+}
+
+function browserStorage (): KeyValueStorage | undefined {
+  try {
+    return window.localStorage
+  } catch {
+    // Storage disabled for this site: settings last as long as the page.
+    return undefined
+  }
+}
