@@ -80,7 +80,9 @@ export function planObject (survey: ObjectSurvey): ObjectPlan {
     else movable.push({ index, from })
   }
 
-  const vacancies = slots.filter((_, slot) => !filledSlots.has(slot))
+  // A node still holding a shard it is about to drop (a copy kept elsewhere) is no vacancy yet: receiving another
+  // shard first would put two shards of the object on it. It becomes one once the drop is done.
+  const vacancies = slots.filter((peer, slot) => !filledSlots.has(slot) && (perNode > 1 || holdings(peer).size === 0))
   const rebuilds: ShardRebuild[] = []
   const moves: ShardMove[] = []
   let next = 0

@@ -7,13 +7,13 @@
 import { reconstructShards } from '../erasure/index.ts'
 import { callHolder } from '../mesh/object-gather.ts'
 import { readFromSelf, storeOnSelf } from '../mesh/object-self-holder.ts'
-import { fetchShards, storeShard } from '../protocols/chunks/index.ts'
+import { RemoteBusyError, fetchShards, storeShard } from '../protocols/chunks/index.ts'
 import type { SignedManifest } from '../wire/manifest-codec.ts'
 import { verifyShard } from '../wire/manifest-shards.ts'
 import type { RepairContext } from './context.ts'
 import { NoShardTargetError, RebuiltShardMismatchError, RepairShortOfShardsError } from './errors.ts'
 import type { ShardRebuild } from './plan.ts'
-import { describeError } from './pool.ts'
+import { describeError, sleep } from './pool.ts'
 import type { RepairTask } from './report.ts'
 
 export interface RebuildInput {
@@ -57,6 +57,9 @@ export async function rebuildShards (ctx: RepairContext, input: RebuildInput): P
   }
 }
 
+/** Before asking busy holders again. */
+const BUSY_RETRY_PAUSE_MS = 300
+
 async function gatherShards (ctx: RepairContext, input: RebuildInput): Promise<Array<Uint8Array | null>> {
   const { manifest, task } = input
   const slots = new Array<Uint8Array | null>(manifest.k + manifest.m).fill(null)
@@ -76,6 +79,7 @@ async function gatherShards (ctx: RepairContext, input: RebuildInput): Promise<A
 
   const queue = [...input.sources]
   const failures: string[] = []
+  const askedAgain = new Set<string>()
   while (present < manifest.k && queue.length > 0) {
     // One request per shard still needed: holders normally keep one shard each, so this reads exactly k.
     const wave = queue.splice(0, manifest.k - present)
@@ -99,10 +103,17 @@ async function gatherShards (ctx: RepairContext, input: RebuildInput): Promise<A
         }
         if (used) task.from.push(peer)
       } catch (error) {
+        // A busy holder (serving as many requests from this node as it takes at once) is asked once more later.
+        if (error instanceof RemoteBusyError && !askedAgain.has(peer)) {
+          askedAgain.add(peer)
+          queue.push(peer)
+          return
+        }
         failures.push(`${peer}: ${describeError(error)}`)
       }
     }))
     ctx.signal.throwIfAborted()
+    if (present < manifest.k && queue.some(peer => askedAgain.has(peer))) await sleep(BUSY_RETRY_PAUSE_MS, ctx.signal)
   }
   if (present < manifest.k) {
     const why = [`${failures.length} holders failed`, `${task.rejectedShards} shards failed verification`]

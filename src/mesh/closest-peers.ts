@@ -71,6 +71,23 @@ export class ClosestPeers {
     return chosen.sort((a, b) => rank.get(a)! - rank.get(b)!).slice(0, count)
   }
 
+  /**
+   * The `count` storage nodes closest to `key` among those this node already knows (its peer keeper confirmed
+   * them as storage nodes), without a DHT lookup or a dial: what a node that checks its own keys every few
+   * seconds can afford. In a mesh of up to `targetPeers` nodes it knows them all, so the answer is exact; dead
+   * peers are left out as in `find`.
+   */
+  findKnown (key: Uint8Array, count: number): string[] {
+    const self = this.libp2p.peerId.toString()
+    const candidates = new Set<string>(this.keeper.storagePeers)
+    if (this.options.selfIsStorage) candidates.add(self)
+    else candidates.delete(self)
+    for (const id of candidates) {
+      if (id !== self && (this.keeper.isRelay(id) || this.options.isDead?.(id) === true)) candidates.delete(id)
+    }
+    return rankByDistance(kadIdOfKey(key), candidates, id => this.kadIdOf(id)).slice(0, count).map(r => r.item)
+  }
+
   kadIdOf (peerId: string): Uint8Array {
     let id = this.kadIds.get(peerId)
     if (id == null) {

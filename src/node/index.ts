@@ -15,6 +15,7 @@ import { ObjectStore } from '../mesh/object-store.ts'
 import { cachedClosest } from '../mesh/closest-cache.ts'
 import { CHAT_PLACEMENT_RULES } from '../chat/service/placement.ts'
 import { decodeSignedManifest } from '../wire/manifest-codec.ts'
+import { DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER } from '../protocols/chunks/constants.ts'
 import { verifyShard } from '../wire/manifest-shards.ts'
 import type { ChunkStore, ChunkStoreStats } from '../store/index.ts'
 import type { Signer } from '../identity/index.ts'
@@ -152,9 +153,10 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     libp2p,
     store: config.chunkStore,
     nodeKey: privateKey,
-    // Every holder of a key runs a round every health interval: a DHT lookup each time would cost more than
-    // the survey itself. Dead peers are filtered out of a remembered answer, and spares make up for them.
-    closestPeers: closestLookup,
+    // Every holder of a key checks it every few rounds: a DHT lookup each time (dozens of FIND_NODE requests, every
+    // answer merged into the peer store) would cost the mesh far more than the repair. The peers this node knows
+    // suffice; the survey then finds out which of them answer and what they hold.
+    closestPeers: async (key, count) => closest.findKnown(key, count),
     isDead: peerId => health?.isDead(peerId) ?? false,
     placementRules: CHAT_PLACEMENT_RULES,
     // A full sweep surveys every co-holder of every key this node holds: too costly for every health round. Deaths
@@ -163,6 +165,11 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     handoffGraceMs: settings.handoffGraceMs,
     // A store in progress is not a loss: wait a few rounds (at most 30 s) before examining a new object.
     newObjectGraceMs: Math.min(DEFAULT_NEW_OBJECT_GRACE_MS, 5 * settings.healthIntervalMs),
+    // After a death the nearest surviving holder rebuilds every object of the key at once: one owner's history is
+    // many small objects, each waiting on a few network round trips, so keep many in flight.
+    maxConcurrentObjects: 16,
+    // As many requests to one holder as a holder serves for one peer at once; more would be refused as BUSY.
+    requestsPerHolder: DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER,
     log: config.log
   })
   health = new HealthMonitor({
@@ -183,7 +190,6 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   const onConnect = (event: CustomEvent<PeerId>): void => { health?.noteAlive(event.detail.toString()) }
   libp2p.addEventListener('peer:connect', onConnect)
   health.start()
-  repairer.start()
   const objects = config.wallet === undefined
     ? undefined
     : new ObjectStore({
@@ -214,6 +220,12 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     await closest.find(libp2p.peerId.toMultihash().bytes, DEFAULT_PLACEMENT_COUNT, signal)
   })()
   ready.catch(() => {})
+  // Repair waits until the node has joined and had one health round: a node that just (re)started knows few peers
+  // yet, and would take shards held by peers it has not met for lost.
+  let repairTimer: ReturnType<typeof setTimeout> | undefined
+  ready.then(() => {
+    repairTimer = setTimeout(() => { repairer.start() }, settings.healthIntervalMs)
+  }, () => {})
 
   const connections = (): ConnectionInfo[] => libp2p.getConnections()
     .filter(c => c.status === 'open')
@@ -257,6 +269,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
       stopController.abort()
       keeper.stop()
       libp2p.removeEventListener('peer:connect', onConnect)
+      clearTimeout(repairTimer)
       await health?.stop()
       await repairer.stop()
       await chunkService.stop()

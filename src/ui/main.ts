@@ -177,6 +177,11 @@ async function main (): Promise<void> {
     nodePanel: panelEl,
     chat,
     send,
+    prepare: peer => {
+      // Warm the caches the first message needs; a failure here shows when the message is sent.
+      chat.lookupBundle(peer).catch(() => {})
+      chat.lookupPresence(peer).catch(() => {})
+    },
     identity: {
       address: wallet.address,
       displayName,

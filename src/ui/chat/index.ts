@@ -36,6 +36,7 @@ export function mountChatApp (deps: ChatAppDeps): ChatApp {
   const openConversation = (peer: WalletAddress | undefined): void => {
     store.openConversation(peer)
     if (peer !== undefined) {
+      try { deps.prepare?.(peer) } catch {}
       afterRender.push(() => { conversation.focusComposer() })
       void refresh()
     }

@@ -28,6 +28,11 @@ export interface ChatAppDeps {
   identity: ChatIdentity
   /** The app's one send path (the automation API sends through it too). */
   send(to: string, text: string): Promise<SendResult>
+  /**
+   * Called when a conversation opens: looks up the peer's key bundle and presence ahead of the first message,
+   * so sending does not wait for them. Never throws.
+   */
+  prepare?(peer: string): void
 }
 
 export interface ChatApp {
