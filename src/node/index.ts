@@ -97,6 +97,8 @@ export interface ZenTalkNode {
 export interface HeldShard { objectId: string, shardIndex: number, owner: string, size: number, intact: boolean }
 
 export const DEFAULT_PLACEMENT_COUNT = 15
+/** After joining, a node waits at least this long before its first repair round. */
+export const REPAIR_START_DELAY_MS = 30_000
 /** A repair sweep runs every this many health intervals (and at once when a peer dies or comes back). */
 export const REPAIR_SWEEP_EVERY_HEALTH_ROUNDS = 5
 /** Per holder, from when the request is sent; see `createNode`. */
@@ -220,11 +222,12 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     await closest.find(libp2p.peerId.toMultihash().bytes, DEFAULT_PLACEMENT_COUNT, signal)
   })()
   ready.catch(() => {})
-  // Repair waits until the node has joined and had one health round: a node that just (re)started knows few peers
-  // yet, and would take shards held by peers it has not met for lost.
+  // Repair waits until the node has joined and had time to meet its neighbourhood: a node that just (re)started
+  // knows few peers yet, and would take shards held by peers it has not met for lost, or double shards up as if
+  // the mesh were smaller than 15 nodes.
   let repairTimer: ReturnType<typeof setTimeout> | undefined
   ready.then(() => {
-    repairTimer = setTimeout(() => { repairer.start() }, settings.healthIntervalMs)
+    repairTimer = setTimeout(() => { repairer.start() }, Math.max(settings.healthIntervalMs, REPAIR_START_DELAY_MS))
   }, () => {})
 
   const connections = (): ConnectionInfo[] => libp2p.getConnections()
