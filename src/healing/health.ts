@@ -118,11 +118,14 @@ export class HealthMonitor extends EventTarget {
     this.now = init.now ?? Date.now
   }
 
-  /** Runs a round now and then one every `intervalMs` (measured from each round's start) until `stop()`. */
-  start (): void {
+  /**
+   * Runs a round after `firstRoundInMs` (default now) and then one every `intervalMs` (measured from each round's
+   * start) until `stop()`.
+   */
+  start (firstRoundInMs = 0): void {
     if (this.running) return
     this.running = true
-    this.schedule(0)
+    this.schedule(firstRoundInMs)
   }
 
   /** Stops the timer, cuts a running round short (its unfinished checks change nothing) and waits for it. */

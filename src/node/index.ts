@@ -191,7 +191,6 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   health.on('alive', () => { repairer.requestRound() })
   const onConnect = (event: CustomEvent<PeerId>): void => { health?.noteAlive(event.detail.toString()) }
   libp2p.addEventListener('peer:connect', onConnect)
-  health.start()
   const objects = config.wallet === undefined
     ? undefined
     : new ObjectStore({
@@ -227,6 +226,9 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   // the mesh were smaller than 15 nodes.
   let repairTimer: ReturnType<typeof setTimeout> | undefined
   ready.then(() => {
+    // The first check one interval after joining: until then the node is still opening its direct connections,
+    // and a peer it has not reached yet is not dead.
+    health?.start(settings.healthIntervalMs)
     repairTimer = setTimeout(() => { repairer.start() }, Math.max(settings.healthIntervalMs, REPAIR_START_DELAY_MS))
   }, () => {})
 

@@ -1,6 +1,6 @@
 /**
- * Entry point of the web app: starts this tab's node, exposes the automation API on `window.zentalk`
- * (README: "Automation API") and shows the node panel.
+ * Entry point of the web app: starts this tab's node and its chat service, exposes the automation API on
+ * `window.zentalk` (README: "Automation API") and shows the chat app, with the node panel one click away.
  */
 import { IDENTITY_CHANNEL, getDisplayName, replaceProfileWallet, setDisplayName, startBrowserNode } from '../node/browser.ts'
 import type { ChunkStoreStats } from '../store/index.ts'
@@ -112,6 +112,7 @@ async function main (): Promise<void> {
   const cache = await IndexedDbMessageCache.open(wallet.address)
   const chat = new ChatService({ wallet, objects, libp2p: node.libp2p, cache, ...(displayName === undefined ? {} : { displayName }) })
   const send = async (to: string, text: string): Promise<SendResult> => await chat.sendMessage(to, text)
+  const exportIdentity = async (passphrase: string): Promise<string> => await exportBackup(wallet, passphrase, { displayName })
   const importIdentity = async (fileText: string, passphrase: string): Promise<void> => {
     const restored = await importBackup(fileText, passphrase)
     await replaceProfileWallet(restored.wallet, restored.displayName)
@@ -162,7 +163,7 @@ async function main (): Promise<void> {
     sendMessage: send,
     history: async (peer) => (await chat.history(peer)).map(apiMessage),
     openEnvelope: async (bytes) => apiMessage(await chat.openEnvelope(bytes)),
-    exportBackup: async (passphrase) => await exportBackup(wallet, passphrase, { displayName }),
+    exportBackup: exportIdentity,
     importBackup: importIdentity,
     stop: async () => {
       await chat.stop()
@@ -172,7 +173,7 @@ async function main (): Promise<void> {
     bench: async () => (await import('./bench.ts')).tabBench(objects),
     libp2p: node.libp2p
   }
-  mountChatApp({
+  const chatApp = mountChatApp({
     root: chatEl,
     nodePanel: panelEl,
     chat,
@@ -189,10 +190,12 @@ async function main (): Promise<void> {
         setDisplayName(wallet.address, name)
         window.location.reload()
       },
-      exportBackup: async (passphrase) => await exportBackup(wallet, passphrase, { displayName }),
+      exportBackup: exportIdentity,
       importBackup: importIdentity
     }
   })
+  // Read the history as soon as the mesh can answer (earlier reads find too few holders).
+  chatReady.then(async () => { await chatApp.refresh() }, () => {})
   stateEl.textContent = 'Joining the mesh…'
   let refreshing = false
   const refresh = async (): Promise<void> => {

@@ -20,10 +20,18 @@ import type { ChatApp, ChatAppDeps } from './types.ts'
 
 export type { ChatApp, ChatAppDeps, ChatIdentity, ChatServiceView } from './types.ts'
 
-/** How often the history is read again from the mesh (new inbox messages from senders who could not deliver live). */
-export const HISTORY_REFRESH_MS = 20_000
-/** How soon a read that could not reach part of the mesh (e.g. while the node is still joining) is tried again. */
-export const HISTORY_RETRY_MS = 5_000
+/**
+ * How often the history is read again from the mesh, for inbox messages from senders who could not deliver live
+ * (messages delivered live show at once). Each read asks the 15 holders of the history and of the inbox, so every
+ * open tab polling often would load the whole mesh.
+ */
+export const HISTORY_REFRESH_MS = 60_000
+/**
+ * How soon a read that could not reach part of the mesh (e.g. while the node is still joining) is tried again.
+ * Not sooner: while a tab is still opening its direct connections, reads would dial the same holders it is
+ * dialling anyway; the app reads again as soon as the node has joined.
+ */
+export const HISTORY_RETRY_MS = 30_000
 
 export function mountChatApp (deps: ChatAppDeps): ChatApp {
   const self = parseAddress(deps.identity.address)
