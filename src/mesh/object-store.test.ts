@@ -137,6 +137,34 @@ describe('ObjectStore over 16 real libp2p storage nodes', () => {
     }
   })
 
+  it('asks a holder once more when a request fails on a connection that stays up, so the shard stays with it', async () => {
+    const other = WalletIdentity.generate()
+    const otherRanking = await xorClosestPeers(() => nodes)(placementKeyFor(NS_HISTORY, other.address), 15)
+    const flaky = byId(nodes).get(otherRanking.find(id => id !== sender.peerId)!)!
+    let resets = 0
+    // The holder resets the first request it gets (as a replaced connection does), then serves as usual.
+    await flaky.service.stop()
+    await flaky.libp2p.handle(CHUNKS_PROTOCOL, async (stream) => {
+      resets++
+      await flaky.libp2p.unhandle(CHUNKS_PROTOCOL)
+      await flaky.service.start()
+      stream.abort(new Error('connection replaced'))
+    })
+    try {
+      const store = new ObjectStore({ ...deps, wallet: other })
+      const result = await store.storeObject(randomBytes(mulberry32(11), 10 * KIB))
+      expect(resets).toBe(1)
+      expect(result.failures).toEqual([])
+      expect(result.holders).toEqual(otherRanking)
+      await store.deleteObject(result.objectId)
+    } finally {
+      if (resets === 0) {
+        await flaky.libp2p.unhandle(CHUNKS_PROTOCOL)
+        await flaky.service.start()
+      }
+    }
+  })
+
   let down: string[]
 
   it('fetches everything with any 5 holders stopped', async () => {

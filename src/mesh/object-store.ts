@@ -7,8 +7,9 @@
 import { NS_HISTORY } from '../crypto/index.ts'
 import { DEFAULT_DATA_SHARDS, DEFAULT_PARITY_SHARDS, encode } from '../erasure/index.ts'
 import type { Signer } from '../identity/index.ts'
-import type { MeshLibp2p } from '../net/index.ts'
+import { isUsableConnection, type MeshLibp2p } from '../net/index.ts'
 import {
+  ChunkPeerUnreachableError,
   DEFAULT_PLACEMENT_RULES,
   deleteShards,
   storeShard,
@@ -109,6 +110,9 @@ export interface FetchResult {
   stats: GatherStats
 }
 
+/** Pause before asking a still-connected holder again after a failed STORE (lets a replaced connection settle). */
+const STORE_ASK_AGAIN_AFTER_MS = 250
+
 export class ObjectStore {
   private readonly deps: ObjectStoreDeps
   private readonly k: number
@@ -176,12 +180,22 @@ export class ObjectStore {
     // Shard i to the i-th closest; a failure passes the shard on to the next spare node.
     await Promise.all(encoded.shards.map(async (_, index) => {
       let holder: string | undefined = closest[index % closest.length]
+      let askedAgain = false
       while (holder !== undefined) {
         try {
           placement.placed(index, await put(holder, index))
           return
         } catch (error) {
           signal?.throwIfAborted()
+          // The request failed but the holder is still connected (a connection replaced or reset mid-request):
+          // ask it once more before its shard goes to a node further away.
+          if (!askedAgain && error instanceof ChunkPeerUnreachableError && this.connectedTo(holder)) {
+            askedAgain = true
+            await new Promise(resolve => setTimeout(resolve, STORE_ASK_AGAIN_AFTER_MS))
+            signal?.throwIfAborted()
+            continue
+          }
+          askedAgain = false
           placement.failed(index, holder, error)
           if (stopped || (stopOn !== undefined && error instanceof Error && stopOn(error))) {
             stopped = true
@@ -301,6 +315,10 @@ export class ObjectStore {
       placementRules: this.placementRules,
       signal
     }
+  }
+
+  private connectedTo (peerId: string): boolean {
+    return this.deps.libp2p.getConnections().some(c => c.remotePeer.toString() === peerId && isUsableConnection(c))
   }
 
   private async putShard (holder: string, manifest: SignedManifest, manifestBytes: Uint8Array, shardIndex: number,

@@ -110,6 +110,17 @@ export class PeerKeeper {
     return new Set(this.libp2p.getConnections().filter(isUsableConnection).map(c => c.remotePeer.toString()))
   }
 
+  /**
+   * Peers with an inbound relayed (limited) connection opened less than two dial timeouts ago: the signalling of
+   * a WebRTC dial they are making to us. An older one is a leftover of a dial that did not finish.
+   */
+  private peersDialingUs (): Set<string> {
+    const now = Date.now()
+    return new Set(this.libp2p.getConnections()
+      .filter(c => c.direction === 'inbound' && c.limits != null && c.status === 'open' && now - c.timeline.open < this.options.dialTimeoutMs * 2)
+      .map(c => c.remotePeer.toString()))
+  }
+
   isRelay (peerId: string): boolean {
     return this.relayPeerIds.has(peerId)
   }
@@ -225,6 +236,7 @@ export class PeerKeeper {
   private async fillConnections (): Promise<void> {
     // A limited (relayed signalling) connection does not count: none of our protocols run over it.
     const connected = this.usablePeerIds()
+    const dialingUs = this.peersDialingUs()
     const self = this.libp2p.peerId.toString()
     let open = [...connected].filter(id => !this.relayPeerIds.has(id)).length
     const now = Date.now()
@@ -242,6 +254,13 @@ export class PeerKeeper {
         this.state.set(id, s)
       }
       if (s.nextAttempt > now) continue
+      // The peer is dialling us right now (its WebRTC signalling runs over an inbound relayed connection):
+      // dialling back would race it and both handshakes fail or make a second connection. Wait for its dial; if
+      // it fails, the grace below starts again.
+      if (dialingUs.has(id)) {
+        s.firstSeen = now
+        continue
+      }
       // The smaller peer ID dials; the larger waits so both sides do not dial at the same moment.
       if (self > id && now - s.firstSeen < this.options.dialerGraceMs) continue
       candidates.push(peer.id)
