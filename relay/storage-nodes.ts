@@ -44,8 +44,9 @@ export async function startStorageNodes (options: StorageNodesOptions): Promise<
       dialWebSocketPeers: true,
       rtc: options.rtcBindAddress != null ? { bindAddress: options.rtcBindAddress } : {},
       userAgent: 'zentalk-storage-node/0.1.0',
-      onRelayLost: () => { console.log(`storage node ${i} lost its relay connection; reconnecting`) },
-      log: message => { console.log(`storage node ${i}: ${message}`) }
+      onRelayLost: () => { console.log(`${new Date().toISOString()} storage node ${i} lost its relay connection; reconnecting`) },
+      // Health and repair decisions, timestamped: operators read them to see when a peer died and when it was healed.
+      log: message => { console.log(`${new Date().toISOString()} storage node ${i}: ${message}`) }
     })
     nodes.push(node)
     options.onStarted?.(node, i)

@@ -7,6 +7,7 @@ import type { ObjectId, ShardIndex } from '../types/index.ts'
 import type { RepairContext } from './context.ts'
 import { LocalShardCorruptError } from './errors.ts'
 import { dropDuplicate, handOffShard } from './handoff.ts'
+import type { KeyShardPool } from './key-pool.ts'
 import type { KnownManifest } from './manifest-cache.ts'
 import type { ObjectPlan } from './plan.ts'
 import { describeError } from './pool.ts'
@@ -43,7 +44,7 @@ export class ObjectSteps {
 
   /** This node's part of the plan for one object. */
   async act (ctx: RepairContext, known: KnownManifest, keyHex: string, plan: ObjectPlan, held: Map<string, Set<number>>,
-    unknown: ReadonlySet<string>, closestSince: ReadonlyMap<string, number>, round: RepairRound): Promise<void> {
+    unknown: ReadonlySet<string>, closestSince: ReadonlyMap<string, number>, round: RepairRound, pool?: KeyShardPool): Promise<void> {
     const { manifest, manifestBytes } = known
     const objectId = manifest.objectId
     const now = this.deps.now()
@@ -72,7 +73,7 @@ export class ObjectSteps {
         const task = this.deps.tasks.begin('rebuild', objectId, keyHex, plan.rebuilds.map(r => r.index))
         try {
           await rebuildShards(ctx, {
-            manifest, manifestBytes, rebuilds: plan.rebuilds, sources, spares: plan.spares, task, onCorruptLocal: index => corruptLocal.push(index)
+            manifest, manifestBytes, rebuilds: plan.rebuilds, sources, spares: plan.spares, task, onCorruptLocal: index => corruptLocal.push(index), pool
           })
           this.finish(task)
           this.deficits.delete(objectId)

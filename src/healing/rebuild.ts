@@ -7,10 +7,11 @@
 import { reconstructShards } from '../erasure/index.ts'
 import { callHolder } from '../mesh/object-gather.ts'
 import { readFromSelf, storeOnSelf } from '../mesh/object-self-holder.ts'
-import { RemoteBusyError, fetchShards, storeShard } from '../protocols/chunks/index.ts'
+import { RemoteBusyError, fetchShards, storeShard, type FetchedShard } from '../protocols/chunks/index.ts'
 import type { SignedManifest } from '../wire/manifest-codec.ts'
 import { verifyShard } from '../wire/manifest-shards.ts'
 import type { RepairContext } from './context.ts'
+import type { KeyShardPool } from './key-pool.ts'
 import { NoShardTargetError, RebuiltShardMismatchError, RepairShortOfShardsError } from './errors.ts'
 import type { ShardRebuild } from './plan.ts'
 import { describeError, sleep } from './pool.ts'
@@ -28,6 +29,8 @@ export interface RebuildInput {
   task: RepairTask
   /** Told about each of this node's own shards that fails verification (it is never used). */
   onCorruptLocal: (shardIndex: number) => void
+  /** The key's shards read once for all its rebuilds this round (key-pool.ts); read before asking `sources`. */
+  pool?: KeyShardPool
 }
 
 /**
@@ -77,7 +80,31 @@ async function gatherShards (ctx: RepairContext, input: RebuildInput): Promise<A
   }
   if (local.length > 0) task.from.push(ctx.selfId)
 
-  const queue = [...input.sources]
+  /** Shards `peer` sent for this object. */
+  const take = (peer: string, shards: readonly FetchedShard[]): void => {
+    let used = false
+    for (const shard of shards) {
+      task.bytesFetched += shard.shard.length
+      task.bytesRead += shard.shard.length
+      // fetchShards verified it against the manifest it came with; that manifest must be this object's, and
+      // the shard must match the copy of the manifest this node holds.
+      if (shard.manifest.objectId !== manifest.objectId || !verifyShard(manifest, shard.shardIndex, shard.shard)) {
+        task.rejectedShards++
+        continue
+      }
+      if (add(shard.shardIndex, shard.shard)) used = true
+    }
+    if (used && !task.from.includes(peer)) task.from.push(peer)
+  }
+
+  const { pool } = input
+  if (pool !== undefined) {
+    const byPeer = new Map<string, FetchedShard[]>()
+    for (const { peer, shard } of await pool.shardsOf(manifest.objectId)) byPeer.set(peer, [...(byPeer.get(peer) ?? []), shard])
+    for (const [peer, shards] of byPeer) take(peer, shards)
+  }
+  // Holders that answered the key's FETCH already gave everything they hold of this object.
+  const queue = input.sources.filter(peer => pool?.answered.has(peer) !== true)
   const failures: string[] = []
   const askedAgain = new Set<string>()
   while (present < manifest.k && queue.length > 0) {
@@ -85,23 +112,10 @@ async function gatherShards (ctx: RepairContext, input: RebuildInput): Promise<A
     const wave = queue.splice(0, manifest.k - present)
     await Promise.all(wave.map(async peer => {
       try {
-        const shards = await callHolder(ctx.limiter, peer, ctx.requestTimeoutMs, ctx.signal, async timeoutMs =>
+        take(peer, await callHolder(ctx.limiter, peer, ctx.requestTimeoutMs, ctx.signal, async timeoutMs =>
           await fetchShards(ctx.libp2p, peer, { objectId: manifest.objectId }, {
             signal: ctx.signal, timeoutMs, placementRules: ctx.placementRules, onRejected: () => { task.rejectedShards++ }
-          }))
-        let used = false
-        for (const shard of shards) {
-          task.bytesFetched += shard.shard.length
-          task.bytesRead += shard.shard.length
-          // fetchShards verified it against the manifest it came with; that manifest must be this object's, and
-          // the shard must match the copy of the manifest this node holds.
-          if (shard.manifest.objectId !== manifest.objectId || !verifyShard(manifest, shard.shardIndex, shard.shard)) {
-            task.rejectedShards++
-            continue
-          }
-          if (add(shard.shardIndex, shard.shard)) used = true
-        }
-        if (used) task.from.push(peer)
+          })))
       } catch (error) {
         // A busy holder (serving as many requests from this node as it takes at once) is asked once more later.
         if (error instanceof RemoteBusyError && !askedAgain.has(peer)) {

@@ -195,10 +195,26 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     const placed = await layout()
     const lostIndices = (objectId: ObjectId): number[] => [...placed.holders.get(objectId)!.entries()]
       .filter(([, holders]) => deadIds.includes(holders[0])).map(([index]) => index).sort((a, b) => a - b)
-    await stopNodes(firstDead)
     const survivors = before.filter(id => !deadIds.includes(id))
+    // Per-object FETCHes each surviving holder serves (the repairer reads the key's shards from them at once).
+    const perObjectFetches = new Map<string, number>()
+    const restore: Array<() => void> = []
+    for (const node of survivors.slice(1, 10).map(byId)) {
+      const original = node.store.listObjectShards
+      node.store.listObjectShards = async (...args) => {
+        perObjectFetches.set(node.peerId, (perObjectFetches.get(node.peerId) ?? 0) + 1)
+        return await original.apply(node.store, args)
+      }
+      restore.push(() => { node.store.listObjectShards = original })
+    }
+    await stopNodes(firstDead)
     const stoppedAt = mark()
-    expectClean(await settle(), stoppedAt)
+    try {
+      expectClean(await settle(), stoppedAt)
+    } finally {
+      for (const undo of restore) undo()
+    }
+    expect(perObjectFetches).toEqual(new Map())
 
     expectFullyPlaced(await layout())
     // Exactly one repair per object, all by the nearest surviving holder (a timed-out attempt is retried by it).

@@ -28,6 +28,7 @@ import { DEFAULT_PLACEMENT_RULES, type PlacementRules } from '../protocols/chunk
 import type { ShardSummary } from '../store/index.ts'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import type { RepairContext } from './context.ts'
+import { keyPoolFor } from './key-pool.ts'
 import { ManifestCache, type KnownManifest } from './manifest-cache.ts'
 import { rankPeers } from './peer-rank.ts'
 import { ObjectSteps } from './object-steps.ts'
@@ -227,28 +228,43 @@ export class Repairer {
     const unknown = this.unknownPeers(ring, survey.failed)
     const since = new Map([...totals].map(total => [total, this.trackClosest(group.keyHex, total, ring.slice(0, total))]))
 
-    await forEachLimit(known, this.settings.maxConcurrentObjects, async ([objectId, { manifest, manifestBytes }]) => {
-      round.objects++
-      const total = manifest.k + manifest.m
+    const plans = [...known].map(([objectId, known]) => {
+      const total = known.manifest.k + known.manifest.m
       const held = new Map<string, Set<number>>([[this.selfId, new Set(group.objects.get(objectId))]])
       for (const [peer, shards] of survey.held) {
         for (const shard of shards) {
           // A summary whose hash is not the manifest's for that index describes no shard of this object.
-          if (shard.objectId !== objectId || shard.shardIndex >= total || !bytesEqual(shard.shardHash, manifest.shardHashes[shard.shardIndex])) continue
+          if (shard.objectId !== objectId || shard.shardIndex >= total || !bytesEqual(shard.shardHash, known.manifest.shardHashes[shard.shardIndex])) continue
           const indices = held.get(peer) ?? new Set<number>()
           indices.add(shard.shardIndex)
           held.set(peer, indices)
         }
       }
-      const plan = planObject({ total, ranked, closest: ring.slice(0, total), held, unknown })
+      return { objectId, known, total, held, plan: planObject({ total, ranked, closest: ring.slice(0, total), held, unknown }) }
+    })
+    // When this node rebuilds most objects of the key (a holder died: every object of the key lost a shard), it
+    // reads the key's shards from k holders once instead of k shards per object (key-pool.ts).
+    const pool = keyPoolFor(ctx, group.key, {
+      rebuilding: plans.filter(({ plan }) => !plan.uncertain && plan.rebuilds.length > 0 && plan.repairers.includes(this.selfId)).length,
+      objects: plans.length,
+      k: Math.max(...plans.map(({ known }) => known.manifest.k)),
+      selfHolds: group.objects.size > 0,
+      holders: ring.filter(peer => peer !== this.selfId && !unknown.has(peer) && (survey.held.get(peer)?.length ?? 0) > 0)
+        .map(peer => [peer, survey.held.get(peer)!])
+    })
+    await forEachLimit(plans, this.settings.maxConcurrentObjects, async ({ objectId, known, total, held, plan }) => {
+      round.objects++
       try {
-        await this.steps.act(ctx, { manifest, manifestBytes }, group.keyHex, plan, held, unknown, since.get(total)!, round)
+        await this.steps.act(ctx, known, group.keyHex, plan, held, unknown, since.get(total)!, round, pool)
       } catch (error) {
         if (ctx.signal.aborted) throw error
         round.errors++
         this.emit(`repair: object ${objectId} failed: ${describeError(error)}`)
       }
     })
+    if ((pool?.rejectedShards ?? 0) > 0) {
+      this.emit(`repair: ${pool!.rejectedShards} shards read for ${group.keyHex} failed verification and were not used`)
+    }
   }
 
   /** The verified manifest of an object held here, from the first of its records that verifies. */
