@@ -198,6 +198,11 @@ export class Repairer {
     }
     round.aborted = signal.aborted
     round.durationMs = this.now() - round.startedAt
+    if (!round.aborted && round.rebuilt + round.handedOff + round.dropped + round.unanswered + round.failures + round.errors > 0) {
+      this.emit(`repair: round ${this.roundNumber} took ${round.durationMs} ms over ${round.placementKeys} keys and ${round.objects} objects: ` +
+        `rebuilt ${round.rebuilt}, handed off ${round.handedOff}, dropped ${round.dropped}, waiting ${round.waiting}, ` +
+        `${round.unanswered} LISTs unanswered, ${round.failures} failed, ${round.errors} errors`)
+    }
     this.tasks.counters.rounds++
     this.tasks.counters.objectsChecked += round.objects
     this.lastRound = round
