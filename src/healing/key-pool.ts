@@ -13,8 +13,8 @@ import type { HeldShard } from '../protocols/chunks/index.ts'
 import type { ObjectId } from '../types/index.ts'
 import type { RepairContext } from './context.ts'
 
-/** A pool is only used when one holder's shards of the key are at most this many bytes (they sit in memory). */
-export const KEY_POOL_MAX_BYTES_PER_HOLDER = 16 * 1024 * 1024
+/** A pool is only used when one holder's shards of the key are at most this many bytes: k - 1 holders' worth sit in memory. */
+export const KEY_POOL_MAX_BYTES_PER_HOLDER = 4 * 1024 * 1024
 
 export interface PooledShard { peer: string, shard: FetchedShard }
 
