@@ -73,12 +73,11 @@ export function keyPoolFor (ctx: RepairContext, placementKey: Uint8Array, option
   rebuilding: number
   objects: number
   k: number
-  selfHolds: boolean
   holders: ReadonlyArray<[string, readonly HeldShard[]]>
 }): KeyShardPool | undefined {
   if (options.rebuilding < 2 || options.rebuilding * 2 < options.objects) return undefined
-  // k shards per object, one of them this node's own when it holds any.
-  const sources = options.holders.slice(0, options.selfHolds ? options.k - 1 : options.k)
+  // k shards per object: a node only examines objects it holds a shard of, so k - 1 come from other holders.
+  const sources = options.holders.slice(0, options.k - 1)
   if (sources.some(([, held]) => held.reduce((sum, shard) => sum + shard.size, 0) > KEY_POOL_MAX_BYTES_PER_HOLDER)) return undefined
   return new KeyShardPool(ctx, placementKey, sources.map(([peer]) => peer))
 }

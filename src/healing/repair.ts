@@ -253,7 +253,6 @@ export class Repairer {
       rebuilding: plans.filter(({ plan }) => !plan.uncertain && plan.rebuilds.length > 0 && plan.repairers.includes(this.selfId)).length,
       objects: plans.length,
       k: Math.max(...plans.map(({ known }) => known.manifest.k)),
-      selfHolds: group.objects.size > 0,
       holders: ring.filter(peer => peer !== this.selfId && !unknown.has(peer) && (survey.held.get(peer)?.length ?? 0) > 0)
         .map(peer => [peer, survey.held.get(peer)!])
     })
