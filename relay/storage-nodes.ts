@@ -25,6 +25,11 @@ export interface StorageNodesOptions {
   onStarted?: (node: ZenTalkNode, index: number) => void
 }
 
+/** A timestamped line: operators read these to see when a peer died and when it was healed. */
+function say (line: string): void {
+  console.log(`${new Date().toISOString()} ${line}`)
+}
+
 export async function startStorageNodes (options: StorageNodesOptions): Promise<ZenTalkNode[]> {
   const nodes: ZenTalkNode[] = []
   for (let i = 0; i < options.count; i++) {
@@ -44,9 +49,8 @@ export async function startStorageNodes (options: StorageNodesOptions): Promise<
       dialWebSocketPeers: true,
       rtc: options.rtcBindAddress != null ? { bindAddress: options.rtcBindAddress } : {},
       userAgent: 'zentalk-storage-node/0.1.0',
-      onRelayLost: () => { console.log(`${new Date().toISOString()} storage node ${i} lost its relay connection; reconnecting`) },
-      // Health and repair decisions, timestamped: operators read them to see when a peer died and when it was healed.
-      log: message => { console.log(`${new Date().toISOString()} storage node ${i}: ${message}`) }
+      onRelayLost: () => { say(`storage node ${i} lost its relay connection; reconnecting`) },
+      log: message => { say(`storage node ${i}: ${message}`) }
     })
     nodes.push(node)
     options.onStarted?.(node, i)

@@ -5,6 +5,7 @@
 import { createMeshLibp2p, isDirect } from '../net/index.ts'
 import { PeerKeeper } from '../net/peer-keeper.ts'
 import { removeFromRoutingTable, routingTablePeers } from '../net/routing-table.ts'
+import { forEachLimit } from '../healing/pool.ts'
 import { DEFAULT_NEW_OBJECT_GRACE_MS, HealthMonitor, Repairer, chunkServiceProbe, connectedOrProbe, type DeadPeer, type RepairStatus } from '../healing/index.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ClosestPeers } from '../mesh/closest-peers.ts'
@@ -289,19 +290,15 @@ const HELD_SHARDS_READS_AT_ONCE = 16
 
 async function heldShards (store: ChunkStore): Promise<HeldShard[]> {
   const held: HeldShard[] = []
-  const keys = await store.listShardKeys()
-  for (let start = 0; start < keys.length; start += HELD_SHARDS_READS_AT_ONCE) {
-    const checked = await Promise.all(keys.slice(start, start + HELD_SHARDS_READS_AT_ONCE).map(async key => {
-      const record = await store.get(key.objectId, key.shardIndex)
-      if (record === undefined) return undefined // deleted meanwhile
-      let intact = false
-      try {
-        intact = verifyShard(decodeSignedManifest(record.manifest), record.shardIndex, record.data)
-      } catch {}
-      return { objectId: key.objectId, shardIndex: key.shardIndex, owner: key.owner, size: key.size, intact }
-    }))
-    for (const shard of checked) if (shard !== undefined) held.push(shard)
-  }
+  await forEachLimit(await store.listShardKeys(), HELD_SHARDS_READS_AT_ONCE, async key => {
+    const record = await store.get(key.objectId, key.shardIndex)
+    if (record === undefined) return // deleted meanwhile
+    let intact = false
+    try {
+      intact = verifyShard(decodeSignedManifest(record.manifest), record.shardIndex, record.data)
+    } catch {}
+    held.push({ objectId: key.objectId, shardIndex: key.shardIndex, owner: key.owner, size: key.size, intact })
+  })
   return held
 }
 
