@@ -20,14 +20,22 @@ export function tempDir (prefix: string): string {
 export class Proc {
   readonly child: ChildProcess
   output = ''
+  /** Prefixed to every line of verbose output (a node's peer ID tail, once known). */
+  name: string
   private readonly waiters: Array<() => void> = []
+  private partialLine = ''
 
   constructor (args: string[], name: string, command = NODE) {
+    this.name = name
     // Its own process group, so stop() reaches every process it starts (npm → sh → node).
     this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, DEBUG: process.env.ZENTALK_DEBUG ?? '' } })
     const onData = (d: Buffer): void => {
       this.output += d.toString()
-      if (process.env.ZENTALK_E2E_VERBOSE === '1') process.stdout.write(`[${name}] ${d.toString()}`)
+      if (process.env.ZENTALK_E2E_VERBOSE === '1') {
+        const lines = (this.partialLine + d.toString()).split('\n')
+        this.partialLine = lines.pop() ?? ''
+        for (const line of lines) process.stdout.write(`[${this.name}] ${line}\n`)
+      }
       for (const w of this.waiters.splice(0)) w()
     }
     this.child.stdout!.on('data', onData)
@@ -96,6 +104,7 @@ export async function startStorageProc (opts: { bootstrap: string, count: number
     '--data', opts.dataDir ?? tempDir('storage'), '--port', '0', '--host', '127.0.0.1', '--rtc-bind-address', '127.0.0.1',
     '--stagger-ms', '100', ...(opts.extra ?? [])], 'storage')
   const started = await proc.waitFor(/storage node \d+ started: (\S+)/, opts.count)
+  if (opts.count === 1) proc.name = `storage …${started[0][1].slice(-6)}`
   await proc.waitFor(/storage node \d+ ready: /, opts.count, 180_000)
   return { proc, peerIds: started.map(m => m[1]) }
 }

@@ -22,6 +22,16 @@ export const DEFAULT_REPAIR_REQUEST_TIMEOUT_MS = 15_000
 export const DEFAULT_UNRESPONSIVE_ROUNDS = 3
 export const DEFAULT_SCRUB_BYTES_PER_ROUND = 64 * 1024 * 1024
 /**
+ * A key whose last survey found every object fully placed is surveyed again only when its ring or this node's
+ * holdings change, or after this long: what a survey would find then is a live holder that lost a shard.
+ */
+export const DEFAULT_RESURVEY_AFTER_MS = 60 * 60_000
+/**
+ * After a death, the nodes this near the key (0-based rank among the live ring and this node) survey at once: the
+ * repairer is among them. The others wait one fallback delay, the earliest they could be asked to rebuild.
+ */
+export const PROMPT_SURVEY_RANKS = 3
+/**
  * A requested round starts after a random pause up to this long: every node learns of a death at about the same
  * time, and their surveys would otherwise all hit the same holders in the same instant.
  */
@@ -56,6 +66,8 @@ export interface RepairerInit {
   requestsPerHolder?: number
   unresponsiveRounds?: number
   scrubBytesPerRound?: number
+  /** 0 surveys every key every round. */
+  resurveyAfterMs?: number
   finishedTasksKept?: number
   now?: () => number
   log?: (message: string) => void
@@ -71,6 +83,10 @@ export interface RepairRound {
   handedOff: number
   dropped: number
   corrupt: number
+  /** Keys left unsurveyed: fully placed at the last survey, and neither their ring nor this node's shards changed. */
+  unchangedKeys: number
+  /** Keys whose survey waits after a death, since nearer holders repair first (PROMPT_SURVEY_RANKS). */
+  deferredKeys: number
   /** Steps this node put off: until a fallback delay or grace period ends, or until every expected holder answers. */
   waiting: number
   /** LIST requests that failed twice (the peer's holdings were unknown for that key this round). */
@@ -86,7 +102,7 @@ export interface RepairRound {
 
 export type RepairSettings = Required<Pick<RepairerInit, 'intervalMs' | 'requestJitterMs' | 'handoffGraceMs' | 'fallbackDelayMs' | 'newObjectGraceMs' |
 'surveySpares' | 'maxConcurrentObjects' | 'maxConcurrentKeys' | 'surveyConcurrency' | 'requestTimeoutMs' | 'unresponsiveRounds' |
-'scrubBytesPerRound'>>
+'scrubBytesPerRound' | 'resurveyAfterMs'>>
 
 /** The settings with defaults filled in. @throws {InvalidConfigError} for a value that cannot be used */
 export function resolveRepairSettings (init: RepairerInit): RepairSettings {
@@ -102,13 +118,14 @@ export function resolveRepairSettings (init: RepairerInit): RepairSettings {
     surveyConcurrency: positive('surveyConcurrency', init.surveyConcurrency ?? DEFAULT_SURVEY_CONCURRENCY),
     requestTimeoutMs: positive('requestTimeoutMs', init.requestTimeoutMs ?? DEFAULT_REPAIR_REQUEST_TIMEOUT_MS),
     unresponsiveRounds: positive('unresponsiveRounds', init.unresponsiveRounds ?? DEFAULT_UNRESPONSIVE_ROUNDS),
-    scrubBytesPerRound: positive('scrubBytesPerRound', init.scrubBytesPerRound ?? DEFAULT_SCRUB_BYTES_PER_ROUND)
+    scrubBytesPerRound: positive('scrubBytesPerRound', init.scrubBytesPerRound ?? DEFAULT_SCRUB_BYTES_PER_ROUND),
+    resurveyAfterMs: nonNegative('resurveyAfterMs', init.resurveyAfterMs ?? DEFAULT_RESURVEY_AFTER_MS)
   }
 }
 
 export function emptyRound (startedAt: number): RepairRound {
   return {
-    startedAt, durationMs: 0, placementKeys: 0, objects: 0, rebuilt: 0, handedOff: 0, dropped: 0, corrupt: 0,
+    startedAt, durationMs: 0, placementKeys: 0, unchangedKeys: 0, deferredKeys: 0, objects: 0, rebuilt: 0, handedOff: 0, dropped: 0, corrupt: 0,
     waiting: 0, unanswered: 0, failures: 0, errors: 0, aborted: false
   }
 }

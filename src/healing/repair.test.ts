@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { NS_HISTORY } from '../crypto/index.ts'
 import { mulberry32, randomBytes, randomInt } from '../erasure/seeded-random.ts'
 import { WalletIdentity } from '../identity/index.ts'
@@ -7,7 +7,7 @@ import { isRunning, stopNodes, xorClosestPeers, type MeshNode } from '../mesh/ob
 import { placementKeyFor } from '../protocols/chunks/index.ts'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import type { SignedManifest } from '../wire/manifest-codec.ts'
-import { DEFAULT_FALLBACK_DELAY_MS, DEFAULT_HANDOFF_GRACE_MS, type RepairRound } from './repair-settings.ts'
+import { DEFAULT_FALLBACK_DELAY_MS, DEFAULT_HANDOFF_GRACE_MS, DEFAULT_RESURVEY_AFTER_MS, type RepairRound } from './repair-settings.ts'
 import { Repairer } from './repair.ts'
 import type { RepairTask } from './report.ts'
 import { connectAll, createHealingMesh, manifestsOf, restartNode, shardLayout, type ShardLayout } from './test-mesh.ts'
@@ -50,6 +50,9 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     isDead: peer => !isRunning(byId(peer)),
     nodeKey: node.privateKey,
     requestTimeoutMs: 10_000,
+    // Every key surveyed every round, so each test sees the effect of what it changed in the next one (leaving
+    // unchanged keys alone is tested on its own).
+    resurveyAfterMs: 0,
     // Shards are stored on the real clock and the test moves its own: no grace for new objects here (tested last).
     newObjectGraceMs: 0,
     now: () => clock.ms,
@@ -145,7 +148,10 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     for (const node of nodes) repairers.set(node.peerId, newRepairer(node))
   }, SLOW)
 
+  beforeEach(context => { logs.push(`--- ${context.task.name}`) })
+
   afterAll(async () => {
+    if (process.env.REPAIR_LOG !== undefined) (await import('node:fs')).writeFileSync(process.env.REPAIR_LOG, logs.join('\n'))
     await Promise.all([...repairers.values()].map(async repairer => { await repairer.stop() }))
     await stopNodes(nodes.filter(isRunning))
   }, 30_000)
@@ -159,6 +165,28 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     // A holder's co-holders, for its health monitor: the 15 holders and the next 5 nodes, itself excluded.
     const ring = (await ranking()).slice(0, 20)
     expect(new Set(repairers.get(ring[3])!.coHolders())).toEqual(new Set(ring.filter(id => id !== ring[3])))
+  }, SLOW)
+
+  it('leaves a fully placed key unsurveyed until its ring or the node\'s shards change, or the resurvey time', async () => {
+    const holder = byId((await ranking())[4])
+    const production = new Repairer({
+      libp2p: holder.libp2p, store: holder.store, closestPeers, isDead: peer => !isRunning(byId(peer)), nodeKey: holder.privateKey,
+      newObjectGraceMs: 0, now: () => clock.ms
+    })
+    expect(await production.runOnce()).toMatchObject({ objects: OBJECTS, unchangedKeys: 0, rebuilt: 0 })
+    advance(DEFAULT_RESURVEY_AFTER_MS - 1)
+    expect(await production.runOnce()).toMatchObject({ objects: 0, unchangedKeys: 1, unanswered: 0 })
+    advance(1)
+    expect(await production.runOnce()).toMatchObject({ objects: OBJECTS, unchangedKeys: 0 })
+    // One of its own shards gone (as after a scrub): the key is surveyed at once (the object it held is no longer
+    // among the ones it examines).
+    const [record] = await holder.store.listObjectShards([...originals.keys()][0])
+    await holder.store.delete(record.objectId, record.shardIndex)
+    try {
+      expect(await production.runOnce()).toMatchObject({ objects: OBJECTS - 1, unchangedKeys: 0 })
+    } finally {
+      await holder.store.put(record)
+    }
   }, SLOW)
 
   it('hands shards to a node that joins closest to the key only after the grace period', async () => {
@@ -209,8 +237,18 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     }
     await stopNodes(firstDead)
     const stoppedAt = mark()
+    // The first round after the deaths: the 3 nodes nearest the key survey it (the repairer is among them); the
+    // other holders wait one fallback delay, so a death does not cost a survey by every holder.
+    const holding = new Set<string>()
+    for (const node of live()) if ((await node.store.stats()).shards > 0) holding.add(node.peerId)
+    const firstRounds = await round()
+    const ids = live().map(node => node.peerId)
     try {
-      expectClean(await settle(), stoppedAt)
+      ids.forEach((id, i) => {
+        if (!holding.has(id)) return
+        expect(firstRounds[i].deferredKeys, `rank ${survivors.indexOf(id)}`).toBe(survivors.indexOf(id) < 3 ? 0 : 1)
+      })
+      expectClean([...firstRounds, ...await settle()], stoppedAt)
     } finally {
       for (const undo of restore) undo()
     }

@@ -35,11 +35,14 @@ import { ObjectSteps } from './object-steps.ts'
 import { planObject } from './plan.ts'
 import { describeError, forEachLimit } from './pool.ts'
 import { DEFAULT_FINISHED_TASKS_KEPT, RepairLog, type RepairStatus } from './report.ts'
-import { emptyRound, resolveRepairSettings, type RepairRound, type RepairSettings, type RepairerInit } from './repair-settings.ts'
+import { PROMPT_SURVEY_RANKS, emptyRound, resolveRepairSettings, type RepairRound, type RepairSettings, type RepairerInit } from './repair-settings.ts'
 import { scrubShards } from './scrub.ts'
 import { surveyKey } from './survey.ts'
 
 interface KeyGroup { key: Uint8Array, keyHex: string, objects: Map<ObjectId, number[]> }
+
+/** What the last survey of a key saw: its live ring, this node's shards of it, and whether all was in place. */
+interface KeyView { ring: readonly string[], holdings: string, settled: boolean, surveyedAt: number, deferUntil?: number }
 
 export class Repairer {
   private readonly init: RepairerInit
@@ -60,6 +63,8 @@ export class Repairer {
   private readonly silentStreaks = new Map<string, { rounds: number, round: number }>()
   /** Per placement key held: the live ring of its last survey (the co-holders the health monitor should watch). */
   private readonly rings = new Map<string, string[]>()
+  /** Per placement key held: what its last survey saw (to leave unchanged keys alone). */
+  private readonly views = new Map<string, KeyView>()
   private scrubCursor: string | undefined
   private roundNumber = 0
   private lastRound: RepairRound | undefined
@@ -222,6 +227,9 @@ export class Repairer {
       .filter(peer => !this.isDead(peer))
     this.rings.set(group.keyHex, ring)
     const ranked = rankPeers(group.key, [...ring, this.selfId])
+    const holdings = holdingsOf(group)
+    if (this.surveyNotNeeded(group.keyHex, ring, widest, ranked, holdings, round)) return
+    const surveyedAt = this.now()
     const survey = await surveyKey(ctx, group.key, ring, this.settings.surveyConcurrency)
     ctx.signal.throwIfAborted()
     this.tasks.counters.surveyFailures += survey.failed.size
@@ -266,9 +274,46 @@ export class Repairer {
         this.emit(`repair: object ${objectId} failed: ${describeError(error)}`)
       }
     })
+    this.views.set(group.keyHex, {
+      ring,
+      holdings,
+      surveyedAt,
+      settled: survey.failed.size === 0 && plans.every(({ plan }) =>
+        !plan.uncertain && plan.missing.length === 0 && plan.moves.length === 0 && plan.drops.length === 0)
+    })
     if ((pool?.rejectedShards ?? 0) > 0) {
       this.emit(`repair: ${pool!.rejectedShards} shards read for ${group.keyHex} failed verification and were not used`)
     }
+  }
+
+  /**
+   * True when the key need not be surveyed this round. A key found fully placed stays untouched while its ring and
+   * this node's shards of it stay the same (until `resurveyAfterMs`). When the ring changed only by deaths, the
+   * nodes nearest the key survey at once, since one of them is the repairer; the others survey one fallback delay
+   * later, when they would take over, so that a death costs a handful of surveys instead of one per holder.
+   */
+  private surveyNotNeeded (keyHex: string, ring: readonly string[], expected: number, ranked: readonly string[], holdings: string,
+    round: RepairRound): boolean {
+    const view = this.views.get(keyHex)
+    if (view === undefined || !view.settled) return false
+    const now = this.now()
+    const sameRing = view.ring.length === ring.length && view.ring.every((peer, i) => peer === ring[i])
+    if (sameRing && view.holdings === holdings && now - view.surveyedAt < this.settings.resurveyAfterMs) {
+      round.unchangedKeys++
+      return true
+    }
+    // Deaths only: every peer gone from the ring is dead, and every expected holder now was in the ring before (a
+    // death moves the next-closest up; a newcomer or a returning node among the expected holders is no death).
+    const current = new Set(ring)
+    const before = new Set(view.ring)
+    const onlyDeaths = view.ring.every(peer => current.has(peer) || this.isDead(peer)) &&
+      ring.slice(0, expected).every(peer => before.has(peer))
+    if (sameRing || !onlyDeaths || ranked.indexOf(this.selfId) < PROMPT_SURVEY_RANKS) return false
+    view.deferUntil ??= now + this.settings.fallbackDelayMs
+    if (now >= view.deferUntil) return false
+    round.deferredKeys++
+    round.nextDueAt = Math.min(round.nextDueAt ?? Infinity, view.deferUntil)
+    return true
   }
 
   /** The verified manifest of an object held here, from the first of its records that verifies. */
@@ -316,7 +361,13 @@ export class Repairer {
     this.steps.retain(held)
     for (const id of this.closestSince.keys()) if (!groups.has(id.split('/')[0])) this.closestSince.delete(id)
     for (const keyHex of this.rings.keys()) if (!groups.has(keyHex)) this.rings.delete(keyHex)
+    for (const keyHex of this.views.keys()) if (!groups.has(keyHex)) this.views.delete(keyHex)
   }
+}
+
+/** This node's shards of a key, as one comparable string. */
+function holdingsOf (group: KeyGroup): string {
+  return [...group.objects].map(([objectId, indices]) => `${objectId}:${[...indices].sort((a, b) => a - b).join(',')}`).sort().join(' ')
 }
 
 function groupByPlacementKey (summaries: readonly ShardSummary[]): Map<string, KeyGroup> {

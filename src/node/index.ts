@@ -6,8 +6,9 @@ import { createMeshLibp2p, isDirect } from '../net/index.ts'
 import { PeerKeeper } from '../net/peer-keeper.ts'
 import { removeFromRoutingTable, routingTablePeers } from '../net/routing-table.ts'
 import { forEachLimit } from '../healing/pool.ts'
-import { DEFAULT_NEW_OBJECT_GRACE_MS, HealthMonitor, Repairer, chunkServiceProbe, connectedOrProbe, type DeadPeer, type RepairStatus } from '../healing/index.ts'
+import { DEFAULT_NEW_OBJECT_GRACE_MS, DEFAULT_RESURVEY_AFTER_MS, HealthMonitor, Repairer, chunkServiceProbe, connectedOrProbe, type DeadPeer, type RepairStatus } from '../healing/index.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { ManifestCache } from '../healing/manifest-cache.ts'
 import { ClosestPeers } from '../mesh/closest-peers.ts'
 import { bucketIndex, formatDistance, kadIdOfPeer, xorDistance } from '../placement/index.ts'
 import { STORAGE_NODE_PROTOCOL } from '../wire/protocols.ts'
@@ -15,7 +16,6 @@ import { startChunkService } from '../protocols/chunks/index.ts'
 import { ObjectStore } from '../mesh/object-store.ts'
 import { cachedClosest } from '../mesh/closest-cache.ts'
 import { CHAT_PLACEMENT_RULES } from '../chat/service/placement.ts'
-import { decodeSignedManifest } from '../wire/manifest-codec.ts'
 import { DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER } from '../protocols/chunks/constants.ts'
 import { verifyShard } from '../wire/manifest-shards.ts'
 import type { ChunkStore, ChunkStoreStats } from '../store/index.ts'
@@ -165,6 +165,9 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     // A full sweep surveys every co-holder of every key this node holds: too costly for every health round. Deaths
     // and returns start a round at once; the sweep finds the rest (hand-offs to newcomers, shards lost in place).
     intervalMs: settings.healthIntervalMs * REPAIR_SWEEP_EVERY_HEALTH_ROUNDS,
+    // A key found in order is left alone until its ring or this node's shards of it change; every few sweeps it is
+    // surveyed anyway, for shards lost on live holders (at most an hour apart).
+    resurveyAfterMs: Math.min(DEFAULT_RESURVEY_AFTER_MS, 6 * settings.healthIntervalMs * REPAIR_SWEEP_EVERY_HEALTH_ROUNDS),
     handoffGraceMs: settings.handoffGraceMs,
     // A store in progress is not a loss: wait a few rounds (at most 30 s) before examining a new object.
     newObjectGraceMs: Math.min(DEFAULT_NEW_OBJECT_GRACE_MS, 5 * settings.healthIntervalMs),
@@ -208,6 +211,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     })
   const selfKadId = kadIdOfPeer(libp2p.peerId.toMultihash().bytes)
   const stopController = new AbortController()
+  const heldManifests = new ManifestCache()
 
   const hasReservation = (): boolean => libp2p.getMultiaddrs().some(ma => ma.toString().includes('/p2p-circuit'))
 
@@ -268,7 +272,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
       }
     },
     storageStats: async () => await config.chunkStore.stats(),
-    heldShards: async () => await heldShards(config.chunkStore),
+    heldShards: async () => await heldShards(config.chunkStore, heldManifests),
     chunkStore: config.chunkStore,
     objects,
     stop: async () => {
@@ -288,15 +292,20 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
 /** Shards `heldShards` reads at a time: one at a time, a tab busy serving its peers takes seconds for a few dozen. */
 const HELD_SHARDS_READS_AT_ONCE = 16
 
-async function heldShards (store: ChunkStore): Promise<HeldShard[]> {
+/**
+ * Every shard this node holds, each checked against its owner-signed manifest. A manifest's signature is checked
+ * once per object (`manifests` remembers it): a busy tab asked for its shards every second must not spend its
+ * time recovering the same public keys again.
+ */
+async function heldShards (store: ChunkStore, manifests: ManifestCache): Promise<HeldShard[]> {
   const held: HeldShard[] = []
-  await forEachLimit(await store.listShardKeys(), HELD_SHARDS_READS_AT_ONCE, async key => {
+  const keys = await store.listShardKeys()
+  manifests.retain(new Set(keys.map(key => key.objectId)))
+  await forEachLimit(keys, HELD_SHARDS_READS_AT_ONCE, async key => {
     const record = await store.get(key.objectId, key.shardIndex)
     if (record === undefined) return // deleted meanwhile
-    let intact = false
-    try {
-      intact = verifyShard(decodeSignedManifest(record.manifest), record.shardIndex, record.data)
-    } catch {}
+    const manifest = manifests.verified(key.objectId, record.manifest)
+    const intact = !(manifest instanceof Error) && verifyShard(manifest, record.shardIndex, record.data)
     held.push({ objectId: key.objectId, shardIndex: key.shardIndex, owner: key.owner, size: key.size, intact })
   })
   return held
