@@ -40,7 +40,7 @@ const HANDOFF_GRACE_MS = 10_000
 const HEAL_FLAGS = ['--health-interval-ms', String(HEALTH_INTERVAL_MS), '--health-retries', String(HEALTH_RETRIES),
   '--handoff-grace-ms', String(HANDOFF_GRACE_MS), '--discovery-interval-ms', '120000']
 /** Detection to full redundancy, at most (see healAfterCrash). */
-const REPAIR_BOUND_MS = 120_000
+const REPAIR_BOUND_MS = 40_000
 const HEAL_QUERY = `${TEST_QUERY}&healthIntervalMs=${HEALTH_INTERVAL_MS}&healthRetries=${HEALTH_RETRIES}&handoffGraceMs=${HANDOFF_GRACE_MS}`
 
 test.describe.configure({ mode: 'serial' })
@@ -220,8 +220,9 @@ async function healAfterCrash (round: number, crash: { stopped: string[], at: nu
   console.log(`round ${round}: crash at ${new Date(crash.at).toISOString()}; detection ${Math.min(...detected) - crash.at} / ${detectionMs} ms ` +
     `(first / last of 5), full redundancy ${fullMs} ms after the crash`)
   // The issue asks for detection time plus 10 s. On the 2-core test machine, with 21 nodes and a browser sharing
-  // it, the one surviving holder that rebuilds all 30 objects of the key takes longer (see the printed figures);
-  // this bound only makes sure every object is repaired within two minutes of the deaths being detected.
+  // it, it takes 12 to 17 s (see the printed figures): the repairer's own health round may declare the last death
+  // a few seconds after the first node does, its round takes 4 to 9 s, and this survey 2 to 4 s to see the result.
+  // This bound fails a repair that waits for the next sweep or surveys from every holder (25 to 87 s before).
   expect(fullMs, 'every object has 15 verified shards on distinct live nodes soon after detection')
     .toBeLessThanOrEqual(detectionMs + REPAIR_BOUND_MS)
 }
