@@ -1,7 +1,9 @@
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createStorageNodes, stopNodes, type MeshNode } from '../mesh/object-test-mesh.ts'
-import { HealthMonitor, type DeadPeer, type HealthRound, type PeerReturned } from './health.ts'
-import { chunkServiceProbe, pingProbe } from './probes.ts'
+import { HealthMonitor, ProbeInconclusiveError, type DeadPeer, type HealthRound, type PeerReturned } from './health.ts'
+import { chunkServiceProbe, pingProbe, unlessIsolated } from './probes.ts'
 import { restartNode } from './test-mesh.ts'
 
 /** A probe whose answer per peer the test sets; counts attempts and concurrency. */
@@ -65,6 +67,55 @@ describe('HealthMonitor with a fake probe', () => {
     expect(monitor.deadPeers()).toEqual([{ peerId: 'down', since: expect.any(Number), lastError: 'Error: connection to down refused', failedAttempts: 4 }])
     expect(monitor.deadPeers()[0].since).toBeGreaterThanOrEqual(before)
     expect(seen.dead.map(peer => peer.peerId)).toEqual(['down'])
+  })
+
+  it('neither declares dead nor takes back a peer whose check is inconclusive', async () => {
+    const fake = fakeProbe()
+    fake.answers.set('gone', 'fail')
+    const cut = new Set<string>()
+    const probe = async (peer: string, signal: AbortSignal): Promise<void> => {
+      if (cut.has(peer)) throw new ProbeInconclusiveError(`${peer} is reachable only through a relay`)
+      await fake.probe(peer, signal)
+    }
+    const monitor = new HealthMonitor({ peers: () => ['up', 'gone', 'unreachable'], probe, retries: 2, retryDelayMs: 1 })
+    const seen = collect(monitor)
+    expect(await monitor.runOnce()).toMatchObject({ checked: 3, alive: 2, died: ['gone'] })
+    cut.add('unreachable')
+    cut.add('gone')
+    fake.answers.set('gone', 'ok')
+    for (let i = 0; i < 3; i++) expect(await monitor.runOnce()).toMatchObject({ alive: 1, died: [], returned: [] })
+    expect(monitor.isDead('unreachable')).toBe(false) // inconclusive is no failure
+    expect(monitor.isDead('gone')).toBe(true) // nor an answer
+    cut.clear()
+    expect(await monitor.runOnce()).toMatchObject({ alive: 3, returned: ['gone'] })
+    expect(seen.dead.map(peer => peer.peerId)).toEqual(['gone'])
+  })
+
+  it('calls a check inconclusive only when this node has no relay and the peer has only relayed addresses', async () => {
+    const [tab, headless, unknown] = await Promise.all([0, 1, 2].map(async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
+    const addresses = new Map<string, string[]>([
+      [tab, ['/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3KooWRelay/p2p-circuit/webrtc']],
+      [headless, ['/ip4/127.0.0.1/tcp/4002/ws', '/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3KooWRelay/p2p-circuit']]
+    ])
+    const book = {
+      peerStore: {
+        get: async (peerId: { toString(): string }) => {
+          const known = addresses.get(peerId.toString())
+          if (known === undefined) throw new Error('Not Found')
+          return { addresses: known.map(ma => ({ multiaddr: ma })) }
+        }
+      }
+    }
+    const probed: string[] = []
+    let relayUp = false
+    const probe = unlessIsolated(book, () => relayUp, async peer => { probed.push(peer) })
+    const never = new AbortController().signal
+    await expect(probe(tab, never)).rejects.toBeInstanceOf(ProbeInconclusiveError)
+    await expect(probe(unknown, never)).rejects.toBeInstanceOf(ProbeInconclusiveError)
+    await probe(headless, never) // a direct address: probed as usual
+    relayUp = true
+    await probe(tab, never)
+    expect(probed).toEqual([headless, tab])
   })
 
   it('probes a dead peer once per round and takes it back when it answers again', async () => {

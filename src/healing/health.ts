@@ -20,8 +20,23 @@ export const DEFAULT_FORGET_DEAD_AFTER_MS = 24 * 60 * 60_000
 export const DEFAULT_MAX_FAILING_FRACTION = 0.5
 const MIN_PEERS_FOR_GUARD = 4
 
-/** Answers when `peerId` is alive, throws when it is not; must honour `signal` (the per-attempt deadline). */
+/**
+ * Answers when `peerId` is alive, throws when it is not; must honour `signal` (the per-attempt deadline). Throws
+ * `ProbeInconclusiveError` when this node cannot tell at the moment (see there).
+ */
 export type HealthProbe = (peerId: string, signal: AbortSignal) => Promise<unknown>
+
+/**
+ * The probe could not reach the peer for a reason on this node's side that says nothing about the peer: e.g. the
+ * peer is reachable only through a relay and this node has lost its relay. The check neither counts as a failure
+ * nor as an answer; the peer stays as it was until a check that can tell.
+ */
+export class ProbeInconclusiveError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'ProbeInconclusiveError'
+  }
+}
 
 export interface HealthMonitorInit {
   /** Peers to check this round: routing-table peers plus co-holders. Dead peers are re-checked in any case. */
@@ -214,7 +229,7 @@ export class HealthMonitor extends EventTarget {
       const wasDead = this.dead.has(peerId)
       // A dead peer gets one attempt: it only has to answer once to come back.
       const outcome = await this.check(peerId, wasDead ? 0 : this.retries, signal)
-      if (signal.aborted) return // a cut-short check says nothing about the peer
+      if (signal.aborted || outcome.ok === 'unknown') return // a cut-short or inconclusive check says nothing
       if (outcome.ok) {
         alive++
         if (this.dead.has(peerId)) {
@@ -259,7 +274,7 @@ export class HealthMonitor extends EventTarget {
 
   /** Up to 1 + `retries` attempts, each with its own deadline, with a pause between them. */
   private async check (peerId: string, retries: number, signal: AbortSignal):
-  Promise<{ ok: true } | { ok: false, error: string, attempts: number }> {
+  Promise<{ ok: true } | { ok: 'unknown' } | { ok: false, error: string, attempts: number }> {
     let lastError = ''
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) {
@@ -276,6 +291,7 @@ export class HealthMonitor extends EventTarget {
         return { ok: true }
       } catch (error) {
         if (signal.aborted) break
+        if (error instanceof ProbeInconclusiveError) return { ok: 'unknown' }
         lastError = describeError(error)
       }
     }

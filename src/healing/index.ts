@@ -29,6 +29,7 @@ export {
   DEFAULT_PROBE_TIMEOUT_MS,
   DEFAULT_RETRY_DELAY_MS,
   HealthMonitor,
+  ProbeInconclusiveError,
   type DeadPeer,
   type HealthEvents,
   type HealthMonitorInit,
@@ -36,7 +37,7 @@ export {
   type HealthRound,
   type PeerReturned
 } from './health.ts'
-export { chunkServiceProbe, connectedOrProbe, pingProbe, type ConnectionsView, type PingCapable } from './probes.ts'
+export { chunkServiceProbe, connectedOrProbe, pingProbe, unlessIsolated, type AddressBook, type ConnectionsView, type PingCapable } from './probes.ts'
 export { Repairer } from './repair.ts'
 export {
   DEFAULT_FALLBACK_DELAY_MS,

@@ -5,7 +5,7 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { listShards, type ChunkDialer } from '../protocols/chunks/index.ts'
-import type { HealthProbe } from './health.ts'
+import { ProbeInconclusiveError, type HealthProbe } from './health.ts'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 
 /** What `pingProbe` needs from libp2p (a `MeshLibp2p` is one). */
@@ -41,5 +41,33 @@ export function connectedOrProbe (libp2p: ConnectionsView, probe: HealthProbe): 
     const open = libp2p.getConnections(peerIdFromString(peerId)).some(c => c.status === 'open' && c.limits == null)
     if (open) return true
     return await probe(peerId, signal)
+  }
+}
+
+/** What `unlessIsolated` needs from libp2p: the addresses it knows for a peer. */
+export interface AddressBook {
+  peerStore: { get(peerId: PeerId): Promise<{ addresses: Array<{ multiaddr: { toString(): string } }> }> }
+}
+
+/**
+ * A node that has lost its relay cannot reach a peer known only by relayed addresses (a tab: WebRTC needs the relay
+ * for signalling), dead or alive. Such a check is inconclusive instead of a failure, so a relay outage does not
+ * make a node declare every tab it had lost its connection to dead. Peers with a direct address are probed as usual.
+ */
+export function unlessIsolated (libp2p: AddressBook, relayConnected: () => boolean, probe: HealthProbe): HealthProbe {
+  return async (peerId, signal) => {
+    if (!relayConnected() && await onlyRelayed(libp2p, peerId)) {
+      throw new ProbeInconclusiveError(`${peerId} is reachable only through a relay, and this node is not connected to one`)
+    }
+    return await probe(peerId, signal)
+  }
+}
+
+async function onlyRelayed (libp2p: AddressBook, peerId: string): Promise<boolean> {
+  try {
+    const { addresses } = await libp2p.peerStore.get(peerIdFromString(peerId))
+    return addresses.every(({ multiaddr }) => multiaddr.toString().includes('/p2p-circuit'))
+  } catch {
+    return true // no address known: only the relay could find it
   }
 }

@@ -6,7 +6,7 @@ import { createMeshLibp2p, isDirect } from '../net/index.ts'
 import { PeerKeeper } from '../net/peer-keeper.ts'
 import { removeFromRoutingTable, routingTablePeers } from '../net/routing-table.ts'
 import { forEachLimit } from '../healing/pool.ts'
-import { DEFAULT_NEW_OBJECT_GRACE_MS, DEFAULT_RESURVEY_AFTER_MS, HealthMonitor, Repairer, chunkServiceProbe, connectedOrProbe, type DeadPeer, type RepairStatus } from '../healing/index.ts'
+import { DEFAULT_NEW_OBJECT_GRACE_MS, DEFAULT_RESURVEY_AFTER_MS, HealthMonitor, Repairer, chunkServiceProbe, connectedOrProbe, unlessIsolated, type DeadPeer, type RepairStatus } from '../healing/index.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ManifestCache } from '../healing/manifest-cache.ts'
 import { ClosestPeers } from '../mesh/closest-peers.ts'
@@ -182,7 +182,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     // Storage nodes only: the relay is in the routing table too, but serves no shards.
     peers: () => [...routingTablePeers(libp2p).map(String), ...repairer.coHolders()]
       .filter(id => !keeper.isRelay(id) && !keeper.nonStoragePeers.has(id)),
-    probe: connectedOrProbe(libp2p, chunkServiceProbe(libp2p)),
+    probe: connectedOrProbe(libp2p, unlessIsolated(libp2p, () => keeper.relayConnected(), chunkServiceProbe(libp2p))),
     self: libp2p.peerId.toString(),
     intervalMs: settings.healthIntervalMs,
     retries: settings.healthRetries,
