@@ -197,7 +197,8 @@ async function deathSeen (peerId: string, timeoutMs: number): Promise<number> {
 /** Crashes five current holders (headless, not already stopped); prefers `prefer` when given. */
 async function crashHolders (s: Survey, prefer: (peerId: string) => boolean = () => true): Promise<{ stopped: string[], at: number }> {
   const holders = holdersIn(s).filter(id => id !== tabPeerId)
-  const ranked = [...holders.filter(prefer), ...holders.filter(id => !prefer(id))]
+  const order = (id: string): number => commonHolders.includes(id) ? commonHolders.indexOf(id) : commonHolders.length
+  const ranked = [...holders.filter(prefer).sort((a, b) => order(a) - order(b)), ...holders.filter(id => !prefer(id))]
   const stopped = ranked.slice(0, 5)
   expect(stopped).toHaveLength(5)
   const at = Date.now()
@@ -275,11 +276,12 @@ test('the tab stores 30 objects, each as 15 verified shards on 15 distinct nodes
   console.log(`stored ${OBJECTS} objects in ${Date.now() - started} ms`)
   const s = await waitUntilHealthy('after the store', 60_000)
   for (const { objectId } of stored) firstHoldersOf.set(objectId, new Set([...s.shards.get(objectId)!.values()].flat()))
-  // Among the 15 closest nodes to the key only: a node beyond them that holds shards (placed there while the tab
-  // did not yet reach a closer one) hands them off later, and would then not be a current holder to crash.
+  // Those beyond the 15 closest to the key first (a store that found a closer node busy placed shards there):
+  // they hand their shards off later, so round 1 crashes them while they still hold, and round 2 takes nodes
+  // among the 15 closest, which keep theirs.
   const expected = trueClosest(placementKeyFor(NS_HISTORY, owner), [...nodes.map(n => n.peerId), tabPeerId], TOTAL_SHARDS)
-  commonHolders = holdersIn(s).filter(id => id !== tabPeerId && expected.includes(id) &&
-    stored.every(({ objectId }) => firstHoldersOf.get(objectId)!.has(id)))
+  commonHolders = holdersIn(s).filter(id => id !== tabPeerId && stored.every(({ objectId }) => firstHoldersOf.get(objectId)!.has(id)))
+    .sort((a, b) => Number(expected.includes(a)) - Number(expected.includes(b)))
   // Two rounds of 5 crashes among them take 10 of the 15 first holders of every object.
   expect(commonHolders.length).toBeGreaterThanOrEqual(10)
 })
