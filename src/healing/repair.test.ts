@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NS_HISTORY } from '../crypto/index.ts'
 import { mulberry32, randomBytes, randomInt } from '../erasure/seeded-random.ts'
 import { WalletIdentity } from '../identity/index.ts'
@@ -148,10 +148,7 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     for (const node of nodes) repairers.set(node.peerId, newRepairer(node))
   }, SLOW)
 
-  beforeEach(context => { logs.push(`--- ${context.task.name}`) })
-
   afterAll(async () => {
-    if (process.env.REPAIR_LOG !== undefined) (await import('node:fs')).writeFileSync(process.env.REPAIR_LOG, logs.join('\n'))
     await Promise.all([...repairers.values()].map(async repairer => { await repairer.stop() }))
     await stopNodes(nodes.filter(isRunning))
   }, 30_000)
