@@ -13,7 +13,10 @@ import type { RepairContext } from './context.ts'
 import { KeeperMissingShardError, NoShardTargetError } from './errors.ts'
 import type { RepairTask } from './report.ts'
 
-/** Sends this node's shard `index` to `to`, then deletes it here. Returns false when the local shard failed verification. */
+/**
+ * Sends this node's shard `index` to `to` as its only shard of the object (a target that took another one
+ * meanwhile refuses), then deletes it here. Returns false when the local shard failed verification.
+ */
 export async function handOffShard (ctx: RepairContext, manifest: SignedManifest, manifestBytes: Uint8Array, index: number,
   to: string, task: RepairTask): Promise<boolean> {
   const record = await ctx.store.get(manifest.objectId, index as ShardIndex)
@@ -23,7 +26,7 @@ export async function handOffShard (ctx: RepairContext, manifest: SignedManifest
   task.from.push(ctx.selfId)
   if (ctx.isDead(to)) throw new NoShardTargetError(`hand-off target ${to} of shard ${index} of ${manifest.objectId} is dead`)
   await callHolder(ctx.limiter, to, ctx.requestTimeoutMs, ctx.signal, async timeoutMs =>
-    await storeShard(ctx.libp2p, to, { manifestBytes, shardIndex: index, shard: record.data }, { signal: ctx.signal, timeoutMs }))
+    await storeShard(ctx.libp2p, to, { manifestBytes, shardIndex: index, shard: record.data, sole: true }, { signal: ctx.signal, timeoutMs }))
   task.to.push(to)
   task.placements.push({ shardIndex: index, peer: to })
   task.bytesWritten += record.data.length

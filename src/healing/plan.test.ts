@@ -39,7 +39,8 @@ describe('planObject', () => {
     const plan = planObject(survey(held, { closest: live.slice(0, 15), ranked: live }))
     expect(plan.missing).toEqual([1, 3, 5, 7, 9])
     expect(plan.rebuilds).toEqual([
-      { index: 1, to: 'p15' }, { index: 3, to: 'p16' }, { index: 5, to: 'p17' }, { index: 7, to: 'p18' }, { index: 9, to: 'p19' }
+      { index: 1, to: 'p15', sole: true }, { index: 3, to: 'p16', sole: true }, { index: 5, to: 'p17', sole: true },
+      { index: 7, to: 'p18', sole: true }, { index: 9, to: 'p19', sole: true }
     ])
     expect(plan.repairers).toEqual(['p00', 'p02', 'p04', 'p06', 'p08', 'p10', 'p11', 'p12', 'p13', 'p14'])
     expect(plan.moves).toEqual([])
@@ -109,8 +110,32 @@ describe('planObject', () => {
     expect(plan.reducedRedundancy).toBe(true)
     expect(plan.missing).toEqual([5, 11])
     // 5 nodes, 3 slots each: p03 and p04 hold 2 shards, so their third slots are the vacancies, nearest first.
-    expect(plan.rebuilds).toEqual([{ index: 5, to: 'p03' }, { index: 11, to: 'p04' }])
+    // Each target holds shards already, so these STOREs are not `sole`.
+    expect(plan.rebuilds).toEqual([{ index: 5, to: 'p03', sole: false }, { index: 11, to: 'p04', sole: false }])
     expect(plan.drops).toEqual([])
+  })
+
+  it('with fewer live nodes than shards, rebuilds into second slots but never moves a shard into one', () => {
+    // 12 live nodes (a view that has not yet seen returning nodes): p00-p10 hold one shard each, p11 holds
+    // nothing, p13 (outside this view's closest) still holds 14, and 11-13 are missing.
+    const live = peers.slice(0, 12)
+    const held: Record<string, number[]> = { ...oneEach(peers.slice(0, 11)), p13: [14] }
+    const plan = planObject(survey(held, { closest: live, ranked: [...live, 'p13'] }))
+    expect(plan.reducedRedundancy).toBe(true)
+    expect(plan.missing).toEqual([11, 12, 13])
+    // The first rebuild takes the one empty node as its only shard, the next ones go to second slots.
+    expect(plan.rebuilds).toEqual([{ index: 11, to: 'p11', sole: true }, { index: 12, to: 'p00', sole: false }, { index: 13, to: 'p01', sole: false }])
+    // p13's shard 14 has no empty node to go to: it stays where it is rather than doubling up on p02.
+    expect(plan.moves).toEqual([])
+  })
+
+  it('marks only the first of two rebuilds onto one empty node as sole', () => {
+    const live = peers.slice(0, 7)
+    const held: Record<string, number[]> = {}
+    for (let index = 0; index < 13; index++) (held[live[index % 6]] ??= []).push(index) // p06 holds nothing
+    const plan = planObject(survey(held, { closest: live, ranked: live }))
+    expect(plan.missing).toEqual([13, 14])
+    expect(plan.rebuilds).toEqual([{ index: 13, to: 'p06', sole: true }, { index: 14, to: 'p06', sole: false }])
   })
 
   it('is deterministic and never places two shards on one node while distinct nodes exist', () => {

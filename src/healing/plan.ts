@@ -21,18 +21,28 @@ export interface ObjectSurvey {
   unknown: ReadonlySet<string>
 }
 
+/** A shard moving from its holder to a node that holds nothing of the object (so it is stored as `sole`). */
 export interface ShardMove { index: number, from: string, to: string }
 export interface ShardDrop { index: number, peer: string, keeper: string }
-export interface ShardRebuild { index: number, to: string }
+/**
+ * `sole`: the target holds nothing of the object and is to hold only this shard; false only for a second slot
+ * (fewer live nodes than shards), where the target takes one more.
+ */
+export interface ShardRebuild { index: number, to: string, sole: boolean }
 
 export interface ObjectPlan {
   /** Shard index → the expected holder that keeps it. */
   keepers: ReadonlyMap<number, string>
   /** Indices no answering peer holds: they must be rebuilt from k others. */
   missing: readonly number[]
-  /** Where each missing shard goes once rebuilt: the nearest vacant expected holders. */
+  /** Where each missing shard goes once rebuilt: the nearest vacant expected holders, second slots last. */
   rebuilds: readonly ShardRebuild[]
-  /** Shards held outside their place (beyond the expected holders, or a second shard on one node) moving into a vacancy. */
+  /**
+   * Shards held outside their place (beyond the expected holders, or a second shard on one node) moving to a
+   * vacant expected holder that holds nothing of the object. Never into a second slot: with fewer live nodes than
+   * shards a move would not add a shard, and on a view that lags behind (a node back but not yet seen) it would
+   * put two shards on one node.
+   */
   moves: readonly ShardMove[]
   /** Extra copies of an index another expected holder keeps: their holder deletes them. */
   drops: readonly ShardDrop[]
@@ -85,12 +95,21 @@ export function planObject (survey: ObjectSurvey): ObjectPlan {
   const vacancies = slots.filter((peer, slot) => !filledSlots.has(slot) && (perNode > 1 || holdings(peer).size === 0))
   const rebuilds: ShardRebuild[] = []
   const moves: ShardMove[] = []
+  const receiving = new Set<string>()
+  const sole = (peer: string): boolean => holdings(peer).size === 0 && !receiving.has(peer)
   let next = 0
   for (const index of missing) {
-    if (next < vacancies.length) rebuilds.push({ index, to: vacancies[next++] })
+    if (next >= vacancies.length) break
+    const to = vacancies[next++]
+    rebuilds.push({ index, to, sole: sole(to) })
+    receiving.add(to)
   }
   for (const { index, from } of movable) {
-    if (next < vacancies.length) moves.push({ index, from, to: vacancies[next++] })
+    while (next < vacancies.length && !sole(vacancies[next])) next++
+    if (next >= vacancies.length) break
+    const to = vacancies[next++]
+    moves.push({ index, from, to })
+    receiving.add(to)
   }
 
   const drops: ShardDrop[] = []

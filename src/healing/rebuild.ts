@@ -148,25 +148,34 @@ async function storeRebuilt (ctx: RepairContext, input: RebuildInput, rebuilt: U
     }
     return undefined
   }
-  await Promise.all(input.rebuilds.map(async ({ index, to }) => {
-    await storeOneRebuilt(ctx, manifest, manifestBytes, task, index, to, rebuilt, nextSpare)
+  await Promise.all(input.rebuilds.map(async ({ index, to, sole }) => {
+    await storeOneRebuilt(ctx, manifest, manifestBytes, task, index, { to, sole }, rebuilt, nextSpare)
   }))
   ctx.log(`repair: rebuilt ${task.placements.length} of ${input.rebuilds.length} lost shards of ${manifest.objectId} ` +
     `(${task.placements.map(p => `${p.shardIndex}→${p.peer}`).join(', ')})`)
 }
 
-/** Stores rebuilt shard `index` on its planned holder, or on the next live spare when that fails. */
+/**
+ * Stores rebuilt shard `index` on its planned holder, or on the next live spare when that fails. A spare holds
+ * nothing of the object, so it is asked to keep this shard as its only one, as is a planned holder with `sole`.
+ */
 async function storeOneRebuilt (ctx: RepairContext, manifest: SignedManifest, manifestBytes: Uint8Array, task: RepairTask,
-  index: number, to: string, rebuilt: Uint8Array[], nextSpare: () => string | undefined): Promise<void> {
+  index: number, planned: { to: string, sole: boolean }, rebuilt: Uint8Array[], nextSpare: () => string | undefined): Promise<void> {
   const shard = Uint8Array.from(rebuilt[index])
-  for (let target: string | undefined = to; target !== undefined; target = nextSpare()) {
+  let sole = planned.sole
+  for (let target: string | undefined = planned.to; target !== undefined; target = nextSpare(), sole = true) {
     if (ctx.isDead(target)) continue
     try {
-      if (target === ctx.selfId) await storeOnSelf(ctx.self, manifest, manifestBytes, index, shard)
-      else {
+      if (target === ctx.selfId) {
+        if (sole && (await ctx.store.listObjectShards(manifest.objectId)).some(r => r.shardIndex !== index)) {
+          throw new NoShardTargetError(`this node keeps another shard of ${manifest.objectId} already`)
+        }
+        await storeOnSelf(ctx.self, manifest, manifestBytes, index, shard)
+      } else {
         const peer = target
+        const soleHere = sole
         await callHolder(ctx.limiter, peer, ctx.requestTimeoutMs, ctx.signal, async timeoutMs =>
-          await storeShard(ctx.libp2p, peer, { manifestBytes, shardIndex: index, shard }, { signal: ctx.signal, timeoutMs }))
+          await storeShard(ctx.libp2p, peer, { manifestBytes, shardIndex: index, shard, sole: soleHere }, { signal: ctx.signal, timeoutMs }))
       }
       task.to.push(target)
       task.placements.push({ shardIndex: index, peer: target })

@@ -171,8 +171,9 @@ export class ObjectStore {
     const placement = new Placement(closest, async () => await this.deps.closestPeers(placementKey, total + this.spareHolders, { fresh: true }))
     let placedCount = 0
     let stopped = false
-    const put = async (holder: string, index: number): Promise<StoreReceipt> => {
-      const receipt = await this.putShard(holder, manifest, manifestBytes, index, encoded.shards[index], signal)
+    // `sole`: the holder is to keep no other shard of the object (a node taking two would refuse).
+    const put = async (holder: string, index: number, sole: boolean): Promise<StoreReceipt> => {
+      const receipt = await this.putShard(holder, manifest, manifestBytes, index, encoded.shards[index], sole, signal)
       onShardPlaced?.(++placedCount, total)
       return receipt
     }
@@ -180,10 +181,12 @@ export class ObjectStore {
     // Shard i to the i-th closest; a failure passes the shard on to the next spare node.
     await Promise.all(encoded.shards.map(async (_, index) => {
       let holder: string | undefined = closest[index % closest.length]
+      // One shard per node unless fewer nodes than shards are known; a spare holds none of the object yet.
+      let sole = closest.length >= total
       let askedAgain = false
       while (holder !== undefined) {
         try {
-          placement.placed(index, await put(holder, index))
+          placement.placed(index, await put(holder, index, sole))
           return
         } catch (error) {
           signal?.throwIfAborted()
@@ -202,6 +205,7 @@ export class ObjectStore {
             return
           }
           holder = await placement.nextSpare()
+          sole = true
         }
       }
     }))
@@ -209,7 +213,7 @@ export class ObjectStore {
     for (const index of stopped ? [] : placement.unplaced(total)) {
       for (const holder of placement.fallbackHolders()) {
         try {
-          placement.placed(index, await put(holder, index))
+          placement.placed(index, await put(holder, index, false))
           break
         } catch (error) {
           signal?.throwIfAborted()
@@ -322,10 +326,10 @@ export class ObjectStore {
   }
 
   private async putShard (holder: string, manifest: SignedManifest, manifestBytes: Uint8Array, shardIndex: number,
-    shard: Uint8Array, signal?: AbortSignal): Promise<StoreReceipt> {
+    shard: Uint8Array, sole: boolean, signal?: AbortSignal): Promise<StoreReceipt> {
     if (holder === this.self.peerId) return await storeOnSelf(this.self, manifest, manifestBytes, shardIndex, shard)
     return await callHolder(this.limiter, holder, this.storeTimeoutMs, signal, async timeoutMs =>
-      await storeShard(this.deps.libp2p, holder, { manifestBytes, shardIndex, shard }, { signal, timeoutMs }))
+      await storeShard(this.deps.libp2p, holder, { manifestBytes, shardIndex, shard, sole }, { signal, timeoutMs }))
   }
 
   /**

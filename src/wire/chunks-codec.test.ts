@@ -63,7 +63,8 @@ describe('chunk requests', () => {
     { type: 'delete', objectId, shardIndex: 0, owner, timestamp: TIMESTAMP, signature: new Uint8Array(65).fill(5) },
     { type: 'delete', objectId, owner, timestamp: TIMESTAMP, signature: new Uint8Array(65).fill(5) },
     { type: 'list' },
-    { type: 'list', placementKey: new Uint8Array(32).fill(6), after: { objectId, shardIndex: 0 } }
+    { type: 'list', placementKey: new Uint8Array(32).fill(6), after: { objectId, shardIndex: 0 } },
+    { type: 'store', manifest: new Uint8Array([1, 2, 3]), shardIndex: 0, shard: new Uint8Array(1).fill(9), sole: true }
   ]
 
   it.each(commands.map(command => [command.type, command] as const))('round-trips a %s command', (_type, command) => {

@@ -74,6 +74,11 @@ export interface StoreCommand {
   readonly manifest: Uint8Array
   readonly shardIndex: number
   readonly shard: Uint8Array
+  /**
+   * This is to be the holder's only shard of the object: a holder keeping another one refuses
+   * (HOLDS_OTHER_SHARD). False or absent when fewer nodes than shards are live.
+   */
+  readonly sole?: boolean
 }
 
 export interface FetchCommand {
@@ -148,6 +153,7 @@ export function encodeChunkRequest (command: ChunkCommand): Uint8Array {
     case 'store':
       expectUint32('shardIndex', command.shardIndex)
       request.store = { manifest: own(command.manifest), shardIndex: command.shardIndex, shard: own(command.shard) }
+      if (command.sole === true) request.store.sole = true
       break
     case 'fetch':
       request.fetch = 'placementKey' in command.target
@@ -197,10 +203,10 @@ export function decodeChunkRequest (bytes: Uint8Array, maxBytes = MAX_CHUNK_REQU
     throw new MalformedMessageError(`a chunk request carries exactly one of store, fetch, delete, list; this one has ${present.length === 0 ? 'none' : present.join(', ')}`)
   }
   if (request.store !== undefined) {
-    const { manifest, shardIndex, shard } = request.store
+    const { manifest, shardIndex, shard, sole } = request.store
     if (manifest.length === 0) throw new MalformedMessageError('STORE has no manifest')
     if (shard.length === 0) throw new MalformedMessageError('STORE has no shard bytes')
-    return { type: 'store', manifest, shardIndex, shard }
+    return { type: 'store', manifest, shardIndex, shard, ...(sole === true ? { sole } : {}) }
   }
   if (request.fetch !== undefined) return parseFetch(request.fetch)
   if (request.delete !== undefined) {

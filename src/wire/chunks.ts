@@ -170,6 +170,11 @@ export namespace ChunkRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface ChunkRequestStoreSoleFieldEvent {
+    field: '$.store.sole'
+    value: boolean
+  }
+
   export interface ChunkRequestFetchPlacementKeyFieldEvent {
     field: '$.fetch.placementKey'
     value: Uint8Array<ArrayBuffer>
@@ -238,7 +243,7 @@ export namespace ChunkRequest {
     return decodeMessage(buf, ChunkRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestVersionFieldEvent | ChunkRequestStoreManifestFieldEvent | ChunkRequestStoreShardIndexFieldEvent | ChunkRequestStoreShardFieldEvent | ChunkRequestFetchPlacementKeyFieldEvent | ChunkRequestFetchObjectIdFieldEvent | ChunkRequestFetchAfterObjectIdFieldEvent | ChunkRequestFetchAfterShardIndexFieldEvent | ChunkRequestDeleteObjectIdFieldEvent | ChunkRequestDeleteShardIndexFieldEvent | ChunkRequestDeleteOwnerFieldEvent | ChunkRequestDeleteTimestampFieldEvent | ChunkRequestDeleteSignatureFieldEvent | ChunkRequestListPlacementKeyFieldEvent | ChunkRequestListAfterObjectIdFieldEvent | ChunkRequestListAfterShardIndexFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestVersionFieldEvent | ChunkRequestStoreManifestFieldEvent | ChunkRequestStoreShardIndexFieldEvent | ChunkRequestStoreShardFieldEvent | ChunkRequestStoreSoleFieldEvent | ChunkRequestFetchPlacementKeyFieldEvent | ChunkRequestFetchObjectIdFieldEvent | ChunkRequestFetchAfterObjectIdFieldEvent | ChunkRequestFetchAfterShardIndexFieldEvent | ChunkRequestDeleteObjectIdFieldEvent | ChunkRequestDeleteShardIndexFieldEvent | ChunkRequestDeleteOwnerFieldEvent | ChunkRequestDeleteTimestampFieldEvent | ChunkRequestDeleteSignatureFieldEvent | ChunkRequestListPlacementKeyFieldEvent | ChunkRequestListAfterObjectIdFieldEvent | ChunkRequestListAfterShardIndexFieldEvent> {
     return streamMessage(buf, ChunkRequest.codec(), opts)
   }
 }
@@ -247,6 +252,7 @@ export interface StoreRequest {
   manifest: Uint8Array<ArrayBuffer>
   shardIndex: number
   shard: Uint8Array<ArrayBuffer>
+  sole?: boolean
 }
 
 export namespace StoreRequest {
@@ -272,6 +278,11 @@ export namespace StoreRequest {
         if ((obj.shard != null && obj.shard.byteLength > 0)) {
           w.uint32(26)
           w.bytes(obj.shard)
+        }
+
+        if (obj.sole != null) {
+          w.uint32(32)
+          w.bool(obj.sole)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -300,6 +311,10 @@ export namespace StoreRequest {
             }
             case 3: {
               obj.shard = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.sole = reader.bool()
               break
             }
             default: {
@@ -338,6 +353,13 @@ export namespace StoreRequest {
               }
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.sole`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -365,6 +387,11 @@ export namespace StoreRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface StoreRequestSoleFieldEvent {
+    field: '$.sole'
+    value: boolean
+  }
+
   export function encode (obj: Partial<StoreRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, StoreRequest.codec())
   }
@@ -373,7 +400,7 @@ export namespace StoreRequest {
     return decodeMessage(buf, StoreRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StoreRequest>): Generator<StoreRequestManifestFieldEvent | StoreRequestShardIndexFieldEvent | StoreRequestShardFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StoreRequest>): Generator<StoreRequestManifestFieldEvent | StoreRequestShardIndexFieldEvent | StoreRequestShardFieldEvent | StoreRequestSoleFieldEvent> {
     return streamMessage(buf, StoreRequest.codec(), opts)
   }
 }
@@ -938,7 +965,8 @@ export enum ChunkStatus {
   INTERNAL = 'INTERNAL',
   UNSUPPORTED_NAMESPACE = 'UNSUPPORTED_NAMESPACE',
   EXPIRED = 'EXPIRED',
-  BUSY = 'BUSY'
+  BUSY = 'BUSY',
+  HOLDS_OTHER_SHARD = 'HOLDS_OTHER_SHARD'
 }
 
 enum __ChunkStatusValues {
@@ -955,7 +983,8 @@ enum __ChunkStatusValues {
   INTERNAL = 10,
   UNSUPPORTED_NAMESPACE = 11,
   EXPIRED = 12,
-  BUSY = 13
+  BUSY = 13,
+  HOLDS_OTHER_SHARD = 14
 }
 
 export namespace ChunkStatus {

@@ -14,6 +14,7 @@ import {
   RemoteBadSignatureError,
   RemoteExpiredError,
   RemoteHashMismatchError,
+  RemoteHoldsOtherShardError,
   RemoteNotFoundError,
   RemoteNotOwnerError,
   RemoteQuotaExceededError,
@@ -234,6 +235,26 @@ describe('holder limits and client verification (on a spare node)', () => {
     await expect(storeShard(client.libp2p, spare.libp2p.peerId, { manifestBytes: aliceObject.manifestBytes, shardIndex: 0, shard: aliceObject.shards[0] }))
       .rejects.toBeInstanceOf(RemoteQuotaExceededError)
     expect(await snapshot(empty)).toBe(JSON.stringify({ stats: { shards: 0, bytes: 0, quotaBytes: 100, ownerQuotaBytes: null, owners: 0 }, records: [] }))
+  })
+
+  it('refuses a sole STORE while it keeps another shard of the object, and accepts it again for the same shard', async () => {
+    const store = new MemoryChunkStore()
+    await serve({ store })
+    const put = async (shardIndex: number, sole?: boolean): Promise<unknown> =>
+      await storeShard(client.libp2p, spare.libp2p.peerId, { manifestBytes: aliceObject.manifestBytes, shardIndex, shard: aliceObject.shards[shardIndex], sole })
+    await put(4, true)
+    const error = await put(5, true).catch((error: unknown) => error)
+    expect(error).toBeInstanceOf(RemoteHoldsOtherShardError)
+    expect((error as RemoteRejectedError).status).toBe(ChunkStatus.HOLDS_OTHER_SHARD)
+    expect((error as Error).message).toContain('keeps shard 4')
+    expect((await store.listObjectShards(aliceObject.manifest.objectId)).map(r => r.shardIndex)).toEqual([4])
+    // The same shard again is the idempotent re-store; another object is no conflict; without `sole` (fewer
+    // nodes than shards) a second shard is taken.
+    await put(4, true)
+    const other = await makeObject(alice, { seed: 11 })
+    await storeShard(client.libp2p, spare.libp2p.peerId, { manifestBytes: other.manifestBytes, shardIndex: 5, shard: other.shards[5], sole: true })
+    await put(5)
+    expect((await store.listObjectShards(aliceObject.manifest.objectId)).map(r => r.shardIndex).sort((a, b) => a - b)).toEqual([4, 5])
   })
 
   it('pages FETCH and LIST responses and the client follows every page', async () => {

@@ -44,6 +44,11 @@ export interface StoreShardInput {
   manifestBytes: Uint8Array
   shardIndex: number
   shard: Uint8Array
+  /**
+   * This is to be the holder's only shard of the object (one shard per node): a holder keeping another one of
+   * it refuses with `RemoteHoldsOtherShardError`. Leave unset only when fewer nodes than shards are live.
+   */
+  sole?: boolean
 }
 
 /** A holder's verified, signed receipt for one shard; keep it as proof of placement. */
@@ -119,7 +124,7 @@ export async function storeShard (libp2p: ChunkDialer, peer: PeerId | string, in
   assertShardMatches(manifest, input.shardIndex, input.shard)
   const shardHash = manifest.shardHashes[input.shardIndex] // just checked equal to the shard's SHA-256
   const { response, remotePeer } = await exchange(libp2p, peer, {
-    type: 'store', manifest: input.manifestBytes, shardIndex: input.shardIndex, shard: input.shard
+    type: 'store', manifest: input.manifestBytes, shardIndex: input.shardIndex, shard: input.shard, sole: input.sole
   }, options)
   const holder = remotePeer.toString()
   const ack = expectOk(response, holder).ack

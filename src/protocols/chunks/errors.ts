@@ -41,6 +41,8 @@ export class RemoteUnsupportedNamespaceError extends RemoteRejectedError { overr
 export class RemoteExpiredError extends RemoteRejectedError { override name = 'RemoteExpiredError' }
 /** The holder is serving its maximum of concurrent requests; retry shortly or use another holder. */
 export class RemoteBusyError extends RemoteRejectedError { override name = 'RemoteBusyError' }
+/** A STORE meant as the holder's only shard of an object met a holder that keeps another one of it. */
+export class RemoteHoldsOtherShardError extends RemoteRejectedError { override name = 'RemoteHoldsOtherShardError' }
 
 const REMOTE_ERRORS: Partial<Record<ChunkStatus, typeof RemoteRejectedError>> = {
   [ChunkStatus.MALFORMED]: RemoteMalformedError,
@@ -54,7 +56,8 @@ const REMOTE_ERRORS: Partial<Record<ChunkStatus, typeof RemoteRejectedError>> = 
   [ChunkStatus.INTERNAL]: RemoteInternalError,
   [ChunkStatus.UNSUPPORTED_NAMESPACE]: RemoteUnsupportedNamespaceError,
   [ChunkStatus.EXPIRED]: RemoteExpiredError,
-  [ChunkStatus.BUSY]: RemoteBusyError
+  [ChunkStatus.BUSY]: RemoteBusyError,
+  [ChunkStatus.HOLDS_OTHER_SHARD]: RemoteHoldsOtherShardError
 }
 
 /** The typed error for a refusal status (the base class for a status without its own). */

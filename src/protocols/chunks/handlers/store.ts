@@ -15,7 +15,9 @@ import { ChunkStatus, refuse, type HandlerContext, type Reply } from './context.
  * (structure, version, owner signature), namespace and placement key (an owner writes only under their own
  * key; a sender only under the inbox key of the recipient its manifest names), the inbox object size limit,
  * shard index, shard size and hash against the manifest; then, for a new inbox object, the sender's append rate
- * into that inbox, and the store's quota. Storing the same shard again is idempotent and re-acknowledged.
+ * into that inbox, and the store's quota. Storing the same shard again is idempotent and re-acknowledged. A
+ * `sole` STORE (the sender places one shard per node) is refused with HOLDS_OTHER_SHARD when this holder keeps
+ * another shard of the object: two nodes acting on different views cannot put two shards on one node.
  */
 export async function handleStore (context: HandlerContext, command: StoreCommand): Promise<Reply> {
   if (command.shard.length > context.maxShardBytes) {
@@ -62,8 +64,13 @@ export async function handleStore (context: HandlerContext, command: StoreComman
     storedAt = existing.storedAt
   } else {
     storedAt = context.now()
+    const others = recipient !== undefined || command.sole === true ? await context.store.listObjectShards(manifest.objectId) : []
+    if (command.sole === true && others.length > 0) {
+      return refuse(ChunkStatus.HOLDS_OTHER_SHARD, `this holder keeps shard ${others.map(r => r.shardIndex).join(',')} of ` +
+        `${manifest.objectId} already; the sender asked for shard ${shardIndex} to be its only one`)
+    }
     let counted: (() => void) | undefined
-    if (recipient !== undefined && (await context.store.listObjectShards(manifest.objectId)).length === 0) {
+    if (recipient !== undefined && others.length === 0) {
       // A new inbox object (further shards of one already held never count): the sender's rate applies.
       const admission = context.inboxAppends.admit(manifest.owner, recipient, manifest.objectId, storedAt, manifest.createdAt)
       if (!admission.admitted) {
