@@ -4,9 +4,10 @@
  * protocol, which also proves the peer still serves shards, not just that its libp2p is up.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
+import { isUsableConnection } from '../net/index.ts'
 import { listShards, type ChunkDialer } from '../protocols/chunks/index.ts'
 import { ProbeInconclusiveError, type HealthProbe } from './health.ts'
-import type { AbortOptions, PeerId } from '@libp2p/interface'
+import type { AbortOptions, Connection, PeerId } from '@libp2p/interface'
 
 /** What `pingProbe` needs from libp2p (a `MeshLibp2p` is one). */
 export interface PingCapable {
@@ -26,11 +27,11 @@ export function chunkServiceProbe (libp2p: ChunkDialer, timeoutMs = 10_000): Hea
 
 /** What `connectedOrProbe` needs from libp2p: its open connections to a peer. */
 export interface ConnectionsView {
-  getConnections(peerId?: PeerId): Array<{ status: string, limits?: unknown }>
+  getConnections(peerId?: PeerId): Array<Pick<Connection, 'status' | 'limits'>>
 }
 
 /**
- * A peer with an open, unlimited connection counts as answering without a probe: libp2p's connection monitor
+ * A peer with an open, unlimited connection (whose muxer is open) counts as answering without a probe: libp2p's connection monitor
  * pings every connection and closes one whose pings fail, and a crashed peer's TCP connections close at once.
  * Only peers without one are probed (which dials them). Probing every connected peer every round would cost
  * each node a stream per peer per round for nothing, and a busy node that misses a probe deadline would declare
@@ -38,7 +39,7 @@ export interface ConnectionsView {
  */
 export function connectedOrProbe (libp2p: ConnectionsView, probe: HealthProbe): HealthProbe {
   return async (peerId, signal) => {
-    const open = libp2p.getConnections(peerIdFromString(peerId)).some(c => c.status === 'open' && c.limits == null)
+    const open = libp2p.getConnections(peerIdFromString(peerId)).some(isUsableConnection)
     if (open) return true
     return await probe(peerId, signal)
   }

@@ -150,8 +150,19 @@ function isPrivateMultiaddr (ma: Multiaddr): boolean {
 }
 
 /** Open and not limited: a connection our protocols run over (limited relayed ones carry WebRTC signalling only). */
-export function isUsableConnection (connection: Connection): boolean {
-  return connection.status === 'open' && connection.limits == null
+export function isUsableConnection (connection: Pick<Connection, 'status' | 'limits'>): boolean {
+  return connection.status === 'open' && connection.limits == null && !isMuxerClosed(connection)
+}
+
+/**
+ * A connection not yet closed whose stream muxer has closed (or is closing): every new stream on it fails ("The
+ * connection muxer is closed"), and a WebRTC dial to its peer reuses it for signalling and fails the same way,
+ * until libp2p's connection monitor removes it (a ping timeout later). The muxer is not part of the Connection
+ * interface, so this reads the implementation's field, and says false when there is none.
+ */
+export function isMuxerClosed (connection: Pick<Connection, 'status'>): boolean {
+  const muxer = (connection as { muxer?: { status?: string } }).muxer
+  return connection.status !== 'closed' && typeof muxer?.status === 'string' && muxer.status !== 'open'
 }
 
 /**

@@ -8,12 +8,12 @@
  * Simultaneous WebRTC dials in both directions race and both fail, so for each pair the node with the smaller
  * peer ID dials first and the other one waits `dialerGraceMs` before dialling itself.
  */
-import { KEEP_ALIVE } from '@libp2p/interface'
+import { ConnectionClosedError, KEEP_ALIVE } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { KAD_PROTOCOL, STORAGE_NODE_PROTOCOL } from '../wire/protocols.ts'
 import { addToRoutingTable } from './routing-table.ts'
-import { isUsableConnection, type MeshLibp2p } from './index.ts'
+import { isMuxerClosed, isUsableConnection, type MeshLibp2p } from './index.ts'
 import type { Connection, PeerId, IdentifyResult, Logger, PeerUpdate } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -187,6 +187,7 @@ export class PeerKeeper {
 
   private async tick (): Promise<void> {
     if (this.stopped) return
+    this.abortMuxerClosed()
     if (!this.relayConnected()) void this.dialRelay()
     if (Date.now() >= this.nextDiscovery) {
       this.nextDiscovery = Date.now() + this.options.discoveryIntervalMs
@@ -230,6 +231,18 @@ export class PeerKeeper {
       }
     } finally {
       this.relayDialing = false
+    }
+  }
+
+  /**
+   * Ends connections whose stream muxer closed under them (see `isMuxerClosed`): left alone, such a connection
+   * fails every request and every redial of its peer until libp2p's ping notices, tens of seconds later.
+   */
+  private abortMuxerClosed (): void {
+    for (const connection of this.libp2p.getConnections()) {
+      if (!isMuxerClosed(connection)) continue
+      this.log('aborting a connection to %p whose stream muxer closed (%a)', connection.remotePeer, connection.remoteAddr)
+      connection.abort(new ConnectionClosedError('the stream muxer of this connection closed'))
     }
   }
 
