@@ -5,7 +5,6 @@
 import { createMeshLibp2p, isDirect } from '../net/index.ts'
 import { PeerKeeper } from '../net/peer-keeper.ts'
 import { removeFromRoutingTable, routingTablePeers } from '../net/routing-table.ts'
-import { forEachLimit } from '../healing/pool.ts'
 import { DEFAULT_NEW_OBJECT_GRACE_MS, DEFAULT_RESURVEY_AFTER_MS, HealthMonitor, Repairer, chunkServiceProbe, connectedOrProbe, unlessIsolated, type DeadPeer, type RepairStatus } from '../healing/index.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ManifestCache } from '../healing/manifest-cache.ts'
@@ -289,25 +288,24 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   }
 }
 
-/** Shards `heldShards` reads at a time: one at a time, a tab busy serving its peers takes seconds for a few dozen. */
-const HELD_SHARDS_READS_AT_ONCE = 16
-
 /**
- * Every shard this node holds, each checked against its owner-signed manifest. A manifest's signature is checked
- * once per object (`manifests` remembers it): a busy tab asked for its shards every second must not spend its
- * time recovering the same public keys again.
+ * Every shard this node holds, each checked against its owner-signed manifest. Read one placement key at a time
+ * (one read per key: a tab busy storing shards for its peers serves a read per shard only slowly), and a
+ * manifest's signature is checked once per object (`manifests` remembers it): a busy tab asked for its shards
+ * every second must not spend its time recovering the same public keys again.
  */
 async function heldShards (store: ChunkStore, manifests: ManifestCache): Promise<HeldShard[]> {
   const held: HeldShard[] = []
   const keys = await store.listShardKeys()
   manifests.retain(new Set(keys.map(key => key.objectId)))
-  await forEachLimit(keys, HELD_SHARDS_READS_AT_ONCE, async key => {
-    const record = await store.get(key.objectId, key.shardIndex)
-    if (record === undefined) return // deleted meanwhile
-    const manifest = manifests.verified(key.objectId, record.manifest)
-    const intact = !(manifest instanceof Error) && verifyShard(manifest, record.shardIndex, record.data)
-    held.push({ objectId: key.objectId, shardIndex: key.shardIndex, owner: key.owner, size: key.size, intact })
-  })
+  const placementKeys = new Map(keys.map(key => [toHex(key.placementKey), key.placementKey]))
+  for (const placementKey of placementKeys.values()) {
+    for (const record of await store.listByPlacementKey(placementKey)) {
+      const manifest = manifests.verified(record.objectId, record.manifest)
+      const intact = !(manifest instanceof Error) && verifyShard(manifest, record.shardIndex, record.data)
+      held.push({ objectId: record.objectId, shardIndex: record.shardIndex, owner: record.owner, size: record.size, intact })
+    }
+  }
   return held
 }
 

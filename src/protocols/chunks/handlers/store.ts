@@ -53,7 +53,11 @@ export async function handleStore (context: HandlerContext, command: StoreComman
   }
 
   const shardHash = manifest.shardHashes[shardIndex] // just checked equal to the shard's SHA-256
-  const existing = await context.store.get(manifest.objectId, shardIndex as ShardIndex)
+  // The object's shards held here, read once when they matter (a sole STORE, an inbox append); else just this one.
+  const held = command.sole === true || recipient !== undefined ? await context.store.listObjectShards(manifest.objectId) : undefined
+  const existing = held !== undefined
+    ? held.find(record => record.shardIndex === shardIndex)
+    : await context.store.get(manifest.objectId, shardIndex as ShardIndex)
   let storedAt: number
   if (existing !== undefined) {
     // The object ID commits to the signed body, hence to its owner and shard hashes: a record under the same
@@ -64,7 +68,7 @@ export async function handleStore (context: HandlerContext, command: StoreComman
     storedAt = existing.storedAt
   } else {
     storedAt = context.now()
-    const others = recipient !== undefined || command.sole === true ? await context.store.listObjectShards(manifest.objectId) : []
+    const others = held ?? []
     if (command.sole === true && others.length > 0) {
       return refuse(ChunkStatus.HOLDS_OTHER_SHARD, `this holder keeps shard ${others.map(r => r.shardIndex).join(',')} of ` +
         `${manifest.objectId} already; the sender asked for shard ${shardIndex} to be its only one`)
