@@ -129,6 +129,20 @@ describe('planObject', () => {
     expect(plan.moves).toEqual([])
   })
 
+  it('spreads the repairer role over the three nearest holders by the object\'s spread, keeping the rest in order', () => {
+    const held = oneEach(peers.slice(0, 15))
+    delete held.p00 // p00 answered but lost its shard: the nearest holders are p01, p02, p03
+    const orders = [0, 1, 2, 3, 7].map(spread => planObject({ ...survey(held), spread }).repairers)
+    expect(orders.map(order => order.slice(0, 4))).toEqual([
+      ['p01', 'p02', 'p03', 'p04'], ['p02', 'p03', 'p01', 'p04'], ['p03', 'p01', 'p02', 'p04'],
+      ['p01', 'p02', 'p03', 'p04'], ['p02', 'p03', 'p01', 'p04']
+    ])
+    for (const order of orders) expect([...order].sort()).toEqual(peers.slice(1, 15))
+    // Fewer holders than three share among themselves.
+    const two = planObject({ ...survey({ p05: [0], p09: [1] }, { total: 2, closest: ['p05', 'p09'] }), spread: 5 })
+    expect(two.repairers).toEqual(['p09', 'p05'])
+  })
+
   it('marks only the first of two rebuilds onto one empty node as sole', () => {
     const live = peers.slice(0, 7)
     const held: Record<string, number[]> = {}

@@ -19,6 +19,25 @@ export interface ObjectSurvey {
   held: ReadonlyMap<string, ReadonlySet<number>>
   /** Peers in `ranked` that did not answer, so what they hold is unknown. */
   unknown: ReadonlySet<string>
+  /**
+   * Spreads the rebuilds of one key's objects over its nearest holders: the object's repairer is the
+   * (`spread` mod n)-th of its n = min(REPAIRER_SPREAD, holders) nearest holders. Derived from the object ID, so
+   * every node computes the same; 0 or absent: the nearest holder.
+   */
+  spread?: number
+}
+
+/**
+ * How many of the nearest holders of a key share its rebuilds, one object each in turn. A holder serves at most
+ * a few requests from any one peer at a time, so a death that leaves every object of a key a shard short is
+ * rebuilt and stored by three nodes at once instead of one. Matches PROMPT_SURVEY_RANKS: the nearest three nodes
+ * survey at once after a death.
+ */
+export const REPAIRER_SPREAD = 3
+
+/** The `spread` of an object: a number read from its ID, the same on every node. */
+export function spreadOf (objectId: string): number {
+  return Number.parseInt(objectId.slice(0, 8), 16)
 }
 
 /** A shard moving from its holder to a node that holds nothing of the object (so it is stored as `sole`). */
@@ -46,7 +65,10 @@ export interface ObjectPlan {
   moves: readonly ShardMove[]
   /** Extra copies of an index another expected holder keeps: their holder deletes them. */
   drops: readonly ShardDrop[]
-  /** Who rebuilds: peers that hold a shard (or might: `unknown`), nearest first; the first one is the repairer. */
+  /**
+   * Who rebuilds: peers that hold a shard (or might: `unknown`), in turn; the first one is the repairer. Nearest
+   * first, except that the nearest REPAIRER_SPREAD are rotated by `spread`.
+   */
   repairers: readonly string[]
   /**
    * Answered peers holding nothing of the object, nearest first, other than the rebuild and move targets: where a
@@ -121,13 +143,16 @@ export function planObject (survey: ObjectSurvey): ObjectPlan {
   }
 
   const targets = new Set([...rebuilds.map(r => r.to), ...moves.map(m => m.to)])
+  const holders = ranked.filter(peer => unknown.has(peer) || holdings(peer).size > 0)
+  const sharing = Math.min(REPAIRER_SPREAD, holders.length)
+  const turn = sharing === 0 ? 0 : Math.abs(Math.trunc(survey.spread ?? 0)) % sharing
   return {
     keepers,
     missing,
     rebuilds: uncertain ? [] : rebuilds,
     moves: uncertain ? [] : moves,
     drops,
-    repairers: ranked.filter(peer => unknown.has(peer) || holdings(peer).size > 0),
+    repairers: [...holders.slice(turn, sharing), ...holders.slice(0, turn), ...holders.slice(sharing)],
     spares: ranked.filter(peer => !unknown.has(peer) && holdings(peer).size === 0 && !targets.has(peer)),
     uncertain,
     reducedRedundancy: closest.length < total

@@ -8,6 +8,7 @@ import { placementKeyFor } from '../protocols/chunks/index.ts'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import type { SignedManifest } from '../wire/manifest-codec.ts'
 import { DEFAULT_FALLBACK_DELAY_MS, DEFAULT_HANDOFF_GRACE_MS, DEFAULT_RESURVEY_AFTER_MS, type RepairRound } from './repair-settings.ts'
+import { REPAIRER_SPREAD, spreadOf } from './plan.ts'
 import { Repairer } from './repair.ts'
 import type { RepairTask } from './report.ts'
 import { connectAll, createHealingMesh, manifestsOf, restartNode, shardLayout, type ShardLayout } from './test-mesh.ts'
@@ -42,6 +43,9 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
   const live = (): MeshNode[] => members.filter(isRunning)
   /** Live members, nearest to the wallet's placement key first. */
   const ranking = async (): Promise<string[]> => await closestPeers(placementKey, nodes.length)
+  /** The repairer of `objectId` among `holders` (nearest first): the nearest few take the objects in turn. */
+  const repairerAmong = (objectId: string, holders: readonly string[]): string =>
+    holders[spreadOf(objectId) % Math.min(REPAIRER_SPREAD, holders.length)]
 
   const newRepairer = (node: MeshNode): Repairer => new Repairer({
     libp2p: node.libp2p,
@@ -221,17 +225,6 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     const lostIndices = (objectId: ObjectId): number[] => [...placed.holders.get(objectId)!.entries()]
       .filter(([, holders]) => deadIds.includes(holders[0])).map(([index]) => index).sort((a, b) => a - b)
     const survivors = before.filter(id => !deadIds.includes(id))
-    // Per-object FETCHes each surviving holder serves (the repairer reads the key's shards from them at once).
-    const perObjectFetches = new Map<string, number>()
-    const restore: Array<() => void> = []
-    for (const node of survivors.slice(1, 10).map(byId)) {
-      const original = node.store.listObjectShards
-      node.store.listObjectShards = async (...args) => {
-        perObjectFetches.set(node.peerId, (perObjectFetches.get(node.peerId) ?? 0) + 1)
-        return await original.apply(node.store, args)
-      }
-      restore.push(() => { node.store.listObjectShards = original })
-    }
     await stopNodes(firstDead)
     const stoppedAt = mark()
     // The first round after the deaths: the 3 nodes nearest the key survey it (the repairer is among them); the
@@ -240,22 +233,18 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     for (const node of live()) if ((await node.store.stats()).shards > 0) holding.add(node.peerId)
     const firstRounds = await round()
     const ids = live().map(node => node.peerId)
-    try {
-      ids.forEach((id, i) => {
-        if (!holding.has(id)) return
-        expect(firstRounds[i].deferredKeys, `rank ${survivors.indexOf(id)}`).toBe(survivors.indexOf(id) < 3 ? 0 : 1)
-      })
-      expectClean([...firstRounds, ...await settle()], stoppedAt)
-    } finally {
-      for (const undo of restore) undo()
-    }
-    expect(perObjectFetches).toEqual(new Map())
+    ids.forEach((id, i) => {
+      if (!holding.has(id)) return
+      expect(firstRounds[i].deferredKeys, `rank ${survivors.indexOf(id)}`).toBe(survivors.indexOf(id) < 3 ? 0 : 1)
+    })
+    expectClean([...firstRounds, ...await settle()], stoppedAt)
 
     expectFullyPlaced(await layout())
-    // Exactly one repair per object, all by the nearest surviving holder (a timed-out attempt is retried by it).
+    // Exactly one repair per object, by its turn among the three nearest surviving holders (a timed-out attempt
+    // is retried by the same node).
     const rebuilds = doneSince(stoppedAt, 'rebuild')
     expect(rebuilds.map(task => task.objectId).sort()).toEqual([...originals.keys()].sort())
-    expect(new Set(tasksSince(stoppedAt, 'rebuild').map(task => task.node))).toEqual(new Set([survivors[0]]))
+    for (const task of tasksSince(stoppedAt, 'rebuild')) expect(task.node).toBe(repairerAmong(task.objectId, survivors))
     for (const task of rebuilds) {
       const shardSize = manifests.get(task.objectId as ObjectId)!.shardSize
       expect(task.shardIndices).toEqual(lostIndices(task.objectId as ObjectId))
@@ -270,18 +259,27 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     }
     expect(tasksSince(stoppedAt).filter(task => task.kind !== 'rebuild')).toEqual([])
     // What the node panel shows: nothing pending, the repairs among the finished tasks, and the totals.
-    const status = repairers.get(survivors[0])!.status()
-    expect(status.pending).toEqual([])
-    expect(status.finished.filter(task => task.startedAt >= stoppedAt && task.status === 'done')).toHaveLength(OBJECTS)
-    expect(status.counters.shardsRebuilt).toBeGreaterThanOrEqual(5 * OBJECTS)
-    expect(status.lastRound).toMatchObject({ rebuilt: 0, errors: 0 })
+    const statuses = survivors.slice(0, REPAIRER_SPREAD).map(id => repairers.get(id)!.status())
+    for (const status of statuses) {
+      expect(status.pending).toEqual([])
+      expect(status.lastRound).toMatchObject({ rebuilt: 0, errors: 0 })
+    }
+    expect(statuses.flatMap(status => status.finished.filter(task => task.startedAt >= stoppedAt && task.status === 'done'))).toHaveLength(OBJECTS)
+    expect(statuses.reduce((sum, status) => sum + status.counters.shardsRebuilt, 0)).toBeGreaterThanOrEqual(5 * OBJECTS)
     // Nothing was written to a stopped node.
     expect(await Promise.all(firstDead.map(async node => (await node.store.stats()).shards))).toEqual(deadShards)
   }, SLOW)
 
   it('falls back to the next holder after the delay when the repairer does not act', async () => {
-    const [primary, second, , , , , , emptied] = await ranking()
-    const [objectA, objectB] = [...originals.keys()]
+    const ranked = await ranking()
+    const emptied = ranked[7]
+    // Two objects with the same repairer: one of the three nearest holders has at least 4 of the 10 objects.
+    const byRepairer = new Map<string, ObjectId[]>()
+    for (const id of originals.keys()) byRepairer.set(repairerAmong(id, ranked), [...(byRepairer.get(repairerAmong(id, ranked)) ?? []), id])
+    const [primary, [objectA, objectB]] = [...byRepairer].find(([, ids]) => ids.length >= 2)!
+    // Next in turn after it: the one after it among the three nearest, in rotation.
+    const nearest = ranked.slice(0, REPAIRER_SPREAD)
+    const second = nearest[(nearest.indexOf(primary) + 1) % REPAIRER_SPREAD]
     for (const objectId of [objectA, objectB]) {
       const [record] = await byId(emptied).store.listObjectShards(objectId)
       await byId(emptied).store.delete(objectId, record.shardIndex) // a live holder that lost its shard
@@ -308,8 +306,12 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
   }, SLOW)
 
   it('never rebuilds from a shard corrupted in a holder\'s store, and repairs the corrupted shard itself', async () => {
-    const [primary, corrupted, , , , emptied] = await ranking()
-    const objectId = [...originals.entries()].find(([, bytes]) => bytes.length === 48 * KIB)![0]
+    const ranked = await ranking()
+    const [, corrupted, , , , emptied] = ranked
+    // The largest object whose repairer is not the corrupted holder.
+    const [objectId] = [...originals.entries()].filter(([id]) => repairerAmong(id, ranked) !== corrupted)
+      .sort(([, a], [, b]) => b.length - a.length)[0]
+    const primary = repairerAmong(objectId, ranked)
     const [bad] = await byId(corrupted).store.listObjectShards(objectId)
     const data = Uint8Array.from(bad.data)
     data[3] ^= 0x5a
@@ -330,7 +332,9 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     const scrubbedAt = mark()
     expectClean(await settle(), scrubbedAt)
     expect(tasksSince(scrubbedAt, 'scrub')).toMatchObject([{ node: corrupted, objectId, shardIndices: [bad.shardIndex] }])
-    expect(doneSince(scrubbedAt, 'rebuild')).toMatchObject([{ node: primary, shardIndices: [bad.shardIndex], to: [corrupted] }])
+    // The corrupted holder deleted its shard, so it is no holder of the object when the rebuild is planned.
+    const repairer = repairerAmong(objectId, ranked.filter(id => id !== corrupted))
+    expect(doneSince(scrubbedAt, 'rebuild')).toMatchObject([{ node: repairer, shardIndices: [bad.shardIndex], to: [corrupted] }])
     expectFullyPlaced(await layout())
     expect((await byId(corrupted).store.get(objectId, bad.shardIndex as ShardIndex))!.data).not.toEqual(data)
   }, SLOW)

@@ -32,7 +32,7 @@ import { keyPoolFor } from './key-pool.ts'
 import { ManifestCache, type KnownManifest } from './manifest-cache.ts'
 import { rankPeers } from './peer-rank.ts'
 import { ObjectSteps } from './object-steps.ts'
-import { planObject } from './plan.ts'
+import { planObject, spreadOf } from './plan.ts'
 import { describeError, forEachLimit } from './pool.ts'
 import { DEFAULT_FINISHED_TASKS_KEPT, RepairLog, type RepairStatus } from './report.ts'
 import { PROMPT_SURVEY_RANKS, emptyRound, resolveRepairSettings, type RepairRound, type RepairSettings, type RepairerInit } from './repair-settings.ts'
@@ -253,12 +253,12 @@ export class Repairer {
           held.set(peer, indices)
         }
       }
-      return { objectId, known, total, held, plan: planObject({ total, ranked, closest: ring.slice(0, total), held, unknown }) }
+      return { objectId, known, total, held, plan: planObject({ total, ranked, closest: ring.slice(0, total), held, unknown, spread: spreadOf(objectId) }) }
     })
     // When this node rebuilds most objects of the key (a holder died: every object of the key lost a shard), it
     // reads the key's shards from k holders once instead of k shards per object (key-pool.ts).
     const pool = keyPoolFor(ctx, group.key, {
-      rebuilding: plans.filter(({ plan }) => !plan.uncertain && plan.rebuilds.length > 0 && plan.repairers.includes(this.selfId)).length,
+      rebuilding: plans.filter(({ plan }) => !plan.uncertain && plan.rebuilds.length > 0 && plan.repairers[0] === this.selfId).length,
       objects: plans.length,
       k: Math.max(...plans.map(({ known }) => known.manifest.k)),
       holders: ring.filter(peer => peer !== this.selfId && !unknown.has(peer) && (survey.held.get(peer)?.length ?? 0) > 0)
