@@ -109,7 +109,17 @@ test('without the relay, lookups stay exact; when it returns, everyone reconnect
     const key = randomKey()
     const want = trueClosest(key, everyone)
     for (const [i, page] of tabs.entries()) {
-      expect(await pageClosest(page, key), `relay down, key ${k}, tab ${i}`).toEqual(want)
+      const got = await pageClosest(page, key)
+      const missing = want.filter(id => !got.includes(id))
+      if (missing.length > 0) {
+        // What the tab knows of the peers it left out: which kind they are and what became of its connections.
+        const seen = await page.evaluate((ids) => window.zentalk!.libp2p.getConnections()
+          .filter(c => ids.includes(c.remotePeer.toString()))
+          .map(c => ({ peer: c.remotePeer.toString(), addr: c.remoteAddr.toString(), status: c.status, limited: c.limits != null })), missing)
+        console.log(`relay down, key ${k}, tab ${i} left out ${missing.map(id => `${id}${tabIds.includes(id) ? ' (a tab)' : ''}`).join(', ')}; ` +
+          `its connections to them: ${JSON.stringify(seen)}`)
+      }
+      expect(got, `relay down, key ${k}, tab ${i}`).toEqual(want)
     }
   }
   relay = await startRelayProc({ port: PORT, dataDir: relay.dataDir })
