@@ -166,12 +166,8 @@ async function storeOneRebuilt (ctx: RepairContext, manifest: SignedManifest, ma
   for (let target: string | undefined = planned.to; target !== undefined; target = nextSpare(), sole = true) {
     if (ctx.isDead(target)) continue
     try {
-      if (target === ctx.selfId) {
-        if (sole && (await ctx.store.listObjectShards(manifest.objectId)).some(r => r.shardIndex !== index)) {
-          throw new NoShardTargetError(`this node keeps another shard of ${manifest.objectId} already`)
-        }
-        await storeOnSelf(ctx.self, manifest, manifestBytes, index, shard)
-      } else {
+      if (target === ctx.selfId) await storeOnSelf(ctx.self, manifest, manifestBytes, index, shard, sole)
+      else {
         const peer = target
         const soleHere = sole
         await callHolder(ctx.limiter, peer, ctx.requestTimeoutMs, ctx.signal, async timeoutMs =>

@@ -13,6 +13,7 @@ import { decodeSignedManifest, type SignedManifest } from '../wire/manifest-code
 import { assertShardMatches } from '../wire/manifest-shards.ts'
 import {
   InvalidChunkResponseError,
+  RemoteHoldsOtherShardError,
   RemoteNotOwnerError,
   assertPlacementAllowed,
   type FetchedShard,
@@ -39,7 +40,7 @@ export interface SelfHolder {
  *   QuotaExceededError...)
  */
 export async function storeOnSelf (self: SelfHolder, manifest: SignedManifest, manifestBytes: Uint8Array,
-  shardIndex: number, shard: Uint8Array): Promise<StoreReceipt> {
+  shardIndex: number, shard: Uint8Array, sole = false): Promise<StoreReceipt> {
   assertPlacementAllowed(manifest, self.placementRules)
   if (!Number.isInteger(shardIndex) || shardIndex < 0 || shardIndex >= manifest.k + manifest.m) {
     throw new MalformedMessageError(`shard index ${shardIndex} is outside the manifest's ${manifest.k + manifest.m} shards`)
@@ -54,6 +55,12 @@ export async function storeOnSelf (self: SelfHolder, manifest: SignedManifest, m
     }
     storedAt = existing.storedAt
   } else {
+    // The holder's rule for a `sole` STORE (handlers/store.ts), applied to this node's own store.
+    const others = sole ? await self.store.listObjectShards(manifest.objectId) : []
+    if (others.length > 0) {
+      throw new RemoteHoldsOtherShardError(ChunkStatus.HOLDS_OTHER_SHARD, self.peerId,
+        `this node keeps shard ${others.map(r => r.shardIndex).join(',')} of ${manifest.objectId} already`)
+    }
     storedAt = Math.floor(self.now())
     await self.store.put(shardRecordFor(manifest, manifestBytes, shardIndex, shard, storedAt))
   }
