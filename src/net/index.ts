@@ -67,7 +67,11 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
   const services: Record<string, any> = {
     identify: identify({ timeout: options.dialTimeoutMs }),
     identifyPush: identifyPush(),
-    ping: ping(),
+    // libp2p's connection monitor and our health checks both ping, and libp2p drops a connection whose ping
+    // fails for any reason, including the per-connection stream limit. With the defaults (one outbound, two
+    // inbound ping streams, a 10 s answer deadline) a health check that overlaps a monitor ping on a busy node
+    // ended a working connection, and a node without its relay could not dial it again.
+    ping: ping({ maxOutboundStreams: 4, maxInboundStreams: 8, timeout: 45_000 }),
     dht: kadDHT({
       protocol: KAD_PROTOCOL,
       // Every node, tab or headless, answers FIND_NODE for others: there is no client tier.
@@ -115,16 +119,7 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: {
-      denyDialMultiaddr: (ma: Multiaddr) => {
-        const addr = ma.toString()
-        // A plain relayed connection is limited (signalling only) and carries none of our protocols, so never
-        // dial one on purpose: peers are reached over /p2p-circuit/webrtc. WebRTC's own signalling dial goes
-        // straight to the transport and is not affected.
-        if (addr.includes('/p2p-circuit')) return !addr.includes('/webrtc')
-        if (WebSockets.matches(ma) && options.dialWebSocketPeers !== true && !isRelayAddress(ma)) return true
-        if (options.allowPrivateAddresses) return false
-        return isPrivateMultiaddr(ma)
-      }
+      denyDialMultiaddr: (ma: Multiaddr) => !dialable(ma, { ...options, isRelayAddress })
     },
     // libp2p pings every connection and drops it when a ping is late. Its default deadline is a few seconds,
     // which a busy two-core machine running dozens of nodes misses: every connection of a stalled process
@@ -142,6 +137,24 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
     },
     services
   }) as unknown as Promise<MeshLibp2p>
+}
+
+/** What decides whether this node dials an address (its connection gater applies exactly this). */
+export interface DialPolicy {
+  dialWebSocketPeers?: boolean
+  allowPrivateAddresses: boolean
+  isRelayAddress: (ma: Multiaddr) => boolean
+}
+
+export function dialable (ma: Multiaddr, policy: DialPolicy): boolean {
+  const addr = ma.toString()
+  // A plain relayed connection is limited (signalling only) and carries none of our protocols, so never
+  // dial one on purpose: peers are reached over /p2p-circuit/webrtc. WebRTC's own signalling dial goes
+  // straight to the transport and is not affected.
+  if (addr.includes('/p2p-circuit')) return addr.includes('/webrtc')
+  if (WebSockets.matches(ma) && policy.dialWebSocketPeers !== true && !policy.isRelayAddress(ma)) return false
+  if (policy.allowPrivateAddresses) return true
+  return !isPrivateMultiaddr(ma)
 }
 
 function isPrivateMultiaddr (ma: Multiaddr): boolean {
