@@ -118,6 +118,22 @@ describe('HealthMonitor with a fake probe', () => {
     expect(probed).toEqual([headless, tab])
   })
 
+  it('calls a check inconclusive when the peer\'s direct addresses are ones this node does not dial (a tab and a WebSocket)', async () => {
+    const headless = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const book = {
+      peerStore: {
+        get: async () => ({ addresses: ['/ip4/127.0.0.1/tcp/4002/ws', '/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3KooWRelay/p2p-circuit/webrtc'].map(ma => ({ multiaddr: ma })) })
+      }
+    }
+    const probed: string[] = []
+    let relayUp = false
+    const tabProbe = unlessIsolated(book, () => relayUp, async peer => { probed.push(peer) }, ma => !ma.includes('/ws'))
+    await expect(tabProbe(headless, new AbortController().signal)).rejects.toBeInstanceOf(ProbeInconclusiveError)
+    relayUp = true
+    await tabProbe(headless, new AbortController().signal)
+    expect(probed).toEqual([headless])
+  })
+
   it('probes a dead peer once per round and takes it back when it answers again', async () => {
     const fake = fakeProbe()
     fake.answers.set('b', 'fail')

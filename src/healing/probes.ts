@@ -53,21 +53,28 @@ export interface AddressBook {
 /**
  * A node that has lost its relay cannot reach a peer known only by relayed addresses (a tab: WebRTC needs the relay
  * for signalling), dead or alive. Such a check is inconclusive instead of a failure, so a relay outage does not
- * make a node declare every tab it had lost its connection to dead. Peers with a direct address are probed as usual.
+ * make a node declare every tab it had lost its connection to dead. Peers with a direct address this node dials are
+ * probed as usual; a tab dials no WebSocket address but its relay's, so to a tab a headless node is relayed only.
  */
-export function unlessIsolated (libp2p: AddressBook, relayConnected: () => boolean, probe: HealthProbe): HealthProbe {
+export function unlessIsolated (
+  libp2p: AddressBook,
+  relayConnected: () => boolean,
+  probe: HealthProbe,
+  /** Whether this node would dial an address itself; a tab dials no WebSocket address but a relay's. */
+  dialable: (multiaddr: string) => boolean = () => true
+): HealthProbe {
   return async (peerId, signal) => {
-    if (!relayConnected() && await onlyRelayed(libp2p, peerId)) {
+    if (!relayConnected() && await onlyRelayed(libp2p, peerId, dialable)) {
       throw new ProbeInconclusiveError(`${peerId} is reachable only through a relay, and this node is not connected to one`)
     }
     return await probe(peerId, signal)
   }
 }
 
-async function onlyRelayed (libp2p: AddressBook, peerId: string): Promise<boolean> {
+async function onlyRelayed (libp2p: AddressBook, peerId: string, dialable: (multiaddr: string) => boolean): Promise<boolean> {
   try {
     const { addresses } = await libp2p.peerStore.get(peerIdFromString(peerId))
-    return addresses.every(({ multiaddr }) => multiaddr.toString().includes('/p2p-circuit'))
+    return addresses.every(({ multiaddr }) => multiaddr.toString().includes('/p2p-circuit') || !dialable(multiaddr.toString()))
   } catch {
     return true // no address known: only the relay could find it
   }

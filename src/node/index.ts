@@ -2,7 +2,8 @@
  * `createNode(config)`: assembles a storage node from the lower layers. The same code runs in a browser tab and
  * in a headless storage node; only the key store, listen addresses and RTC configuration differ.
  */
-import { createMeshLibp2p, isDirect } from '../net/index.ts'
+import { createMeshLibp2p, dialable, isDirect } from '../net/index.ts'
+import { multiaddr } from '@multiformats/multiaddr'
 import { PeerKeeper } from '../net/peer-keeper.ts'
 import { removeFromRoutingTable, routingTablePeers } from '../net/routing-table.ts'
 import { DEFAULT_NEW_OBJECT_GRACE_MS, DEFAULT_RESURVEY_AFTER_MS, HealthMonitor, Repairer, chunkServiceProbe, connectedOrProbe, unlessIsolated, type DeadPeer, type RepairStatus } from '../healing/index.ts'
@@ -22,7 +23,7 @@ import type { Signer } from '../identity/index.ts'
 import { loadOrCreateNodeKey } from './node-key.ts'
 import type { BytesStore } from './node-key.ts'
 import type { MeshLibp2p, MeshRTCConfiguration } from '../net/index.ts'
-import type { PendingPeer } from '../net/peer-keeper.ts'
+import type { PendingPeer, RelayRegained } from '../net/peer-keeper.ts'
 import type { PeerId } from '@libp2p/interface'
 import type { NodeSettings } from '../config/index.ts'
 
@@ -43,6 +44,8 @@ export interface NodeConfig {
   userAgent: string
   /** Told when the node loses its relay (headless nodes print it for the operator). */
   onRelayLost?: () => void
+  /** Called when the relay connection is back after `onRelayLost`. */
+  onRelayRegained?: (info: RelayRegained) => void
   /** Where this node keeps the shards it holds for others: IndexedDB in a tab, SQLite on a headless node. */
   chunkStore: ChunkStore
   /**
@@ -136,7 +139,8 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     dialTimeoutMs: settings.dialTimeoutMs,
     dialerGraceMs: settings.dialerGraceMs,
     maxParallelDials: 8,
-    onRelayLost: config.onRelayLost
+    onRelayLost: config.onRelayLost,
+    onRelayRegained: config.onRelayRegained
   })
   keeper.start()
   let health: HealthMonitor | undefined
@@ -181,7 +185,19 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     // Storage nodes only: the relay is in the routing table too, but serves no shards.
     peers: () => [...routingTablePeers(libp2p).map(String), ...repairer.coHolders()]
       .filter(id => !keeper.isRelay(id) && !keeper.nonStoragePeers.has(id)),
-    probe: connectedOrProbe(libp2p, unlessIsolated(libp2p, () => keeper.relayConnected(), chunkServiceProbe(libp2p))),
+    probe: connectedOrProbe(libp2p, unlessIsolated(libp2p, () => keeper.relayConnected(), chunkServiceProbe(libp2p), addr => {
+      let ma
+      try {
+        ma = multiaddr(addr)
+      } catch {
+        return false
+      }
+      return dialable(ma, {
+        dialWebSocketPeers: config.dialWebSocketPeers,
+        allowPrivateAddresses: settings.allowPrivate,
+        isRelayAddress: a => relayPeerIds.has(a.getComponents().findLast(c => c.name === 'p2p')?.value ?? '')
+      })
+    })),
     self: libp2p.peerId.toString(),
     intervalMs: settings.healthIntervalMs,
     retries: settings.healthRetries,
