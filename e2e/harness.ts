@@ -142,6 +142,9 @@ export async function newNodeContext (browser: Browser): Promise<BrowserContext>
   const context = await browser.newContext()
   // With media permission Chromium offers 127.0.0.1 host candidates (ENVIRONMENT.md).
   await context.grantPermissions(['microphone', 'camera'])
+  // ZENTALK_PAGE_DEBUG turns on libp2p's debug namespaces in every tab, as ZENTALK_DEBUG does for processes.
+  const debug = process.env.ZENTALK_PAGE_DEBUG
+  if (debug != null && debug !== '') await context.addInitScript(namespaces => { localStorage.setItem('debug', namespaces) }, debug)
   return context
 }
 

@@ -29,7 +29,11 @@ export interface PeerKeeperOptions {
   maxParallelDials: number
   /** Called when the last connection to a relay closes. */
   onRelayLost?: () => void
+  /** Called when a relay connection opens again after `onRelayLost`: how long it took, how many dials failed. */
+  onRelayRegained?: (info: RelayRegained) => void
 }
+
+export interface RelayRegained { downMs: number, failedDials: number, lastError?: string }
 
 interface PeerState { firstSeen: number, failures: number, nextAttempt: number, lastError?: string }
 
@@ -43,8 +47,12 @@ let realmDialsInFlight = 0
 export const REALM_MAX_PARALLEL_DIALS = 6
 const MAX_BACKOFF_MS = 15_000
 const RELAY_RETRY_MS = 500
-/** A relay dial that has not connected in this long is given up and retried: a restarted relay answers fast. */
-const RELAY_DIAL_TIMEOUT_MS = 5_000
+/**
+ * A relay dial that has not connected in this long is given up and retried. A relay that just restarted accepts
+ * every node and tab at once and can take several seconds per handshake on a busy machine; giving up sooner threw
+ * that work away and queued the node behind everyone else again (seen: 15 s to reconnect with 5 s).
+ */
+const RELAY_DIAL_TIMEOUT_MS = 10_000
 
 export class PeerKeeper {
   private readonly libp2p: MeshLibp2p
@@ -75,6 +83,7 @@ export class PeerKeeper {
 
   start (): void {
     this.libp2p.addEventListener('connection:close', this.onConnectionClose)
+    this.libp2p.addEventListener('connection:open', this.onConnectionOpen)
     this.libp2p.addEventListener('peer:identify', this.onIdentify)
     this.libp2p.addEventListener('peer:update', this.onPeerUpdate)
     for (const id of this.relayPeerIds) {
@@ -92,6 +101,7 @@ export class PeerKeeper {
     clearInterval(this.timer)
     clearInterval(this.relayTimer)
     this.libp2p.removeEventListener('connection:close', this.onConnectionClose)
+    this.libp2p.removeEventListener('connection:open', this.onConnectionOpen)
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     this.libp2p.removeEventListener('peer:update', this.onPeerUpdate)
   }
@@ -154,10 +164,21 @@ export class PeerKeeper {
     if (connection.limits == null) this.lastSeen.set(connection.remotePeer.toString(), Date.now())
     if (this.relayPeerIds.has(connection.remotePeer.toString()) && !this.relayConnected()) {
       this.log('lost the relay connection %a', connection.remoteAddr)
+      this.relayOutage ??= { since: Date.now(), failedDials: 0 }
       this.options.onRelayLost?.()
       // Come back at once rather than at the next tick.
       void this.dialRelay()
     }
+  }
+
+  /** Set while the relay is away: since when, and what our dials to it met. */
+  private relayOutage?: { since: number, failedDials: number, lastError?: string }
+
+  private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => {
+    const outage = this.relayOutage
+    if (outage == null || !this.relayPeerIds.has(evt.detail.remotePeer.toString())) return
+    this.relayOutage = undefined
+    this.options.onRelayRegained?.({ downMs: Date.now() - outage.since, failedDials: outage.failedDials, lastError: outage.lastError })
   }
 
   private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
@@ -227,7 +248,12 @@ export class PeerKeeper {
         try {
           await this.libp2p.dial(addr, { signal: AbortSignal.timeout(Math.min(this.options.dialTimeoutMs, RELAY_DIAL_TIMEOUT_MS)) })
           return
-        } catch {}
+        } catch (err) {
+          if (this.relayOutage != null) {
+            this.relayOutage.failedDials++
+            this.relayOutage.lastError = `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}`
+          }
+        }
       }
     } finally {
       this.relayDialing = false
