@@ -165,6 +165,37 @@ describe('ObjectStore over 16 real libp2p storage nodes', () => {
     }
   })
 
+  it('asks a holder once more, dialling it again, when its connection drops mid-request', async () => {
+    const other = WalletIdentity.generate()
+    const otherRanking = await xorClosestPeers(() => nodes)(placementKeyFor(NS_HISTORY, other.address), 15)
+    const flaky = byId(nodes).get(otherRanking.find(id => id !== sender.peerId)!)!
+    await connectTo(sender, [flaky])
+    let drops = 0
+    // The holder ends the whole connection at the first request (as a connection that dies under load), then
+    // serves as usual: the shard must stay with it rather than go to the 16th-closest node.
+    await flaky.service.stop()
+    await flaky.libp2p.handle(CHUNKS_PROTOCOL, async (stream, connection) => {
+      drops++
+      await flaky.libp2p.unhandle(CHUNKS_PROTOCOL)
+      await flaky.service.start()
+      stream.abort(new Error('connection lost'))
+      connection.abort(new Error('connection lost'))
+    })
+    try {
+      const store = new ObjectStore({ ...deps, wallet: other })
+      const result = await store.storeObject(randomBytes(mulberry32(12), 10 * KIB))
+      expect(drops).toBe(1)
+      expect(result.failures).toEqual([])
+      expect(result.holders).toEqual(otherRanking)
+      await store.deleteObject(result.objectId)
+    } finally {
+      if (drops === 0) {
+        await flaky.libp2p.unhandle(CHUNKS_PROTOCOL)
+        await flaky.service.start()
+      }
+    }
+  })
+
   let down: string[]
 
   it('fetches everything with any 5 holders stopped', async () => {

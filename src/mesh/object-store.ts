@@ -185,14 +185,17 @@ export class ObjectStore {
       let sole = closest.length >= total
       let askedAgain = false
       while (holder !== undefined) {
+        // A holder this node was connected to when it asked: a failure is more likely the connection than the node.
+        const connectedBefore = askedAgain || this.connectedTo(holder)
         try {
           placement.placed(index, await put(holder, index, sole))
           return
         } catch (error) {
           signal?.throwIfAborted()
-          // The request failed but the holder is still connected (a connection replaced or reset mid-request):
-          // ask it once more before its shard goes to a node further away.
-          if (!askedAgain && error instanceof ChunkPeerUnreachableError && this.connectedTo(holder)) {
+          // The request failed on a holder that was connected (a connection replaced, reset or dropped
+          // mid-request): ask it once more, dialling again if need be, before its shard goes to a node further
+          // away. A holder that really went away costs one more dial.
+          if (!askedAgain && error instanceof ChunkPeerUnreachableError && (connectedBefore || this.connectedTo(holder))) {
             askedAgain = true
             await new Promise(resolve => setTimeout(resolve, STORE_ASK_AGAIN_AFTER_MS))
             signal?.throwIfAborted()

@@ -22,6 +22,7 @@ import {
   type ChunkResponse,
   type ShardPosition
 } from '../../wire/chunks-codec.ts'
+import { isMuxerClosed } from '../../net/index.ts'
 import { decodeSignedManifest, type SignedManifest } from '../../wire/manifest-codec.ts'
 import { assertShardMatches } from '../../wire/manifest-shards.ts'
 import { CHUNKS_PROTOCOL, DEFAULT_CLIENT_TIMEOUT_MS, DEFAULT_MAX_PAGES } from './constants.ts'
@@ -326,6 +327,12 @@ async function exchange (libp2p: ChunkDialer, peer: PeerId | string, command: Ch
     let stream: Stream | undefined
     try {
       connection = await libp2p.dial(peerId, { signal })
+      if (isMuxerClosed(connection)) {
+        // libp2p hands out a connection whose stream muxer closed under it until a ping fails, tens of seconds
+        // later; every stream on it fails. End it and dial afresh.
+        connection.abort(new Error('stream muxer closed'))
+        connection = await libp2p.dial(peerId, { signal })
+      }
       stream = await connection.newStream(CHUNKS_PROTOCOL, { signal })
       const messages = lpStream(stream, { maxDataLength: MAX_CHUNK_RESPONSE_BYTES, maxBufferSize: MAX_CHUNK_RESPONSE_BYTES + 16 })
       await messages.write(request, { signal })
