@@ -108,6 +108,7 @@ async function storeObjects (page: Page, count: number, seed: number): Promise<A
       return bytes
     }
     const out: Array<{ objectId: string, holders: string[], size: number, hash: string }> = []
+    const problems: string[] = []
     let nextIndex = 0
     // A few stores at a time, as a busy chat client would.
     await Promise.all(Array.from({ length: 4 }, async () => {
@@ -117,13 +118,17 @@ async function storeObjects (page: Page, count: number, seed: number): Promise<A
         const hash = hex(await crypto.subtle.digest('SHA-256', bytes))
         const t0 = performance.now()
         const { objectId, holders, failures } = await window.zentalk!.storeObject(bytes)
-        if (failures.length > 0) console.warn(`store ${i}: ${JSON.stringify(failures)}`)
+        if (failures.length > 0) problems.push(`store ${i}: ${JSON.stringify(failures)}`)
         console.log(`store ${i} (${bytes.length} B) ${Math.round(performance.now() - t0)} ms`)
         out[i] = { objectId, holders, size: bytes.length, hash }
       }
     }))
+    return { out, problems }
+  }, { count, seed, max: MAX_OBJECT_BYTES }).then(({ out, problems }) => {
+    // A shard that went to a spare node names the holder that failed and why.
+    for (const problem of problems) console.log(problem)
     return out
-  }, { count, seed, max: MAX_OBJECT_BYTES })
+  })
 }
 
 async function fetchObjects (page: Page, owner: string): Promise<Fetched> {
