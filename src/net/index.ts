@@ -67,10 +67,10 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
   const services: Record<string, any> = {
     identify: identify({ timeout: options.dialTimeoutMs }),
     identifyPush: identifyPush(),
-    // libp2p's connection monitor and our health checks both ping, and libp2p drops a connection whose ping
-    // fails for any reason, including the per-connection stream limit. With the defaults (one outbound, two
-    // inbound ping streams, a 10 s answer deadline) a health check that overlaps a monitor ping on a busy node
-    // ended a working connection, and a node without its relay could not dial it again.
+    // libp2p's connection monitor drops a connection whose ping fails for any reason, including the
+    // per-connection stream limit. With the defaults (one outbound and two inbound ping streams, a 10 s answer
+    // deadline) a ping still running on a busy node when the next one started ended a working connection, and a
+    // node without its relay could not dial it again.
     ping: ping({ maxOutboundStreams: 4, maxInboundStreams: 8, timeout: 45_000 }),
     dht: kadDHT({
       protocol: KAD_PROTOCOL,
@@ -100,10 +100,7 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
     })
   }
 
-  const isRelayAddress = (ma: Multiaddr): boolean => {
-    const id = ma.getComponents().findLast(c => c.name === 'p2p')?.value
-    return id != null && relayIds().has(id)
-  }
+  const isRelayAddress = relayAddressMatcher(relayIds)
 
   return createLibp2p({
     // Callers register their protocol handlers first, so identify never advertises a half-built node.
@@ -144,6 +141,14 @@ export interface DialPolicy {
   dialWebSocketPeers?: boolean
   allowPrivateAddresses: boolean
   isRelayAddress: (ma: Multiaddr) => boolean
+}
+
+/** Whether an address ends in the peer ID of one of `relayIds`. */
+export function relayAddressMatcher (relayIds: () => Set<string>): (ma: Multiaddr) => boolean {
+  return ma => {
+    const id = ma.getComponents().findLast(c => c.name === 'p2p')?.value
+    return id != null && relayIds().has(id)
+  }
 }
 
 export function dialable (ma: Multiaddr, policy: DialPolicy): boolean {

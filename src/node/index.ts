@@ -2,7 +2,7 @@
  * `createNode(config)`: assembles a storage node from the lower layers. The same code runs in a browser tab and
  * in a headless storage node; only the key store, listen addresses and RTC configuration differ.
  */
-import { createMeshLibp2p, dialable, isDirect } from '../net/index.ts'
+import { createMeshLibp2p, dialable, isDirect, relayAddressMatcher } from '../net/index.ts'
 import { multiaddr } from '@multiformats/multiaddr'
 import { PeerKeeper } from '../net/peer-keeper.ts'
 import { removeFromRoutingTable, routingTablePeers } from '../net/routing-table.ts'
@@ -111,6 +111,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   const { settings } = config
   const privateKey = await loadOrCreateNodeKey(config.keyStore)
   const relayPeerIds = new Set(config.relayAddrs.map(a => a.split('/p2p/').at(-1)!))
+  const isRelayAddress = relayAddressMatcher(() => relayPeerIds)
   const libp2p = await createMeshLibp2p({
     privateKey,
     listen: [...(config.extraListen ?? []), '/p2p-circuit', '/webrtc'],
@@ -192,11 +193,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
       } catch {
         return false
       }
-      return dialable(ma, {
-        dialWebSocketPeers: config.dialWebSocketPeers,
-        allowPrivateAddresses: settings.allowPrivate,
-        isRelayAddress: a => relayPeerIds.has(a.getComponents().findLast(c => c.name === 'p2p')?.value ?? '')
-      })
+      return dialable(ma, { dialWebSocketPeers: config.dialWebSocketPeers, allowPrivateAddresses: settings.allowPrivate, isRelayAddress })
     })),
     self: libp2p.peerId.toString(),
     intervalMs: settings.healthIntervalMs,
