@@ -4,6 +4,7 @@ import { mulberry32, randomBytes, randomInt } from '../erasure/seeded-random.ts'
 import { WalletIdentity } from '../identity/index.ts'
 import { CHUNKS_PROTOCOL, placementKeyFor, verifyStoreReceipt, type StoreReceipt } from '../protocols/chunks/index.ts'
 import type { ShardRecord } from '../store/index.ts'
+import type { Connection, Stream } from '@libp2p/interface'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { runObjectBench } from './object-bench.ts'
 import { NoHoldersReachableError, StoreFailedError } from './object-errors.ts'
@@ -137,63 +138,49 @@ describe('ObjectStore over 16 real libp2p storage nodes', () => {
     }
   })
 
-  it('asks a holder once more when a request fails on a connection that stays up, so the shard stays with it', async () => {
-    const other = WalletIdentity.generate()
-    const otherRanking = await xorClosestPeers(() => nodes)(placementKeyFor(NS_HISTORY, other.address), 15)
-    const flaky = byId(nodes).get(otherRanking.find(id => id !== sender.peerId)!)!
-    let resets = 0
-    // The holder resets the first request it gets (as a replaced connection does), then serves as usual.
-    await flaky.service.stop()
-    await flaky.libp2p.handle(CHUNKS_PROTOCOL, async (stream) => {
-      resets++
-      await flaky.libp2p.unhandle(CHUNKS_PROTOCOL)
-      await flaky.service.start()
-      stream.abort(new Error('connection replaced'))
-    })
-    try {
-      const store = new ObjectStore({ ...deps, wallet: other })
-      const result = await store.storeObject(randomBytes(mulberry32(11), 10 * KIB))
-      expect(resets).toBe(1)
-      expect(result.failures).toEqual([])
-      expect(result.holders).toEqual(otherRanking)
-      await store.deleteObject(result.objectId)
-    } finally {
-      if (resets === 0) {
-        await flaky.libp2p.unhandle(CHUNKS_PROTOCOL)
-        await flaky.service.start()
-      }
-    }
-  })
-
-  it('asks a holder once more, dialling it again, when its connection drops mid-request', async () => {
+  /**
+   * Stores one object of a fresh owner while the closest holder other than the sender fails its first request
+   * with `fail` and then serves as usual: the shard must stay with that holder, not go to a spare.
+   */
+  async function storeWithFirstRequestFailing (seed: number, fail: (stream: Stream, connection: Connection) => void): Promise<void> {
     const other = WalletIdentity.generate()
     const otherRanking = await xorClosestPeers(() => nodes)(placementKeyFor(NS_HISTORY, other.address), 15)
     const flaky = byId(nodes).get(otherRanking.find(id => id !== sender.peerId)!)!
     await connectTo(sender, [flaky])
-    let drops = 0
-    // The holder ends the whole connection at the first request (as a connection that dies under load), then
-    // serves as usual: the shard must stay with it rather than go to the 16th-closest node.
+    let failed = 0
     await flaky.service.stop()
     await flaky.libp2p.handle(CHUNKS_PROTOCOL, async (stream, connection) => {
-      drops++
+      failed++
       await flaky.libp2p.unhandle(CHUNKS_PROTOCOL)
       await flaky.service.start()
-      stream.abort(new Error('connection lost'))
-      connection.abort(new Error('connection lost'))
+      fail(stream, connection)
     })
     try {
       const store = new ObjectStore({ ...deps, wallet: other })
-      const result = await store.storeObject(randomBytes(mulberry32(12), 10 * KIB))
-      expect(drops).toBe(1)
+      const result = await store.storeObject(randomBytes(mulberry32(seed), 10 * KIB))
+      expect(failed).toBe(1)
       expect(result.failures).toEqual([])
       expect(result.holders).toEqual(otherRanking)
       await store.deleteObject(result.objectId)
     } finally {
-      if (drops === 0) {
+      if (failed === 0) {
         await flaky.libp2p.unhandle(CHUNKS_PROTOCOL)
         await flaky.service.start()
       }
     }
+  }
+
+  it('asks a holder once more when a request fails on a connection that stays up, so the shard stays with it', async () => {
+    // The holder resets the first request it gets (as a replaced connection does).
+    await storeWithFirstRequestFailing(11, stream => { stream.abort(new Error('connection replaced')) })
+  })
+
+  it('asks a holder once more, dialling it again, when its connection drops mid-request', async () => {
+    // The holder ends the whole connection at the first request (as a connection that dies under load).
+    await storeWithFirstRequestFailing(12, (stream, connection) => {
+      stream.abort(new Error('connection lost'))
+      connection.abort(new Error('connection lost'))
+    })
   })
 
   let down: string[]
