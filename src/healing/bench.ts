@@ -102,7 +102,7 @@ export async function runHealingBench (options: HealingBenchOptions = {}): Promi
         const seen = deadSeen.get(peerId) ?? new Map<string, number>()
         seen.set(node.peerId, Date.now())
         deadSeen.set(peerId, seen)
-        repairer.requestRound()
+        repairer.peerDied(peerId)
       })
       monitor.on('alive', () => repairer.requestRound())
       monitors.set(node.peerId, monitor)

@@ -13,7 +13,7 @@
  *     isDead: peer => health.isDead(peer),
  *     handoffGraceMs: settings.handoffGraceMs
  *   })
- *   health.on('dead', ({ peerId }) => { void removeFromRoutingTable(libp2p, peerIdFromString(peerId)); repairer.requestRound() })
+ *   health.on('dead', ({ peerId }) => { void removeFromRoutingTable(libp2p, peerIdFromString(peerId)); repairer.peerDied(peerId) })
  *   health.on('alive', () => repairer.requestRound())
  *   libp2p.addEventListener('peer:connect', event => health.noteAlive(event.detail.toString()))
  *   health.start(); repairer.start()   // and stop() both before libp2p.stop()

@@ -8,6 +8,7 @@ import { placementKeyFor } from '../protocols/chunks/index.ts'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import type { SignedManifest } from '../wire/manifest-codec.ts'
 import { DEFAULT_FALLBACK_DELAY_MS, DEFAULT_HANDOFF_GRACE_MS, DEFAULT_RESURVEY_AFTER_MS, type RepairRound } from './repair-settings.ts'
+import { rankPeers } from './peer-rank.ts'
 import { REPAIRER_SPREAD, spreadOf } from './plan.ts'
 import { Repairer } from './repair.ts'
 import type { RepairTask } from './report.ts'
@@ -388,7 +389,7 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     await expectReadable()
   }, SLOW)
 
-  it('leaves objects alone while their owner may still be placing shards', async () => {
+  it('leaves objects alone while their owner may still be placing shards, unless one of their expected holders dies', async () => {
     const holder = live().find(node => node.store !== undefined)!
     const young = new Repairer({
       libp2p: holder.libp2p, store: holder.store, closestPeers, isDead: peer => !isRunning(byId(peer)), nodeKey: holder.privateKey,
@@ -399,5 +400,36 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     // The same shards, seen by a node whose grace for new objects has not run out: not examined, nothing done.
     const round = await young.runOnce()
     expect(round).toMatchObject({ objects: 0, rebuilt: 0, handedOff: 0, dropped: 0 })
+    // A live peer reported dead (a stale verdict) changes nothing; a stopped node that would be one of the key's
+    // expected holders does: the objects' missing shards are then a loss, not a store in progress.
+    young.peerDied(live().find(node => node !== holder)!.peerId)
+    expect((await young.runOnce()).objects).toBe(0)
+    const ring = await closestPeers(placementKey, 15)
+    const lost = nodes.find(node => !isRunning(node) && node !== newcomer &&
+      rankPeers(placementKey, [...ring, node.peerId]).indexOf(node.peerId) < 15)
+    expect(lost, 'a stopped node among the expected holders').toBeDefined()
+    young.peerDied(lost!.peerId)
+    expect((await young.runOnce()).objects).toBeGreaterThan(0)
+  }, SLOW)
+
+  it('examines at once an object whose shard a node was given (a rebuild) long after its owner created it', async () => {
+    // A shard rebuilt in an earlier test: stored on its node well after every object was created.
+    const createdAt = Math.max(...[...manifests.values()].map(manifest => manifest.createdAt))
+    let found: { node: MeshNode, storedAt: number } | undefined
+    for (const node of live()) {
+      for (const { objectId, storedAt } of await node.store.listShardKeys()) {
+        if (manifests.has(objectId) && storedAt - createdAt > 1000 && storedAt > (found?.storedAt ?? 0)) found = { node, storedAt }
+      }
+    }
+    expect(found, 'a node holding a rebuilt shard').toBeDefined()
+    const { node, storedAt } = found!
+    // Its newest shard is 1 ms old, but every object it holds was created a whole grace period ago.
+    const at = storedAt + 1
+    const repairer = new Repairer({
+      libp2p: node.libp2p, store: node.store, closestPeers, isDead: peer => !isRunning(byId(peer)), nodeKey: node.privateKey,
+      newObjectGraceMs: at - createdAt, now: () => at
+    })
+    const held = new Set((await node.store.listShardKeys()).filter(s => manifests.has(s.objectId)).map(s => s.objectId))
+    expect((await repairer.runOnce()).objects).toBe(held.size)
   }, SLOW)
 })

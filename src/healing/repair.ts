@@ -39,7 +39,8 @@ import { PROMPT_SURVEY_RANKS, emptyRound, resolveRepairSettings, type RepairRoun
 import { scrubShards } from './scrub.ts'
 import { surveyKey } from './survey.ts'
 
-interface KeyGroup { key: Uint8Array, keyHex: string, objects: Map<ObjectId, number[]> }
+/** This node's shards of one placement key: indices per object, and when it stored its newest shard of each. */
+interface KeyGroup { key: Uint8Array, keyHex: string, objects: Map<ObjectId, number[]>, storedAt: Map<ObjectId, number> }
 
 /** What the last survey of a key saw: its live ring, this node's shards of it, and whether all was in place. */
 interface KeyView { ring: readonly string[], holdings: string, settled: boolean, surveyedAt: number, deferUntil?: number }
@@ -65,6 +66,8 @@ export class Repairer {
   private readonly rings = new Map<string, string[]>()
   /** Per placement key held: what its last survey saw (to leave unchanged keys alone). */
   private readonly views = new Map<string, KeyView>()
+  /** Peers the health monitor declared dead within the last `newObjectGraceMs`, and when. */
+  private readonly recentDeaths = new Map<string, number>()
   private scrubCursor: string | undefined
   private roundNumber = 0
   private lastRound: RepairRound | undefined
@@ -116,6 +119,16 @@ export class Repairer {
     if (!this.running) return
     if (this.current !== undefined) this.rerun = true
     else this.schedule(this.jitter())
+  }
+
+  /**
+   * Tells the repairer that the health monitor declared `peerId` dead, and asks for a round. Objects too new to be
+   * examined otherwise (their owner may still be storing them) are examined at once if `peerId` was one of their
+   * expected holders: their missing shards are then a loss, not a store in progress.
+   */
+  peerDied (peerId: string): void {
+    this.recentDeaths.set(peerId, this.now())
+    this.requestRound()
   }
 
   /** One round. While a round runs, returns that same round instead of starting another. Never rejects. */
@@ -174,6 +187,9 @@ export class Repairer {
     }
     const round = emptyRound(this.now())
     this.roundNumber++
+    for (const [peer, at] of this.recentDeaths) {
+      if (round.startedAt - at >= this.settings.newObjectGraceMs || !this.isDead(peer)) this.recentDeaths.delete(peer)
+    }
     try {
       let summaries = await this.init.store.listShardKeys()
       this.scrubCursor = await scrubShards(ctx, this.manifests, summaries, this.scrubCursor, this.settings.scrubBytesPerRound, shard => {
@@ -181,10 +197,8 @@ export class Repairer {
         round.corrupt++
       })
       if (round.corrupt > 0) summaries = await this.init.store.listShardKeys()
-      this.forgetStale(summaries, groupByPlacementKey(summaries))
-      const grace = this.settings.newObjectGraceMs
-      const settled = grace === 0 ? summaries : summaries.filter(summary => round.startedAt - summary.storedAt >= grace)
-      const groups = groupByPlacementKey(settled)
+      const groups = groupByPlacementKey(summaries)
+      this.forgetStale(summaries, groups)
       round.placementKeys = groups.size
       await forEachLimit(groups.values(), this.settings.maxConcurrentKeys, async group => {
         try {
@@ -216,16 +230,27 @@ export class Repairer {
 
   private async examineKey (ctx: RepairContext, group: KeyGroup, round: RepairRound): Promise<void> {
     const known = new Map<ObjectId, KnownManifest>()
+    const young = new Map<ObjectId, KnownManifest>()
     for (const [objectId, indices] of group.objects) {
       const manifest = await this.manifestOf(objectId, indices)
-      if (manifest !== undefined) known.set(objectId, manifest)
+      if (manifest === undefined) continue
+      const storing = this.storeInProgress(manifest.manifest.createdAt, group.storedAt.get(objectId) ?? 0, round.startedAt)
+      ;(storing ? young : known).set(objectId, manifest)
     }
-    if (known.size === 0) return
-    const totals = new Set([...known.values()].map(({ manifest }) => manifest.k + manifest.m))
-    const widest = Math.max(...totals)
+    if (known.size + young.size === 0) return
+    const widest = Math.max(...[...known.values(), ...young.values()].map(({ manifest }) => manifest.k + manifest.m))
     const ring = [...new Set(await this.init.closestPeers(group.key, widest + this.settings.surveySpares))]
       .filter(peer => !this.isDead(peer))
     this.rings.set(group.keyHex, ring)
+    // A new object is left for a later round (this one is then not settled, so the key is surveyed again), unless
+    // one of its expected holders has just died.
+    let storesInProgress = 0
+    for (const [objectId, manifest] of young) {
+      if (this.expectedHolderDied(group.key, ring, manifest.manifest.k + manifest.manifest.m)) known.set(objectId, manifest)
+      else storesInProgress++
+    }
+    if (known.size === 0) return
+    const totals = new Set([...known.values()].map(({ manifest }) => manifest.k + manifest.m))
     const ranked = rankPeers(group.key, [...ring, this.selfId])
     const holdings = holdingsOf(group)
     if (this.surveyNotNeeded(group.keyHex, ring, widest, ranked, holdings, round)) return
@@ -278,7 +303,7 @@ export class Repairer {
       ring,
       holdings,
       surveyedAt,
-      settled: survey.failed.size === 0 && plans.every(({ plan }) =>
+      settled: survey.failed.size === 0 && storesInProgress === 0 && plans.every(({ plan }) =>
         !plan.uncertain && plan.missing.length === 0 && plan.moves.length === 0 && plan.drops.length === 0)
     })
     if ((pool?.rejectedShards ?? 0) > 0) {
@@ -314,6 +339,25 @@ export class Repairer {
     round.deferredKeys++
     round.nextDueAt = Math.min(round.nextDueAt ?? Infinity, view.deferUntil)
     return true
+  }
+
+  /**
+   * True while an object this node stored a shard of at `storedAt` may still be being stored by its owner, who
+   * created it at `createdAt`: a survey then would "repair" the store. That is the case for `newObjectGraceMs`
+   * after the object was created. A shard received long after that (a rebuild or a hand-off) does not make the
+   * object new again, so the shards a node has just been given never hold up its next repair. The owner's clock
+   * is trusted only to shorten the wait: it never lasts beyond `newObjectGraceMs` after this node stored the shard.
+   */
+  private storeInProgress (createdAt: number, storedAt: number, now: number): boolean {
+    const grace = this.settings.newObjectGraceMs
+    return grace > 0 && now - Math.min(createdAt, storedAt) < grace
+  }
+
+  /** True if a peer declared dead lately would be among the `total` closest to `key` of the live `ring` and itself. */
+  private expectedHolderDied (key: Uint8Array, ring: readonly string[], total: number): boolean {
+    if (this.recentDeaths.size === 0) return false
+    const expected = rankPeers(key, [...ring.slice(0, total), ...this.recentDeaths.keys()]).slice(0, total)
+    return expected.some(peer => this.recentDeaths.has(peer))
   }
 
   /** The verified manifest of an object held here, from the first of its records that verifies. */
@@ -376,9 +420,10 @@ function groupByPlacementKey (summaries: readonly ShardSummary[]): Map<string, K
     const keyHex = toHex(summary.placementKey)
     let group = groups.get(keyHex)
     if (group === undefined) {
-      group = { key: summary.placementKey, keyHex, objects: new Map() }
+      group = { key: summary.placementKey, keyHex, objects: new Map(), storedAt: new Map() }
       groups.set(keyHex, group)
     }
+    group.storedAt.set(summary.objectId, Math.max(group.storedAt.get(summary.objectId) ?? 0, summary.storedAt))
     const indices = group.objects.get(summary.objectId) ?? []
     indices.push(summary.shardIndex)
     group.objects.set(summary.objectId, indices)

@@ -100,8 +100,16 @@ export interface ZenTalkNode {
 export interface HeldShard { objectId: string, shardIndex: number, owner: string, size: number, intact: boolean }
 
 export const DEFAULT_PLACEMENT_COUNT = 15
-/** After joining, a node waits at least this long before its first repair round. */
+/**
+ * After joining, a node waits one health interval, and at least five of them up to this long, before its first
+ * repair round (the default 5-minute interval waits 5 minutes; a 2-second one, as in tests, 10 s).
+ */
 export const REPAIR_START_DELAY_MS = 30_000
+
+/** How long after joining a node starts repairing, for a given health interval. */
+export function repairStartDelayMs (healthIntervalMs: number): number {
+  return Math.max(healthIntervalMs, Math.min(REPAIR_START_DELAY_MS, 5 * healthIntervalMs))
+}
 /** A repair sweep runs every this many health intervals (and at once when a peer dies or comes back). */
 export const REPAIR_SWEEP_EVERY_HEALTH_ROUNDS = 5
 /** Per holder, from when the request is sent; see `createNode`. */
@@ -202,7 +210,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   })
   health.on('dead', ({ peerId }) => {
     void removeFromRoutingTable(libp2p, peerIdFromString(peerId)).catch(() => {})
-    repairer.requestRound()
+    repairer.peerDied(peerId)
   })
   health.on('alive', () => { repairer.requestRound() })
   const onConnect = (event: CustomEvent<PeerId>): void => { health?.noteAlive(event.detail.toString()) }
@@ -246,7 +254,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     // The first check one interval after joining: until then the node is still opening its direct connections,
     // and a peer it has not reached yet is not dead.
     health?.start(settings.healthIntervalMs)
-    repairTimer = setTimeout(() => { repairer.start() }, Math.max(settings.healthIntervalMs, REPAIR_START_DELAY_MS))
+    repairTimer = setTimeout(() => { repairer.start() }, repairStartDelayMs(settings.healthIntervalMs))
   }, () => {})
 
   const connections = (): ConnectionInfo[] => libp2p.getConnections()
