@@ -2,6 +2,7 @@ import type { ChunkDialer, PlacementRules } from '../protocols/chunks/index.ts'
 import type { PeerRequestLimiter } from '../mesh/object-limiter.ts'
 import type { SelfHolder } from '../mesh/object-self-holder.ts'
 import type { ChunkStore } from '../store/index.ts'
+import type { SignedManifest } from '../wire/manifest-codec.ts'
 
 /** What the repair steps share within one node: its libp2p, its own store and the limits on its requests. */
 export interface RepairContext {
@@ -16,6 +17,8 @@ export interface RepairContext {
   requestTimeoutMs: number
   placementRules: PlacementRules
   isDead: (peerId: string) => boolean
+  /** Manifests received and checked this round (see `FetchShardsOptions.checkedManifests`). */
+  checkedManifests: Map<string, SignedManifest | Error>
   log: (message: string) => void
   signal: AbortSignal
 }

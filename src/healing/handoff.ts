@@ -39,7 +39,7 @@ export async function dropDuplicate (ctx: RepairContext, manifest: SignedManifes
   task: RepairTask): Promise<void> {
   const shards = await callHolder(ctx.limiter, keeper, ctx.requestTimeoutMs, ctx.signal, async timeoutMs =>
     await fetchShards(ctx.libp2p, keeper, { objectId: manifest.objectId }, {
-      signal: ctx.signal, timeoutMs, placementRules: ctx.placementRules, onRejected: () => { task.rejectedShards++ }
+      signal: ctx.signal, timeoutMs, placementRules: ctx.placementRules, checkedManifests: ctx.checkedManifests, onRejected: () => { task.rejectedShards++ }
     }))
   for (const shard of shards) task.bytesFetched += shard.shard.length
   task.from.push(keeper)

@@ -49,7 +49,7 @@ export class KeyShardPool {
       try {
         const shards = await callHolder(ctx.limiter, peer, ctx.requestTimeoutMs, ctx.signal, async timeoutMs =>
           await fetchShards(ctx.libp2p, peer, this.placementKey, {
-            signal: ctx.signal, timeoutMs, placementRules: ctx.placementRules, onRejected: () => { this.rejectedShards++ }
+            signal: ctx.signal, timeoutMs, placementRules: ctx.placementRules, checkedManifests: ctx.checkedManifests, onRejected: () => { this.rejectedShards++ }
           }))
         for (const shard of shards) {
           const list = this.byObject.get(shard.manifest.objectId) ?? []

@@ -182,6 +182,7 @@ export class Repairer {
       requestTimeoutMs: this.settings.requestTimeoutMs,
       placementRules: this.placementRules,
       isDead: this.isDead,
+      checkedManifests: new Map(),
       log: this.emit,
       signal
     }

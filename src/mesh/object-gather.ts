@@ -157,6 +157,8 @@ export async function gatherShards (input: GatherInput): Promise<GatherOutcome> 
   const cancel = new AbortController()
   const signal = input.signal === undefined ? cancel.signal : AbortSignal.any([input.signal, cancel.signal])
   const onRejected = (): void => { stats.rejectedShards++ }
+  // Every holder sends the same manifests: each one's owner signature is checked once per gather.
+  const checkedManifests = new Map<string, SignedManifest | Error>()
   let finished = false
   let outstanding = 0
   let wake = (): void => {}
@@ -171,7 +173,7 @@ export async function gatherShards (input: GatherInput): Promise<GatherOutcome> 
     stats.asked++
     launch(async () => {
       try {
-        const shards = await askHolder(input, holder, signal, onRejected)
+        const shards = await askHolder(input, holder, signal, onRejected, checkedManifests)
         if (finished) return
         shards.forEach(shard => collector.add(shard))
         stats.answered++
@@ -223,9 +225,9 @@ export async function gatherShards (input: GatherInput): Promise<GatherOutcome> 
 const BUSY_RETRIES = 3
 
 async function askHolder (input: GatherInput, holder: string, signal: AbortSignal,
-  onRejected: () => void): Promise<FetchedShard[]> {
+  onRejected: () => void, checkedManifests: Map<string, SignedManifest | Error>): Promise<FetchedShard[]> {
   return await callHolder(input.limiter, holder, input.timeoutMs, signal, async timeoutMs =>
-    await fetchShards(input.libp2p, holder, input.target, { signal, timeoutMs, onRejected, placementRules: input.placementRules }))
+    await fetchShards(input.libp2p, holder, input.target, { signal, timeoutMs, onRejected, placementRules: input.placementRules, checkedManifests }))
 }
 
 /**

@@ -20,6 +20,7 @@ import { DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER } from '../protocols/chunks/co
 import { verifyShard } from '../wire/manifest-shards.ts'
 import type { ChunkStore, ChunkStoreStats } from '../store/index.ts'
 import type { Signer } from '../identity/index.ts'
+import { initErasure } from '../erasure/index.ts'
 import { loadOrCreateNodeKey } from './node-key.ts'
 import type { BytesStore } from './node-key.ts'
 import type { MeshLibp2p, MeshRTCConfiguration } from '../net/index.ts'
@@ -254,6 +255,8 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     // The first check one interval after joining: until then the node is still opening its direct connections,
     // and a peer it has not reached yet is not dead.
     health?.start(settings.healthIntervalMs)
+    // The erasure code's WASM is compiled now rather than by the first repair (seconds on a busy machine).
+    initErasure().catch(error => { config.log?.(`erasure coding is unavailable: ${error instanceof Error ? error.message : String(error)}`) })
     repairTimer = setTimeout(() => { repairer.start() }, repairStartDelayMs(settings.healthIntervalMs))
   }, () => {})
 

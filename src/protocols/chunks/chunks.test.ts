@@ -307,6 +307,29 @@ describe('holder limits and client verification (on a spare node)', () => {
     expect(rejected[0].reason.name).toBe('ShardHashMismatchError')
   })
 
+  it('checks a manifest sent by several holders once, and still rejects different bytes for the same object', async () => {
+    const store = new MemoryChunkStore()
+    await serve({ store })
+    await storeAll(spare, aliceObject)
+    const checked = new Map()
+    const key = aliceObject.manifest.placementKey
+    expect(await fetchShards(client.libp2p, spare.libp2p.peerId, key, { checkedManifests: checked })).toHaveLength(15)
+    expect(checked.size).toBe(1)
+    expect(await fetchShards(client.libp2p, holder.libp2p.peerId, key, { checkedManifests: checked })).toHaveLength(15)
+    expect(checked.size).toBe(1)
+    // One holder now sends shard 6 with a forged signature: the valid manifest checked before does not cover it.
+    const record = (await store.get(aliceObject.manifest.objectId, 6 as never))!
+    const forged = SignedManifestMessage.decode(record.manifest)
+    forged.signature = Uint8Array.from(forged.signature)
+    forged.signature[5] ^= 0xff
+    await store.put({ ...record, manifest: SignedManifestMessage.encode(forged) })
+    const rejected: RejectedShard[] = []
+    const fetched = await fetchShards(client.libp2p, spare.libp2p.peerId, key, { checkedManifests: checked, onRejected: r => rejected.push(r) })
+    expect(fetched.map(shard => shard.shardIndex)).not.toContain(6)
+    expect(fetched).toHaveLength(14)
+    expect(rejected.map(r => [r.shardIndex, r.reason.name])).toEqual([[6, 'InvalidSignatureError']])
+  })
+
   it('throws InvalidAckError when the receipt is not signed by the holder\'s key', async () => {
     const impostorKey = (await createTestNodeKey())
     await serve({ store: new MemoryChunkStore() }, impostorKey)

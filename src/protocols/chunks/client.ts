@@ -89,6 +89,11 @@ export interface FetchShardsOptions extends ChunkCallOptions {
   maxPages?: number
   /** Namespaces accepted and how their placement keys are checked; default: history only, as holders do. */
   placementRules?: PlacementRules
+  /**
+   * Manifests checked before, by their bytes in hex, shared between calls: every holder of an object sends the same
+   * manifest, and checking its owner signature is the costly part of a FETCH. Filled in as manifests are checked.
+   */
+  checkedManifests?: Map<string, SignedManifest | Error>
 }
 
 export interface DeleteShardsOptions extends ChunkCallOptions {
@@ -173,7 +178,7 @@ export async function fetchShards (libp2p: ChunkDialer, peer: PeerId | string, t
   const fetchTarget = target instanceof Uint8Array ? { placementKey: target } : { objectId: target.objectId }
   const rules = options.placementRules ?? DEFAULT_PLACEMENT_RULES
   const peerName = peer.toString()
-  const verified = new Map<string, SignedManifest | Error>()
+  const verified = options.checkedManifests ?? new Map<string, SignedManifest | Error>()
   const seen = new Set<string>()
   const result: FetchedShard[] = []
   const reject = (rejected: Omit<RejectedShard, 'peer'>): void => options.onRejected?.({ peer: peerName, ...rejected })
