@@ -39,8 +39,8 @@ const HANDOFF_GRACE_MS = 10_000
 // be slow: on two cores it would otherwise take CPU the repairs need.
 const HEAL_FLAGS = ['--health-interval-ms', String(HEALTH_INTERVAL_MS), '--health-retries', String(HEALTH_RETRIES),
   '--handoff-grace-ms', String(HANDOFF_GRACE_MS), '--discovery-interval-ms', '120000']
-/** Detection to full redundancy, at most (see healAfterCrash). */
-const REPAIR_BOUND_MS = 40_000
+/** Detection to full redundancy, at most: the issue's figure (see healAfterCrash). */
+const REPAIR_BOUND_MS = 10_000
 const HEAL_QUERY = `${TEST_QUERY}&healthIntervalMs=${HEALTH_INTERVAL_MS}&healthRetries=${HEALTH_RETRIES}&handoffGraceMs=${HANDOFF_GRACE_MS}`
 
 test.describe.configure({ mode: 'serial' })
@@ -235,11 +235,12 @@ async function healAfterCrash (round: number, crash: { stopped: string[], at: nu
   const fullMs = healed.at - crash.at
   console.log(`round ${round}: crash at ${new Date(crash.at).toISOString()}; detection ${Math.min(...detected) - crash.at} / ${detectionMs} ms ` +
     `(first / last of 5), full redundancy ${fullMs} ms after the crash`)
-  // The issue asks for detection time plus 10 s. On the 2-core test machine, with 21 nodes and a browser sharing
-  // it, it takes 12 to 17 s (see the printed figures): the repairer's own health round may declare the last death
-  // a few seconds after the first node does, its round takes 4 to 9 s, and this survey 2 to 4 s to see the result.
-  // This bound fails a repair that waits for the next sweep or surveys from every holder (25 to 87 s before).
-  expect(fullMs, 'every object has 15 verified shards on distinct live nodes soon after detection')
+  // Detection time plus 10 s, as the issue asks. On the 2-core test machine, with 21 nodes and a browser sharing
+  // it, full redundancy comes 6 to 8 s after detection: the repairers' own health rounds may declare the last death
+  // a second or two after the first node does, a repair round takes 3 to 5 s, and this survey about 1 s to see the
+  // result. A repair that waits for the next sweep, for the new-object grace, or for the erasure WASM to compile
+  // fails it.
+  expect(fullMs, 'every object has 15 verified shards on distinct live nodes within detection time plus 10 s')
     .toBeLessThanOrEqual(detectionMs + REPAIR_BOUND_MS)
 }
 

@@ -390,26 +390,31 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
   }, SLOW)
 
   it('leaves objects alone while their owner may still be placing shards, unless one of their expected holders dies', async () => {
-    const holder = live().find(node => node.store !== undefined)!
-    const young = new Repairer({
-      libp2p: holder.libp2p, store: holder.store, closestPeers, isDead: peer => !isRunning(byId(peer)), nodeKey: holder.privateKey,
+    const ring = await closestPeers(placementKey, 15)
+    // A node that has not surveyed the key yet, with a grace for new objects that has not run out.
+    const youngRepairer = (node: MeshNode): Repairer => new Repairer({
+      libp2p: node.libp2p, store: node.store, closestPeers, isDead: peer => !isRunning(byId(peer)), nodeKey: node.privateKey,
       newObjectGraceMs: 60 * 60_000
     })
-    const settled = newRepairer(holder)
+    const nearest = byId(ring[0])
+    const settled = newRepairer(nearest)
     expect((await settled.runOnce()).objects).toBeGreaterThan(0)
     // The same shards, seen by a node whose grace for new objects has not run out: not examined, nothing done.
-    const round = await young.runOnce()
-    expect(round).toMatchObject({ objects: 0, rebuilt: 0, handedOff: 0, dropped: 0 })
+    const young = youngRepairer(nearest)
+    expect(await young.runOnce()).toMatchObject({ objects: 0, rebuilt: 0, handedOff: 0, dropped: 0 })
     // A live peer reported dead (a stale verdict) changes nothing; a stopped node that would be one of the key's
     // expected holders does: the objects' missing shards are then a loss, not a store in progress.
-    young.peerDied(live().find(node => node !== holder)!.peerId)
+    young.peerDied(ring[5])
     expect((await young.runOnce()).objects).toBe(0)
-    const ring = await closestPeers(placementKey, 15)
     const lost = nodes.find(node => !isRunning(node) && node !== newcomer &&
       rankPeers(placementKey, [...ring, node.peerId]).indexOf(node.peerId) < 15)
     expect(lost, 'a stopped node among the expected holders').toBeDefined()
     young.peerDied(lost!.peerId)
     expect((await young.runOnce()).objects).toBeGreaterThan(0)
+    // A holder farther from the key leaves that first survey to the nearest ones, for one fallback delay.
+    const far = youngRepairer(byId(ring[10]))
+    far.peerDied(lost!.peerId)
+    expect(await far.runOnce()).toMatchObject({ objects: 0, deferredKeys: 1 })
   }, SLOW)
 
   it('examines at once an object whose shard a node was given (a rebuild) long after its owner created it', async () => {

@@ -43,7 +43,7 @@ import { surveyKey } from './survey.ts'
 interface KeyGroup { key: Uint8Array, keyHex: string, objects: Map<ObjectId, number[]>, storedAt: Map<ObjectId, number> }
 
 /** What the last survey of a key saw: its live ring, this node's shards of it, and whether all was in place. */
-interface KeyView { ring: readonly string[], holdings: string, settled: boolean, surveyedAt: number, deferUntil?: number }
+interface KeyView { ring: readonly string[], holdings: string, settled: boolean, surveyedAt: number }
 
 export class Repairer {
   private readonly init: RepairerInit
@@ -66,6 +66,8 @@ export class Repairer {
   private readonly rings = new Map<string, string[]>()
   /** Per placement key held: what its last survey saw (to leave unchanged keys alone). */
   private readonly views = new Map<string, KeyView>()
+  /** Per placement key: until when its survey waits after a death, at a node not among the nearest (see surveyNotNeeded). */
+  private readonly deferrals = new Map<string, number>()
   /** Peers the health monitor declared dead within the last `newObjectGraceMs`, and when. */
   private readonly recentDeaths = new Map<string, number>()
   private scrubCursor: string | undefined
@@ -243,18 +245,17 @@ export class Repairer {
     const ring = [...new Set(await this.init.closestPeers(group.key, widest + this.settings.surveySpares))]
       .filter(peer => !this.isDead(peer))
     this.rings.set(group.keyHex, ring)
-    // A new object is left for a later round (this one is then not settled, so the key is surveyed again), unless
-    // one of its expected holders has just died.
-    let storesInProgress = 0
+    // A new object is left alone until it is no longer new (this node's shards of the key then change as far as
+    // repair is concerned, so the key is surveyed again), unless one of its expected holders has just died.
     for (const [objectId, manifest] of young) {
       if (this.expectedHolderDied(group.key, ring, manifest.manifest.k + manifest.manifest.m)) known.set(objectId, manifest)
-      else storesInProgress++
     }
     if (known.size === 0) return
     const totals = new Set([...known.values()].map(({ manifest }) => manifest.k + manifest.m))
     const ranked = rankPeers(group.key, [...ring, this.selfId])
-    const holdings = holdingsOf(group)
-    if (this.surveyNotNeeded(group.keyHex, ring, widest, ranked, holdings, round)) return
+    const holdings = holdingsOf(group, known)
+    if (this.surveyNotNeeded(group, ring, widest, ranked, holdings, round)) return
+    this.deferrals.delete(group.keyHex)
     const surveyedAt = this.now()
     const survey = await surveyKey(ctx, group.key, ring, this.settings.surveyConcurrency)
     ctx.signal.throwIfAborted()
@@ -304,7 +305,7 @@ export class Repairer {
       ring,
       holdings,
       surveyedAt,
-      settled: survey.failed.size === 0 && storesInProgress === 0 && plans.every(({ plan }) =>
+      settled: survey.failed.size === 0 && plans.every(({ plan }) =>
         !plan.uncertain && plan.missing.length === 0 && plan.moves.length === 0 && plan.drops.length === 0)
     })
     if ((pool?.rejectedShards ?? 0) > 0) {
@@ -316,29 +317,37 @@ export class Repairer {
    * True when the key need not be surveyed this round. A key found fully placed stays untouched while its ring and
    * this node's shards of it stay the same (until `resurveyAfterMs`). When the ring changed only by deaths, the
    * nodes nearest the key survey at once, since one of them is the repairer; the others survey one fallback delay
-   * later, when they would take over, so that a death costs a handful of surveys instead of one per holder.
+   * later, when they would take over, so that a death costs a handful of surveys instead of one per holder. The
+   * same holds for a key this node has not surveyed yet (its objects were new) when one of its expected holders
+   * has just died.
    */
-  private surveyNotNeeded (keyHex: string, ring: readonly string[], expected: number, ranked: readonly string[], holdings: string,
+  private surveyNotNeeded (group: KeyGroup, ring: readonly string[], expected: number, ranked: readonly string[], holdings: string,
     round: RepairRound): boolean {
-    const view = this.views.get(keyHex)
-    if (view === undefined || !view.settled) return false
+    const view = this.views.get(group.keyHex)
     const now = this.now()
-    const sameRing = view.ring.length === ring.length && view.ring.every((peer, i) => peer === ring[i])
-    if (sameRing && view.holdings === holdings && now - view.surveyedAt < this.settings.resurveyAfterMs) {
-      round.unchangedKeys++
-      return true
+    if (view === undefined) {
+      if (!this.expectedHolderDied(group.key, ring, expected)) return false
+    } else {
+      if (!view.settled) return false
+      const sameRing = view.ring.length === ring.length && view.ring.every((peer, i) => peer === ring[i])
+      if (sameRing && view.holdings === holdings && now - view.surveyedAt < this.settings.resurveyAfterMs) {
+        round.unchangedKeys++
+        return true
+      }
+      // Deaths only: every peer gone from the ring is dead, and every expected holder now was in the ring before (a
+      // death moves the next-closest up; a newcomer or a returning node among the expected holders is no death).
+      const current = new Set(ring)
+      const before = new Set(view.ring)
+      const onlyDeaths = view.ring.every(peer => current.has(peer) || this.isDead(peer)) &&
+        ring.slice(0, expected).every(peer => before.has(peer))
+      if (sameRing || !onlyDeaths) return false
     }
-    // Deaths only: every peer gone from the ring is dead, and every expected holder now was in the ring before (a
-    // death moves the next-closest up; a newcomer or a returning node among the expected holders is no death).
-    const current = new Set(ring)
-    const before = new Set(view.ring)
-    const onlyDeaths = view.ring.every(peer => current.has(peer) || this.isDead(peer)) &&
-      ring.slice(0, expected).every(peer => before.has(peer))
-    if (sameRing || !onlyDeaths || ranked.indexOf(this.selfId) < PROMPT_SURVEY_RANKS) return false
-    view.deferUntil ??= now + this.settings.fallbackDelayMs
-    if (now >= view.deferUntil) return false
+    if (ranked.indexOf(this.selfId) < PROMPT_SURVEY_RANKS) return false
+    const deferUntil = this.deferrals.get(group.keyHex) ?? now + this.settings.fallbackDelayMs
+    this.deferrals.set(group.keyHex, deferUntil)
+    if (now >= deferUntil) return false
     round.deferredKeys++
-    round.nextDueAt = Math.min(round.nextDueAt ?? Infinity, view.deferUntil)
+    round.nextDueAt = Math.min(round.nextDueAt ?? Infinity, deferUntil)
     return true
   }
 
@@ -407,12 +416,13 @@ export class Repairer {
     for (const id of this.closestSince.keys()) if (!groups.has(id.split('/')[0])) this.closestSince.delete(id)
     for (const keyHex of this.rings.keys()) if (!groups.has(keyHex)) this.rings.delete(keyHex)
     for (const keyHex of this.views.keys()) if (!groups.has(keyHex)) this.views.delete(keyHex)
+    for (const keyHex of this.deferrals.keys()) if (!groups.has(keyHex)) this.deferrals.delete(keyHex)
   }
 }
 
-/** This node's shards of a key, as one comparable string. */
-function holdingsOf (group: KeyGroup): string {
-  return [...group.objects].map(([objectId, indices]) => `${objectId}:${[...indices].sort((a, b) => a - b).join(',')}`).sort().join(' ')
+/** This node's shards of a key's objects in `examined`, as one comparable string. */
+function holdingsOf (group: KeyGroup, examined: ReadonlyMap<ObjectId, unknown>): string {
+  return [...group.objects].filter(([objectId]) => examined.has(objectId)).map(([objectId, indices]) => `${objectId}:${[...indices].sort((a, b) => a - b).join(',')}`).sort().join(' ')
 }
 
 function groupByPlacementKey (summaries: readonly ShardSummary[]): Map<string, KeyGroup> {

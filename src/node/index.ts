@@ -6,7 +6,7 @@ import { createMeshLibp2p, dialable, isDirect, relayAddressMatcher } from '../ne
 import { multiaddr } from '@multiformats/multiaddr'
 import { PeerKeeper } from '../net/peer-keeper.ts'
 import { removeFromRoutingTable, routingTablePeers } from '../net/routing-table.ts'
-import { DEFAULT_NEW_OBJECT_GRACE_MS, DEFAULT_RESURVEY_AFTER_MS, HealthMonitor, Repairer, chunkServiceProbe, connectedOrProbe, unlessIsolated, type DeadPeer, type RepairStatus } from '../healing/index.ts'
+import { DEFAULT_NEW_OBJECT_GRACE_MS, DEFAULT_REQUEST_JITTER_MS, DEFAULT_RESURVEY_AFTER_MS, DEFAULT_RETRY_DELAY_MS, HealthMonitor, Repairer, chunkServiceProbe, connectedOrProbe, unlessIsolated, type DeadPeer, type RepairStatus } from '../healing/index.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ManifestCache } from '../healing/manifest-cache.ts'
 import { ClosestPeers } from '../mesh/closest-peers.ts'
@@ -184,6 +184,8 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     handoffGraceMs: settings.handoffGraceMs,
     // A store in progress is not a loss: wait a few rounds (at most 30 s) before examining a new object.
     newObjectGraceMs: Math.min(DEFAULT_NEW_OBJECT_GRACE_MS, 5 * settings.healthIntervalMs),
+    // Rounds after a death start within a quarter of a health interval (at most 1 s), spread over it.
+    requestJitterMs: Math.min(DEFAULT_REQUEST_JITTER_MS, settings.healthIntervalMs / 4),
     // After a death the nearest surviving holder rebuilds every object of the key at once: one owner's history is
     // many small objects, each waiting on a few network round trips, so keep many in flight.
     maxConcurrentObjects: 16,
@@ -207,6 +209,9 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     self: libp2p.peerId.toString(),
     intervalMs: settings.healthIntervalMs,
     retries: settings.healthRetries,
+    // Retries 2 s apart, or closer when the interval is short (tests), so that a check fits in one interval: a
+    // round waits for its slowest check, and a peer that died just after its check would wait a long round more.
+    retryDelayMs: Math.min(DEFAULT_RETRY_DELAY_MS, settings.healthIntervalMs / (settings.healthRetries + 1)),
     log: config.log
   })
   health.on('dead', ({ peerId }) => {
