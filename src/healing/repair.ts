@@ -246,9 +246,13 @@ export class Repairer {
       .filter(peer => !this.isDead(peer))
     this.rings.set(group.keyHex, ring)
     // A new object is left alone until it is no longer new (this node's shards of the key then change as far as
-    // repair is concerned, so the key is surveyed again), unless one of its expected holders has just died.
-    for (const [objectId, manifest] of young) {
-      if (this.expectedHolderDied(group.key, ring, manifest.manifest.k + manifest.manifest.m)) known.set(objectId, manifest)
+    // repair is concerned, so the key is surveyed again), unless one of its expected holders has just died. The
+    // answer depends only on k + m, which the objects of a key nearly always share.
+    const holderDied = new Map<number, boolean>()
+    for (const [objectId, entry] of young) {
+      const total = entry.manifest.k + entry.manifest.m
+      if (!holderDied.has(total)) holderDied.set(total, this.expectedHolderDied(group.key, ring, total))
+      if (holderDied.get(total) === true) known.set(objectId, entry)
     }
     if (known.size === 0) return
     const totals = new Set([...known.values()].map(({ manifest }) => manifest.k + manifest.m))
@@ -422,7 +426,11 @@ export class Repairer {
 
 /** This node's shards of a key's objects in `examined`, as one comparable string. */
 function holdingsOf (group: KeyGroup, examined: ReadonlyMap<ObjectId, unknown>): string {
-  return [...group.objects].filter(([objectId]) => examined.has(objectId)).map(([objectId, indices]) => `${objectId}:${[...indices].sort((a, b) => a - b).join(',')}`).sort().join(' ')
+  return [...group.objects]
+    .filter(([objectId]) => examined.has(objectId))
+    .map(([objectId, indices]) => `${objectId}:${[...indices].sort((a, b) => a - b).join(',')}`)
+    .sort()
+    .join(' ')
 }
 
 function groupByPlacementKey (summaries: readonly ShardSummary[]): Map<string, KeyGroup> {
