@@ -2,7 +2,7 @@
 // own figures. Arguments pick benchmarks by name; default: all.
 import { runNodeErasureBench } from './erasure.ts'
 import { runTabBench } from './tab.ts'
-import { runHealingBench } from '../src/healing/bench.ts'
+import { runHealingBench } from './heal.ts'
 
 const benches: Record<string, () => Promise<void>> = {
   erasure: runNodeErasureBench,

@@ -20,9 +20,9 @@ import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { test, expect, type Browser, type Page } from '@playwright/test'
 import { NS_HISTORY } from '../src/crypto/index.ts'
-import { placementKeyFor } from '../src/protocols/chunks/placement-key.ts'
-import { decodeSignedManifest } from '../src/wire/manifest-codec.ts'
-import { verifyShard } from '../src/wire/manifest-shards.ts'
+import { placementKeyFor } from '../src/placement/index.ts'
+import { decodeSignedManifest } from '../src/wire/index.ts'
+import { verifyShard } from '../src/wire/index.ts'
 import {
   TEST_QUERY, eventually, newNodeContext, openNodePage, restartSingleNode, startRelayProc, startSingleNodes, startStorageProc, tempDir,
   trueClosest, type RelayProc, type SingleNode

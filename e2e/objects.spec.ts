@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { test, expect, type Browser, type BrowserContext, type Page } from '@playwright/test'
 import { NS_HISTORY } from '../src/crypto/index.ts'
-import { placementKeyFor } from '../src/protocols/chunks/placement-key.ts'
+import { placementKeyFor } from '../src/placement/index.ts'
 import {
   TEST_QUERY, eventually, newNodeContext, openNodePage, pagePeerId, restartSingleNode, startRelayProc, startSingleNodes, trueClosest, waitReady,
   type RelayProc, type SingleNode

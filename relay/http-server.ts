@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises'
 import { createServer, type Server, type IncomingMessage } from 'node:http'
 import { connect } from 'node:net'
 import { extname, join, normalize, sep } from 'node:path'
-import { BOOTSTRAP_PATH, type BootstrapInfo } from '../src/net/bootstrap.ts'
+import { BOOTSTRAP_PATH, type BootstrapInfo } from '../src/net/index.ts'
 import type { Duplex } from 'node:stream'
 
 export const STATUS_PATH = '/api/status'

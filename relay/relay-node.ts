@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:net'
 import { createMeshLibp2p, type MeshLibp2p } from '../src/net/index.ts'
-import { loadOrCreateNodeKey } from '../src/node/node-key.ts'
+import { loadOrCreateNodeKey } from '../src/node/index.ts'
 import { startHttpServer } from './http-server.ts'
 import { FileBytesStore } from './file-store.ts'
 import type { IceServer } from '../src/config/index.ts'

@@ -10,7 +10,7 @@ import {
 } from './backup.ts'
 import { deriveChatKeyPair } from './chat-keys.ts'
 import { InvalidBackupError, InvalidDisplayNameError, UnsupportedBackupError, WeakPassphraseError, WrongPassphraseError } from './errors.ts'
-import { alice } from './test-parties.ts'
+import { alice } from '../testing/chat-parties.ts'
 
 // Test-sized scrypt cost; the default (n = 2^17) is exercised once below.
 const FAST: ScryptParameters = { n: 1024, r: 8, p: 1 }

@@ -26,12 +26,12 @@ import { scryptAsync } from '@noble/hashes/scrypt.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesEqual, fromHex, hashWithNamespace, toHex } from '../crypto/index.ts'
 import { PRIVATE_KEY_BYTES, addressToBytes, isAddress, parseAddress, walletFromPrivateKey, type WalletAddress, type WalletIdentity } from '../identity/index.ts'
-import { AES_256_GCM_KEY_BYTES, AES_GCM_NONCE_BYTES, AES_GCM_TAG_BYTES, AeadAuthenticationError, aesGcmDecrypt, aesGcmEncrypt } from './aead.ts'
+import { AES_256_GCM_KEY_BYTES, AES_GCM_NONCE_BYTES, AES_GCM_TAG_BYTES, AeadAuthenticationError, aesGcmDecrypt, aesGcmEncrypt } from '../crypto/index.ts'
 import { displayNameProblem } from './display-name.ts'
 import { InvalidBackupError, InvalidDisplayNameError, UnsupportedBackupError, WeakPassphraseError, WrongPassphraseError } from './errors.ts'
 import { BACKUP_AES_KEY_INFO, BACKUP_CHECK_INFO, NS_BACKUP } from './namespaces.ts'
-import { BackupSecrets } from './pb/backup.ts'
-import { drawRandom, systemRandom, type RandomSource } from './random.ts'
+import { BackupSecrets } from '../wire/index.ts'
+import { drawRandom, systemRandom, type RandomSource } from '../crypto/index.ts'
 
 const utf8 = new TextEncoder()
 

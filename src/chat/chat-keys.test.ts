@@ -3,7 +3,7 @@ import { fromHex, toHex } from '../crypto/index.ts'
 import { generateWallet, walletFromPrivateKey } from '../identity/index.ts'
 import { ChatKeyPair, X25519_KEY_BYTES, checkChatPublicKey, deriveChatKeyPair } from './chat-keys.ts'
 import { InvalidChatKeyError } from './errors.ts'
-import { alice, bob, carol } from './test-parties.ts'
+import { alice, bob, carol } from '../testing/chat-parties.ts'
 
 // Low-order points of Curve25519 (libsodium's blocklist, as u-coordinates, little-endian).
 const LOW_ORDER_POINTS = [

@@ -3,14 +3,14 @@
  * and the associated data. No keys here; sealing and opening are in envelope.ts.
  */
 import { ADDRESS_BYTES, addressFromBytes, addressToBytes, type WalletAddress } from '../identity/index.ts'
-import { readLeadingVersion } from '../wire/decode-helpers.ts'
-import { MalformedMessageError } from '../wire/errors.ts'
-import { AES_GCM_NONCE_BYTES, AES_GCM_TAG_BYTES } from './aead.ts'
+import { readLeadingVersion } from '../wire/index.ts'
+import { MalformedMessageError } from '../wire/index.ts'
+import { AES_GCM_NONCE_BYTES, AES_GCM_TAG_BYTES } from '../crypto/index.ts'
 import { X25519_KEY_BYTES } from './chat-keys.ts'
 import { UnsupportedEnvelopeError } from './errors.ts'
 import { messageIdFromBytes, messageIdToBytes } from './message-id.ts'
 import { MAX_PAYLOAD_BYTES } from './payload.ts'
-import { EnvelopeHeader as EnvelopeHeaderMessage, SignedEnvelope as SignedEnvelopeMessage } from './pb/envelope.ts'
+import { EnvelopeHeader as EnvelopeHeaderMessage, SignedEnvelope as SignedEnvelopeMessage } from '../wire/index.ts'
 import { checkVersion, checkedCopy, decodeCanonical, expectLength, expectSafeInteger } from './signed-record.ts'
 
 /** The only envelope format version this build reads and writes. */

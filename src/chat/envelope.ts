@@ -25,7 +25,7 @@ import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesEqual, hashWithNamespace, toHex } from '../crypto/index.ts'
 import { addressToBytes, parseAddress, type Signer, type WalletAddress } from '../identity/index.ts'
-import { AES_256_GCM_KEY_BYTES, AES_GCM_NONCE_BYTES, AeadAuthenticationError, aesGcmDecrypt, aesGcmEncrypt } from './aead.ts'
+import { AES_256_GCM_KEY_BYTES, AES_GCM_NONCE_BYTES, AeadAuthenticationError, aesGcmDecrypt, aesGcmEncrypt } from '../crypto/index.ts'
 import type { ChatKeyPair } from './chat-keys.ts'
 import {
   ENVELOPE_ALG,
@@ -49,7 +49,7 @@ import type { KeyBundle } from './key-bundle.ts'
 import { MESSAGE_ID_BYTES, messageIdToBytes } from './message-id.ts'
 import { NS_ENVELOPE, NS_ENVELOPE_KEY } from './namespaces.ts'
 import { decodePayload, encodePayload, type MessageContent, type OpenedContent } from './payload.ts'
-import { drawRandom, systemRandom, type RandomSource } from './random.ts'
+import { drawRandom, systemRandom, type RandomSource } from '../crypto/index.ts'
 import { assertRecordSignature, expectSafeInteger } from './signed-record.ts'
 
 export interface SealMessageInput {

@@ -1,6 +1,6 @@
 import { ZenTalkError } from '../errors/index.ts'
 import { InvalidSignatureError } from '../identity/index.ts'
-import { UnsupportedVersionError } from '../wire/errors.ts'
+import { UnsupportedVersionError } from '../wire/index.ts'
 
 // Signature failures extend InvalidSignatureError and version failures extend UnsupportedVersionError, so code
 // that only cares "bad signature" or "too new" can catch the general class; the UI can name the specific one.

@@ -75,4 +75,13 @@ export {
   type PresenceInput,
   type PresenceRecord
 } from './presence.ts'
-export type { RandomSource } from './random.ts'
+export type { RandomSource } from '../crypto/index.ts'
+export { ChatService } from './service/chat-service.ts'
+export { TypedEvents } from './service/events.ts'
+export { MemoryMessageCache } from './service/message-cache.ts'
+export type { ChatServiceInit } from './service/types.ts'
+export type { ChatMessage, ChatServiceEvents, HistoryReport, MessageProgress, Rejection, SendResult } from './service/index.ts'
+export { compareMessages } from './service/chat-message.ts'
+export { IndexedDbMessageCache } from './service/indexeddb-cache.ts'
+export { encodeSignedEnvelope, envelopeSigningMessage } from './envelope-format.ts'
+export { NS_KEY_BUNDLE_OBJECTS } from './service/constants.ts'

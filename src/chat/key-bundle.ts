@@ -4,12 +4,12 @@
  * address it names, and that address is the one it was fetched for.
  */
 import { ADDRESS_BYTES, addressFromBytes, addressToBytes, parseAddress, type Signer, type WalletAddress } from '../identity/index.ts'
-import { MalformedMessageError } from '../wire/errors.ts'
+import { MalformedMessageError } from '../wire/index.ts'
 import { X25519_KEY_BYTES, checkChatPublicKey } from './chat-keys.ts'
 import { displayNameProblem } from './display-name.ts'
 import { InvalidChatKeyError, InvalidDisplayNameError, KeyBundleOwnerMismatchError, KeyBundleSignatureError } from './errors.ts'
 import { NS_KEY_BUNDLE } from './namespaces.ts'
-import { KeyBundleBody, SignedKeyBundle } from './pb/key-bundle.ts'
+import { KeyBundleBody, SignedKeyBundle } from '../wire/index.ts'
 import { assertRecordSignature, expectLength, expectSafeInteger, parseSignedRecord, type SignedRecordFormat } from './signed-record.ts'
 
 /** The only key bundle format version this build reads and writes. */

@@ -15,10 +15,10 @@ import envelopeFixture from './fixtures/envelope-v1.json'
 import bundleFixture from './fixtures/key-bundle-v1.json'
 import presenceFixture from './fixtures/presence-v1.json'
 import { createKeyBundle, decodeKeyBundle, encodeKeyBundle, verifyKeyBundle } from './key-bundle.ts'
-import { BackupSecrets } from './pb/backup.ts'
-import { MessagePayload } from './pb/envelope.ts'
+import { BackupSecrets } from '../wire/index.ts'
+import { MessagePayload } from '../wire/index.ts'
 import { createPresence, encodePresence, verifyPresence } from './presence.ts'
-import { fixedRandom } from './test-parties.ts'
+import { fixedRandom } from '../testing/chat-parties.ts'
 
 // These vectors pin the chat formats across releases: if one fails, a format changed. Do not update a fixture
 // to make a test pass; stored envelopes, bundles and backups must keep opening. Each block also recomputes

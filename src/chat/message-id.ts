@@ -1,5 +1,5 @@
 import { fromHex, toHex } from '../crypto/index.ts'
-import { MalformedMessageError } from '../wire/errors.ts'
+import { MalformedMessageError } from '../wire/index.ts'
 
 /**
  * A message id is 16 bytes chosen at random by the sender, written as 32 lowercase hex digits. Random rather

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { MalformedMessageError, OversizeMessageError } from '../wire/errors.ts'
+import { MalformedMessageError, OversizeMessageError } from '../wire/index.ts'
 import { MAX_PAYLOAD_BYTES, MessageKind, decodePayload, encodePayload } from './payload.ts'
-import { MessagePayload } from './pb/envelope.ts'
+import { MessagePayload } from '../wire/index.ts'
 
 describe('message payload', () => {
   it('round-trips text, reply reference, kind and data', () => {

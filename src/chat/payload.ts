@@ -2,10 +2,10 @@
  * The plaintext inside an envelope: a `MessagePayload` protobuf (pb/envelope.proto). Unlike the signed
  * records it is decoded leniently: a newer release may add fields and older readers skip them.
  */
-import { MalformedMessageError, OversizeMessageError } from '../wire/errors.ts'
-import { decodeOrThrow } from '../wire/decode-helpers.ts'
+import { MalformedMessageError, OversizeMessageError } from '../wire/index.ts'
+import { decodeOrThrow } from '../wire/index.ts'
 import { messageIdFromBytes, messageIdToBytes } from './message-id.ts'
-import { MessagePayload } from './pb/envelope.ts'
+import { MessagePayload } from '../wire/index.ts'
 
 /** Kinds of message content; a number on the wire so unknown future kinds still decode (see envelope.proto). */
 export const MessageKind = {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { ZenTalkError } from '../errors/index.ts'
-import { mulberry32, randomBytes } from '../erasure/seeded-random.ts'
+import { mulberry32, randomBytes } from '../erasure/index.ts'
 import { addressToBytes } from '../identity/index.ts'
-import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../wire/errors.ts'
+import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../wire/index.ts'
 import {
   PresenceExpiredError,
   PresenceNotYetValidError,
@@ -10,7 +10,7 @@ import {
   PresenceSignatureError
 } from './errors.ts'
 import { NS_PRESENCE } from './namespaces.ts'
-import { PresenceBody, SignedPresence } from './pb/presence.ts'
+import { PresenceBody, SignedPresence } from '../wire/index.ts'
 import {
   MAX_PRESENCE_LIFETIME_MS,
   MAX_PRESENCE_MULTIADDRS,
@@ -23,7 +23,7 @@ import {
   verifyPresence,
   type PresenceInput
 } from './presence.ts'
-import { alice, mallory } from './test-parties.ts'
+import { alice, mallory } from '../testing/chat-parties.ts'
 
 const PEER = '12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'
 const RELAY = '12D3KooWCuo3MdXfMgaqpLC5Houi1TRoFqgK9aoxok4NK5udMu8m'

@@ -10,10 +10,10 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ADDRESS_BYTES, addressFromBytes, addressToBytes, parseAddress, type Signer, type WalletAddress } from '../identity/index.ts'
 import type { PeerIdString } from '../types/index.ts'
-import { MalformedMessageError } from '../wire/errors.ts'
+import { MalformedMessageError } from '../wire/index.ts'
 import { PresenceExpiredError, PresenceNotYetValidError, PresenceOwnerMismatchError, PresenceSignatureError } from './errors.ts'
 import { NS_PRESENCE } from './namespaces.ts'
-import { PresenceBody, SignedPresence } from './pb/presence.ts'
+import { PresenceBody, SignedPresence } from '../wire/index.ts'
 import { assertRecordSignature, expectLength, expectSafeInteger, parseSignedRecord, type SignedRecordFormat } from './signed-record.ts'
 
 /** The only presence format version this build reads and writes. */

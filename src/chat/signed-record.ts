@@ -5,8 +5,8 @@
  */
 import { bytesEqual } from '../crypto/index.ts'
 import { InvalidSignatureError, SIGNATURE_BYTES, recoverAddress, type WalletAddress } from '../identity/index.ts'
-import { decodeOrThrow, readLeadingVersion } from '../wire/decode-helpers.ts'
-import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../wire/errors.ts'
+import { decodeOrThrow, readLeadingVersion } from '../wire/index.ts'
+import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../wire/index.ts'
 
 /** The part of a protons-generated message namespace used here. */
 export interface MessageCodec<T> {

@@ -11,3 +11,6 @@ export {
   NS_MANIFEST,
   hashWithNamespace
 } from './namespaced-hash.ts'
+export { AES_256_GCM_KEY_BYTES, AES_GCM_NONCE_BYTES, AES_GCM_TAG_BYTES, AeadAuthenticationError, aesGcmDecrypt, aesGcmEncrypt } from './aead.ts'
+export { drawRandom, systemRandom } from './random.ts'
+export type { RandomSource } from './random.ts'

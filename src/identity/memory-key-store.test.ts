@@ -1,4 +1,4 @@
-import { runKeyStoreConformance } from './key-store-conformance.ts'
+import { runKeyStoreConformance } from '../testing/key-store-conformance.ts'
 import { MemoryKeyStore } from './memory-key-store.ts'
 
 runKeyStoreConformance('MemoryKeyStore', {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { createStorageNodes, connectTo, stopNodes, type MeshNode } from '../mesh/object-test-mesh.ts'
-import { isMuxerClosed, isUsableConnection, type MeshLibp2p } from './index.ts'
+import { createStorageNodes, connectTo, stopNodes, type MeshNode } from '../testing/object-mesh.ts'
+import { isMuxerClosed, isUsableConnection, type MeshLibp2p } from './libp2p.ts'
 import { PeerKeeper } from './peer-keeper.ts'
 
 async function until (what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {

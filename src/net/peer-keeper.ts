@@ -11,9 +11,9 @@
 import { ConnectionClosedError, KEEP_ALIVE } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { KAD_PROTOCOL, STORAGE_NODE_PROTOCOL } from '../wire/protocols.ts'
+import { KAD_PROTOCOL, STORAGE_NODE_PROTOCOL } from '../wire/index.ts'
 import { addToRoutingTable } from './routing-table.ts'
-import { isMuxerClosed, isUsableConnection, type MeshLibp2p } from './index.ts'
+import { isMuxerClosed, isUsableConnection, type MeshLibp2p } from './libp2p.ts'
 import type { Connection, PeerId, IdentifyResult, Logger, PeerUpdate } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 

@@ -3,7 +3,7 @@
  * peers) and to re-add peers whose addresses arrived after identify (ENVIRONMENT.md: a tab with no listen
  * address yet is dropped and never retried).
  */
-import type { MeshLibp2p } from './index.ts'
+import type { MeshLibp2p } from './libp2p.ts'
 import type { PeerId } from '@libp2p/interface'
 
 interface KBucketPeer { peerId: PeerId, kadId: Uint8Array }

@@ -6,7 +6,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import { fromSearchParams, isLocalHost, parseNodeSettings, type NodeSettings } from '../config/index.ts'
-import { fetchBootstrapInfo, relayAddrFromUrl } from '../net/bootstrap.ts'
+import { fetchBootstrapInfo, relayAddrFromUrl } from '../net/index.ts'
 import { DEFAULT_WALLET_KEY_NAME, loadOrCreateWallet, type WalletIdentity } from '../identity/index.ts'
 import { IndexedDbChunkStore, browserStorageQuota } from '../store/indexeddb.ts'
 import { createNode, type BytesStore, type ZenTalkNode } from './index.ts'

@@ -1,6 +1,6 @@
 // Runs in real Chromium (Vitest browser mode, see vitest.config.ts).
 import { afterEach, describe, expect, it } from 'vitest'
-import { runChunkStoreConformance, testObjectId, testRecord } from './conformance.ts'
+import { runChunkStoreConformance, testObjectId, testRecord } from '../testing/store-conformance.ts'
 import { UnsupportedStoreVersionError } from './errors.ts'
 import { INDEXEDDB_SCHEMA_VERSION, IndexedDbChunkStore, browserStorageQuota } from './indexeddb.ts'
 import type { ShardIndex } from '../types/index.ts'

@@ -1,4 +1,4 @@
-import { runChunkStoreConformance } from './conformance.ts'
+import { runChunkStoreConformance } from '../testing/store-conformance.ts'
 import { MemoryChunkStore } from './memory.ts'
 
 runChunkStoreConformance('MemoryChunkStore', async limits => new MemoryChunkStore(limits))

@@ -2,9 +2,9 @@
  * Benchmarks that run inside a tab, loaded on demand (`window.zentalk.bench`) so the app bundle does not carry
  * them: the erasure code in this browser's WASM engine, and object store/fetch latency over this tab's mesh.
  */
-import { runErasureBench, type ErasureBenchOptions, type ErasureBenchRow } from '../erasure/bench.ts'
-import { runObjectBenchOn, type ObjectBenchOptions, type ObjectBenchRow } from '../mesh/object-bench.ts'
-import type { ObjectStore } from '../mesh/object-store.ts'
+import { runErasureBench, type ErasureBenchOptions, type ErasureBenchRow } from '../erasure/index.ts'
+import { runObjectBenchOn, type ObjectBenchOptions, type ObjectBenchRow } from '../../bench/tab/object-bench.ts'
+import type { ObjectStore } from '../objects/index.ts'
 
 export interface TabBench {
   erasure(options?: ErasureBenchOptions): Promise<ErasureBenchRow[]>

@@ -5,10 +5,10 @@
 import { IDENTITY_CHANNEL, getDisplayName, replaceProfileWallet, setDisplayName, startBrowserNode } from '../node/browser.ts'
 import type { ChunkStoreStats } from '../store/index.ts'
 import type { ObjectId } from '../types/index.ts'
-import type { GatherStats } from '../mesh/object-store.ts'
+import type { GatherStats } from '../objects/index.ts'
 import { displayNameProblem, exportBackup, importBackup } from '../chat/index.ts'
-import { ChatService, type SendResult } from '../chat/service/index.ts'
-import { IndexedDbMessageCache } from '../chat/service/indexeddb-cache.ts'
+import { ChatService, type SendResult } from '../chat/index.ts'
+import { IndexedDbMessageCache } from '../chat/index.ts'
 import { mountChatApp } from './chat/index.ts'
 import { renderPanel } from './panel.ts'
 import './style.css'
@@ -85,7 +85,7 @@ export interface ZenTalkApi {
   /** Loads the in-tab benchmarks (`npm run bench` drives them). */
   bench(): Promise<import('./bench.ts').TabBench>
   /** The underlying libp2p node, for debugging and power users. */
-  libp2p: import('../net/index.ts').MeshLibp2p
+  libp2p: import('../net/libp2p.ts').MeshLibp2p
 }
 
 declare global {

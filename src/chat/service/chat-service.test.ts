@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NS_INBOX } from '../../crypto/index.ts'
 import { WalletIdentity } from '../../identity/index.ts'
-import { isRunning, type MeshNode } from '../../mesh/object-test-mesh.ts'
-import type { ObjectStore } from '../../mesh/object-store.ts'
+import { isRunning, type MeshNode } from '../../testing/object-mesh.ts'
+import type { ObjectStore } from '../../objects/index.ts'
 import { deriveChatKeyPair } from '../chat-keys.ts'
 import { sealMessage } from '../envelope.ts'
 import { encodeSignedEnvelope, envelopeSigningMessage } from '../envelope-format.ts'
@@ -21,7 +21,7 @@ import {
 } from '../errors.ts'
 import { createKeyBundle, encodeKeyBundle } from '../key-bundle.ts'
 import { NS_ENVELOPE, NS_KEY_BUNDLE } from '../namespaces.ts'
-import { SignedEnvelope } from '../pb/envelope.ts'
+import { SignedEnvelope } from '../../wire/index.ts'
 import type { ChatService } from './chat-service.ts'
 import type { MessageProgress } from './types.ts'
 import type { ChatMessage, Rejection } from './chat-message.ts'
@@ -29,7 +29,7 @@ import { NS_KEY_BUNDLE_OBJECTS } from './constants.ts'
 import { deliverEnvelope } from './deliver.ts'
 import { DeliveryRefusedError, InboxRateLimitedError, KeyBundleNotFoundError } from './errors.ts'
 import { inboxNamespace } from './index.ts'
-import { chatServiceOn, createChatMesh, createChatNode, joinMesh, nextEvent, noStoreContains, objectStoreOn } from './test-mesh.ts'
+import { chatServiceOn, createChatMesh, createChatNode, joinMesh, nextEvent, noStoreContains, objectStoreOn } from '../../testing/chat-mesh.ts'
 
 const INBOX_LIMITS = { maxObjectsPerWindow: 6 }
 const wallets = {

@@ -6,14 +6,7 @@
 /** Live delivery of one envelope to the recipient's node (pb/deliver.proto). */
 export const DELIVER_PROTOCOL = '/zentalk/deliver/1.0.0'
 
-/**
- * Content namespace of published key bundles: objects owned by, and placed under the key of, the bundle's owner
- * (`placementKeyFor(NS_KEY_BUNDLE_OBJECTS, address)`), so anyone who knows an address knows where to look.
- * Distinct from NS_KEY_BUNDLE, the namespace of the bundle's own signature.
- */
-export const NS_KEY_BUNDLE_OBJECTS = 'zentalk/key-bundles/v1'
-/** Content namespace of published presence records, placed like key bundles. */
-export const NS_PRESENCE_OBJECTS = 'zentalk/presence-records/v1'
+export { NS_KEY_BUNDLE_OBJECTS, NS_PRESENCE_OBJECTS } from '../../placement/index.ts'
 /** Namespace of the recipient's wallet signature over a delivered envelope (the delivery receipt). */
 export const NS_DELIVERY_RECEIPT = 'zentalk/delivery-receipt/v1'
 

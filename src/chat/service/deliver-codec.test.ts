@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { fromHex } from '../../crypto/index.ts'
 import { walletFromPrivateKey } from '../../identity/index.ts'
-import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../../wire/errors.ts'
+import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../../wire/index.ts'
 import { EnvelopeDecryptError, EnvelopeSignatureError, NotRecipientError, PeerKeyMismatchError, UnsupportedEnvelopeError } from '../errors.ts'
 import { MAX_ENVELOPE_BYTES } from '../envelope-format.ts'
 import {
@@ -14,7 +14,7 @@ import {
   signDeliveryReceipt
 } from './deliver-codec.ts'
 import { statusFor } from './deliver.ts'
-import { DeliverRequest } from './pb/deliver.ts'
+import { DeliverRequest } from '../../wire/index.ts'
 import { KeyBundleNotFoundError } from './errors.ts'
 
 const bob = walletFromPrivateKey(fromHex('0b'.repeat(32)))

@@ -3,11 +3,11 @@
  * delivery receipt, the recipient's wallet signature over the envelope bytes.
  */
 import { recoverAddress, SIGNATURE_BYTES, type Signer, type WalletAddress } from '../../identity/index.ts'
-import { decodeOrThrow, readLeadingVersion } from '../../wire/decode-helpers.ts'
-import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../../wire/errors.ts'
+import { decodeOrThrow, readLeadingVersion } from '../../wire/index.ts'
+import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../../wire/index.ts'
 import { MAX_ENVELOPE_BYTES } from '../envelope-format.ts'
 import { NS_DELIVERY_RECEIPT } from './constants.ts'
-import { DeliverRequest, DeliverResponse, DeliverStatus } from './pb/deliver.ts'
+import { DeliverRequest, DeliverResponse, DeliverStatus } from '../../wire/index.ts'
 
 export { DeliverStatus }
 

@@ -5,7 +5,7 @@
  */
 import { lpStream } from '@libp2p/utils'
 import { InvalidSignatureError, type WalletAddress } from '../../identity/index.ts'
-import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../../wire/errors.ts'
+import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../../wire/index.ts'
 import { EnvelopeDecryptError, KeyBundleOwnerMismatchError, NotRecipientError, PeerKeyMismatchError, UnknownPeerKeyError } from '../errors.ts'
 import {
   DEFAULT_DELIVERY_TIMEOUT_MS,

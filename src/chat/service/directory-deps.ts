@@ -1,4 +1,4 @@
-import type { ObjectStore } from '../../mesh/object-store.ts'
+import type { ObjectStore } from '../../objects/index.ts'
 
 /** What the key-bundle and presence directories use of the object store (an ObjectStore is one). */
 export type DirectoryObjects = Pick<ObjectStore, 'owner' | 'storeObject' | 'fetchObjects' | 'deleteObject'>

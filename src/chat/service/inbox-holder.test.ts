@@ -7,21 +7,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { NS_HISTORY, NS_INBOX, NS_MANIFEST, toHex } from '../../crypto/index.ts'
 import { WalletIdentity } from '../../identity/index.ts'
-import {
-  RemoteNotOwnerError,
-  RemoteOversizeError,
-  RemoteQuotaExceededError,
-  deleteShards,
-  fetchShards,
-  placementKeyFor,
-  startChunkService,
-  storeShard
-} from '../../protocols/chunks/index.ts'
-import { inboxNamespace, inboxPlacementKey } from '../../protocols/chunks/placement-key.ts'
-import { connect, createTestNode, frame, makeObject, rawExchange, snapshot, type TestNode, type TestObject } from '../../protocols/chunks/test-nodes.ts'
+import { RemoteNotOwnerError, RemoteOversizeError, RemoteQuotaExceededError, deleteShards, fetchShards, startChunkService, storeShard } from '../../protocols/index.ts'
+import { placementKeyFor } from '../../placement/index.ts'
+import { inboxNamespace, inboxPlacementKey } from '../../placement/index.ts'
+import { connect, createTestNode, frame, makeObject, rawExchange, snapshot, type TestNode, type TestObject } from '../../testing/chunk-nodes.ts'
 import { MemoryChunkStore } from '../../store/index.ts'
-import { ChunkStatus, encodeChunkRequest } from '../../wire/chunks-codec.ts'
-import { SignedManifest as SignedManifestMessage } from '../../wire/manifest.ts'
+import { ChunkStatus, encodeChunkRequest } from '../../wire/index.ts'
+import { SignedManifestMessage } from '../../wire/index.ts'
 
 const alice = WalletIdentity.generate()
 const bob = WalletIdentity.generate()

@@ -1,22 +1,25 @@
 import { describe, expect, it } from 'vitest'
 import { NS_HISTORY, NS_INBOX, fromHex, toHex } from '../../crypto/index.ts'
 import { walletFromPrivateKey } from '../../identity/index.ts'
-import { PlacementKeyMismatchError, UnsupportedNamespaceError, assertPlacementAllowed, placementKeyFor } from '../../protocols/chunks/index.ts'
+import { DEFAULT_INBOX_MAX_OBJECT_BYTES } from '../../protocols/index.ts'
 import {
-  DEFAULT_INBOX_MAX_OBJECT_BYTES,
+  PlacementKeyMismatchError,
+  UnsupportedNamespaceError,
+  assertPlacementAllowed,
+  placementKeyFor,
   deleteAuthorityOf,
   inboxNamespace,
   inboxPlacementKey,
   inboxRecipientOf,
   placementKeyOf,
   placementRuleFor
-} from '../../protocols/chunks/placement-key.ts'
-import { InboxAppendLimiter } from '../../protocols/chunks/handlers/store.ts'
-import { MAX_MANIFEST_NAMESPACE_BYTES } from '../../wire/manifest-codec.ts'
-import { buildManifest } from '../../wire/manifest-build.ts'
+} from '../../placement/index.ts'
+import { InboxAppendLimiter } from '../../protocols/index.ts'
+import { MAX_MANIFEST_NAMESPACE_BYTES } from '../../wire/index.ts'
+import { buildManifest } from '../../wire/index.ts'
 import { MAX_ENVELOPE_BYTES } from '../envelope-format.ts'
 import { NS_KEY_BUNDLE_OBJECTS, NS_PRESENCE_OBJECTS } from './constants.ts'
-import { CHAT_PLACEMENT_RULES } from './placement.ts'
+import { CHAT_PLACEMENT_RULES } from '../../placement/index.ts'
 
 const sender = walletFromPrivateKey(fromHex('0a'.repeat(32)))
 const recipient = walletFromPrivateKey(fromHex('0b'.repeat(32)))

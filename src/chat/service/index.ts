@@ -28,5 +28,5 @@ export {
   SendFailedError
 } from './errors.ts'
 export { MemoryMessageCache, envelopeKey, type CachedEnvelope, type MessageCache } from './message-cache.ts'
-export { CHAT_PLACEMENT_RULES } from './placement.ts'
-export { inboxNamespace, inboxPlacementKey } from '../../protocols/chunks/placement-key.ts'
+export { CHAT_PLACEMENT_RULES } from '../../placement/index.ts'
+export { inboxNamespace, inboxPlacementKey } from '../../placement/index.ts'

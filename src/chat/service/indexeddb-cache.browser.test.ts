@@ -1,7 +1,7 @@
 // Runs in real Chromium (Vitest browser mode, see vitest.config.ts).
 import { afterEach, describe, expect, it } from 'vitest'
 import type { WalletAddress } from '../../identity/index.ts'
-import { UnsupportedStoreVersionError } from '../../store/errors.ts'
+import { UnsupportedStoreVersionError } from '../../store/index.ts'
 import { IndexedDbMessageCache, MESSAGE_CACHE_SCHEMA_VERSION, MessageCacheClosedError, messageCacheDatabaseName } from './indexeddb-cache.ts'
 import type { CachedEnvelope } from './message-cache.ts'
 

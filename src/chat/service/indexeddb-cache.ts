@@ -7,9 +7,9 @@
 import { deleteDB, openDB } from 'idb'
 import type { DBSchema, IDBPDatabase } from 'idb'
 import { ZenTalkError } from '../../errors/index.ts'
-import { parseAddress } from '../../identity/address.ts'
+import { parseAddress } from '../../identity/index.ts'
 import type { WalletAddress } from '../../identity/index.ts'
-import { UnsupportedStoreVersionError } from '../../store/errors.ts'
+import { UnsupportedStoreVersionError } from '../../store/index.ts'
 import { envelopeKey, type CachedEnvelope, type MessageCache } from './message-cache.ts'
 
 export const MESSAGE_CACHE_SCHEMA_VERSION = 1

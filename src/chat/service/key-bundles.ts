@@ -9,7 +9,7 @@
  */
 import { InvalidSignatureError, parseAddress, type WalletAddress } from '../../identity/index.ts'
 import type { ObjectId } from '../../types/index.ts'
-import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../../wire/errors.ts'
+import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../../wire/index.ts'
 import { KeyBundleOwnerMismatchError } from '../errors.ts'
 import { encodeKeyBundle, verifyKeyBundle, type KeyBundle } from '../key-bundle.ts'
 import { DEFAULT_BUNDLE_CACHE_MS, MIN_BUNDLE_REFETCH_MS, NS_KEY_BUNDLE_OBJECTS } from './constants.ts'

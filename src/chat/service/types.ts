@@ -1,6 +1,6 @@
 /** Public types of the chat service: its dependencies, its events and what its calls return. */
 import type { Signer, WalletAddress, WalletIdentity } from '../../identity/index.ts'
-import type { ObjectStore } from '../../mesh/object-store.ts'
+import type { ObjectStore } from '../../objects/index.ts'
 import type { ObjectId } from '../../types/index.ts'
 import type { PresenceRecord } from '../presence.ts'
 import type { ChatMessage, Rejection } from './chat-message.ts'

@@ -3,9 +3,9 @@ import { NS_DELETE, NS_HISTORY, NS_INBOX, NS_MANIFEST, bytesEqual, sha256, toHex
 import { decode } from '../../erasure/index.ts'
 import { WalletIdentity, addressToBytes } from '../../identity/index.ts'
 import { MemoryChunkStore } from '../../store/index.ts'
-import { ChunkRequest } from '../../wire/chunks.ts'
-import { ChunkStatus, deleteAuthorization, encodeChunkRequest, objectIdToBytes } from '../../wire/chunks-codec.ts'
-import { SignedManifest as SignedManifestMessage } from '../../wire/manifest.ts'
+import { ChunkRequest } from '../../wire/index.ts'
+import { ChunkStatus, deleteAuthorization, encodeChunkRequest, objectIdToBytes } from '../../wire/index.ts'
+import { SignedManifestMessage } from '../../wire/index.ts'
 import { deleteShards, fetchShards, listShards, storeShard, verifyStoreReceipt, type RejectedShard } from './client.ts'
 import { CHUNKS_PROTOCOL } from './constants.ts'
 import {
@@ -20,9 +20,9 @@ import {
   RemoteQuotaExceededError,
   RemoteRejectedError
 } from './errors.ts'
-import { placementKeyFor } from './placement-key.ts'
+import { placementKeyFor } from '../../placement/index.ts'
 import { ChunkService, startChunkService } from './service.ts'
-import { connect, createTestNode, frame, makeObject, rawExchange, snapshot, varint, type TestNode, type TestObject } from './test-nodes.ts'
+import { connect, createTestNode, frame, makeObject, rawExchange, snapshot, varint, type TestNode, type TestObject } from '../../testing/chunk-nodes.ts'
 
 const alice = WalletIdentity.generate()
 const bob = WalletIdentity.generate()

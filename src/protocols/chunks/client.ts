@@ -21,13 +21,13 @@ import {
   type ChunkCommand,
   type ChunkResponse,
   type ShardPosition
-} from '../../wire/chunks-codec.ts'
+} from '../../wire/index.ts'
 import { isMuxerClosed } from '../../net/index.ts'
-import { decodeSignedManifest, type SignedManifest } from '../../wire/manifest-codec.ts'
-import { assertShardMatches } from '../../wire/manifest-shards.ts'
+import { decodeSignedManifest, type SignedManifest } from '../../wire/index.ts'
+import { assertShardMatches } from '../../wire/index.ts'
 import { CHUNKS_PROTOCOL, DEFAULT_CLIENT_TIMEOUT_MS, DEFAULT_MAX_PAGES } from './constants.ts'
 import { ChunkPeerUnreachableError, InvalidAckError, InvalidChunkResponseError, remoteErrorFor } from './errors.ts'
-import { DEFAULT_PLACEMENT_RULES, assertPlacementAllowed, type PlacementRules } from './placement-key.ts'
+import { DEFAULT_PLACEMENT_RULES, assertPlacementAllowed, type PlacementRules } from '../../placement/index.ts'
 import type { AbortOptions, Connection, PeerId, PublicKey, Stream } from '@libp2p/interface'
 
 /** What the client needs from libp2p (a `Libp2p` node is one). */

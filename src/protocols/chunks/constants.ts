@@ -1,4 +1,4 @@
-import { MAX_CHUNK_RESPONSE_BYTES, MAX_SHARD_BYTES } from '../../wire/chunks-codec.ts'
+import { MAX_CHUNK_RESPONSE_BYTES, MAX_SHARD_BYTES } from '../../wire/index.ts'
 
 /** Chunk exchange: STORE, FETCH, DELETE and LIST of erasure-coded shards between storage nodes. */
 export const CHUNKS_PROTOCOL = '/zentalk/chunks/1.0.0'

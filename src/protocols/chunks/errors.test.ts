@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { PeerUnreachableError } from '../../errors/index.ts'
-import { ChunkStatus } from '../../wire/chunks-codec.ts'
+import { ChunkStatus } from '../../wire/index.ts'
 import {
   ChunkPeerUnreachableError,
   RemoteBusyError,

@@ -1,5 +1,5 @@
 import { PeerUnreachableError, ZenTalkError } from '../../errors/index.ts'
-import { ChunkStatus } from '../../wire/chunks-codec.ts'
+import { ChunkStatus } from '../../wire/index.ts'
 
 // Every class sets `name` itself: production builds minify class names, and callers match on `name`.
 
@@ -74,9 +74,4 @@ export class InvalidChunkResponseError extends ZenTalkError { override name = 'I
 
 /** A holder could not be dialled, does not speak the chunk protocol, or did not answer in time. */
 export class ChunkPeerUnreachableError extends PeerUnreachableError { override name = 'ChunkPeerUnreachableError' }
-
-/** A manifest's content namespace has no placement rule here, so its placement key cannot be checked. */
-export class UnsupportedNamespaceError extends ZenTalkError { override name = 'UnsupportedNamespaceError' }
-
-/** A manifest's placement key is not the one its namespace and owner (the signer) derive. */
-export class PlacementKeyMismatchError extends ZenTalkError { override name = 'PlacementKeyMismatchError' }
+export { PlacementKeyMismatchError, UnsupportedNamespaceError } from '../../placement/index.ts'

@@ -26,11 +26,4 @@ export {
   type StoreShardInput
 } from './client.ts'
 export * from './errors.ts'
-export {
-  DEFAULT_PLACEMENT_RULES,
-  assertPlacementAllowed,
-  ownerPlacementRule,
-  placementKeyFor,
-  type PlacementRule,
-  type PlacementRules
-} from './placement-key.ts'
+export * from './inbox-limits.ts'

@@ -10,9 +10,9 @@ import {
   STORED_SHARD_OVERHEAD_BYTES,
   decodeChunkRequest,
   type ChunkCommand
-} from '../../wire/chunks-codec.ts'
-import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../../wire/errors.ts'
-import { MAX_SIGNED_MANIFEST_BYTES } from '../../wire/manifest-codec.ts'
+} from '../../wire/index.ts'
+import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../../wire/index.ts'
+import { MAX_SIGNED_MANIFEST_BYTES } from '../../wire/index.ts'
 import {
   CHUNKS_PROTOCOL,
   DEFAULT_DELETE_MAX_AGE_MS,
@@ -32,7 +32,8 @@ import { handleDelete } from './handlers/delete.ts'
 import { handleFetch } from './handlers/fetch.ts'
 import { handleList } from './handlers/list.ts'
 import { InboxAppendLimiter, handleStore } from './handlers/store.ts'
-import { DEFAULT_INBOX_LIMITS, DEFAULT_PLACEMENT_RULES, type InboxLimits, type PlacementRules } from './placement-key.ts'
+import { DEFAULT_PLACEMENT_RULES, type PlacementRules } from '../../placement/index.ts'
+import { DEFAULT_INBOX_LIMITS, type InboxLimits } from './inbox-limits.ts'
 import { ReplayGuard } from './replay-guard.ts'
 import type { ComponentLogger, Connection, Logger, PrivateKey, Startable, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 

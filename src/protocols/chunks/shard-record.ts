@@ -1,6 +1,6 @@
 import type { ShardRecord } from '../../store/index.ts'
 import type { ShardIndex } from '../../types/index.ts'
-import type { SignedManifest } from '../../wire/manifest-codec.ts'
+import type { SignedManifest } from '../../wire/index.ts'
 
 /** The store record of a shard that has passed every STORE check against its manifest. */
 export function shardRecordFor (manifest: SignedManifest, manifestBytes: Uint8Array, shardIndex: number,

@@ -1,8 +1,8 @@
 // Runs in real Chromium (Vitest browser mode). The chat service is a stand-in that emits the service's events,
 // so these tests cover what the screen does with them, not the mesh.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { TypedEvents } from '../../chat/service/events.ts'
-import type { ChatMessage, ChatServiceEvents, HistoryReport, MessageProgress, SendResult } from '../../chat/service/index.ts'
+import { TypedEvents } from '../../chat/index.ts'
+import type { ChatMessage, ChatServiceEvents, HistoryReport, MessageProgress, SendResult } from '../../chat/index.ts'
 import type { WalletAddress } from '../../identity/index.ts'
 import { mountChatApp, type ChatApp, type ChatIdentity } from './index.ts'
 import '../style.css'

@@ -3,8 +3,8 @@
  * node panel. It shows what the chat service reports (messages, send progress, refusals, errors) and never lets
  * a failure escape into the page: every error becomes a readable alert.
  */
-import type { MessageProgress, Rejection } from '../../chat/service/index.ts'
-import { parseAddress } from '../../identity/address.ts'
+import type { MessageProgress, Rejection } from '../../chat/index.ts'
+import { parseAddress } from '../../identity/index.ts'
 import type { WalletAddress } from '../../identity/index.ts'
 import { createAlerts } from './alerts.ts'
 import { conversationSummaries, createChatList } from './chat-list.ts'

@@ -5,9 +5,9 @@
  */
 // Runtime imports name the files themselves: the screen needs a few pure functions, not the service and crypto
 // behind the modules' index files (this keeps its browser test light).
-import { compareMessages } from '../../chat/service/chat-message.ts'
-import type { ChatMessage, MessageProgress } from '../../chat/service/index.ts'
-import { isAddress } from '../../identity/address.ts'
+import { compareMessages } from '../../chat/index.ts'
+import type { ChatMessage, MessageProgress } from '../../chat/index.ts'
+import { isAddress } from '../../identity/index.ts'
 import type { WalletAddress } from '../../identity/index.ts'
 
 export interface Contact {

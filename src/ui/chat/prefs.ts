@@ -4,7 +4,7 @@
  * Nothing here is secret or published. Damaged or hand-edited values are read as "nothing stored" rather than
  * keeping the page from starting, and a storage that refuses writes (full, disabled) only loses the setting.
  */
-import { isAddress } from '../../identity/address.ts'
+import { isAddress } from '../../identity/index.ts'
 import type { WalletAddress } from '../../identity/index.ts'
 import type { Contact, ReadMarks } from './model.ts'
 

@@ -1,5 +1,5 @@
 /** What the chat screen is given: the chat service, this browser's identity and the app's send path. */
-import type { ChatService, SendResult } from '../../chat/service/index.ts'
+import type { ChatService, SendResult } from '../../chat/index.ts'
 
 export interface ChatIdentity {
   /** '0x' + 40 lowercase hex digits. */

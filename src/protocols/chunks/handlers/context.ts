@@ -1,7 +1,8 @@
 import type { Logger } from '@libp2p/interface'
 import type { ChunkStore } from '../../../store/index.ts'
-import { ChunkStatus, encodeChunkResponse, type ChunkResponse } from '../../../wire/chunks-codec.ts'
-import type { InboxLimits, PlacementRules } from '../placement-key.ts'
+import { ChunkStatus, encodeChunkResponse, type ChunkResponse } from '../../../wire/index.ts'
+import type { PlacementRules } from '../../../placement/index.ts'
+import type { InboxLimits } from '../inbox-limits.ts'
 import type { ReplayGuard } from '../replay-guard.ts'
 import type { InboxAppendLimiter } from './store.ts'
 

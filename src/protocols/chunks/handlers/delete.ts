@@ -2,9 +2,9 @@ import { NS_DELETE, sha256, toHex } from '../../../crypto/index.ts'
 import { InvalidSignatureError, recoverAddress } from '../../../identity/index.ts'
 import type { ShardIndex } from '../../../types/index.ts'
 import type { ShardRecord } from '../../../store/index.ts'
-import { deleteAuthorization, type DeleteCommand } from '../../../wire/chunks-codec.ts'
-import { decodeSignedManifest } from '../../../wire/manifest-codec.ts'
-import { deleteAuthorityOf } from '../placement-key.ts'
+import { deleteAuthorization, type DeleteCommand } from '../../../wire/index.ts'
+import { decodeSignedManifest } from '../../../wire/index.ts'
+import { deleteAuthorityOf } from '../../../placement/index.ts'
 import { ChunkStatus, refuse, type HandlerContext, type Reply } from './context.ts'
 
 /**

@@ -5,7 +5,7 @@ import {
   comparePositions,
   type FetchCommand,
   type StoredShard
-} from '../../../wire/chunks-codec.ts'
+} from '../../../wire/index.ts'
 import { ChunkStatus, type HandlerContext, type Reply } from './context.ts'
 
 /** Room kept in every FETCH page for the response's own fields (status, message, flags). */

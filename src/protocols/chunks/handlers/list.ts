@@ -1,6 +1,6 @@
 import type { ShardRecord } from '../../../store/index.ts'
 import { addressToBytes } from '../../../identity/index.ts'
-import { comparePositions, objectIdToBytes, type ListCommand, type ShardPosition, type ShardSummaryMessage } from '../../../wire/chunks-codec.ts'
+import { comparePositions, objectIdToBytes, type ListCommand, type ShardPosition, type ShardSummaryMessage } from '../../../wire/index.ts'
 import { ChunkStatus, type HandlerContext, type Reply } from './context.ts'
 
 /**

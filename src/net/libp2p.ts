@@ -1,0 +1,193 @@
+/**
+ * The only place that builds a libp2p node. Browser tabs, headless storage nodes and the relay all come from
+ * `createMeshLibp2p`, so they agree on transports, encryption, muxing and the DHT protocol.
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { identify, identifyPush } from '@libp2p/identify'
+import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
+import { ping } from '@libp2p/ping'
+import { webRTC } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import { isPrivateIp } from '@libp2p/utils'
+import { WebSockets } from '@multiformats/multiaddr-matcher'
+import { createLibp2p } from 'libp2p'
+import { KAD_PROTOCOL } from '../wire/index.ts'
+import type { Identify, IdentifyPush } from '@libp2p/identify'
+import type { Connection, Libp2p, PrivateKey } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
+import type { Ping } from '@libp2p/ping'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+// A type alias, not an interface: libp2p's ServiceMap needs an index-compatible type.
+// eslint-disable-next-line @typescript-eslint/consistent-type-definitions
+export type MeshServices = {
+  identify: Identify
+  identifyPush: IdentifyPush
+  ping: Ping
+  dht: KadDHT
+  relay?: unknown
+}
+
+export type MeshLibp2p = Libp2p<MeshServices>
+
+/** node-datachannel's RTCPeerConnection takes `bindAddress` on top of the standard configuration. */
+export type MeshRTCConfiguration = RTCConfiguration & { bindAddress?: string }
+
+export interface MeshLibp2pOptions {
+  privateKey: PrivateKey
+  /** Multiaddrs to listen on, e.g. `['/p2p-circuit', '/webrtc']` for a tab. */
+  listen: string[]
+  /** Addresses to announce instead of the listen addresses (the relay behind its HTTP port). */
+  announce?: string[]
+  /** Passed to every RTCPeerConnection. Keep `iceServers: []` in tests: the defaults are public STUN hosts. */
+  rtcConfiguration: MeshRTCConfiguration
+  /** Allow dialing loopback and private addresses (local meshes, tests). */
+  allowPrivateAddresses: boolean
+  /**
+   * Peer IDs of relays. Nodes dial other storage nodes over WebRTC; a plain WebSocket address is only used to
+   * reach a relay, so traffic between storage nodes never hides behind a socket a browser could not open.
+   */
+  relayPeerIds?: () => Set<string>
+  /** Accept WebSocket dials to non-relay peers (headless nodes reaching each other directly). */
+  dialWebSocketPeers?: boolean
+  /** Run the circuit-relay-v2 server (the `node relay` process). */
+  relayServer?: { maxReservations: number, reservationTtlMs: number }
+  /** Connection limits: tabs on one machine all come from 127.0.0.1, so the per-IP defaults are far too low. */
+  maxConnections: number
+  inboundConnectionThreshold: number
+  maxIncomingPendingConnections: number
+  dialTimeoutMs: number
+  userAgent: string
+}
+
+export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<MeshLibp2p> {
+  const relayIds = options.relayPeerIds ?? (() => new Set<string>())
+  const services: Record<string, any> = {
+    identify: identify({ timeout: options.dialTimeoutMs }),
+    identifyPush: identifyPush(),
+    // libp2p's connection monitor drops a connection whose ping fails for any reason, including the
+    // per-connection stream limit. With the defaults (one outbound and two inbound ping streams, a 10 s answer
+    // deadline) a ping still running on a busy node when the next one started ended a working connection, and a
+    // node without its relay could not dial it again.
+    ping: ping({ maxOutboundStreams: 4, maxInboundStreams: 8, timeout: 45_000 }),
+    dht: kadDHT({
+      protocol: KAD_PROTOCOL,
+      // Every node, tab or headless, answers FIND_NODE for others: there is no client tier.
+      clientMode: false,
+      peerInfoMapper: options.allowPrivateAddresses ? passthroughMapper : removePrivateAddressesMapper,
+      networkDialTimeout: { minTimeout: options.dialTimeoutMs, maxTimeout: options.dialTimeoutMs * 3 },
+      onPeerConnectTimeout: options.dialTimeoutMs,
+      // Refresh often at start so a new node learns the mesh quickly.
+      initialQuerySelfInterval: 1000,
+      // Three parallel queries per lookup, as in the Kademlia paper: the default of ten floods a small mesh
+      // whose nodes all know each other, and costs every node CPU for no better answer.
+      alpha: 3
+    })
+  }
+  if (options.relayServer != null) {
+    services.relay = circuitRelayServer({
+      reservations: {
+        maxReservations: options.relayServer.maxReservations,
+        reservationTtl: options.relayServer.reservationTtlMs,
+        // Relayed connections stay limited: they carry WebRTC signalling only, and protocols that are not
+        // marked for limited connections (DHT, chunks) refuse them, so data always flows over direct WebRTC.
+        applyDefaultLimit: true
+      },
+      maxInboundHopStreams: 4096,
+      maxOutboundStopStreams: 4096
+    })
+  }
+
+  const isRelayAddress = relayAddressMatcher(relayIds)
+
+  return createLibp2p({
+    // Callers register their protocol handlers first, so identify never advertises a half-built node.
+    start: false,
+    privateKey: options.privateKey,
+    nodeInfo: { userAgent: options.userAgent },
+    addresses: { listen: options.listen, announce: options.announce },
+    transports: [
+      webSockets(),
+      webRTC({ rtcConfiguration: options.rtcConfiguration }),
+      circuitRelayTransport({ reservationCompletionTimeout: Math.max(options.dialTimeoutMs, 10_000) })
+    ],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: {
+      denyDialMultiaddr: (ma: Multiaddr) => !dialable(ma, { ...options, isRelayAddress })
+    },
+    // libp2p pings every connection and drops it when a ping is late. Its default deadline is a few seconds,
+    // which a busy two-core machine running dozens of nodes misses: every connection of a stalled process
+    // dropped at once, then all redialled at once. Be patient; dead peers still go within a minute.
+    connectionMonitor: {
+      pingInterval: 15_000,
+      pingTimeout: { minTimeout: 15_000, maxTimeout: 45_000 }
+    },
+    connectionManager: {
+      maxConnections: options.maxConnections,
+      inboundConnectionThreshold: options.inboundConnectionThreshold,
+      maxIncomingPendingConnections: options.maxIncomingPendingConnections,
+      dialTimeout: options.dialTimeoutMs,
+      maxParallelDials: 16
+    },
+    services
+  }) as unknown as Promise<MeshLibp2p>
+}
+
+/** What decides whether this node dials an address (its connection gater applies exactly this). */
+export interface DialPolicy {
+  dialWebSocketPeers?: boolean
+  allowPrivateAddresses: boolean
+  isRelayAddress: (ma: Multiaddr) => boolean
+}
+
+/** Whether an address ends in the peer ID of one of `relayIds`. */
+export function relayAddressMatcher (relayIds: () => Set<string>): (ma: Multiaddr) => boolean {
+  return ma => {
+    const id = ma.getComponents().findLast(c => c.name === 'p2p')?.value
+    return id != null && relayIds().has(id)
+  }
+}
+
+export function dialable (ma: Multiaddr, policy: DialPolicy): boolean {
+  const addr = ma.toString()
+  // A plain relayed connection is limited (signalling only) and carries none of our protocols, so never
+  // dial one on purpose: peers are reached over /p2p-circuit/webrtc. WebRTC's own signalling dial goes
+  // straight to the transport and is not affected.
+  if (addr.includes('/p2p-circuit')) return addr.includes('/webrtc')
+  if (WebSockets.matches(ma) && policy.dialWebSocketPeers !== true && !policy.isRelayAddress(ma)) return false
+  if (policy.allowPrivateAddresses) return true
+  return !isPrivateMultiaddr(ma)
+}
+
+function isPrivateMultiaddr (ma: Multiaddr): boolean {
+  const host = ma.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6')?.value
+  return host != null && isPrivateIp(host) === true
+}
+
+/** Open and not limited: a connection our protocols run over (limited relayed ones carry WebRTC signalling only). */
+export function isUsableConnection (connection: Pick<Connection, 'status' | 'limits'>): boolean {
+  return connection.status === 'open' && connection.limits == null && !isMuxerClosed(connection)
+}
+
+/**
+ * A connection not yet closed whose stream muxer has closed (or is closing): every new stream on it fails ("The
+ * connection muxer is closed"), and a WebRTC dial to its peer reuses it for signalling and fails the same way,
+ * until libp2p's connection monitor removes it (a ping timeout later). The muxer is not part of the Connection
+ * interface, so this reads the implementation's field, and says false when there is none.
+ */
+export function isMuxerClosed (connection: Pick<Connection, 'status'>): boolean {
+  const muxer = (connection as { muxer?: { status?: string } }).muxer
+  return connection.status !== 'closed' && typeof muxer?.status === 'string' && muxer.status !== 'open'
+}
+
+/**
+ * Not through a relay: no relay limits, and either no circuit at all or a WebRTC connection (whose dialled
+ * address reads `/p2p-circuit/webrtc` although its traffic flows peer to peer once signalling is done).
+ */
+export function isDirect (connection: { remoteAddr: Multiaddr, limits?: unknown }): boolean {
+  const addr = connection.remoteAddr.toString()
+  return connection.limits == null && (!addr.includes('/p2p-circuit') || addr.includes('/webrtc'))
+}

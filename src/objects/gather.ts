@@ -1,0 +1,264 @@
+/**
+ * Retrieval's fan-out: ask every holder at once for the shards of a placement key (or of one object), group the
+ * verified shards by object, start decoding an object the moment k distinct shards of it are in, and stop waiting
+ * for the remaining holders as soon as the caller's `enough` says so.
+ */
+import { decode } from '../erasure/index.ts'
+import { ChunkPeerUnreachableError, RemoteBusyError, fetchShards, type ChunkDialer, type FetchedShard } from '../protocols/index.ts'
+import { type PlacementRules } from '../placement/index.ts'
+import type { ObjectId } from '../types/index.ts'
+import type { SignedManifest } from '../wire/index.ts'
+import { notEnoughShardsError, type HolderTally } from './errors.ts'
+import type { PeerRequestLimiter } from '../protocols/index.ts'
+import { readFromSelf, type SelfHolder } from '../protocols/index.ts'
+
+/** One object rebuilt from its shards. */
+export interface RetrievedObject {
+  objectId: ObjectId
+  bytes: Uint8Array
+  /** From the owner-signed manifest (ms since the epoch). */
+  createdAt: number
+  namespace: string
+}
+
+/** An object some holder has shards of, which could not be rebuilt. */
+export interface FailedObject {
+  objectId: ObjectId
+  createdAt: number
+  /** Plain fields so the failure survives serialisation; `name` is e.g. 'NotEnoughShardsError'. */
+  error: { name: string, message: string }
+  shardsRetrieved: number
+  shardsNeeded: number
+  /** k + m of the object. */
+  shardsTotal: number
+}
+
+/** How the holders asked fared. */
+export interface GatherStats extends HolderTally {
+  /** Holders asked, this node included when it is one of them. */
+  asked: number
+  /** Holders that answered, this node included when it is one of them. */
+  answered: number
+  /** Holders still working when enough was in; their requests were cancelled. */
+  cancelled: number
+  /** Verified shards read from this node's own store. */
+  localShards: number
+}
+
+interface ObjectShards {
+  manifest: SignedManifest
+  slots: Array<Uint8Array | null>
+  present: number
+  decoding?: Promise<Uint8Array>
+}
+
+/** Verified shards grouped by object; decodes each object once its k-th distinct shard arrives. */
+export class ShardCollector {
+  private readonly objects = new Map<ObjectId, ObjectShards>()
+
+  add (shard: FetchedShard): void {
+    const { manifest, shardIndex } = shard
+    let entry = this.objects.get(manifest.objectId)
+    if (entry === undefined) {
+      entry = { manifest, slots: new Array<Uint8Array | null>(manifest.k + manifest.m).fill(null), present: 0 }
+      this.objects.set(manifest.objectId, entry)
+    }
+    if (entry.slots[shardIndex] !== null || entry.decoding !== undefined) return
+    entry.slots[shardIndex] = shard.shard
+    entry.present++
+    if (entry.present === manifest.k) {
+      entry.decoding = decode(entry.slots, manifest.k, manifest.m, manifest.originalLength)
+      entry.decoding.catch(() => {}) // awaited in `results`; a failure is reported there
+    }
+  }
+
+  get seen (): number {
+    return this.objects.size
+  }
+
+  /** Every object seen has its k shards (its decoding has started). */
+  allRebuildable (): boolean {
+    for (const entry of this.objects.values()) if (entry.decoding === undefined) return false
+    return true
+  }
+
+  rebuildable (objectId: ObjectId): boolean {
+    return this.objects.get(objectId)?.decoding !== undefined
+  }
+
+  /** Waits for every decoding; objects short of shards fail with the holders' tally in the message. */
+  async results (tally: HolderTally): Promise<{ objects: RetrievedObject[], failed: FailedObject[] }> {
+    const objects: RetrievedObject[] = []
+    const failed: FailedObject[] = []
+    for (const [objectId, entry] of this.objects) {
+      const { manifest } = entry
+      const base = { objectId, createdAt: manifest.createdAt, shardsRetrieved: entry.present, shardsNeeded: manifest.k, shardsTotal: manifest.k + manifest.m }
+      if (entry.decoding === undefined) {
+        const error = notEnoughShardsError(entry.present, manifest.k, manifest.k + manifest.m, tally)
+        failed.push({ ...base, error: { name: error.name, message: error.message } })
+        continue
+      }
+      try {
+        objects.push({ objectId, bytes: await entry.decoding, createdAt: manifest.createdAt, namespace: manifest.namespace })
+      } catch (error) {
+        const { name, message } = error instanceof Error ? error : new Error(String(error))
+        failed.push({ ...base, error: { name, message } })
+      }
+    }
+    return { objects: objects.sort(byCreation), failed: failed.sort(byCreation) }
+  }
+}
+
+export interface GatherInput {
+  libp2p: ChunkDialer
+  self: SelfHolder
+  /** Holders to ask, nearest first; this node's own ID among them is served from its store. */
+  holders: readonly string[]
+  target: Uint8Array | { objectId: ObjectId }
+  limiter: PeerRequestLimiter
+  /** Per holder request, from when it is sent. */
+  timeoutMs: number
+  placementRules: PlacementRules
+  signal?: AbortSignal
+  /**
+   * Next-closest nodes, nearest first, beyond `holders`: each failing holder is replaced by the first one not yet
+   * asked, since a store that met a failing holder placed its shard there.
+   */
+  spares?: () => Promise<string[]>
+  /** Called after every answer or failure; true ends the wait and cancels the requests still out. */
+  enough: (collector: ShardCollector, answered: number) => boolean
+}
+
+export interface GatherOutcome {
+  collector: ShardCollector
+  stats: GatherStats
+  /** Remote holders that answered (this node excluded). */
+  remoteAnswered: number
+}
+
+/**
+ * Asks all holders in parallel and this node's own store, feeding every verified shard to a collector, until all
+ * have settled or `enough` is true. Rejects only when the caller's signal aborts.
+ */
+export async function gatherShards (input: GatherInput): Promise<GatherOutcome> {
+  const selfId = input.self.peerId
+  const asked = new Set<string>([selfId])
+  const remote = [...new Set(input.holders)].filter(holder => holder !== selfId)
+  const selfIsHolder = input.holders.includes(selfId)
+  const collector = new ShardCollector()
+  const stats: GatherStats = { asked: selfIsHolder ? 1 : 0, answered: 0, cancelled: 0, offline: 0, refused: 0, rejectedShards: 0, localShards: 0 }
+  let remoteAnswered = 0
+  const cancel = new AbortController()
+  const signal = input.signal === undefined ? cancel.signal : AbortSignal.any([input.signal, cancel.signal])
+  const onRejected = (): void => { stats.rejectedShards++ }
+  // Every holder sends the same manifests: each one's owner signature is checked once per gather.
+  const checkedManifests = new Map<string, SignedManifest | Error>()
+  let finished = false
+  let outstanding = 0
+  let wake = (): void => {}
+  let spares: Promise<string[]> | undefined
+
+  const launch = (task: () => Promise<void>): void => {
+    outstanding++
+    void task().finally(() => { outstanding--; wake() })
+  }
+  const ask = (holder: string): void => {
+    asked.add(holder)
+    stats.asked++
+    launch(async () => {
+      try {
+        const shards = await askHolder(input, holder, signal, onRejected, checkedManifests)
+        if (finished) return
+        shards.forEach(shard => collector.add(shard))
+        stats.answered++
+        remoteAnswered++
+      } catch (error) {
+        if (finished || input.signal?.aborted === true) return
+        if (error instanceof ChunkPeerUnreachableError) stats.offline++
+        else stats.refused++
+        // Its shards may have gone to the next-closest node when it failed during a store: ask that one too.
+        const spare = await nextSpare()
+        if (spare !== undefined && !finished) ask(spare)
+      }
+    })
+  }
+  const nextSpare = async (): Promise<string | undefined> => {
+    if (input.spares === undefined) return undefined
+    spares ??= input.spares().catch(() => [])
+    const spare = (await spares).find(candidate => !asked.has(candidate))
+    if (spare !== undefined) asked.add(spare) // claimed now: failures settling together must not share a spare
+    return spare
+  }
+
+  remote.forEach(ask)
+  launch(async () => {
+    try {
+      const shards = await readFromSelf(input.self, input.target, onRejected)
+      shards.forEach(shard => collector.add(shard))
+      stats.localShards = shards.length
+      if (selfIsHolder) stats.answered++
+    } catch {
+      if (selfIsHolder) stats.refused++ // the own store failed (closed, storage error)
+    }
+  })
+
+  await new Promise<void>(resolve => {
+    wake = () => {
+      if (outstanding === 0 || input.enough(collector, stats.answered) || input.signal?.aborted === true) resolve()
+    }
+    input.signal?.addEventListener('abort', wake, { once: true })
+    wake()
+  })
+  finished = true
+  stats.cancelled = stats.asked - stats.answered - stats.offline - stats.refused
+  cancel.abort(new Error('enough shards are in'))
+  input.signal?.throwIfAborted()
+  return { collector, stats, remoteAnswered }
+}
+
+const BUSY_RETRIES = 3
+
+async function askHolder (input: GatherInput, holder: string, signal: AbortSignal,
+  onRejected: () => void, checkedManifests: Map<string, SignedManifest | Error>): Promise<FetchedShard[]> {
+  return await callHolder(input.limiter, holder, input.timeoutMs, signal, async timeoutMs =>
+    await fetchShards(input.libp2p, holder, input.target, { signal, timeoutMs, onRejected, placementRules: input.placementRules, checkedManifests }))
+}
+
+/**
+ * One chunk call under the per-holder request cap. `timeoutMs` starts once a slot is free, so a request queued
+ * behind others for a busy but healthy holder is not failed for waiting; one queued behind a request that found
+ * the holder unreachable fails at once rather than wait out its own timeout. A BUSY answer (the holder is full
+ * with other peers' requests) is retried after a short pause.
+ */
+export async function callHolder<T> (limiter: PeerRequestLimiter, holder: string, timeoutMs: number, signal: AbortSignal | undefined,
+  call: (timeoutMs: number) => Promise<T>): Promise<T> {
+  const queuedAt = Date.now()
+  return await limiter.run(holder, async () => {
+    if (limiter.failedSince(holder, queuedAt)) {
+      throw new ChunkPeerUnreachableError(`peer ${holder} failed another request while this one waited; not trying it again now`)
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call(timeoutMs)
+      } catch (error) {
+        if (error instanceof ChunkPeerUnreachableError && signal?.aborted !== true) limiter.markUnreachable(holder)
+        if (!(error instanceof RemoteBusyError) || attempt >= BUSY_RETRIES) throw error
+        await pause(100 * 2 ** attempt * (1 + Math.random()), signal)
+      }
+    }
+  }, signal)
+}
+
+async function pause (ms: number, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted()
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => { clearTimeout(timer); reject(signal?.reason) }
+    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+function byCreation (a: { createdAt: number, objectId: string }, b: { createdAt: number, objectId: string }): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt
+  return a.objectId < b.objectId ? -1 : a.objectId > b.objectId ? 1 : 0
+}

@@ -1,0 +1,308 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { NS_HISTORY } from '../crypto/index.ts'
+import { mulberry32, randomBytes, randomInt } from '../erasure/index.ts'
+import { WalletIdentity } from '../identity/index.ts'
+import { CHUNKS_PROTOCOL, verifyStoreReceipt, type StoreReceipt } from '../protocols/index.ts'
+import { placementKeyFor } from '../placement/index.ts'
+import type { ShardRecord } from '../store/index.ts'
+import type { Connection, Stream } from '@libp2p/interface'
+import type { ObjectId, ShardIndex } from '../types/index.ts'
+import { runObjectBench } from '../../bench/tab/object-bench.ts'
+import { NoHoldersReachableError, StoreFailedError } from './errors.ts'
+import { ObjectStore, type ObjectStoreDeps, type StoreResult } from './object-store.ts'
+import { connectTo, createStorageNodes, isRunning, stopNodes, xorClosestPeers, type MeshNode } from '../testing/object-mesh.ts'
+
+const KIB = 1024
+
+async function receiptVerifies (receipt: StoreReceipt, nodesById: Map<string, MeshNode>): Promise<boolean> {
+  const holder = nodesById.get(receipt.holder)!
+  return await verifyStoreReceipt(receipt, holder.privateKey.publicKey)
+}
+
+function byId (nodes: readonly MeshNode[]): Map<string, MeshNode> {
+  return new Map(nodes.map(node => [node.peerId, node]))
+}
+
+describe('ObjectStore over 16 real libp2p storage nodes', () => {
+  let nodes: MeshNode[]
+  let sender: MeshNode
+  let wallet: WalletIdentity
+  /** All 16 node IDs, nearest to the wallet's placement key first. */
+  let ranking: string[]
+  let objects: ObjectStore
+  const originals = new Map<ObjectId, Uint8Array>()
+  const stored: StoreResult[] = []
+  let deps: ObjectStoreDeps
+
+  beforeAll(async () => {
+    nodes = await createStorageNodes(16)
+    sender = nodes[0]
+    await connectTo(sender, nodes)
+    ;({ wallet, ranking } = await findWallet(nodes, sender))
+    deps = {
+      libp2p: sender.libp2p,
+      wallet,
+      // Not filtered to live nodes: a stopped holder stays in the top 15, so the store must fail over by itself
+      // and fetches count it offline.
+      closestPeers: xorClosestPeers(() => nodes),
+      selfStore: sender.store,
+      nodeKey: sender.privateKey
+    }
+    objects = new ObjectStore(deps)
+  }, 60_000)
+
+  afterAll(async () => {
+    await stopNodes(nodes?.filter(isRunning) ?? [])
+  }, 30_000)
+
+  it('stores 20 objects of 0 B to 256 KiB on the 15 closest nodes with verified receipts, and fetches them back byte-identical', async () => {
+    const random = mulberry32(0x0b1ec7)
+    const sizes = [0, 256 * KIB, 1, ...Array.from({ length: 17 }, () => randomInt(random, 256 * KIB + 1))]
+    const inputs = sizes.map(size => randomBytes(random, size))
+    // Four senders at once: enough to queue requests per holder, not so many that a shared CPU times them out.
+    const results: StoreResult[] = []
+    await Promise.all([0, 1, 2, 3].map(async lane => {
+      for (let i = lane; i < inputs.length; i += 4) {
+        results[i] = await objects.storeObject(inputs[i])
+        originals.set(results[i].objectId, inputs[i])
+      }
+    }))
+    stored.push(...results)
+
+    const nodesById = byId(nodes)
+    const closest15 = ranking.slice(0, 15)
+    for (const result of results) {
+      expect(result.failures).toEqual([])
+      expect(result.holders).toEqual(closest15)
+      expect(result.reducedRedundancy).toBe(false)
+      for (const [index, receipt] of result.receipts.entries()) {
+        expect(receipt).toMatchObject({ holder: closest15[index], objectId: result.objectId, shardIndex: index })
+        expect(await receiptVerifies(receipt, nodesById)).toBe(true)
+        // The shard really is there, on the node itself too (written locally, not dialled).
+        expect(await nodesById.get(closest15[index])!.store.get(result.objectId, index as ShardIndex)).toBeDefined()
+      }
+    }
+    // Nodes outside the closest 15 hold nothing.
+    for (const id of ranking.slice(15)) expect((await nodesById.get(id)!.store.stats()).shards).toBe(0)
+
+    const fetched = await objects.fetchObjects()
+    expect(fetched.failed).toEqual([])
+    expect(fetched.objects).toHaveLength(20)
+    for (const object of fetched.objects) expect(object.bytes).toEqual(originals.get(object.objectId))
+    const order = fetched.objects.map(object => [object.createdAt, object.objectId])
+    expect(order).toEqual([...order].sort((a, b) => (a[0] as number) - (b[0] as number) || String(a[1]).localeCompare(String(b[1]))))
+  }, 120_000)
+
+  it('drops corrupted shards a holder returns and still rebuilds the object from honest holders', async () => {
+    const victim = stored[1] // the 256 KiB object
+    const nodesById = byId(nodes)
+    const saved: ShardRecord[] = []
+    // Data shards 0-4 flipped on their holders: trusting any of them would return wrong bytes.
+    for (let index = 0; index < 5; index++) {
+      const store = nodesById.get(victim.holders[index])!.store
+      const record = (await store.get(victim.objectId, index as ShardIndex))!
+      saved.push(record)
+      const data = Uint8Array.from(record.data)
+      data[7] ^= 0xff
+      await store.put({ ...record, data })
+    }
+    try {
+      // A corrupted data shard, if used, would have made the bytes wrong (all data shards present: no decoding)
+      // or the rebuild fail: only the 10 honest shards rebuild it.
+      const fetched = await objects.fetchObject(victim.objectId)
+      expect(fetched.bytes).toEqual(originals.get(victim.objectId))
+    } finally {
+      for (const record of saved) await nodesById.get(victim.holders[record.shardIndex])!.store.put(record)
+    }
+  })
+
+  it('does not wait for holders that never answer once every object has k shards', async () => {
+    const stalled = ranking.slice(0, 15).filter(id => id !== sender.peerId).slice(-5).map(id => byId(nodes).get(id)!)
+    for (const node of stalled) {
+      await node.service.stop()
+      await node.libp2p.handle(CHUNKS_PROTOCOL, () => {}) // reads nothing, answers nothing
+    }
+    try {
+      const patient = new ObjectStore({ ...deps, fetchTimeoutMs: 45_000 })
+      const started = Date.now()
+      const fetched = await patient.fetchObjects()
+      // Waiting for the stalled holders would take the full 45 s; 20 objects take a few seconds on a busy machine.
+      expect(Date.now() - started).toBeLessThan(25_000)
+      expect(fetched.objects).toHaveLength(20)
+      for (const object of fetched.objects) expect(object.bytes).toEqual(originals.get(object.objectId))
+      expect(fetched.stats).toMatchObject({ answered: 10, cancelled: 5, offline: 0 })
+    } finally {
+      for (const node of stalled) {
+        await node.libp2p.unhandle(CHUNKS_PROTOCOL)
+        await node.service.start()
+      }
+    }
+  })
+
+  /**
+   * Stores one object of a fresh owner while the closest holder other than the sender fails its first request
+   * with `fail` and then serves as usual: the shard must stay with that holder, not go to a spare.
+   */
+  async function storeWithFirstRequestFailing (seed: number, fail: (stream: Stream, connection: Connection) => void): Promise<void> {
+    const other = WalletIdentity.generate()
+    const otherRanking = await xorClosestPeers(() => nodes)(placementKeyFor(NS_HISTORY, other.address), 15)
+    const flaky = byId(nodes).get(otherRanking.find(id => id !== sender.peerId)!)!
+    await connectTo(sender, [flaky])
+    let failed = 0
+    await flaky.service.stop()
+    await flaky.libp2p.handle(CHUNKS_PROTOCOL, async (stream, connection) => {
+      failed++
+      await flaky.libp2p.unhandle(CHUNKS_PROTOCOL)
+      await flaky.service.start()
+      fail(stream, connection)
+    })
+    try {
+      const store = new ObjectStore({ ...deps, wallet: other })
+      const result = await store.storeObject(randomBytes(mulberry32(seed), 10 * KIB))
+      expect(failed).toBe(1)
+      expect(result.failures).toEqual([])
+      expect(result.holders).toEqual(otherRanking)
+      await store.deleteObject(result.objectId)
+    } finally {
+      if (failed === 0) {
+        await flaky.libp2p.unhandle(CHUNKS_PROTOCOL)
+        await flaky.service.start()
+      }
+    }
+  }
+
+  it('asks a holder once more when a request fails on a connection that stays up, so the shard stays with it', async () => {
+    // The holder resets the first request it gets (as a replaced connection does).
+    await storeWithFirstRequestFailing(11, stream => { stream.abort(new Error('connection replaced')) })
+  })
+
+  it('asks a holder once more, dialling it again, when its connection drops mid-request', async () => {
+    // The holder ends the whole connection at the first request (as a connection that dies under load).
+    await storeWithFirstRequestFailing(12, (stream, connection) => {
+      stream.abort(new Error('connection lost'))
+      connection.abort(new Error('connection lost'))
+    })
+  })
+
+  let down: string[]
+
+  it('fetches everything with any 5 holders stopped', async () => {
+    down = ranking.slice(0, 15).filter(id => id !== sender.peerId).filter((_, i) => i % 2 === 0).slice(0, 5)
+    await stopNodes(down.map(id => byId(nodes).get(id)!))
+    const fetched = await objects.fetchObjects()
+    expect(fetched.failed).toEqual([])
+    expect(fetched.objects).toHaveLength(20)
+    for (const object of fetched.objects) expect(object.bytes).toEqual(originals.get(object.objectId))
+  })
+
+  let late: StoreResult
+
+  it('moves the shards of stopped holders to the next-closest live nodes when storing', async () => {
+    const bytes = randomBytes(mulberry32(7), 40 * KIB)
+    late = await objects.storeObject(bytes)
+    originals.set(late.objectId, bytes)
+    const live = ranking.filter(id => !down.includes(id))
+    // 11 live nodes (10 of the closest 15 and the one spare) for 15 shards: each gets one, four get a second.
+    expect(new Set(late.holders)).toEqual(new Set(live))
+    expect(late.holders.filter(id => down.includes(id))).toEqual([])
+    expect(late.reducedRedundancy).toBe(true)
+    expect(new Set(late.failures.map(failure => failure.holder))).toEqual(new Set(down))
+    // Shards whose closest holder was alive stayed there.
+    ranking.slice(0, 15).forEach((id, index) => { if (!down.includes(id)) expect(late.holders[index]).toBe(id) })
+  })
+
+  it('reports objects short of shards after a 6th holder stops, naming the counts, and still fetches the others', async () => {
+    const sixth = ranking.slice(0, 15).find(id => id !== sender.peerId && !down.includes(id))!
+    await stopNodes([byId(nodes).get(sixth)!])
+    const fetched = await objects.fetchObjects()
+    // The late object lost at most 2 of its 15 shards and is found on the spare nodes too.
+    expect(fetched.objects.map(object => object.objectId)).toEqual([late.objectId])
+    expect(fetched.objects[0].bytes).toEqual(originals.get(late.objectId))
+    expect(fetched.failed).toHaveLength(20)
+    for (const failure of fetched.failed) {
+      expect(failure.error.name).toBe('NotEnoughShardsError')
+      expect(failure.error.message).toContain('retrieved 9 of the 10 shards needed; 6 holders offline')
+    }
+    expect(fetched.failed.map(failure => failure.objectId).sort()).toEqual(stored.map(result => result.objectId).sort())
+    await expect(objects.fetchObject(stored[0].objectId)).rejects.toMatchObject({ name: 'NotEnoughShardsError' })
+    expect((await objects.fetchObject(late.objectId)).bytes).toEqual(originals.get(late.objectId))
+  })
+
+  it('deletes an object from its holders as its owner', async () => {
+    const deleted = await objects.deleteObject(late.objectId)
+    // All 15 but the one or two shards on the stopped 6th holder.
+    expect(deleted).toBeGreaterThanOrEqual(13)
+    await expect(objects.fetchObject(late.objectId)).rejects.toMatchObject({ name: 'ObjectNotFoundError' })
+  })
+
+  it('fails clearly when no holder can be reached', async () => {
+    const stopped = nodes.filter(node => !isRunning(node)).map(node => node.peerId)
+    const cutOff = new ObjectStore({ ...deps, wallet: WalletIdentity.generate(), closestPeers: async (_, count) => stopped.slice(0, count) })
+    await expect(cutOff.storeObject(new Uint8Array(100))).rejects.toSatisfy((error: unknown) =>
+      error instanceof StoreFailedError && error.name === 'StoreFailedError' && error.placed === 0 && /stored 0 of the 15 shards/.test(error.message))
+    await expect(cutOff.fetchObjects()).rejects.toBeInstanceOf(NoHoldersReachableError)
+  })
+})
+
+describe('ObjectStore on a 6-node mesh', () => {
+  let nodes: MeshNode[]
+
+  beforeAll(async () => {
+    nodes = await createStorageNodes(6)
+    await connectTo(nodes[0], nodes)
+  }, 60_000)
+
+  afterAll(async () => {
+    await stopNodes(nodes?.filter(isRunning) ?? [])
+  }, 30_000)
+
+  it('spreads 15 shards over the 6 distinct nodes, flags reduced redundancy, and fetches', async () => {
+    const objects = new ObjectStore({
+      libp2p: nodes[0].libp2p,
+      wallet: WalletIdentity.generate(),
+      closestPeers: xorClosestPeers(() => nodes, { liveOnly: true }),
+      selfStore: nodes[0].store,
+      nodeKey: nodes[0].privateKey,
+      storeTimeoutMs: 5000,
+      fetchTimeoutMs: 5000
+    })
+    const random = mulberry32(6)
+    const originals = [randomBytes(random, 512), randomBytes(random, 64 * KIB), randomBytes(random, 3000)]
+    const results = await Promise.all(originals.map(async bytes => await objects.storeObject(bytes)))
+    for (const result of results) {
+      expect(result.reducedRedundancy).toBe(true)
+      expect(new Set(result.holders).size).toBe(6)
+      // Round-robin: shard i on the (i mod 6)-th closest node, so 3, 3, 3, 2, 2, 2 shards per node.
+      result.holders.forEach((holder, index) => expect(holder).toBe(result.holders[index % 6]))
+    }
+    const fetched = await objects.fetchObjects()
+    expect(fetched.failed).toEqual([])
+    const byObject = new Map(fetched.objects.map(object => [object.objectId, object.bytes]))
+    results.forEach((result, i) => expect(byObject.get(result.objectId)).toEqual(originals[i]))
+    expect(fetched.stats).toMatchObject({ asked: 6, answered: 6 })
+  })
+
+  it('runs the latency bench and cleans up after it', async () => {
+    const wallet = WalletIdentity.generate()
+    const deps: ObjectStoreDeps = {
+      libp2p: nodes[0].libp2p, wallet, closestPeers: xorClosestPeers(() => nodes, { liveOnly: true }), selfStore: nodes[0].store
+    }
+    const rows = await runObjectBench(deps, { sizes: [512], ops: 3, warmup: 1, historyFetches: 1 })
+    expect(rows.map(row => [row.operation, row.objectBytes, row.ops])).toEqual([['store', 512, 3], ['fetch', 512, 3], ['history', 512, 1]])
+    expect(rows[2].objectsPerOp).toBe(4)
+    for (const row of rows) expect(row.p50Ms).toBeGreaterThan(0)
+    expect((await new ObjectStore(deps).fetchObjects()).objects).toEqual([])
+  })
+})
+
+/** A wallet whose 15 closest nodes include `self` (so the local-holder path runs), though not as the nearest. */
+async function findWallet (nodes: readonly MeshNode[], self: MeshNode): Promise<{ wallet: WalletIdentity, ranking: string[] }> {
+  const rank = xorClosestPeers(() => nodes)
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const wallet = WalletIdentity.generate()
+    const ranking = await rank(placementKeyFor(NS_HISTORY, wallet.address), nodes.length)
+    const position = ranking.indexOf(self.peerId)
+    if (position > 0 && position < 15) return { wallet, ranking }
+  }
+  throw new Error('no wallet placed the sender among its 15 closest nodes in 500 tries')
+}

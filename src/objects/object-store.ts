@@ -1,0 +1,416 @@
+/**
+ * The seed's "gateway" role, run by the sender's own node: erasure-code an object, place shard i on the i-th
+ * closest live storage node to the owner's placement key and collect their signed receipts; retrieve an owner's
+ * objects by asking those holders in parallel and decoding each object from the first k verified shards.
+ * Nothing here sees plaintext: objects are end-to-end-encrypted before they arrive.
+ */
+import { NS_HISTORY } from '../crypto/index.ts'
+import { DEFAULT_DATA_SHARDS, DEFAULT_PARITY_SHARDS, encode } from '../erasure/index.ts'
+import type { Signer } from '../identity/index.ts'
+import { isUsableConnection, type MeshLibp2p } from '../net/index.ts'
+import { ChunkPeerUnreachableError, deleteShards, storeShard, type StoreReceipt } from '../protocols/index.ts'
+import { DEFAULT_PLACEMENT_RULES, type PlacementRules } from '../placement/index.ts'
+import { deleteAuthorityOf, placementKeyOf } from '../placement/index.ts'
+import type { ChunkStore, ShardRecord } from '../store/index.ts'
+import type { ObjectId } from '../types/index.ts'
+import { buildManifest } from '../wire/index.ts'
+import { decodeSignedManifest, encodeSignedManifest, type SignedManifest } from '../wire/index.ts'
+import { NoHoldersReachableError, ObjectNotFoundError, StoreFailedError, notEnoughShardsError, type ShardPlacementFailure } from './errors.ts'
+import { callHolder, gatherShards, type FailedObject, type GatherStats, type RetrievedObject } from './gather.ts'
+import { PeerRequestLimiter } from '../protocols/index.ts'
+import { storeOnSelf, type SelfHolder } from '../protocols/index.ts'
+import type { PrivateKey } from '@libp2p/interface'
+
+export type { FailedObject, GatherStats, RetrievedObject } from './gather.ts'
+
+export const DEFAULT_STORE_TIMEOUT_MS = 20_000
+export const DEFAULT_FETCH_TIMEOUT_MS = 15_000
+/** Next-closest nodes asked for when a holder fails, to take over its shard. */
+export const DEFAULT_SPARE_HOLDERS = 5
+/** Below a holder's own per-peer cap (4), leaving room for this node's other chunk traffic (repair, audit). */
+export const DEFAULT_REQUESTS_PER_HOLDER = 3
+
+export interface ObjectStoreDeps {
+  libp2p: MeshLibp2p
+  /** The owner identity that signs manifests and delete authorisations. */
+  wallet: Signer
+  /**
+   * Exact closest live storage nodes to `key`, nearest first; may include this node's own peer ID. It may answer
+   * from a short-lived cache (see closest-cache.ts), except when asked for a `fresh` lookup: the object store
+   * asks for one once a holder has failed.
+   */
+  closestPeers: (key: Uint8Array, count: number, options?: { fresh?: boolean }) => Promise<string[]>
+  /** This node's own store: used instead of dialling itself when it is one of the holders. */
+  selfStore: ChunkStore
+  /** This node's libp2p key, to sign receipts for shards it keeps itself; without it those carry no signature. */
+  nodeKey?: PrivateKey
+  /** Data shards per object (default 10). */
+  k?: number
+  /** Parity shards per object (default 5). */
+  m?: number
+  /** Per holder and shard, from when the request is sent (default 20 s). */
+  storeTimeoutMs?: number
+  /** Per holder, from when the request is sent (default 15 s). */
+  fetchTimeoutMs?: number
+  spareHolders?: number
+  requestsPerHolder?: number
+  /** Namespaces accepted and how their placement keys are checked; default: history, as holders do. */
+  placementRules?: PlacementRules
+  /** Clock for `createdAt` (ms since the epoch). */
+  now?: () => number
+}
+
+export interface StoreOptions {
+  /**
+   * Content namespace (default NS_HISTORY); the placement key is derived from it and the owner, or for an inbox
+   * namespace (`inboxNamespace(recipient)`) from the recipient: the object then goes into that user's inbox.
+   */
+  namespace?: string
+  signal?: AbortSignal
+  /** Told each time one more shard has a holder (for "stored 7 of 15" progress). */
+  onShardPlaced?: (placed: number, total: number) => void
+  /**
+   * A holder refusal for which the whole store fails instead of moving the shard to the next-closest node. For
+   * refusals every holder of the key gives alike (an inbox's per-sender rate limit): a shard moved past the
+   * closest holders would sit where readers do not look, and the writer would wrongly believe it stored.
+   */
+  stopOn?: (error: Error) => boolean
+}
+
+export interface StoreResult {
+  objectId: ObjectId
+  createdAt: number
+  /** Holder of shard i at index i. */
+  holders: string[]
+  /** Receipt for shard i at index i; verify with `verifyStoreReceipt` and the holder's public key. */
+  receipts: StoreReceipt[]
+  /** Fewer than k + m distinct nodes hold the shards, so losing one node loses more than one shard. */
+  reducedRedundancy: boolean
+  /** Holders that failed along the way, whose shards went to the next-closest nodes. */
+  failures: ShardPlacementFailure[]
+}
+
+export interface FetchOptions {
+  /** Content namespace (default NS_HISTORY); an inbox namespace, or NS_INBOX with the recipient as owner, reads an inbox. */
+  namespace?: string
+  signal?: AbortSignal
+}
+
+export interface FetchResult {
+  /** Sorted by manifest createdAt, then objectId. */
+  objects: RetrievedObject[]
+  /** Objects seen but not rebuilt (too few shards, or shards that contradict each other); same order. */
+  failed: FailedObject[]
+  stats: GatherStats
+}
+
+/** Pause before asking a still-connected holder again after a failed STORE (lets a replaced connection settle). */
+const STORE_ASK_AGAIN_AFTER_MS = 250
+
+export class ObjectStore {
+  private readonly deps: ObjectStoreDeps
+  private readonly k: number
+  private readonly m: number
+  private readonly storeTimeoutMs: number
+  private readonly fetchTimeoutMs: number
+  private readonly spareHolders: number
+  private readonly placementRules: PlacementRules
+  private readonly limiter: PeerRequestLimiter
+  private readonly self: SelfHolder
+
+  constructor (deps: ObjectStoreDeps) {
+    this.deps = deps
+    this.k = deps.k ?? DEFAULT_DATA_SHARDS
+    this.m = deps.m ?? DEFAULT_PARITY_SHARDS
+    this.storeTimeoutMs = deps.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS
+    this.fetchTimeoutMs = deps.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS
+    this.spareHolders = deps.spareHolders ?? DEFAULT_SPARE_HOLDERS
+    this.placementRules = deps.placementRules ?? DEFAULT_PLACEMENT_RULES
+    this.limiter = new PeerRequestLimiter(deps.requestsPerHolder ?? DEFAULT_REQUESTS_PER_HOLDER)
+    this.self = {
+      peerId: deps.libp2p.peerId.toString(),
+      store: deps.selfStore,
+      placementRules: this.placementRules,
+      nodeKey: deps.nodeKey,
+      now: deps.now ?? Date.now
+    }
+  }
+
+  /** The owner address whose objects this store writes. */
+  get owner (): string {
+    return this.deps.wallet.address
+  }
+
+  /**
+   * Erasure-codes `bytes` (already encrypted) into k + m shards, signs its manifest and places shard i on the
+   * i-th closest storage node, all in parallel. A failing holder's shard goes to the next-closest node that holds
+   * none of this object yet; with fewer distinct nodes than shards, shards are spread round-robin and
+   * `reducedRedundancy` is set. Succeeds only when every shard is placed somewhere.
+   * @throws {StoreFailedError} naming how many shards were placed
+   */
+  async storeObject (bytes: Uint8Array, options: StoreOptions = {}): Promise<StoreResult> {
+    const { namespace = NS_HISTORY, signal, onShardPlaced, stopOn } = options
+    const total = this.k + this.m
+    const placementKey = placementKeyOf(namespace, this.owner)
+    const closest = unique(await this.deps.closestPeers(placementKey, total)).slice(0, total)
+    signal?.throwIfAborted()
+    if (closest.length === 0) throw new StoreFailedError(0, total, 'no storage node is known yet; wait until this node has joined the mesh')
+
+    const encoded = await encode(bytes, this.k, this.m)
+    const createdAt = Math.floor(this.self.now())
+    const { manifest, objectId } = buildManifest(this.deps.wallet, {
+      namespace, placementKey, k: this.k, m: this.m, originalLength: encoded.originalLength, shards: encoded.shards, createdAt
+    })
+    const manifestBytes = encodeSignedManifest(manifest)
+    const placement = new Placement(closest, async () => await this.deps.closestPeers(placementKey, total + this.spareHolders, { fresh: true }))
+    let placedCount = 0
+    let stopped = false
+    // `sole`: the holder is to keep no other shard of the object (a node taking two would refuse).
+    const put = async (holder: string, index: number, sole: boolean): Promise<StoreReceipt> => {
+      const receipt = await this.putShard(holder, manifest, manifestBytes, index, encoded.shards[index], sole, signal)
+      onShardPlaced?.(++placedCount, total)
+      return receipt
+    }
+
+    // Shard i to the i-th closest; a failure passes the shard on to the next spare node.
+    await Promise.all(encoded.shards.map(async (_, index) => {
+      let holder: string | undefined = closest[index % closest.length]
+      // One shard per node unless fewer nodes than shards are known; a spare holds none of the object yet.
+      let sole = closest.length >= total
+      let askedAgain = false
+      while (holder !== undefined) {
+        // A holder this node was connected to when it asked: a failure is more likely the connection than the node.
+        const connectedBefore = askedAgain || this.connectedTo(holder)
+        try {
+          placement.placed(index, await put(holder, index, sole))
+          return
+        } catch (error) {
+          signal?.throwIfAborted()
+          // The request failed on a holder that was connected (a connection replaced, reset or dropped
+          // mid-request): ask it once more, dialling again if need be, before its shard goes to a node further
+          // away. A holder that really went away costs one more dial.
+          if (!askedAgain && error instanceof ChunkPeerUnreachableError && (connectedBefore || this.connectedTo(holder))) {
+            askedAgain = true
+            await new Promise(resolve => setTimeout(resolve, STORE_ASK_AGAIN_AFTER_MS))
+            signal?.throwIfAborted()
+            continue
+          }
+          askedAgain = false
+          placement.failed(index, holder, error)
+          if (stopped || (stopOn !== undefined && error instanceof Error && stopOn(error))) {
+            stopped = true
+            return
+          }
+          holder = await placement.nextSpare()
+          sole = true
+        }
+      }
+    }))
+    // No distinct node left: double up on holders that took a shard and never failed, least loaded first.
+    for (const index of stopped ? [] : placement.unplaced(total)) {
+      for (const holder of placement.fallbackHolders()) {
+        try {
+          placement.placed(index, await put(holder, index, false))
+          break
+        } catch (error) {
+          signal?.throwIfAborted()
+          placement.failed(index, holder, error)
+        }
+      }
+    }
+
+    const placed = placement.receipts.filter(receipt => receipt !== undefined).length
+    if (placed < total) {
+      await this.forget(objectId, placement.receipts.flatMap(receipt => receipt === undefined ? [] : [receipt.holder]), undefined, true)
+      const first = placement.failures[0]?.error
+      throw new StoreFailedError(placed, total, `${placement.failures.length} placement attempts failed on ` +
+        `${new Set(placement.failures.map(failure => failure.holder)).size} nodes and no other node was left to try ` +
+        `(first: ${first?.name}: ${first?.message}); nothing was kept: retry when more storage nodes are online`, placement.failures)
+    }
+    const holders = placement.receipts.map(receipt => receipt!.holder as string)
+    return {
+      objectId,
+      createdAt,
+      holders,
+      receipts: placement.receipts as StoreReceipt[],
+      reducedRedundancy: new Set(holders).size < total,
+      failures: placement.failures
+    }
+  }
+
+  /**
+   * Retrieves every object of `owner` (default: this store's own) under the namespace's placement key: asks the
+   * k + m closest holders and this node's store in parallel (a failing holder is replaced by the next-closest
+   * node, where a store would have put its shard), decodes each object from its first k verified shards, and
+   * stops waiting once every object seen is decoded and at least k holders have answered; otherwise once every
+   * holder has answered, failed or timed out. Objects short of shards come back in `failed`.
+   * @throws {NoHoldersReachableError} when no remote holder answered and this node holds nothing for the key
+   */
+  async fetchObjects (owner: string = this.owner, options: FetchOptions = {}): Promise<FetchResult> {
+    const { namespace = NS_HISTORY, signal } = options
+    const placementKey = placementKeyOf(namespace, owner)
+    const holders = unique(await this.deps.closestPeers(placementKey, this.k + this.m)).slice(0, this.k + this.m)
+    const answeredEnough = Math.min(this.k, holders.length)
+    const { collector, stats, remoteAnswered } = await gatherShards({
+      ...this.gatherBase(holders, signal),
+      target: placementKey,
+      spares: async () => await this.deps.closestPeers(placementKey, this.k + this.m + this.spareHolders, { fresh: true }),
+      enough: (shards, answered) => answered >= answeredEnough && shards.allRebuildable()
+    })
+    const remoteHolders = holders.filter(holder => holder !== this.self.peerId).length
+    if (remoteAnswered === 0 && stats.localShards === 0 && (remoteHolders > 0 || holders.length === 0)) {
+      throw new NoHoldersReachableError(remoteHolders, `${stats.offline} offline, ${stats.refused} refused`)
+    }
+    return { ...(await collector.results(stats)), stats }
+  }
+
+  /**
+   * Retrieves one object of `owner` (default: own) by its ID, returning as soon as k verified shards are in.
+   * @throws {NotEnoughShardsError} | {ObjectNotFoundError} | {NoHoldersReachableError}
+   */
+  async fetchObject (objectId: ObjectId, options: FetchOptions & { owner?: string } = {}): Promise<RetrievedObject> {
+    const { namespace = NS_HISTORY, signal, owner = this.owner } = options
+    const placementKey = placementKeyOf(namespace, owner)
+    const holders = unique(await this.deps.closestPeers(placementKey, this.k + this.m))
+    const { collector, stats, remoteAnswered } = await gatherShards({
+      ...this.gatherBase(holders, signal),
+      target: { objectId },
+      spares: async () => await this.deps.closestPeers(placementKey, this.k + this.m + this.spareHolders, { fresh: true }),
+      enough: shards => shards.rebuildable(objectId)
+    })
+    const { objects, failed } = await collector.results(stats)
+    const object = objects.find(candidate => candidate.objectId === objectId)
+    if (object !== undefined) return object
+    const failure = failed.find(candidate => candidate.objectId === objectId)
+    if (failure !== undefined) {
+      if (failure.error.name === 'NotEnoughShardsError') {
+        throw notEnoughShardsError(failure.shardsRetrieved, failure.shardsNeeded, failure.shardsTotal, stats)
+      }
+      throw Object.assign(new Error(failure.error.message), { name: failure.error.name })
+    }
+    if (remoteAnswered === 0 && stats.localShards === 0) {
+      throw new NoHoldersReachableError(holders.filter(holder => holder !== this.self.peerId).length, `${stats.offline} offline, ${stats.refused} refused`)
+    }
+    throw new ObjectNotFoundError(`none of the ${stats.answered} holders that answered has a shard of object ${objectId}`)
+  }
+
+  /**
+   * Asks the closest nodes (with spares) and this node's store to delete an object's shards, signed by the
+   * owner's wallet. Best effort: unreachable holders keep theirs. Returns how many shards were deleted.
+   * For an object in this owner's inbox, pass `namespace: inboxNamespace(owner)` (or NS_INBOX).
+   */
+  async deleteObject (objectId: ObjectId, options: FetchOptions = {}): Promise<number> {
+    const { namespace = NS_HISTORY, signal } = options
+    const total = this.k + this.m
+    const holders = unique(await this.deps.closestPeers(placementKeyOf(namespace, this.owner), total + this.spareHolders))
+    return await this.forget(objectId, holders, signal)
+  }
+
+  private gatherBase (holders: string[], signal?: AbortSignal) {
+    return {
+      libp2p: this.deps.libp2p,
+      self: this.self,
+      holders,
+      limiter: this.limiter,
+      timeoutMs: this.fetchTimeoutMs,
+      placementRules: this.placementRules,
+      signal
+    }
+  }
+
+  private connectedTo (peerId: string): boolean {
+    return this.deps.libp2p.getConnections().some(c => c.remotePeer.toString() === peerId && isUsableConnection(c))
+  }
+
+  private async putShard (holder: string, manifest: SignedManifest, manifestBytes: Uint8Array, shardIndex: number,
+    shard: Uint8Array, sole: boolean, signal?: AbortSignal): Promise<StoreReceipt> {
+    if (holder === this.self.peerId) return await storeOnSelf(this.self, manifest, manifestBytes, shardIndex, shard)
+    return await callHolder(this.limiter, holder, this.storeTimeoutMs, signal, async timeoutMs =>
+      await storeShard(this.deps.libp2p, holder, { manifestBytes, shardIndex, shard, sole }, { signal, timeoutMs }))
+  }
+
+  /**
+   * Deletes the object's shards on `holders` and in this node's store; returns the count, never throws.
+   * `undoingStore`: cleaning up after this owner's own failed store, so its own shards go from this node's store
+   * even where holders would refuse its DELETE (in someone else's inbox).
+   */
+  private async forget (objectId: ObjectId, holders: readonly string[], signal?: AbortSignal, undoingStore = false): Promise<number> {
+    const counts = await Promise.all(unique(holders).map(async holder => {
+      if (holder === this.self.peerId) return 0
+      try {
+        return await callHolder(this.limiter, holder, this.storeTimeoutMs, signal, async timeoutMs =>
+          await deleteShards(this.deps.libp2p, holder, this.deps.wallet, objectId, { signal, timeoutMs, now: this.self.now }))
+      } catch {
+        // Best effort by design: an unreachable holder, or one without the shards (RemoteNotFoundError), counts 0.
+        return 0
+      }
+    }))
+    let local = 0
+    try {
+      const own = await this.self.store.listObjectShards(objectId)
+      const mayDelete = (record: ShardRecord): boolean => (undoingStore && record.owner === this.owner) ||
+        deleteAuthorityOf(decodeSignedManifest(record.manifest)) === this.owner
+      if (own.length > 0 && own.every(mayDelete)) {
+        local = await this.self.store.delete(objectId)
+      }
+    } catch {}
+    return counts.reduce((sum, n) => sum + n, local)
+  }
+}
+
+/** Bookkeeping of one object's placement: who holds which shard, who failed, which spare nodes are left. */
+class Placement {
+  readonly receipts: Array<StoreReceipt | undefined> = []
+  readonly failures: ShardPlacementFailure[] = []
+  /** Every node given (or offered) a shard of this object, so no spare gets two. */
+  private readonly used: Set<string>
+  private readonly failedHolders = new Set<string>()
+  private readonly ranking: string[]
+  private spares: Promise<string[]> | undefined
+  private readonly findSpares: () => Promise<string[]>
+
+  constructor (closest: string[], findSpares: () => Promise<string[]>) {
+    this.ranking = [...closest]
+    this.used = new Set(closest)
+    this.findSpares = findSpares
+  }
+
+  placed (index: number, receipt: StoreReceipt): void {
+    this.receipts[index] = receipt
+  }
+
+  failed (index: number, holder: string, error: unknown): void {
+    const { name, message } = error instanceof Error ? error : new Error(String(error))
+    this.failures.push({ shardIndex: index, holder, error: { name, message } })
+    this.failedHolders.add(holder)
+  }
+
+  /** The closest node not yet given a shard of this object, or undefined when none is left. */
+  async nextSpare (): Promise<string | undefined> {
+    this.spares ??= this.findSpares().then(unique, () => [])
+    for (const candidate of await this.spares) {
+      if (this.used.has(candidate)) continue
+      this.used.add(candidate)
+      this.ranking.push(candidate)
+      return candidate
+    }
+    return undefined
+  }
+
+  unplaced (total: number): number[] {
+    return Array.from({ length: total }, (_, index) => index).filter(index => this.receipts[index] === undefined)
+  }
+
+  /** Nodes holding a shard that have not failed, fewest shards first, then nearest first. */
+  fallbackHolders (): string[] {
+    const load = new Map<string, number>()
+    for (const receipt of this.receipts) if (receipt !== undefined) load.set(receipt.holder, (load.get(receipt.holder) ?? 0) + 1)
+    return [...load.keys()]
+      .filter(holder => !this.failedHolders.has(holder))
+      .sort((a, b) => (load.get(a)! - load.get(b)!) || (this.ranking.indexOf(a) - this.ranking.indexOf(b)))
+  }
+}
+
+function unique (ids: readonly string[]): string[] {
+  return [...new Set(ids)]
+}

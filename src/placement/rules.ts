@@ -1,0 +1,126 @@
+import { NS_HISTORY, NS_INBOX, bytesEqual, hashWithNamespace, toHex } from '../crypto/index.ts'
+import { addressToBytes, isAddress, type WalletAddress } from '../identity/index.ts'
+import type { ManifestFields, SignedManifest } from '../wire/index.ts'
+import { PlacementKeyMismatchError, UnsupportedNamespaceError } from './errors.ts'
+
+/**
+ * The key whose XOR-closest peers hold an owner's objects of one namespace:
+ * `hashWithNamespace(namespace, ownerAddressBytes)` (the seed's SHA-256(namespace ‖ owner address), with the
+ * length-prefixed layout of src/crypto/namespaced-hash.ts).
+ */
+export function placementKeyFor (namespace: string, owner: WalletAddress | string): Uint8Array {
+  return hashWithNamespace(namespace, addressToBytes(owner))
+}
+
+/**
+ * Decides whether a verified manifest may be placed under its `placementKey`, throwing
+ * `PlacementKeyMismatchError` if not. A manifest proves only who signed it (`owner`), so each rule ties the
+ * placement key to that signer in its own way.
+ */
+export type PlacementRule = (manifest: SignedManifest) => void
+
+/** Content namespace → its rule. Namespaces without a rule are refused (`UnsupportedNamespaceError`). */
+export type PlacementRules = ReadonlyMap<string, PlacementRule>
+
+/** Owner-only namespaces: the key must be the owner's own key, so nobody can write under another's key. */
+export function ownerPlacementRule (namespace: string): PlacementRule {
+  return manifest => {
+    const expected = placementKeyFor(namespace, manifest.owner)
+    if (!bytesEqual(expected, manifest.placementKey)) {
+      throw new PlacementKeyMismatchError(`manifest ${manifest.objectId} is placed under ${toHex(manifest.placementKey)}, ` +
+        `but ${namespace} objects of ${manifest.owner} belong under ${toHex(expected)}; only an owner writes under their own key`)
+    }
+  }
+}
+
+/**
+ * Inbox objects: a message a sender puts into a recipient's mesh inbox. The manifest is signed by the SENDER
+ * (its owner) and names the recipient in its content namespace, `zentalk/inbox/v1/0x<recipient>` (see
+ * `inboxNamespace`), because a holder sees only the manifest and one shard, and a placement key is a hash that
+ * no holder can turn back into an address. So the signed manifest itself says "sender S writes to R's inbox", and
+ * the rule checks that its placement key is R's inbox key, `placementKeyFor(NS_INBOX, R)`. Anyone may append
+ * (with a valid sender signature); holders also limit each sender's appends per inbox (handlers/store.ts), and
+ * only R may delete (`deleteAuthorityOf`).
+ */
+export const INBOX_NAMESPACE_PREFIX = `${NS_INBOX}/`
+const INBOX_NAMESPACE_PATTERN = /^0x[0-9a-f]{40}$/
+
+/** The manifest content namespace of a message in `recipient`'s inbox: `zentalk/inbox/v1/` + lowercase address. */
+export function inboxNamespace (recipient: WalletAddress | string): string {
+  // addressToBytes validates (and rejects a wrong EIP-55 checksum); the namespace always carries lowercase hex.
+  return INBOX_NAMESPACE_PREFIX + '0x' + toHex(addressToBytes(recipient))
+}
+
+/** The recipient an inbox namespace names, or undefined for any other (or a non-canonical inbox) namespace. */
+export function inboxRecipientOf (namespace: string): WalletAddress | undefined {
+  if (!namespace.startsWith(INBOX_NAMESPACE_PREFIX)) return undefined
+  const address = namespace.slice(INBOX_NAMESPACE_PREFIX.length)
+  return INBOX_NAMESPACE_PATTERN.test(address) && isAddress(address) ? address as WalletAddress : undefined
+}
+
+/** The key whose closest peers hold `recipient`'s inbox. */
+export function inboxPlacementKey (recipient: WalletAddress | string): Uint8Array {
+  return placementKeyFor(NS_INBOX, recipient)
+}
+
+/** The inbox rule: the namespace names a recipient in canonical form, and the key is that recipient's inbox key. */
+export function inboxPlacementRule (): PlacementRule {
+  return manifest => {
+    const recipient = inboxRecipientOf(manifest.namespace)
+    if (recipient === undefined) {
+      throw new UnsupportedNamespaceError(`inbox namespace ${manifest.namespace} must be ${INBOX_NAMESPACE_PREFIX} followed by the recipient's address as 0x and 40 lowercase hex digits`)
+    }
+    const expected = inboxPlacementKey(recipient)
+    if (!bytesEqual(expected, manifest.placementKey)) {
+      throw new PlacementKeyMismatchError(`inbox object ${manifest.objectId} for ${recipient} is placed under ${toHex(manifest.placementKey)}, ` +
+        `but that inbox's key is ${toHex(expected)}`)
+    }
+  }
+}
+
+/**
+ * The placement key of an object of `namespace` written by `owner`: the recipient's inbox key for an inbox
+ * namespace, otherwise the owner's own key for the namespace. What a writer uses when it stores.
+ */
+export function placementKeyOf (namespace: string, owner: WalletAddress | string): Uint8Array {
+  const recipient = inboxRecipientOf(namespace)
+  return recipient === undefined ? placementKeyFor(namespace, owner) : inboxPlacementKey(recipient)
+}
+
+/**
+ * Whose signed DELETE removes an object's shards: the recipient's for an inbox object (a sender cannot take
+ * back, or wipe, what sits in someone else's inbox), the owner's for everything else.
+ */
+export function deleteAuthorityOf (manifest: Pick<ManifestFields, 'namespace' | 'owner'>): WalletAddress {
+  return inboxRecipientOf(manifest.namespace) ?? manifest.owner
+}
+
+/**
+ * What holders accept by default: the owner's history, and inboxes (registered under INBOX_NAMESPACE_PREFIX, a
+ * family rule for every `zentalk/inbox/v1/<recipient>` namespace). Other namespaces (key bundles, presence) are
+ * added by the layers that define them.
+ */
+export const DEFAULT_PLACEMENT_RULES: PlacementRules = new Map([
+  [NS_HISTORY, ownerPlacementRule(NS_HISTORY)],
+  [INBOX_NAMESPACE_PREFIX, inboxPlacementRule()]
+])
+
+/**
+ * The rule for `namespace`: an exact entry, else a family entry for everything up to its last '/' (so
+ * `zentalk/inbox/v1/0xabc…` finds the rule registered under `zentalk/inbox/v1/`).
+ */
+export function placementRuleFor (namespace: string, rules: PlacementRules = DEFAULT_PLACEMENT_RULES): PlacementRule | undefined {
+  const exact = rules.get(namespace)
+  if (exact !== undefined) return exact
+  const cut = namespace.lastIndexOf('/')
+  return cut < 0 ? undefined : rules.get(namespace.slice(0, cut + 1))
+}
+
+/** @throws {UnsupportedNamespaceError} | {PlacementKeyMismatchError} */
+export function assertPlacementAllowed (manifest: SignedManifest, rules: PlacementRules = DEFAULT_PLACEMENT_RULES): void {
+  const rule = placementRuleFor(manifest.namespace, rules)
+  if (rule === undefined) {
+    throw new UnsupportedNamespaceError(`objects of namespace ${manifest.namespace} are not accepted; known: ${[...rules.keys()].join(', ')}`)
+  }
+  rule(manifest)
+}

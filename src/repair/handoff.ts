@@ -1,0 +1,52 @@
+/**
+ * Steps a holder takes on its own shards only: hand a shard off to the node that should hold it, or delete a copy
+ * another expected holder keeps. Local deletes go straight to this node's own store (no owner-signed DELETE is
+ * needed for one's own store), and only after the other side is proven to hold the shard: a verified STORE
+ * receipt for a hand-off, a verified FETCH of the keeper's copy for a drop. So neither step can lose the last copy.
+ */
+import { callHolder } from '../objects/index.ts'
+import { fetchShards, storeShard } from '../protocols/index.ts'
+import type { ShardIndex } from '../types/index.ts'
+import type { SignedManifest } from '../wire/index.ts'
+import { verifyShard } from '../wire/index.ts'
+import type { RepairContext } from './context.ts'
+import { KeeperMissingShardError, NoShardTargetError } from './errors.ts'
+import type { RepairTask } from './report.ts'
+
+/**
+ * Sends this node's shard `index` to `to` as its only shard of the object (a target that took another one
+ * meanwhile refuses), then deletes it here. Returns false when the local shard failed verification.
+ */
+export async function handOffShard (ctx: RepairContext, manifest: SignedManifest, manifestBytes: Uint8Array, index: number,
+  to: string, task: RepairTask): Promise<boolean> {
+  const record = await ctx.store.get(manifest.objectId, index as ShardIndex)
+  if (record === undefined) return true // gone meanwhile (deleted by its owner): nothing to hand off
+  if (!verifyShard(manifest, index, record.data)) return false
+  task.bytesRead += record.data.length
+  task.from.push(ctx.selfId)
+  if (ctx.isDead(to)) throw new NoShardTargetError(`hand-off target ${to} of shard ${index} of ${manifest.objectId} is dead`)
+  await callHolder(ctx.limiter, to, ctx.requestTimeoutMs, ctx.signal, async timeoutMs =>
+    await storeShard(ctx.libp2p, to, { manifestBytes, shardIndex: index, shard: record.data, sole: true }, { signal: ctx.signal, timeoutMs }))
+  task.to.push(to)
+  task.placements.push({ shardIndex: index, peer: to })
+  task.bytesWritten += record.data.length
+  await ctx.store.delete(manifest.objectId, index as ShardIndex)
+  return true
+}
+
+/** Deletes this node's copy of shard `index` once `keeper` is shown to hold a valid copy of it. */
+export async function dropDuplicate (ctx: RepairContext, manifest: SignedManifest, index: number, keeper: string,
+  task: RepairTask): Promise<void> {
+  const shards = await callHolder(ctx.limiter, keeper, ctx.requestTimeoutMs, ctx.signal, async timeoutMs =>
+    await fetchShards(ctx.libp2p, keeper, { objectId: manifest.objectId }, {
+      signal: ctx.signal, timeoutMs, placementRules: ctx.placementRules, checkedManifests: ctx.checkedManifests, onRejected: () => { task.rejectedShards++ }
+    }))
+  for (const shard of shards) task.bytesFetched += shard.shard.length
+  task.from.push(keeper)
+  const kept = shards.some(shard => shard.shardIndex === index && shard.manifest.objectId === manifest.objectId &&
+    verifyShard(manifest, index, shard.shard))
+  if (!kept) {
+    throw new KeeperMissingShardError(`${keeper} should keep shard ${index} of ${manifest.objectId} but sent no valid copy; this node keeps its own`)
+  }
+  await ctx.store.delete(manifest.objectId, index as ShardIndex)
+}

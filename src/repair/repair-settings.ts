@@ -1,0 +1,142 @@
+/** The repairer's settings and what one round reports. */
+import { InvalidConfigError } from '../errors/index.ts'
+import type { ChunkDialer } from '../protocols/index.ts'
+import type { PlacementRules } from '../placement/index.ts'
+import type { ChunkStore } from '../store/index.ts'
+import type { PrivateKey } from '@libp2p/interface'
+
+export const DEFAULT_REPAIR_INTERVAL_MS = 5 * 60_000
+export const DEFAULT_HANDOFF_GRACE_MS = 10 * 60_000
+export const DEFAULT_FALLBACK_DELAY_MS = 60_000
+/**
+ * Objects whose shards this node received this recently are left alone: their owner may still be placing the
+ * other shards, and a survey then would "repair" a store in progress.
+ */
+export const DEFAULT_NEW_OBJECT_GRACE_MS = 30_000
+/** Next-closest nodes surveyed beyond the expected holders: where shards of nodes pushed out by newcomers are. */
+export const DEFAULT_SURVEY_SPARES = 5
+export const DEFAULT_MAX_CONCURRENT_OBJECTS = 4
+export const DEFAULT_MAX_CONCURRENT_KEYS = 2
+export const DEFAULT_SURVEY_CONCURRENCY = 8
+export const DEFAULT_REPAIR_REQUEST_TIMEOUT_MS = 15_000
+/** Rounds a ring peer may fail to answer LIST before its holdings count as empty instead of unknown. */
+export const DEFAULT_UNRESPONSIVE_ROUNDS = 3
+export const DEFAULT_SCRUB_BYTES_PER_ROUND = 64 * 1024 * 1024
+/**
+ * A key whose last survey found every object fully placed is surveyed again only when its ring or this node's
+ * holdings change, or after this long: what a survey would find then is a live holder that lost a shard.
+ */
+export const DEFAULT_RESURVEY_AFTER_MS = 60 * 60_000
+/**
+ * After a death, the nodes this near the key (0-based rank among the live ring and this node) survey at once: the
+ * repairer is among them. The others wait one fallback delay, the earliest they could be asked to rebuild.
+ */
+export const PROMPT_SURVEY_RANKS = 3
+/**
+ * A requested round starts after a random pause up to this long: every node learns of a death at about the same
+ * time, and their surveys would otherwise all hit the same holders in the same instant.
+ */
+export const DEFAULT_REQUEST_JITTER_MS = 1000
+
+export interface RepairerInit {
+  libp2p: ChunkDialer & { peerId: { toString(): string } }
+  /** This node's own store: the shards it holds and repairs. */
+  store: ChunkStore
+  /**
+   * The `count` closest live storage nodes to a key, nearest first, dead peers excluded; must include this node
+   * itself where it ranks (as `ClosestPeers.find` does for a storage node).
+   */
+  closestPeers: (key: Uint8Array, count: number) => Promise<string[]>
+  /** The health monitor's verdict; a dead peer is never surveyed, read from or written to. */
+  isDead?: (peerId: string) => boolean
+  /** Signs receipts for shards this node stores on itself. */
+  nodeKey?: PrivateKey
+  placementRules?: PlacementRules
+  /** Between regular rounds; a round also runs when `requestRound()` is called and when a delay below ends. */
+  intervalMs?: number
+  requestJitterMs?: number
+  handoffGraceMs?: number
+  fallbackDelayMs?: number
+  newObjectGraceMs?: number
+  surveySpares?: number
+  maxConcurrentObjects?: number
+  maxConcurrentKeys?: number
+  surveyConcurrency?: number
+  /** Per chunk request (LIST, FETCH, STORE page). */
+  requestTimeoutMs?: number
+  requestsPerHolder?: number
+  unresponsiveRounds?: number
+  scrubBytesPerRound?: number
+  /** 0 surveys every key every round. */
+  resurveyAfterMs?: number
+  finishedTasksKept?: number
+  now?: () => number
+  log?: (message: string) => void
+}
+
+export interface RepairRound {
+  startedAt: number
+  durationMs: number
+  placementKeys: number
+  objects: number
+  /** Shards this node rebuilt and stored. */
+  rebuilt: number
+  handedOff: number
+  dropped: number
+  corrupt: number
+  /** Keys left unsurveyed: fully placed at the last survey, and neither their ring nor this node's shards changed. */
+  unchangedKeys: number
+  /** Keys whose survey waits after a death, since nearer holders repair first (PROMPT_SURVEY_RANKS). */
+  deferredKeys: number
+  /** Steps this node put off: until a fallback delay or grace period ends, or until every expected holder answers. */
+  waiting: number
+  /** LIST requests that failed twice (the peer's holdings were unknown for that key this round). */
+  unanswered: number
+  /** Tasks that failed (a holder unreachable, too few shards): they are retried next round. */
+  failures: number
+  /** Unexpected errors (the store failing, a bug); logged, and the round carried on with the next object. */
+  errors: number
+  /** When something this node waits for falls due, if it does before the next regular round. */
+  nextDueAt?: number
+  aborted: boolean
+}
+
+export type RepairSettings = Required<Pick<RepairerInit, 'intervalMs' | 'requestJitterMs' | 'handoffGraceMs' | 'fallbackDelayMs' | 'newObjectGraceMs' |
+'surveySpares' | 'maxConcurrentObjects' | 'maxConcurrentKeys' | 'surveyConcurrency' | 'requestTimeoutMs' | 'unresponsiveRounds' |
+'scrubBytesPerRound' | 'resurveyAfterMs'>>
+
+/** The settings with defaults filled in. @throws {InvalidConfigError} for a value that cannot be used */
+export function resolveRepairSettings (init: RepairerInit): RepairSettings {
+  return {
+    intervalMs: positive('intervalMs', init.intervalMs ?? DEFAULT_REPAIR_INTERVAL_MS),
+    requestJitterMs: nonNegative('requestJitterMs', init.requestJitterMs ?? DEFAULT_REQUEST_JITTER_MS),
+    handoffGraceMs: nonNegative('handoffGraceMs', init.handoffGraceMs ?? DEFAULT_HANDOFF_GRACE_MS),
+    fallbackDelayMs: nonNegative('fallbackDelayMs', init.fallbackDelayMs ?? DEFAULT_FALLBACK_DELAY_MS),
+    newObjectGraceMs: nonNegative('newObjectGraceMs', init.newObjectGraceMs ?? DEFAULT_NEW_OBJECT_GRACE_MS),
+    surveySpares: nonNegative('surveySpares', init.surveySpares ?? DEFAULT_SURVEY_SPARES),
+    maxConcurrentObjects: positive('maxConcurrentObjects', init.maxConcurrentObjects ?? DEFAULT_MAX_CONCURRENT_OBJECTS),
+    maxConcurrentKeys: positive('maxConcurrentKeys', init.maxConcurrentKeys ?? DEFAULT_MAX_CONCURRENT_KEYS),
+    surveyConcurrency: positive('surveyConcurrency', init.surveyConcurrency ?? DEFAULT_SURVEY_CONCURRENCY),
+    requestTimeoutMs: positive('requestTimeoutMs', init.requestTimeoutMs ?? DEFAULT_REPAIR_REQUEST_TIMEOUT_MS),
+    unresponsiveRounds: positive('unresponsiveRounds', init.unresponsiveRounds ?? DEFAULT_UNRESPONSIVE_ROUNDS),
+    scrubBytesPerRound: positive('scrubBytesPerRound', init.scrubBytesPerRound ?? DEFAULT_SCRUB_BYTES_PER_ROUND),
+    resurveyAfterMs: nonNegative('resurveyAfterMs', init.resurveyAfterMs ?? DEFAULT_RESURVEY_AFTER_MS)
+  }
+}
+
+export function emptyRound (startedAt: number): RepairRound {
+  return {
+    startedAt, durationMs: 0, placementKeys: 0, unchangedKeys: 0, deferredKeys: 0, objects: 0, rebuilt: 0, handedOff: 0, dropped: 0, corrupt: 0,
+    waiting: 0, unanswered: 0, failures: 0, errors: 0, aborted: false
+  }
+}
+
+function positive (name: string, value: number): number {
+  if (typeof value !== 'number' || !(value > 0)) throw new InvalidConfigError(`${name} must be a positive number, got ${String(value)}`)
+  return value
+}
+
+function nonNegative (name: string, value: number): number {
+  if (typeof value !== 'number' || !(value >= 0)) throw new InvalidConfigError(`${name} must be zero or more, got ${String(value)}`)
+  return value
+}

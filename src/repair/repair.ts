@@ -1,0 +1,451 @@
+/**
+ * The repairer every storage node runs over the shards it holds. Each round, per placement key it holds shards
+ * of: find the expected holders (the k + m closest live storage nodes, from the injected `closestPeers`; there is
+ * no global index, and the owner need not be online: the placement key in every held manifest is enough), LIST
+ * what each of them and a few next-closest nodes hold, plan each object (plan.ts) and carry out this node's part:
+ *
+ * - rebuild missing shards, if this node is the object's repairer: the nearest node holding a shard of it. Each
+ *   next-nearest holder takes over after one more `fallbackDelayMs` of the shortage persisting, in case the
+ *   nearer ones are gone or stuck; a holder known dead is not in the ring at all, so the next one takes over at once;
+ * - hand its own shard off to a closer node that holds none of the object, once that node has been among the
+ *   expected holders for `handoffGraceMs` (tabs that come and go cause no traffic);
+ * - drop its own copy of a shard an expected holder keeps (a node returned after its shards were rebuilt
+ *   elsewhere), after the same grace and after fetching and verifying the keeper's copy;
+ * - delete its own shards that no longer match their manifests (scrub), so they count as missing.
+ *
+ * Rounds never overlap, never throw, and do a bounded amount of work at a time.
+ *
+ * Nodes coordinate through nothing but the shared view: every holder of an object computes the same plan from the
+ * same LIST answers, so exactly one of them rebuilds and the targets are the same whoever rebuilds. Where views
+ * differ (a death seen by one node before another), two repairers may rebuild the same shard: they store it on the
+ * same planned node, where the second STORE is an idempotent repeat, so extra work is possible but not extra copies.
+ * A copy placed elsewhere on a stale view is a surplus copy, dropped by its holder after the grace period.
+ */
+import { bytesEqual, toHex } from '../crypto/index.ts'
+import { DEFAULT_REQUESTS_PER_HOLDER } from '../objects/index.ts'
+import { PeerRequestLimiter } from '../protocols/index.ts'
+import { DEFAULT_PLACEMENT_RULES, type PlacementRules } from '../placement/index.ts'
+import type { ShardSummary } from '../store/index.ts'
+import type { ObjectId, ShardIndex } from '../types/index.ts'
+import type { RepairContext } from './context.ts'
+import { keyPoolFor } from './key-pool.ts'
+import { ManifestCache, type KnownManifest } from './manifest-cache.ts'
+import { rankPeers } from '../placement/index.ts'
+import { ObjectSteps } from './object-steps.ts'
+import { planObject, spreadOf } from './plan.ts'
+import { describeError, forEachLimit } from './pool.ts'
+import { DEFAULT_FINISHED_TASKS_KEPT, RepairLog, type RepairStatus } from './report.ts'
+import { PROMPT_SURVEY_RANKS, emptyRound, resolveRepairSettings, type RepairRound, type RepairSettings, type RepairerInit } from './repair-settings.ts'
+import { scrubShards } from './scrub.ts'
+import { surveyKey } from './survey.ts'
+
+/** This node's shards of one placement key: indices per object, and when it stored its newest shard of each. */
+interface KeyGroup { key: Uint8Array, keyHex: string, objects: Map<ObjectId, number[]>, storedAt: Map<ObjectId, number> }
+
+/** What the last survey of a key saw: its live ring, this node's shards of it, and whether all was in place. */
+interface KeyView { ring: readonly string[], holdings: string, settled: boolean, surveyedAt: number }
+
+export class Repairer {
+  private readonly init: RepairerInit
+  private readonly selfId: string
+  private readonly now: () => number
+  private readonly emit: (message: string) => void
+  private readonly limiter: PeerRequestLimiter
+  private readonly placementRules: PlacementRules
+  private readonly isDead: (peerId: string) => boolean
+  private readonly settings: RepairSettings
+  private readonly steps: ObjectSteps
+
+  private readonly tasks: RepairLog
+  private readonly manifests = new ManifestCache()
+  /** Per placement key and k + m: since when each peer has been among the expected holders without interruption. */
+  private readonly closestSince = new Map<string, Map<string, number>>()
+  /** Per ring peer: consecutive rounds it failed to answer LIST, and the last such round. */
+  private readonly silentStreaks = new Map<string, { rounds: number, round: number }>()
+  /** Per placement key held: the live ring of its last survey (the co-holders the health monitor should watch). */
+  private readonly rings = new Map<string, string[]>()
+  /** Per placement key held: what its last survey saw (to leave unchanged keys alone). */
+  private readonly views = new Map<string, KeyView>()
+  /** Per placement key: until when its survey waits after a death, at a node not among the nearest (see surveyNotNeeded). */
+  private readonly deferrals = new Map<string, number>()
+  /** Peers the health monitor declared dead within the last `newObjectGraceMs`, and when. */
+  private readonly recentDeaths = new Map<string, number>()
+  private scrubCursor: string | undefined
+  private roundNumber = 0
+  private lastRound: RepairRound | undefined
+
+  private controller = new AbortController()
+  private current: Promise<RepairRound> | undefined
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private running = false
+  private rerun = false
+
+  constructor (init: RepairerInit) {
+    this.init = init
+    this.selfId = init.libp2p.peerId.toString()
+    this.now = init.now ?? Date.now
+    this.emit = init.log ?? (() => {})
+    this.placementRules = init.placementRules ?? DEFAULT_PLACEMENT_RULES
+    const isDead = init.isDead ?? (() => false)
+    this.isDead = peer => peer !== this.selfId && isDead(peer)
+    this.limiter = new PeerRequestLimiter(init.requestsPerHolder ?? DEFAULT_REQUESTS_PER_HOLDER)
+    this.tasks = new RepairLog(init.finishedTasksKept ?? DEFAULT_FINISHED_TASKS_KEPT, this.now)
+    this.settings = resolveRepairSettings(init)
+    this.steps = new ObjectSteps({
+      selfId: this.selfId, settings: this.settings, tasks: this.tasks, now: this.now, emit: this.emit, roundNumber: () => this.roundNumber
+    })
+  }
+
+  /** Runs a round now, then after every `intervalMs`, and whenever something it waits for falls due. */
+  start (): void {
+    if (this.running) return
+    this.running = true
+    this.schedule(0)
+  }
+
+  /** Stops scheduling, cuts the running round short (requests are aborted) and waits for it to end. */
+  async stop (): Promise<void> {
+    this.running = false
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+    this.controller.abort(new Error('repairer stopped'))
+    await this.current?.catch(() => {})
+    this.controller = new AbortController()
+  }
+
+  /**
+   * Asks for a round soon (a peer was declared dead or came back): after a short random pause, or right after the
+   * running round. Does nothing unless started.
+   */
+  requestRound (): void {
+    if (!this.running) return
+    if (this.current !== undefined) this.rerun = true
+    else this.schedule(this.jitter())
+  }
+
+  /**
+   * Tells the repairer that the health monitor declared `peerId` dead, and asks for a round. Objects too new to be
+   * examined otherwise (their owner may still be storing them) are examined at once if `peerId` was one of their
+   * expected holders: their missing shards are then a loss, not a store in progress.
+   */
+  peerDied (peerId: string): void {
+    this.recentDeaths.set(peerId, this.now())
+    this.requestRound()
+  }
+
+  /** One round. While a round runs, returns that same round instead of starting another. Never rejects. */
+  async runOnce (): Promise<RepairRound> {
+    this.current ??= this.round().finally(() => { this.current = undefined })
+    return await this.current
+  }
+
+  /**
+   * The peers this node's shards depend on: the expected holders and survey spares of every placement key it holds
+   * shards of, as of the last round. The health monitor checks these along with the routing table.
+   */
+  coHolders (): string[] {
+    const peers = new Set<string>()
+    for (const ring of this.rings.values()) for (const peer of ring) peers.add(peer)
+    peers.delete(this.selfId)
+    return [...peers]
+  }
+
+  /** Pending and recent tasks, totals, and the last round, for the node panel. */
+  status (): RepairStatus & { lastRound?: RepairRound } {
+    return { ...this.tasks.status(), lastRound: this.lastRound === undefined ? undefined : { ...this.lastRound } }
+  }
+
+  private jitter (): number {
+    return Math.random() * this.settings.requestJitterMs
+  }
+
+  private schedule (delayMs: number): void {
+    if (!this.running) return
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      void this.runOnce().then(round => {
+        const untilDue = round.nextDueAt === undefined ? Infinity : round.nextDueAt - this.now()
+        const next = this.rerun ? this.jitter() : Math.max(0, Math.min(this.settings.intervalMs, untilDue))
+        this.rerun = false
+        this.schedule(next)
+      })
+    }, delayMs)
+  }
+
+  private async round (): Promise<RepairRound> {
+    const signal = this.controller.signal
+    const ctx: RepairContext = {
+      libp2p: this.init.libp2p,
+      selfId: this.selfId,
+      store: this.init.store,
+      self: { peerId: this.selfId, store: this.init.store, placementRules: this.placementRules, nodeKey: this.init.nodeKey, now: this.now },
+      limiter: this.limiter,
+      requestTimeoutMs: this.settings.requestTimeoutMs,
+      placementRules: this.placementRules,
+      isDead: this.isDead,
+      checkedManifests: new Map(),
+      log: this.emit,
+      signal
+    }
+    const round = emptyRound(this.now())
+    this.roundNumber++
+    for (const [peer, at] of this.recentDeaths) {
+      if (round.startedAt - at >= this.settings.newObjectGraceMs || !this.isDead(peer)) this.recentDeaths.delete(peer)
+    }
+    try {
+      let summaries = await this.init.store.listShardKeys()
+      this.scrubCursor = await scrubShards(ctx, this.manifests, summaries, this.scrubCursor, this.settings.scrubBytesPerRound, shard => {
+        this.steps.record('scrub', shard.objectId, toHex(shard.placementKey), [shard.shardIndex], shard.reason)
+        round.corrupt++
+      })
+      if (round.corrupt > 0) summaries = await this.init.store.listShardKeys()
+      const groups = groupByPlacementKey(summaries)
+      this.forgetStale(summaries, groups)
+      round.placementKeys = groups.size
+      await forEachLimit(groups.values(), this.settings.maxConcurrentKeys, async group => {
+        try {
+          await this.examineKey(ctx, group, round)
+        } catch (error) {
+          if (signal.aborted) return
+          round.errors++
+          this.emit(`repair: examining placement key ${group.keyHex} failed: ${describeError(error)}`)
+        }
+      })
+    } catch (error) {
+      if (!signal.aborted) {
+        round.errors++
+        this.emit(`repair: round failed: ${describeError(error)}`)
+      }
+    }
+    round.aborted = signal.aborted
+    round.durationMs = this.now() - round.startedAt
+    if (!round.aborted && round.rebuilt + round.handedOff + round.dropped + round.unanswered + round.failures + round.errors > 0) {
+      this.emit(`repair: round ${this.roundNumber} took ${round.durationMs} ms over ${round.placementKeys} keys and ${round.objects} objects: ` +
+        `rebuilt ${round.rebuilt}, handed off ${round.handedOff}, dropped ${round.dropped}, waiting ${round.waiting}, ` +
+        `${round.unanswered} LISTs unanswered, ${round.failures} failed, ${round.errors} errors`)
+    }
+    this.tasks.counters.rounds++
+    this.tasks.counters.objectsChecked += round.objects
+    this.lastRound = round
+    return round
+  }
+
+  private async examineKey (ctx: RepairContext, group: KeyGroup, round: RepairRound): Promise<void> {
+    const known = new Map<ObjectId, KnownManifest>()
+    const young = new Map<ObjectId, KnownManifest>()
+    for (const [objectId, indices] of group.objects) {
+      const manifest = await this.manifestOf(objectId, indices)
+      if (manifest === undefined) continue
+      const storing = this.storeInProgress(manifest.manifest.createdAt, group.storedAt.get(objectId) ?? 0, round.startedAt)
+      ;(storing ? young : known).set(objectId, manifest)
+    }
+    if (known.size + young.size === 0) return
+    const widest = Math.max(...[...known.values(), ...young.values()].map(({ manifest }) => manifest.k + manifest.m))
+    const ring = [...new Set(await this.init.closestPeers(group.key, widest + this.settings.surveySpares))]
+      .filter(peer => !this.isDead(peer))
+    this.rings.set(group.keyHex, ring)
+    // A new object is left alone until it is no longer new (this node's shards of the key then change as far as
+    // repair is concerned, so the key is surveyed again), unless one of its expected holders has just died. The
+    // answer depends only on k + m, which the objects of a key nearly always share.
+    const holderDied = new Map<number, boolean>()
+    for (const [objectId, entry] of young) {
+      const total = entry.manifest.k + entry.manifest.m
+      if (!holderDied.has(total)) holderDied.set(total, this.expectedHolderDied(group.key, ring, total))
+      if (holderDied.get(total) === true) known.set(objectId, entry)
+    }
+    if (known.size === 0) return
+    const totals = new Set([...known.values()].map(({ manifest }) => manifest.k + manifest.m))
+    const ranked = rankPeers(group.key, [...ring, this.selfId])
+    const holdings = holdingsOf(group, known)
+    if (this.surveyNotNeeded(group, ring, widest, ranked, holdings, round)) return
+    this.deferrals.delete(group.keyHex)
+    const surveyedAt = this.now()
+    const survey = await surveyKey(ctx, group.key, ring, this.settings.surveyConcurrency)
+    ctx.signal.throwIfAborted()
+    this.tasks.counters.surveyFailures += survey.failed.size
+    round.unanswered += survey.failed.size
+    if (survey.failed.size > 0) {
+      const [peer, why] = survey.failed.entries().next().value!
+      this.emit(`repair: ${survey.failed.size} of ${ring.length - 1} nodes did not answer LIST for ${group.keyHex} (first: ${peer}: ${why})`)
+    }
+    const unknown = this.unknownPeers(ring, survey.failed)
+    const since = new Map([...totals].map(total => [total, this.trackClosest(group.keyHex, total, ring.slice(0, total))]))
+
+    const plans = [...known].map(([objectId, known]) => {
+      const total = known.manifest.k + known.manifest.m
+      const held = new Map<string, Set<number>>([[this.selfId, new Set(group.objects.get(objectId))]])
+      for (const [peer, shards] of survey.held) {
+        for (const shard of shards) {
+          // A summary whose hash is not the manifest's for that index describes no shard of this object.
+          if (shard.objectId !== objectId || shard.shardIndex >= total || !bytesEqual(shard.shardHash, known.manifest.shardHashes[shard.shardIndex])) continue
+          const indices = held.get(peer) ?? new Set<number>()
+          indices.add(shard.shardIndex)
+          held.set(peer, indices)
+        }
+      }
+      return { objectId, known, total, held, plan: planObject({ total, ranked, closest: ring.slice(0, total), held, unknown, spread: spreadOf(objectId) }) }
+    })
+    // When this node rebuilds most objects of the key (a holder died: every object of the key lost a shard), it
+    // reads the key's shards from k holders once instead of k shards per object (key-pool.ts).
+    const pool = keyPoolFor(ctx, group.key, {
+      rebuilding: plans.filter(({ plan }) => !plan.uncertain && plan.rebuilds.length > 0 && plan.repairers[0] === this.selfId).length,
+      objects: plans.length,
+      k: Math.max(...plans.map(({ known }) => known.manifest.k)),
+      holders: ring.filter(peer => peer !== this.selfId && !unknown.has(peer) && (survey.held.get(peer)?.length ?? 0) > 0)
+        .map(peer => [peer, survey.held.get(peer)!])
+    })
+    await forEachLimit(plans, this.settings.maxConcurrentObjects, async ({ objectId, known, total, held, plan }) => {
+      round.objects++
+      try {
+        await this.steps.act(ctx, known, group.keyHex, plan, held, unknown, since.get(total)!, round, pool)
+      } catch (error) {
+        if (ctx.signal.aborted) throw error
+        round.errors++
+        this.emit(`repair: object ${objectId} failed: ${describeError(error)}`)
+      }
+    })
+    this.views.set(group.keyHex, {
+      ring,
+      holdings,
+      surveyedAt,
+      settled: survey.failed.size === 0 && plans.every(({ plan }) =>
+        !plan.uncertain && plan.missing.length === 0 && plan.moves.length === 0 && plan.drops.length === 0)
+    })
+    if ((pool?.rejectedShards ?? 0) > 0) {
+      this.emit(`repair: ${pool!.rejectedShards} shards read for ${group.keyHex} failed verification and were not used`)
+    }
+  }
+
+  /**
+   * True when the key need not be surveyed this round. A key found fully placed stays untouched while its ring and
+   * this node's shards of it stay the same (until `resurveyAfterMs`). When the ring changed only by deaths, the
+   * nodes nearest the key survey at once, since one of them is the repairer; the others survey one fallback delay
+   * later, when they would take over, so that a death costs a handful of surveys instead of one per holder. The
+   * same holds for a key this node has not surveyed yet (its objects were new) when one of its expected holders
+   * has just died.
+   */
+  private surveyNotNeeded (group: KeyGroup, ring: readonly string[], expected: number, ranked: readonly string[], holdings: string,
+    round: RepairRound): boolean {
+    const view = this.views.get(group.keyHex)
+    const now = this.now()
+    if (view === undefined) {
+      if (!this.expectedHolderDied(group.key, ring, expected)) return false
+    } else {
+      if (!view.settled) return false
+      const sameRing = view.ring.length === ring.length && view.ring.every((peer, i) => peer === ring[i])
+      if (sameRing && view.holdings === holdings && now - view.surveyedAt < this.settings.resurveyAfterMs) {
+        round.unchangedKeys++
+        return true
+      }
+      // Deaths only: every peer gone from the ring is dead, and every expected holder now was in the ring before (a
+      // death moves the next-closest up; a newcomer or a returning node among the expected holders is no death).
+      const current = new Set(ring)
+      const before = new Set(view.ring)
+      const onlyDeaths = view.ring.every(peer => current.has(peer) || this.isDead(peer)) &&
+        ring.slice(0, expected).every(peer => before.has(peer))
+      if (sameRing || !onlyDeaths) return false
+    }
+    if (ranked.indexOf(this.selfId) < PROMPT_SURVEY_RANKS) return false
+    const deferUntil = this.deferrals.get(group.keyHex) ?? now + this.settings.fallbackDelayMs
+    this.deferrals.set(group.keyHex, deferUntil)
+    if (now >= deferUntil) return false
+    round.deferredKeys++
+    round.nextDueAt = Math.min(round.nextDueAt ?? Infinity, deferUntil)
+    return true
+  }
+
+  /**
+   * True while an object this node stored a shard of at `storedAt` may still be being stored by its owner, who
+   * created it at `createdAt`: a survey then would "repair" the store. That is the case for `newObjectGraceMs`
+   * after the object was created. A shard received long after that (a rebuild or a hand-off) does not make the
+   * object new again, so the shards a node has just been given never hold up its next repair. The owner's clock
+   * is trusted only to shorten the wait: it never lasts beyond `newObjectGraceMs` after this node stored the shard.
+   */
+  private storeInProgress (createdAt: number, storedAt: number, now: number): boolean {
+    const grace = this.settings.newObjectGraceMs
+    return grace > 0 && now - Math.min(createdAt, storedAt) < grace
+  }
+
+  /** True if a peer declared dead lately would be among the `total` closest to `key` of the live `ring` and itself. */
+  private expectedHolderDied (key: Uint8Array, ring: readonly string[], total: number): boolean {
+    if (this.recentDeaths.size === 0) return false
+    const expected = rankPeers(key, [...ring.slice(0, total), ...this.recentDeaths.keys()]).slice(0, total)
+    return expected.some(peer => this.recentDeaths.has(peer))
+  }
+
+  /** The verified manifest of an object held here, from the first of its records that verifies. */
+  private async manifestOf (objectId: ObjectId, indices: readonly number[]): Promise<KnownManifest | undefined> {
+    const cached = this.manifests.get(objectId)
+    if (cached !== undefined) return cached
+    for (const index of indices) {
+      const record = await this.init.store.get(objectId, index as ShardIndex)
+      if (record !== undefined && !(this.manifests.verified(objectId, record.manifest) instanceof Error)) return this.manifests.get(objectId)
+    }
+    return undefined
+  }
+
+  /** Ring peers whose holdings are unknown this round: they did not answer, and not yet for too many rounds. */
+  private unknownPeers (ring: readonly string[], failed: ReadonlyMap<string, string>): Set<string> {
+    const unknown = new Set<string>()
+    for (const peer of ring) {
+      if (peer === this.selfId) continue
+      if (!failed.has(peer)) {
+        this.silentStreaks.delete(peer)
+        continue
+      }
+      const entry = this.silentStreaks.get(peer) ?? { rounds: 0, round: 0 }
+      if (entry.round !== this.roundNumber) this.silentStreaks.set(peer, { rounds: entry.rounds + 1, round: this.roundNumber })
+      // Past the limit it is taken to hold nothing: a node that is up but never answers must not block repair forever.
+      if ((this.silentStreaks.get(peer)?.rounds ?? 0) < this.settings.unresponsiveRounds) unknown.add(peer)
+    }
+    return unknown
+  }
+
+  /** Updates and returns since when each expected holder of (key, k + m) has been one without interruption. */
+  private trackClosest (keyHex: string, total: number, closest: readonly string[]): Map<string, number> {
+    const id = `${keyHex}/${total}`
+    const previous = this.closestSince.get(id) ?? new Map<string, number>()
+    const now = this.now()
+    const current = new Map(closest.map(peer => [peer, previous.get(peer) ?? now]))
+    this.closestSince.set(id, current)
+    return current
+  }
+
+  /** Drops what this node remembers about objects and keys it no longer holds. */
+  private forgetStale (summaries: readonly ShardSummary[], groups: Map<string, KeyGroup>): void {
+    const held = new Set<string>(summaries.map(summary => summary.objectId))
+    this.manifests.retain(held)
+    this.steps.retain(held)
+    for (const id of this.closestSince.keys()) if (!groups.has(id.split('/')[0])) this.closestSince.delete(id)
+    for (const keyHex of this.rings.keys()) if (!groups.has(keyHex)) this.rings.delete(keyHex)
+    for (const keyHex of this.views.keys()) if (!groups.has(keyHex)) this.views.delete(keyHex)
+    for (const keyHex of this.deferrals.keys()) if (!groups.has(keyHex)) this.deferrals.delete(keyHex)
+  }
+}
+
+/** This node's shards of a key's objects in `examined`, as one comparable string. */
+function holdingsOf (group: KeyGroup, examined: ReadonlyMap<ObjectId, unknown>): string {
+  return [...group.objects]
+    .filter(([objectId]) => examined.has(objectId))
+    .map(([objectId, indices]) => `${objectId}:${[...indices].sort((a, b) => a - b).join(',')}`)
+    .sort()
+    .join(' ')
+}
+
+function groupByPlacementKey (summaries: readonly ShardSummary[]): Map<string, KeyGroup> {
+  const groups = new Map<string, KeyGroup>()
+  for (const summary of summaries) {
+    const keyHex = toHex(summary.placementKey)
+    let group = groups.get(keyHex)
+    if (group === undefined) {
+      group = { key: summary.placementKey, keyHex, objects: new Map(), storedAt: new Map() }
+      groups.set(keyHex, group)
+    }
+    group.storedAt.set(summary.objectId, Math.max(group.storedAt.get(summary.objectId) ?? 0, summary.storedAt))
+    const indices = group.objects.get(summary.objectId) ?? []
+    indices.push(summary.shardIndex)
+    group.objects.set(summary.objectId, indices)
+  }
+  return groups
+}

@@ -1,0 +1,55 @@
+/**
+ * Who holds what around one placement key: a LIST (summaries, no shard bytes) to every peer of the live ring.
+ * LIST rather than FETCH because a survey runs every round for every key a node holds, and nearly always finds
+ * nothing to do: it must cost bytes per shard summary, not per shard.
+ */
+import { callHolder } from '../objects/index.ts'
+import { listShards, type HeldShard } from '../protocols/index.ts'
+import type { RepairContext } from './context.ts'
+import { describeError, forEachLimit, sleep } from './pool.ts'
+
+export interface KeySurvey {
+  /** What each peer that answered holds under the key. */
+  held: Map<string, HeldShard[]>
+  /** Peers that did not answer, and why. */
+  failed: Map<string, string>
+}
+
+/** Pause before asking the peers that failed once more. */
+const RETRY_PAUSE_MS = 250
+
+/**
+ * LISTs `peers` (this node excluded: its own store is read directly), `concurrency` at a time, then once more
+ * those that failed: right after a death every holder surveys at once, and a holder answers BUSY past its
+ * per-peer and total request caps. A peer that fails twice counts as not answering. Never throws.
+ */
+export async function surveyKey (ctx: RepairContext, placementKey: Uint8Array, peers: readonly string[],
+  concurrency: number): Promise<KeySurvey> {
+  const survey: KeySurvey = { held: new Map(), failed: new Map() }
+  const ask = async (peer: string): Promise<void> => {
+    try {
+      const held = await callHolder(ctx.limiter, peer, ctx.requestTimeoutMs, ctx.signal, async timeoutMs =>
+        await listShards(ctx.libp2p, peer, { placementKey, signal: ctx.signal, timeoutMs }))
+      survey.held.set(peer, held)
+      survey.failed.delete(peer)
+    } catch (error) {
+      survey.failed.set(peer, describeError(error))
+    }
+  }
+  // In random order: every holder of a key surveys the same ring, and in ring order they would all queue at the
+  // nearest holder first.
+  await forEachLimit(shuffled(peers.filter(peer => peer !== ctx.selfId)), concurrency, ask)
+  if (survey.failed.size > 0 && !ctx.signal.aborted) {
+    await sleep(RETRY_PAUSE_MS * (1 + Math.random()), ctx.signal).catch(() => {})
+    await forEachLimit([...survey.failed.keys()], concurrency, ask)
+  }
+  return survey
+}
+
+function shuffled<T> (items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    ;[items[i], items[j]] = [items[j], items[i]]
+  }
+  return items
+}
