@@ -14,13 +14,15 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'node',
-          include: ['src/**/*.test.ts', 'relay/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'relay/**/*.test.ts', 'bench/**/*.test.ts'],
           exclude: [...configDefaults.exclude, BROWSER_TESTS]
         }
       },
       {
         extends: true,
-        optimizeDeps: { include: ['idb'] }, // pre-bundled up front, so a late discovery cannot reload the page mid-run
+        // Dependencies are found by crawling every browser test up front and pre-bundled before the first test runs,
+        // so a late discovery cannot reload the page mid-run.
+        optimizeDeps: { entries: [BROWSER_TESTS], include: ['idb'] },
         test: {
           name: 'browser',
           include: [BROWSER_TESTS],

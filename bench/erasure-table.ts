@@ -1,4 +1,4 @@
-import type { ErasureBenchRow } from '../src/erasure/index.ts'
+import type { ErasureBenchRow } from './erasure-bench.ts'
 
 export function formatSize (bytes: number): string {
   return bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} B`

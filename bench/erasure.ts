@@ -1,6 +1,6 @@
 // The erasure benchmark in Node: node --import tsx bench/erasure.ts
 import { loadavg } from 'node:os'
-import { runErasureBench } from '../src/erasure/index.ts'
+import { runErasureBench } from './erasure-bench.ts'
 import { printErasureRows } from './erasure-table.ts'
 
 export async function runNodeErasureBench (): Promise<void> {

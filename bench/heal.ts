@@ -12,17 +12,14 @@
  */
 import { pathToFileURL } from 'node:url'
 import { NS_HISTORY } from '../src/crypto/index.ts'
-import { mulberry32, randomBytes } from '../src/erasure/index.ts'
+import { mulberry32, randomBytes } from '../src/testing/seeded-random.ts'
 import { WalletIdentity } from '../src/identity/index.ts'
 import { ObjectStore } from '../src/objects/index.ts'
-import { isRunning, stopNodes, type MeshNode } from '../src/testing/object-mesh.ts'
-import { kadIdOfKey, rankByDistance } from '../src/placement/index.ts'
-import { placementKeyFor } from '../src/placement/index.ts'
+import { holdersOf, isRunning, objectStoreDeps, stopNodes, type MeshNode } from '../src/testing/object-mesh.ts'
+import { kadIdOf, kadIdOfKey, placementKeyFor, rankByDistance } from '../src/placement/index.ts'
 import type { ObjectId } from '../src/types/index.ts'
 import type { SignedManifest } from '../src/wire/index.ts'
-import { HealthMonitor } from '../src/health/index.ts'
-import { kadIdOf } from '../src/placement/index.ts'
-import { chunkServiceProbe, pingProbe } from '../src/health/index.ts'
+import { chunkServiceProbe, HealthMonitor, pingProbe } from '../src/health/index.ts'
 import { Repairer } from '../src/repair/index.ts'
 import { connectAll, createHealingMesh, manifestsOf, shardLayout } from '../src/testing/heal-mesh.ts'
 
@@ -91,9 +88,8 @@ export async function runHealingBench (options: HealingBenchOptions = {}): Promi
         probeTimeoutMs,
         log: log === undefined ? undefined : line => log(`${node.peerId.slice(-6)} ${Date.now() % 100000} ${line}`)
       })
-      const closestPeers = closestFor(monitor, nodes)
       const repairer = new Repairer({
-        libp2p: node.libp2p, store: node.store, closestPeers, isDead: peer => monitor.isDead(peer), nodeKey: node.privateKey,
+        libp2p: node.libp2p, store: node.store, holders: holdersOf(closestFor(monitor, nodes)), isDead: peer => monitor.isDead(peer), nodeKey: node.privateKey,
         requestJitterMs: 300,
         newObjectGraceMs: 0, // objects are stored before the clock of the benchmark starts
         log: log === undefined ? undefined : line => log(`${node.peerId.slice(-6)} ${Date.now() % 100000} ${line}`)
@@ -112,10 +108,7 @@ export async function runHealingBench (options: HealingBenchOptions = {}): Promi
     const wallet = WalletIdentity.generate()
     const placementKey = placementKeyFor(NS_HISTORY, wallet.address)
     const sender = nodes[0]
-    const objects = new ObjectStore({
-      libp2p: sender.libp2p, wallet, selfStore: sender.store, nodeKey: sender.privateKey,
-      closestPeers: closestFor(monitors.get(sender.peerId)!, nodes)
-    })
+    const objects = new ObjectStore(objectStoreDeps(sender, wallet, closestFor(monitors.get(sender.peerId)!, nodes)))
     const random = mulberry32(0xbe4c)
     const ids: ObjectId[] = []
     for (let i = 0; i < objectCount; i++) ids.push((await objects.storeObject(randomBytes(random, objectBytes))).objectId)

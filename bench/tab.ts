@@ -6,6 +6,7 @@ import { chromium } from '@playwright/test'
 import { chromiumLaunchOptions } from '../e2e/chromium.ts'
 import { eventually, newNodeContext, openNodePage, startRelayProc, startStorageFleet } from '../e2e/harness.ts'
 import { printErasureRows } from './erasure-table.ts'
+import type { TabBench } from './tab/index.ts'
 
 const PORT = 18700
 const HEADLESS = 15
@@ -22,12 +23,12 @@ export async function runTabBench (): Promise<void> {
       direct => fleet.peerIds.every(id => direct.includes(id)), 180_000)
 
     const loadBefore = loadavg()[0]
-    const erasure = await page.evaluate(async () => await (await window.zentalk!.bench()).erasure())
+    const erasure = await page.evaluate(async () => await (await window.zentalk!.bench() as TabBench).erasure())
     const version = await browser.version()
     console.log(`\nReed-Solomon 10+5 in Chromium ${version} (WASM in the tab); MB/s = 10^6 B/s, median of 7 batches`)
     printErasureRows(erasure)
 
-    const objects = await page.evaluate(async () => await (await window.zentalk!.bench()).objects({ ops: 40, warmup: 5, historyFetches: 3 }))
+    const objects = await page.evaluate(async () => await (await window.zentalk!.bench() as TabBench).objects({ ops: 40, warmup: 5, historyFetches: 3 }))
     console.log(`\nObject store from a Chromium tab over WebRTC: ${HEADLESS} headless storage nodes and the tab itself, ` +
       'one operation at a time; store = erasure code + sign + 15 shards placed and acknowledged; fetch = one object ' +
       'by ID from the first 10 verified shards; history = every object of the owner')

@@ -2,7 +2,7 @@
  * Latency of storing and fetching objects through `ObjectStore` over whatever mesh `deps` reach. No Node API, so
  * the same bench runs from a Node script (a loopback mesh) and in a browser tab (the real mesh).
  */
-import { mulberry32, randomBytes } from '../../src/erasure/index.ts'
+import { mulberry32, randomBytes } from '../../src/testing/seeded-random.ts'
 import type { ObjectId } from '../../src/types/index.ts'
 import { ObjectStore, type ObjectStoreDeps } from '../../src/objects/index.ts'
 

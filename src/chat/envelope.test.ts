@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { ZenTalkError } from '../errors/index.ts'
-import { mulberry32, randomBytes } from '../erasure/index.ts'
+import { mulberry32, randomBytes } from '../testing/seeded-random.ts'
 import { addressToBytes, InvalidSignatureError } from '../identity/index.ts'
-import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../wire/index.ts'
+import { EnvelopeHeader as EnvelopeHeaderMessage, MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../wire/index.ts'
 import { AeadAuthenticationError, aesGcmDecrypt } from '../crypto/index.ts'
 import { inspectEnvelope, messageKey, openMessage, sealMessage, type OpenMessageOptions } from './envelope.ts'
 import { ENVELOPE_ALG, MAX_ENVELOPE_BYTES, encodeSignedEnvelope, envelopeSigningMessage, parseEnvelope } from './envelope-format.ts'
@@ -18,7 +18,6 @@ import {
 import { createKeyBundle } from './key-bundle.ts'
 import { NS_ENVELOPE } from './namespaces.ts'
 import { MAX_PAYLOAD_BYTES, MessageKind } from './payload.ts'
-import { EnvelopeHeader as EnvelopeHeaderMessage } from '../wire/index.ts'
 import { CREATED_AT, alice, bob, carol, lookupOf, mallory, type Party } from '../testing/chat-parties.ts'
 
 const SENT_AT = 1_767_225_661_000

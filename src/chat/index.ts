@@ -78,7 +78,7 @@ export {
 export type { RandomSource } from '../crypto/index.ts'
 export { ChatService } from './service/chat-service.ts'
 export { TypedEvents } from './service/events.ts'
-export { MemoryMessageCache } from './service/message-cache.ts'
+export { MemoryMessageCache, type MessageCache } from './service/message-cache.ts'
 export type { ChatServiceInit } from './service/types.ts'
 export type { ChatMessage, ChatServiceEvents, HistoryReport, MessageProgress, Rejection, SendResult } from './service/index.ts'
 export { compareMessages } from './service/chat-message.ts'

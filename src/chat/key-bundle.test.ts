@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { ZenTalkError } from '../errors/index.ts'
-import { mulberry32, randomBytes } from '../erasure/index.ts'
+import { mulberry32, randomBytes } from '../testing/seeded-random.ts'
 import { InvalidSignatureError, addressToBytes } from '../identity/index.ts'
-import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../wire/index.ts'
+import { KeyBundleBody, MalformedMessageError, OversizeMessageError, SignedKeyBundle, UnsupportedVersionError } from '../wire/index.ts'
 import { MAX_DISPLAY_NAME_BYTES } from './display-name.ts'
 import {
   InvalidChatKeyError,
@@ -18,7 +18,6 @@ import {
   verifyKeyBundle
 } from './key-bundle.ts'
 import { NS_KEY_BUNDLE } from './namespaces.ts'
-import { KeyBundleBody, SignedKeyBundle } from '../wire/index.ts'
 import { CREATED_AT, alice, mallory } from '../testing/chat-parties.ts'
 
 function body (overrides: Partial<KeyBundleBody> = {}): KeyBundleBody {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { ZenTalkError } from '../errors/index.ts'
-import { mulberry32, randomBytes } from '../erasure/index.ts'
+import { mulberry32, randomBytes } from '../testing/seeded-random.ts'
 import { addressToBytes } from '../identity/index.ts'
-import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../wire/index.ts'
+import { MalformedMessageError, OversizeMessageError, PresenceBody, SignedPresence, UnsupportedVersionError } from '../wire/index.ts'
 import {
   PresenceExpiredError,
   PresenceNotYetValidError,
@@ -10,7 +10,6 @@ import {
   PresenceSignatureError
 } from './errors.ts'
 import { NS_PRESENCE } from './namespaces.ts'
-import { PresenceBody, SignedPresence } from '../wire/index.ts'
 import {
   MAX_PRESENCE_LIFETIME_MS,
   MAX_PRESENCE_MULTIADDRS,

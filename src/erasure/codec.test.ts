@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { decode, encode, reconstructShards, shardSizeFor } from './index.ts'
-import { mulberry32, randomBytes, randomInt } from './seeded-random.ts'
+import { mulberry32, randomBytes, randomInt } from '../testing/seeded-random.ts'
 
 // Seeded, so a failure names a round that reproduces. The library's own reconstruct wrapper failed about a
 // third of such rounds (ENVIRONMENT.md), so this many mixed rounds on one shared instance is the real test.

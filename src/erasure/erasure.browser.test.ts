@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { decode, encode, reconstructShards } from './index.ts'
-import { mulberry32, randomBytes, randomInt } from './seeded-random.ts'
+import { mulberry32, randomBytes, randomInt } from '../testing/seeded-random.ts'
 import { loadReedSolomonModule } from './wasm-loader.ts'
 
 // Runs in real Chromium: proves the browser loading branch (Vite `?url` asset + fetch) and the coding itself

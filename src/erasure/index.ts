@@ -20,6 +20,3 @@ export {
   InvalidShardsError,
   NotEnoughShardsError
 } from './errors.ts'
-export { mulberry32, randomBytes, randomInt } from './seeded-random.ts'
-export { runErasureBench } from './bench.ts'
-export type { ErasureBenchOptions, ErasureBenchRow } from './bench.ts'

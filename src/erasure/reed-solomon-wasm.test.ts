@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ErasureLibraryError } from './errors.ts'
 import { ReedSolomonInstance } from './reed-solomon-wasm.ts'
-import { mulberry32, randomBytes, randomInt } from './seeded-random.ts'
+import { mulberry32, randomBytes, randomInt } from '../testing/seeded-random.ts'
 import { loadReedSolomonModule } from './wasm-loader.ts'
 
 let module: WebAssembly.Module

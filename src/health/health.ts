@@ -7,8 +7,8 @@
  *
  * Every node applies the same interval and retries, so nodes agree on who is dead within about one interval.
  */
-import { InvalidConfigError } from '../errors/index.ts'
-import { describeError, forEachLimit, raceAbort, sleep } from '../repair/index.ts'
+import { forEachLimit, raceAbort, sleep } from '../async/index.ts'
+import { InvalidConfigError, ZenTalkError, errorText, nonNegative, positive } from '../errors/index.ts'
 
 export const DEFAULT_HEALTH_INTERVAL_MS = 5 * 60_000
 export const DEFAULT_HEALTH_RETRIES = 3
@@ -31,12 +31,7 @@ export type HealthProbe = (peerId: string, signal: AbortSignal) => Promise<unkno
  * peer is reachable only through a relay and this node has lost its relay. The check neither counts as a failure
  * nor as an answer; the peer stays as it was until a check that can tell.
  */
-export class ProbeInconclusiveError extends Error {
-  constructor (message: string) {
-    super(message)
-    this.name = 'ProbeInconclusiveError'
-  }
-}
+export class ProbeInconclusiveError extends ZenTalkError { override name = 'ProbeInconclusiveError' }
 
 export interface HealthMonitorInit {
   /** Peers to check this round: routing-table peers plus co-holders. Dead peers are re-checked in any case. */
@@ -213,7 +208,7 @@ export class HealthMonitor extends EventTarget {
     try {
       listed = new Set(await this.init.peers())
     } catch (error) {
-      this.init.log?.(`health: listing peers failed: ${describeError(error)}`)
+      this.init.log?.(`health: listing peers failed: ${errorText(error)}`)
       listed = new Set()
     }
     if (this.init.self !== undefined) listed.delete(this.init.self)
@@ -292,22 +287,14 @@ export class HealthMonitor extends EventTarget {
       } catch (error) {
         if (signal.aborted) break
         if (error instanceof ProbeInconclusiveError) return { ok: 'unknown' }
-        lastError = describeError(error)
+        lastError = errorText(error)
       }
     }
     return { ok: false, error: lastError, attempts: retries + 1 }
   }
 }
 
-function positive (name: string, value: number): number {
-  if (typeof value !== 'number' || !(value > 0)) throw new InvalidConfigError(`${name} must be a positive number, got ${String(value)}`)
-  return value
-}
 
-function nonNegative (name: string, value: number): number {
-  if (typeof value !== 'number' || !(value >= 0)) throw new InvalidConfigError(`${name} must be zero or more, got ${String(value)}`)
-  return value
-}
 
 function nonNegativeInteger (name: string, value: number): number {
   if (!Number.isInteger(value) || value < 0) throw new InvalidConfigError(`${name} must be a whole number of zero or more, got ${String(value)}`)

@@ -21,3 +21,4 @@ export {
   type PeerReturned
 } from './health.ts'
 export { chunkServiceProbe, connectedOrProbe, pingProbe, unlessIsolated, type AddressBook, type ConnectionsView, type PingCapable } from './probes.ts'
+export { healthService, type HealthService, type HealthServiceComponents, type HealthServiceInit } from './service.ts'

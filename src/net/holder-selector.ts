@@ -1,24 +1,44 @@
 /**
- * "The 15 closest storage nodes to a key", the set every placement decision rests on.
+ * "Who holds key K": the `count` live storage nodes closest to a key, the set every placement decision rests on.
+ * Store, fetch and repair all ask this one selector, so they rank the same candidates with the same rules.
  *
  * Stock `getClosestPeers` is not an exact top-k in a small, busy mesh (it counts only peers that answered in
  * time). So: run the iterative DHT lookup with a deadline, merge every peer it heard of with the peers this node
  * already knows (routing table, open connections, known storage nodes, itself), rank them all by XOR distance,
  * then walk the ranking and keep the first `count` that are live storage nodes. A peer is live when it has an
- * open connection or answers a dial in time; a storage node is one that serves STORAGE_NODE_PROTOCOL.
- * With the mesh small enough that every node holds connections to all storage nodes, the result is exact by
- * bookkeeping; beyond that it is as good as the lookup, which converges on the true closest set.
+ * open connection or answers a dial in time; a storage node is one that serves STORAGE_NODE_PROTOCOL. Peers the
+ * health checks declared dead, relays and non-storage peers are never candidates.
+ *
+ * A caller that asks often and cheaply (repair surveys its keys every few seconds) asks `localOnly`: the same
+ * candidates and rules without the lookup and without dials, i.e. the storage nodes this node already knows.
+ * With the mesh small enough that every node holds connections to all storage nodes, both answers are exact and
+ * equal; beyond that the lookup converges on the true closest set, and every storage node it finds joins the
+ * known set the local answers rank.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { EventTypes } from '@libp2p/kad-dht'
-import { kadIdOfKey, kadIdOfPeer, rankByDistance } from '../placement/index.ts'
+import { kadIdOf, kadIdOfKey, rankByDistance } from '../placement/index.ts'
 import { STORAGE_NODE_PROTOCOL } from '../wire/index.ts'
-import { routingTablePeers } from './routing-table.ts'
+import { cachedClosest, DEFAULT_CLOSEST_CACHE_MS, type CachedClosestLookup } from './closest-cache.ts'
 import { isUsableConnection, type MeshLibp2p } from './libp2p.ts'
 import type { PeerKeeper } from './peer-keeper.ts'
+import { routingTablePeers } from './routing-table.ts'
 import type { PeerId } from '@libp2p/interface'
 
-export interface ClosestPeersOptions {
+export interface SelectOptions {
+  /** A holder just failed: look up afresh instead of reusing a recent answer (and keep the new one). */
+  fresh?: boolean
+  /** Only the storage nodes this node knows now: no DHT lookup, no dial. */
+  localOnly?: boolean
+  signal?: AbortSignal
+}
+
+export interface HolderSelector {
+  /** Peer IDs of the `count` live storage nodes closest to `key`, nearest first, this node included where it ranks. */
+  select(key: Uint8Array, count: number, options?: SelectOptions): Promise<string[]>
+}
+
+export interface HolderSelectorOptions {
   lookupTimeoutMs: number
   dialTimeoutMs: number
   /** Does this node itself store shards? (tabs and headless storage nodes do; the relay does not) */
@@ -31,31 +51,35 @@ export interface ClosestPeersOptions {
   livenessGraceMs: number
   /** Peers the health checks marked dead: left out of every answer until they are seen alive again. */
   isDead?: (peerId: string) => boolean
+  /** How long a network answer for a key is reused (a burst of stores under one key does one lookup). */
+  cacheMs?: number
+  now?: () => number
 }
 
-export class ClosestPeers {
+export class MeshHolderSelector implements HolderSelector {
   private readonly libp2p: MeshLibp2p
   private readonly keeper: PeerKeeper
-  private readonly options: ClosestPeersOptions
-  private readonly kadIds = new Map<string, Uint8Array>()
+  private readonly options: HolderSelectorOptions
+  private readonly cached: CachedClosestLookup
 
-  constructor (libp2p: MeshLibp2p, keeper: PeerKeeper, options: ClosestPeersOptions) {
+  constructor (libp2p: MeshLibp2p, keeper: PeerKeeper, options: HolderSelectorOptions) {
     this.libp2p = libp2p
     this.keeper = keeper
     this.options = options
+    this.cached = cachedClosest(async (key, count) => await this.find(key, count), options.cacheMs ?? DEFAULT_CLOSEST_CACHE_MS, options.now)
   }
 
-  /** Peer IDs of the `count` live storage nodes closest to `key`, nearest first. */
-  async find (key: Uint8Array, count: number, signal?: AbortSignal): Promise<string[]> {
-    const candidates = new Set<string>(await this.lookup(key, count, signal))
-    for (const peerId of this.knownPeers()) candidates.add(peerId)
-    const self = this.libp2p.peerId.toString()
-    if (this.options.selfIsStorage) candidates.add(self)
-    else candidates.delete(self)
-    for (const id of candidates) if (this.keeper.isRelay(id) || this.keeper.nonStoragePeers.has(id)) candidates.delete(id)
-    for (const id of candidates) if (id !== self && this.options.isDead?.(id) === true) candidates.delete(id)
+  async select (key: Uint8Array, count: number, options: SelectOptions = {}): Promise<string[]> {
+    if (options.localOnly === true) return this.known(key, count)
+    if (options.signal !== undefined) return await this.find(key, count, options.signal)
+    return await this.cached(key, count, { fresh: options.fresh })
+  }
 
-    const ranked = rankByDistance(kadIdOfKey(key), candidates, id => this.kadIdOf(id)).map(r => r.item)
+  /** The network answer: the DHT lookup merged with the known peers, each checked live. */
+  private async find (key: Uint8Array, count: number, signal?: AbortSignal): Promise<string[]> {
+    const self = this.libp2p.peerId.toString()
+    const candidates = this.candidates([...await this.lookup(key, count, signal), ...this.knownPeers()])
+    const ranked = rankByDistance(kadIdOfKey(key), candidates, kadIdOf).map(r => r.item)
     const chosen: string[] = []
     let next = 0
     // Check candidates in order, a batch of the still-missing size at a time, so a dead or foreign peer is
@@ -71,30 +95,23 @@ export class ClosestPeers {
     return chosen.sort((a, b) => rank.get(a)! - rank.get(b)!).slice(0, count)
   }
 
-  /**
-   * The `count` storage nodes closest to `key` among those this node already knows (its peer keeper confirmed
-   * them as storage nodes), without a DHT lookup or a dial: what a node that checks its own keys every few
-   * seconds can afford. In a mesh of up to `targetPeers` nodes it knows them all, so the answer is exact; dead
-   * peers are left out as in `find`.
-   */
-  findKnown (key: Uint8Array, count: number): string[] {
+  /** The local answer: the storage nodes the peer keeper confirmed, ranked; no lookup, no dial. */
+  private known (key: Uint8Array, count: number): string[] {
+    const candidates = this.candidates(this.keeper.storagePeers)
+    return rankByDistance(kadIdOfKey(key), candidates, kadIdOf).slice(0, count).map(r => r.item)
+  }
+
+  /** `peers` and this node (when it stores), without relays, non-storage peers and peers declared dead. */
+  private candidates (peers: Iterable<string>): Set<string> {
     const self = this.libp2p.peerId.toString()
-    const candidates = new Set<string>(this.keeper.storagePeers)
+    const candidates = new Set<string>(peers)
     if (this.options.selfIsStorage) candidates.add(self)
     else candidates.delete(self)
     for (const id of candidates) {
-      if (id !== self && (this.keeper.isRelay(id) || this.options.isDead?.(id) === true)) candidates.delete(id)
+      if (id === self) continue
+      if (this.keeper.isRelay(id) || this.keeper.nonStoragePeers.has(id) || this.options.isDead?.(id) === true) candidates.delete(id)
     }
-    return rankByDistance(kadIdOfKey(key), candidates, id => this.kadIdOf(id)).slice(0, count).map(r => r.item)
-  }
-
-  kadIdOf (peerId: string): Uint8Array {
-    let id = this.kadIds.get(peerId)
-    if (id == null) {
-      id = kadIdOfPeer(peerIdFromString(peerId).toMultihash().bytes)
-      this.kadIds.set(peerId, id)
-    }
-    return id
+    return candidates
   }
 
   /**
@@ -113,7 +130,7 @@ export class ClosestPeers {
     const lookupSignal = signal == null ? timeout : AbortSignal.any([signal, timeout])
     const closestSettled = (): boolean => {
       const storage = [...heard].filter(id => id !== self && !this.keeper.isRelay(id) && !this.keeper.nonStoragePeers.has(id))
-      const top = rankByDistance(target, storage, id => this.kadIdOf(id)).slice(0, count)
+      const top = rankByDistance(target, storage, kadIdOf).slice(0, count)
       // Without a relay, a peer we hold no connection to cannot be asked: do not wait for the dial to fail.
       const unreachable = (id: string): boolean => !this.keeper.relayConnected() && this.keeper.sinceSeen(id) > 0
       return top.length > 0 && top.every(r => settled.has(r.item) || unreachable(r.item))

@@ -1,9 +1,14 @@
+/**
+ * The network layer: the only place that builds a libp2p node (`createMeshLibp2p`), the peer keeper that keeps a
+ * node on its relay and connected to the storage nodes it knows, and the one `HolderSelector`: "who holds key K"
+ * for store, fetch and repair alike.
+ */
 export { createMeshLibp2p, dialable, isDirect, isMuxerClosed, isUsableConnection, relayAddressMatcher } from './libp2p.ts'
-export type { MeshLibp2p, MeshRTCConfiguration } from './libp2p.ts'
+export type { DialPolicy, MeshLibp2p, MeshLibp2pOptions, MeshRTCConfiguration, MeshServices } from './libp2p.ts'
 export { BOOTSTRAP_PATH, fetchBootstrapInfo, relayAddrFromUrl } from './bootstrap.ts'
 export type { BootstrapInfo } from './bootstrap.ts'
 export { PeerKeeper } from './peer-keeper.ts'
 export type { PendingPeer, RelayRegained } from './peer-keeper.ts'
-export { removeFromRoutingTable, routingTablePeers } from './routing-table.ts'
-export { ClosestPeers } from './holder-selector.ts'
-export { cachedClosest } from './closest-cache.ts'
+export { hasReservation, removeFromRoutingTable, routingTablePeers, whenJoined } from './routing-table.ts'
+export { MeshHolderSelector, type HolderSelector, type HolderSelectorOptions, type SelectOptions } from './holder-selector.ts'
+export { DEFAULT_CLOSEST_CACHE_MS } from './closest-cache.ts'

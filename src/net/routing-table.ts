@@ -29,3 +29,35 @@ export async function addToRoutingTable (libp2p: MeshLibp2p, peerId: PeerId): Pr
 export async function removeFromRoutingTable (libp2p: MeshLibp2p, peerId: PeerId): Promise<void> {
   await table(libp2p)?.remove(peerId)
 }
+
+interface RoutingTableEvents { addEventListener(type: 'peer:add', listener: () => void): void, removeEventListener(type: 'peer:add', listener: () => void): void }
+
+/** The node holds a relay reservation: it advertises a `/p2p-circuit` address. */
+export function hasReservation (libp2p: MeshLibp2p): boolean {
+  return libp2p.getMultiaddrs().some(ma => ma.toString().includes('/p2p-circuit'))
+}
+
+/**
+ * Resolves once the node holds a relay reservation and its routing table has a peer: it is then reachable and
+ * can look itself up. Driven by libp2p's and the routing table's events, not by polling.
+ */
+export async function whenJoined (libp2p: MeshLibp2p, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted()
+  const joined = (): boolean => hasReservation(libp2p) && routingTablePeers(libp2p).length > 0
+  if (joined()) return
+  const events = table(libp2p) as unknown as Partial<RoutingTableEvents> | undefined
+  await new Promise<void>((resolve, reject) => {
+    const check = (): void => { if (joined()) { done(); resolve() } }
+    const onAbort = (): void => { done(); reject(signal.reason) }
+    const libp2pEvents = ['self:peer:update', 'transport:listening', 'peer:identify', 'connection:open'] as const
+    const done = (): void => {
+      for (const type of libp2pEvents) libp2p.removeEventListener(type, check)
+      events?.removeEventListener?.('peer:add', check)
+      signal.removeEventListener('abort', onAbort)
+    }
+    for (const type of libp2pEvents) libp2p.addEventListener(type, check)
+    events?.addEventListener?.('peer:add', check)
+    signal.addEventListener('abort', onAbort, { once: true })
+    check()
+  })
+}

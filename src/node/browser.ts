@@ -5,11 +5,14 @@
  * the tab comes back as the same node.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
+import { IndexedDbMessageCache, displayNameProblem, exportBackup, importBackup } from '../chat/index.ts'
 import { fromSearchParams, isLocalHost, parseNodeSettings, type NodeSettings } from '../config/index.ts'
 import { fetchBootstrapInfo, relayAddrFromUrl } from '../net/index.ts'
 import { DEFAULT_WALLET_KEY_NAME, loadOrCreateWallet, type WalletIdentity } from '../identity/index.ts'
 import { IndexedDbChunkStore, browserStorageQuota } from '../store/indexeddb.ts'
-import { createNode, type BytesStore, type ZenTalkNode } from './index.ts'
+import { createNode, type ZenTalkNode } from './create-node.ts'
+import { automationApi, chatView, type ChatView, type IdentityActions, type ZenTalkApi } from './facade.ts'
+import type { BytesStore } from './node-key.ts'
 
 const SLOT_KEY = 'zentalk-node-slot'
 const MAX_SLOTS = 256
@@ -125,8 +128,9 @@ export async function openSlotChunkStore (slot: number, settings: NodeSettings):
   return await IndexedDbChunkStore.open(`zentalk-node-${slot}`, { nodeQuotaBytes, ownerQuotaBytes: settings.ownerQuotaMb * MIB })
 }
 
-export interface BrowserNode { node: ZenTalkNode, slot: number, settings: NodeSettings, wallet: WalletIdentity }
+export interface BrowserNode { node: ZenTalkNode, slot: number, settings: NodeSettings, wallet: WalletIdentity, cache: IndexedDbMessageCache, displayName: string | undefined }
 
+/** Starts this tab's node with its chat service (the profile's wallet, this device's message cache). */
 export async function startBrowserNode (location: Location): Promise<BrowserNode> {
   const params = new URLSearchParams(location.search)
   const settings = parseNodeSettings(fromSearchParams(params), { allowPrivate: isLocalHost(location.hostname) })
@@ -138,13 +142,59 @@ export async function startBrowserNode (location: Location): Promise<BrowserNode
     if (!params.has('iceServers')) settings.iceServers = info.iceServers
   }
   const [wallet, chunkStore] = await Promise.all([loadProfileWallet(), openSlotChunkStore(slot, settings)])
+  // A name that is no longer valid (e.g. edited by hand) is left out rather than keeping the tab from starting.
+  const storedName = getDisplayName(wallet.address)
+  const displayName = storedName !== undefined && displayNameProblem(storedName) === undefined ? storedName : undefined
+  const cache = await IndexedDbMessageCache.open(wallet.address)
   const node = await createNode({
     settings,
     keyStore: new IndexedDbBytesStore(`zentalk-node-${slot}-keys`),
     relayAddrs,
     userAgent: `zentalk-tab/0.1.0 ${navigator.userAgent}`,
     chunkStore,
-    wallet
+    wallet,
+    chat: { wallet, cache, ...(displayName === undefined ? {} : { displayName }) }
   })
-  return { node, slot, settings, wallet }
+  return { node, slot, settings, wallet, cache, displayName }
+}
+
+/** A tab's app: its node, the automation API, the chat view and the identity actions the UI offers. */
+export interface TabApp {
+  readonly node: Pick<ZenTalkNode, 'ready' | 'status' | 'storageStats' | 'objects'>
+  readonly api: ZenTalkApi
+  readonly chat: ChatView
+  readonly identity: IdentityActions
+}
+
+/**
+ * Starts this tab as a node and returns what the UI uses. When another tab of the profile imports a backup, this
+ * tab reloads as the new identity.
+ */
+export async function startTab (location: Location, options: { loadBench: (node: ZenTalkNode) => Promise<unknown> }): Promise<TabApp> {
+  const { node, slot, wallet, cache, displayName } = await startBrowserNode(location)
+  const identity: IdentityActions = {
+    address: wallet.address,
+    displayName,
+    setDisplayName: async name => {
+      setDisplayName(wallet.address, name)
+      window.location.reload()
+    },
+    exportBackup: async passphrase => await exportBackup(wallet, passphrase, { displayName }),
+    importBackup: async (fileText, passphrase) => {
+      const restored = await importBackup(fileText, passphrase)
+      await replaceProfileWallet(restored.wallet, restored.displayName)
+      window.location.reload()
+    }
+  }
+  // Another tab of this profile imported a backup: this tab's identity is no longer the profile's.
+  new BroadcastChannel(IDENTITY_CHANNEL).onmessage = (event: MessageEvent<{ replaced?: string }>) => {
+    if (event.data?.replaced !== undefined && event.data.replaced !== wallet.address) window.location.reload()
+  }
+  const api = automationApi(node, { slot, address: wallet.address, identity, loadBench: async () => await options.loadBench(node) })
+  const stop = api.stop
+  api.stop = async () => {
+    await stop()
+    cache.close()
+  }
+  return { node, api, chat: chatView(node.chat!), identity }
 }

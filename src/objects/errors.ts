@@ -7,7 +7,7 @@ import { NotEnoughShardsError } from '../erasure/index.ts'
 export interface ShardPlacementFailure {
   shardIndex: number
   holder: string
-  error: { name: string, message: string }
+  error: Error
 }
 
 /** Not every one of an object's k + m shards could be placed on some holder, so the object is not stored. */

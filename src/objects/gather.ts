@@ -4,13 +4,10 @@
  * for the remaining holders as soon as the caller's `enough` says so.
  */
 import { decode } from '../erasure/index.ts'
-import { ChunkPeerUnreachableError, RemoteBusyError, fetchShards, type ChunkDialer, type FetchedShard } from '../protocols/index.ts'
-import { type PlacementRules } from '../placement/index.ts'
+import { ChunkPeerUnreachableError, type ChunkExchange, type FetchedShard } from '../protocols/index.ts'
 import type { ObjectId } from '../types/index.ts'
 import type { SignedManifest } from '../wire/index.ts'
 import { notEnoughShardsError, type HolderTally } from './errors.ts'
-import type { PeerRequestLimiter } from '../protocols/index.ts'
-import { readFromSelf, type SelfHolder } from '../protocols/index.ts'
 
 /** One object rebuilt from its shards. */
 export interface RetrievedObject {
@@ -25,8 +22,8 @@ export interface RetrievedObject {
 export interface FailedObject {
   objectId: ObjectId
   createdAt: number
-  /** Plain fields so the failure survives serialisation; `name` is e.g. 'NotEnoughShardsError'. */
-  error: { name: string, message: string }
+  /** Why, e.g. a `NotEnoughShardsError` ("retrieved 9 of the 10 shards needed; 6 holders offline"). */
+  error: Error
   shardsRetrieved: number
   shardsNeeded: number
   /** k + m of the object. */
@@ -94,15 +91,13 @@ export class ShardCollector {
       const { manifest } = entry
       const base = { objectId, createdAt: manifest.createdAt, shardsRetrieved: entry.present, shardsNeeded: manifest.k, shardsTotal: manifest.k + manifest.m }
       if (entry.decoding === undefined) {
-        const error = notEnoughShardsError(entry.present, manifest.k, manifest.k + manifest.m, tally)
-        failed.push({ ...base, error: { name: error.name, message: error.message } })
+        failed.push({ ...base, error: notEnoughShardsError(entry.present, manifest.k, manifest.k + manifest.m, tally) })
         continue
       }
       try {
         objects.push({ objectId, bytes: await entry.decoding, createdAt: manifest.createdAt, namespace: manifest.namespace })
       } catch (error) {
-        const { name, message } = error instanceof Error ? error : new Error(String(error))
-        failed.push({ ...base, error: { name, message } })
+        failed.push({ ...base, error: error instanceof Error ? error : new Error(String(error)) })
       }
     }
     return { objects: objects.sort(byCreation), failed: failed.sort(byCreation) }
@@ -110,15 +105,13 @@ export class ShardCollector {
 }
 
 export interface GatherInput {
-  libp2p: ChunkDialer
-  self: SelfHolder
+  /** Requests to holders; this node's own store is read through it too. */
+  exchange: ChunkExchange
   /** Holders to ask, nearest first; this node's own ID among them is served from its store. */
   holders: readonly string[]
   target: Uint8Array | { objectId: ObjectId }
-  limiter: PeerRequestLimiter
   /** Per holder request, from when it is sent. */
   timeoutMs: number
-  placementRules: PlacementRules
   signal?: AbortSignal
   /**
    * Next-closest nodes, nearest first, beyond `holders`: each failing holder is replaced by the first one not yet
@@ -140,8 +133,8 @@ export interface GatherOutcome {
  * Asks all holders in parallel and this node's own store, feeding every verified shard to a collector, until all
  * have settled or `enough` is true. Rejects only when the caller's signal aborts.
  */
-export async function gatherShards (input: GatherInput): Promise<GatherOutcome> {
-  const selfId = input.self.peerId
+export async function collectShards (input: GatherInput): Promise<GatherOutcome> {
+  const selfId = input.exchange.selfId
   const asked = new Set<string>([selfId])
   const remote = [...new Set(input.holders)].filter(holder => holder !== selfId)
   const selfIsHolder = input.holders.includes(selfId)
@@ -167,7 +160,7 @@ export async function gatherShards (input: GatherInput): Promise<GatherOutcome> 
     stats.asked++
     launch(async () => {
       try {
-        const shards = await askHolder(input, holder, signal, onRejected, checkedManifests)
+        const shards = await input.exchange.fetch(holder, input.target, { signal, timeoutMs: input.timeoutMs, onRejected, checkedManifests })
         if (finished) return
         shards.forEach(shard => collector.add(shard))
         stats.answered++
@@ -193,7 +186,7 @@ export async function gatherShards (input: GatherInput): Promise<GatherOutcome> 
   remote.forEach(ask)
   launch(async () => {
     try {
-      const shards = await readFromSelf(input.self, input.target, onRejected)
+      const shards = await input.exchange.fetch(selfId, input.target, { onRejected })
       shards.forEach(shard => collector.add(shard))
       stats.localShards = shards.length
       if (selfIsHolder) stats.answered++
@@ -214,48 +207,6 @@ export async function gatherShards (input: GatherInput): Promise<GatherOutcome> 
   cancel.abort(new Error('enough shards are in'))
   input.signal?.throwIfAborted()
   return { collector, stats, remoteAnswered }
-}
-
-const BUSY_RETRIES = 3
-
-async function askHolder (input: GatherInput, holder: string, signal: AbortSignal,
-  onRejected: () => void, checkedManifests: Map<string, SignedManifest | Error>): Promise<FetchedShard[]> {
-  return await callHolder(input.limiter, holder, input.timeoutMs, signal, async timeoutMs =>
-    await fetchShards(input.libp2p, holder, input.target, { signal, timeoutMs, onRejected, placementRules: input.placementRules, checkedManifests }))
-}
-
-/**
- * One chunk call under the per-holder request cap. `timeoutMs` starts once a slot is free, so a request queued
- * behind others for a busy but healthy holder is not failed for waiting; one queued behind a request that found
- * the holder unreachable fails at once rather than wait out its own timeout. A BUSY answer (the holder is full
- * with other peers' requests) is retried after a short pause.
- */
-export async function callHolder<T> (limiter: PeerRequestLimiter, holder: string, timeoutMs: number, signal: AbortSignal | undefined,
-  call: (timeoutMs: number) => Promise<T>): Promise<T> {
-  const queuedAt = Date.now()
-  return await limiter.run(holder, async () => {
-    if (limiter.failedSince(holder, queuedAt)) {
-      throw new ChunkPeerUnreachableError(`peer ${holder} failed another request while this one waited; not trying it again now`)
-    }
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await call(timeoutMs)
-      } catch (error) {
-        if (error instanceof ChunkPeerUnreachableError && signal?.aborted !== true) limiter.markUnreachable(holder)
-        if (!(error instanceof RemoteBusyError) || attempt >= BUSY_RETRIES) throw error
-        await pause(100 * 2 ** attempt * (1 + Math.random()), signal)
-      }
-    }
-  }, signal)
-}
-
-async function pause (ms: number, signal?: AbortSignal): Promise<void> {
-  signal?.throwIfAborted()
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => { clearTimeout(timer); reject(signal?.reason) }
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 }
 
 function byCreation (a: { createdAt: number, objectId: string }, b: { createdAt: number, objectId: string }): number {

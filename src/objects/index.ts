@@ -1,4 +1,19 @@
-export { DEFAULT_REQUESTS_PER_HOLDER, ObjectStore } from './object-store.ts'
-export type { GatherStats, ObjectStoreDeps, RetrievedObject } from './object-store.ts'
-export { NoHoldersReachableError } from './errors.ts'
-export { callHolder } from './gather.ts'
+/**
+ * The seed's gateway role, run by the owner's own node: store an (already encrypted) object as k + m erasure-coded
+ * shards on the holders the HolderSelector names, and fetch objects back from any k verified shards, over a
+ * ChunkExchange. Nothing here sees plaintext.
+ */
+export {
+  DEFAULT_FETCH_TIMEOUT_MS,
+  DEFAULT_REQUESTS_PER_HOLDER,
+  DEFAULT_SPARE_HOLDERS,
+  DEFAULT_STORE_TIMEOUT_MS,
+  ObjectStore,
+  type FetchOptions,
+  type FetchResult,
+  type ObjectStoreDeps,
+  type StoreOptions,
+  type StoreResult
+} from './object-store.ts'
+export type { FailedObject, GatherStats, RetrievedObject } from './gather.ts'
+export { NoHoldersReachableError, ObjectNotFoundError, StoreFailedError, notEnoughShardsError, type HolderTally, type ShardPlacementFailure } from './errors.ts'

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NS_HISTORY } from '../crypto/index.ts'
-import { mulberry32, randomBytes, randomInt } from '../erasure/index.ts'
+import { mulberry32, randomBytes, randomInt } from '../testing/seeded-random.ts'
 import { WalletIdentity } from '../identity/index.ts'
 import { CHUNKS_PROTOCOL, verifyStoreReceipt, type StoreReceipt } from '../protocols/index.ts'
 import { placementKeyFor } from '../placement/index.ts'
@@ -10,7 +10,7 @@ import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { runObjectBench } from '../../bench/tab/object-bench.ts'
 import { NoHoldersReachableError, StoreFailedError } from './errors.ts'
 import { ObjectStore, type ObjectStoreDeps, type StoreResult } from './object-store.ts'
-import { connectTo, createStorageNodes, isRunning, stopNodes, xorClosestPeers, type MeshNode } from '../testing/object-mesh.ts'
+import { connectTo, createStorageNodes, holdersOf, isRunning, objectStoreDeps, stopNodes, xorClosestPeers, type MeshNode } from '../testing/object-mesh.ts'
 
 const KIB = 1024
 
@@ -39,15 +39,9 @@ describe('ObjectStore over 16 real libp2p storage nodes', () => {
     sender = nodes[0]
     await connectTo(sender, nodes)
     ;({ wallet, ranking } = await findWallet(nodes, sender))
-    deps = {
-      libp2p: sender.libp2p,
-      wallet,
-      // Not filtered to live nodes: a stopped holder stays in the top 15, so the store must fail over by itself
-      // and fetches count it offline.
-      closestPeers: xorClosestPeers(() => nodes),
-      selfStore: sender.store,
-      nodeKey: sender.privateKey
-    }
+    // Not filtered to live nodes: a stopped holder stays in the top 15, so the store must fail over by itself
+    // and fetches count it offline.
+    deps = objectStoreDeps(sender, wallet, xorClosestPeers(() => nodes))
     objects = new ObjectStore(deps)
   }, 60_000)
 
@@ -237,7 +231,7 @@ describe('ObjectStore over 16 real libp2p storage nodes', () => {
 
   it('fails clearly when no holder can be reached', async () => {
     const stopped = nodes.filter(node => !isRunning(node)).map(node => node.peerId)
-    const cutOff = new ObjectStore({ ...deps, wallet: WalletIdentity.generate(), closestPeers: async (_, count) => stopped.slice(0, count) })
+    const cutOff = new ObjectStore({ ...deps, wallet: WalletIdentity.generate(), holders: holdersOf(async (_, count) => stopped.slice(0, count)) })
     await expect(cutOff.storeObject(new Uint8Array(100))).rejects.toSatisfy((error: unknown) =>
       error instanceof StoreFailedError && error.name === 'StoreFailedError' && error.placed === 0 && /stored 0 of the 15 shards/.test(error.message))
     await expect(cutOff.fetchObjects()).rejects.toBeInstanceOf(NoHoldersReachableError)
@@ -257,15 +251,10 @@ describe('ObjectStore on a 6-node mesh', () => {
   }, 30_000)
 
   it('spreads 15 shards over the 6 distinct nodes, flags reduced redundancy, and fetches', async () => {
-    const objects = new ObjectStore({
-      libp2p: nodes[0].libp2p,
-      wallet: WalletIdentity.generate(),
-      closestPeers: xorClosestPeers(() => nodes, { liveOnly: true }),
-      selfStore: nodes[0].store,
-      nodeKey: nodes[0].privateKey,
+    const objects = new ObjectStore(objectStoreDeps(nodes[0], WalletIdentity.generate(), xorClosestPeers(() => nodes, { liveOnly: true }), {
       storeTimeoutMs: 5000,
       fetchTimeoutMs: 5000
-    })
+    }))
     const random = mulberry32(6)
     const originals = [randomBytes(random, 512), randomBytes(random, 64 * KIB), randomBytes(random, 3000)]
     const results = await Promise.all(originals.map(async bytes => await objects.storeObject(bytes)))
@@ -284,9 +273,7 @@ describe('ObjectStore on a 6-node mesh', () => {
 
   it('runs the latency bench and cleans up after it', async () => {
     const wallet = WalletIdentity.generate()
-    const deps: ObjectStoreDeps = {
-      libp2p: nodes[0].libp2p, wallet, closestPeers: xorClosestPeers(() => nodes, { liveOnly: true }), selfStore: nodes[0].store
-    }
+    const deps: ObjectStoreDeps = objectStoreDeps(nodes[0], wallet, xorClosestPeers(() => nodes, { liveOnly: true }))
     const rows = await runObjectBench(deps, { sizes: [512], ops: 3, warmup: 1, historyFetches: 1 })
     expect(rows.map(row => [row.operation, row.objectBytes, row.ops])).toEqual([['store', 512, 3], ['fetch', 512, 3], ['history', 512, 1]])
     expect(rows[2].objectsPerOp).toBe(4)

@@ -7,19 +7,14 @@
 import { NS_HISTORY } from '../crypto/index.ts'
 import { DEFAULT_DATA_SHARDS, DEFAULT_PARITY_SHARDS, encode } from '../erasure/index.ts'
 import type { Signer } from '../identity/index.ts'
-import { isUsableConnection, type MeshLibp2p } from '../net/index.ts'
-import { ChunkPeerUnreachableError, deleteShards, storeShard, type StoreReceipt } from '../protocols/index.ts'
-import { DEFAULT_PLACEMENT_RULES, type PlacementRules } from '../placement/index.ts'
+import type { HolderSelector } from '../net/index.ts'
 import { deleteAuthorityOf, placementKeyOf } from '../placement/index.ts'
+import { ChunkPeerUnreachableError, type ChunkExchange, type StoreReceipt } from '../protocols/index.ts'
 import type { ChunkStore, ShardRecord } from '../store/index.ts'
 import type { ObjectId } from '../types/index.ts'
-import { buildManifest } from '../wire/index.ts'
-import { decodeSignedManifest, encodeSignedManifest, type SignedManifest } from '../wire/index.ts'
-import { NoHoldersReachableError, ObjectNotFoundError, StoreFailedError, notEnoughShardsError, type ShardPlacementFailure } from './errors.ts'
-import { callHolder, gatherShards, type FailedObject, type GatherStats, type RetrievedObject } from './gather.ts'
-import { PeerRequestLimiter } from '../protocols/index.ts'
-import { storeOnSelf, type SelfHolder } from '../protocols/index.ts'
-import type { PrivateKey } from '@libp2p/interface'
+import { buildManifest, decodeSignedManifest, encodeSignedManifest, type SignedManifest } from '../wire/index.ts'
+import { NoHoldersReachableError, ObjectNotFoundError, StoreFailedError, type ShardPlacementFailure } from './errors.ts'
+import { collectShards, type FailedObject, type GatherStats, type RetrievedObject } from './gather.ts'
 
 export type { FailedObject, GatherStats, RetrievedObject } from './gather.ts'
 
@@ -31,19 +26,21 @@ export const DEFAULT_SPARE_HOLDERS = 5
 export const DEFAULT_REQUESTS_PER_HOLDER = 3
 
 export interface ObjectStoreDeps {
-  libp2p: MeshLibp2p
   /** The owner identity that signs manifests and delete authorisations. */
   wallet: Signer
   /**
-   * Exact closest live storage nodes to `key`, nearest first; may include this node's own peer ID. It may answer
-   * from a short-lived cache (see closest-cache.ts), except when asked for a `fresh` lookup: the object store
-   * asks for one once a holder has failed.
+   * Who holds a key: the exact closest live storage nodes, nearest first, this node included where it ranks. It
+   * may answer from a short-lived cache, except when asked for a `fresh` answer: the object store asks for one
+   * once a holder has failed.
    */
-  closestPeers: (key: Uint8Array, count: number, options?: { fresh?: boolean }) => Promise<string[]>
-  /** This node's own store: used instead of dialling itself when it is one of the holders. */
+  holders: HolderSelector
+  /**
+   * Chunk requests to holders, this node's own store included (built with the placement rules holders apply, so
+   * fetched key bundles and presence records pass the same checks), under a per-holder cap below a holder's own.
+   */
+  exchange: ChunkExchange
+  /** This node's own store: an undone store and an owner's delete clear it directly. */
   selfStore: ChunkStore
-  /** This node's libp2p key, to sign receipts for shards it keeps itself; without it those carry no signature. */
-  nodeKey?: PrivateKey
   /** Data shards per object (default 10). */
   k?: number
   /** Parity shards per object (default 5). */
@@ -53,10 +50,7 @@ export interface ObjectStoreDeps {
   /** Per holder, from when the request is sent (default 15 s). */
   fetchTimeoutMs?: number
   spareHolders?: number
-  requestsPerHolder?: number
-  /** Namespaces accepted and how their placement keys are checked; default: history, as holders do. */
-  placementRules?: PlacementRules
-  /** Clock for `createdAt` (ms since the epoch). */
+  /** Clock for `createdAt` and delete authorisations (ms since the epoch). */
   now?: () => number
 }
 
@@ -114,9 +108,7 @@ export class ObjectStore {
   private readonly storeTimeoutMs: number
   private readonly fetchTimeoutMs: number
   private readonly spareHolders: number
-  private readonly placementRules: PlacementRules
-  private readonly limiter: PeerRequestLimiter
-  private readonly self: SelfHolder
+  private readonly now: () => number
 
   constructor (deps: ObjectStoreDeps) {
     this.deps = deps
@@ -125,15 +117,7 @@ export class ObjectStore {
     this.storeTimeoutMs = deps.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS
     this.fetchTimeoutMs = deps.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS
     this.spareHolders = deps.spareHolders ?? DEFAULT_SPARE_HOLDERS
-    this.placementRules = deps.placementRules ?? DEFAULT_PLACEMENT_RULES
-    this.limiter = new PeerRequestLimiter(deps.requestsPerHolder ?? DEFAULT_REQUESTS_PER_HOLDER)
-    this.self = {
-      peerId: deps.libp2p.peerId.toString(),
-      store: deps.selfStore,
-      placementRules: this.placementRules,
-      nodeKey: deps.nodeKey,
-      now: deps.now ?? Date.now
-    }
+    this.now = deps.now ?? Date.now
   }
 
   /** The owner address whose objects this store writes. */
@@ -152,22 +136,23 @@ export class ObjectStore {
     const { namespace = NS_HISTORY, signal, onShardPlaced, stopOn } = options
     const total = this.k + this.m
     const placementKey = placementKeyOf(namespace, this.owner)
-    const closest = unique(await this.deps.closestPeers(placementKey, total)).slice(0, total)
+    const closest = unique(await this.deps.holders.select(placementKey, total)).slice(0, total)
     signal?.throwIfAborted()
     if (closest.length === 0) throw new StoreFailedError(0, total, 'no storage node is known yet; wait until this node has joined the mesh')
 
     const encoded = await encode(bytes, this.k, this.m)
-    const createdAt = Math.floor(this.self.now())
+    const createdAt = Math.floor(this.now())
     const { manifest, objectId } = buildManifest(this.deps.wallet, {
       namespace, placementKey, k: this.k, m: this.m, originalLength: encoded.originalLength, shards: encoded.shards, createdAt
     })
     const manifestBytes = encodeSignedManifest(manifest)
-    const placement = new Placement(closest, async () => await this.deps.closestPeers(placementKey, total + this.spareHolders, { fresh: true }))
+    const shardOf = (index: number, sole: boolean) => ({ manifest, manifestBytes, shardIndex: index, shard: encoded.shards[index], sole })
+    const placement = new Placement(closest, async () => await this.deps.holders.select(placementKey, total + this.spareHolders, { fresh: true }))
     let placedCount = 0
     let stopped = false
     // `sole`: the holder is to keep no other shard of the object (a node taking two would refuse).
     const put = async (holder: string, index: number, sole: boolean): Promise<StoreReceipt> => {
-      const receipt = await this.putShard(holder, manifest, manifestBytes, index, encoded.shards[index], sole, signal)
+      const receipt = await this.deps.exchange.store(holder, shardOf(index, sole), { signal, timeoutMs: this.storeTimeoutMs })
       onShardPlaced?.(++placedCount, total)
       return receipt
     }
@@ -180,7 +165,7 @@ export class ObjectStore {
       let askedAgain = false
       while (holder !== undefined) {
         // A holder this node was connected to when it asked: a failure is more likely the connection than the node.
-        const connectedBefore = askedAgain || this.connectedTo(holder)
+        const connectedBefore = askedAgain || this.deps.exchange.connected(holder)
         try {
           placement.placed(index, await put(holder, index, sole))
           return
@@ -189,7 +174,7 @@ export class ObjectStore {
           // The request failed on a holder that was connected (a connection replaced, reset or dropped
           // mid-request): ask it once more, dialling again if need be, before its shard goes to a node further
           // away. A holder that really went away costs one more dial.
-          if (!askedAgain && error instanceof ChunkPeerUnreachableError && (connectedBefore || this.connectedTo(holder))) {
+          if (!askedAgain && error instanceof ChunkPeerUnreachableError && (connectedBefore || this.deps.exchange.connected(holder))) {
             askedAgain = true
             await new Promise(resolve => setTimeout(resolve, STORE_ASK_AGAIN_AFTER_MS))
             signal?.throwIfAborted()
@@ -249,15 +234,15 @@ export class ObjectStore {
   async fetchObjects (owner: string = this.owner, options: FetchOptions = {}): Promise<FetchResult> {
     const { namespace = NS_HISTORY, signal } = options
     const placementKey = placementKeyOf(namespace, owner)
-    const holders = unique(await this.deps.closestPeers(placementKey, this.k + this.m)).slice(0, this.k + this.m)
+    const holders = unique(await this.deps.holders.select(placementKey, this.k + this.m)).slice(0, this.k + this.m)
     const answeredEnough = Math.min(this.k, holders.length)
-    const { collector, stats, remoteAnswered } = await gatherShards({
+    const { collector, stats, remoteAnswered } = await collectShards({
       ...this.gatherBase(holders, signal),
       target: placementKey,
-      spares: async () => await this.deps.closestPeers(placementKey, this.k + this.m + this.spareHolders, { fresh: true }),
+      spares: async () => await this.deps.holders.select(placementKey, this.k + this.m + this.spareHolders, { fresh: true }),
       enough: (shards, answered) => answered >= answeredEnough && shards.allRebuildable()
     })
-    const remoteHolders = holders.filter(holder => holder !== this.self.peerId).length
+    const remoteHolders = holders.filter(holder => holder !== this.deps.exchange.selfId).length
     if (remoteAnswered === 0 && stats.localShards === 0 && (remoteHolders > 0 || holders.length === 0)) {
       throw new NoHoldersReachableError(remoteHolders, `${stats.offline} offline, ${stats.refused} refused`)
     }
@@ -271,25 +256,20 @@ export class ObjectStore {
   async fetchObject (objectId: ObjectId, options: FetchOptions & { owner?: string } = {}): Promise<RetrievedObject> {
     const { namespace = NS_HISTORY, signal, owner = this.owner } = options
     const placementKey = placementKeyOf(namespace, owner)
-    const holders = unique(await this.deps.closestPeers(placementKey, this.k + this.m))
-    const { collector, stats, remoteAnswered } = await gatherShards({
+    const holders = unique(await this.deps.holders.select(placementKey, this.k + this.m))
+    const { collector, stats, remoteAnswered } = await collectShards({
       ...this.gatherBase(holders, signal),
       target: { objectId },
-      spares: async () => await this.deps.closestPeers(placementKey, this.k + this.m + this.spareHolders, { fresh: true }),
+      spares: async () => await this.deps.holders.select(placementKey, this.k + this.m + this.spareHolders, { fresh: true }),
       enough: shards => shards.rebuildable(objectId)
     })
     const { objects, failed } = await collector.results(stats)
     const object = objects.find(candidate => candidate.objectId === objectId)
     if (object !== undefined) return object
     const failure = failed.find(candidate => candidate.objectId === objectId)
-    if (failure !== undefined) {
-      if (failure.error.name === 'NotEnoughShardsError') {
-        throw notEnoughShardsError(failure.shardsRetrieved, failure.shardsNeeded, failure.shardsTotal, stats)
-      }
-      throw Object.assign(new Error(failure.error.message), { name: failure.error.name })
-    }
+    if (failure !== undefined) throw failure.error
     if (remoteAnswered === 0 && stats.localShards === 0) {
-      throw new NoHoldersReachableError(holders.filter(holder => holder !== this.self.peerId).length, `${stats.offline} offline, ${stats.refused} refused`)
+      throw new NoHoldersReachableError(holders.filter(holder => holder !== this.deps.exchange.selfId).length, `${stats.offline} offline, ${stats.refused} refused`)
     }
     throw new ObjectNotFoundError(`none of the ${stats.answered} holders that answered has a shard of object ${objectId}`)
   }
@@ -302,31 +282,12 @@ export class ObjectStore {
   async deleteObject (objectId: ObjectId, options: FetchOptions = {}): Promise<number> {
     const { namespace = NS_HISTORY, signal } = options
     const total = this.k + this.m
-    const holders = unique(await this.deps.closestPeers(placementKeyOf(namespace, this.owner), total + this.spareHolders))
+    const holders = unique(await this.deps.holders.select(placementKeyOf(namespace, this.owner), total + this.spareHolders))
     return await this.forget(objectId, holders, signal)
   }
 
   private gatherBase (holders: string[], signal?: AbortSignal) {
-    return {
-      libp2p: this.deps.libp2p,
-      self: this.self,
-      holders,
-      limiter: this.limiter,
-      timeoutMs: this.fetchTimeoutMs,
-      placementRules: this.placementRules,
-      signal
-    }
-  }
-
-  private connectedTo (peerId: string): boolean {
-    return this.deps.libp2p.getConnections().some(c => c.remotePeer.toString() === peerId && isUsableConnection(c))
-  }
-
-  private async putShard (holder: string, manifest: SignedManifest, manifestBytes: Uint8Array, shardIndex: number,
-    shard: Uint8Array, sole: boolean, signal?: AbortSignal): Promise<StoreReceipt> {
-    if (holder === this.self.peerId) return await storeOnSelf(this.self, manifest, manifestBytes, shardIndex, shard)
-    return await callHolder(this.limiter, holder, this.storeTimeoutMs, signal, async timeoutMs =>
-      await storeShard(this.deps.libp2p, holder, { manifestBytes, shardIndex, shard, sole }, { signal, timeoutMs }))
+    return { exchange: this.deps.exchange, holders, timeoutMs: this.fetchTimeoutMs, signal }
   }
 
   /**
@@ -336,10 +297,9 @@ export class ObjectStore {
    */
   private async forget (objectId: ObjectId, holders: readonly string[], signal?: AbortSignal, undoingStore = false): Promise<number> {
     const counts = await Promise.all(unique(holders).map(async holder => {
-      if (holder === this.self.peerId) return 0
+      if (holder === this.deps.exchange.selfId) return 0
       try {
-        return await callHolder(this.limiter, holder, this.storeTimeoutMs, signal, async timeoutMs =>
-          await deleteShards(this.deps.libp2p, holder, this.deps.wallet, objectId, { signal, timeoutMs, now: this.self.now }))
+        return await this.deps.exchange.delete(holder, this.deps.wallet, objectId, { signal, timeoutMs: this.storeTimeoutMs, now: this.now })
       } catch {
         // Best effort by design: an unreachable holder, or one without the shards (RemoteNotFoundError), counts 0.
         return 0
@@ -347,11 +307,11 @@ export class ObjectStore {
     }))
     let local = 0
     try {
-      const own = await this.self.store.listObjectShards(objectId)
+      const own = await this.deps.selfStore.listObjectShards(objectId)
       const mayDelete = (record: ShardRecord): boolean => (undoingStore && record.owner === this.owner) ||
         deleteAuthorityOf(decodeSignedManifest(record.manifest)) === this.owner
       if (own.length > 0 && own.every(mayDelete)) {
-        local = await this.self.store.delete(objectId)
+        local = await this.deps.selfStore.delete(objectId)
       }
     } catch {}
     return counts.reduce((sum, n) => sum + n, local)
@@ -380,8 +340,7 @@ class Placement {
   }
 
   failed (index: number, holder: string, error: unknown): void {
-    const { name, message } = error instanceof Error ? error : new Error(String(error))
-    this.failures.push({ shardIndex: index, holder, error: { name, message } })
+    this.failures.push({ shardIndex: index, holder, error: error instanceof Error ? error : new Error(String(error)) })
     this.failedHolders.add(holder)
   }
 

@@ -1,24 +1,21 @@
-import type { ChunkDialer } from '../protocols/index.ts'
 import type { PlacementRules } from '../placement/index.ts'
-import type { PeerRequestLimiter } from '../protocols/index.ts'
-import type { SelfHolder } from '../protocols/index.ts'
+import type { ChunkExchange } from '../protocols/index.ts'
 import type { ChunkStore } from '../store/index.ts'
 import type { SignedManifest } from '../wire/index.ts'
 
-/** What the repair steps share within one node: its libp2p, its own store and the limits on its requests. */
+/** What the repair steps share within one node: its chunk requests, its own store and the round's state. */
 export interface RepairContext {
-  libp2p: ChunkDialer
+  /**
+   * Chunk requests to holders under this node's per-holder cap (below a holder's own), with the repair request
+   * deadline; requests to this node itself are served from its own store with a remote holder's checks.
+   */
+  exchange: ChunkExchange
   /** This node's peer ID. */
   selfId: string
   store: ChunkStore
-  /** This node as a holder (reads and writes of its own store, verified like a remote holder's). */
-  self: SelfHolder
-  /** Caps this node's requests per holder, below the holder's own per-peer cap. */
-  limiter: PeerRequestLimiter
-  requestTimeoutMs: number
   placementRules: PlacementRules
   isDead: (peerId: string) => boolean
-  /** Manifests received and checked this round (see `FetchShardsOptions.checkedManifests`). */
+  /** Manifests received and checked this round (see `ExchangeFetchOptions.checkedManifests`). */
   checkedManifests: Map<string, SignedManifest | Error>
   log: (message: string) => void
   signal: AbortSignal

@@ -4,11 +4,8 @@
  * needed for one's own store), and only after the other side is proven to hold the shard: a verified STORE
  * receipt for a hand-off, a verified FETCH of the keeper's copy for a drop. So neither step can lose the last copy.
  */
-import { callHolder } from '../objects/index.ts'
-import { fetchShards, storeShard } from '../protocols/index.ts'
 import type { ShardIndex } from '../types/index.ts'
-import type { SignedManifest } from '../wire/index.ts'
-import { verifyShard } from '../wire/index.ts'
+import { verifyShard, type SignedManifest } from '../wire/index.ts'
 import type { RepairContext } from './context.ts'
 import { KeeperMissingShardError, NoShardTargetError } from './errors.ts'
 import type { RepairTask } from './report.ts'
@@ -25,8 +22,7 @@ export async function handOffShard (ctx: RepairContext, manifest: SignedManifest
   task.bytesRead += record.data.length
   task.from.push(ctx.selfId)
   if (ctx.isDead(to)) throw new NoShardTargetError(`hand-off target ${to} of shard ${index} of ${manifest.objectId} is dead`)
-  await callHolder(ctx.limiter, to, ctx.requestTimeoutMs, ctx.signal, async timeoutMs =>
-    await storeShard(ctx.libp2p, to, { manifestBytes, shardIndex: index, shard: record.data, sole: true }, { signal: ctx.signal, timeoutMs }))
+  await ctx.exchange.store(to, { manifest, manifestBytes, shardIndex: index, shard: record.data, sole: true }, { signal: ctx.signal })
   task.to.push(to)
   task.placements.push({ shardIndex: index, peer: to })
   task.bytesWritten += record.data.length
@@ -37,10 +33,9 @@ export async function handOffShard (ctx: RepairContext, manifest: SignedManifest
 /** Deletes this node's copy of shard `index` once `keeper` is shown to hold a valid copy of it. */
 export async function dropDuplicate (ctx: RepairContext, manifest: SignedManifest, index: number, keeper: string,
   task: RepairTask): Promise<void> {
-  const shards = await callHolder(ctx.limiter, keeper, ctx.requestTimeoutMs, ctx.signal, async timeoutMs =>
-    await fetchShards(ctx.libp2p, keeper, { objectId: manifest.objectId }, {
-      signal: ctx.signal, timeoutMs, placementRules: ctx.placementRules, checkedManifests: ctx.checkedManifests, onRejected: () => { task.rejectedShards++ }
-    }))
+  const shards = await ctx.exchange.fetch(keeper, { objectId: manifest.objectId }, {
+    signal: ctx.signal, checkedManifests: ctx.checkedManifests, onRejected: () => { task.rejectedShards++ }
+  })
   for (const shard of shards) task.bytesFetched += shard.shard.length
   task.from.push(keeper)
   const kept = shards.some(shard => shard.shardIndex === index && shard.manifest.objectId === manifest.objectId &&

@@ -32,5 +32,6 @@ export {
   RebuiltShardMismatchError,
   RepairShortOfShardsError
 } from './errors.ts'
-export { describeError, forEachLimit, raceAbort, sleep } from './pool.ts'
 export { ManifestCache } from './manifest-cache.ts'
+export { REPAIR_START_DELAY_MS, REPAIR_SWEEP_EVERY_HEALTH_ROUNDS, repairTimings, type RepairTimings } from './repair-settings.ts'
+export { repairService, type RepairService, type RepairServiceComponents, type RepairServiceInit } from './service.ts'

@@ -7,9 +7,7 @@
  * per object) in k requests instead of k per object. Shards a holder returns are verified by `fetchShards`, and
  * again by the rebuild against this node's own copy of each manifest before use.
  */
-import { callHolder } from '../objects/index.ts'
-import { fetchShards, type FetchedShard } from '../protocols/index.ts'
-import type { HeldShard } from '../protocols/index.ts'
+import type { FetchedShard, HeldShard } from '../protocols/index.ts'
 import type { ObjectId } from '../types/index.ts'
 import type { RepairContext } from './context.ts'
 
@@ -47,10 +45,9 @@ export class KeyShardPool {
     const { ctx } = this
     await Promise.all(this.sources.map(async peer => {
       try {
-        const shards = await callHolder(ctx.limiter, peer, ctx.requestTimeoutMs, ctx.signal, async timeoutMs =>
-          await fetchShards(ctx.libp2p, peer, this.placementKey, {
-            signal: ctx.signal, timeoutMs, placementRules: ctx.placementRules, checkedManifests: ctx.checkedManifests, onRejected: () => { this.rejectedShards++ }
-          }))
+        const shards = await ctx.exchange.fetch(peer, this.placementKey, {
+          signal: ctx.signal, checkedManifests: ctx.checkedManifests, onRejected: () => { this.rejectedShards++ }
+        })
         for (const shard of shards) {
           const list = this.byObject.get(shard.manifest.objectId) ?? []
           list.push({ peer, shard })

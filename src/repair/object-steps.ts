@@ -10,7 +10,7 @@ import { dropDuplicate, handOffShard } from './handoff.ts'
 import type { KeyShardPool } from './key-pool.ts'
 import type { KnownManifest } from './manifest-cache.ts'
 import type { ObjectPlan } from './plan.ts'
-import { describeError } from './pool.ts'
+import { errorText } from '../errors/index.ts'
 import { rebuildShards } from './rebuild.ts'
 import type { RepairLog, RepairTask, RepairTaskKind } from './report.ts'
 import type { RepairRound, RepairSettings } from './repair-settings.ts'
@@ -78,7 +78,7 @@ export class ObjectSteps {
           this.finish(task)
           this.deficits.delete(objectId)
         } catch (error) {
-          this.finish(task, describeError(error))
+          this.finish(task, errorText(error))
           if (ctx.signal.aborted) throw error
           round.failures++
         }
@@ -113,7 +113,7 @@ export class ObjectSteps {
       await work(task)
       this.finish(task)
     } catch (error) {
-      this.finish(task, describeError(error))
+      this.finish(task, errorText(error))
       if (ctx.signal.aborted) throw error
       round.failures++
     }

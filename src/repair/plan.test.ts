@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { mulberry32 } from '../erasure/index.ts'
+import { mulberry32 } from '../testing/seeded-random.ts'
 import { planObject, type ObjectSurvey } from './plan.ts'
 
 /** Peers p00, p01, … nearest first. */

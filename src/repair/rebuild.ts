@@ -5,16 +5,14 @@
  * store it on its planned node, falling back to the next node holding nothing of the object.
  */
 import { reconstructShards } from '../erasure/index.ts'
-import { callHolder } from '../objects/index.ts'
-import { readFromSelf, storeOnSelf } from '../protocols/index.ts'
-import { RemoteBusyError, fetchShards, storeShard, type FetchedShard } from '../protocols/index.ts'
-import type { SignedManifest } from '../wire/index.ts'
-import { verifyShard } from '../wire/index.ts'
+import { RemoteBusyError, type FetchedShard } from '../protocols/index.ts'
+import { verifyShard, type SignedManifest } from '../wire/index.ts'
 import type { RepairContext } from './context.ts'
 import type { KeyShardPool } from './key-pool.ts'
 import { NoShardTargetError, RebuiltShardMismatchError, RepairShortOfShardsError } from './errors.ts'
 import type { ShardRebuild } from './plan.ts'
-import { describeError, sleep } from './pool.ts'
+import { sleep } from '../async/index.ts'
+import { errorText } from '../errors/index.ts'
 import type { RepairTask } from './report.ts'
 
 export interface RebuildInput {
@@ -46,7 +44,7 @@ export async function rebuildShards (ctx: RepairContext, input: RebuildInput): P
   } catch (error) {
     // Every input shard was verified against the manifest, so a failure here is the library's (ENVIRONMENT.md:
     // its reconstruct is unreliable across patterns); the codec restarts its instance, so try once more.
-    ctx.log(`repair: reconstructing ${manifest.objectId} failed once (${describeError(error)}); retrying`)
+    ctx.log(`repair: reconstructing ${manifest.objectId} failed once (${errorText(error)}); retrying`)
     rebuilt = await reconstructShards(slots, manifest.k, manifest.m)
   }
   for (const { index } of input.rebuilds) {
@@ -74,7 +72,7 @@ async function gatherShards (ctx: RepairContext, input: RebuildInput): Promise<A
     return true
   }
 
-  const local = await readFromSelf(ctx.self, { objectId: manifest.objectId }, rejected => input.onCorruptLocal(rejected.shardIndex))
+  const local = await ctx.exchange.fetch(ctx.selfId, { objectId: manifest.objectId }, { onRejected: rejected => { input.onCorruptLocal(rejected.shardIndex) } })
   for (const shard of local) {
     if (add(shard.shardIndex, shard.shard)) task.bytesRead += shard.shard.length
   }
@@ -112,10 +110,9 @@ async function gatherShards (ctx: RepairContext, input: RebuildInput): Promise<A
     const wave = queue.splice(0, manifest.k - present)
     await Promise.all(wave.map(async peer => {
       try {
-        take(peer, await callHolder(ctx.limiter, peer, ctx.requestTimeoutMs, ctx.signal, async timeoutMs =>
-          await fetchShards(ctx.libp2p, peer, { objectId: manifest.objectId }, {
-            signal: ctx.signal, timeoutMs, placementRules: ctx.placementRules, onRejected: () => { task.rejectedShards++ }
-          })))
+        take(peer, await ctx.exchange.fetch(peer, { objectId: manifest.objectId }, {
+          signal: ctx.signal, onRejected: () => { task.rejectedShards++ }
+        }))
       } catch (error) {
         // A busy holder (serving as many requests from this node as it takes at once) is asked once more later.
         if (error instanceof RemoteBusyError && !askedAgain.has(peer)) {
@@ -123,7 +120,7 @@ async function gatherShards (ctx: RepairContext, input: RebuildInput): Promise<A
           queue.push(peer)
           return
         }
-        failures.push(`${peer}: ${describeError(error)}`)
+        failures.push(`${peer}: ${errorText(error)}`)
       }
     }))
     ctx.signal.throwIfAborted()
@@ -166,20 +163,14 @@ async function storeOneRebuilt (ctx: RepairContext, manifest: SignedManifest, ma
   for (let target: string | undefined = planned.to; target !== undefined; target = nextSpare(), sole = true) {
     if (ctx.isDead(target)) continue
     try {
-      if (target === ctx.selfId) await storeOnSelf(ctx.self, manifest, manifestBytes, index, shard, sole)
-      else {
-        const peer = target
-        const soleHere = sole
-        await callHolder(ctx.limiter, peer, ctx.requestTimeoutMs, ctx.signal, async timeoutMs =>
-          await storeShard(ctx.libp2p, peer, { manifestBytes, shardIndex: index, shard, sole: soleHere }, { signal: ctx.signal, timeoutMs }))
-      }
+      await ctx.exchange.store(target, { manifest, manifestBytes, shardIndex: index, shard, sole }, { signal: ctx.signal })
       task.to.push(target)
       task.placements.push({ shardIndex: index, peer: target })
       task.bytesWritten += shard.length
       return
     } catch (error) {
       ctx.signal.throwIfAborted()
-      ctx.log(`repair: storing rebuilt shard ${index} of ${manifest.objectId} on ${target} failed: ${describeError(error)}`)
+      ctx.log(`repair: storing rebuilt shard ${index} of ${manifest.objectId} on ${target} failed: ${errorText(error)}`)
     }
   }
 }

@@ -1,6 +1,7 @@
 /** The repairer's settings and what one round reports. */
-import { InvalidConfigError } from '../errors/index.ts'
-import type { ChunkDialer } from '../protocols/index.ts'
+import { nonNegative, positive } from '../errors/index.ts'
+import type { HolderSelector } from '../net/index.ts'
+import type { ChunkExchangeInit } from '../protocols/index.ts'
 import type { PlacementRules } from '../placement/index.ts'
 import type { ChunkStore } from '../store/index.ts'
 import type { PrivateKey } from '@libp2p/interface'
@@ -39,14 +40,14 @@ export const PROMPT_SURVEY_RANKS = 3
 export const DEFAULT_REQUEST_JITTER_MS = 1000
 
 export interface RepairerInit {
-  libp2p: ChunkDialer & { peerId: { toString(): string } }
+  libp2p: ChunkExchangeInit['libp2p']
   /** This node's own store: the shards it holds and repairs. */
   store: ChunkStore
   /**
-   * The `count` closest live storage nodes to a key, nearest first, dead peers excluded; must include this node
-   * itself where it ranks (as `ClosestPeers.find` does for a storage node).
+   * Who holds a key: the node's one holder selector (dead peers excluded, this node included where it ranks).
+   * Repair asks it `localOnly`: see `Repairer`.
    */
-  closestPeers: (key: Uint8Array, count: number) => Promise<string[]>
+  holders: HolderSelector
   /** The health monitor's verdict; a dead peer is never surveyed, read from or written to. */
   isDead?: (peerId: string) => boolean
   /** Signs receipts for shards this node stores on itself. */
@@ -131,12 +132,39 @@ export function emptyRound (startedAt: number): RepairRound {
   }
 }
 
-function positive (name: string, value: number): number {
-  if (typeof value !== 'number' || !(value > 0)) throw new InvalidConfigError(`${name} must be a positive number, got ${String(value)}`)
-  return value
+
+
+/**
+ * After joining, a node waits one health interval, and at least five of them up to this long, before its first
+ * repair round (the default 5-minute interval waits 5 minutes; a 2-second one, as in tests, 10 s).
+ */
+export const REPAIR_START_DELAY_MS = 30_000
+/** A repair sweep runs every this many health intervals (and at once when a peer dies or comes back). */
+export const REPAIR_SWEEP_EVERY_HEALTH_ROUNDS = 5
+
+/** The repairer's timings, derived from the health interval every node shares so that they all agree. */
+export interface RepairTimings {
+  /** Before the first round after joining, once the node has met its neighbourhood. */
+  startDelayMs: number
+  intervalMs: number
+  resurveyAfterMs: number
+  newObjectGraceMs: number
+  requestJitterMs: number
 }
 
-function nonNegative (name: string, value: number): number {
-  if (typeof value !== 'number' || !(value >= 0)) throw new InvalidConfigError(`${name} must be zero or more, got ${String(value)}`)
-  return value
+export function repairTimings (healthIntervalMs: number): RepairTimings {
+  // A full sweep surveys every co-holder of every key this node holds: too costly for every health round. Deaths
+  // and returns start a round at once; the sweep finds the rest (hand-offs to newcomers, shards lost in place).
+  const intervalMs = healthIntervalMs * REPAIR_SWEEP_EVERY_HEALTH_ROUNDS
+  return {
+    startDelayMs: Math.max(healthIntervalMs, Math.min(REPAIR_START_DELAY_MS, 5 * healthIntervalMs)),
+    intervalMs,
+    // A key found in order is left alone until its ring or this node's shards of it change; every few sweeps it
+    // is surveyed anyway, for shards lost on live holders (at most an hour apart).
+    resurveyAfterMs: Math.min(DEFAULT_RESURVEY_AFTER_MS, 6 * intervalMs),
+    // A store in progress is not a loss: wait a few rounds (at most 30 s) before examining a new object.
+    newObjectGraceMs: Math.min(DEFAULT_NEW_OBJECT_GRACE_MS, 5 * healthIntervalMs),
+    // Rounds after a death start within a quarter of a health interval (at most 1 s), spread over it.
+    requestJitterMs: Math.min(DEFAULT_REQUEST_JITTER_MS, healthIntervalMs / 4)
+  }
 }

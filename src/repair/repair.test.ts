@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NS_HISTORY } from '../crypto/index.ts'
-import { mulberry32, randomBytes, randomInt } from '../erasure/index.ts'
+import { mulberry32, randomBytes, randomInt } from '../testing/seeded-random.ts'
 import { WalletIdentity } from '../identity/index.ts'
 import { ObjectStore } from '../objects/index.ts'
-import { isRunning, stopNodes, xorClosestPeers, type MeshNode } from '../testing/object-mesh.ts'
-import { placementKeyFor } from '../placement/index.ts'
+import { holdersOf, isRunning, objectStoreDeps, stopNodes, xorClosestPeers, type MeshNode } from '../testing/object-mesh.ts'
+import { placementKeyFor, rankPeers } from '../placement/index.ts'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import type { SignedManifest } from '../wire/index.ts'
 import { DEFAULT_FALLBACK_DELAY_MS, DEFAULT_HANDOFF_GRACE_MS, DEFAULT_RESURVEY_AFTER_MS, type RepairRound } from './repair-settings.ts'
-import { rankPeers } from '../placement/index.ts'
 import { REPAIRER_SPREAD, spreadOf } from './plan.ts'
 import { Repairer } from './repair.ts'
 import type { RepairTask } from './report.ts'
@@ -51,7 +50,7 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
   const newRepairer = (node: MeshNode): Repairer => new Repairer({
     libp2p: node.libp2p,
     store: node.store,
-    closestPeers,
+    holders: holdersOf(closestPeers),
     isDead: peer => !isRunning(byId(peer)),
     nodeKey: node.privateKey,
     requestTimeoutMs: 10_000,
@@ -123,7 +122,7 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
 
   const expectReadable = async (): Promise<void> => {
     const reader = live().at(-1)!
-    const objects = new ObjectStore({ libp2p: reader.libp2p, wallet, closestPeers, selfStore: reader.store, fetchTimeoutMs: 10_000 })
+    const objects = new ObjectStore(objectStoreDeps(reader, wallet, closestPeers, { fetchTimeoutMs: 10_000 }))
     const fetched = await objects.fetchObjects()
     expect(fetched.failed).toEqual([])
     expect(fetched.objects).toHaveLength(OBJECTS)
@@ -141,7 +140,7 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     newcomer = byId((await ranking())[0])
     members = nodes.filter(node => node !== newcomer)
     const sender = members[0]
-    const objects = new ObjectStore({ libp2p: sender.libp2p, wallet, closestPeers, selfStore: sender.store, nodeKey: sender.privateKey })
+    const objects = new ObjectStore(objectStoreDeps(sender, wallet, closestPeers))
     const random = mulberry32(0x4ea1)
     const sizes = [0, 1, 48 * KIB, ...Array.from({ length: OBJECTS - 3 }, () => randomInt(random, 48 * KIB))]
     for (const size of sizes) {
@@ -172,7 +171,7 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
   it('leaves a fully placed key unsurveyed until its ring or the node\'s shards change, or the resurvey time', async () => {
     const holder = byId((await ranking())[4])
     const production = new Repairer({
-      libp2p: holder.libp2p, store: holder.store, closestPeers, isDead: peer => !isRunning(byId(peer)), nodeKey: holder.privateKey,
+      libp2p: holder.libp2p, store: holder.store, holders: holdersOf(closestPeers), isDead: peer => !isRunning(byId(peer)), nodeKey: holder.privateKey,
       newObjectGraceMs: 0, now: () => clock.ms
     })
     expect(await production.runOnce()).toMatchObject({ objects: OBJECTS, unchangedKeys: 0, rebuilt: 0 })
@@ -393,7 +392,7 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     const ring = await closestPeers(placementKey, 15)
     // A node that has not surveyed the key yet, with a grace for new objects that has not run out.
     const youngRepairer = (node: MeshNode): Repairer => new Repairer({
-      libp2p: node.libp2p, store: node.store, closestPeers, isDead: peer => !isRunning(byId(peer)), nodeKey: node.privateKey,
+      libp2p: node.libp2p, store: node.store, holders: holdersOf(closestPeers), isDead: peer => !isRunning(byId(peer)), nodeKey: node.privateKey,
       newObjectGraceMs: 60 * 60_000
     })
     const nearest = byId(ring[0])
@@ -431,7 +430,7 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     // Its newest shard is 1 ms old, but every object it holds was created a whole grace period ago.
     const at = storedAt + 1
     const repairer = new Repairer({
-      libp2p: node.libp2p, store: node.store, closestPeers, isDead: peer => !isRunning(byId(peer)), nodeKey: node.privateKey,
+      libp2p: node.libp2p, store: node.store, holders: holdersOf(closestPeers), isDead: peer => !isRunning(byId(peer)), nodeKey: node.privateKey,
       newObjectGraceMs: at - createdAt, now: () => at
     })
     const held = new Set((await node.store.listShardKeys()).filter(s => manifests.has(s.objectId)).map(s => s.objectId))

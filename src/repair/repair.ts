@@ -23,17 +23,17 @@
  */
 import { bytesEqual, toHex } from '../crypto/index.ts'
 import { DEFAULT_REQUESTS_PER_HOLDER } from '../objects/index.ts'
-import { PeerRequestLimiter } from '../protocols/index.ts'
-import { DEFAULT_PLACEMENT_RULES, type PlacementRules } from '../placement/index.ts'
+import { createChunkExchange, type ChunkExchange } from '../protocols/index.ts'
+import { DEFAULT_PLACEMENT_RULES, rankPeers, type PlacementRules } from '../placement/index.ts'
 import type { ShardSummary } from '../store/index.ts'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import type { RepairContext } from './context.ts'
 import { keyPoolFor } from './key-pool.ts'
 import { ManifestCache, type KnownManifest } from './manifest-cache.ts'
-import { rankPeers } from '../placement/index.ts'
 import { ObjectSteps } from './object-steps.ts'
 import { planObject, spreadOf } from './plan.ts'
-import { describeError, forEachLimit } from './pool.ts'
+import { forEachLimit } from '../async/index.ts'
+import { errorText } from '../errors/index.ts'
 import { DEFAULT_FINISHED_TASKS_KEPT, RepairLog, type RepairStatus } from './report.ts'
 import { PROMPT_SURVEY_RANKS, emptyRound, resolveRepairSettings, type RepairRound, type RepairSettings, type RepairerInit } from './repair-settings.ts'
 import { scrubShards } from './scrub.ts'
@@ -50,7 +50,7 @@ export class Repairer {
   private readonly selfId: string
   private readonly now: () => number
   private readonly emit: (message: string) => void
-  private readonly limiter: PeerRequestLimiter
+  private readonly exchange: ChunkExchange
   private readonly placementRules: PlacementRules
   private readonly isDead: (peerId: string) => boolean
   private readonly settings: RepairSettings
@@ -88,9 +88,17 @@ export class Repairer {
     this.placementRules = init.placementRules ?? DEFAULT_PLACEMENT_RULES
     const isDead = init.isDead ?? (() => false)
     this.isDead = peer => peer !== this.selfId && isDead(peer)
-    this.limiter = new PeerRequestLimiter(init.requestsPerHolder ?? DEFAULT_REQUESTS_PER_HOLDER)
     this.tasks = new RepairLog(init.finishedTasksKept ?? DEFAULT_FINISHED_TASKS_KEPT, this.now)
     this.settings = resolveRepairSettings(init)
+    this.exchange = createChunkExchange({
+      libp2p: init.libp2p,
+      store: init.store,
+      placementRules: this.placementRules,
+      nodeKey: init.nodeKey,
+      requestsPerHolder: init.requestsPerHolder ?? DEFAULT_REQUESTS_PER_HOLDER,
+      timeoutMs: this.settings.requestTimeoutMs,
+      now: this.now
+    })
     this.steps = new ObjectSteps({
       selfId: this.selfId, settings: this.settings, tasks: this.tasks, now: this.now, emit: this.emit, roundNumber: () => this.roundNumber
     })
@@ -176,12 +184,9 @@ export class Repairer {
   private async round (): Promise<RepairRound> {
     const signal = this.controller.signal
     const ctx: RepairContext = {
-      libp2p: this.init.libp2p,
+      exchange: this.exchange,
       selfId: this.selfId,
       store: this.init.store,
-      self: { peerId: this.selfId, store: this.init.store, placementRules: this.placementRules, nodeKey: this.init.nodeKey, now: this.now },
-      limiter: this.limiter,
-      requestTimeoutMs: this.settings.requestTimeoutMs,
       placementRules: this.placementRules,
       isDead: this.isDead,
       checkedManifests: new Map(),
@@ -209,13 +214,13 @@ export class Repairer {
         } catch (error) {
           if (signal.aborted) return
           round.errors++
-          this.emit(`repair: examining placement key ${group.keyHex} failed: ${describeError(error)}`)
+          this.emit(`repair: examining placement key ${group.keyHex} failed: ${errorText(error)}`)
         }
       })
     } catch (error) {
       if (!signal.aborted) {
         round.errors++
-        this.emit(`repair: round failed: ${describeError(error)}`)
+        this.emit(`repair: round failed: ${errorText(error)}`)
       }
     }
     round.aborted = signal.aborted
@@ -242,7 +247,10 @@ export class Repairer {
     }
     if (known.size + young.size === 0) return
     const widest = Math.max(...[...known.values(), ...young.values()].map(({ manifest }) => manifest.k + manifest.m))
-    const ring = [...new Set(await this.init.closestPeers(group.key, widest + this.settings.surveySpares))]
+    // Every holder of a key checks it every few rounds: a DHT lookup each time (dozens of FIND_NODE requests,
+    // every answer merged into the peer store) would cost the mesh far more than the repair. The storage nodes this
+    // node knows suffice; the survey then finds out which of them answer and what they hold.
+    const ring = [...new Set(await this.init.holders.select(group.key, widest + this.settings.surveySpares, { localOnly: true }))]
       .filter(peer => !this.isDead(peer))
     this.rings.set(group.keyHex, ring)
     // A new object is left alone until it is no longer new (this node's shards of the key then change as far as
@@ -302,7 +310,7 @@ export class Repairer {
       } catch (error) {
         if (ctx.signal.aborted) throw error
         round.errors++
-        this.emit(`repair: object ${objectId} failed: ${describeError(error)}`)
+        this.emit(`repair: object ${objectId} failed: ${errorText(error)}`)
       }
     })
     this.views.set(group.keyHex, {

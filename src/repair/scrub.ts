@@ -15,7 +15,7 @@ import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { assertShardMatches } from '../wire/index.ts'
 import type { RepairContext } from './context.ts'
 import type { ManifestCache } from './manifest-cache.ts'
-import { describeError } from './pool.ts'
+import { errorText } from '../errors/index.ts'
 
 export interface CorruptShard { objectId: ObjectId, placementKey: Uint8Array, shardIndex: number, reason: string }
 
@@ -50,18 +50,18 @@ export async function scrubShards (ctx: RepairContext, manifests: ManifestCache,
 /** Why a stored record cannot be trusted, or undefined when it can. */
 function recordProblem (record: ShardRecord, manifests: ManifestCache, rules: PlacementRules): string | undefined {
   const manifest = manifests.verified(record.objectId, record.manifest)
-  if (manifest instanceof Error) return `its manifest does not verify: ${describeError(manifest)}`
+  if (manifest instanceof Error) return `its manifest does not verify: ${errorText(manifest)}`
   try {
     assertPlacementAllowed(manifest, rules)
   } catch (error) {
     // A namespace this build does not know is not corruption: a newer node may have accepted it.
     if ((error as Error).name === 'UnsupportedNamespaceError') return undefined
-    return describeError(error)
+    return errorText(error)
   }
   try {
     assertShardMatches(manifest, record.shardIndex, record.data)
   } catch (error) {
-    return describeError(error)
+    return errorText(error)
   }
   return undefined
 }

@@ -3,10 +3,10 @@
  * LIST rather than FETCH because a survey runs every round for every key a node holds, and nearly always finds
  * nothing to do: it must cost bytes per shard summary, not per shard.
  */
-import { callHolder } from '../objects/index.ts'
-import { listShards, type HeldShard } from '../protocols/index.ts'
+import type { HeldShard } from '../protocols/index.ts'
 import type { RepairContext } from './context.ts'
-import { describeError, forEachLimit, sleep } from './pool.ts'
+import { forEachLimit, sleep } from '../async/index.ts'
+import { errorText } from '../errors/index.ts'
 
 export interface KeySurvey {
   /** What each peer that answered holds under the key. */
@@ -28,12 +28,11 @@ export async function surveyKey (ctx: RepairContext, placementKey: Uint8Array, p
   const survey: KeySurvey = { held: new Map(), failed: new Map() }
   const ask = async (peer: string): Promise<void> => {
     try {
-      const held = await callHolder(ctx.limiter, peer, ctx.requestTimeoutMs, ctx.signal, async timeoutMs =>
-        await listShards(ctx.libp2p, peer, { placementKey, signal: ctx.signal, timeoutMs }))
+      const held = await ctx.exchange.list(peer, placementKey, { signal: ctx.signal })
       survey.held.set(peer, held)
       survey.failed.delete(peer)
     } catch (error) {
-      survey.failed.set(peer, describeError(error))
+      survey.failed.set(peer, errorText(error))
     }
   }
   // In random order: every holder of a key surveys the same ring, and in ring order they would all queue at the

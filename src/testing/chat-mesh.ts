@@ -6,15 +6,12 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Startable } from '@libp2p/interface'
 import type { WalletIdentity } from '../identity/index.ts'
 import { ObjectStore } from '../objects/index.ts'
-import { connectTo, isRunning, xorClosestPeers, type MeshNode } from './object-mesh.ts'
+import { connectTo, isRunning, objectStoreDeps, xorClosestPeers, type MeshNode } from './object-mesh.ts'
 import { startChunkService, type ChunkServiceInit } from '../protocols/index.ts'
 import { createMeshLibp2p } from '../net/index.ts'
 import { MemoryChunkStore } from '../store/index.ts'
-import { ChatService } from '../chat/index.ts'
-import type { TypedEvents } from '../chat/index.ts'
-import { MemoryMessageCache } from '../chat/index.ts'
+import { ChatService, MemoryMessageCache, type ChatServiceInit, type TypedEvents } from '../chat/index.ts'
 import { CHAT_PLACEMENT_RULES } from '../placement/index.ts'
-import type { ChatServiceInit } from '../chat/index.ts'
 
 export type ChatMeshOptions = Pick<ChunkServiceInit, 'inboxLimits'>
 
@@ -76,16 +73,11 @@ export async function joinMesh (node: MeshNode, nodes: readonly MeshNode[], para
 
 /** An object store signing as `wallet` on `node`, placing objects on the live nodes of `nodes()`. */
 export function objectStoreOn (node: MeshNode, wallet: WalletIdentity, nodes: () => readonly MeshNode[]): ObjectStore {
-  return new ObjectStore({
-    libp2p: node.libp2p,
-    wallet,
-    closestPeers: xorClosestPeers(nodes, { liveOnly: true }),
-    selfStore: node.store,
-    nodeKey: node.privateKey,
+  return new ObjectStore(objectStoreDeps(node, wallet, xorClosestPeers(nodes, { liveOnly: true }), {
     placementRules: CHAT_PLACEMENT_RULES,
     storeTimeoutMs: CHUNK_TIMEOUT_MS,
     fetchTimeoutMs: CHUNK_TIMEOUT_MS
-  })
+  }))
 }
 
 /** A chat service of `wallet` on `node` (not started), with its object store. */

@@ -5,9 +5,8 @@
  */
 import { connectTo, createStorageNodes, isRunning, type MeshNode } from './object-mesh.ts'
 import type { ObjectId } from '../types/index.ts'
-import { decodeSignedManifest, type SignedManifest } from '../wire/index.ts'
-import { verifyShard } from '../wire/index.ts'
-import { forEachLimit } from '../repair/index.ts'
+import { decodeSignedManifest, verifyShard, type SignedManifest } from '../wire/index.ts'
+import { forEachLimit } from '../async/index.ts'
 import type { Startable } from '@libp2p/interface'
 
 /**

@@ -3,8 +3,11 @@
  * its own memory store and chunk service, and an exact XOR "closest peers" over them.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
-import { kadIdOfKey, kadIdOfPeer, rankByDistance } from '../placement/index.ts'
-import { startChunkService, type ChunkService } from '../protocols/index.ts'
+import { kadIdOfKey, kadIdOfPeer, rankByDistance, type PlacementRules } from '../placement/index.ts'
+import type { HolderSelector } from '../net/index.ts'
+import { DEFAULT_REQUESTS_PER_HOLDER, type ObjectStoreDeps } from '../objects/index.ts'
+import { createChunkExchange, startChunkService, type ChunkService } from '../protocols/index.ts'
+import type { Signer } from '../identity/index.ts'
 import { connect, createTestNode, type TestNode } from './chunk-nodes.ts'
 import { MemoryChunkStore } from '../store/index.ts'
 import type { Startable } from '@libp2p/interface'
@@ -64,4 +67,29 @@ function kadIdOf (peerId: string): Uint8Array {
     kadIds.set(peerId, id)
   }
   return id
+}
+
+/** A holder selector answering with `closest` (e.g. `xorClosestPeers`), for object stores and repairers in tests. */
+export function holdersOf (closest: (key: Uint8Array, count: number) => Promise<string[]>): HolderSelector {
+  return { select: async (key, count) => await closest(key, count) }
+}
+
+export interface ObjectDepsOptions extends Partial<Omit<ObjectStoreDeps, 'wallet' | 'holders' | 'exchange' | 'selfStore'>> {
+  placementRules?: PlacementRules
+  requestsPerHolder?: number
+}
+
+/** What an ObjectStore on `node` needs, signing as `wallet` and placing on the holders `closest` names. */
+export function objectStoreDeps (node: Pick<MeshNode, 'libp2p' | 'store' | 'privateKey'>, wallet: Signer,
+  closest: (key: Uint8Array, count: number) => Promise<string[]>, options: ObjectDepsOptions = {}): ObjectStoreDeps {
+  const { placementRules, requestsPerHolder, ...rest } = options
+  return {
+    wallet,
+    holders: holdersOf(closest),
+    exchange: createChunkExchange({
+      libp2p: node.libp2p, store: node.store, placementRules, nodeKey: node.privateKey, requestsPerHolder: requestsPerHolder ?? DEFAULT_REQUESTS_PER_HOLDER
+    }),
+    selfStore: node.store,
+    ...rest
+  }
 }

@@ -1,6 +1,5 @@
 /** The node panel: who this node is, what it stores, its relay, its connections and its routing table by bucket. */
-import type { NodeStatus } from '../node/index.ts'
-import type { ChunkStoreStats } from '../store/index.ts'
+import type { ChunkStoreStats, NodeStatus } from '../node/index.ts'
 
 export function renderPanel (root: HTMLElement, status: NodeStatus, storage: ChunkStoreStats | undefined, address: string): void {
   const direct = status.connections.filter(c => c.direct).length

@@ -10,11 +10,11 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { NS_HISTORY, NS_INBOX, sha256, toHex } from '../../crypto/index.ts'
+import { drawRandom, NS_HISTORY, NS_INBOX, sha256, systemRandom, toHex } from '../../crypto/index.ts'
+import { toErrorShape } from '../../errors/index.ts'
 import { DEFAULT_DATA_SHARDS, DEFAULT_PARITY_SHARDS } from '../../erasure/index.ts'
 import { parseAddress, type WalletAddress } from '../../identity/index.ts'
-import { NoHoldersReachableError } from '../../objects/index.ts'
-import type { RetrievedObject } from '../../objects/index.ts'
+import { NoHoldersReachableError, StoreFailedError, type RetrievedObject } from '../../objects/index.ts'
 import { RemoteQuotaExceededError } from '../../protocols/index.ts'
 import { inboxNamespace } from '../../placement/index.ts'
 import { deriveChatKeyPair, type ChatKeyPair } from '../chat-keys.ts'
@@ -22,7 +22,6 @@ import { inspectEnvelope, openMessage, sealMessage, type KeyBundleLookup } from 
 import { NotRecipientError, PeerKeyMismatchError, UnknownPeerKeyError } from '../errors.ts'
 import { createKeyBundle, type KeyBundle } from '../key-bundle.ts'
 import { MESSAGE_ID_BYTES } from '../message-id.ts'
-import { drawRandom, systemRandom } from '../../crypto/index.ts'
 import { toChatMessage, type ChatMessage } from './chat-message.ts'
 import { DEFAULT_DELIVERY_TIMEOUT_MS } from './constants.ts'
 import { signDeliveryReceipt } from './deliver-codec.ts'
@@ -184,7 +183,7 @@ export class ChatService {
       const recipientBundle = await this.lookupBundle(recipient)
       bytes = (await sealMessage({ sender: this.init.wallet, senderKeys: this.keys, recipientBundle, content: { text, replyTo: options.replyTo }, sentAt, messageId })).bytes
     } catch (error) {
-      update({ state: 'failed', error: describe(error) })
+      update({ state: 'failed', error: toErrorShape(error) })
       throw error
     }
     update({ state: 'sending' })
@@ -208,7 +207,7 @@ export class ChatService {
     const problems: Array<SendResult['problems'][number]> = []
     const note = (part: 'history' | 'inbox' | 'delivery', outcome: PromiseSettledResult<unknown>): boolean => {
       if (outcome.status === 'fulfilled') return true
-      problems.push({ part, ...describe(outcome.reason) })
+      problems.push({ part, ...toErrorShape(outcome.reason) })
       return false
     }
     const storedInHistory = note('history', historyOutcome)
@@ -217,7 +216,7 @@ export class ChatService {
     const reachable = toSelf ? storedInHistory : storedInInbox || delivered
     if (!reachable) {
       const error = this.sendFailure(messageId, recipient, toSelf ? historyOutcome : inboxOutcome, deliveryOutcome)
-      update({ state: 'failed', error: describe(error) })
+      update({ state: 'failed', error: toErrorShape(error) })
       throw error
     }
     // Cached only once it went out: a failed message must not reappear as sent after a reload. For the sender the
@@ -349,8 +348,8 @@ export class ChatService {
     const storeError = store.status === 'rejected' ? asError(store.reason) : undefined
     const why = `${storeError === undefined ? '' : `${storeError.name}: ${storeError.message}`}` +
       (delivery.status === 'rejected' ? `; live delivery: ${asError(delivery.reason).message}` : '')
-    const failures = (storeError as { failures?: ReadonlyArray<{ error: { name: string } }> } | undefined)?.failures ?? []
-    if (failures.some(failure => failure.error.name === 'RemoteQuotaExceededError')) {
+    const failures = storeError instanceof StoreFailedError ? storeError.failures : []
+    if (failures.some(failure => failure.error instanceof RemoteQuotaExceededError)) {
       return new InboxRateLimitedError(messageId, `the holders of ${recipient}'s inbox take no more messages from you for now; send again in a minute (${why})`, { cause: storeError })
     }
     return new SendFailedError(messageId, `message ${messageId} did not reach ${recipient}: ${why}`, { cause: storeError })
@@ -371,9 +370,4 @@ function cacheEntry (message: ChatMessage, bytes: Uint8Array): CachedEnvelope {
 
 function asError (error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error))
-}
-
-function describe (error: unknown): { name: string, message: string } {
-  const { name, message } = asError(error)
-  return { name, message }
 }

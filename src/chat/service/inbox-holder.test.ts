@@ -8,12 +8,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { NS_HISTORY, NS_INBOX, NS_MANIFEST, toHex } from '../../crypto/index.ts'
 import { WalletIdentity } from '../../identity/index.ts'
 import { RemoteNotOwnerError, RemoteOversizeError, RemoteQuotaExceededError, deleteShards, fetchShards, startChunkService, storeShard } from '../../protocols/index.ts'
-import { placementKeyFor } from '../../placement/index.ts'
-import { inboxNamespace, inboxPlacementKey } from '../../placement/index.ts'
+import { inboxNamespace, inboxPlacementKey, placementKeyFor } from '../../placement/index.ts'
 import { connect, createTestNode, frame, makeObject, rawExchange, snapshot, type TestNode, type TestObject } from '../../testing/chunk-nodes.ts'
 import { MemoryChunkStore } from '../../store/index.ts'
-import { ChunkStatus, encodeChunkRequest } from '../../wire/index.ts'
-import { SignedManifestMessage } from '../../wire/index.ts'
+import { ChunkStatus, encodeChunkRequest, SignedManifestMessage } from '../../wire/index.ts'
 
 const alice = WalletIdentity.generate()
 const bob = WalletIdentity.generate()
@@ -66,7 +64,7 @@ describe('a holder\'s inbox rules', () => {
   it('takes Alice\'s message into Bob\'s inbox, serves it to anyone, and lets only Bob delete it', async () => {
     const message = await inboxObject(alice, bob, 1)
     for (const [index, shard] of message.shards.entries()) {
-      await storeShard(client.libp2p, holderNode.libp2p.peerId, { manifestBytes: message.manifestBytes, shardIndex: index, shard })
+      await storeShard(client.libp2p, holderNode.libp2p.peerId, { manifest: message.manifest, manifestBytes: message.manifestBytes, shardIndex: index, shard })
     }
     const fetched = await fetchShards(client.libp2p, holderNode.libp2p.peerId, inboxPlacementKey(bob.address))
     expect(fetched).toHaveLength(15)
@@ -115,7 +113,7 @@ describe('a holder\'s inbox rules', () => {
     expect(reply.message).toMatch(/at most 4096 bytes/)
     // k = 1 puts the whole object in each shard: still bounded by the object limit.
     const wide = await inboxObject(mallory, bob, 9, { length: LIMITS.maxObjectBytes + 1, k: 1, m: 2 })
-    await expect(storeShard(client.libp2p, holderNode.libp2p.peerId, { manifestBytes: wide.manifestBytes, shardIndex: 0, shard: wide.shards[0] }))
+    await expect(storeShard(client.libp2p, holderNode.libp2p.peerId, { manifest: wide.manifest, manifestBytes: wide.manifestBytes, shardIndex: 0, shard: wide.shards[0] }))
       .rejects.toBeInstanceOf(RemoteOversizeError)
     expect(await snapshot(store)).toBe(before)
     const history = await makeObject(mallory, { length: LIMITS.maxObjectBytes * 2, seed: 10 })
@@ -127,7 +125,7 @@ describe('a holder\'s inbox rules', () => {
     for (const object of floods.slice(0, 3)) expect((await store0(object)).status).toBe(ChunkStatus.OK)
     const held = await snapshot(store)
     const refused = await storeShard(client.libp2p, holderNode.libp2p.peerId,
-      { manifestBytes: floods[3].manifestBytes, shardIndex: 0, shard: floods[3].shards[0] }).catch((error: unknown) => error)
+      { manifest: floods[3].manifest, manifestBytes: floods[3].manifestBytes, shardIndex: 0, shard: floods[3].shards[0] }).catch((error: unknown) => error)
     expect(refused).toBeInstanceOf(RemoteQuotaExceededError)
     expect((refused as Error).message).toMatch(/inbox of .* within 60000 ms/)
     expect(await snapshot(store)).toBe(held)

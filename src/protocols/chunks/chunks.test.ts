@@ -3,9 +3,7 @@ import { NS_DELETE, NS_HISTORY, NS_INBOX, NS_MANIFEST, bytesEqual, sha256, toHex
 import { decode } from '../../erasure/index.ts'
 import { WalletIdentity, addressToBytes } from '../../identity/index.ts'
 import { MemoryChunkStore } from '../../store/index.ts'
-import { ChunkRequest } from '../../wire/index.ts'
-import { ChunkStatus, deleteAuthorization, encodeChunkRequest, objectIdToBytes } from '../../wire/index.ts'
-import { SignedManifestMessage } from '../../wire/index.ts'
+import { ChunkRequest, ChunkStatus, deleteAuthorization, encodeChunkRequest, objectIdToBytes, SignedManifestMessage } from '../../wire/index.ts'
 import { deleteShards, fetchShards, listShards, storeShard, verifyStoreReceipt, type RejectedShard } from './client.ts'
 import { CHUNKS_PROTOCOL } from './constants.ts'
 import {
@@ -36,7 +34,7 @@ let aliceObject: TestObject
 /** Stores every shard of `object` on `node` through the real client. */
 async function storeAll (node: TestNode, object: TestObject): Promise<void> {
   for (let index = 0; index < object.shards.length; index++) {
-    await storeShard(client.libp2p, node.libp2p.peerId, { manifestBytes: object.manifestBytes, shardIndex: index, shard: object.shards[index] })
+    await storeShard(client.libp2p, node.libp2p.peerId, { manifest: object.manifest, manifestBytes: object.manifestBytes, shardIndex: index, shard: object.shards[index] })
   }
 }
 
@@ -57,7 +55,7 @@ describe('chunk exchange between real libp2p nodes', () => {
     const receipts = []
     for (let index = 0; index < 15; index++) {
       receipts.push(await storeShard(client.libp2p, holder.libp2p.peerId,
-        { manifestBytes: aliceObject.manifestBytes, shardIndex: index, shard: aliceObject.shards[index] }))
+        { manifest: aliceObject.manifest, manifestBytes: aliceObject.manifestBytes, shardIndex: index, shard: aliceObject.shards[index] }))
     }
     expect((await holderStore.stats()).shards).toBe(15)
     const holderKey = holder.libp2p.peerId.publicKey!
@@ -70,7 +68,7 @@ describe('chunk exchange between real libp2p nodes', () => {
     expect(await verifyStoreReceipt(receipts[0], client.libp2p.peerId.publicKey!)).toBe(false)
 
     // Storing again is idempotent: same receipt time, nothing added.
-    const again = await storeShard(client.libp2p, holder.libp2p.peerId, { manifestBytes: aliceObject.manifestBytes, shardIndex: 3, shard: aliceObject.shards[3] })
+    const again = await storeShard(client.libp2p, holder.libp2p.peerId, { manifest: aliceObject.manifest, manifestBytes: aliceObject.manifestBytes, shardIndex: 3, shard: aliceObject.shards[3] })
     expect(again.storedAt).toBe(receipts[3].storedAt)
     expect((await holderStore.stats()).shards).toBe(15)
 
@@ -177,7 +175,7 @@ describe('a holder refuses bad requests, changes nothing, and keeps serving', ()
 
   it('lets Bob store under his own placement key without touching Alice\'s shards, but never under hers', async () => {
     const bobsUnderAlice = await makeObject(bob, { seed: 3, placementKey: aliceObject.manifest.placementKey })
-    await expect(storeShard(client.libp2p, holder.libp2p.peerId, { manifestBytes: bobsUnderAlice.manifestBytes, shardIndex: 0, shard: bobsUnderAlice.shards[0] }))
+    await expect(storeShard(client.libp2p, holder.libp2p.peerId, { manifest: bobsUnderAlice.manifest, manifestBytes: bobsUnderAlice.manifestBytes, shardIndex: 0, shard: bobsUnderAlice.shards[0] }))
       .rejects.toBeInstanceOf(RemoteNotOwnerError)
     const inbox = await makeObject(bob, { seed: 4, namespace: NS_INBOX })
     expect((await sendRequest(encodeChunkRequest({ type: 'store', manifest: inbox.manifestBytes, shardIndex: 0, shard: inbox.shards[0] }))).status)
@@ -185,7 +183,7 @@ describe('a holder refuses bad requests, changes nothing, and keeps serving', ()
     await expectUnchangedAndServing()
 
     const bobsOwn = await makeObject(bob, { seed: 5 })
-    await storeShard(client.libp2p, holder.libp2p.peerId, { manifestBytes: bobsOwn.manifestBytes, shardIndex: 2, shard: bobsOwn.shards[2] })
+    await storeShard(client.libp2p, holder.libp2p.peerId, { manifest: bobsOwn.manifest, manifestBytes: bobsOwn.manifestBytes, shardIndex: 2, shard: bobsOwn.shards[2] })
     expect(await fetchShards(client.libp2p, holder.libp2p.peerId, bobsOwn.manifest.placementKey)).toHaveLength(1)
     const alices = await fetchShards(client.libp2p, holder.libp2p.peerId, aliceObject.manifest.placementKey)
     expect(alices.map(shard => [shard.manifest.owner, toHex(shard.shard)]))
@@ -222,7 +220,7 @@ describe('holder limits and client verification (on a spare node)', () => {
     const store = new MemoryChunkStore({ ownerQuotaBytes: 2 * (aliceObject.shards[0].length + aliceObject.manifestBytes.length) })
     await serve({ store })
     await storeAll(spare, { ...aliceObject, shards: aliceObject.shards.slice(0, 2) })
-    const error = await storeShard(client.libp2p, spare.libp2p.peerId, { manifestBytes: aliceObject.manifestBytes, shardIndex: 2, shard: aliceObject.shards[2] })
+    const error = await storeShard(client.libp2p, spare.libp2p.peerId, { manifest: aliceObject.manifest, manifestBytes: aliceObject.manifestBytes, shardIndex: 2, shard: aliceObject.shards[2] })
       .catch((error: unknown) => error)
     expect(error).toBeInstanceOf(RemoteQuotaExceededError)
     expect(error).toBeInstanceOf(RemoteRejectedError)
@@ -232,7 +230,7 @@ describe('holder limits and client verification (on a spare node)', () => {
 
     const empty = new MemoryChunkStore({ nodeQuotaBytes: 100 })
     await serve({ store: empty })
-    await expect(storeShard(client.libp2p, spare.libp2p.peerId, { manifestBytes: aliceObject.manifestBytes, shardIndex: 0, shard: aliceObject.shards[0] }))
+    await expect(storeShard(client.libp2p, spare.libp2p.peerId, { manifest: aliceObject.manifest, manifestBytes: aliceObject.manifestBytes, shardIndex: 0, shard: aliceObject.shards[0] }))
       .rejects.toBeInstanceOf(RemoteQuotaExceededError)
     expect(await snapshot(empty)).toBe(JSON.stringify({ stats: { shards: 0, bytes: 0, quotaBytes: 100, ownerQuotaBytes: null, owners: 0 }, records: [] }))
   })
@@ -241,7 +239,7 @@ describe('holder limits and client verification (on a spare node)', () => {
     const store = new MemoryChunkStore()
     await serve({ store })
     const put = async (shardIndex: number, sole?: boolean): Promise<unknown> =>
-      await storeShard(client.libp2p, spare.libp2p.peerId, { manifestBytes: aliceObject.manifestBytes, shardIndex, shard: aliceObject.shards[shardIndex], sole })
+      await storeShard(client.libp2p, spare.libp2p.peerId, { manifest: aliceObject.manifest, manifestBytes: aliceObject.manifestBytes, shardIndex, shard: aliceObject.shards[shardIndex], sole })
     await put(4, true)
     const error = await put(5, true).catch((error: unknown) => error)
     expect(error).toBeInstanceOf(RemoteHoldsOtherShardError)
@@ -252,7 +250,7 @@ describe('holder limits and client verification (on a spare node)', () => {
     // nodes than shards) a second shard is taken.
     await put(4, true)
     const other = await makeObject(alice, { seed: 11 })
-    await storeShard(client.libp2p, spare.libp2p.peerId, { manifestBytes: other.manifestBytes, shardIndex: 5, shard: other.shards[5], sole: true })
+    await storeShard(client.libp2p, spare.libp2p.peerId, { manifest: other.manifest, manifestBytes: other.manifestBytes, shardIndex: 5, shard: other.shards[5], sole: true })
     await put(5)
     expect((await store.listObjectShards(aliceObject.manifest.objectId)).map(r => r.shardIndex).sort((a, b) => a - b)).toEqual([4, 5])
   })
@@ -333,7 +331,7 @@ describe('holder limits and client verification (on a spare node)', () => {
   it('throws InvalidAckError when the receipt is not signed by the holder\'s key', async () => {
     const impostorKey = (await createTestNodeKey())
     await serve({ store: new MemoryChunkStore() }, impostorKey)
-    const error = await storeShard(client.libp2p, spare.libp2p.peerId, { manifestBytes: aliceObject.manifestBytes, shardIndex: 0, shard: aliceObject.shards[0] })
+    const error = await storeShard(client.libp2p, spare.libp2p.peerId, { manifest: aliceObject.manifest, manifestBytes: aliceObject.manifestBytes, shardIndex: 0, shard: aliceObject.shards[0] })
       .catch((error: unknown) => error)
     expect(error).toBeInstanceOf(InvalidAckError)
     expect((error as Error).name).toBe('InvalidAckError')

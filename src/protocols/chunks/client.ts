@@ -23,8 +23,7 @@ import {
   type ShardPosition
 } from '../../wire/index.ts'
 import { isMuxerClosed } from '../../net/index.ts'
-import { decodeSignedManifest, type SignedManifest } from '../../wire/index.ts'
-import { assertShardMatches } from '../../wire/index.ts'
+import { assertShardMatches, decodeSignedManifest, type SignedManifest } from '../../wire/index.ts'
 import { CHUNKS_PROTOCOL, DEFAULT_CLIENT_TIMEOUT_MS, DEFAULT_MAX_PAGES } from './constants.ts'
 import { ChunkPeerUnreachableError, InvalidAckError, InvalidChunkResponseError, remoteErrorFor } from './errors.ts'
 import { DEFAULT_PLACEMENT_RULES, assertPlacementAllowed, type PlacementRules } from '../../placement/index.ts'
@@ -41,7 +40,12 @@ export interface ChunkCallOptions extends AbortOptions {
 }
 
 export interface StoreShardInput {
-  /** The encoded owner-signed manifest (`encodeSignedManifest`). */
+  /**
+   * The object's manifest, decoded and signature-checked once by the caller (`decodeSignedManifest` or
+   * `buildManifest`): a store sends k + m shards of one manifest, and need not check its signature k + m times.
+   */
+  manifest: SignedManifest
+  /** The encoded owner-signed manifest (`encodeSignedManifest(manifest)`), sent as is. */
   manifestBytes: Uint8Array
   shardIndex: number
   shard: Uint8Array
@@ -121,12 +125,12 @@ export interface HeldShard {
 
 /**
  * Stores one shard on `peer` and returns its verified receipt. Checks the shard against the manifest first
- * (throws the local `ShardHashMismatchError`, `InvalidSignatureError` or `MalformedMessageError` without sending).
+ * (throws the local `ShardHashMismatchError` or `MalformedMessageError` without sending).
  * @throws {RemoteRejectedError} subclasses for refusals (e.g. `RemoteQuotaExceededError`), `InvalidAckError` for
  *   a receipt that does not verify, `ChunkPeerUnreachableError`, `InvalidChunkResponseError`
  */
 export async function storeShard (libp2p: ChunkDialer, peer: PeerId | string, input: StoreShardInput, options: ChunkCallOptions = {}): Promise<StoreReceipt> {
-  const manifest = decodeSignedManifest(input.manifestBytes)
+  const { manifest } = input
   assertShardMatches(manifest, input.shardIndex, input.shard)
   const shardHash = manifest.shardHashes[input.shardIndex] // just checked equal to the shard's SHA-256
   const { response, remotePeer } = await exchange(libp2p, peer, {

@@ -27,3 +27,12 @@ export {
 } from './client.ts'
 export * from './errors.ts'
 export * from './inbox-limits.ts'
+export {
+  createChunkExchange,
+  type ChunkExchange,
+  type ChunkExchangeInit,
+  type ExchangeCallOptions,
+  type ExchangeDeleteOptions,
+  type ExchangeFetchOptions,
+  type OutgoingShard
+} from './exchange.ts'

@@ -1,6 +1,6 @@
-import { serviceCapabilities } from '@libp2p/interface'
+import { serviceCapabilities, type ComponentLogger, type Connection, type Logger, type PrivateKey, type Startable, type Stream, type StreamHandler, type StreamHandlerOptions } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
-import { InvalidConfigError } from '../../errors/index.ts'
+import { InvalidConfigError, errorText, positive } from '../../errors/index.ts'
 import type { ChunkStore } from '../../store/index.ts'
 import {
   MAX_CHUNK_REQUEST_BYTES,
@@ -11,8 +11,7 @@ import {
   decodeChunkRequest,
   type ChunkCommand
 } from '../../wire/index.ts'
-import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../../wire/index.ts'
-import { MAX_SIGNED_MANIFEST_BYTES } from '../../wire/index.ts'
+import { MalformedMessageError, MAX_SIGNED_MANIFEST_BYTES, OversizeMessageError, UnsupportedVersionError } from '../../wire/index.ts'
 import {
   CHUNKS_PROTOCOL,
   DEFAULT_DELETE_MAX_AGE_MS,
@@ -35,7 +34,6 @@ import { InboxAppendLimiter, handleStore } from './handlers/store.ts'
 import { DEFAULT_PLACEMENT_RULES, type PlacementRules } from '../../placement/index.ts'
 import { DEFAULT_INBOX_LIMITS, type InboxLimits } from './inbox-limits.ts'
 import { ReplayGuard } from './replay-guard.ts'
-import type { ComponentLogger, Connection, Logger, PrivateKey, Startable, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 
 /** The part of libp2p's registrar the service uses; `libp2p` itself has the same two methods. */
 export interface ChunkRegistrar {
@@ -275,13 +273,4 @@ function isLengthError (error: unknown): boolean {
   return name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError' || name === 'InvalidMessageLengthError'
 }
 
-function errorText (error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-}
 
-function positive (name: string, value: number): number {
-  if (typeof value !== 'number' || !(value > 0)) {
-    throw new InvalidConfigError(`${name} must be a positive number, got ${String(value)}`)
-  }
-  return value
-}

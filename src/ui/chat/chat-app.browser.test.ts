@@ -1,9 +1,7 @@
 // Runs in real Chromium (Vitest browser mode). The chat service is a stand-in that emits the service's events,
 // so these tests cover what the screen does with them, not the mesh.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { TypedEvents } from '../../chat/index.ts'
-import type { ChatMessage, ChatServiceEvents, HistoryReport, MessageProgress, SendResult } from '../../chat/index.ts'
-import type { WalletAddress } from '../../identity/index.ts'
+import { TypedEvents, type ChatMessage, type ChatServiceEvents, type HistoryReport, type MessageProgress, type SendResult, type WalletAddress } from '../../node/index.ts'
 import { mountChatApp, type ChatApp, type ChatIdentity } from './index.ts'
 import '../style.css'
 

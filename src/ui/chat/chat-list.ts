@@ -2,7 +2,7 @@
  * The list side of the chats view: start a chat by address, and every conversation with its last message, time
  * and unread count, newest first.
  */
-import type { WalletAddress } from '../../identity/index.ts'
+import type { WalletAddress } from '../../node/index.ts'
 import { button, field, formError, h, reconcileList, uniqueId } from './dom.ts'
 import { formatTime, peerLabel, preview } from './format.ts'
 import { contactAddressProblem, summarizeConversations, type ConversationSummary } from './model.ts'

@@ -2,8 +2,7 @@
  * One conversation: its messages in order (outgoing ones with where they are: encrypting, storing, stored,
  * delivered, failed) and the composer. Enter sends, Shift+Enter starts a new line.
  */
-import type { ChatMessage } from '../../chat/index.ts'
-import type { WalletAddress } from '../../identity/index.ts'
+import type { ChatMessage, WalletAddress } from '../../node/index.ts'
 import { button, h, reconcileList, uniqueId } from './dom.ts'
 import { STORED_LABEL, formatTime, peerLabel, progressLabel } from './format.ts'
 import { conversationMessages, messageKey } from './model.ts'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { MessageProgress } from '../../chat/index.ts'
+import type { MessageProgress } from '../../node/index.ts'
 import { backupFileName, describeError, formatTime, preview, progressLabel, rejectionText, shortAddress, unavailableNotice } from './format.ts'
 
 const ME = `0x${'a'.repeat(40)}`

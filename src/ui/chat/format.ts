@@ -1,5 +1,5 @@
 /** Texts the chat screen shows: addresses, times, send progress, refusals and errors. Pure. */
-import type { MessageProgress, Rejection } from '../../chat/index.ts'
+import type { MessageProgress, Rejection } from '../../node/index.ts'
 
 /** `0x1234…cdef`: enough to tell people apart at a glance; the full address is shown where it matters. */
 export function shortAddress (address: string): string {

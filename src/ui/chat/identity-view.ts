@@ -2,7 +2,7 @@
  * The identity view: this browser's address, its display name, and its backup (export to a passphrase-encrypted
  * file, or replace this identity with one from a file).
  */
-import { displayNameProblem } from '../../chat/index.ts'
+import { displayNameProblem } from '../../node/index.ts'
 import { button, copyableAddress, downloadText, field, formError, formStatus, h, uniqueId } from './dom.ts'
 import { backupFileName, describeError } from './format.ts'
 import { createImportForm } from './import-form.ts'

@@ -3,9 +3,7 @@
  * node panel. It shows what the chat service reports (messages, send progress, refusals, errors) and never lets
  * a failure escape into the page: every error becomes a readable alert.
  */
-import type { MessageProgress, Rejection } from '../../chat/index.ts'
-import { parseAddress } from '../../identity/index.ts'
-import type { WalletAddress } from '../../identity/index.ts'
+import { parseAddress, type MessageProgress, type Rejection, type WalletAddress } from '../../node/index.ts'
 import { createAlerts } from './alerts.ts'
 import { conversationSummaries, createChatList } from './chat-list.ts'
 import { createConversation } from './conversation.ts'

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MIN_PASSPHRASE_CHARS } from '../../chat/index.ts'
-import type { ChatMessage, MessageProgress } from '../../chat/index.ts'
-import { toChecksumAddress, type WalletAddress } from '../../identity/index.ts'
+import { MIN_PASSPHRASE_CHARS, toChecksumAddress, type ChatMessage, type MessageProgress, type WalletAddress } from '../../node/index.ts'
 import {
   MIN_BACKUP_PASSPHRASE_CHARS, addContact, contactAddressProblem, conversationMessages, markConversationRead, mergeMessages, messageFromProgress,
   passphraseProblem, summarizeConversations, unreadCount

@@ -3,12 +3,7 @@
  * deliveries and messages being sent), which conversations exist, what is unread, and whether a typed address
  * can be a contact. No DOM, no storage: the views and the store call these.
  */
-// Runtime imports name the files themselves: the screen needs a few pure functions, not the service and crypto
-// behind the modules' index files (this keeps its browser test light).
-import { compareMessages } from '../../chat/index.ts'
-import type { ChatMessage, MessageProgress } from '../../chat/index.ts'
-import { isAddress } from '../../identity/index.ts'
-import type { WalletAddress } from '../../identity/index.ts'
+import { compareMessages, isAddress, type ChatMessage, type MessageProgress, type WalletAddress } from '../../node/index.ts'
 
 export interface Contact {
   readonly address: WalletAddress

@@ -2,7 +2,7 @@
  * The first screen of a new identity: its address (to share), an optional display name, and the way to bring an
  * existing identity instead (a backup file).
  */
-import { displayNameProblem } from '../../chat/index.ts'
+import { displayNameProblem } from '../../node/index.ts'
 import { button, copyableAddress, field, formError, h, uniqueId } from './dom.ts'
 import { describeError } from './format.ts'
 import { createImportForm } from './import-form.ts'

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import type { WalletAddress } from '../../identity/index.ts'
+import type { WalletAddress } from '../../node/index.ts'
 import { ChatPrefs, contactsKey, parseContacts, parseReadMarks, readMarksKey, type KeyValueStorage } from './prefs.ts'
 
 const ME = `0x${'a'.repeat(40)}` as WalletAddress

@@ -4,8 +4,7 @@
  * Nothing here is secret or published. Damaged or hand-edited values are read as "nothing stored" rather than
  * keeping the page from starting, and a storage that refuses writes (full, disabled) only loses the setting.
  */
-import { isAddress } from '../../identity/index.ts'
-import type { WalletAddress } from '../../identity/index.ts'
+import { isAddress, type WalletAddress } from '../../node/index.ts'
 import type { Contact, ReadMarks } from './model.ts'
 
 /** The part of `Storage` used here, so tests can pass a Map-backed one. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ChatMessage, MessageProgress } from '../../chat/index.ts'
-import type { WalletAddress } from '../../identity/index.ts'
+import type { ChatMessage, MessageProgress, WalletAddress } from '../../node/index.ts'
 import { ChatPrefs, type KeyValueStorage } from './prefs.ts'
 import { ChatStore, MAX_ALERTS } from './store.ts'
 

@@ -2,8 +2,7 @@
  * The state of the chat screen and the changes the user and the chat service make to it. No DOM: views read
  * `state` and re-render when a listener is told something changed.
  */
-import type { ChatMessage, MessageProgress } from '../../chat/index.ts'
-import type { WalletAddress } from '../../identity/index.ts'
+import type { ChatMessage, MessageProgress, WalletAddress } from '../../node/index.ts'
 import { addContact, markConversationRead, mergeMessages, messageFromProgress, messageKey, type Contact, type ReadMarks } from './model.ts'
 import type { ChatPrefs } from './prefs.ts'
 

@@ -1,23 +1,11 @@
 /** What the chat screen is given: the chat service, this browser's identity and the app's send path. */
-import type { ChatService, SendResult } from '../../chat/index.ts'
+import type { ChatView, IdentityActions, SendResult } from '../../node/index.ts'
 
-export interface ChatIdentity {
-  /** '0x' + 40 lowercase hex digits. */
-  readonly address: string
-  readonly displayName: string | undefined
-  /** Sets (or clears with '') the display name; the page reloads to republish the key bundle. */
-  setDisplayName(name: string): Promise<void>
-  /** The passphrase-encrypted backup file's text (JSON). Throws WeakPassphraseError for short passphrases. */
-  exportBackup(passphrase: string): Promise<string>
-  /**
-   * Replaces this browser profile's identity with the backup's and reloads the page. Throws
-   * WrongPassphraseError / InvalidBackupError (told apart by `name`) with a readable message.
-   */
-  importBackup(fileText: string, passphrase: string): Promise<void>
-}
+/** This browser's identity and what the user can do with it. */
+export type ChatIdentity = IdentityActions
 
 /** The parts of the chat service the screen uses. */
-export type ChatServiceView = Pick<ChatService, 'events' | 'readHistory'>
+export type ChatServiceView = Pick<ChatView, 'events' | 'readHistory'>
 
 export interface ChatAppDeps {
   /** The chat app renders inside this element. */

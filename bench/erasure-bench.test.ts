@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { missingShardIndexes, runErasureBench } from './bench.ts'
+import { missingShardIndexes, runErasureBench } from './erasure-bench.ts'
 
 describe('runErasureBench', () => {
   it('returns one row of positive finite MB/s figures per object size', async () => {

@@ -1,4 +1,4 @@
-/** Small async helpers shared by the health monitor and the repairer. */
+/** Small async helpers: bounded parallelism, abortable sleeps and races. No I/O of their own. */
 
 /**
  * Runs `task` over `items` with at most `limit` running at once, and resolves when all have settled. Tasks are
@@ -45,14 +45,4 @@ export async function raceAbort<T> (promise: Promise<T>, signal: AbortSignal): P
   } finally {
     signal.removeEventListener('abort', onAbort)
   }
-}
-
-/** `error` as a short `Name: message` line for logs and the status panel. */
-export function describeError (error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`
-  // Transports reject with events (a WebSocket's ErrorEvent) that carry the error or a message inside.
-  const inner = (error as { error?: unknown, message?: unknown } | null)
-  if (inner?.error instanceof Error) return describeError(inner.error)
-  if (typeof inner?.message === 'string' && inner.message !== '') return `${(error as object).constructor?.name ?? 'Error'}: ${inner.message}`
-  return String(error)
 }

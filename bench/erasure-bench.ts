@@ -1,5 +1,5 @@
-import { decode, encode, initErasure, reconstructShards } from './codec.ts'
-import { mulberry32, randomBytes } from './seeded-random.ts'
+import { decode, encode, initErasure, reconstructShards } from '../src/erasure/index.ts'
+import { mulberry32, randomBytes } from '../src/testing/seeded-random.ts'
 
 /** Throughputs in MB/s (10^6 bytes of object per second), medians over `repeats` timed batches. */
 export interface ErasureBenchRow {

@@ -1,0 +1,88 @@
+/**
+ * The health monitor as a node service: `healthService(init)(components)`. It checks the node's routing-table
+ * peers and the peers other services ask it to watch (the co-holders of the node's shards), with a probe that
+ * counts an open connection as an answer and does not blame a relay-only peer for this node's own lost relay.
+ * A dead peer leaves the routing table; a peer that connects is alive again at once.
+ */
+import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { dialable, relayAddressMatcher, removeFromRoutingTable, routingTablePeers, type MeshLibp2p, type PeerKeeper } from '../net/index.ts'
+import { DEFAULT_RETRY_DELAY_MS, HealthMonitor, type DeadPeer, type HealthEvents } from './health.ts'
+import { chunkServiceProbe, connectedOrProbe, unlessIsolated } from './probes.ts'
+import type { PeerId, Startable } from '@libp2p/interface'
+
+export interface HealthServiceInit {
+  intervalMs: number
+  retries: number
+  allowPrivateAddresses: boolean
+  /** This node dials other nodes' plain WebSocket addresses (headless nodes). */
+  dialWebSocketPeers?: boolean
+  log?: (message: string) => void
+}
+
+export interface HealthServiceComponents {
+  libp2p: MeshLibp2p
+  keeper: Pick<PeerKeeper, 'isRelay' | 'nonStoragePeers' | 'relayConnected' | 'relayPeerIds'>
+}
+
+export interface HealthService extends Startable {
+  /** The monitor's verdict: a dead peer is left out of placement and repair until it answers again. */
+  isDead(peerId: string): boolean
+  deadPeers(): DeadPeer[]
+  on<K extends keyof HealthEvents>(type: K, listener: (detail: HealthEvents[K]) => void): () => void
+  /** Adds peers to check every round besides the routing table's (the repairer's co-holders). */
+  watch(peers: () => Iterable<string>): void
+  /** Starts the checks; the first round comes `firstRoundInMs` later (a node still connecting has dead-looking peers). */
+  startChecks(firstRoundInMs: number): void
+}
+
+export function healthService (init: HealthServiceInit) {
+  return (components: HealthServiceComponents): HealthService => {
+    const { libp2p, keeper } = components
+    const watched: Array<() => Iterable<string>> = []
+    const isRelayAddress = relayAddressMatcher(() => keeper.relayPeerIds)
+    const isDialable = (addr: string): boolean => {
+      try {
+        return dialable(multiaddr(addr), { dialWebSocketPeers: init.dialWebSocketPeers, allowPrivateAddresses: init.allowPrivateAddresses, isRelayAddress })
+      } catch {
+        return false
+      }
+    }
+    const monitor = new HealthMonitor({
+      // Storage nodes only: the relay is in the routing table too, but serves no shards.
+      peers: () => [...routingTablePeers(libp2p).map(String), ...watched.flatMap(source => [...source()])]
+        .filter(id => !keeper.isRelay(id) && !keeper.nonStoragePeers.has(id)),
+      probe: connectedOrProbe(libp2p, unlessIsolated(libp2p, () => keeper.relayConnected(), chunkServiceProbe(libp2p), isDialable)),
+      self: libp2p.peerId.toString(),
+      intervalMs: init.intervalMs,
+      retries: init.retries,
+      // Retries 2 s apart, or closer when the interval is short (tests), so that a check fits in one interval: a
+      // round waits for its slowest check, and a peer that died just after its check would wait a long round more.
+      retryDelayMs: Math.min(DEFAULT_RETRY_DELAY_MS, init.intervalMs / (init.retries + 1)),
+      log: init.log
+    })
+    const offDead = monitor.on('dead', ({ peerId }) => {
+      void removeFromRoutingTable(libp2p, peerIdFromString(peerId)).catch(() => {})
+    })
+    const onConnect = (event: CustomEvent<PeerId>): void => { monitor.noteAlive(event.detail.toString()) }
+    let listening = false
+    return {
+      isDead: peerId => monitor.isDead(peerId),
+      deadPeers: () => monitor.deadPeers(),
+      on: (type, listener) => monitor.on(type, listener),
+      watch: peers => { watched.push(peers) },
+      start: () => {
+        if (listening) return
+        listening = true
+        libp2p.addEventListener('peer:connect', onConnect)
+      },
+      startChecks: firstRoundInMs => { monitor.start(firstRoundInMs) },
+      stop: async () => {
+        libp2p.removeEventListener('peer:connect', onConnect)
+        listening = false
+        offDead()
+        await monitor.stop()
+      }
+    }
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * `createNode(config)`: assembles a storage node from the lower layers' services. The same code runs in a browser
+ * tab and in a headless storage node; only the key store, listen addresses, RTC configuration and stores differ.
+ * Policy lives in the services; this file only connects them.
+ */
+import { ChatService, type MessageCache } from '../chat/index.ts'
+import type { NodeSettings } from '../config/index.ts'
+import { healthService } from '../health/index.ts'
+import type { Signer, WalletIdentity } from '../identity/index.ts'
+import { createMeshLibp2p, MeshHolderSelector, PeerKeeper, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type RelayRegained } from '../net/index.ts'
+import { DEFAULT_REQUESTS_PER_HOLDER, ObjectStore } from '../objects/index.ts'
+import { CHAT_PLACEMENT_RULES } from '../placement/index.ts'
+import { DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER, createChunkExchange, startChunkService } from '../protocols/index.ts'
+import { ManifestCache, repairService } from '../repair/index.ts'
+import type { ChunkStore, ChunkStoreStats } from '../store/index.ts'
+import { STORAGE_NODE_PROTOCOL } from '../wire/index.ts'
+import { heldShards, type HeldShard } from './held-shards.ts'
+import { loadOrCreateNodeKey, type BytesStore } from './node-key.ts'
+import { connectionsOf, nodeStatus, type ConnectionInfo, type NodeStatus } from './status.ts'
+
+export interface NodeConfig {
+  settings: NodeSettings
+  keyStore: BytesStore
+  /** Relay multiaddrs, each ending in /p2p/<relay peer id>. */
+  relayAddrs: string[]
+  /** Extra listen addresses (a headless node's WebSocket port); `/p2p-circuit` and `/webrtc` are always on. */
+  extraListen?: string[]
+  /** Let this node dial other nodes' plain WebSocket addresses (headless nodes only; browsers use WebRTC). */
+  dialWebSocketPeers?: boolean
+  /** Extra RTC settings (node-datachannel's `bindAddress`). */
+  rtc?: Partial<MeshRTCConfiguration>
+  userAgent: string
+  /** Told when the node loses its relay (headless nodes print it for the operator). */
+  onRelayLost?: () => void
+  /** Called when the relay connection is back after `onRelayLost`. */
+  onRelayRegained?: (info: RelayRegained) => void
+  /** Where this node keeps the shards it holds for others: IndexedDB in a tab, SQLite on a headless node. */
+  chunkStore: ChunkStore
+  /**
+   * The identity of the person using this node, which signs the objects they store. Tabs have one (per browser
+   * profile); headless nodes only hold other people's shards and have none.
+   */
+  wallet?: Signer
+  /** Chat for the wallet's identity (a tab's): the node runs the chat service too. Needs `wallet`. */
+  chat?: NodeChatConfig
+  /** Health checks and repairs report here what they decide (headless nodes print it for the operator). */
+  log?: (message: string) => void
+}
+
+export interface NodeChatConfig {
+  /** A wallet whose private key derives the chat key (the node's `wallet`). */
+  wallet: WalletIdentity
+  /** This device's sealed-envelope cache (default: in memory). */
+  cache?: MessageCache
+  /** Published in the key bundle. */
+  displayName?: string
+}
+
+export interface ZenTalkNode {
+  readonly libp2p: MeshLibp2p
+  readonly peerId: string
+  /** Resolves once the node runs, holds a relay reservation and has bootstrapped its DHT. */
+  readonly ready: Promise<void>
+  connections(): ConnectionInfo[]
+  routingTable(): string[]
+  closestPeers(key: Uint8Array, count?: number): Promise<string[]>
+  status(): NodeStatus
+  /** Shards held for others, bytes used and the quotas. */
+  storageStats(): Promise<ChunkStoreStats>
+  /**
+   * Every shard this node holds for others, each checked against its owner-signed manifest (`intact` is false
+   * for a shard whose bytes no longer match; the repair scrub replaces those).
+   */
+  heldShards(): Promise<HeldShard[]>
+  /** This node's shard store (closed by `stop()`). */
+  readonly chunkStore: ChunkStore
+  /** Store and fetch of erasure-coded objects; present when the node has a wallet. */
+  readonly objects: ObjectStore | undefined
+  /** The chat service; present when the node was created with `chat`. */
+  readonly chat: ChatService | undefined
+  /**
+   * Resolves once the chat identity's key bundle and presence are published (tried again every few seconds
+   * until it works), so others can write to it. Never resolves without `chat`.
+   */
+  readonly chatReady: Promise<void>
+  stop(): Promise<void>
+}
+
+export const DEFAULT_PLACEMENT_COUNT = 15
+/** Per holder, from when the request is sent. */
+export const NODE_FETCH_TIMEOUT_MS = 30_000
+/** How often publishing the key bundle and presence is tried again until it works once. */
+export const CHAT_START_RETRY_MS = 5_000
+
+export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
+  const { settings } = config
+  const privateKey = await loadOrCreateNodeKey(config.keyStore)
+  const relayPeerIds = new Set(config.relayAddrs.map(a => a.split('/p2p/').at(-1)!))
+  const libp2p = await createMeshLibp2p({
+    privateKey,
+    listen: [...(config.extraListen ?? []), '/p2p-circuit', '/webrtc'],
+    rtcConfiguration: { iceServers: settings.iceServers, ...config.rtc },
+    allowPrivateAddresses: settings.allowPrivate,
+    relayPeerIds: () => relayPeerIds,
+    dialWebSocketPeers: config.dialWebSocketPeers,
+    maxConnections: Math.max(settings.targetPeers * 2, 100),
+    inboundConnectionThreshold: 1000,
+    maxIncomingPendingConnections: 1000,
+    dialTimeoutMs: settings.dialTimeoutMs,
+    userAgent: config.userAgent
+  })
+  // Serving this protocol is what makes a node a storage node in everyone's placement.
+  await libp2p.handle(STORAGE_NODE_PROTOCOL, async (stream) => { await stream.close() })
+  // The chunk protocol is handled before the node starts, so no peer ever sees a storage node without it.
+  // Every node holds chat data too (history, inboxes, key bundles, presence), under the same rules everywhere.
+  const chunkService = await startChunkService(libp2p, privateKey, { store: config.chunkStore, placementRules: CHAT_PLACEMENT_RULES })
+  await libp2p.start()
+
+  const keeper = new PeerKeeper(libp2p, {
+    relayAddrs: config.relayAddrs,
+    intervalMs: settings.keeperIntervalMs,
+    discoveryIntervalMs: settings.discoveryIntervalMs,
+    targetPeers: settings.targetPeers,
+    dialTimeoutMs: settings.dialTimeoutMs,
+    dialerGraceMs: settings.dialerGraceMs,
+    maxParallelDials: 8,
+    onRelayLost: config.onRelayLost,
+    onRelayRegained: config.onRelayRegained
+  })
+  keeper.start()
+  const health = healthService({
+    intervalMs: settings.healthIntervalMs,
+    retries: settings.healthRetries,
+    allowPrivateAddresses: settings.allowPrivate,
+    dialWebSocketPeers: config.dialWebSocketPeers,
+    log: config.log
+  })({ libp2p, keeper })
+  const holders = new MeshHolderSelector(libp2p, keeper, {
+    lookupTimeoutMs: settings.lookupTimeoutMs,
+    dialTimeoutMs: settings.dialTimeoutMs,
+    livenessGraceMs: settings.livenessGraceMs,
+    selfIsStorage: true,
+    isDead: peerId => health.isDead(peerId)
+  })
+  // Self-healing (seed §4): the health monitor finds dead peers; the repairer rebuilds what they held.
+  const repair = repairService({
+    healthIntervalMs: settings.healthIntervalMs,
+    handoffGraceMs: settings.handoffGraceMs,
+    placementRules: CHAT_PLACEMENT_RULES,
+    // As many requests to one holder as a holder serves for one peer at once; more would be refused as BUSY.
+    requestsPerHolder: DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER,
+    // After a death the nearest surviving holder rebuilds every object of the key at once: one owner's history is
+    // many small objects, each waiting on a few network round trips, so keep many in flight.
+    maxConcurrentObjects: 16,
+    log: config.log
+  })({ libp2p, store: config.chunkStore, nodeKey: privateKey, holders, health })
+  await health.start()
+  await repair.start()
+
+  const objects = config.wallet === undefined
+    ? undefined
+    : new ObjectStore({
+      wallet: config.wallet,
+      holders,
+      exchange: createChunkExchange({
+        libp2p, store: config.chunkStore, placementRules: CHAT_PLACEMENT_RULES, nodeKey: privateKey, requestsPerHolder: DEFAULT_REQUESTS_PER_HOLDER
+      }),
+      selfStore: config.chunkStore,
+      // A holder's FETCH answer carries every shard it keeps for the owner (hundreds of KiB for a long history)
+      // over WebRTC from a node that may be busy; a fetch stops waiting for holders once it has what it needs,
+      // so only a fetch that is short of shards ever waits this long.
+      fetchTimeoutMs: NODE_FETCH_TIMEOUT_MS
+    })
+  const chat = config.chat === undefined || objects === undefined
+    ? undefined
+    : new ChatService({ wallet: config.chat.wallet, objects, libp2p, cache: config.chat.cache, displayName: config.chat.displayName })
+
+  const stopController = new AbortController()
+  const ready = (async () => {
+    const signal = stopController.signal
+    await keeper.waitForRelay(signal)
+    await whenJoined(libp2p, signal)
+    // One lookup of our own ID fills the routing table with our neighbourhood before we call ourselves ready.
+    await holders.select(libp2p.peerId.toMultihash().bytes, DEFAULT_PLACEMENT_COUNT, { signal })
+  })()
+  ready.catch(() => {})
+  ready.then(() => {
+    // The first check one interval after joining: until then the node is still opening its direct connections,
+    // and a peer it has not reached yet is not dead.
+    health.startChecks(settings.healthIntervalMs)
+    repair.startAfterJoin()
+  }, () => {})
+  const chatReady = chat === undefined ? new Promise<void>(() => {}) : startChat(chat, ready, stopController.signal)
+  chatReady.catch(() => {})
+
+  const heldManifests = new ManifestCache()
+  return {
+    libp2p,
+    peerId: libp2p.peerId.toString(),
+    ready,
+    connections: () => connectionsOf(libp2p),
+    routingTable: () => routingTablePeers(libp2p).map(String),
+    closestPeers: async (key, count = DEFAULT_PLACEMENT_COUNT) => await holders.select(key, count, { fresh: true }),
+    status: () => nodeStatus({ libp2p, keeper, relayAddrs: config.relayAddrs, deadPeers: () => health.deadPeers(), repair: () => repair.status() }),
+    storageStats: async () => await config.chunkStore.stats(),
+    heldShards: async () => await heldShards(config.chunkStore, heldManifests),
+    chunkStore: config.chunkStore,
+    objects,
+    chat,
+    chatReady,
+    stop: async () => {
+      stopController.abort()
+      await chat?.stop()
+      keeper.stop()
+      await health.stop()
+      await repair.stop()
+      await chunkService.stop()
+      await libp2p.stop()
+      await config.chunkStore.close()
+    }
+  }
+}
+
+/** Publishes the key bundle and presence once the node has joined, trying again until it works once. */
+async function startChat (chat: ChatService, ready: Promise<void>, signal: AbortSignal): Promise<void> {
+  await ready
+  for (;;) {
+    signal.throwIfAborted()
+    try {
+      await chat.start()
+      return
+    } catch (error) {
+      console.warn(`publishing the key bundle and presence failed, trying again: ${(error as Error).message}`)
+      await chat.stop()
+      await new Promise(resolve => setTimeout(resolve, CHAT_START_RETRY_MS))
+    }
+  }
+}
+

@@ -1,0 +1,187 @@
+/**
+ * Everything the UI may use of a node: the automation API (`window.zentalk`, a public contract: README
+ * "Automation API"), the chat view the chat screen renders, and the pure helpers and types it needs. The UI
+ * imports this module (through `src/node/index.ts`) and nothing else below it.
+ */
+import type { ChatMessage, ChatService, SendResult } from '../chat/index.ts'
+import { toErrorShape, type ErrorShape } from '../errors/index.ts'
+import type { MeshLibp2p } from '../net/index.ts'
+import type { GatherStats } from '../objects/index.ts'
+import type { ChunkStoreStats } from '../store/index.ts'
+import type { ObjectId } from '../types/index.ts'
+import type { ZenTalkNode } from './create-node.ts'
+import type { HeldShard } from './held-shards.ts'
+import type { NodeStatus } from './status.ts'
+
+export { compareMessages, displayNameProblem, MIN_PASSPHRASE_CHARS, TypedEvents } from '../chat/index.ts'
+export type { ChatMessage, ChatServiceEvents, HistoryReport, MessageProgress, Rejection, SendResult } from '../chat/index.ts'
+export { errorText, toErrorShape, type ErrorShape } from '../errors/index.ts'
+export { isAddress, parseAddress, toChecksumAddress, type WalletAddress } from '../identity/index.ts'
+export type { ChunkStoreStats } from '../store/index.ts'
+
+export interface StoredObject {
+  objectId: string
+  /** Peer ID of the holder of shard i at index i. */
+  holders: string[]
+  /** Fewer than 15 distinct nodes hold the shards. */
+  reducedRedundancy: boolean
+  /** Holders that failed, whose shards went to the next-closest nodes. */
+  failures: Array<{ shardIndex: number, holder: string, error: ErrorShape }>
+}
+export interface FetchedObjects {
+  objects: Array<{ objectId: string, bytes: Uint8Array }>
+  /** Objects whose shards were seen but could not be rebuilt, e.g. `NotEnoughShardsError`. */
+  failed: Array<{ objectId: string, error: ErrorShape }>
+  /** How the holders fared: asked, answered, offline, refused, cancelled, shards read locally. */
+  stats: GatherStats
+}
+
+/** A verified, decrypted message as the automation API returns it. */
+export interface ApiMessage {
+  messageId: string
+  from: string
+  to: string
+  text: string
+  sentAt: number
+  direction: 'incoming' | 'outgoing'
+}
+
+/** `window.zentalk`: what tests and tools drive a tab through. */
+export interface ZenTalkApi {
+  ready: Promise<void>
+  peerId: string
+  slot: number
+  connections(): Array<{ peerId: string, remoteAddr: string, direct: boolean }>
+  routingTable(): string[]
+  closestPeers(key: Uint8Array, count?: number): Promise<string[]>
+  status(): NodeStatus
+  /** The owner address of this browser profile's wallet: '0x' + 40 hex. */
+  address: string
+  /**
+   * Erasure-codes `bytes` (encrypt them first) and stores shard i on the i-th closest storage node. `namespace`
+   * picks where: this owner's history (the default), or e.g. another user's inbox (`zentalk/inbox/v1/0x…`).
+   */
+  storeObject(bytes: Uint8Array, options?: { namespace?: string }): Promise<StoredObject>
+  /** Every object of `owner` (default: this profile's address) in `namespace`, rebuilt from any k verified shards. */
+  fetchObjects(owner?: string, options?: { namespace?: string }): Promise<FetchedObjects>
+  /**
+   * One object of `owner` (default: this profile's address) by its ID, returned as soon as k verified shards
+   * are in. Rejects with `NotEnoughShardsError`, `ObjectNotFoundError` or `NoHoldersReachableError`.
+   */
+  fetchObject(objectId: string, owner?: string): Promise<Uint8Array>
+  /** Shards this node holds for others, bytes used and quotas. */
+  storageStats(): Promise<ChunkStoreStats>
+  /** Every shard this node holds for others, checked against its manifest. */
+  heldShards(): Promise<HeldShard[]>
+  /** Resolves once this identity's key bundle and presence are published, so others can message it. */
+  chatReady: Promise<void>
+  /**
+   * Encrypts `text` to `to` (an address), stores it in this identity's history and the recipient's inbox and
+   * hands it to their tab if it is online. Rejects with a typed error when the recipient cannot get it.
+   */
+  sendMessage(to: string, text: string): Promise<SendResult>
+  /** Verified messages of this identity (or of the conversation with `peer`), oldest first. */
+  history(peer?: string): Promise<ApiMessage[]>
+  /** Verifies and decrypts a sealed envelope with this identity's keys; rejects with the typed error of the failed check. */
+  openEnvelope(bytes: Uint8Array): Promise<ApiMessage>
+  /** This identity as a passphrase-encrypted backup file (text). */
+  exportBackup(passphrase: string): Promise<string>
+  /** Makes the backup's identity this profile's (all its tabs reload as it). */
+  importBackup(fileText: string, passphrase: string): Promise<void>
+  stop(): Promise<void>
+  /** Loads the in-tab benchmarks (`npm run bench` drives them). */
+  bench(): Promise<unknown>
+  /** The underlying libp2p node, for debugging and power users. */
+  libp2p: MeshLibp2p
+}
+
+/** What the chat screen renders from and sends through. */
+export interface ChatView extends Pick<ChatService, 'events' | 'readHistory'> {
+  /** The app's one send path (the automation API sends through it too). */
+  send(to: string, text: string): Promise<SendResult>
+  /** Looks up the peer's key bundle and presence ahead of a first message, so sending does not wait. Never throws. */
+  prepare(peer: string): void
+}
+
+/** What a user can do with this browser profile's identity. */
+export interface IdentityActions {
+  /** '0x' + 40 lowercase hex digits. */
+  readonly address: string
+  readonly displayName: string | undefined
+  /** Sets (or clears with '') the display name; the page reloads to republish the key bundle. */
+  setDisplayName(name: string): Promise<void>
+  /** The passphrase-encrypted backup file's text (JSON). Throws WeakPassphraseError for short passphrases. */
+  exportBackup(passphrase: string): Promise<string>
+  /**
+   * Replaces this browser profile's identity with the backup's and reloads the page. Throws
+   * WrongPassphraseError / InvalidBackupError (told apart by `name`) with a readable message.
+   */
+  importBackup(fileText: string, passphrase: string): Promise<void>
+}
+
+export interface AutomationTab {
+  slot: number
+  address: string
+  identity: IdentityActions
+  /** Loads the in-tab benchmarks on demand (a separate chunk, kept out of the app bundle). */
+  loadBench: () => Promise<unknown>
+}
+
+/** The chat view over a node's chat service. */
+export function chatView (chat: ChatService): ChatView {
+  return {
+    events: chat.events,
+    readHistory: async peer => await chat.readHistory(peer),
+    send: async (to, text) => await chat.sendMessage(to, text),
+    prepare: peer => {
+      // Warm the caches the first message needs; a failure here shows when the message is sent.
+      chat.lookupBundle(peer).catch(() => {})
+      chat.lookupPresence(peer).catch(() => {})
+    }
+  }
+}
+
+/** `window.zentalk` over a tab's node (which has a wallet and a chat service). */
+export function automationApi (node: ZenTalkNode, tab: AutomationTab): ZenTalkApi {
+  const objects = node.objects
+  const chat = node.chat
+  if (objects === undefined || chat === undefined) throw new RangeError('the automation API needs a node with a wallet and chat')
+  return {
+    ready: node.ready,
+    peerId: node.peerId,
+    slot: tab.slot,
+    connections: () => node.connections(),
+    routingTable: () => node.routingTable(),
+    closestPeers: async (key, count) => await node.closestPeers(key, count),
+    status: () => node.status(),
+    address: tab.address,
+    storeObject: async (bytes, options = {}) => {
+      const { objectId, holders, reducedRedundancy, failures } = await objects.storeObject(bytes, { namespace: options.namespace })
+      return { objectId, holders, reducedRedundancy, failures: failures.map(f => ({ shardIndex: f.shardIndex, holder: f.holder, error: toErrorShape(f.error) })) }
+    },
+    fetchObjects: async (owner, options = {}) => {
+      const result = await objects.fetchObjects(owner, { namespace: options.namespace })
+      return {
+        objects: result.objects.map(({ objectId, bytes }) => ({ objectId, bytes })),
+        failed: result.failed.map(({ objectId, error }) => ({ objectId, error: toErrorShape(error) })),
+        stats: result.stats
+      }
+    },
+    fetchObject: async (objectId, owner) => (await objects.fetchObject(objectId as ObjectId, { owner })).bytes,
+    storageStats: async () => await node.storageStats(),
+    heldShards: async () => await node.heldShards(),
+    chatReady: node.chatReady,
+    sendMessage: async (to, text) => await chat.sendMessage(to, text),
+    history: async (peer) => (await chat.history(peer)).map(apiMessage),
+    openEnvelope: async (bytes) => apiMessage(await chat.openEnvelope(bytes)),
+    exportBackup: async passphrase => await tab.identity.exportBackup(passphrase),
+    importBackup: async (fileText, passphrase) => { await tab.identity.importBackup(fileText, passphrase) },
+    stop: async () => { await node.stop() },
+    bench: tab.loadBench,
+    libp2p: node.libp2p
+  }
+}
+
+function apiMessage (m: ChatMessage): ApiMessage {
+  return { messageId: m.messageId, from: m.from, to: m.to, text: m.text, sentAt: m.sentAt, direction: m.direction }
+}

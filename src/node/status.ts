@@ -1,0 +1,64 @@
+/** What the node panel and `window.zentalk.status()` show: the node, its relay, connections, buckets, health. */
+import { toHex } from '../crypto/index.ts'
+import type { DeadPeer } from '../health/index.ts'
+import { hasReservation, isDirect, routingTablePeers, type MeshLibp2p, type PeerKeeper, type PendingPeer } from '../net/index.ts'
+import { bucketIndex, formatDistance, kadIdOf, xorDistance } from '../placement/index.ts'
+import type { RepairStatus } from '../repair/index.ts'
+
+export interface ConnectionInfo { peerId: string, remoteAddr: string, direct: boolean }
+export interface BucketEntry { peerId: string, distance: string, storage: boolean, connected: boolean }
+export interface NodeStatus {
+  peerId: string
+  kadId: string
+  relay: { connected: boolean, reservation: boolean, addrs: string[] }
+  addresses: string[]
+  connections: ConnectionInfo[]
+  buckets: Array<{ index: number, peers: BucketEntry[] }>
+  /** Storage nodes this node fails to reach directly, and why. */
+  pending: PendingPeer[]
+  /** Peers the health checks marked dead (left out of placement until they answer again). */
+  dead: DeadPeer[]
+  /** Repairs and hand-offs of the shards this node holds: pending, finished, totals. */
+  repair: RepairStatus
+}
+
+export interface StatusSources {
+  libp2p: MeshLibp2p
+  keeper: Pick<PeerKeeper, 'relayConnected' | 'storagePeers' | 'pending'>
+  relayAddrs: string[]
+  deadPeers: () => DeadPeer[]
+  repair: () => RepairStatus
+}
+
+export function connectionsOf (libp2p: MeshLibp2p): ConnectionInfo[] {
+  return libp2p.getConnections()
+    .filter(c => c.status === 'open')
+    .map(c => ({ peerId: c.remotePeer.toString(), remoteAddr: c.remoteAddr.toString(), direct: isDirect(c) }))
+}
+
+export function nodeStatus (sources: StatusSources): NodeStatus {
+  const { libp2p, keeper } = sources
+  const selfKadId = kadIdOf(libp2p.peerId.toString())
+  const connections = connectionsOf(libp2p)
+  const connected = new Set(connections.map(c => c.peerId))
+  const buckets = new Map<number, BucketEntry[]>()
+  for (const p of routingTablePeers(libp2p)) {
+    const id = p.toString()
+    const kad = kadIdOf(id)
+    const index = bucketIndex(selfKadId, kad)
+    const list = buckets.get(index) ?? []
+    list.push({ peerId: id, distance: formatDistance(xorDistance(selfKadId, kad)), storage: keeper.storagePeers.has(id), connected: connected.has(id) })
+    buckets.set(index, list)
+  }
+  return {
+    peerId: libp2p.peerId.toString(),
+    kadId: toHex(selfKadId),
+    relay: { connected: keeper.relayConnected(), reservation: hasReservation(libp2p), addrs: sources.relayAddrs },
+    addresses: libp2p.getMultiaddrs().map(ma => ma.toString()),
+    connections,
+    buckets: [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([index, peers]) => ({ index, peers })),
+    pending: keeper.pending(),
+    dead: sources.deadPeers(),
+    repair: sources.repair()
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The repairer as a node service: `repairService(init)(components)`. It follows the health monitor (a death or a
+ * return starts a round; the co-holders it surveys are watched by the monitor), and starts repairing only once
+ * the node has joined and had time to meet its neighbourhood: a node that just (re)started knows few peers yet,
+ * and would take shards held by peers it has not met for lost, or double shards up as if the mesh were smaller.
+ */
+import { initErasure } from '../erasure/index.ts'
+import { errorText } from '../errors/index.ts'
+import type { HealthService } from '../health/index.ts'
+import type { HolderSelector } from '../net/index.ts'
+import type { PlacementRules } from '../placement/index.ts'
+import type { ChunkStore } from '../store/index.ts'
+import { Repairer } from './repair.ts'
+import { repairTimings, type RepairRound, type RepairerInit } from './repair-settings.ts'
+import type { RepairStatus } from './report.ts'
+import type { PrivateKey, Startable } from '@libp2p/interface'
+
+export interface RepairServiceInit {
+  /** The health interval every node shares; repair timings derive from it (`repairTimings`). */
+  healthIntervalMs: number
+  handoffGraceMs: number
+  placementRules: PlacementRules
+  /** Requests to one holder at once (a holder's own per-peer cap). */
+  requestsPerHolder: number
+  /** Objects rebuilt at once. */
+  maxConcurrentObjects: number
+  log?: (message: string) => void
+}
+
+export interface RepairServiceComponents {
+  libp2p: RepairerInit['libp2p']
+  store: ChunkStore
+  nodeKey: PrivateKey
+  holders: HolderSelector
+  health: Pick<HealthService, 'isDead' | 'on' | 'watch'>
+}
+
+export interface RepairService extends Startable {
+  /** Schedules the first round (`repairTimings().startDelayMs` from now) and warms up the erasure code. */
+  startAfterJoin(): void
+  status(): RepairStatus & { lastRound?: RepairRound }
+}
+
+export function repairService (init: RepairServiceInit) {
+  return (components: RepairServiceComponents): RepairService => {
+    const timings = repairTimings(init.healthIntervalMs)
+    const repairer = new Repairer({
+      libp2p: components.libp2p,
+      store: components.store,
+      nodeKey: components.nodeKey,
+      holders: components.holders,
+      isDead: peerId => components.health.isDead(peerId),
+      placementRules: init.placementRules,
+      intervalMs: timings.intervalMs,
+      resurveyAfterMs: timings.resurveyAfterMs,
+      handoffGraceMs: init.handoffGraceMs,
+      newObjectGraceMs: timings.newObjectGraceMs,
+      requestJitterMs: timings.requestJitterMs,
+      maxConcurrentObjects: init.maxConcurrentObjects,
+      requestsPerHolder: init.requestsPerHolder,
+      log: init.log
+    })
+    const unsubscribe: Array<() => void> = []
+    let startTimer: ReturnType<typeof setTimeout> | undefined
+    return {
+      start: () => {
+        components.health.watch(() => repairer.coHolders())
+        unsubscribe.push(
+          components.health.on('dead', ({ peerId }) => { repairer.peerDied(peerId) }),
+          components.health.on('alive', () => { repairer.requestRound() })
+        )
+      },
+      startAfterJoin: () => {
+        // The erasure code's WASM is compiled now rather than by the first repair (seconds on a busy machine).
+        initErasure().catch(error => { init.log?.(`erasure coding is unavailable: ${errorText(error)}`) })
+        startTimer = setTimeout(() => { repairer.start() }, timings.startDelayMs)
+      },
+      status: () => repairer.status(),
+      stop: async () => {
+        clearTimeout(startTimer)
+        unsubscribe.splice(0).forEach(off => { off() })
+        await repairer.stop()
+      }
+    }
+  }
+}
