@@ -186,7 +186,7 @@ export async function collectShards (input: GatherInput): Promise<GatherOutcome>
   remote.forEach(ask)
   launch(async () => {
     try {
-      const shards = await input.exchange.fetch(selfId, input.target, { onRejected })
+      const shards = await input.exchange.fetch(selfId, input.target, { onRejected, checkedManifests })
       shards.forEach(shard => collector.add(shard))
       stats.localShards = shards.length
       if (selfIsHolder) stats.answered++

@@ -9,7 +9,7 @@
  * is verified once per object and remembered (`ManifestCache`): scrubbing runs every round, and recovering a
  * secp256k1 signature per shard per round was most of a round's CPU time.
  */
-import { assertPlacementAllowed, type PlacementRules } from '../placement/index.ts'
+import { UnsupportedNamespaceError, assertPlacementAllowed, type PlacementRules } from '../placement/index.ts'
 import type { ShardRecord, ShardSummary } from '../store/index.ts'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { assertShardMatches } from '../wire/index.ts'
@@ -55,7 +55,7 @@ function recordProblem (record: ShardRecord, manifests: ManifestCache, rules: Pl
     assertPlacementAllowed(manifest, rules)
   } catch (error) {
     // A namespace this build does not know is not corruption: a newer node may have accepted it.
-    if ((error as Error).name === 'UnsupportedNamespaceError') return undefined
+    if (error instanceof UnsupportedNamespaceError) return undefined
     return errorText(error)
   }
   try {

@@ -107,7 +107,7 @@ export function createChunkExchange (init: ChunkExchangeInit): ChunkExchange {
       return await call(holder, options, async timeoutMs => await storeShard(init.libp2p, holder, shard, { signal: options.signal, timeoutMs }))
     },
     fetch: async (holder, target, options = {}) => {
-      if (holder === selfId) return await readFromSelf(self, target, options.onRejected ?? (() => {}))
+      if (holder === selfId) return await readFromSelf(self, target, options.onRejected ?? (() => {}), options.checkedManifests)
       return await call(holder, options, async timeoutMs => await fetchShards(init.libp2p, holder, target, {
         signal: options.signal, timeoutMs, placementRules, onRejected: options.onRejected, checkedManifests: options.checkedManifests
       }))

@@ -75,11 +75,10 @@ export async function storeOnSelf (self: SelfHolder, manifest: SignedManifest, m
  * Records failing a check are skipped and passed to `onRejected`.
  */
 export async function readFromSelf (self: SelfHolder, target: Uint8Array | { objectId: ObjectId },
-  onRejected: (rejected: RejectedShard) => void): Promise<FetchedShard[]> {
+  onRejected: (rejected: RejectedShard) => void, manifests = new Map<string, SignedManifest | Error>()): Promise<FetchedShard[]> {
   const records = target instanceof Uint8Array
     ? await self.store.listByPlacementKey(target)
     : await self.store.listObjectShards(target.objectId)
-  const manifests = new Map<string, SignedManifest | Error>()
   const result: FetchedShard[] = []
   for (const record of records) {
     const problem = recordProblem(record, target, self.placementRules, manifests)
