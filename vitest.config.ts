@@ -14,7 +14,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'node',
-          include: ['src/**/*.test.ts', 'relay/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'relay/**/*.test.ts', 'bench/**/*.test.ts'],
           exclude: [...configDefaults.exclude, BROWSER_TESTS]
         }
       },
