@@ -3,7 +3,7 @@
  * readable, (c) repair traffic per year in object sizes, for a placement and repair policy over a mix of node
  * classes. Pure: no I/O. DURABILITY.md states the model; `tables.ts` prints its tables from these functions.
  */
-import { checkNodeClass, holderRates, type LossView, type NodeClass } from './classes.ts'
+import { checkNodeClass, holderRates, HOURS_PER_YEAR, type LossView, type NodeClass } from './classes.ts'
 import { solveChain, type ChainResult } from './chain.ts'
 import { InvalidModelInputError } from './errors.ts'
 import { binomialPmf } from './probability.ts'
@@ -70,8 +70,6 @@ export interface PolicyFigures {
   operatorLoadPerTabLoad: number
 }
 
-export const HOURS_PER_MINUTE = 1 / 60
-
 function checkMix (mix: Mix): void {
   if (!(mix.operatorFraction >= 0 && mix.operatorFraction <= 1)) {
     throw new InvalidModelInputError(`operatorFraction must be between 0 and 1, got ${mix.operatorFraction}`)
@@ -117,7 +115,7 @@ function chainFor (policy: Policy, mix: Mix, operators: number, view: LossView):
     n: policy.n,
     operators,
     threshold: policy.threshold,
-    repairYears: policy.repairHours / (365.25 * 24),
+    repairYears: policy.repairHours / HOURS_PER_YEAR,
     repairWaitsForReadable: view === 'conservative',
     operator: holderRates(mix.operator, policy.graceHours.operator, view),
     tab: holderRates(mix.tab, policy.graceHours.tab, view)
@@ -167,10 +165,12 @@ export function repairBytesPerObjectYear (policy: Policy, mix: Mix): number {
  * the readable fraction instead.
  */
 export function readableAskingOnlyK (policy: Policy, mix: Mix): number {
-  return holderCompositions(policy, mix).reduce((sum, { operators, weight }) => {
+  const compositions = holderCompositions(policy, mix)
+  const total = compositions.reduce((sum, c) => sum + c.weight, 0)
+  return compositions.reduce((sum, { operators, weight }) => {
     const asked = Math.min(operators, policy.k)
     return sum + weight * mix.operator.availability ** asked * mix.tab.availability ** (policy.k - asked)
-  }, 0) / holderCompositions(policy, mix).reduce((sum, c) => sum + c.weight, 0)
+  }, 0) / total
 }
 
 export function evaluatePolicy (policy: Policy, mix: Mix): PolicyFigures {
