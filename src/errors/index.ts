@@ -18,20 +18,24 @@ export class PeerUnreachableError extends ZenTalkError {}
 /** An error as plain data, for results that leave the process or the page (the automation API, a Worker). */
 export interface ErrorShape { name: string, message: string }
 
-/** `error` as `{ name, message }`; a thrown non-Error becomes `{ name: 'Error', message: String(error) }`. */
+/**
+ * Anything thrown, as `{ name, message }`: an Error as it is; an event or object that carries an error or a
+ * message (transports reject with a WebSocket's ErrorEvent) as what it carries; anything else as its text.
+ */
 export function toErrorShape (error: unknown): ErrorShape {
   if (error instanceof Error) return { name: error.name, message: error.message }
-  return { name: 'Error', message: errorText(error) }
+  const inner = error as { error?: unknown, name?: unknown, message?: unknown } | null
+  if (inner?.error instanceof Error) return toErrorShape(inner.error)
+  if (typeof inner === 'object' && inner !== null && 'message' in inner) {
+    return { name: typeof inner.name === 'string' && inner.name !== '' ? inner.name : 'Error', message: String(inner.message) }
+  }
+  return { name: 'Error', message: String(error) }
 }
 
-/** `error` as a short `Name: message` line for logs, alerts and the status panel. */
+/** `error` as a short `Name: message` line for logs and the status panel. */
 export function errorText (error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`
-  // Transports reject with events (a WebSocket's ErrorEvent) that carry the error or a message inside.
-  const inner = (error as { error?: unknown, message?: unknown } | null)
-  if (inner?.error instanceof Error) return errorText(inner.error)
-  if (typeof inner?.message === 'string' && inner.message !== '') return `${(error as object).constructor?.name ?? 'Error'}: ${inner.message}`
-  return String(error)
+  const { name, message } = toErrorShape(error)
+  return `${name}: ${message}`
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

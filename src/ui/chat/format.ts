@@ -1,5 +1,5 @@
 /** Texts the chat screen shows: addresses, times, send progress, refusals and errors. Pure. */
-import type { MessageProgress, Rejection } from '../../node/index.ts'
+import { toErrorShape, type ErrorShape, type MessageProgress, type Rejection } from '../../node/index.ts'
 
 /** `0x1234…cdef`: enough to tell people apart at a glance; the full address is shown where it matters. */
 export function shortAddress (address: string): string {
@@ -46,17 +46,10 @@ export function progressLabel (progress: MessageProgress, self: string): string 
 /** The state line of an outgoing message known only from history or the cache: it is stored in the mesh. */
 export const STORED_LABEL = 'stored'
 
-export interface ErrorLike { readonly name: string, readonly message: string }
+export type ErrorLike = ErrorShape
 
 /** Anything thrown, as a name and a message a person can read. */
-export function errorParts (error: unknown): ErrorLike {
-  if (error instanceof Error) return { name: error.name, message: error.message }
-  if (typeof error === 'object' && error !== null && 'message' in error) {
-    const { name, message } = error as { name?: unknown, message?: unknown }
-    return { name: typeof name === 'string' ? name : 'Error', message: String(message) }
-  }
-  return { name: 'Error', message: String(error) }
-}
+export const errorParts = toErrorShape
 
 /** `context (Name): message`, the form every alert takes. */
 export function describeError (context: string, error: unknown): string {
