@@ -1,19 +1,21 @@
 /**
  * Reed-Solomon erasure coding (systematic Vandermonde over GF(2^8), polynomial 0x11d, byte-compatible with
- * klauspost/reedsolomon and Backblaze) over reed-solomon-erasure.wasm. Pure: no I/O beyond loading the WASM.
+ * klauspost/reedsolomon and Backblaze). Two implementations produce the same shards: our WASM SIMD kernel
+ * (the default wherever WASM SIMD runs) and reed-solomon-erasure.wasm (the fallback, and the reference in
+ * tests); `erasureCoder(name)` picks one explicitly. Pure: no I/O beyond loading the WASM.
  * All functions are async because the WASM loads lazily on first use (`initErasure()` preloads it).
  */
 export {
-  DEFAULT_DATA_SHARDS,
-  DEFAULT_PARITY_SHARDS,
-  MAX_TOTAL_SHARDS,
   decode,
+  defaultErasureCoderName,
   encode,
+  erasureCoder,
   initErasure,
-  reconstructShards,
-  shardSizeFor
+  reconstructShards
 } from './codec.ts'
-export type { EncodedObject, ShardSlots } from './codec.ts'
+export { DEFAULT_DATA_SHARDS, DEFAULT_PARITY_SHARDS, MAX_TOTAL_SHARDS, shardSizeFor } from './shards.ts'
+export type { EncodedObject, ShardSlots } from './shards.ts'
+export type { ErasureCoder, ErasureCoderName } from './coder.ts'
 export {
   ErasureLibraryError,
   InconsistentShardsError,

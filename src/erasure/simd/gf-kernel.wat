@@ -1,0 +1,129 @@
+;; GF(2^8) row multiply for Reed-Solomon, WASM SIMD (simd128). Assembled by build-kernel.ts into gf-kernel.wasm.
+;;
+;; mulRows computes out[r][i] = XOR over j of coef[r][j] * in[j][i] for every i < len, with
+;;   in[j]   = the `len` bytes at in + j * inStride  (j < inCount),
+;;   out[r]  = the `len` bytes at out + r * outStride (r < outCount),
+;;   coef    = outCount x inCount bytes, row-major.
+;; Multiplication by a coefficient c uses two 16-byte tables at address c * 32 (the caller writes all 256 pairs
+;; at address 0 once): low[x] = c * x and high[x] = c * (x << 4), so c * b = low[b & 15] ^ high[b >> 4], one
+;; i8x16.swizzle per nibble for 16 bytes at a time. Input and output rows must not overlap.
+(module
+  (memory (export "memory") 1)
+
+  (func (export "mulRows")
+    (param $coef i32) (param $in i32) (param $inStride i32) (param $inCount i32)
+    (param $out i32) (param $outStride i32) (param $outCount i32) (param $len i32)
+    (local $off i32) (local $end i32) (local $r i32) (local $cp i32) (local $cEnd i32)
+    (local $ip i32) (local $op i32) (local $t i32) (local $x i32) (local $byte i32)
+    (local $mask v128) (local $lo v128) (local $hi v128) (local $v v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (if (i32.or (i32.eqz (local.get $outCount)) (i32.eqz (local.get $inCount))) (then (return)))
+    (local.set $mask (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15))
+
+    ;; Columns of 64 bytes: each coefficient's tables are loaded once for four vectors, whose accumulators
+    ;; are independent, so the shuffles of one input overlap.
+    (block $done64
+      (loop $columns64
+        (br_if $done64 (i32.gt_u (i32.add (local.get $off) (i32.const 64)) (local.get $len)))
+        (local.set $cp (local.get $coef))
+        (local.set $op (i32.add (local.get $out) (local.get $off)))
+        (local.set $r (i32.const 0))
+        (loop $rows64
+          (local.set $a0 (v128.const i64x2 0 0))
+          (local.set $a1 (v128.const i64x2 0 0))
+          (local.set $a2 (v128.const i64x2 0 0))
+          (local.set $a3 (v128.const i64x2 0 0))
+          (local.set $ip (i32.add (local.get $in) (local.get $off)))
+          (local.set $cEnd (i32.add (local.get $cp) (local.get $inCount)))
+          (loop $inputs64
+            (local.set $t (i32.shl (i32.load8_u (local.get $cp)) (i32.const 5)))
+            (local.set $lo (v128.load (local.get $t)))
+            (local.set $hi (v128.load offset=16 (local.get $t)))
+            (local.set $v (v128.load offset=0 (local.get $ip)))
+            (local.set $a0 (v128.xor (local.get $a0) (v128.xor
+              (i8x16.swizzle (local.get $lo) (v128.and (local.get $v) (local.get $mask)))
+              (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $v) (i32.const 4))))))
+            (local.set $v (v128.load offset=16 (local.get $ip)))
+            (local.set $a1 (v128.xor (local.get $a1) (v128.xor
+              (i8x16.swizzle (local.get $lo) (v128.and (local.get $v) (local.get $mask)))
+              (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $v) (i32.const 4))))))
+            (local.set $v (v128.load offset=32 (local.get $ip)))
+            (local.set $a2 (v128.xor (local.get $a2) (v128.xor
+              (i8x16.swizzle (local.get $lo) (v128.and (local.get $v) (local.get $mask)))
+              (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $v) (i32.const 4))))))
+            (local.set $v (v128.load offset=48 (local.get $ip)))
+            (local.set $a3 (v128.xor (local.get $a3) (v128.xor
+              (i8x16.swizzle (local.get $lo) (v128.and (local.get $v) (local.get $mask)))
+              (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $v) (i32.const 4))))))
+            (local.set $ip (i32.add (local.get $ip) (local.get $inStride)))
+            (local.set $cp (i32.add (local.get $cp) (i32.const 1)))
+            (br_if $inputs64 (i32.lt_u (local.get $cp) (local.get $cEnd))))
+          (v128.store offset=0 (local.get $op) (local.get $a0))
+          (v128.store offset=16 (local.get $op) (local.get $a1))
+          (v128.store offset=32 (local.get $op) (local.get $a2))
+          (v128.store offset=48 (local.get $op) (local.get $a3))
+          (local.set $op (i32.add (local.get $op) (local.get $outStride)))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br_if $rows64 (i32.lt_u (local.get $r) (local.get $outCount))))
+        (local.set $off (i32.add (local.get $off) (i32.const 64)))
+        (br $columns64)))
+
+    ;; The rest in columns of 16 bytes; the last one is moved back to end at `len` and recomputes a few
+    ;; bytes, which is harmless because outputs are written, not accumulated.
+    (if (i32.ge_u (local.get $len) (i32.const 16))
+      (then
+        (local.set $end (i32.sub (local.get $len) (i32.const 16)))
+        (block $done16
+          (loop $columns16
+            (br_if $done16 (i32.ge_u (local.get $off) (local.get $len)))
+            (if (i32.gt_u (local.get $off) (local.get $end)) (then (local.set $off (local.get $end))))
+            (local.set $cp (local.get $coef))
+            (local.set $op (i32.add (local.get $out) (local.get $off)))
+            (local.set $r (i32.const 0))
+            (loop $rows16
+              (local.set $a0 (v128.const i64x2 0 0))
+              (local.set $ip (i32.add (local.get $in) (local.get $off)))
+              (local.set $cEnd (i32.add (local.get $cp) (local.get $inCount)))
+              (loop $inputs16
+                (local.set $t (i32.shl (i32.load8_u (local.get $cp)) (i32.const 5)))
+                (local.set $v (v128.load (local.get $ip)))
+                (local.set $a0 (v128.xor (local.get $a0) (v128.xor
+                  (i8x16.swizzle (v128.load (local.get $t)) (v128.and (local.get $v) (local.get $mask)))
+                  (i8x16.swizzle (v128.load offset=16 (local.get $t)) (i8x16.shr_u (local.get $v) (i32.const 4))))))
+                (local.set $ip (i32.add (local.get $ip) (local.get $inStride)))
+                (local.set $cp (i32.add (local.get $cp) (i32.const 1)))
+                (br_if $inputs16 (i32.lt_u (local.get $cp) (local.get $cEnd))))
+              (v128.store (local.get $op) (local.get $a0))
+              (local.set $op (i32.add (local.get $op) (local.get $outStride)))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br_if $rows16 (i32.lt_u (local.get $r) (local.get $outCount))))
+            (local.set $off (i32.add (local.get $off) (i32.const 16)))
+            (br $columns16))))
+      (else
+        ;; Rows shorter than one vector (objects under 16 k bytes): one byte at a time, same tables.
+        (block $doneBytes
+          (loop $bytes
+            (br_if $doneBytes (i32.ge_u (local.get $off) (local.get $len)))
+            (local.set $cp (local.get $coef))
+            (local.set $op (i32.add (local.get $out) (local.get $off)))
+            (local.set $r (i32.const 0))
+            (loop $rowsBytes
+              (local.set $byte (i32.const 0))
+              (local.set $ip (i32.add (local.get $in) (local.get $off)))
+              (local.set $cEnd (i32.add (local.get $cp) (local.get $inCount)))
+              (loop $inputsBytes
+                (local.set $t (i32.shl (i32.load8_u (local.get $cp)) (i32.const 5)))
+                (local.set $x (i32.load8_u (local.get $ip)))
+                (local.set $byte (i32.xor (local.get $byte) (i32.xor
+                  (i32.load8_u (i32.add (local.get $t) (i32.and (local.get $x) (i32.const 15))))
+                  (i32.load8_u offset=16 (i32.add (local.get $t) (i32.shr_u (local.get $x) (i32.const 4)))))))
+                (local.set $ip (i32.add (local.get $ip) (local.get $inStride)))
+                (local.set $cp (i32.add (local.get $cp) (i32.const 1)))
+                (br_if $inputsBytes (i32.lt_u (local.get $cp) (local.get $cEnd))))
+              (i32.store8 (local.get $op) (local.get $byte))
+              (local.set $op (i32.add (local.get $op) (local.get $outStride)))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br_if $rowsBytes (i32.lt_u (local.get $r) (local.get $outCount))))
+            (local.set $off (i32.add (local.get $off) (i32.const 1)))
+            (br $bytes))))))
+)
