@@ -31,18 +31,21 @@ export type Rows = Uint8Array | readonly Uint8Array[]
  */
 export class GfKernel {
   private readonly exports: KernelExports
+  private readonly segmentBudgetBytes: number
   private heap: Uint8Array
 
-  private constructor (instance: WebAssembly.Instance) {
+  private constructor (instance: WebAssembly.Instance, segmentBudgetBytes: number) {
     this.exports = instance.exports as unknown as KernelExports
+    this.segmentBudgetBytes = segmentBudgetBytes
     this.heap = new Uint8Array(this.exports.memory.buffer)
     this.reserve(ROWS_AT)
     this.heap.set(nibbleTables(), TABLES_AT)
   }
 
   /** Asynchronous on purpose: browsers may refuse synchronous instantiation on the main thread. */
-  static async create (module: WebAssembly.Module): Promise<GfKernel> {
-    return new GfKernel(await WebAssembly.instantiate(module))
+  static async create (module: WebAssembly.Module,
+    segmentBudgetBytes = SEGMENT_BUDGET_BYTES): Promise<GfKernel> {
+    return new GfKernel(await WebAssembly.instantiate(module), segmentBudgetBytes)
   }
 
   /** Bytes of linear memory the kernel holds now (it grows with the largest call, up to the segment budget). */
@@ -64,7 +67,7 @@ export class GfKernel {
     }
     const differing = new Set<number>()
     if (rowLength === 0 || rowCount === 0) return []
-    const segmentLimit = Math.max(16, Math.floor(SEGMENT_BUDGET_BYTES / (inCount + rowCount) / 16) * 16)
+    const segmentLimit = Math.max(16, Math.floor(this.segmentBudgetBytes / (inCount + rowCount) / 16) * 16)
     const segment = Math.min(rowLength, segmentLimit)
     const outputsAt = ROWS_AT + align16(inCount * segment)
     this.reserve(outputsAt + rowCount * segment)
