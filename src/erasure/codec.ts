@@ -1,30 +1,13 @@
-import { type ErasureCoder, type ErasureCoderName, createCoder } from './coder.ts'
-import { referenceEngine } from './reference-engine.ts'
+import type { ErasureCoder } from './coder.ts'
+import { defaultErasureCoderName, erasureCoder } from './coders.ts'
 import type { EncodedObject, ShardSlots } from './shards.ts'
 import { DEFAULT_DATA_SHARDS, DEFAULT_PARITY_SHARDS } from './shards.ts'
-import { simdEngine } from './simd-engine.ts'
-import { wasmSimdSupported } from './simd/kernel.ts'
-
-const coders: Record<ErasureCoderName, ErasureCoder> = {
-  simd: createCoder(simdEngine),
-  reference: createCoder(referenceEngine)
-}
-
-/** The coder the module uses: the SIMD one where this engine runs WASM SIMD, reed-solomon-erasure.wasm elsewhere. */
-export function defaultErasureCoderName (): ErasureCoderName {
-  return wasmSimdSupported() ? 'simd' : 'reference'
-}
-
-/** One implementation by name, for tests and benchmarks; both produce the same shards. */
-export function erasureCoder (name: ErasureCoderName): ErasureCoder {
-  const coder = coders[name]
-  if (coder === undefined) throw new RangeError(`no erasure coder "${String(name)}"; choose simd or reference`)
-  return coder
-}
+import { offloadLargeObjects } from './worker/client.ts'
 
 let chosen: ErasureCoder | undefined
+/** The default coder, with objects of WORKER_THRESHOLD_BYTES and more coded in a worker on pages. */
 function defaultCoder (): ErasureCoder {
-  chosen ??= coders[defaultErasureCoderName()]
+  chosen ??= offloadLargeObjects(erasureCoder(defaultErasureCoderName()))
   return chosen
 }
 
