@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { defaultErasureCoderName, erasureCoder, type ErasureCoderName } from './index.ts'
 
 // Pins byte compatibility with klauspost/reedsolomon and Backblaze JavaReedSolomon: systematic Vandermonde
@@ -79,5 +79,14 @@ describe.each<ErasureCoderName>(['simd', 'reference'])('erasure known-answer vec
 describe('the default coder', () => {
   it('is the SIMD one where WASM SIMD runs (Node 22 does)', () => {
     expect(defaultErasureCoderName()).toBe('simd')
+  })
+
+  it('falls back to reed-solomon-erasure.wasm where WASM SIMD does not validate', () => {
+    const validate = vi.spyOn(WebAssembly, 'validate').mockReturnValue(false)
+    try {
+      expect(defaultErasureCoderName()).toBe('reference')
+    } finally {
+      validate.mockRestore()
+    }
   })
 })
