@@ -1,10 +1,9 @@
+import { readFile } from 'node:fs/promises'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { gfMul } from '../gf256.ts'
 import { mulberry32, randomBytes, randomInt } from '../seeded-random.ts'
-import { GfKernel, SEGMENT_BUDGET_BYTES, loadKernelModule, wasmSimdSupported } from './kernel.ts'
-
-let module: WebAssembly.Module
-beforeAll(async () => { module = await loadKernelModule() })
+import { KERNEL_BINARY_URLS, type KernelVariant } from './build-kernel.ts'
+import { GfKernel, SEGMENT_BUDGET_BYTES, loadKernelModule, wasmRelaxedSimdSupported, wasmSimdSupported } from './kernel.ts'
 
 /** The definition, one byte at a time: what the SIMD kernel must equal. */
 function mulRowsByDefinition (coefficients: Uint8Array, inputs: Uint8Array[], outCount: number): Uint8Array[] {
@@ -19,10 +18,18 @@ function mulRowsByDefinition (coefficients: Uint8Array, inputs: Uint8Array[], ou
   })
 }
 
-describe('GfKernel', () => {
-  it('is supported here (Node 22 runs WASM SIMD)', () => {
+describe('loadKernelModule', () => {
+  it('picks the Relaxed SIMD build where it validates (Node 22 runs both SIMD and Relaxed SIMD)', async () => {
     expect(wasmSimdSupported()).toBe(true)
+    expect(wasmRelaxedSimdSupported()).toBe(true)
+    const relaxed = await WebAssembly.compile(await readFile(KERNEL_BINARY_URLS.relaxed))
+    expect(WebAssembly.Module.exports(await loadKernelModule())).toEqual(WebAssembly.Module.exports(relaxed))
   })
+})
+
+describe.each<KernelVariant>(['relaxed', 'simd128'])('GfKernel (%s build)', (variant) => {
+  let module: WebAssembly.Module
+  beforeAll(async () => { module = await WebAssembly.compile(await readFile(KERNEL_BINARY_URLS[variant])) })
 
   it('equals the byte-at-a-time definition for every row length 0..300, in vector, tail and byte paths', async () => {
     const random = mulberry32(0x6f1e)

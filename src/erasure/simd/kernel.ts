@@ -137,19 +137,22 @@ function align16 (bytes: number): number {
 let compiled: Promise<WebAssembly.Module> | undefined
 
 /**
- * Compiles gf-kernel.wasm once per process, page or worker. `new URL(…, import.meta.url)` is a file: URL in Node
- * and, after Vite has emitted the .wasm as an asset, an http(s) URL in the browser.
+ * Compiles the kernel once per process, page or worker: the Relaxed SIMD build where the engine has it (Chromium
+ * 114+, Node 22), else the plain simd128 one. `new URL(…, import.meta.url)` is a file: URL in Node and, once Vite
+ * has emitted the .wasm as an asset (or inlined it), a URL the page can fetch.
  */
 export function loadKernelModule (): Promise<WebAssembly.Module> {
-  compiled ??= compileKernel().catch((err: unknown) => {
+  compiled ??= compileKernel(wasmRelaxedSimdSupported()
+    ? new URL('./gf-kernel-relaxed.wasm', import.meta.url)
+    : new URL('./gf-kernel.wasm', import.meta.url)
+  ).catch((err: unknown) => {
     compiled = undefined // let a later call try again (e.g. after a network hiccup)
     throw new ErasureLibraryError(`cannot load the SIMD erasure kernel: ${String(err)}`, { cause: err })
   })
   return compiled
 }
 
-async function compileKernel (): Promise<WebAssembly.Module> {
-  const url = new URL('./gf-kernel.wasm', import.meta.url)
+async function compileKernel (url: URL): Promise<WebAssembly.Module> {
   if (url.protocol === 'file:') {
     // A specifier in a variable, so the browser bundler neither bundles nor stubs this Node built-in.
     const fsSpecifier = 'node:fs/promises'
@@ -165,14 +168,28 @@ async function compileKernel (): Promise<WebAssembly.Module> {
   return await WebAssembly.compile(await response.arrayBuffer())
 }
 
-/** A module using one simd128 instruction (v128 const, i8x16.popcnt): validates only where WASM SIMD runs. */
+/** A function using one simd128 instruction (i8x16.popcnt): validates only where WASM SIMD runs. */
 const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11
 ])
 
+/** A function using i8x16.relaxed_swizzle: validates only where Relaxed SIMD runs. */
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 0, 253, 15, 65, 0, 253, 15,
+  253, 128, 2, 11
+])
+
 export function wasmSimdSupported (): boolean {
+  return validates(SIMD_PROBE)
+}
+
+export function wasmRelaxedSimdSupported (): boolean {
+  return validates(RELAXED_SIMD_PROBE)
+}
+
+function validates (probe: Uint8Array<ArrayBuffer>): boolean {
   try {
-    return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE)
+    return typeof WebAssembly === 'object' && WebAssembly.validate(probe)
   } catch {
     return false
   }
