@@ -14,8 +14,11 @@ export type RebuildScope = 'data' | 'all'
 export interface CodingEngine {
   readonly name: ErasureCoderName
   init(): Promise<void>
-  /** Fills the m parity shards of `codeword` (k data shards then m parity shards, equally long) in place. */
-  encodeParity(codeword: Uint8Array, dataShards: number, parityShards: number): Promise<void>
+  /**
+   * The codeword of `bytes`: k data shards (the bytes, zero-padded) then m parity shards, each
+   * shardSizeFor(bytes.length, k) long. Writes into `output` (exactly that long) when given, else allocates.
+   */
+  encode(bytes: Uint8Array, dataShards: number, parityShards: number, output?: Uint8Array): Promise<Uint8Array>
   /**
    * The codeword rebuilt from any k present shards: all k + m shards for scope 'all'; for 'data', at least the
    * k data shards (the engine may return only those). Writes into `output` (k + m shards long) when given, else
@@ -43,9 +46,7 @@ export function createCoder (engine: CodingEngine): ErasureCoder {
       checkParameters(dataShards, parityShards)
       checkObject(bytes)
       const shardSize = shardSizeFor(bytes.length, dataShards)
-      const codeword = new Uint8Array(shardSize * (dataShards + parityShards))
-      codeword.set(bytes)
-      if (parityShards > 0) await engine.encodeParity(codeword, dataShards, parityShards)
+      const codeword = await engine.encode(bytes, dataShards, parityShards)
       return { shards: splitCodeword(codeword, shardSize, dataShards + parityShards), shardSize,
         originalLength: bytes.length, dataShards, parityShards }
     },

@@ -1,7 +1,7 @@
 import type { CodingEngine } from './coder.ts'
 import { InconsistentShardsError } from './errors.ts'
 import { ReedSolomonInstance } from './reed-solomon-wasm.ts'
-import { equalBytes } from './shards.ts'
+import { equalBytes, shardSizeFor } from './shards.ts'
 import { loadReedSolomonModule } from './wasm-loader.ts'
 
 let instance: ReedSolomonInstance | undefined
@@ -18,8 +18,13 @@ export const referenceEngine: CodingEngine = {
     await acquireInstance()
   },
 
-  async encodeParity (codeword, dataShards, parityShards) {
-    (await acquireInstance()).encodeParity(codeword, dataShards, parityShards)
+  async encode (bytes, dataShards, parityShards, output) {
+    const codeword = output ?? new Uint8Array(shardSizeFor(bytes.length, dataShards) * (dataShards + parityShards))
+    codeword.set(bytes)
+    if (output !== undefined) codeword.fill(0, bytes.length)
+    // The library panics on m = 0; with no parity the codeword is just the padded data.
+    if (parityShards > 0) (await acquireInstance()).encodeParity(codeword, dataShards, parityShards)
+    return codeword
   },
 
   /**

@@ -1,43 +1,64 @@
 import { ErasureLibraryError } from '../errors.ts'
 import { nibbleTables } from '../gf256.ts'
-import { equalBytes } from '../shards.ts'
 
 /** What gf-kernel.wat exports. */
 interface KernelExports {
   memory: WebAssembly.Memory
-  mulRows: (coefficients: number, inputs: number, inStride: number, inCount: number, outputs: number,
-    outStride: number, outCount: number, length: number) => void
+  mulRows: (coefficients: number, inRows: number, inCount: number, outRows: number, outCount: number,
+    length: number) => void
 }
 
-/** Kernel memory layout: the 256 nibble-table pairs, then the coefficient matrix of a call, then its rows. */
+/**
+ * Kernel memory layout: the 256 nibble-table pairs, the coefficient matrix of a call, the address tables of its
+ * input and output rows, then the rows themselves (a whole codeword, or one column segment of it).
+ */
 const TABLES_AT = 0
 const COEFFICIENTS_AT = 256 * 32
-const MAX_COEFFICIENTS = 256 * 256
-const ROWS_AT = COEFFICIENTS_AT + MAX_COEFFICIENTS
+const MAX_ROWS = 256
+const IN_ROWS_AT = COEFFICIENTS_AT + MAX_ROWS * MAX_ROWS
+const OUT_ROWS_AT = IN_ROWS_AT + 4 * MAX_ROWS
+const ROWS_AT = OUT_ROWS_AT + 4 * MAX_ROWS
 const WASM_PAGE_BYTES = 65536
 
 /**
- * Rows bigger than this (all inputs and outputs of one call together) go through the kernel in column
- * segments, so its memory stays bounded whatever the object size (WASM memory never shrinks).
+ * Codewords bigger than this go through the kernel in column segments, so its memory stays bounded whatever the
+ * object size (WASM memory never shrinks).
  */
-export const SEGMENT_BUDGET_BYTES = 8 * 1024 * 1024
-
-/** Either rows packed back to back in one buffer (row i at i * rowLength), or one view per row. */
-export type Rows = Uint8Array | readonly Uint8Array[]
+export const SEGMENT_BUDGET_BYTES = 16 * 1024 * 1024
 
 /**
- * One instance of the SIMD kernel: multiplies a GF(2^8) matrix by a set of byte rows. Synchronous, and owns
- * its memory: inputs are copied in and results copied out, so callers never hold views into it.
+ * Bytes [start, start + length) of every row of a codeword, in kernel memory: row r at `rowAt(r)`. The whole rows
+ * when `length` is the row length; views into `heap` are valid only during the callback.
+ */
+export class Segment {
+  heap: Uint8Array
+  start = 0
+  length = 0
+
+  constructor (heap: Uint8Array) {
+    this.heap = heap
+  }
+
+  rowAt (row: number): number {
+    return ROWS_AT + row * this.length
+  }
+}
+
+/**
+ * One instance of the SIMD kernel: computes rows of a codeword as GF(2^8) combinations of other rows. Synchronous,
+ * and owns its memory: callers copy rows in and results out through `Segment`s, and never keep views into it.
  */
 export class GfKernel {
   private readonly exports: KernelExports
   private readonly segmentBudgetBytes: number
   private heap: Uint8Array
+  private words: DataView
 
   private constructor (instance: WebAssembly.Instance, segmentBudgetBytes: number) {
     this.exports = instance.exports as unknown as KernelExports
     this.segmentBudgetBytes = segmentBudgetBytes
     this.heap = new Uint8Array(this.exports.memory.buffer)
+    this.words = new DataView(this.exports.memory.buffer)
     this.reserve(ROWS_AT)
     this.heap.set(nibbleTables(), TABLES_AT)
   }
@@ -54,40 +75,36 @@ export class GfKernel {
   }
 
   /**
-   * outputs[r] = XOR over j of coefficients[r * inCount + j] * inputs[j], over rows of `rowLength` bytes.
-   * Rows `expected` follow the outputs in `coefficients`: they are computed and compared with the given bytes
-   * instead of copied out, and the indexes (into `expected`) of those that differ are returned.
-   * Packed rows must be exactly count * rowLength bytes.
+   * For a codeword of `rowCount` rows of `rowLength` bytes: row targets[t] = XOR over s of
+   * coefficients[t * sources.length + s] * row sources[s]. `load` copies the source rows of each segment in,
+   * `store` copies results out (or compares them); both see every segment in order, once for short rows.
    */
-  mulRows (coefficients: Uint8Array, inputs: Rows, inCount: number, outputs: Rows, outCount: number,
-    rowLength: number, expected: readonly Uint8Array[] = []): number[] {
-    const rowCount = outCount + expected.length
-    if (coefficients.length !== inCount * rowCount || coefficients.length > MAX_COEFFICIENTS) {
-      throw new RangeError(`${coefficients.length} coefficients for ${rowCount} x ${inCount} rows`)
+  run (coefficients: Uint8Array, sources: readonly number[], targets: readonly number[], rowCount: number,
+    rowLength: number, load: (segment: Segment) => void, store: (segment: Segment) => void): void {
+    if (coefficients.length !== sources.length * targets.length || rowCount > MAX_ROWS) {
+      throw new RangeError(`${coefficients.length} coefficients for ${targets.length} x ${sources.length} rows ` +
+        `of a ${rowCount}-row codeword`)
     }
-    const differing = new Set<number>()
-    if (rowLength === 0 || rowCount === 0) return []
-    const segmentLimit = Math.max(16, Math.floor(this.segmentBudgetBytes / (inCount + rowCount) / 16) * 16)
-    const segment = Math.min(rowLength, segmentLimit)
-    const outputsAt = ROWS_AT + align16(inCount * segment)
-    this.reserve(outputsAt + rowCount * segment)
-    const heap = this.heap
+    if (rowLength === 0) return
+    const limit = Math.max(16, Math.floor(this.segmentBudgetBytes / rowCount / 16) * 16)
+    const length = Math.min(rowLength, limit)
+    this.reserve(ROWS_AT + rowCount * length)
+    const { heap, words } = this
+    const segment = new Segment(heap)
+    segment.length = length
     heap.set(coefficients, COEFFICIENTS_AT)
-    for (let start = 0; ; start += segment) {
-      // The last segment ends at the row end, overlapping the one before; outputs are overwritten, not summed.
-      const at = Math.min(start, rowLength - segment)
-      copyIn(heap, inputs, inCount, rowLength, at, segment, ROWS_AT)
-      this.exports.mulRows(COEFFICIENTS_AT, ROWS_AT, segment, inCount, outputsAt, segment, rowCount, segment)
-      copyOut(heap, outputs, outCount, rowLength, at, segment, outputsAt)
-      for (let check = 0; check < expected.length; check++) {
-        const computedAt = outputsAt + (outCount + check) * segment
-        if (!equalBytes(heap.subarray(computedAt, computedAt + segment), expected[check].subarray(at, at + segment))) {
-          differing.add(check)
-        }
+    for (let i = 0; i < sources.length; i++) words.setUint32(IN_ROWS_AT + 4 * i, segment.rowAt(sources[i]), true)
+    for (let i = 0; i < targets.length; i++) words.setUint32(OUT_ROWS_AT + 4 * i, segment.rowAt(targets[i]), true)
+    for (let next = 0; ; next += length) {
+      // The last segment ends at the row end, overlapping the one before: outputs are overwritten, not summed.
+      segment.start = Math.min(next, rowLength - length)
+      load(segment)
+      if (targets.length > 0) {
+        this.exports.mulRows(COEFFICIENTS_AT, IN_ROWS_AT, sources.length, OUT_ROWS_AT, targets.length, length)
       }
-      if (at + segment >= rowLength) break
+      store(segment)
+      if (segment.start + length >= rowLength) break
     }
-    return [...differing].sort((a, b) => a - b)
   }
 
   private reserve (bytes: number): void {
@@ -95,43 +112,12 @@ export class GfKernel {
     if (buffer.byteLength < bytes) {
       this.exports.memory.grow(Math.ceil((bytes - buffer.byteLength) / WASM_PAGE_BYTES))
     }
-    // Growing detaches the old ArrayBuffer, so refresh the view after any growth.
-    if (this.heap.buffer !== this.exports.memory.buffer) this.heap = new Uint8Array(this.exports.memory.buffer)
+    // Growing detaches the old ArrayBuffer, so refresh the views after any growth.
+    if (this.heap.buffer !== this.exports.memory.buffer) {
+      this.heap = new Uint8Array(this.exports.memory.buffer)
+      this.words = new DataView(this.exports.memory.buffer)
+    }
   }
-}
-
-function copyIn (heap: Uint8Array, rows: Rows, count: number, rowLength: number, at: number, length: number,
-  destination: number): void {
-  if (isPacked(rows) && length === rowLength) {
-    heap.set(rows, destination)
-    return
-  }
-  for (let row = 0; row < count; row++) {
-    const source = isPacked(rows) ? rows.subarray(row * rowLength + at, row * rowLength + at + length)
-      : at === 0 && length === rowLength ? rows[row] : rows[row].subarray(at, at + length)
-    heap.set(source, destination + row * length)
-  }
-}
-
-function copyOut (heap: Uint8Array, rows: Rows, count: number, rowLength: number, at: number, length: number,
-  source: number): void {
-  if (isPacked(rows) && length === rowLength) {
-    rows.set(heap.subarray(source, source + count * length))
-    return
-  }
-  for (let row = 0; row < count; row++) {
-    const bytes = heap.subarray(source + row * length, source + (row + 1) * length)
-    if (isPacked(rows)) rows.set(bytes, row * rowLength + at)
-    else rows[row].set(bytes, at)
-  }
-}
-
-function isPacked (rows: Rows): rows is Uint8Array {
-  return rows instanceof Uint8Array
-}
-
-function align16 (bytes: number): number {
-  return Math.ceil(bytes / 16) * 16
 }
 
 let compiled: Promise<WebAssembly.Module> | undefined
