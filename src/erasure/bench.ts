@@ -133,6 +133,8 @@ export function missingShardIndexes (dataShards: number, parityShards: number): 
   ]
 }
 
+const WARM_UP_MS = 20
+
 /** Runs `repeats` batches after a warm-up; returns MB/s of each batch. */
 async function timeRepeatedly (operation: () => unknown, objectBytes: number, repeats: number,
   minBatchMs: number): Promise<number[]> {
@@ -143,10 +145,16 @@ async function timeRepeatedly (operation: () => unknown, objectBytes: number, re
       if (result instanceof Promise) await result
     }
   }
-  // Read the clock only every ~0.2 ms of work, so its cost does not count against tiny operations.
+  // Warm up for a while (the JIT tiers up hot code in its first milliseconds), then read the clock only every
+  // ~0.2 ms of work, so its cost does not count against tiny operations.
   const warmUpStart = performance.now()
-  await run(3)
-  const callsPerCheck = Math.max(1, Math.min(10_000, Math.ceil(0.2 / ((performance.now() - warmUpStart) / 3))))
+  let warmUpCalls = 0
+  do {
+    await run(1)
+    warmUpCalls++
+  } while (performance.now() - warmUpStart < WARM_UP_MS)
+  const callsPerCheck = Math.max(1, Math.min(10_000,
+    Math.ceil(0.2 / ((performance.now() - warmUpStart) / warmUpCalls))))
   const results: number[] = []
   for (let repeat = 0; repeat < repeats; repeat++) {
     let calls = 0
