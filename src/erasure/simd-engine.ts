@@ -66,7 +66,7 @@ export function createSimdEngine (segmentBudgetBytes = SEGMENT_BUDGET_BYTES): Co
           else copyRowsOut(segment, (codeword ??= new Uint8Array(total * shardSize)), shardSize, 0, total)
         })
       })
-      return codeword ?? new Uint8Array(0)
+      return codeword as Uint8Array // run() stores at least one segment: shards are never empty
     },
 
     /**
@@ -101,12 +101,12 @@ export function createSimdEngine (segmentBudgetBytes = SEGMENT_BUDGET_BYTES): Co
         })
       })
       if (mismatched !== undefined) throw new InconsistentShardsError([...new Set(mismatched)].sort((a, b) => a - b))
-      return codeword ?? new Uint8Array(0)
+      return codeword as Uint8Array // run() stores at least one segment: shards are never empty
     }
   }
 }
 
-/** The first `rows` rows, copied out of kernel memory in one go (a fresh buffer, no zero-filling first). */
+/** The first `rows` rows, copied out of kernel memory into a fresh buffer in one go. */
 function wholeCodeword (segment: Segment, rows: number): Uint8Array {
   return segment.heap.slice(segment.rowAt(0), segment.rowAt(rows))
 }

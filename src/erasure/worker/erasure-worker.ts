@@ -1,4 +1,3 @@
-/// <reference lib="webworker" />
 /**
  * The erasure worker: runs the default coder off the page's main thread for large objects (client.ts).
  * Inputs arrive validated; shard bytes arrive packed (present shards back to back) in a transferred buffer.
@@ -8,9 +7,19 @@ import type { WorkerRequest, WorkerResponse } from './protocol.ts'
 import { errorToWire } from './protocol.ts'
 
 const coder = erasureCoder(defaultErasureCoderName())
-const scope = self as unknown as DedicatedWorkerGlobalScope
 
-scope.onmessage = async ({ data: request }: MessageEvent<WorkerRequest>) => {
+/** The parts of the worker's global scope used here (the project compiles against the DOM library only). */
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<WorkerRequest>) => void) | null
+  postMessage: (message: WorkerResponse, transfer: Transferable[]) => void
+}
+const scope = self as unknown as WorkerScope
+
+scope.onmessage = ({ data: request }) => {
+  void answer(request)
+}
+
+async function answer (request: WorkerRequest): Promise<void> {
   let response: WorkerResponse
   try {
     response = { id: request.id, ok: true, bytes: await run(request) }
