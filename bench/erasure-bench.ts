@@ -1,20 +1,46 @@
-import { decode, encode, initErasure, reconstructShards } from '../src/erasure/index.ts'
+import {
+  checkShards,
+  decode,
+  encode,
+  erasureCoder,
+  reconstructShards,
+  referenceEngine,
+  simdEngine,
+  type CodingEngine,
+  type ErasureCoder,
+  type ErasureCoderName
+} from '../src/erasure/index.ts'
 import { mulberry32, randomBytes } from '../src/testing/seeded-random.ts'
+
+/** Which code path a row measures: one coder on the calling thread, or the module's default functions. */
+export type ErasureBenchSubject = ErasureCoderName | 'default'
 
 /** Throughputs in MB/s (10^6 bytes of object per second), medians over `repeats` timed batches. */
 export interface ErasureBenchRow {
+  coder: ErasureBenchSubject
   objectBytes: number
+  /** `encode`: returns k + m fresh shards. */
   encodeMBps: number
   /** `decode` with m shards missing (a mix of data and parity). */
   decodeMBps: number
   /** `reconstructShards` (all data and parity shards back) with m shards missing. */
   rebuildMBps: number
-  /** `Uint8Array.prototype.set` into a freshly allocated buffer of the same size: the ceiling to compare with. */
+  /** The coding alone: parity written into a preallocated codeword (no result allocated). */
+  encodeIntoMBps: number
+  /** The coding alone: m missing shards rebuilt into a preallocated codeword. */
+  rebuildIntoMBps: number
+  /** Microseconds per call of `encode` and `reconstructShards`; at 1-byte shards, the fixed cost of a call. */
+  encodeMicros: number
+  rebuildMicros: number
+  /** `TypedArray.set` of the object into a preallocated buffer: the ceiling to compare with. */
   memcpyMBps: number
+  /** A fresh buffer the size of the k + m shards, filled by `set`: what returning new shards costs here. */
+  allocCopyMBps: number
 }
 
 export interface ErasureBenchOptions {
   sizes?: number[]
+  coders?: ErasureBenchSubject[]
   repeats?: number
   /** Each timed batch runs until at least this long, so tiny objects are not timed one call at a time. */
   minBatchMs?: number
@@ -22,37 +48,82 @@ export interface ErasureBenchOptions {
   parityShards?: number
 }
 
-export const DEFAULT_BENCH_SIZES = [512, 4 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024]
+/** 10 B = 1-byte shards for 10 + 5: that row's time per call is the fixed cost of a call. */
+export const DEFAULT_BENCH_SIZES = [10, 512, 64 * 1024, 256 * 1024, 1024 * 1024]
+export const DEFAULT_BENCH_CODERS: ErasureBenchSubject[] = ['simd', 'reference']
+
+const engines: Record<ErasureCoderName, CodingEngine> = { simd: simdEngine, reference: referenceEngine }
+
+/** The module's default functions (SIMD, and a worker for large objects on a page) as a coder. */
+const defaultFunctions: ErasureCoder = {
+  name: 'simd',
+  init: async () => {},
+  encode,
+  decode,
+  reconstructShards
+}
 
 /**
- * Measures the erasure module with no Node API, so the same bench can run in a browser tab.
+ * Measures the erasure coders with no Node API, so the same bench runs in Node and in a browser tab. For each
+ * size, memory copy is measured in the same run, just before the coders, as the ceiling.
  */
 export async function runErasureBench (options: ErasureBenchOptions = {}): Promise<ErasureBenchRow[]> {
-  const { sizes = DEFAULT_BENCH_SIZES, repeats = 7, minBatchMs = 40, dataShards = 10, parityShards = 5 } = options
-  await initErasure() // keep WASM loading out of the first timing
+  const {
+    sizes = DEFAULT_BENCH_SIZES, coders = DEFAULT_BENCH_CODERS, repeats = 7, minBatchMs = 40,
+    dataShards = 10, parityShards = 5
+  } = options
   const random = mulberry32(0xbe9c4)
   const rows: ErasureBenchRow[] = []
   for (const objectBytes of sizes) {
     const object = randomBytes(random, objectBytes)
-    const { shards } = await encode(object, dataShards, parityShards)
-    const damaged: Array<Uint8Array | null> = shards.slice()
-    for (const index of missingShardIndexes(dataShards, parityShards)) damaged[index] = null
-
     const mbps = async (operation: () => unknown): Promise<number> =>
       median(await timeRepeatedly(operation, objectBytes, repeats, minBatchMs))
-    rows.push({
-      objectBytes,
-      encodeMBps: await mbps(async () => await encode(object, dataShards, parityShards)),
-      decodeMBps: await mbps(async () => await decode(damaged, dataShards, parityShards, objectBytes)),
-      rebuildMBps: await mbps(async () => await reconstructShards(damaged, dataShards, parityShards)),
-      memcpyMBps: await mbps(() => {
-        const copy = new Uint8Array(objectBytes)
-        copy.set(object)
-        return copy
-      })
+    const preallocated = new Uint8Array(objectBytes)
+    const memcpyMBps = await mbps(() => { preallocated.set(object) })
+    const codewordBytes = Math.max(1, Math.ceil(objectBytes / dataShards)) * (dataShards + parityShards)
+    const allocCopyMBps = await mbps(() => {
+      const fresh = new Uint8Array(codewordBytes)
+      fresh.set(object)
+      return fresh
     })
+
+    for (const subject of coders) {
+      const coder = subject === 'default' ? defaultFunctions : erasureCoder(subject)
+      await coder.init() // keep WASM loading out of the first timing
+      const { shards } = await coder.encode(object, dataShards, parityShards)
+      const damaged: Array<Uint8Array | null> = shards.slice()
+      for (const index of missingShardIndexes(dataShards, parityShards)) damaged[index] = null
+      const into = subject === 'default' ? undefined : intoPreallocated(engines[subject], object, damaged, dataShards, parityShards)
+      const encodeMBps = await mbps(async () => await coder.encode(object, dataShards, parityShards))
+      const rebuildMBps = await mbps(async () => await coder.reconstructShards(damaged, dataShards, parityShards))
+      rows.push({
+        coder: subject,
+        objectBytes,
+        encodeMBps,
+        decodeMBps: await mbps(async () => await coder.decode(damaged, dataShards, parityShards, objectBytes)),
+        rebuildMBps,
+        encodeIntoMBps: into === undefined ? Number.NaN : await mbps(into.encode),
+        rebuildIntoMBps: into === undefined ? Number.NaN : await mbps(into.rebuild),
+        encodeMicros: objectBytes / encodeMBps,
+        rebuildMicros: objectBytes / rebuildMBps,
+        memcpyMBps,
+        allocCopyMBps
+      })
+    }
   }
   return rows
+}
+
+/** The engine's coding into one codeword buffer that is reused: no allocation of results per call. */
+function intoPreallocated (engine: CodingEngine, object: Uint8Array, damaged: Array<Uint8Array | null>,
+  dataShards: number, parityShards: number): { encode: () => Promise<Uint8Array>, rebuild: () => Promise<Uint8Array> } {
+  const { shardSize, present } = checkShards(damaged, dataShards, parityShards)
+  const codeword = new Uint8Array(shardSize * (dataShards + parityShards))
+  const rebuilt = new Uint8Array(codeword.length)
+  return {
+    encode: async () => await engine.encode(object, dataShards, parityShards, codeword),
+    rebuild: async () => await engine.rebuild(damaged, present, dataShards, parityShards, shardSize, 'all', rebuilt)
+  }
 }
 
 /**
@@ -68,6 +139,8 @@ export function missingShardIndexes (dataShards: number, parityShards: number): 
   ]
 }
 
+const WARM_UP_MS = 20
+
 /** Runs `repeats` batches after a warm-up; returns MB/s of each batch. */
 async function timeRepeatedly (operation: () => unknown, objectBytes: number, repeats: number,
   minBatchMs: number): Promise<number[]> {
@@ -78,10 +151,16 @@ async function timeRepeatedly (operation: () => unknown, objectBytes: number, re
       if (result instanceof Promise) await result
     }
   }
-  // Read the clock only every ~0.2 ms of work, so its cost does not count against tiny operations.
+  // Warm up for a while (the JIT tiers up hot code in its first milliseconds), then read the clock only every
+  // ~0.2 ms of work, so its cost does not count against tiny operations.
   const warmUpStart = performance.now()
-  await run(3)
-  const callsPerCheck = Math.max(1, Math.min(10_000, Math.ceil(0.2 / ((performance.now() - warmUpStart) / 3))))
+  let warmUpCalls = 0
+  do {
+    await run(1)
+    warmUpCalls++
+  } while (performance.now() - warmUpStart < WARM_UP_MS)
+  const callsPerCheck = Math.max(1, Math.min(10_000,
+    Math.ceil(0.2 / ((performance.now() - warmUpStart) / warmUpCalls))))
   const results: number[] = []
   for (let repeat = 0; repeat < repeats; repeat++) {
     let calls = 0

@@ -1,11 +1,11 @@
 // `npm run bench` (through bench/run.mjs, inside a loopback-only network namespace). Each benchmark prints its
 // own figures. Arguments pick benchmarks by name; default: all.
-import { runNodeErasureBench } from './erasure.ts'
+import { runErasureBenchmarks } from './erasure.ts'
 import { runTabBench } from './tab.ts'
 import { runHealingBench } from './heal.ts'
 
 const benches: Record<string, () => Promise<void>> = {
-  erasure: runNodeErasureBench,
+  erasure: runErasureBenchmarks,
   tab: runTabBench,
   // Detection, time to full redundancy and bytes read per rebuilt shard, on 21 loopback nodes in this process.
   heal: async () => {

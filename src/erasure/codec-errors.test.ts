@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { ZenTalkError } from '../errors/index.ts'
 import {
-  InconsistentShardsError, InvalidShardsError, NotEnoughShardsError, decode, encode, reconstructShards
+  InconsistentShardsError, InvalidShardsError, NotEnoughShardsError, erasureCoder, type ErasureCoderName
 } from './index.ts'
 
 const OBJECT = new TextEncoder().encode('a chat history chunk of some length, 60 bytes or thereabouts')
 
-async function encodedSlots (): Promise<Array<Uint8Array | null | undefined>> {
-  return (await encode(OBJECT)).shards.slice()
-}
+// Both coders refuse the same inputs with the same errors (the SIMD coder is the default).
+describe.each<ErasureCoderName>(['simd', 'reference'])('erasure errors a caller can act on (%s coder)', (coderName) => {
+  const { encode, decode, reconstructShards } = erasureCoder(coderName)
+  const encodedSlots = async (): Promise<Array<Uint8Array | null | undefined>> => (await encode(OBJECT)).shards.slice()
 
-describe('erasure errors a caller can act on', () => {
   it('refuses to decode from 9 of the 10 shards needed, saying how many are missing', async () => {
     const slots = await encodedSlots()
     for (const lost of [0, 3, 10, 12, 14, 7]) slots[lost] = lost % 2 === 0 ? null : undefined

@@ -6,12 +6,14 @@ export class NotEnoughShardsError extends ZenTalkError {
   override readonly name = 'NotEnoughShardsError'
   readonly present: number
   readonly needed: number
+  readonly total: number
 
   constructor (present: number, needed: number, total: number) {
     super(`have ${present} of the ${needed} shards needed to rebuild the object (${total} shards exist); ` +
       `fetch ${needed - present} more from other holders`)
     this.present = present
     this.needed = needed
+    this.total = total
   }
 }
 

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { decode, encode } from './index.ts'
+import { describe, expect, it, vi } from 'vitest'
+import { defaultErasureCoderName, erasureCoder, type ErasureCoderName } from './index.ts'
 
 // Pins byte compatibility with klauspost/reedsolomon and Backblaze JavaReedSolomon: systematic Vandermonde
 // matrix over GF(2^8) with polynomial 0x11d. A change here breaks every shard already stored in the mesh.
@@ -30,7 +30,10 @@ const FIXTURE_SHARDS_4_2 = [
 const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 const fromHex = (hex: string): Uint8Array => Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16))
 
-describe('erasure known-answer vectors', () => {
+// Both coders must produce these exact bytes: the SIMD coder (the default) and reed-solomon-erasure.wasm.
+describe.each<ErasureCoderName>(['simd', 'reference'])('erasure known-answer vectors (%s coder)', (coderName) => {
+  const { encode, decode } = erasureCoder(coderName)
+
   it('uses the klauspost/Backblaze 10 + 5 matrix: first parity row of unit-vector data', async () => {
     expect(PARITY_ROWS_10_5[0]).toEqual(KLAUSPOST_FIRST_PARITY_ROW_10_5)
     // Data shard j = one byte, 1 for shard j and 0 elsewhere; parity i then equals matrix entry (i, j).
@@ -70,5 +73,20 @@ describe('erasure known-answer vectors', () => {
     const { shards, shardSize, originalLength } = await encode(new Uint8Array(0))
     expect({ shardSize, originalLength, count: shards.length }).toEqual({ shardSize: 1, originalLength: 0, count: 15 })
     expect(shards.every((shard) => shard.length === 1 && shard[0] === 0)).toBe(true)
+  })
+})
+
+describe('the default coder', () => {
+  it('is the SIMD one where WASM SIMD runs (Node 22 does)', () => {
+    expect(defaultErasureCoderName()).toBe('simd')
+  })
+
+  it('falls back to reed-solomon-erasure.wasm where WASM SIMD does not validate', () => {
+    const validate = vi.spyOn(WebAssembly, 'validate').mockReturnValue(false)
+    try {
+      expect(defaultErasureCoderName()).toBe('reference')
+    } finally {
+      validate.mockRestore()
+    }
   })
 })

@@ -74,7 +74,7 @@ export class ReedSolomonInstance {
    * Rebuilds the missing data shards of `codeword` in place from any k shards flagged in `present`.
    * Parity shards are left as they were (the library does not rebuild them).
    */
-  reconstructData (codeword: Uint8Array, dataShards: number, parityShards: number, present: boolean[]): void {
+  reconstructData (codeword: Uint8Array, dataShards: number, parityShards: number, present: readonly boolean[]): void {
     const shardSize = codeword.length / (dataShards + parityShards)
     this.call('reconstruct', codeword.length, (shardsPtr) => {
       this.heap().set(codeword, shardsPtr)

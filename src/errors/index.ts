@@ -38,24 +38,51 @@ export function errorText (error: unknown): string {
   return `${name}: ${message}`
 }
 
+/** Data an error class carries besides its message (`NotEnoughShardsError.present`, …): numbers, strings, lists. */
+export type ErrorField = string | number | boolean | null | ReadonlyArray<string | number | boolean | null>
+
+/** An error as data that keeps its class's own fields, for crossing a process or Worker boundary. */
+export interface ErrorRecord extends ErrorShape { fields?: Record<string, ErrorField> }
+
+/** `error` with the plain-data fields it carries of its own (nested objects and other errors are left out). */
+export function toErrorRecord (error: unknown): ErrorRecord {
+  const record: ErrorRecord = toErrorShape(error)
+  if (!(error instanceof Error)) return record
+  const fields: Record<string, ErrorField> = {}
+  for (const [key, value] of Object.entries(error)) {
+    if (key === 'name' || key === 'message' || key === 'stack' || key === 'cause') continue
+    if (isErrorField(value)) fields[key] = Array.isArray(value) ? [...value] : value
+  }
+  if (Object.keys(fields).length > 0) record.fields = fields
+  return record
+}
+
+function isErrorField (value: unknown): value is ErrorField {
+  const primitive = (v: unknown): boolean => v === null || ['string', 'number', 'boolean'].includes(typeof v)
+  return primitive(value) || (Array.isArray(value) && value.every(primitive))
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type ErrorClass = abstract new (...args: any[]) => Error
 
 /**
- * Rebuilds errors that crossed a boundary as plain `{ name, message }` into instances of their own classes, so
- * callers keep telling them apart with `instanceof`. `classes` maps each name to its class; the keys are written
- * out (not read from `Class.name`) because production builds minify class names. A name without a class comes
- * back as a plain `Error` carrying that name.
+ * Rebuilds errors that crossed a boundary as data (`toErrorShape`, `toErrorRecord`) into instances of their own
+ * classes, fields included, so callers keep telling them apart with `instanceof`. `classes` maps each name to its
+ * class; the keys are written out (not read from `Class.name`) because production builds minify class names. A
+ * name without a class comes back from `fallback` (default: a plain `Error` carrying that name).
  */
-export function errorReviver (classes: Record<string, ErrorClass>): (shape: ErrorShape) => Error {
+export function errorReviver (classes: Record<string, ErrorClass>, fallback?: (shape: ErrorShape) => Error): (shape: ErrorRecord) => Error {
   const byName = new Map(Object.entries(classes))
   return shape => {
     const ErrorClass = byName.get(shape.name)
+    if (ErrorClass === undefined && fallback !== undefined) return fallback(shape)
     // Constructors take different arguments; the prototype is what `instanceof` checks.
     const error: Error = ErrorClass === undefined ? new Error(shape.message) : Object.create(ErrorClass.prototype)
-    Object.defineProperty(error, 'message', { value: shape.message, writable: true, configurable: true })
-    Object.defineProperty(error, 'name', { value: shape.name, writable: true, configurable: true })
-    if (ErrorClass !== undefined) Object.defineProperty(error, 'stack', { value: `${shape.name}: ${shape.message}`, writable: true, configurable: true })
+    const define = (key: string, value: unknown): void => { Object.defineProperty(error, key, { value, writable: true, configurable: true, enumerable: key !== 'message' && key !== 'name' && key !== 'stack' }) }
+    define('message', shape.message)
+    define('name', shape.name)
+    if (ErrorClass !== undefined) define('stack', `${shape.name}: ${shape.message}`)
+    for (const [key, value] of Object.entries(shape.fields ?? {})) define(key, value)
     return error
   }
 }
