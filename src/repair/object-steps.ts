@@ -17,7 +17,7 @@ import type { RepairRound, RepairSettings } from './repair-settings.ts'
 
 export interface ObjectStepsDeps {
   selfId: string
-  settings: Pick<RepairSettings, 'handoffGraceMs' | 'fallbackDelayMs'>
+  settings: Pick<RepairSettings, 'handoffGraceMs' | 'fallbackDelayMs' | 'uncertainRetryMs'>
   tasks: RepairLog
   now: () => number
   emit: (message: string) => void
@@ -57,7 +57,9 @@ export class ObjectSteps {
     const graceOver = (peer: string): boolean => due((closestSince.get(peer) ?? now) + this.deps.settings.handoffGraceMs)
 
     if (plan.uncertain) {
-      round.waiting++ // which shards are missing is unknown while an expected holder does not answer
+      // Which shards are missing is unknown while an expected holder does not answer: ask again soon, not at the
+      // next regular round.
+      due(now + this.deps.settings.uncertainRetryMs)
     } else if (plan.rebuilds.length === 0) {
       this.deficits.delete(objectId)
     } else {
