@@ -247,11 +247,8 @@ export class Repairer {
     }
     if (known.size + young.size === 0) return
     const widest = Math.max(...[...known.values(), ...young.values()].map(({ manifest }) => manifest.k + manifest.m))
-    // Every holder of a key checks it every few rounds: a DHT lookup each time (dozens of FIND_NODE requests,
-    // every answer merged into the peer store) would cost the mesh far more than the repair. The storage nodes this
-    // node knows suffice; the survey then finds out which of them answer and what they hold.
-    const ring = [...new Set(await this.init.holders.select(group.key, widest + this.settings.surveySpares, { localOnly: true }))]
-      .filter(peer => !this.isDead(peer))
+    const ringSize = widest + this.settings.surveySpares
+    let ring = await this.liveRing(group.key, ringSize)
     this.rings.set(group.keyHex, ring)
     // A new object is left alone until it is no longer new (this node's shards of the key then change as far as
     // repair is concerned, so the key is surveyed again), unless one of its expected holders has just died. The
@@ -264,13 +261,28 @@ export class Repairer {
     }
     if (known.size === 0) return
     const totals = new Set([...known.values()].map(({ manifest }) => manifest.k + manifest.m))
-    const ranked = rankPeers(group.key, [...ring, this.selfId])
+    let ranked = rankPeers(group.key, [...ring, this.selfId])
     const holdings = holdingsOf(group, known)
     if (this.surveyNotNeeded(group, ring, widest, ranked, holdings, round)) return
     this.deferrals.delete(group.keyHex)
     const surveyedAt = this.now()
     const survey = await surveyKey(ctx, group.key, ring, this.settings.surveyConcurrency)
     ctx.signal.throwIfAborted()
+    // Holders that crashed fail their LIST, and are often declared dead while the survey runs. Leaving them in the
+    // ring would make every object of the key uncertain until another round; instead they leave it now, and the
+    // nodes that move up in their place are surveyed too.
+    if ([...survey.failed.keys()].some(peer => this.isDead(peer))) {
+      const fresh = await this.liveRing(group.key, ringSize)
+      const added = await surveyKey(ctx, group.key, fresh.filter(peer => !ring.includes(peer)), this.settings.surveyConcurrency)
+      ctx.signal.throwIfAborted()
+      for (const peer of survey.failed.keys()) if (!fresh.includes(peer)) survey.failed.delete(peer)
+      for (const peer of survey.held.keys()) if (!fresh.includes(peer)) survey.held.delete(peer)
+      for (const [peer, held] of added.held) survey.held.set(peer, held)
+      for (const [peer, why] of added.failed) survey.failed.set(peer, why)
+      ring = fresh
+      ranked = rankPeers(group.key, [...ring, this.selfId])
+      this.rings.set(group.keyHex, ring)
+    }
     this.tasks.counters.surveyFailures += survey.failed.size
     round.unanswered += survey.failed.size
     if (survey.failed.size > 0) {
@@ -391,6 +403,14 @@ export class Repairer {
       if (record !== undefined && !(this.manifests.verified(objectId, record.manifest) instanceof Error)) return this.manifests.get(objectId)
     }
     return undefined
+  }
+
+  /** The `size` nodes nearest `key` that this node knows (itself included where it ranks), the dead left out. */
+  private async liveRing (key: Uint8Array, size: number): Promise<string[]> {
+    // Every holder of a key checks it every few rounds: a DHT lookup each time (dozens of FIND_NODE requests,
+    // every answer merged into the peer store) would cost the mesh far more than the repair. The storage nodes this
+    // node knows suffice; the survey then finds out which of them answer and what they hold.
+    return [...new Set(await this.init.holders.select(key, size, { localOnly: true }))].filter(peer => !this.isDead(peer))
   }
 
   /** Ring peers whose holdings are unknown this round: they did not answer, and not yet for too many rounds. */
