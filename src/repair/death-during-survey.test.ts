@@ -77,4 +77,26 @@ describe('a death declared while the survey runs', () => {
       expect(layout.corrupt.get(objectId)).toEqual([])
     }
   }, SLOW)
+
+  it('surveys a key again soon while a holder that is not declared dead stays silent, backing off each time', async () => {
+    const key = placementKeyFor(NS_HISTORY, wallet.address)
+    const ranked = await xorClosestPeers(() => nodes, { liveOnly: true })(key, NODES)
+    const silent = nodes.find(node => node.peerId === ranked[2])!
+    await stopNodes([silent])
+    const nearest = nodes.find(node => node.peerId === ranked[0])!
+    const repairer = repairers.get(nearest.peerId)!
+    const delays: number[] = []
+    for (let i = 0; i < 2; i++) {
+      const round = await repairer.runOnce()
+      expect(round.unanswered).toBe(1)
+      expect(round.rebuilt).toBe(0)
+      expect(round.waiting).toBe(OBJECTS)
+      delays.push(round.nextDueAt! - (round.startedAt + round.durationMs))
+    }
+    // 30 s, then 60 s (default settings; a round takes a moment, so a little less), far before the 5-minute sweep.
+    expect(delays[0]).toBeGreaterThan(25_000)
+    expect(delays[0]).toBeLessThanOrEqual(30_000)
+    expect(delays[1]).toBeGreaterThan(55_000)
+    expect(delays[1]).toBeLessThanOrEqual(60_000)
+  }, SLOW)
 })

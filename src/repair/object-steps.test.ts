@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ObjectSteps } from './object-steps.ts'
 import { planObject } from './plan.ts'
-import { emptyRound, repairTimings, DEFAULT_UNCERTAIN_RETRY_MS } from './repair-settings.ts'
+import { emptyRound, repairTimings, uncertainRetryDelay, DEFAULT_UNCERTAIN_RETRY_MS } from './repair-settings.ts'
 import { RepairLog } from './report.ts'
 import type { KnownManifest } from './manifest-cache.ts'
 import type { RepairContext } from './context.ts'
@@ -9,11 +9,11 @@ import type { RepairContext } from './context.ts'
 const peers = Array.from({ length: 17 }, (_, i) => `peer-${String(i).padStart(2, '0')}`)
 
 describe('an object whose expected holder did not answer LIST', () => {
-  it('is examined again one retry delay later, not at the next regular round', async () => {
+  it('is left as it is this round: nothing rebuilt, counted as waiting', async () => {
     const now = 1_000_000
     const steps = new ObjectSteps({
       selfId: peers[0],
-      settings: { handoffGraceMs: 600_000, fallbackDelayMs: 60_000, uncertainRetryMs: 2_000 },
+      settings: { handoffGraceMs: 600_000, fallbackDelayMs: 60_000 },
       tasks: new RepairLog(10, () => now),
       now: () => now,
       emit: () => {},
@@ -29,13 +29,14 @@ describe('an object whose expected holder did not answer LIST', () => {
     await steps.act({} as RepairContext, known, 'key', plan, held, unknown, new Map(), round)
     expect(round.waiting).toBe(1)
     expect(round.rebuilt).toBe(0)
-    expect(round.nextDueAt).toBe(now + 2_000)
   })
 
-  it('waits one health interval, at most 30 s, before that retry', () => {
-    expect(repairTimings(2_000).uncertainRetryMs).toBe(2_000)
+  it('has its key surveyed again one health interval later (at most 30 s), backing off up to the regular interval', () => {
+    const timings = repairTimings(2_000)
+    expect(timings.uncertainRetryMs).toBe(2_000)
+    expect([1, 2, 3, 4].map(streak => uncertainRetryDelay(streak, timings))).toEqual([2_000, 4_000, 8_000, timings.intervalMs])
     expect(repairTimings(300_000).uncertainRetryMs).toBe(DEFAULT_UNCERTAIN_RETRY_MS)
-    // Still well inside the regular round, which comes every five health intervals.
+    // The first retry comes well before the regular round, which is five health intervals away.
     expect(repairTimings(300_000).intervalMs).toBeGreaterThan(DEFAULT_UNCERTAIN_RETRY_MS)
   })
 })

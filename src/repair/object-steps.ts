@@ -17,7 +17,7 @@ import type { RepairRound, RepairSettings } from './repair-settings.ts'
 
 export interface ObjectStepsDeps {
   selfId: string
-  settings: Pick<RepairSettings, 'handoffGraceMs' | 'fallbackDelayMs' | 'uncertainRetryMs'>
+  settings: Pick<RepairSettings, 'handoffGraceMs' | 'fallbackDelayMs'>
   tasks: RepairLog
   now: () => number
   emit: (message: string) => void
@@ -57,9 +57,7 @@ export class ObjectSteps {
     const graceOver = (peer: string): boolean => due((closestSince.get(peer) ?? now) + this.deps.settings.handoffGraceMs)
 
     if (plan.uncertain) {
-      // Which shards are missing is unknown while an expected holder does not answer: ask again soon, not at the
-      // next regular round.
-      due(now + this.deps.settings.uncertainRetryMs)
+      round.waiting++ // which shards are missing is unknown while an expected holder does not answer (see Repairer)
     } else if (plan.rebuilds.length === 0) {
       this.deficits.delete(objectId)
     } else {

@@ -28,7 +28,8 @@ export const DEFAULT_UNRESPONSIVE_ROUNDS = 3
 /**
  * A key whose survey left an expected holder unanswered (its shards unknown, so nothing was rebuilt) is surveyed
  * again this soon rather than at the next regular round: by then the health monitor has declared that holder dead
- * or it answers again (a busy or overloaded holder, a LIST lost with a replaced connection).
+ * or it answers again (a busy or overloaded holder, a LIST lost with a replaced connection). Doubled for each
+ * further uncertain round of the key, up to the regular interval (`uncertainRetryDelay`).
  */
 export const DEFAULT_UNCERTAIN_RETRY_MS = 30_000
 export const DEFAULT_SCRUB_BYTES_PER_ROUND = 64 * 1024 * 1024
@@ -134,6 +135,15 @@ export function resolveRepairSettings (init: RepairerInit): RepairSettings {
     scrubBytesPerRound: positive('scrubBytesPerRound', init.scrubBytesPerRound ?? DEFAULT_SCRUB_BYTES_PER_ROUND),
     resurveyAfterMs: nonNegative('resurveyAfterMs', init.resurveyAfterMs ?? DEFAULT_RESURVEY_AFTER_MS)
   }
+}
+
+/**
+ * When a key left uncertain `streak` rounds in a row is surveyed again: one retry delay after the first such round,
+ * twice that after the second, and so on up to the regular interval (a holder that stays silent, or a tab not
+ * reachable yet, must not have every co-holder survey the key every few seconds).
+ */
+export function uncertainRetryDelay (streak: number, settings: Pick<RepairSettings, 'uncertainRetryMs' | 'intervalMs'>): number {
+  return Math.min(settings.intervalMs, settings.uncertainRetryMs * 2 ** Math.max(0, streak - 1))
 }
 
 export function emptyRound (startedAt: number): RepairRound {

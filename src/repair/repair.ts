@@ -35,7 +35,7 @@ import { planObject, spreadOf } from './plan.ts'
 import { forEachLimit } from '../async/index.ts'
 import { errorText } from '../errors/index.ts'
 import { DEFAULT_FINISHED_TASKS_KEPT, RepairLog, type RepairStatus } from './report.ts'
-import { PROMPT_SURVEY_RANKS, emptyRound, resolveRepairSettings, type RepairRound, type RepairSettings, type RepairerInit } from './repair-settings.ts'
+import { PROMPT_SURVEY_RANKS, emptyRound, resolveRepairSettings, uncertainRetryDelay, type RepairRound, type RepairSettings, type RepairerInit } from './repair-settings.ts'
 import { scrubShards } from './scrub.ts'
 import { surveyKey } from './survey.ts'
 
@@ -70,6 +70,8 @@ export class Repairer {
   private readonly deferrals = new Map<string, number>()
   /** Peers the health monitor declared dead within the last `newObjectGraceMs`, and when. */
   private readonly recentDeaths = new Map<string, number>()
+  /** Per placement key: consecutive rounds whose survey left some object of it uncertain. */
+  private readonly uncertainStreaks = new Map<string, number>()
   private scrubCursor: string | undefined
   private roundNumber = 0
   private lastRound: RepairRound | undefined
@@ -325,6 +327,14 @@ export class Repairer {
         this.emit(`repair: object ${objectId} failed: ${errorText(error)}`)
       }
     })
+    if (plans.some(({ plan }) => plan.uncertain)) {
+      // Ask again soon (sooner than the next regular round), backing off while it stays uncertain.
+      const streak = (this.uncertainStreaks.get(group.keyHex) ?? 0) + 1
+      this.uncertainStreaks.set(group.keyHex, streak)
+      round.nextDueAt = Math.min(round.nextDueAt ?? Infinity, this.now() + uncertainRetryDelay(streak, this.settings))
+    } else {
+      this.uncertainStreaks.delete(group.keyHex)
+    }
     this.views.set(group.keyHex, {
       ring,
       holdings,
@@ -452,6 +462,7 @@ export class Repairer {
     for (const keyHex of this.rings.keys()) if (!groups.has(keyHex)) this.rings.delete(keyHex)
     for (const keyHex of this.views.keys()) if (!groups.has(keyHex)) this.views.delete(keyHex)
     for (const keyHex of this.deferrals.keys()) if (!groups.has(keyHex)) this.deferrals.delete(keyHex)
+    for (const keyHex of this.uncertainStreaks.keys()) if (!groups.has(keyHex)) this.uncertainStreaks.delete(keyHex)
   }
 }
 
