@@ -60,6 +60,28 @@ export interface MeshLibp2pOptions {
   maxIncomingPendingConnections: number
   dialTimeoutMs: number
   userAgent: string
+  /**
+   * How often libp2p pings each open connection (default `DEFAULT_CONNECTION_PING_INTERVAL_MS`). Nodes derive it
+   * from their health interval (`connectionPingIntervalFor`).
+   */
+  connectionPingIntervalMs?: number
+}
+
+/** libp2p's own liveness ping of every connection, when nothing else says otherwise. */
+export const DEFAULT_CONNECTION_PING_INTERVAL_MS = 15_000
+/** The longest pause between connection pings a node uses. */
+export const MAX_CONNECTION_PING_INTERVAL_MS = 60_000
+
+/**
+ * The connection ping interval that goes with a health interval. A ping opens a stream on every connection (a
+ * new data channel on WebRTC) on both ends, which in a settled mesh was the largest share of an idle node's work.
+ * The health monitor counts an open connection as an answer, so a dead peer whose connection has not closed by
+ * itself (WebRTC has no TCP reset) is found when a ping fails: pinging a fifth of the health interval apart, at
+ * least 15 s and at most 60 s, leaves every round of checks (and its retries) a closed connection to see. The
+ * tests' 2 s health interval keeps the 15 s pings of before; the default 5 minutes gets 60 s.
+ */
+export function connectionPingIntervalFor (healthIntervalMs: number): number {
+  return Math.min(MAX_CONNECTION_PING_INTERVAL_MS, Math.max(DEFAULT_CONNECTION_PING_INTERVAL_MS, Math.round(healthIntervalMs / 5)))
 }
 
 export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<MeshLibp2p> {
@@ -122,7 +144,7 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
     // which a busy two-core machine running dozens of nodes misses: every connection of a stalled process
     // dropped at once, then all redialled at once. Be patient; dead peers still go within a minute.
     connectionMonitor: {
-      pingInterval: 15_000,
+      pingInterval: options.connectionPingIntervalMs ?? DEFAULT_CONNECTION_PING_INTERVAL_MS,
       pingTimeout: { minTimeout: 15_000, maxTimeout: 45_000 }
     },
     connectionManager: {
