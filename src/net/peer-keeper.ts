@@ -117,7 +117,9 @@ export class PeerKeeper {
     }
     this.timer = setInterval(() => { void this.tick() }, this.options.intervalMs)
     // The relay is every tab's only signalling path: while it is away, knock twice a second, not once a tick.
-    this.relayTimer = setInterval(() => { if (!this.stopped && !this.relayConnected()) void this.dialRelay() }, RELAY_RETRY_MS)
+    // Only while it is away: a timer firing twice a second in every node (15 in the relay's process) costs an idle
+    // process wake-ups for nothing.
+    this.watchRelay()
     void this.tick()
   }
 
@@ -129,6 +131,19 @@ export class PeerKeeper {
     this.libp2p.removeEventListener('connection:open', this.onConnectionOpen)
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     this.libp2p.removeEventListener('peer:update', this.onPeerUpdate)
+  }
+
+  /** Knocks on the relay twice a second until a relay connection is open, then stops knocking. */
+  private watchRelay (): void {
+    if (this.stopped || this.relayTimer != null || this.relayAddrs.length === 0) return
+    this.relayTimer = setInterval(() => {
+      if (this.stopped || this.relayConnected()) {
+        clearInterval(this.relayTimer)
+        this.relayTimer = undefined
+        return
+      }
+      void this.dialRelay()
+    }, RELAY_RETRY_MS)
   }
 
   /** Storage nodes we know of but hold no direct connection to, with why (node panel). */
@@ -192,8 +207,9 @@ export class PeerKeeper {
       this.log('lost the relay connection %a', connection.remoteAddr)
       this.relayOutage ??= { since: Date.now(), failedDials: 0 }
       this.options.onRelayLost?.()
-      // Come back at once rather than at the next tick.
+      // Come back at once rather than at the next tick, and keep knocking while it stays away.
       void this.dialRelay()
+      this.watchRelay()
     }
   }
 
@@ -246,7 +262,10 @@ export class PeerKeeper {
   private async tick (): Promise<void> {
     if (this.stopped) return
     this.abortMuxerClosed()
-    if (!this.relayConnected()) void this.dialRelay()
+    if (!this.relayConnected()) {
+      void this.dialRelay()
+      this.watchRelay()
+    }
     const now = Date.now()
     if (now >= this.nextDiscovery) {
       this.nextDiscovery = now + this.discoveryPauseMs
