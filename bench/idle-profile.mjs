@@ -53,3 +53,19 @@ for (const n of profile.nodes) {
 }
 console.log('-- inclusive time of project functions (recursion counted once per frame)')
 for (const [k, us] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)}  ${k}`)
+// Entry points: for each sample, the outermost frame outside Node's internals (the callback the event loop ran: a
+// timer, a socket read, a promise job), which says what woke the process up.
+const parent = new Map()
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+const entry = new Map()
+for (const [id, us] of dt) {
+  let outer
+  for (let cur = id; cur != null; cur = parent.get(cur)) {
+    const f = byId.get(cur).callFrame
+    if (f.url !== '' && !f.url.startsWith('node:')) outer = f
+  }
+  const key = outer == null ? `${byId.get(id).callFrame.functionName || '(anonymous)'} (no JS caller)` : `${outer.functionName || '(anonymous)'}  ${outer.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(src|relay|bench)\//, '$1/')}:${outer.lineNumber + 1}`
+  entry.set(key, (entry.get(key) ?? 0) + us)
+}
+console.log('-- by entry point (outermost non-internal frame)')
+for (const [k, us] of [...entry].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)}  ${k}`)

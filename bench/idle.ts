@@ -9,7 +9,8 @@
  * after the last node is ready, default 60), ZENTALK_IDLE_WINDOW_S (sampling window, default 60),
  * ZENTALK_IDLE_EMBEDDED (the relay's storage nodes, default 15), ZENTALK_IDLE_PROF_DIR (write a V8 CPU profile of
  * every process there, `node --cpu-prof`, covering the whole run), ZENTALK_IDLE_ARGS (extra flags for every node,
- * e.g. `--health-interval-ms 2000`). Loopback only (run through bench/run.mjs).
+ * e.g. `--health-interval-ms 2000`), ZENTALK_IDLE_HEAP_DIR (after the window, write a heap snapshot of the first
+ * headless node and the relay there; summarise with bench/idle-heap.mjs). Loopback only (run through bench/run.mjs).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
@@ -40,8 +41,11 @@ async function freePort (): Promise<number> {
   })
 }
 
+const heapDir = process.env.ZENTALK_IDLE_HEAP_DIR
+
 function start (name: string, args: string[], profDir: string | undefined): Proc {
   const prof = profDir == null ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.cpuprofile`]
+  if (heapDir != null) prof.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapDir}`)
   const child = spawn(process.execPath, [...prof, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
   const output: string[] = []
   const keep = (chunk: Buffer): void => {
@@ -166,6 +170,11 @@ export async function runIdleBench (): Promise<void> {
     console.log('process                          CPU % of a core   RSS MB (mean / max)')
     for (const r of rows) {
       console.log(`${r.name.padEnd(32)} ${r.cpuPct.toFixed(2).padStart(8)}          ${r.rssMb.toFixed(0).padStart(5)} / ${r.rssMaxMb.toFixed(0)}`)
+    }
+    if (heapDir != null) {
+      for (const p of procs.filter(p => p.name === 'relay' || p.name === 'headless-0')) p.child.kill('SIGUSR2')
+      await new Promise(resolve => setTimeout(resolve, 30_000))
+      console.log(`heap snapshots in ${heapDir}`)
     }
     const nodes = rows.filter(r => r.name.startsWith('headless'))
     if (nodes.length > 0) {
