@@ -3,6 +3,7 @@
 import { runErasureBenchmarks } from './erasure.ts'
 import { runTabBench } from './tab.ts'
 import { runHealingBench } from './heal.ts'
+import { runIdleBench } from './idle.ts'
 
 const benches: Record<string, () => Promise<void>> = {
   erasure: runErasureBenchmarks,
@@ -11,7 +12,9 @@ const benches: Record<string, () => Promise<void>> = {
   heal: async () => {
     console.log('\nSelf-healing: 21 storage nodes, 10 objects of 64 KiB, health checks every 5 s with 3 retries')
     await runHealingBench()
-  }
+  },
+  // CPU and RSS of an idle relay with its embedded nodes and of idle headless nodes, next to bare Node and libp2p.
+  idle: runIdleBench
 }
 
 const picked = process.argv.slice(2)
