@@ -2,7 +2,7 @@
 import { nonNegative, positive } from '../errors/index.ts'
 import type { HolderSelector } from '../net/index.ts'
 import type { ChunkExchangeInit } from '../protocols/index.ts'
-import type { PlacementRules } from '../placement/index.ts'
+import type { PlacementRules, Stripe } from '../placement/index.ts'
 import type { ChunkStore } from '../store/index.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
@@ -23,6 +23,12 @@ export const DEFAULT_REPAIR_REQUEST_TIMEOUT_MS = 15_000
 /** Rounds a ring peer may fail to answer LIST before its holdings count as empty instead of unknown. */
 export const DEFAULT_UNRESPONSIVE_ROUNDS = 3
 export const DEFAULT_SCRUB_BYTES_PER_ROUND = 64 * 1024 * 1024
+/**
+ * Codeword bytes ((k + m) x shard size) this node rebuilds for one owner in one round; the rest waits for the
+ * next round. Bounds what one owner (or one who stores under their own key to make the mesh work) costs a
+ * repairer; the first rebuild of a round always runs, so no object is too big to repair.
+ */
+export const DEFAULT_MAX_REBUILD_BYTES_PER_OWNER = 256 * 1024 * 1024
 /**
  * A key whose last survey found every object fully placed is surveyed again only when its ring or this node's
  * holdings change, or after this long: what a survey would find then is a live holder that lost a shard.
@@ -53,6 +59,10 @@ export interface RepairerInit {
   /** Signs receipts for shards this node stores on itself. */
   nodeKey?: PrivateKey
   placementRules?: PlacementRules
+  /** Stripes (k + m) repaired; objects of other stripes are left alone (holders refuse them; default 10 + 5). */
+  allowedStripes?: readonly Stripe[]
+  /** Codeword bytes rebuilt per owner per round (see DEFAULT_MAX_REBUILD_BYTES_PER_OWNER). */
+  maxRebuildBytesPerOwner?: number
   /** Between regular rounds; a round also runs when `requestRound()` is called and when a delay below ends. */
   intervalMs?: number
   requestJitterMs?: number
@@ -93,6 +103,10 @@ export interface RepairRound {
   waiting: number
   /** LIST requests that failed twice (the peer's holdings were unknown for that key this round). */
   unanswered: number
+  /** Rebuilds put off to a later round: their owner's rebuild budget for this round was spent. */
+  overBudget: number
+  /** Objects of a stripe this node does not accept, left alone. */
+  unsupportedStripe: number
   /** Tasks that failed (a holder unreachable, too few shards): they are retried next round. */
   failures: number
   /** Unexpected errors (the store failing, a bug); logged, and the round carried on with the next object. */
@@ -104,7 +118,7 @@ export interface RepairRound {
 
 export type RepairSettings = Required<Pick<RepairerInit, 'intervalMs' | 'requestJitterMs' | 'handoffGraceMs' | 'fallbackDelayMs' | 'newObjectGraceMs' |
 'surveySpares' | 'maxConcurrentObjects' | 'maxConcurrentKeys' | 'surveyConcurrency' | 'requestTimeoutMs' | 'unresponsiveRounds' |
-'scrubBytesPerRound' | 'resurveyAfterMs'>>
+'scrubBytesPerRound' | 'resurveyAfterMs' | 'maxRebuildBytesPerOwner'>>
 
 /** The settings with defaults filled in. @throws {InvalidConfigError} for a value that cannot be used */
 export function resolveRepairSettings (init: RepairerInit): RepairSettings {
@@ -121,14 +135,15 @@ export function resolveRepairSettings (init: RepairerInit): RepairSettings {
     requestTimeoutMs: positive('requestTimeoutMs', init.requestTimeoutMs ?? DEFAULT_REPAIR_REQUEST_TIMEOUT_MS),
     unresponsiveRounds: positive('unresponsiveRounds', init.unresponsiveRounds ?? DEFAULT_UNRESPONSIVE_ROUNDS),
     scrubBytesPerRound: positive('scrubBytesPerRound', init.scrubBytesPerRound ?? DEFAULT_SCRUB_BYTES_PER_ROUND),
-    resurveyAfterMs: nonNegative('resurveyAfterMs', init.resurveyAfterMs ?? DEFAULT_RESURVEY_AFTER_MS)
+    resurveyAfterMs: nonNegative('resurveyAfterMs', init.resurveyAfterMs ?? DEFAULT_RESURVEY_AFTER_MS),
+    maxRebuildBytesPerOwner: positive('maxRebuildBytesPerOwner', init.maxRebuildBytesPerOwner ?? DEFAULT_MAX_REBUILD_BYTES_PER_OWNER)
   }
 }
 
 export function emptyRound (startedAt: number): RepairRound {
   return {
     startedAt, durationMs: 0, placementKeys: 0, unchangedKeys: 0, deferredKeys: 0, objects: 0, rebuilt: 0, handedOff: 0, dropped: 0, corrupt: 0,
-    waiting: 0, unanswered: 0, failures: 0, errors: 0, aborted: false
+    waiting: 0, unanswered: 0, overBudget: 0, unsupportedStripe: 0, failures: 0, errors: 0, aborted: false
   }
 }
 
