@@ -13,14 +13,15 @@ import type { ObjectPlan } from './plan.ts'
 import { errorText } from '../errors/index.ts'
 import { rebuildShards } from './rebuild.ts'
 import type { RepairLog, RepairTask, RepairTaskKind } from './report.ts'
-import type { RepairRound, RepairSettings } from './repair-settings.ts'
+import { DEFAULT_MAX_REBUILD_BYTES_PER_OWNER, type RepairRound, type RepairSettings } from './repair-settings.ts'
 import type { SignedManifest } from '../wire/index.ts'
 
 type ObjectManifest = Pick<SignedManifest, 'k' | 'm' | 'shardSize' | 'owner'>
 
 export interface ObjectStepsDeps {
   selfId: string
-  settings: Pick<RepairSettings, 'handoffGraceMs' | 'fallbackDelayMs' | 'maxRebuildBytesPerOwner'>
+  /** `maxRebuildBytesPerOwner` defaults to DEFAULT_MAX_REBUILD_BYTES_PER_OWNER. */
+  settings: Pick<RepairSettings, 'handoffGraceMs' | 'fallbackDelayMs' | 'uncertainRetryMs'> & Partial<Pick<RepairSettings, 'maxRebuildBytesPerOwner'>>
   tasks: RepairLog
   now: () => number
   emit: (message: string) => void
@@ -60,7 +61,9 @@ export class ObjectSteps {
     const graceOver = (peer: string): boolean => due((closestSince.get(peer) ?? now) + this.deps.settings.handoffGraceMs)
 
     if (plan.uncertain) {
-      round.waiting++ // which shards are missing is unknown while an expected holder does not answer
+      // Which shards are missing is unknown while an expected holder does not answer: ask again soon, not at the
+      // next regular round.
+      due(now + this.deps.settings.uncertainRetryMs)
     } else if (plan.rebuilds.length === 0) {
       this.deficits.delete(objectId)
     } else {
@@ -116,7 +119,7 @@ export class ObjectSteps {
   private withinBudget (ctx: RepairContext, manifest: ObjectManifest, round: RepairRound): boolean {
     const cost = (manifest.k + manifest.m) * manifest.shardSize
     const spent = ctx.rebuiltBytesByOwner.get(manifest.owner) ?? 0
-    if (spent > 0 && spent + cost > this.deps.settings.maxRebuildBytesPerOwner) {
+    if (spent > 0 && spent + cost > (this.deps.settings.maxRebuildBytesPerOwner ?? DEFAULT_MAX_REBUILD_BYTES_PER_OWNER)) {
       round.overBudget++
       return false
     }

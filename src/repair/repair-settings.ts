@@ -20,8 +20,17 @@ export const DEFAULT_MAX_CONCURRENT_OBJECTS = 4
 export const DEFAULT_MAX_CONCURRENT_KEYS = 2
 export const DEFAULT_SURVEY_CONCURRENCY = 8
 export const DEFAULT_REPAIR_REQUEST_TIMEOUT_MS = 15_000
-/** Rounds a ring peer may fail to answer LIST before its holdings count as empty instead of unknown. */
+/**
+ * Rounds a ring peer may fail to answer LIST before its holdings count as empty instead of unknown; and it must
+ * have been silent for that many regular intervals too, however often rounds run meanwhile.
+ */
 export const DEFAULT_UNRESPONSIVE_ROUNDS = 3
+/**
+ * A key whose survey left an expected holder unanswered (its shards unknown, so nothing was rebuilt) is surveyed
+ * again this soon rather than at the next regular round: by then the health monitor has declared that holder dead
+ * or it answers again (a busy or overloaded holder, a LIST lost with a replaced connection).
+ */
+export const DEFAULT_UNCERTAIN_RETRY_MS = 30_000
 export const DEFAULT_SCRUB_BYTES_PER_ROUND = 64 * 1024 * 1024
 /**
  * Codeword bytes ((k + m) x shard size) this node rebuilds for one owner in one round; the rest waits for the
@@ -77,6 +86,7 @@ export interface RepairerInit {
   requestTimeoutMs?: number
   requestsPerHolder?: number
   unresponsiveRounds?: number
+  uncertainRetryMs?: number
   scrubBytesPerRound?: number
   /** 0 surveys every key every round. */
   resurveyAfterMs?: number
@@ -118,7 +128,7 @@ export interface RepairRound {
 
 export type RepairSettings = Required<Pick<RepairerInit, 'intervalMs' | 'requestJitterMs' | 'handoffGraceMs' | 'fallbackDelayMs' | 'newObjectGraceMs' |
 'surveySpares' | 'maxConcurrentObjects' | 'maxConcurrentKeys' | 'surveyConcurrency' | 'requestTimeoutMs' | 'unresponsiveRounds' |
-'scrubBytesPerRound' | 'resurveyAfterMs' | 'maxRebuildBytesPerOwner'>>
+'uncertainRetryMs' | 'scrubBytesPerRound' | 'resurveyAfterMs' | 'maxRebuildBytesPerOwner'>>
 
 /** The settings with defaults filled in. @throws {InvalidConfigError} for a value that cannot be used */
 export function resolveRepairSettings (init: RepairerInit): RepairSettings {
@@ -134,6 +144,7 @@ export function resolveRepairSettings (init: RepairerInit): RepairSettings {
     surveyConcurrency: positive('surveyConcurrency', init.surveyConcurrency ?? DEFAULT_SURVEY_CONCURRENCY),
     requestTimeoutMs: positive('requestTimeoutMs', init.requestTimeoutMs ?? DEFAULT_REPAIR_REQUEST_TIMEOUT_MS),
     unresponsiveRounds: positive('unresponsiveRounds', init.unresponsiveRounds ?? DEFAULT_UNRESPONSIVE_ROUNDS),
+    uncertainRetryMs: positive('uncertainRetryMs', init.uncertainRetryMs ?? DEFAULT_UNCERTAIN_RETRY_MS),
     scrubBytesPerRound: positive('scrubBytesPerRound', init.scrubBytesPerRound ?? DEFAULT_SCRUB_BYTES_PER_ROUND),
     resurveyAfterMs: nonNegative('resurveyAfterMs', init.resurveyAfterMs ?? DEFAULT_RESURVEY_AFTER_MS),
     maxRebuildBytesPerOwner: positive('maxRebuildBytesPerOwner', init.maxRebuildBytesPerOwner ?? DEFAULT_MAX_REBUILD_BYTES_PER_OWNER)
@@ -165,6 +176,7 @@ export interface RepairTimings {
   resurveyAfterMs: number
   newObjectGraceMs: number
   requestJitterMs: number
+  uncertainRetryMs: number
 }
 
 export function repairTimings (healthIntervalMs: number): RepairTimings {
@@ -180,6 +192,8 @@ export function repairTimings (healthIntervalMs: number): RepairTimings {
     // A store in progress is not a loss: wait a few rounds (at most 30 s) before examining a new object.
     newObjectGraceMs: Math.min(DEFAULT_NEW_OBJECT_GRACE_MS, 5 * healthIntervalMs),
     // Rounds after a death start within a quarter of a health interval (at most 1 s), spread over it.
-    requestJitterMs: Math.min(DEFAULT_REQUEST_JITTER_MS, healthIntervalMs / 4)
+    requestJitterMs: Math.min(DEFAULT_REQUEST_JITTER_MS, healthIntervalMs / 4),
+    // An unanswered LIST is retried after one health interval (at most 30 s): the holder is dead by then or answers.
+    uncertainRetryMs: Math.min(DEFAULT_UNCERTAIN_RETRY_MS, healthIntervalMs)
   }
 }

@@ -62,7 +62,7 @@ export class Repairer {
   /** Per placement key and k + m: since when each peer has been among the expected holders without interruption. */
   private readonly closestSince = new Map<string, Map<string, number>>()
   /** Per ring peer: consecutive rounds it failed to answer LIST, and the last such round. */
-  private readonly silentStreaks = new Map<string, { rounds: number, round: number }>()
+  private readonly silentStreaks = new Map<string, { rounds: number, round: number, since: number }>()
   /** Per placement key held: the live ring of its last survey (the co-holders the health monitor should watch). */
   private readonly rings = new Map<string, string[]>()
   /** Per placement key held: what its last survey saw (to leave unchanged keys alone). */
@@ -257,11 +257,8 @@ export class Repairer {
     }
     if (known.size + young.size === 0) return
     const widest = Math.max(...[...known.values(), ...young.values()].map(({ manifest }) => manifest.k + manifest.m))
-    // Every holder of a key checks it every few rounds: a DHT lookup each time (dozens of FIND_NODE requests,
-    // every answer merged into the peer store) would cost the mesh far more than the repair. The storage nodes this
-    // node knows suffice; the survey then finds out which of them answer and what they hold.
-    const ring = [...new Set(await this.init.holders.select(group.key, widest + this.settings.surveySpares, { localOnly: true }))]
-      .filter(peer => !this.isDead(peer))
+    const ringSize = widest + this.settings.surveySpares
+    let ring = await this.liveRing(group.key, ringSize)
     this.rings.set(group.keyHex, ring)
     // A new object is left alone until it is no longer new (this node's shards of the key then change as far as
     // repair is concerned, so the key is surveyed again), unless one of its expected holders has just died. The
@@ -274,13 +271,28 @@ export class Repairer {
     }
     if (known.size === 0) return
     const totals = new Set([...known.values()].map(({ manifest }) => manifest.k + manifest.m))
-    const ranked = rankPeers(group.key, [...ring, this.selfId])
+    let ranked = rankPeers(group.key, [...ring, this.selfId])
     const holdings = holdingsOf(group, known)
     if (this.surveyNotNeeded(group, ring, widest, ranked, holdings, round)) return
     this.deferrals.delete(group.keyHex)
     const surveyedAt = this.now()
     const survey = await surveyKey(ctx, group.key, ring, this.settings.surveyConcurrency)
     ctx.signal.throwIfAborted()
+    // Holders that crashed fail their LIST, and are often declared dead while the survey runs. Leaving them in the
+    // ring would make every object of the key uncertain until another round; instead they leave it now, and the
+    // nodes that move up in their place are surveyed too.
+    if ([...survey.failed.keys()].some(peer => this.isDead(peer))) {
+      const fresh = await this.liveRing(group.key, ringSize)
+      const added = await surveyKey(ctx, group.key, fresh.filter(peer => !ring.includes(peer)), this.settings.surveyConcurrency)
+      ctx.signal.throwIfAborted()
+      for (const peer of survey.failed.keys()) if (!fresh.includes(peer)) survey.failed.delete(peer)
+      for (const peer of survey.held.keys()) if (!fresh.includes(peer)) survey.held.delete(peer)
+      for (const [peer, held] of added.held) survey.held.set(peer, held)
+      for (const [peer, why] of added.failed) survey.failed.set(peer, why)
+      ring = fresh
+      ranked = rankPeers(group.key, [...ring, this.selfId])
+      this.rings.set(group.keyHex, ring)
+    }
     this.tasks.counters.surveyFailures += survey.failed.size
     round.unanswered += survey.failed.size
     if (survey.failed.size > 0) {
@@ -403,6 +415,14 @@ export class Repairer {
     return undefined
   }
 
+  /** The `size` nodes nearest `key` that this node knows (itself included where it ranks), the dead left out. */
+  private async liveRing (key: Uint8Array, size: number): Promise<string[]> {
+    // Every holder of a key checks it every few rounds: a DHT lookup each time (dozens of FIND_NODE requests,
+    // every answer merged into the peer store) would cost the mesh far more than the repair. The storage nodes this
+    // node knows suffice; the survey then finds out which of them answer and what they hold.
+    return [...new Set(await this.init.holders.select(key, size, { localOnly: true }))].filter(peer => !this.isDead(peer))
+  }
+
   /** Ring peers whose holdings are unknown this round: they did not answer, and not yet for too many rounds. */
   private unknownPeers (ring: readonly string[], failed: ReadonlyMap<string, string>): Set<string> {
     const unknown = new Set<string>()
@@ -412,10 +432,13 @@ export class Repairer {
         this.silentStreaks.delete(peer)
         continue
       }
-      const entry = this.silentStreaks.get(peer) ?? { rounds: 0, round: 0 }
-      if (entry.round !== this.roundNumber) this.silentStreaks.set(peer, { rounds: entry.rounds + 1, round: this.roundNumber })
+      const entry = this.silentStreaks.get(peer) ?? { rounds: 0, round: 0, since: this.now() }
+      if (entry.round !== this.roundNumber) this.silentStreaks.set(peer, { ...entry, rounds: entry.rounds + 1, round: this.roundNumber })
       // Past the limit it is taken to hold nothing: a node that is up but never answers must not block repair forever.
-      if ((this.silentStreaks.get(peer)?.rounds ?? 0) < this.settings.unresponsiveRounds) unknown.add(peer)
+      // Rounds come sooner while a key is uncertain, so the limit is in regular intervals as well as in rounds.
+      const streak = this.silentStreaks.get(peer)!
+      if (streak.rounds < this.settings.unresponsiveRounds ||
+        this.now() - streak.since < this.settings.unresponsiveRounds * this.settings.intervalMs) unknown.add(peer)
     }
     return unknown
   }

@@ -59,6 +59,7 @@ export function repairService (init: RepairServiceInit) {
       handoffGraceMs: init.handoffGraceMs,
       newObjectGraceMs: timings.newObjectGraceMs,
       requestJitterMs: timings.requestJitterMs,
+      uncertainRetryMs: timings.uncertainRetryMs,
       maxConcurrentObjects: init.maxConcurrentObjects,
       requestsPerHolder: init.requestsPerHolder,
       log: init.log

@@ -1,0 +1,80 @@
+/**
+ * Holders that crash fail the LIST of the survey that runs next, and the health monitor often declares them dead
+ * while that survey is still running. The round must then rebuild, not wait for another round with every object
+ * of the key uncertain.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { NS_HISTORY } from '../crypto/index.ts'
+import { WalletIdentity } from '../identity/index.ts'
+import { ObjectStore } from '../objects/index.ts'
+import { placementKeyFor } from '../placement/index.ts'
+import { holdersOf, isRunning, objectStoreDeps, stopNodes, xorClosestPeers, type MeshNode } from '../testing/object-mesh.ts'
+import { connectAll, createHealingMesh, manifestsOf, shardLayout } from '../testing/heal-mesh.ts'
+import { mulberry32, randomBytes } from '../testing/seeded-random.ts'
+import type { ObjectId } from '../types/index.ts'
+import { Repairer } from './repair.ts'
+
+const NODES = 18
+const OBJECTS = 3
+const SLOW = 180_000
+
+describe('a death declared while the survey runs', () => {
+  let nodes: MeshNode[] = []
+  const repairers = new Map<string, Repairer>()
+  /** Peers the health monitor has declared dead so far. */
+  const declared = new Set<string>()
+  const objectIds: ObjectId[] = []
+  let wallet: WalletIdentity
+
+  beforeAll(async () => {
+    nodes = await createHealingMesh(NODES)
+    await connectAll(nodes)
+    wallet = WalletIdentity.generate()
+    const everyone = xorClosestPeers(() => nodes, { liveOnly: true })
+    const objects = new ObjectStore(objectStoreDeps(nodes[0], wallet, everyone))
+    const random = mulberry32(0xdead)
+    for (let i = 0; i < OBJECTS; i++) objectIds.push((await objects.storeObject(randomBytes(random, 3000 + i))).objectId)
+    // Every node known, stopped or not, as a node's own view is until its health monitor speaks.
+    const known = xorClosestPeers(() => nodes, { liveOnly: false })
+    for (const node of nodes) {
+      repairers.set(node.peerId, new Repairer({
+        libp2p: node.libp2p,
+        store: node.store,
+        holders: holdersOf(known),
+        isDead: peer => declared.has(peer),
+        nodeKey: node.privateKey,
+        requestTimeoutMs: 10_000,
+        resurveyAfterMs: 0,
+        newObjectGraceMs: 0
+      }))
+    }
+  }, SLOW)
+
+  afterAll(async () => {
+    await Promise.all([...repairers.values()].map(async repairer => { await repairer.stop() }))
+    await stopNodes(nodes.filter(isRunning))
+  }, 30_000)
+
+  it('leaves the dead out and rebuilds in the same round, surveying the nodes that move up', async () => {
+    const key = placementKeyFor(NS_HISTORY, wallet.address)
+    const ranked = await xorClosestPeers(() => nodes, { liveOnly: true })(key, NODES)
+    const crashed = [ranked[1], ranked[4]].map(id => nodes.find(node => node.peerId === id)!)
+    await stopNodes(crashed)
+    const live = nodes.filter(isRunning)
+    // Declared dead a moment after the rounds begin: after each repairer chose its ring, before its survey ends
+    // (a LIST to a stopped node fails, and is asked once more after a pause).
+    setTimeout(() => { for (const node of crashed) declared.add(node.peerId) }, 0)
+    const rounds = await Promise.all(live.map(async node => await repairers.get(node.peerId)!.runOnce()))
+    expect(rounds.reduce((sum, r) => sum + r.errors, 0)).toBe(0)
+    // The nearest holders surveyed and found every lost shard; before, each saw 2 LISTs unanswered, every object
+    // uncertain, and rebuilt nothing until a later round.
+    expect(rounds.reduce((sum, r) => sum + r.unanswered, 0)).toBe(0)
+    expect(rounds.reduce((sum, r) => sum + r.rebuilt, 0)).toBe(2 * OBJECTS)
+    const layout = await shardLayout(live, await manifestsOf(live, objectIds))
+    for (const objectId of objectIds) {
+      const byIndex = layout.holders.get(objectId)!
+      expect([...byIndex.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i))
+      expect(layout.corrupt.get(objectId)).toEqual([])
+    }
+  }, SLOW)
+})
