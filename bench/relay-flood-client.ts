@@ -25,12 +25,13 @@ export const STATUS_OK = 100
 /**
  * Node's built-in WebSocket cannot choose its source address; libp2p's WebSocket transport dials with the global
  * `WebSocket`. This puts a `ws` WebSocket bound to `localAddress` in its place, for this process, so every client
- * dialled from now on connects from that address.
+ * dialled from now on connects from that address (sending `headers` with its upgrade request, e.g. the
+ * X-Forwarded-For of a proxy).
  */
-export function bindWebSocketsTo (localAddress: string): void {
+export function bindWebSocketsTo (localAddress: string, headers: Record<string, string> = {}): void {
   class BoundWebSocket extends WsWebSocket {
     constructor (url: string | URL, protocols?: string | string[]) {
-      super(url, protocols, { localAddress })
+      super(url, protocols, { localAddress, headers })
     }
   }
   (globalThis as { WebSocket: unknown }).WebSocket = BoundWebSocket

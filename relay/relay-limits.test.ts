@@ -16,6 +16,7 @@ import type { IncomingMessage } from 'node:http'
 
 const ATTACKER = '127.0.0.2'
 const USER = '127.0.0.3'
+const PROXY = '127.0.0.4'
 
 async function freePort (): Promise<number> {
   return await new Promise((resolve, reject) => {
@@ -85,6 +86,7 @@ describe('relay under a flood of fresh identities from one address', () => {
       exemptLoopback: false,
       exemptAddresses: ['127.0.0.1/32'],
       statusToken: 'sesame',
+      trustedProxies: [PROXY],
       warn: () => {}
     })
   })
@@ -118,7 +120,21 @@ describe('relay under a flood of fresh identities from one address', () => {
     expect(relay.limits.refused.reservations).toBeGreaterThanOrEqual(1)
   })
 
+  it('believes X-Forwarded-For from a trusted proxy only', async () => {
+    bindWebSocketsTo(PROXY, { 'x-forwarded-for': '203.0.113.7, 198.51.100.7' })
+    const proxied = await connectClient(addr())
+    clients.push(proxied)
+    bindWebSocketsTo(ATTACKER, { 'x-forwarded-for': '198.51.100.8' })
+    const spoofer = await connectClient(addr())
+    clients.push(spoofer)
+    const remoteOf = (peer: string): string[] => relay.libp2p.getConnections().filter(c => c.remotePeer.toString() === peer).map(c => c.remoteAddr.toString())
+    await waitFor('the relay to register both connections', () => remoteOf(proxied.peerId).length > 0 && remoteOf(spoofer.peerId).length > 0)
+    expect(remoteOf(proxied.peerId)[0]).toMatch(/^\/ip4\/198\.51\.100\.7\/tcp\/\d+\/ws/)
+    expect(remoteOf(spoofer.peerId)[0]).toMatch(/^\/ip4\/127\.0\.0\.2\/tcp\/\d+\/ws/)
+  })
+
   it('caps connections per address', async () => {
+    await waitFor('earlier clients to leave', () => relay.libp2p.getConnections().length === 0)
     bindWebSocketsTo(ATTACKER)
     for (let i = 0; i < 6; i++) clients.push(await connectClient(addr()))
     await expect(connectClient(addr(), 3000)).rejects.toThrow()
