@@ -105,7 +105,7 @@ export async function startHttpServer (options: RelayHttpOptions): Promise<Serve
       if (file != null && req.method !== 'HEAD') createReadStream(file).pipe(res)
       else res.end(req.method === 'HEAD' ? undefined : body)
     }).catch(() => {
-      res.writeHead(500).end('internal error')
+      res.writeHead(500, security).end('internal error')
     })
   })
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
