@@ -4,6 +4,7 @@ import { runErasureBenchmarks } from './erasure.ts'
 import { runTabBench } from './tab.ts'
 import { runHealingBench } from './heal.ts'
 import { runIdleBench } from './idle.ts'
+import { runRelayFloodBench } from './relay-flood.ts'
 
 const benches: Record<string, () => Promise<void>> = {
   erasure: runErasureBenchmarks,
@@ -14,7 +15,9 @@ const benches: Record<string, () => Promise<void>> = {
     await runHealingBench()
   },
   // CPU and RSS of an idle relay with its embedded nodes and of idle headless nodes, next to bare Node and libp2p.
-  idle: runIdleBench
+  idle: runIdleBench,
+  // Relay lockout: a flood of fresh identities from one address, the relay before and after the hardening.
+  'relay-flood': async () => { await runRelayFloodBench() }
 }
 
 const picked = process.argv.slice(2)
