@@ -21,11 +21,7 @@ export interface PeerKeeperOptions {
   relayAddrs: string[]
   /** How often to look for missing connections and a missing relay. */
   intervalMs: number
-  /**
-   * How often to look up our own and a random ID in the DHT, to learn of nodes we have not met. A lookup that
-   * teaches the node no new storage node doubles the pause, up to `DISCOVERY_MAX_BACKOFF` times this; a new
-   * storage node met in any way brings it back to this.
-   */
+  /** How often to look up our own and a random ID in the DHT, to learn of nodes we have not met. */
   discoveryIntervalMs: number
   targetPeers: number
   dialTimeoutMs: number
@@ -57,15 +53,6 @@ const RELAY_RETRY_MS = 500
  * that work away and queued the node behind everyone else again (seen: 15 s to reconnect with 5 s).
  */
 const RELAY_DIAL_TIMEOUT_MS = 10_000
-/** A quiet mesh is looked through this many times less often than `discoveryIntervalMs` at most. */
-export const DISCOVERY_MAX_BACKOFF = 8
-/**
- * The peer store is read in full (every peer record decoded) only when something changed: a peer's record, a
- * closed connection, a retry or dialling grace falling due. Otherwise at least this often, in case an event was
- * missed. In a settled mesh the read was most of an idle node's own work (15 nodes in one process read it 7 times a
- * second).
- */
-export const FULL_SCAN_EVERY_MS = 30_000
 
 export class PeerKeeper {
   private readonly libp2p: MeshLibp2p
@@ -82,12 +69,6 @@ export class PeerKeeper {
   private relayDialing = false
   private discovering = false
   private nextDiscovery = 0
-  /** The pause after the current one: `discoveryIntervalMs` doubled per quiet lookup, capped. */
-  private discoveryPauseMs: number
-  /** Something changed since the last look through the peer store (see FULL_SCAN_EVERY_MS). */
-  private dirty = true
-  /** When the next look through the peer store is due even without a change (a back-off or grace ends). */
-  private nextScan = 0
   private stopped = false
 
   private readonly log: Logger
@@ -98,12 +79,6 @@ export class PeerKeeper {
     this.options = options
     this.relayAddrs = options.relayAddrs.map(a => multiaddr(a))
     this.relayPeerIds = new Set(this.relayAddrs.map(a => a.getComponents().findLast(c => c.name === 'p2p')?.value).filter((v): v is string => v != null))
-    this.discoveryPauseMs = options.discoveryIntervalMs
-  }
-
-  /** The pause before the next DHT discovery (grows while lookups find nobody new). */
-  discoveryPause (): number {
-    return this.discoveryPauseMs
   }
 
   start (): void {
@@ -117,9 +92,7 @@ export class PeerKeeper {
     }
     this.timer = setInterval(() => { void this.tick() }, this.options.intervalMs)
     // The relay is every tab's only signalling path: while it is away, knock twice a second, not once a tick.
-    // Only while it is away: a timer firing twice a second in every node (15 in the relay's process) costs an idle
-    // process wake-ups for nothing.
-    this.watchRelay()
+    this.relayTimer = setInterval(() => { if (!this.stopped && !this.relayConnected()) void this.dialRelay() }, RELAY_RETRY_MS)
     void this.tick()
   }
 
@@ -131,19 +104,6 @@ export class PeerKeeper {
     this.libp2p.removeEventListener('connection:open', this.onConnectionOpen)
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     this.libp2p.removeEventListener('peer:update', this.onPeerUpdate)
-  }
-
-  /** Knocks on the relay twice a second until a relay connection is open, then stops knocking. */
-  private watchRelay (): void {
-    if (this.stopped || this.relayTimer != null || this.relayAddrs.length === 0) return
-    this.relayTimer = setInterval(() => {
-      if (this.stopped || this.relayConnected()) {
-        clearInterval(this.relayTimer)
-        this.relayTimer = undefined
-        return
-      }
-      void this.dialRelay()
-    }, RELAY_RETRY_MS)
   }
 
   /** Storage nodes we know of but hold no direct connection to, with why (node panel). */
@@ -201,15 +161,13 @@ export class PeerKeeper {
 
   private readonly onConnectionClose = (evt: CustomEvent<Connection>): void => {
     const connection = evt.detail
-    this.dirty = true
     if (connection.limits == null) this.lastSeen.set(connection.remotePeer.toString(), Date.now())
     if (this.relayPeerIds.has(connection.remotePeer.toString()) && !this.relayConnected()) {
       this.log('lost the relay connection %a', connection.remoteAddr)
       this.relayOutage ??= { since: Date.now(), failedDials: 0 }
       this.options.onRelayLost?.()
-      // Come back at once rather than at the next tick, and keep knocking while it stays away.
+      // Come back at once rather than at the next tick.
       void this.dialRelay()
-      this.watchRelay()
     }
   }
 
@@ -230,8 +188,6 @@ export class PeerKeeper {
 
   private readonly onPeerUpdate = (evt: CustomEvent<PeerUpdate>): void => {
     const { peer, previous } = evt.detail
-    // Tag and metadata updates (kad-dht tags its closest peers every few seconds) change nothing we dial by.
-    if (previous == null || previous.addresses.length !== peer.addresses.length || previous.protocols.length !== peer.protocols.length) this.dirty = true
     if (peer.protocols.length > 0) this.classify(peer.id, peer.protocols)
     // A peer whose first addresses just arrived: kad-dht dropped it at identify time, add it now.
     if ((previous?.addresses.length ?? 0) === 0 && peer.addresses.length > 0 && peer.protocols.includes(KAD_PROTOCOL)) {
@@ -242,7 +198,6 @@ export class PeerKeeper {
   private classify (peerId: PeerId, protocols: string[]): void {
     const id = peerId.toString()
     if (protocols.includes(STORAGE_NODE_PROTOCOL)) {
-      if (!this.storagePeers.has(id)) this.metNewStorageNode()
       this.storagePeers.add(id)
       this.nonStoragePeers.delete(id)
     } else if (protocols.length > 0) {
@@ -251,30 +206,15 @@ export class PeerKeeper {
     }
   }
 
-  /** The mesh changed: discover at the base pace again (more newcomers tend to follow the first). */
-  private metNewStorageNode (): void {
-    this.dirty = true
-    if (this.discoveryPauseMs === this.options.discoveryIntervalMs) return
-    this.discoveryPauseMs = this.options.discoveryIntervalMs
-    this.nextDiscovery = Math.min(this.nextDiscovery, Date.now() + this.discoveryPauseMs)
-  }
-
   private async tick (): Promise<void> {
     if (this.stopped) return
     this.abortMuxerClosed()
-    if (!this.relayConnected()) {
-      void this.dialRelay()
-      this.watchRelay()
-    }
-    const now = Date.now()
-    if (now >= this.nextDiscovery) {
-      this.nextDiscovery = now + this.discoveryPauseMs
+    if (!this.relayConnected()) void this.dialRelay()
+    if (Date.now() >= this.nextDiscovery) {
+      this.nextDiscovery = Date.now() + this.options.discoveryIntervalMs
       void this.discover()
     }
-    if (!this.dirty && now < this.nextScan) return
-    this.dirty = false
-    this.nextScan = now + FULL_SCAN_EVERY_MS
-    await this.fillConnections().catch(() => { this.dirty = true })
+    await this.fillConnections().catch(() => {})
   }
 
   /**
@@ -285,7 +225,6 @@ export class PeerKeeper {
   private async discover (): Promise<void> {
     if (this.discovering) return
     this.discovering = true
-    const known = this.storagePeers.size
     try {
       const targets = [this.libp2p.peerId.toMultihash().bytes, crypto.getRandomValues(new Uint8Array(32))]
       for (const key of targets) {
@@ -298,23 +237,7 @@ export class PeerKeeper {
       }
     } finally {
       this.discovering = false
-      // Nobody new (met during the lookups, or by the dials they lead to at the next ticks): wait longer next time.
-      if (this.storagePeers.size <= known && this.connectedToKnownStoragePeers()) {
-        this.discoveryPauseMs = Math.min(this.discoveryPauseMs * 2, this.options.discoveryIntervalMs * DISCOVERY_MAX_BACKOFF)
-        this.nextDiscovery = Date.now() + this.discoveryPauseMs
-      }
     }
-  }
-
-  /** Every storage node we know of has a usable connection (or is being dialled): nothing left to connect to. */
-  private connectedToKnownStoragePeers (): boolean {
-    const usable = this.usablePeerIds()
-    let open = 0
-    for (const id of this.storagePeers) {
-      if (usable.has(id)) open++
-      else if (!this.dialing.has(id)) return open >= this.options.targetPeers
-    }
-    return true
   }
 
   private async dialRelay (): Promise<void> {
@@ -369,31 +292,21 @@ export class PeerKeeper {
         s = { firstSeen: now, failures: 0, nextAttempt: 0 }
         this.state.set(id, s)
       }
-      if (s.nextAttempt > now) {
-        this.nextScan = Math.min(this.nextScan, s.nextAttempt)
-        continue
-      }
+      if (s.nextAttempt > now) continue
       // The peer is dialling us right now (its WebRTC signalling runs over an inbound relayed connection):
       // dialling back would race it and both handshakes fail or make a second connection. Wait for its dial; if
       // it fails, the grace below starts again.
       if (dialingUs.has(id)) {
         s.firstSeen = now
-        this.dirty = true
         continue
       }
       // The smaller peer ID dials; the larger waits so both sides do not dial at the same moment.
-      if (self > id && now - s.firstSeen < this.options.dialerGraceMs) {
-        this.nextScan = Math.min(this.nextScan, s.firstSeen + this.options.dialerGraceMs)
-        continue
-      }
+      if (self > id && now - s.firstSeen < this.options.dialerGraceMs) continue
       candidates.push(peer.id)
     }
     const slots = Math.min(this.options.maxParallelDials - this.dialing.size, this.options.targetPeers - open - this.dialing.size,
       REALM_MAX_PARALLEL_DIALS - realmDialsInFlight)
-    const dialNow = candidates.slice(0, Math.max(0, slots))
-    // Candidates left for lack of a dial slot (not because enough peers are connected): look again next tick.
-    if (dialNow.length < candidates.length && open + this.dialing.size + dialNow.length < this.options.targetPeers) this.dirty = true
-    for (const peerId of dialNow) {
+    for (const peerId of candidates.slice(0, Math.max(0, slots))) {
       open++
       void this.dialPeer(peerId)
     }
@@ -416,8 +329,6 @@ export class PeerKeeper {
     } finally {
       this.dialing.delete(id)
       realmDialsInFlight--
-      // A slot is free, and a failed peer's retry time is known: the next tick looks again.
-      this.dirty = true
     }
   }
 }
