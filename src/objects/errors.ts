@@ -69,22 +69,3 @@ export function notEnoughShardsError (present: number, needed: number, total: nu
 function count (n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`
 }
-
-/**
- * The shards verify one by one, but decoding them yields an object whose other shards are not the ones its
- * manifest commits to: the owner signed shard hashes that no single object has (so two sets of k shards would
- * decode to two different objects). The object is refused, whichever k shards arrived.
- */
-export class ManifestCommitmentError extends ZenTalkError {
-  override name = 'ManifestCommitmentError'
-  readonly objectId: string
-  /** Indices whose rebuilt shard does not hash to the manifest's entry. */
-  readonly mismatchedShards: readonly number[]
-
-  constructor (objectId: string, mismatchedShards: readonly number[]) {
-    super(`object ${objectId} is refused: its manifest's hashes for shard(s) ${mismatchedShards.join(', ')} do not match the ` +
-      'shards its other shards rebuild, so it does not describe one object (its sender signed inconsistent shards)')
-    this.objectId = objectId
-    this.mismatchedShards = mismatchedShards
-  }
-}

@@ -3,10 +3,10 @@
  * verified shards by object, start decoding an object the moment k distinct shards of it are in, and stop waiting
  * for the remaining holders as soon as the caller's `enough` says so.
  */
+import { decode } from '../erasure/index.ts'
 import { ChunkPeerUnreachableError, type ChunkExchange, type FetchedShard } from '../protocols/index.ts'
 import type { ObjectId } from '../types/index.ts'
 import type { SignedManifest } from '../wire/index.ts'
-import { decodeCommitted } from './committed-decode.ts'
 import { notEnoughShardsError, type HolderTally } from './errors.ts'
 
 /** One object rebuilt from its shards. */
@@ -64,8 +64,7 @@ export class ShardCollector {
     entry.slots[shardIndex] = shard.shard
     entry.present++
     if (entry.present === manifest.k) {
-      // Checked against every shard hash of the manifest, not only the k that came (equivocation).
-      entry.decoding = decodeCommitted(manifest, entry.slots)
+      entry.decoding = decode(entry.slots, manifest.k, manifest.m, manifest.originalLength)
       entry.decoding.catch(() => {}) // awaited in `results`; a failure is reported there
     }
   }

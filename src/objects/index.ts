@@ -16,5 +16,4 @@ export {
   type StoreResult
 } from './object-store.ts'
 export type { FailedObject, GatherStats, RetrievedObject } from './gather.ts'
-export { decodeCommitted } from './committed-decode.ts'
-export { ManifestCommitmentError, NoHoldersReachableError, ObjectNotFoundError, StoreFailedError, notEnoughShardsError, type HolderTally, type ShardPlacementFailure } from './errors.ts'
+export { NoHoldersReachableError, ObjectNotFoundError, StoreFailedError, notEnoughShardsError, type HolderTally, type ShardPlacementFailure } from './errors.ts'

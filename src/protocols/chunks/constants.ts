@@ -7,12 +7,6 @@ export const CHUNKS_PROTOCOL = '/zentalk/chunks/1.0.0'
 export const DEFAULT_MAX_SHARD_BYTES = MAX_SHARD_BYTES
 /** FETCH pages are cut at this size; the wire limit, so one page carries as much as a client will read. */
 export const DEFAULT_MAX_RESPONSE_BYTES = MAX_CHUNK_RESPONSE_BYTES
-/**
- * FETCH answer bytes a holder has in flight at once over all requests (built, being sent). A FETCH that finds
- * less than a page left gets a smaller page, or BUSY when not even one shard's page fits, so a crowd of small
- * FETCHes cannot make a holder hold more than this in answers.
- */
-export const DEFAULT_MAX_ANSWER_BYTES_IN_FLIGHT = 3 * MAX_CHUNK_RESPONSE_BYTES
 /** LIST pages carry at most this many summaries (a LIST without a placement key reads each record for its hash). */
 export const DEFAULT_LIST_PAGE_ENTRIES = 256
 /** Concurrent chunk streams one connection may open to a holder. */
@@ -24,18 +18,8 @@ export const DEFAULT_MAX_INBOUND_STREAMS = 8
 export const DEFAULT_MAX_CONCURRENT_REQUESTS = 16
 /** Of those, how many one peer may hold, so a single peer cannot keep a holder busy for everyone. */
 export const DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER = 4
-/**
- * A holder resets a stream whose request has not fully arrived in this time from its first byte (slow or
- * trickling senders); a 4 MiB STORE over a slow WebRTC link takes a few seconds.
- */
+/** A holder resets a stream whose request has not fully arrived in this time (slow or stalled senders). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
-/**
- * When every slot is taken, a request still arriving after this long may lose its slot to a peer with fewer
- * requests in progress: only slow senders, never a request that is merely in progress.
- */
-export const DEFAULT_SLOW_REQUEST_MS = 5_000
-/** A holder resets a stream on which no request byte has arrived in this time (a stream opened and left idle). */
-export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 10_000
 /** A holder resets a stream whose response has not been delivered in this time (a 32 MiB page over WebRTC). */
 export const DEFAULT_RESPONSE_TIMEOUT_MS = 120_000
 /** A delete authorisation older than this is refused as EXPIRED (replay window). */

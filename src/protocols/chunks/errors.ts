@@ -44,9 +44,6 @@ export class RemoteBusyError extends RemoteRejectedError { override name = 'Remo
 /** A STORE meant as the holder's only shard of an object met a holder that keeps another one of it. */
 export class RemoteHoldsOtherShardError extends RemoteRejectedError { override name = 'RemoteHoldsOtherShardError' }
 
-/** The holder does not accept objects of the manifest's stripe (k + m); the mesh's stripe is 10 + 5. */
-export class RemoteUnsupportedStripeError extends RemoteRejectedError { override name = 'RemoteUnsupportedStripeError' }
-
 const REMOTE_ERRORS: Partial<Record<ChunkStatus, typeof RemoteRejectedError>> = {
   [ChunkStatus.MALFORMED]: RemoteMalformedError,
   [ChunkStatus.UNSUPPORTED_VERSION]: RemoteUnsupportedVersionError,
@@ -60,8 +57,7 @@ const REMOTE_ERRORS: Partial<Record<ChunkStatus, typeof RemoteRejectedError>> = 
   [ChunkStatus.UNSUPPORTED_NAMESPACE]: RemoteUnsupportedNamespaceError,
   [ChunkStatus.EXPIRED]: RemoteExpiredError,
   [ChunkStatus.BUSY]: RemoteBusyError,
-  [ChunkStatus.HOLDS_OTHER_SHARD]: RemoteHoldsOtherShardError,
-  [ChunkStatus.UNSUPPORTED_STRIPE]: RemoteUnsupportedStripeError
+  [ChunkStatus.HOLDS_OTHER_SHARD]: RemoteHoldsOtherShardError
 }
 
 /** The typed error for a refusal status (the base class for a status without its own). */
@@ -76,12 +72,6 @@ export class InvalidAckError extends ZenTalkError { override name = 'InvalidAckE
 /** The holder's answer breaks the protocol (undecodable, oversize, a cursor that does not advance...). */
 export class InvalidChunkResponseError extends ZenTalkError { override name = 'InvalidChunkResponseError' }
 
-/**
- * Holder side: a chunk stream was reset before its request arrived: no byte in time, not complete in time after
- * its first byte, or its slot went to a peer with fewer requests in progress.
- */
-export class ChunkRequestTimeoutError extends ZenTalkError { override name = 'ChunkRequestTimeoutError' }
-
 /** A holder could not be dialled, does not speak the chunk protocol, or did not answer in time. */
 export class ChunkPeerUnreachableError extends PeerUnreachableError { override name = 'ChunkPeerUnreachableError' }
-export { PlacementKeyMismatchError, UnsupportedNamespaceError, UnsupportedStripeError } from '../../placement/index.ts'
+export { PlacementKeyMismatchError, UnsupportedNamespaceError } from '../../placement/index.ts'

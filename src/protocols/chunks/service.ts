@@ -16,10 +16,7 @@ import {
   CHUNKS_PROTOCOL,
   DEFAULT_DELETE_MAX_AGE_MS,
   DEFAULT_DELETE_MAX_SKEW_MS,
-  DEFAULT_FIRST_BYTE_TIMEOUT_MS,
-  DEFAULT_SLOW_REQUEST_MS,
   DEFAULT_LIST_PAGE_ENTRIES,
-  DEFAULT_MAX_ANSWER_BYTES_IN_FLIGHT,
   DEFAULT_MAX_CONCURRENT_REQUESTS,
   DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER,
   DEFAULT_MAX_INBOUND_STREAMS,
@@ -34,9 +31,8 @@ import { handleDelete } from './handlers/delete.ts'
 import { handleFetch } from './handlers/fetch.ts'
 import { handleList } from './handlers/list.ts'
 import { InboxAppendLimiter, handleStore } from './handlers/store.ts'
-import { DEFAULT_ALLOWED_STRIPES, DEFAULT_PLACEMENT_RULES, type PlacementRules, type Stripe } from '../../placement/index.ts'
+import { DEFAULT_PLACEMENT_RULES, type PlacementRules } from '../../placement/index.ts'
 import { DEFAULT_INBOX_LIMITS, type InboxLimits } from './inbox-limits.ts'
-import { ChunkRequestTimeoutError } from './errors.ts'
 import { ReplayGuard } from './replay-guard.ts'
 
 /** The part of libp2p's registrar the service uses; `libp2p` itself has the same two methods. */
@@ -61,34 +57,20 @@ export interface ChunkServiceInit {
   /** FETCH pages are cut at this size (default and maximum 32 MiB, the most a client reads). */
   maxResponseBytes?: number
   listPageEntries?: number
-  /**
-   * FETCH answer bytes in flight at once over all requests (default 96 MiB): past it, pages end early, and a
-   * FETCH that cannot take even one shard is answered BUSY. At least one page of one maximal shard.
-   */
-  maxAnswerBytesInFlight?: number
   /** Concurrent chunk streams per connection (libp2p resets the excess). */
   maxInboundStreams?: number
   /** Requests served at once over all connections; the excess is answered BUSY unread. */
   maxConcurrentRequests?: number
   /** Requests served at once for one peer, so a single peer cannot take every slot. */
   maxConcurrentRequestsPerPeer?: number
-  /** A request that has not arrived in full within this time of its first byte gets its stream reset. */
+  /** A request that has not arrived in full within this time gets its stream reset. */
   requestTimeoutMs?: number
-  /** A stream on which no request byte arrives within this time gets reset. */
-  firstByteTimeoutMs?: number
-  /** When every slot is taken, a request still arriving after this long may give its slot to a fairer use. */
-  slowRequestMs?: number
   /** A response (up to a 32 MiB FETCH page, over WebRTC) not delivered within this time gets its stream reset. */
   responseTimeoutMs?: number
   deleteMaxAgeMs?: number
   deleteMaxSkewMs?: number
   /** Which content namespaces are accepted and how their placement keys are checked. */
   placementRules?: PlacementRules
-  /**
-   * Erasure stripes (k data + m parity shards) accepted; STOREs of other stripes are refused UNSUPPORTED_STRIPE.
-   * Default: the mesh's 10 + 5 only.
-   */
-  allowedStripes?: readonly Stripe[]
   /** Size and per-sender rate limits on inbox appends (each field defaults to DEFAULT_INBOX_LIMITS). */
   inboxLimits?: Partial<InboxLimits>
   /** Clock for `storedAt` and the delete window (ms since the epoch). */
@@ -113,13 +95,7 @@ export class ChunkService implements Startable {
   private readonly maxConcurrentRequestsPerPeer: number
   private readonly activeByPeer = new Map<string, number>()
   private readonly requestTimeoutMs: number
-  private readonly firstByteTimeoutMs: number
-  private readonly slowRequestMs: number
-  /** Requests being served, for per-peer fairness when every slot is taken. */
-  private readonly inFlight = new Set<InboundRequest>()
   private readonly responseTimeoutMs: number
-  private readonly maxAnswerBytesInFlight: number
-  private answerBytesInFlight = 0
   private active = 0
   private started = false
 
@@ -139,16 +115,10 @@ export class ChunkService implements Startable {
     if (maxResponseBytes > MAX_CHUNK_RESPONSE_BYTES || maxResponseBytes < smallestPage) {
       throw new InvalidConfigError(`maxResponseBytes must be from ${smallestPage} (one shard with its manifest) to ${MAX_CHUNK_RESPONSE_BYTES}, got ${maxResponseBytes}`)
     }
-    this.maxAnswerBytesInFlight = positive('maxAnswerBytesInFlight', init.maxAnswerBytesInFlight ?? Math.max(DEFAULT_MAX_ANSWER_BYTES_IN_FLIGHT, maxResponseBytes))
-    if (this.maxAnswerBytesInFlight < smallestPage) {
-      throw new InvalidConfigError(`maxAnswerBytesInFlight must be at least ${smallestPage} (one page of one shard), got ${this.maxAnswerBytesInFlight}`)
-    }
     this.maxInboundStreams = positive('maxInboundStreams', init.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS)
     this.maxConcurrentRequests = positive('maxConcurrentRequests', init.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS)
     this.maxConcurrentRequestsPerPeer = positive('maxConcurrentRequestsPerPeer', init.maxConcurrentRequestsPerPeer ?? DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER)
     this.requestTimeoutMs = positive('requestTimeoutMs', init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS)
-    this.firstByteTimeoutMs = positive('firstByteTimeoutMs', init.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS)
-    this.slowRequestMs = positive('slowRequestMs', init.slowRequestMs ?? DEFAULT_SLOW_REQUEST_MS)
     this.responseTimeoutMs = positive('responseTimeoutMs', init.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS)
     const inboxLimits: InboxLimits = {
       maxObjectBytes: positive('inboxLimits.maxObjectBytes', init.inboxLimits?.maxObjectBytes ?? DEFAULT_INBOX_LIMITS.maxObjectBytes),
@@ -165,7 +135,6 @@ export class ChunkService implements Startable {
       deleteMaxAgeMs: positive('deleteMaxAgeMs', init.deleteMaxAgeMs ?? DEFAULT_DELETE_MAX_AGE_MS),
       deleteMaxSkewMs: positive('deleteMaxSkewMs', init.deleteMaxSkewMs ?? DEFAULT_DELETE_MAX_SKEW_MS),
       placementRules: init.placementRules ?? DEFAULT_PLACEMENT_RULES,
-      allowedStripes: checkStripes(init.allowedStripes ?? DEFAULT_ALLOWED_STRIPES),
       replayGuard: new ReplayGuard(DEFAULT_REPLAY_CACHE_ENTRIES),
       inboxLimits,
       inboxAppends: new InboxAppendLimiter(inboxLimits),
@@ -200,54 +169,35 @@ export class ChunkService implements Startable {
     return this.active
   }
 
-  /**
-   * Reads one request frame, answers it, closes. Never throws. The request must start within
-   * `firstByteTimeoutMs` and arrive in full within `requestTimeoutMs` of its first byte. When every slot is taken,
-   * a peer with fewer requests in progress than the busiest peer takes over that peer's oldest slot still waiting
-   * for its request to arrive (a trickling sender's); otherwise it gets BUSY.
-   */
+  /** Reads one request frame, answers it, closes. Never throws. */
   async handleStream (stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer.toString()
+    const signal = AbortSignal.timeout(this.requestTimeoutMs)
     const fromPeer = this.activeByPeer.get(remote) ?? 0
-    if (fromPeer >= this.maxConcurrentRequestsPerPeer || (this.active >= this.maxConcurrentRequests && !this.evictFor(remote))) {
+    if (this.active >= this.maxConcurrentRequests || fromPeer >= this.maxConcurrentRequestsPerPeer) {
       const why = fromPeer >= this.maxConcurrentRequestsPerPeer
         ? `${fromPeer} requests from this peer, its maximum per peer`
         : `${this.active} requests, its maximum`
-      await this.answerUnread(stream, refuse(ChunkStatus.BUSY, `this holder is serving ${why}; retry shortly`), AbortSignal.timeout(this.firstByteTimeoutMs))
+      await this.answerUnread(stream, refuse(ChunkStatus.BUSY, `this holder is serving ${why}; retry shortly`), signal)
       return
     }
     this.active++
     this.activeByPeer.set(remote, fromPeer + 1)
-    const reading = new AbortController()
-    const request: InboundRequest = { peer: remote, startedAt: Date.now(), reading: true, abort: reason => { reading.abort(reason) } }
-    this.inFlight.add(request)
-    const answer = { reserved: 0 }
-    let deadline = setTimeout(() => { reading.abort(new ChunkRequestTimeoutError(`no request byte within ${this.firstByteTimeoutMs} ms`)) }, this.firstByteTimeoutMs)
-    const onFirstByte = (): void => {
-      clearTimeout(deadline)
-      deadline = setTimeout(() => { reading.abort(new ChunkRequestTimeoutError(`request not complete ${this.requestTimeoutMs} ms after its first byte`)) }, this.requestTimeoutMs)
-    }
     try {
       const messages = lpStream(stream, { maxDataLength: this.maxMessageBytes, maxBufferSize: this.maxMessageBytes + 16 })
-      // Added in the same tick as the reader's own listener: data already queued reaches both (in a microtask).
-      stream.addEventListener('message', onFirstByte, { once: true })
       let frame: Uint8Array
       try {
-        frame = (await messages.read({ signal: reading.signal })).subarray()
+        frame = (await messages.read({ signal })).subarray()
       } catch (error) {
         if (isLengthError(error)) {
-          await this.answerUnread(stream, refuse(ChunkStatus.OVERSIZE, `request frame is over this holder's ${this.maxMessageBytes}-byte limit`), AbortSignal.timeout(this.firstByteTimeoutMs))
+          await this.answerUnread(stream, refuse(ChunkStatus.OVERSIZE, `request frame is over this holder's ${this.maxMessageBytes}-byte limit`), signal)
           return
         }
         this.log('reading a request from %s failed: %s', remote, errorText(error))
         stream.abort(error instanceof Error ? error : new Error(String(error)))
         return
-      } finally {
-        clearTimeout(deadline)
-        stream.removeEventListener('message', onFirstByte)
-        request.reading = false
       }
-      const reply = await this.respond(frame, remote, answer)
+      const reply = await this.respond(frame, remote)
       const sending = AbortSignal.timeout(this.responseTimeoutMs)
       await messages.write(encodeChunkResponse(reply), { signal: sending })
       await stream.close({ signal: sending })
@@ -255,8 +205,6 @@ export class ChunkService implements Startable {
       this.log.error('chunk stream from %s failed: %s', remote, errorText(error))
       stream.abort(error instanceof Error ? error : new Error(String(error)))
     } finally {
-      this.inFlight.delete(request)
-      this.answerBytesInFlight -= answer.reserved
       this.active--
       const left = (this.activeByPeer.get(remote) ?? 1) - 1
       if (left === 0) this.activeByPeer.delete(remote)
@@ -264,40 +212,7 @@ export class ChunkService implements Startable {
     }
   }
 
-  /**
-   * Every slot is taken: frees one for `peer` when another peer holds at least two more requests than `peer` does
-   * and one of them has been arriving for `slowRequestMs` or more (the oldest such is reset). True when a slot was
-   * freed. A request arriving at a normal pace is never reset this way: the newcomer gets BUSY instead.
-   */
-  private evictFor (peer: string): boolean {
-    const own = this.activeByPeer.get(peer) ?? 0
-    const slowSince = Date.now() - this.slowRequestMs
-    let victim: InboundRequest | undefined
-    let victimCount = own + 1
-    for (const request of this.inFlight) {
-      if (!request.reading || request.peer === peer || request.startedAt > slowSince) continue
-      const count = this.activeByPeer.get(request.peer) ?? 0
-      if (count > victimCount || (count === victimCount && victim !== undefined && request.startedAt < victim.startedAt)) {
-        if (count > own + 1) {
-          victim = request
-          victimCount = count
-        }
-      }
-    }
-    if (victim === undefined) return false
-    this.inFlight.delete(victim)
-    victim.reading = false
-    victim.abort(new ChunkRequestTimeoutError(`slot given to a peer with fewer requests here (this peer holds ${victimCount})`))
-    this.log('gave a slot of %s (%d requests, still sending) to %s (%d)', victim.peer, victimCount, peer, own)
-    return true
-  }
-
-  /** FETCH answer bytes being built or sent now (see `maxAnswerBytesInFlight`). */
-  get answerBytes (): number {
-    return this.answerBytesInFlight
-  }
-
-  private async respond (frame: Uint8Array, remote: string, answer: { reserved: number }): Promise<Reply> {
+  private async respond (frame: Uint8Array, remote: string): Promise<Reply> {
     let command: ChunkCommand
     try {
       command = decodeChunkRequest(frame, this.maxMessageBytes)
@@ -309,14 +224,7 @@ export class ChunkService implements Startable {
     try {
       switch (command.type) {
         case 'store': return await handleStore(this.context, command)
-        case 'fetch':
-          // Shard bytes are reserved as the page fills, and released once the answer is sent (or the stream fails).
-          return await handleFetch(this.context, command, bytes => {
-            if (this.answerBytesInFlight + bytes > this.maxAnswerBytesInFlight) return false
-            this.answerBytesInFlight += bytes
-            answer.reserved += bytes
-            return true
-          })
+        case 'fetch': return await handleFetch(this.context, command)
         case 'delete': return await handleDelete(this.context, command)
         case 'list': return await handleList(this.context, command)
       }
@@ -357,24 +265,6 @@ export async function startChunkService (
   const service = new ChunkService({ registrar: libp2p, privateKey, logger: libp2p.logger }, init)
   await service.start()
   return service
-}
-
-/** A request in progress: whose, since when, and whether its request frame is still arriving. */
-interface InboundRequest {
-  peer: string
-  startedAt: number
-  reading: boolean
-  abort: (reason: Error) => void
-}
-
-function checkStripes (stripes: readonly Stripe[]): readonly Stripe[] {
-  if (stripes.length === 0) throw new InvalidConfigError('allowedStripes must name at least one stripe')
-  for (const { k, m } of stripes) {
-    if (!Number.isInteger(k) || !Number.isInteger(m) || k < 1 || m < 0 || k + m > 256) {
-      throw new InvalidConfigError(`allowed stripe ${k}+${m} is not a Reed-Solomon stripe (k >= 1, m >= 0, k + m <= 256)`)
-    }
-  }
-  return stripes
 }
 
 /** @libp2p/utils' length-prefix reader's limit errors, matched by name (robust to duplicated package copies). */
