@@ -20,10 +20,7 @@ export const DEFAULT_MAX_CONCURRENT_OBJECTS = 4
 export const DEFAULT_MAX_CONCURRENT_KEYS = 2
 export const DEFAULT_SURVEY_CONCURRENCY = 8
 export const DEFAULT_REPAIR_REQUEST_TIMEOUT_MS = 15_000
-/**
- * Rounds a ring peer may fail to answer LIST before its holdings count as empty instead of unknown; and it must
- * have been silent for that many regular intervals too, however often rounds run meanwhile.
- */
+/** Rounds a ring peer may fail to answer LIST before its holdings count as empty instead of unknown. */
 export const DEFAULT_UNRESPONSIVE_ROUNDS = 3
 /**
  * A key whose survey left an expected holder unanswered (its shards unknown, so nothing was rebuilt) is surveyed

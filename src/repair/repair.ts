@@ -61,7 +61,7 @@ export class Repairer {
   /** Per placement key and k + m: since when each peer has been among the expected holders without interruption. */
   private readonly closestSince = new Map<string, Map<string, number>>()
   /** Per ring peer: consecutive rounds it failed to answer LIST, and the last such round. */
-  private readonly silentStreaks = new Map<string, { rounds: number, round: number, since: number }>()
+  private readonly silentStreaks = new Map<string, { rounds: number, round: number }>()
   /** Per placement key held: the live ring of its last survey (the co-holders the health monitor should watch). */
   private readonly rings = new Map<string, string[]>()
   /** Per placement key held: what its last survey saw (to leave unchanged keys alone). */
@@ -432,13 +432,10 @@ export class Repairer {
         this.silentStreaks.delete(peer)
         continue
       }
-      const entry = this.silentStreaks.get(peer) ?? { rounds: 0, round: 0, since: this.now() }
-      if (entry.round !== this.roundNumber) this.silentStreaks.set(peer, { ...entry, rounds: entry.rounds + 1, round: this.roundNumber })
+      const entry = this.silentStreaks.get(peer) ?? { rounds: 0, round: 0 }
+      if (entry.round !== this.roundNumber) this.silentStreaks.set(peer, { rounds: entry.rounds + 1, round: this.roundNumber })
       // Past the limit it is taken to hold nothing: a node that is up but never answers must not block repair forever.
-      // Rounds come sooner while a key is uncertain, so the limit is in regular intervals as well as in rounds.
-      const streak = this.silentStreaks.get(peer)!
-      if (streak.rounds < this.settings.unresponsiveRounds ||
-        this.now() - streak.since < this.settings.unresponsiveRounds * this.settings.intervalMs) unknown.add(peer)
+      if ((this.silentStreaks.get(peer)?.rounds ?? 0) < this.settings.unresponsiveRounds) unknown.add(peer)
     }
     return unknown
   }
