@@ -227,6 +227,9 @@ export class Repairer {
     }
     round.aborted = signal.aborted
     round.durationMs = this.now() - round.startedAt
+    // A task that failed (a holder timed out or was busy, a store found no target) is retried after one retry
+    // delay, not at the next regular round: the objects it left short stay short until then.
+    if (!round.aborted && round.failures > 0) round.nextDueAt = Math.min(round.nextDueAt ?? Infinity, this.now() + this.settings.uncertainRetryMs)
     if (!round.aborted && round.rebuilt + round.handedOff + round.dropped + round.unanswered + round.failures + round.errors > 0) {
       this.emit(`repair: round ${this.roundNumber} took ${round.durationMs} ms over ${round.placementKeys} keys and ${round.objects} objects: ` +
         `rebuilt ${round.rebuilt}, handed off ${round.handedOff}, dropped ${round.dropped}, waiting ${round.waiting}, ` +
