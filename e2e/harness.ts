@@ -34,7 +34,7 @@ export class Proc {
       if (process.env.ZENTALK_E2E_VERBOSE === '1') {
         const lines = (this.partialLine + d.toString()).split('\n')
         this.partialLine = lines.pop() ?? ''
-        for (const line of lines) process.stdout.write(`[${this.name}] ${line}\n`)
+        for (const line of lines) process.stdout.write(`${new Date().toISOString().slice(11, 23)} [${this.name}] ${line}\n`)
       }
       for (const w of this.waiters.splice(0)) w()
     }

@@ -43,11 +43,14 @@ export class KeyShardPool {
 
   private async load (): Promise<void> {
     const { ctx } = this
+    const started = Date.now()
+    let shardCount = 0
     await Promise.all(this.sources.map(async peer => {
       try {
         const shards = await ctx.exchange.fetch(peer, this.placementKey, {
           signal: ctx.signal, checkedManifests: ctx.checkedManifests, onRejected: () => { this.rejectedShards++ }
         })
+        shardCount += shards.length
         for (const shard of shards) {
           const list = this.byObject.get(shard.manifest.objectId) ?? []
           list.push({ peer, shard })
@@ -58,23 +61,52 @@ export class KeyShardPool {
         // The per-object reads of the rebuild ask the remaining holders instead.
       }
     }))
+    ctx.log(`repair: read ${shardCount} shards of the key from ${this.answered.size} of ${this.sources.length} holders in ${Date.now() - started} ms`)
   }
 }
 
 /**
- * The pool for one key's rebuilds this round, or undefined when per-object reads are cheaper: fewer than two
- * objects (or under half of those held) to rebuild, or too many bytes per holder to keep in memory.
- * `holders`: peers (this node excluded) that hold shards under the key, nearest first, with what they hold.
+ * What one request costs beyond the bytes it carries, counted in bytes: opening a stream, negotiating the protocol,
+ * a round trip and the holder's signature checks. On loopback a chunk request costs about as much as moving 16 KiB.
+ */
+export const REQUEST_COST_BYTES = 16 * 1024
+
+/**
+ * Whether reading the key once from k - 1 holders is cheaper than k - 1 reads per object rebuilt: the pool moves
+ * every shard those holders keep of the key (also of objects this node does not rebuild) in k - 1 requests; the
+ * per-object reads move only the shards needed, in `rebuilding` × (k - 1) requests. With the rebuilds of a key
+ * spread over its three nearest holders, each rebuilds a third of the objects, and for small objects the requests
+ * dominate: the pool wins.
+ */
+export function poolIsCheaper (options: { rebuilding: number, k: number, poolBytes: number, bytesPerObjectRead: number }): boolean {
+  const reads = Math.max(1, options.k - 1)
+  const pooled = reads * REQUEST_COST_BYTES + options.poolBytes
+  const perObject = options.rebuilding * reads * (REQUEST_COST_BYTES + options.bytesPerObjectRead)
+  return options.rebuilding >= 2 && pooled < perObject
+}
+
+/**
+ * The pool for one key's rebuilds this round, or undefined when per-object reads are cheaper (poolIsCheaper) or a
+ * holder keeps too many bytes of the key to hold in memory. `holders`: peers (this node excluded) that hold shards
+ * under the key, nearest first, with what they hold; `rebuildingIds`: the objects this node rebuilds.
  */
 export function keyPoolFor (ctx: RepairContext, placementKey: Uint8Array, options: {
-  rebuilding: number
-  objects: number
+  rebuildingIds: ReadonlySet<ObjectId>
   k: number
   holders: ReadonlyArray<[string, readonly HeldShard[]]>
 }): KeyShardPool | undefined {
-  if (options.rebuilding < 2 || options.rebuilding * 2 < options.objects) return undefined
   // k shards per object: a node only examines objects it holds a shard of, so k - 1 come from other holders.
   const sources = options.holders.slice(0, options.k - 1)
-  if (sources.some(([, held]) => held.reduce((sum, shard) => sum + shard.size, 0) > KEY_POOL_MAX_BYTES_PER_HOLDER)) return undefined
-  return new KeyShardPool(ctx, placementKey, sources.map(([peer]) => peer))
+  const bytesOf = (held: readonly HeldShard[]): number => held.reduce((sum, shard) => sum + shard.size, 0)
+  if (sources.some(([, held]) => bytesOf(held) > KEY_POOL_MAX_BYTES_PER_HOLDER)) return undefined
+  // The shard size of the objects rebuilt, as the holders report it (one shard read per holder per object).
+  const rebuiltShards = options.holders.flatMap(([, held]) => held.filter(shard => options.rebuildingIds.has(shard.objectId)))
+  const bytesPerObjectRead = rebuiltShards.length === 0 ? 0 : bytesOf(rebuiltShards) / rebuiltShards.length
+  const cheaper = poolIsCheaper({
+    rebuilding: options.rebuildingIds.size,
+    k: options.k,
+    poolBytes: sources.reduce((sum, [, held]) => sum + bytesOf(held), 0),
+    bytesPerObjectRead
+  })
+  return cheaper ? new KeyShardPool(ctx, placementKey, sources.map(([peer]) => peer)) : undefined
 }

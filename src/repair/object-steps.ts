@@ -124,7 +124,7 @@ export class ObjectSteps {
     this.deps.tasks.end(task, error)
     const moved = task.placements.map(p => `${p.shardIndex}→${p.peer}`).join(' ')
     this.deps.emit(`repair: ${task.kind} of shard(s) ${task.shardIndices.join(',')} of ${task.objectId} ${error === undefined ? 'done' : 'FAILED'} ` +
-      `in ${task.durationMs ?? 0} ms: ${moved === '' ? 'nothing placed' : moved}; read ${task.bytesRead} B ` +
+      `in ${task.durationMs ?? 0} ms${task.readMs === undefined ? '' : ` (read ${task.readMs} ms, stored ${task.writeMs ?? '-'} ms)`}: ${moved === '' ? 'nothing placed' : moved}; read ${task.bytesRead} B ` +
       `(${task.bytesFetched} B fetched from ${task.from.length} nodes), wrote ${task.bytesWritten} B${error === undefined ? '' : `; ${error}`}`)
   }
 

@@ -37,7 +37,9 @@ export interface RebuildInput {
  */
 export async function rebuildShards (ctx: RepairContext, input: RebuildInput): Promise<void> {
   const { manifest, task } = input
+  const started = Date.now()
   const slots = await gatherShards(ctx, input)
+  task.readMs = Date.now() - started
   let rebuilt: Uint8Array[]
   try {
     rebuilt = await reconstructShards(slots, manifest.k, manifest.m)
@@ -52,7 +54,9 @@ export async function rebuildShards (ctx: RepairContext, input: RebuildInput): P
       throw new RebuiltShardMismatchError(`rebuilt shard ${index} of ${manifest.objectId} does not match its manifest hash; nothing was stored`)
     }
   }
+  const writing = Date.now()
   await storeRebuilt(ctx, input, rebuilt)
+  task.writeMs = Date.now() - writing
   if (task.to.length < input.rebuilds.length) {
     throw new NoShardTargetError(`stored ${task.to.length} of the ${input.rebuilds.length} rebuilt shards of ${manifest.objectId}: no other live node accepted the rest`)
   }
@@ -110,8 +114,9 @@ async function gatherShards (ctx: RepairContext, input: RebuildInput): Promise<A
     const wave = queue.splice(0, manifest.k - present)
     await Promise.all(wave.map(async peer => {
       try {
+        // Every holder sends the same manifest bytes: its owner signature is checked once per round, not per holder.
         take(peer, await ctx.exchange.fetch(peer, { objectId: manifest.objectId }, {
-          signal: ctx.signal, onRejected: () => { task.rejectedShards++ }
+          signal: ctx.signal, checkedManifests: ctx.checkedManifests, onRejected: () => { task.rejectedShards++ }
         }))
       } catch (error) {
         // A busy holder (serving as many requests from this node as it takes at once) is asked once more later.

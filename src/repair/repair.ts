@@ -311,11 +311,11 @@ export class Repairer {
       }
       return { objectId, known, total, held, plan: planObject({ total, ranked, closest: ring.slice(0, total), held, unknown, spread: spreadOf(objectId) }) }
     })
-    // When this node rebuilds most objects of the key (a holder died: every object of the key lost a shard), it
-    // reads the key's shards from k holders once instead of k shards per object (key-pool.ts).
+    // When this node rebuilds several objects of the key (a holder died: every object of the key lost a shard), it
+    // reads the key's shards from k holders once instead of k shards per object, where that costs less (key-pool.ts).
     const pool = keyPoolFor(ctx, group.key, {
-      rebuilding: plans.filter(({ plan }) => !plan.uncertain && plan.rebuilds.length > 0 && plan.repairers[0] === this.selfId).length,
-      objects: plans.length,
+      rebuildingIds: new Set(plans.filter(({ plan }) => !plan.uncertain && plan.rebuilds.length > 0 && plan.repairers[0] === this.selfId)
+        .map(({ objectId }) => objectId)),
       k: Math.max(...plans.map(({ known }) => known.manifest.k)),
       holders: ring.filter(peer => peer !== this.selfId && !unknown.has(peer) && (survey.held.get(peer)?.length ?? 0) > 0)
         .map(peer => [peer, survey.held.get(peer)!])

@@ -35,6 +35,9 @@ export interface RepairTask {
   /** Shards other holders sent that failed verification (never used). */
   rejectedShards: number
   startedAt: number
+  /** A rebuild's stages: until k verified shards were at hand, and until every rebuilt shard was stored. */
+  readMs?: number
+  writeMs?: number
   status: 'pending' | 'done' | 'failed'
   finishedAt?: number
   durationMs?: number

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest'
+import type { HeldShard } from '../protocols/index.ts'
+import type { RepairContext } from './context.ts'
+import { KEY_POOL_MAX_BYTES_PER_HOLDER, keyPoolFor, poolIsCheaper } from './key-pool.ts'
+
+const KEY = new Uint8Array(32).fill(7)
+const ctx = { log: () => {} } as unknown as RepairContext
+
+/** `objects` objects whose shards are `shardBytes` each, one shard per holder, on `holders` holders. */
+function holdings (holders: number, objects: number, shardBytes: number): Array<[string, HeldShard[]]> {
+  return Array.from({ length: holders }, (_, h) => [`peer-${h}`, Array.from({ length: objects }, (_, o) => ({
+    objectId: `object-${o}`, shardIndex: h, shardHash: new Uint8Array(32), size: shardBytes, placementKey: KEY, owner: '0x00', storedAt: 0
+  } as unknown as HeldShard))])
+}
+const ids = (n: number): Set<string> => new Set(Array.from({ length: n }, (_, o) => `object-${o}`))
+
+describe('reading a key once for its rebuilds', () => {
+  it('is chosen when this node rebuilds a third of many small objects (the rebuilds of a key spread over three holders)', () => {
+    // 30 objects of a few KiB: 9 requests for the key instead of 90 for ten objects.
+    const pool = keyPoolFor(ctx, KEY, { rebuildingIds: ids(10), k: 10, holders: holdings(14, 30, 2 * 1024) })
+    expect(pool?.sources).toEqual(Array.from({ length: 9 }, (_, h) => `peer-${h}`))
+  })
+
+  it('is not chosen for large objects of which this node rebuilds few: their bytes outweigh the requests saved', () => {
+    expect(keyPoolFor(ctx, KEY, { rebuildingIds: ids(2), k: 10, holders: holdings(14, 30, 100 * 1024) })).toBeUndefined()
+    expect(poolIsCheaper({ rebuilding: 2, k: 10, poolBytes: 9 * 30 * 100 * 1024, bytesPerObjectRead: 100 * 1024 })).toBe(false)
+  })
+
+  it('is not chosen for a single rebuild, nor when a holder keeps more of the key than fits in memory', () => {
+    expect(keyPoolFor(ctx, KEY, { rebuildingIds: ids(1), k: 10, holders: holdings(14, 30, 16) })).toBeUndefined()
+    const big = Math.ceil((KEY_POOL_MAX_BYTES_PER_HOLDER + 1) / 30)
+    expect(keyPoolFor(ctx, KEY, { rebuildingIds: ids(30), k: 10, holders: holdings(14, 30, big) })).toBeUndefined()
+  })
+
+  it('is chosen whenever this node rebuilds every object of the key', () => {
+    expect(keyPoolFor(ctx, KEY, { rebuildingIds: ids(30), k: 10, holders: holdings(14, 30, 64 * 1024) })).toBeDefined()
+  })
+})
