@@ -3,6 +3,7 @@
 import { runErasureBenchmarks } from './erasure.ts'
 import { runTabBench } from './tab.ts'
 import { runHealingBench } from './heal.ts'
+import { runRelayFloodBench } from './relay-flood.ts'
 
 const benches: Record<string, () => Promise<void>> = {
   erasure: runErasureBenchmarks,
@@ -11,7 +12,9 @@ const benches: Record<string, () => Promise<void>> = {
   heal: async () => {
     console.log('\nSelf-healing: 21 storage nodes, 10 objects of 64 KiB, health checks every 5 s with 3 retries')
     await runHealingBench()
-  }
+  },
+  // Relay lockout: a flood of fresh identities from one address, the relay before and after the hardening.
+  'relay-flood': async () => { await runRelayFloodBench() }
 }
 
 const picked = process.argv.slice(2)

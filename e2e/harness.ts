@@ -28,7 +28,7 @@ export class Proc {
   constructor (args: string[], name: string, command = NODE) {
     this.name = name
     // Its own process group, so stop() reaches every process it starts (npm → sh → node).
-    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, DEBUG: process.env.ZENTALK_DEBUG ?? '' } })
+    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, DEBUG: process.env.ZENTALK_DEBUG ?? '', NODE_OPTIONS: process.env.ZENTALK_NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '' } })
     const onData = (d: Buffer): void => {
       this.output += d.toString()
       if (process.env.ZENTALK_E2E_VERBOSE === '1') {

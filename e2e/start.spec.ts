@@ -19,7 +19,7 @@ test('node relay --help prints usage and exits 0; a bad flag is a clear usage er
   expect(noBootstrap.stderr).toMatch(/--bootstrap/)
 })
 
-test('npm start serves a page whose node becomes ready, with full 15-node placement from its own storage nodes', async ({ browser }) => {
+test('npm start serves a page whose node becomes ready, with full 15-node placement from its own storage nodes, under a strict Content-Security-Policy', async ({ browser }) => {
   test.setTimeout(5 * 60_000)
   const port = 18300
   const npm = new Proc(['start', '--', '--host', '127.0.0.1', '--port', String(port), '--data', tempDir('start'), '--rtc-bind-address', '127.0.0.1'], 'npm start', 'npm')
@@ -27,7 +27,23 @@ test('npm start serves a page whose node becomes ready, with full 15-node placem
     const [open] = await npm.waitFor(/open (http:\/\/\S+) in a browser/, 1, 120_000)
     expect(open[1]).toBe(`http://127.0.0.1:${port}/`)
     const started = await npm.waitFor(/storage node \d+ ready: (\S+)/, 15, 180_000)
-    const page = await openNodePage(await newNodeContext(browser), open[1], '')
+    const context = await newNodeContext(browser)
+    // Every CSP violation the page meets, from the event (which names the directive) and from the console.
+    await context.addInitScript(() => {
+      (window as unknown as { cspViolations: string[] }).cspViolations = []
+      document.addEventListener('securitypolicyviolation', e => {
+        (window as unknown as { cspViolations: string[] }).cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`)
+      })
+    })
+    const consoleViolations: string[] = []
+    context.on('console', msg => { if (/Content Security Policy/i.test(msg.text())) consoleViolations.push(msg.text()) })
+    const served = await fetch(open[1])
+    const csp = served.headers.get('content-security-policy') ?? ''
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'")
+    expect(csp).not.toContain("'unsafe-inline'")
+    expect(served.headers.get('referrer-policy')).toBe('no-referrer')
+    const page = await openNodePage(context, open[1], '')
     const self = await page.evaluate(() => window.zentalk!.peerId)
     // One person alone: their tab plus the relay's 15 headless nodes give full 15-node placement.
     const closest = await eventually('15 closest storage nodes', async () => await page.evaluate(async () =>
@@ -35,6 +51,16 @@ test('npm start serves a page whose node becomes ready, with full 15-node placem
     const everyone = new Set([self, ...started.map(m => m[1])])
     for (const id of closest) expect(everyone.has(id)).toBe(true)
     await expect(page.locator('#node-state')).toContainText('storage node')
+    // Erasure coding in WASM and, for an object this large, in the erasure Web Worker: both run under the CSP.
+    const stored = await page.evaluate(async () => {
+      const bytes = new Uint8Array(512 * 1024).map((_, i) => i * 7)
+      const { objectId, holders } = await window.zentalk!.storeObject(bytes)
+      const back = await window.zentalk!.fetchObject(objectId)
+      return { holders: holders.length, same: back.length === bytes.length && back.every((b, i) => b === bytes[i]) }
+    })
+    expect(stored).toEqual({ holders: 15, same: true })
+    expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([])
+    expect(consoleViolations).toEqual([])
   } finally {
     await npm.stop('SIGINT')
   }

@@ -33,7 +33,22 @@ Relay options:
   --storage-nodes <n>      headless storage nodes to run inside this process, so one person
                            alone sees full 15-node placement; 0 turns them off         (default 15)
   --max-reservations <n>   relay reservations (one per tab or storage node)           (default 1024)
-  --max-connections <n>    connections in total, and per remote IP                     (default 4096)
+  --max-connections <n>    connections in total                                      (default 4096)
+  --max-connections-per-address <n>
+                           connections from one IPv4 address or IPv6 /64              (default 16)
+  --max-reservations-per-address <n>
+                           relay reservations from one IPv4 address or IPv6 /64       (default 8)
+                           (a reservation ends when its connection closes)
+  --exempt-address <cidr>  address or range the per-address limits do not apply to, e.g. a LAN
+                           behind one NAT; repeatable. Loopback (127.0.0.0/8, ::1: this machine,
+                           the relay's own storage nodes) is always exempt
+  --trusted-proxy <cidr>   reverse proxy whose X-Forwarded-For names the client; repeatable.
+                           Needed behind nginx/Caddy/a load balancer, or every user counts as
+                           the proxy's address                                         (default none)
+  --status-token <token>   /api/status lists peer IDs only to loopback callers, or to anyone
+                           sending \`Authorization: Bearer <token>\`; others see counts only
+  --hsts                   send Strict-Transport-Security (when users reach the relay over
+                           https, e.g. through a TLS proxy)
   --ice-servers <list>     STUN/TURN servers handed to pages: comma-separated URLs or JSON
 
 Storage node options:
@@ -123,6 +138,12 @@ async function runRelay (argv: string[]): Promise<void> {
       'storage-nodes': { type: 'string' },
       'max-reservations': { type: 'string' },
       'max-connections': { type: 'string' },
+      'max-connections-per-address': { type: 'string' },
+      'max-reservations-per-address': { type: 'string' },
+      'exempt-address': { type: 'string', multiple: true },
+      'trusted-proxy': { type: 'string', multiple: true },
+      'status-token': { type: 'string' },
+      hsts: { type: 'boolean' },
       ...nodeSettingFlags
     },
     strict: true
@@ -143,7 +164,13 @@ async function runRelay (argv: string[]): Promise<void> {
     announceHosts,
     maxReservations: int('--max-reservations', values['max-reservations'], 1, 1_000_000) ?? 1024,
     maxConnections: int('--max-connections', values['max-connections'], 1, 1_000_000) ?? 4096,
-    iceServers: parseIceServers(values['ice-servers']) ?? []
+    iceServers: parseIceServers(values['ice-servers']) ?? [],
+    maxConnectionsPerAddress: int('--max-connections-per-address', values['max-connections-per-address'], 1, 1_000_000),
+    maxReservationsPerAddress: int('--max-reservations-per-address', values['max-reservations-per-address'], 1, 1_000_000),
+    exemptAddresses: values['exempt-address'],
+    trustedProxies: values['trusted-proxy'],
+    statusToken: values['status-token'] ?? process.env.ZENTALK_STATUS_TOKEN,
+    hsts: values.hsts
   })
   console.log(`ZenTalk Mesh relay ${relay.peerId}`)
   console.log(`open ${relay.url} in a browser`)

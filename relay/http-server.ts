@@ -1,14 +1,18 @@
 /**
  * The relay's one public port: serves the built web app and `/api/bootstrap`, and hands WebSocket upgrades to
- * the libp2p WebSocket listener (which runs on an internal loopback port), so users open a single port.
+ * libp2p's WebSocket listener in this process, socket and all, so users open a single port and libp2p sees each
+ * connection's real remote address (its connection gater and per-address limits depend on it).
  */
+import { createHash, timingSafeEqual } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { createServer, type Server, type IncomingMessage } from 'node:http'
 import { connect } from 'node:net'
 import { extname, join, normalize, sep } from 'node:path'
 import { BOOTSTRAP_PATH, type BootstrapInfo } from '../src/net/index.ts'
+import { AddressList, clientAddress, isLoopback, unmapIPv4 } from './addresses.ts'
 import type { Duplex } from 'node:stream'
+import type { Socket } from 'node:net'
 
 export const STATUS_PATH = '/api/status'
 
@@ -30,23 +34,90 @@ export interface RelayHttpOptions {
   port: number
   webRoot: string | undefined
   bootstrap: () => BootstrapInfo
-  /** Operator status for `GET /api/status`. */
-  status: () => unknown
+  /**
+   * Operator status for `GET /api/status`; `full` is true for loopback callers and holders of the status token
+   * (they see peer IDs), false for everyone else (counts only).
+   */
+  status: (full: boolean) => unknown
+  /**
+   * Takes a WebSocket upgrade into libp2p in this process (the socket keeps its real remote address).
+   * Without it, upgrades are spliced to `libp2pWsPort` over loopback, where every peer looks like 127.0.0.1.
+   */
+  handleUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
   /** Where the libp2p WebSocket listener runs. */
   libp2pWsPort: number
+  /** Proxies whose `X-Forwarded-For` is believed (`--trusted-proxy`). */
+  trustedProxies?: AddressList
+  /** Callers that see the full `/api/status` without a token: loopback addresses that are also in this list. */
+  statusTrusted?: AddressList
+  /** `--status-token`: `Authorization: Bearer <token>` sees the full `/api/status` from anywhere. */
+  statusToken?: string
+  /** `--hsts`: send Strict-Transport-Security (only meaningful when users reach the relay over TLS). */
+  hsts?: boolean
+  /** WebSocket origins the page may connect to besides its own (`ws://host:port`, `wss://host:port`). */
+  connectSources?: string[]
+  /** Told once when a request carries X-Forwarded-For from a proxy that is not trusted. */
+  warn?: (message: string) => void
+}
+
+/** Content-Security-Policy of every page response: no inline script, no framing, connections to the relay only. */
+export function contentSecurityPolicy (connectSources: string[] = []): string {
+  return [
+    "default-src 'self'",
+    // WebAssembly (the erasure coder) compiles under 'wasm-unsafe-eval'; nothing else is evaluated.
+    "script-src 'self' 'wasm-unsafe-eval'",
+    // The erasure Web Worker; the SIMD kernel is fetched from a data: URL.
+    "worker-src 'self' blob:",
+    ["connect-src 'self'", ...connectSources, 'data:'].join(' '),
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'"
+  ].join('; ')
+}
+
+export function securityHeaders (options: Pick<RelayHttpOptions, 'connectSources' | 'hsts'>): Record<string, string> {
+  return {
+    'content-security-policy': contentSecurityPolicy(options.connectSources),
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+    ...(options.hsts === true ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {})
+  }
 }
 
 export async function startHttpServer (options: RelayHttpOptions): Promise<Server> {
+  const trusted = options.trustedProxies ?? new AddressList()
+  const security = securityHeaders(options)
+  let warnedUntrustedProxy = false
+  const clientOf = (req: IncomingMessage): string => {
+    if (!warnedUntrustedProxy && req.headers['x-forwarded-for'] != null && !trusted.has(req.socket.remoteAddress ?? '')) {
+      warnedUntrustedProxy = true
+      options.warn?.(`a request from ${req.socket.remoteAddress ?? '?'} carries X-Forwarded-For, which is ignored: if a reverse proxy runs there, ` +
+        'start the relay with --trusted-proxy <its address> so that per-address limits apply to each client instead of the proxy')
+    }
+    return clientAddress(req, trusted)
+  }
   const server = createServer((req, res) => {
-    void serve(req, options).then(({ status, headers, file, body }) => {
-      res.writeHead(status, { 'x-content-type-options': 'nosniff', ...headers })
+    void serve(req, options, clientOf(req)).then(({ status, headers, file, body }) => {
+      res.writeHead(status, { 'x-content-type-options': 'nosniff', ...security, ...headers })
       if (file != null && req.method !== 'HEAD') createReadStream(file).pipe(res)
       else res.end(req.method === 'HEAD' ? undefined : body)
     }).catch(() => {
-      res.writeHead(500).end('internal error')
+      res.writeHead(500, security).end('internal error')
     })
   })
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (options.handleUpgrade != null) {
+      const client = clientOf(req)
+      if (client !== unmapIPv4(req.socket.remoteAddress ?? '')) {
+        // Behind a trusted proxy: libp2p reads the remote address from the socket, so show it the client's.
+        Object.defineProperty(req.socket as Socket, 'remoteAddress', { value: client, configurable: true })
+      }
+      options.handleUpgrade(req, socket, head)
+      return
+    }
     // Forward the raw upgrade request to the libp2p listener and splice the two sockets.
     const upstream = connect(options.libp2pWsPort, '127.0.0.1', () => {
       let raw = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/${req.httpVersion}\r\n`
@@ -71,14 +142,22 @@ export async function startHttpServer (options: RelayHttpOptions): Promise<Serve
 
 interface Reply { status: number, headers: Record<string, string>, file?: string, body?: string }
 
-async function serve (req: IncomingMessage, options: RelayHttpOptions): Promise<Reply> {
+function tokenMatches (req: IncomingMessage, token: string | undefined): boolean {
+  if (token == null || token === '') return false
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')
+  if (m == null) return false
+  const digest = (s: string): Buffer => createHash('sha256').update(s).digest()
+  return timingSafeEqual(digest(m[1]!), digest(token))
+}
+
+async function serve (req: IncomingMessage, options: RelayHttpOptions, client: string): Promise<Reply> {
   const url = new URL(req.url ?? '/', 'http://relay')
   if (req.method !== 'GET' && req.method !== 'HEAD') return { status: 405, headers: { allow: 'GET, HEAD' }, body: 'method not allowed' }
   if (url.pathname === BOOTSTRAP_PATH) {
     return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', 'access-control-allow-origin': '*' }, body: JSON.stringify(options.bootstrap()) }
   }
   if (url.pathname === STATUS_PATH) {
-    return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(options.status()) }
+    return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(options.status((isLoopback(client) && (options.statusTrusted?.has(client) ?? true)) || tokenMatches(req, options.statusToken))) }
   }
   if (options.webRoot == null) return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'this relay serves no web app (start it without --no-web after `npm run build`)' }
   let path: string

@@ -50,8 +50,9 @@ export async function startStorageNodes (options: StorageNodesOptions): Promise<
       rtc: options.rtcBindAddress != null ? { bindAddress: options.rtcBindAddress } : {},
       userAgent: 'zentalk-storage-node/0.1.0',
       onRelayLost: () => { say(`storage node ${i} lost its relay connection; reconnecting`) },
-      onRelayRegained: ({ downMs, failedDials, lastError }) => {
-        say(`storage node ${i} is back on the relay after ${downMs} ms (${failedDials} failed dials${lastError == null ? '' : `, last: ${lastError}`})`)
+      onRelayRegained: ({ downMs, failedDials, lastError, lastFailureMsAgo }) => {
+        say(`storage node ${i} is back on the relay after ${downMs} ms (${failedDials} failed dials` +
+          `${lastError == null ? '' : `, the last ${lastFailureMsAgo ?? '?'} ms ago: ${lastError}`})`)
       },
       log: message => { say(`storage node ${i}: ${message}`) }
     })

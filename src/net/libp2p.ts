@@ -15,7 +15,7 @@ import { WebSockets } from '@multiformats/multiaddr-matcher'
 import { createLibp2p } from 'libp2p'
 import { KAD_PROTOCOL } from '../wire/index.ts'
 import type { Identify, IdentifyPush } from '@libp2p/identify'
-import type { Connection, Libp2p, PrivateKey } from '@libp2p/interface'
+import type { Connection, ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -58,6 +58,11 @@ export interface MeshLibp2pOptions {
   maxConnections: number
   inboundConnectionThreshold: number
   maxIncomingPendingConnections: number
+  /**
+   * Extra connection-gater checks (the relay's per-address limits). Merged with this module's own dial policy,
+   * which always decides `denyDialMultiaddr`.
+   */
+  connectionGater?: Omit<ConnectionGater, 'denyDialMultiaddr'>
   dialTimeoutMs: number
   userAgent: string
 }
@@ -116,6 +121,7 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: {
+      ...options.connectionGater,
       denyDialMultiaddr: (ma: Multiaddr) => !dialable(ma, { ...options, isRelayAddress })
     },
     // libp2p pings every connection and drops it when a ping is late. Its default deadline is a few seconds,

@@ -33,7 +33,13 @@ export interface PeerKeeperOptions {
   onRelayRegained?: (info: RelayRegained) => void
 }
 
-export interface RelayRegained { downMs: number, failedDials: number, lastError?: string }
+export interface RelayRegained {
+  downMs: number
+  failedDials: number
+  lastError?: string
+  /** How long before the relay was back the last failed dial to it ended. */
+  lastFailureMsAgo?: number
+}
 
 interface PeerState { firstSeen: number, failures: number, nextAttempt: number, lastError?: string }
 
@@ -172,13 +178,19 @@ export class PeerKeeper {
   }
 
   /** Set while the relay is away: since when, and what our dials to it met. */
-  private relayOutage?: { since: number, failedDials: number, lastError?: string }
+  private relayOutage?: { since: number, failedDials: number, lastError?: string, lastFailureAt?: number }
 
   private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => {
     const outage = this.relayOutage
     if (outage == null || !this.relayPeerIds.has(evt.detail.remotePeer.toString())) return
     this.relayOutage = undefined
-    this.options.onRelayRegained?.({ downMs: Date.now() - outage.since, failedDials: outage.failedDials, lastError: outage.lastError })
+    const now = Date.now()
+    this.options.onRelayRegained?.({
+      downMs: now - outage.since,
+      failedDials: outage.failedDials,
+      lastError: outage.lastError,
+      lastFailureMsAgo: outage.lastFailureAt === undefined ? undefined : now - outage.lastFailureAt
+    })
   }
 
   private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
@@ -252,6 +264,7 @@ export class PeerKeeper {
           if (this.relayOutage != null) {
             this.relayOutage.failedDials++
             this.relayOutage.lastError = `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}`
+            this.relayOutage.lastFailureAt = Date.now()
           }
         }
       }

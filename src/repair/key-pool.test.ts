@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { HeldShard } from '../protocols/index.ts'
+import type { ObjectId } from '../types/index.ts'
 import type { RepairContext } from './context.ts'
 import { KEY_POOL_MAX_BYTES_PER_HOLDER, keyPoolFor, poolIsCheaper } from './key-pool.ts'
 
@@ -12,7 +13,7 @@ function holdings (holders: number, objects: number, shardBytes: number): Array<
     objectId: `object-${o}`, shardIndex: h, shardHash: new Uint8Array(32), size: shardBytes, placementKey: KEY, owner: '0x00', storedAt: 0
   } as unknown as HeldShard))])
 }
-const ids = (n: number): Set<string> => new Set(Array.from({ length: n }, (_, o) => `object-${o}`))
+const ids = (n: number): Set<ObjectId> => new Set(Array.from({ length: n }, (_, o) => `object-${o}` as ObjectId))
 
 describe('reading a key once for its rebuilds', () => {
   it('is chosen when this node rebuilds a third of many small objects (the rebuilds of a key spread over three holders)', () => {
