@@ -3,6 +3,7 @@
 import { runErasureBenchmarks } from './erasure.ts'
 import { runTabBench } from './tab.ts'
 import { runHealingBench } from './heal.ts'
+import { runIdleBench } from './idle.ts'
 import { runRelayFloodBench } from './relay-flood.ts'
 
 const benches: Record<string, () => Promise<void>> = {
@@ -13,6 +14,8 @@ const benches: Record<string, () => Promise<void>> = {
     console.log('\nSelf-healing: 21 storage nodes, 10 objects of 64 KiB, health checks every 5 s with 3 retries')
     await runHealingBench()
   },
+  // CPU and RSS of an idle relay with its embedded nodes and of idle headless nodes, next to bare Node and libp2p.
+  idle: runIdleBench,
   // Relay lockout: a flood of fresh identities from one address, the relay before and after the hardening.
   'relay-flood': async () => { await runRelayFloodBench() }
 }

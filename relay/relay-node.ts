@@ -4,7 +4,7 @@
  * It stores nothing and never takes part in placement: it does not serve the storage-node protocol.
  */
 import { createServer } from 'node:net'
-import { createMeshLibp2p, type MeshLibp2p } from '../src/net/index.ts'
+import { createMeshLibp2p, MAX_CONNECTION_PING_INTERVAL_MS, type MeshLibp2p } from '../src/net/index.ts'
 import { loadOrCreateNodeKey } from '../src/node/index.ts'
 import { AddressList, LOOPBACK } from './addresses.ts'
 import { startHttpServer } from './http-server.ts'
@@ -83,7 +83,10 @@ export async function startRelay (options: RelayOptions): Promise<Relay> {
     inboundConnectionThreshold: options.maxConnections,
     maxIncomingPendingConnections: options.maxConnections,
     dialTimeoutMs: 10_000,
-    userAgent: 'zentalk-relay/0.1.0'
+    userAgent: 'zentalk-relay/0.1.0',
+    // The relay's peers ping it too, and a closing tab or node ends its WebSocket (TCP) at once: its own pings only
+    // find connections that died without a word, and a minute is soon enough for those.
+    connectionPingIntervalMs: MAX_CONNECTION_PING_INTERVAL_MS
   })
   limits.attach(libp2p)
   await libp2p.start()

@@ -65,6 +65,28 @@ export interface MeshLibp2pOptions {
   connectionGater?: Omit<ConnectionGater, 'denyDialMultiaddr'>
   dialTimeoutMs: number
   userAgent: string
+  /**
+   * How often libp2p pings each open connection (default `DEFAULT_CONNECTION_PING_INTERVAL_MS`). Nodes derive it
+   * from their health interval (`connectionPingIntervalFor`).
+   */
+  connectionPingIntervalMs?: number
+}
+
+/** libp2p's own liveness ping of every connection, when nothing else says otherwise. */
+export const DEFAULT_CONNECTION_PING_INTERVAL_MS = 15_000
+/** The longest pause between connection pings a node uses. */
+export const MAX_CONNECTION_PING_INTERVAL_MS = 60_000
+
+/**
+ * The connection ping interval that goes with a health interval. A ping opens a stream on every connection (a
+ * new data channel on WebRTC) on both ends, which in a settled mesh was the largest share of an idle node's work.
+ * The health monitor counts an open connection as an answer, so a dead peer whose connection has not closed by
+ * itself (WebRTC has no TCP reset) is found when a ping fails: pinging a fifth of the health interval apart, at
+ * least 15 s and at most 60 s, leaves every round of checks (and its retries) a closed connection to see. The
+ * tests' 2 s health interval keeps the 15 s pings of before; the default 5 minutes gets 60 s.
+ */
+export function connectionPingIntervalFor (healthIntervalMs: number): number {
+  return Math.min(MAX_CONNECTION_PING_INTERVAL_MS, Math.max(DEFAULT_CONNECTION_PING_INTERVAL_MS, Math.round(healthIntervalMs / 5)))
 }
 
 export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<MeshLibp2p> {
@@ -84,8 +106,10 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
       peerInfoMapper: options.allowPrivateAddresses ? passthroughMapper : removePrivateAddressesMapper,
       networkDialTimeout: { minTimeout: options.dialTimeoutMs, maxTimeout: options.dialTimeoutMs * 3 },
       onPeerConnectTimeout: options.dialTimeoutMs,
-      // Refresh often at start so a new node learns the mesh quickly.
+      // Refresh often at start so a new node learns the mesh quickly. Later the peer keeper's discovery looks up the
+      // node's own ID (and a random one) anyway, so kad-dht's own self-query only backs it up.
       initialQuerySelfInterval: 1000,
+      querySelfInterval: DHT_SELF_QUERY_INTERVAL_MS,
       // Three parallel queries per lookup, as in the Kademlia paper: the default of ten floods a small mesh
       // whose nodes all know each other, and costs every node CPU for no better answer.
       alpha: 3
@@ -107,7 +131,7 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
 
   const isRelayAddress = relayAddressMatcher(relayIds)
 
-  return createLibp2p({
+  const node = await createLibp2p({
     // Callers register their protocol handlers first, so identify never advertises a half-built node.
     start: false,
     privateKey: options.privateKey,
@@ -128,7 +152,7 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
     // which a busy two-core machine running dozens of nodes misses: every connection of a stalled process
     // dropped at once, then all redialled at once. Be patient; dead peers still go within a minute.
     connectionMonitor: {
-      pingInterval: 15_000,
+      pingInterval: options.connectionPingIntervalMs ?? DEFAULT_CONNECTION_PING_INTERVAL_MS,
       pingTimeout: { minTimeout: 15_000, maxTimeout: 45_000 }
     },
     connectionManager: {
@@ -139,7 +163,24 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
       maxParallelDials: 16
     },
     services
-  }) as unknown as Promise<MeshLibp2p>
+  }) as unknown as MeshLibp2p
+  slowDhtTableRefresh(node)
+  return node
+}
+
+/** kad-dht's own self-query, after the first ones at start (its default is 5 minutes). */
+export const DHT_SELF_QUERY_INTERVAL_MS = 30 * 60_000
+/**
+ * How often kad-dht refreshes its routing table: one lookup of a random ID per bucket in use, in every node at once.
+ * Its default, 5 minutes, made these lookups (each asking most of a small mesh) a large share of an idle mesh's
+ * work, while the peer keeper's discovery already looks up a random ID. The refresh at start stays.
+ */
+export const DHT_TABLE_REFRESH_INTERVAL_MS = 30 * 60_000
+
+/** kad-dht takes no option for its table refresh interval: set the field its timer reads (before start). */
+function slowDhtTableRefresh (node: MeshLibp2p): void {
+  const refresh = (node.services.dht as unknown as { routingTableRefresh?: { refreshInterval?: number } }).routingTableRefresh
+  if (typeof refresh?.refreshInterval === 'number') refresh.refreshInterval = DHT_TABLE_REFRESH_INTERVAL_MS
 }
 
 /** What decides whether this node dials an address (its connection gater applies exactly this). */

@@ -7,7 +7,7 @@ import { ChatService, type MessageCache } from '../chat/index.ts'
 import type { NodeSettings } from '../config/index.ts'
 import { healthService } from '../health/index.ts'
 import type { Signer, WalletIdentity } from '../identity/index.ts'
-import { createMeshLibp2p, MeshHolderSelector, PeerKeeper, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type RelayRegained } from '../net/index.ts'
+import { connectionPingIntervalFor, createMeshLibp2p, MeshHolderSelector, PeerKeeper, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type RelayRegained } from '../net/index.ts'
 import { DEFAULT_REQUESTS_PER_HOLDER, ObjectStore } from '../objects/index.ts'
 import { CHAT_PLACEMENT_RULES } from '../placement/index.ts'
 import { DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER, createChunkExchange, startChunkService } from '../protocols/index.ts'
@@ -107,7 +107,8 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     inboundConnectionThreshold: 1000,
     maxIncomingPendingConnections: 1000,
     dialTimeoutMs: settings.dialTimeoutMs,
-    userAgent: config.userAgent
+    userAgent: config.userAgent,
+    connectionPingIntervalMs: connectionPingIntervalFor(settings.healthIntervalMs)
   })
   // Serving this protocol is what makes a node a storage node in everyone's placement.
   await libp2p.handle(STORAGE_NODE_PROTOCOL, async (stream) => { await stream.close() })

@@ -1,0 +1,38 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { connectionPingIntervalFor, createMeshLibp2p, DHT_SELF_QUERY_INTERVAL_MS, DHT_TABLE_REFRESH_INTERVAL_MS, type MeshLibp2p } from './libp2p.ts'
+
+describe('idle cost settings of the libp2p assembly', () => {
+  let node: MeshLibp2p | undefined
+  afterAll(async () => { await node?.stop() })
+
+  it('pings connections a fifth of the health interval apart, 15 to 60 s', () => {
+    expect(connectionPingIntervalFor(2_000)).toBe(15_000)
+    expect(connectionPingIntervalFor(100_000)).toBe(20_000)
+    expect(connectionPingIntervalFor(300_000)).toBe(60_000)
+    expect(connectionPingIntervalFor(3_600_000)).toBe(60_000)
+  })
+
+  it('applies the ping interval and slows kad-dht\'s periodic self-query and table refresh in a built node', async () => {
+    node = await createMeshLibp2p({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: ['/ip4/127.0.0.1/tcp/0/ws'],
+      rtcConfiguration: { iceServers: [] },
+      allowPrivateAddresses: true,
+      maxConnections: 10,
+      inboundConnectionThreshold: 10,
+      maxIncomingPendingConnections: 10,
+      dialTimeoutMs: 5000,
+      userAgent: 'zentalk-libp2p-test',
+      connectionPingIntervalMs: connectionPingIntervalFor(100_000)
+    })
+    await node.start()
+    const internals = node as unknown as { components: { connectionMonitor?: { pingIntervalMs?: number } } }
+    const dht = node.services.dht as unknown as { routingTableRefresh: { refreshInterval: number }, querySelf: { interval: number } }
+    // These are kad-dht's and libp2p's private fields: a release that renames them must fail here, not silently
+    // bring back the idle cost.
+    expect(internals.components.connectionMonitor?.pingIntervalMs).toBe(20_000)
+    expect(dht.routingTableRefresh.refreshInterval).toBe(DHT_TABLE_REFRESH_INTERVAL_MS)
+    expect(dht.querySelf.interval).toBe(DHT_SELF_QUERY_INTERVAL_MS)
+  })
+})
