@@ -235,9 +235,24 @@ async function crashHolders (s: Survey, prefer: (peerId: string) => boolean = ()
 
 /** Detection (first node to declare each stopped node dead), then full redundancy; both from the crash. */
 async function healAfterCrash (round: number, crash: { stopped: string[], at: number }): Promise<void> {
+  // When the tab's own connections to the crashed nodes went (WebRTC gets no TCP reset from a crashed peer).
+  const tabDropped = (async () => {
+    while (Date.now() - crash.at < 30_000) {
+      const open = await tab.evaluate(() => window.zentalk!.connections().map(c => c.peerId)).catch(() => [] as string[])
+      if (!crash.stopped.some(id => open.includes(id))) return `${Date.now() - crash.at} ms`
+      await new Promise(resolve => setTimeout(resolve, 250))
+    }
+    return 'more than 30 s'
+  })()
   const detected = await Promise.all(crash.stopped.map(async id => await deathSeen(id, 60_000)))
   const detectionMs = Math.max(...detected) - crash.at
-  const healed = await waitUntilHealthy(`round ${round}`, detectionMs + REPAIR_BOUND_MS + 5_000)
+  // Whether the tab, a storage node like the others, took part in the repair (its repairer does not print).
+  const tabRebuilt = async (): Promise<number> => await tab.evaluate(() => window.zentalk!.status().repair.counters.shardsRebuilt)
+  const tabBefore = await tabRebuilt()
+  const healed = await waitUntilHealthy(`round ${round}`, detectionMs + REPAIR_BOUND_MS + 5_000).finally(async () => {
+    console.log(`round ${round}: the tab rebuilt ${await tabRebuilt().catch(() => NaN) - tabBefore} shards; ` +
+      `it dropped its connections to the crashed nodes ${await tabDropped} after the crash`)
+  })
   const fullMs = healed.at - crash.at
   console.log(`round ${round}: crash at ${new Date(crash.at).toISOString()}; detection ${Math.min(...detected) - crash.at} / ${detectionMs} ms ` +
     `(first / last of 5), full redundancy ${fullMs} ms after the crash`)

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { createStorageNodes, connectTo, stopNodes, type MeshNode } from '../testing/object-mesh.ts'
 import { isMuxerClosed, isUsableConnection, type MeshLibp2p } from './libp2p.ts'
-import { PeerKeeper } from './peer-keeper.ts'
+import { PeerKeeper, WEBRTC_LOST_CONTACT_MS, webRtcState } from './peer-keeper.ts'
 
 async function until (what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -45,4 +45,31 @@ describe('PeerKeeper over real libp2p nodes', () => {
     const stream = await working.newStream('/ipfs/ping/1.0.0')
     await stream.close()
   })
+
+  it('ends a WebRTC connection whose peer connection lost contact for a few seconds, and not one that recovers', async () => {
+    keeper?.stop()
+    const [a, b] = nodes
+    await until('b holds a working connection to a', () => b.libp2p.getConnections(a.libp2p.peerId).some(isUsableConnection))
+    const connection = b.libp2p.getConnections(a.libp2p.peerId).find(isUsableConnection)!
+    // The state a WebRTC connection's RTCPeerConnection reports; these nodes talk over TCP, so it is set by hand where
+    // @libp2p/webrtc keeps it (a crashed peer's WebRTC connection goes 'disconnected' and stays open in libp2p).
+    const peerConnection = { connectionState: 'connected' }
+    ;(connection as unknown as { maConn: { peerConnection: unknown } }).maConn.peerConnection = peerConnection
+    expect(webRtcState(connection)).toBe('connected')
+    keeper = new PeerKeeper(b.libp2p as unknown as MeshLibp2p, {
+      relayAddrs: [], intervalMs: 100, discoveryIntervalMs: 3_600_000, targetPeers: 8, dialTimeoutMs: 5_000, dialerGraceMs: 0, maxParallelDials: 4
+    })
+    keeper.start()
+    // A blip shorter than the limit: the connection stays.
+    peerConnection.connectionState = 'disconnected'
+    await new Promise(resolve => setTimeout(resolve, WEBRTC_LOST_CONTACT_MS / 2))
+    peerConnection.connectionState = 'connected'
+    await new Promise(resolve => setTimeout(resolve, WEBRTC_LOST_CONTACT_MS))
+    expect(connection.status).toBe('open')
+    // Lost for good: ended once the limit has passed, not before.
+    const lostAt = Date.now()
+    peerConnection.connectionState = 'disconnected'
+    await until('the connection that lost contact is ended', () => connection.status !== 'open', 3 * WEBRTC_LOST_CONTACT_MS)
+    expect(Date.now() - lostAt).toBeGreaterThanOrEqual(WEBRTC_LOST_CONTACT_MS)
+  }, 30_000)
 })

@@ -59,6 +59,13 @@ const RELAY_RETRY_MS = 500
  * that work away and queued the node behind everyone else again (seen: 15 s to reconnect with 5 s).
  */
 const RELAY_DIAL_TIMEOUT_MS = 10_000
+/**
+ * A WebRTC connection whose peer connection has reported 'disconnected' (or 'failed') for this long is ended. A
+ * peer that crashed sends no TCP reset over WebRTC: libp2p keeps such a connection open until its peer connection
+ * reaches 'failed' (about 30 s in Chromium) or a ping times out, and meanwhile every request to the peer waits out
+ * its deadline on it and the health monitor counts the open connection as an answer.
+ */
+export const WEBRTC_LOST_CONTACT_MS = 4_000
 
 export class PeerKeeper {
   private readonly libp2p: MeshLibp2p
@@ -278,12 +285,31 @@ export class PeerKeeper {
    * fails every request and every redial of its peer until libp2p's ping notices, tens of seconds later.
    */
   private abortMuxerClosed (): void {
+    const now = Date.now()
+    const open = new Set<string>()
     for (const connection of this.libp2p.getConnections()) {
-      if (!isMuxerClosed(connection)) continue
-      this.log('aborting a connection to %p whose stream muxer closed (%a)', connection.remotePeer, connection.remoteAddr)
-      connection.abort(new ConnectionClosedError('the stream muxer of this connection closed'))
+      open.add(connection.id)
+      if (isMuxerClosed(connection)) {
+        this.log('aborting a connection to %p whose stream muxer closed (%a)', connection.remotePeer, connection.remoteAddr)
+        connection.abort(new ConnectionClosedError('the stream muxer of this connection closed'))
+        continue
+      }
+      const state = webRtcState(connection)
+      if (state !== 'disconnected' && state !== 'failed') {
+        this.lostContactSince.delete(connection.id)
+        continue
+      }
+      const since = this.lostContactSince.get(connection.id) ?? now
+      this.lostContactSince.set(connection.id, since)
+      if (now - since < WEBRTC_LOST_CONTACT_MS) continue
+      this.log('aborting a WebRTC connection to %p that lost contact %d ms ago (%s)', connection.remotePeer, now - since, state)
+      connection.abort(new ConnectionClosedError(`the WebRTC connection lost contact with its peer (${state} for ${now - since} ms)`))
     }
+    for (const id of this.lostContactSince.keys()) if (!open.has(id)) this.lostContactSince.delete(id)
   }
+
+  /** Per WebRTC connection ID: since when its peer connection has been 'disconnected' or 'failed'. */
+  private readonly lostContactSince = new Map<string, number>()
 
   private async fillConnections (): Promise<void> {
     // A limited (relayed signalling) connection does not count: none of our protocols run over it.
@@ -344,4 +370,13 @@ export class PeerKeeper {
       realmDialsInFlight--
     }
   }
+}
+
+/**
+ * The state of a WebRTC connection's RTCPeerConnection, or undefined for other transports. The peer connection is
+ * not part of libp2p's Connection interface: this reads the implementation's fields (`maConn.peerConnection`).
+ */
+export function webRtcState (connection: Connection): RTCPeerConnectionState | undefined {
+  const state = (connection as unknown as { maConn?: { peerConnection?: { connectionState?: unknown } } }).maConn?.peerConnection?.connectionState
+  return typeof state === 'string' ? state as RTCPeerConnectionState : undefined
 }
