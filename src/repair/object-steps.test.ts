@@ -38,5 +38,8 @@ describe('an object whose expected holder did not answer LIST', () => {
     expect(repairTimings(300_000).uncertainRetryMs).toBe(DEFAULT_UNCERTAIN_RETRY_MS)
     // The first retry comes well before the regular round, which is five health intervals away.
     expect(repairTimings(300_000).intervalMs).toBeGreaterThan(DEFAULT_UNCERTAIN_RETRY_MS)
+    // The next holder takes over after two health intervals, at most a minute.
+    expect(repairTimings(2_000).fallbackDelayMs).toBe(4_000)
+    expect(repairTimings(300_000).fallbackDelayMs).toBe(60_000)
   })
 })

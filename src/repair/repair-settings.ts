@@ -169,6 +169,7 @@ export interface RepairTimings {
   newObjectGraceMs: number
   requestJitterMs: number
   uncertainRetryMs: number
+  fallbackDelayMs: number
 }
 
 export function repairTimings (healthIntervalMs: number): RepairTimings {
@@ -186,6 +187,10 @@ export function repairTimings (healthIntervalMs: number): RepairTimings {
     // Rounds after a death start within a quarter of a health interval (at most 1 s), spread over it.
     requestJitterMs: Math.min(DEFAULT_REQUEST_JITTER_MS, healthIntervalMs / 4),
     // An unanswered LIST is retried after one health interval (at most 30 s): the holder is dead by then or answers.
-    uncertainRetryMs: Math.min(DEFAULT_UNCERTAIN_RETRY_MS, healthIntervalMs)
+    uncertainRetryMs: Math.min(DEFAULT_UNCERTAIN_RETRY_MS, healthIntervalMs),
+    // The next holder takes over a repair its nearer holder has not done after two health intervals (at most a
+    // minute): a repair round takes seconds, while a repairer that is slow to see a death itself (a tab, whose
+    // WebRTC connection to a crashed peer stays open for seconds) would otherwise hold its objects up a minute.
+    fallbackDelayMs: Math.min(DEFAULT_FALLBACK_DELAY_MS, 2 * healthIntervalMs)
   }
 }

@@ -57,6 +57,7 @@ export function repairService (init: RepairServiceInit) {
       newObjectGraceMs: timings.newObjectGraceMs,
       requestJitterMs: timings.requestJitterMs,
       uncertainRetryMs: timings.uncertainRetryMs,
+      fallbackDelayMs: timings.fallbackDelayMs,
       maxConcurrentObjects: init.maxConcurrentObjects,
       requestsPerHolder: init.requestsPerHolder,
       log: init.log
