@@ -14,7 +14,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { freeLoopbackPort } from '../relay/free-port.ts'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -30,16 +30,6 @@ function envInt (name: string, fallback: number): number {
   return v == null || v === '' ? fallback : Number.parseInt(v, 10)
 }
 
-async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 const heapDir = process.env.ZENTALK_IDLE_HEAP_DIR
 
@@ -147,7 +137,7 @@ export async function runIdleBench (): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'zentalk-idle-'))
   const procs: Proc[] = []
   try {
-    const port = await freePort()
+    const port = await freeLoopbackPort()
     const relay = start('relay', ['relay/index.js', '--host', '127.0.0.1', '--port', String(port), '--no-web', '--data', join(dir, 'relay'),
       '--storage-nodes', String(embedded), '--rtc-bind-address', '127.0.0.1', ...extra], profDir)
     procs.push(relay)

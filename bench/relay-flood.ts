@@ -17,11 +17,11 @@
  */
 import { spawn, execFileSync } from 'node:child_process'
 import { mkdtemp, rm, symlink, realpath } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { freeLoopbackPort } from '../relay/free-port.ts'
 import { bindWebSocketsTo, connectClient, STATUS_OK } from './relay-flood-client.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -115,22 +115,12 @@ function child (args: string[]): { lines: AsyncIterable<string>, end: () => void
   return { lines: createInterface({ input: p.stdout }), end: () => { p.stdin.end() }, exited }
 }
 
-async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 interface StartRelay { startRelay: (o: Record<string, unknown>) => Promise<{ libp2p: { services: Record<string, unknown> }, multiaddrs: string[], stop: () => Promise<void> }> }
 
 async function startVariant (tree: string, extra: Record<string, unknown>, dataDir: string): Promise<RelayHandle> {
   const { startRelay } = await import(pathToFileURL(join(tree, 'relay', 'relay-node.ts')).href) as StartRelay
-  const port = await freePort()
+  const port = await freeLoopbackPort()
   const relay = await startRelay({
     host: '127.0.0.1',
     port,

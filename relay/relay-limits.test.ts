@@ -5,12 +5,13 @@
  * at the gater, /api/status for outsiders, and the page's security headers.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { bindWebSocketsTo, connectClient, hopStatus, STATUS_OK, type FloodClient } from '../bench/relay-flood-client.ts'
 import { AddressList, clientAddress, limitKey } from './addresses.ts'
+import { freeLoopbackPort } from './free-port.ts'
 import { startRelay, type Relay, type RelayStatus } from './relay-node.ts'
 import type { IncomingMessage } from 'node:http'
 
@@ -18,16 +19,6 @@ const ATTACKER = '127.0.0.2'
 const USER = '127.0.0.3'
 const PROXY = '127.0.0.4'
 
-async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 /** A GET from a chosen loopback source address, raw HTTP so the source can be bound. */
 async function get (port: number, path: string, from: string, headers: Record<string, string> = {}): Promise<{ status: number, headers: Record<string, string>, body: string }> {
@@ -70,7 +61,7 @@ describe('relay under a flood of fresh identities from one address', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'relay-limits-'))
-    port = await freePort()
+    port = await freeLoopbackPort()
     relay = await startRelay({
       host: '127.0.0.1',
       port,

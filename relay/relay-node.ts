@@ -3,12 +3,12 @@
  * server (the bootstrap peer) and identify/ping, behind the HTTP port that also serves the web app.
  * It stores nothing and never takes part in placement: it does not serve the storage-node protocol.
  */
-import { createServer } from 'node:net'
 import { createMeshLibp2p, MAX_CONNECTION_PING_INTERVAL_MS, type MeshLibp2p } from '../src/net/index.ts'
 import { loadOrCreateNodeKey } from '../src/node/index.ts'
 import { AddressList, LOOPBACK } from './addresses.ts'
 import { startHttpServer } from './http-server.ts'
 import { FileBytesStore } from './file-store.ts'
+import { freeLoopbackPort } from './free-port.ts'
 import { relayLimits, type RelayLimits } from './limits.ts'
 import type { IceServer } from '../src/config/index.ts'
 import type { IncomingMessage, Server } from 'node:http'
@@ -181,13 +181,3 @@ function hostProto (host: string): string {
   return 'dns4'
 }
 
-async function freeLoopbackPort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
