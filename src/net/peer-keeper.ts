@@ -62,8 +62,10 @@ const RELAY_DIAL_TIMEOUT_MS = 10_000
 /**
  * A WebRTC connection whose peer connection has reported 'disconnected' (or 'failed') for this long is ended. A
  * peer that crashed sends no TCP reset over WebRTC: libp2p keeps such a connection open until its peer connection
- * reaches 'failed' (about 30 s in Chromium) or a ping times out, and meanwhile every request to the peer waits out
- * its deadline on it and the health monitor counts the open connection as an answer.
+ * is closed or a ping times out (in the heal suite a tab kept its connections to crashed nodes for 18 s), and
+ * meanwhile every request to the peer waits out its deadline on it and the health monitor counts the open
+ * connection as an answer. Chromium reports 'disconnected' some seconds after the peer goes silent; the margin here
+ * lets a brief network blip recover.
  */
 export const WEBRTC_LOST_CONTACT_MS = 4_000
 
@@ -227,7 +229,7 @@ export class PeerKeeper {
 
   private async tick (): Promise<void> {
     if (this.stopped) return
-    this.abortMuxerClosed()
+    this.abortBrokenConnections()
     if (!this.relayConnected()) void this.dialRelay()
     if (Date.now() >= this.nextDiscovery) {
       this.nextDiscovery = Date.now() + this.options.discoveryIntervalMs
@@ -281,10 +283,12 @@ export class PeerKeeper {
   }
 
   /**
-   * Ends connections whose stream muxer closed under them (see `isMuxerClosed`): left alone, such a connection
-   * fails every request and every redial of its peer until libp2p's ping notices, tens of seconds later.
+   * Ends connections that cannot carry a request although libp2p holds them open: those whose stream muxer closed
+   * under them (see `isMuxerClosed`), and WebRTC connections that lost contact with their peer for
+   * WEBRTC_LOST_CONTACT_MS. Left alone, such a connection fails or stalls every request and every redial of its
+   * peer until libp2p's ping notices, tens of seconds later.
    */
-  private abortMuxerClosed (): void {
+  private abortBrokenConnections (): void {
     const now = Date.now()
     const open = new Set<string>()
     for (const connection of this.libp2p.getConnections()) {
