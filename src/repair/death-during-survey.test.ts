@@ -9,7 +9,7 @@ import { WalletIdentity } from '../identity/index.ts'
 import { ObjectStore } from '../objects/index.ts'
 import { placementKeyFor } from '../placement/index.ts'
 import { holdersOf, isRunning, objectStoreDeps, stopNodes, xorClosestPeers, type MeshNode } from '../testing/object-mesh.ts'
-import { connectAll, createHealingMesh, manifestsOf, shardLayout } from '../testing/heal-mesh.ts'
+import { connectAll, createHealingMesh, manifestsOf, shardLayout, stopHealingMesh } from '../testing/heal-mesh.ts'
 import { mulberry32, randomBytes } from '../testing/seeded-random.ts'
 import type { ObjectId } from '../types/index.ts'
 import { Repairer } from './repair.ts'
@@ -50,10 +50,7 @@ describe('a death declared while the survey runs', () => {
     }
   }, SLOW)
 
-  afterAll(async () => {
-    await Promise.all([...repairers.values()].map(async repairer => { await repairer.stop() }))
-    await stopNodes(nodes.filter(isRunning))
-  }, 30_000)
+  afterAll(async () => { await stopHealingMesh(repairers.values(), nodes) }, 30_000)
 
   it('leaves the dead out and rebuilds in the same round, surveying the nodes that move up', async () => {
     const key = placementKeyFor(NS_HISTORY, wallet.address)

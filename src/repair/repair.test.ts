@@ -11,7 +11,7 @@ import { DEFAULT_FALLBACK_DELAY_MS, DEFAULT_HANDOFF_GRACE_MS, DEFAULT_RESURVEY_A
 import { REPAIRER_SPREAD, spreadOf } from './plan.ts'
 import { Repairer } from './repair.ts'
 import type { RepairTask } from './report.ts'
-import { connectAll, createHealingMesh, manifestsOf, restartNode, shardLayout, type ShardLayout } from '../testing/heal-mesh.ts'
+import { connectAll, createHealingMesh, manifestsOf, restartNode, shardLayout, stopHealingMesh, type ShardLayout } from '../testing/heal-mesh.ts'
 
 const KIB = 1024
 const OBJECTS = 10
@@ -152,10 +152,7 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     for (const node of nodes) repairers.set(node.peerId, newRepairer(node))
   }, SLOW)
 
-  afterAll(async () => {
-    await Promise.all([...repairers.values()].map(async repairer => { await repairer.stop() }))
-    await stopNodes(nodes.filter(isRunning))
-  }, 30_000)
+  afterAll(async () => { await stopHealingMesh(repairers.values(), nodes) }, 30_000)
 
   it('does nothing while every object is fully placed', async () => {
     const since = mark()

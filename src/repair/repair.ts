@@ -37,7 +37,7 @@ import { errorText } from '../errors/index.ts'
 import { DEFAULT_FINISHED_TASKS_KEPT, RepairLog, type RepairStatus } from './report.ts'
 import { PROMPT_SURVEY_RANKS, emptyRound, resolveRepairSettings, uncertainRetryDelay, type RepairRound, type RepairSettings, type RepairerInit } from './repair-settings.ts'
 import { scrubShards } from './scrub.ts'
-import { surveyKey } from './survey.ts'
+import { surveyKey, surveyOfRing } from './survey.ts'
 
 /** This node's shards of one placement key: indices per object, and when it stored its newest shard of each. */
 interface KeyGroup { key: Uint8Array, keyHex: string, objects: Map<ObjectId, number[]>, storedAt: Map<ObjectId, number> }
@@ -271,7 +271,7 @@ export class Repairer {
     if (this.surveyNotNeeded(group, ring, widest, ranked, holdings, round)) return
     this.deferrals.delete(group.keyHex)
     const surveyedAt = this.now()
-    const survey = await surveyKey(ctx, group.key, ring, this.settings.surveyConcurrency)
+    let survey = await surveyKey(ctx, group.key, ring, this.settings.surveyConcurrency)
     ctx.signal.throwIfAborted()
     // Holders that crashed fail their LIST, and are often declared dead while the survey runs. Leaving them in the
     // ring would make every object of the key uncertain until another round; instead they leave it now, and the
@@ -280,10 +280,7 @@ export class Repairer {
       const fresh = await this.liveRing(group.key, ringSize)
       const added = await surveyKey(ctx, group.key, fresh.filter(peer => !ring.includes(peer)), this.settings.surveyConcurrency)
       ctx.signal.throwIfAborted()
-      for (const peer of survey.failed.keys()) if (!fresh.includes(peer)) survey.failed.delete(peer)
-      for (const peer of survey.held.keys()) if (!fresh.includes(peer)) survey.held.delete(peer)
-      for (const [peer, held] of added.held) survey.held.set(peer, held)
-      for (const [peer, why] of added.failed) survey.failed.set(peer, why)
+      survey = surveyOfRing(survey, added, fresh)
       ring = fresh
       ranked = rankPeers(group.key, [...ring, this.selfId])
       this.rings.set(group.keyHex, ring)

@@ -45,6 +45,19 @@ export async function surveyKey (ctx: RepairContext, placementKey: Uint8Array, p
   return survey
 }
 
+/**
+ * The survey of `ring` after it changed while `survey` ran (holders declared dead left it, the next nodes moved
+ * up): the answers and failures of peers still in `ring` from `survey`, plus those of `added`, the survey of the
+ * peers that moved up.
+ */
+export function surveyOfRing (survey: KeySurvey, added: KeySurvey, ring: readonly string[]): KeySurvey {
+  const inRing = <V>(entries: Map<string, V>): Array<[string, V]> => [...entries].filter(([peer]) => ring.includes(peer))
+  return {
+    held: new Map([...inRing(survey.held), ...added.held]),
+    failed: new Map([...inRing(survey.failed), ...added.failed])
+  }
+}
+
 function shuffled<T> (items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1))

@@ -3,7 +3,7 @@
  * need: nodes that know each other's addresses without holding connections to all, nodes that stop and come back,
  * and a verified picture of where every shard is.
  */
-import { connectTo, createStorageNodes, isRunning, type MeshNode } from './object-mesh.ts'
+import { connectTo, createStorageNodes, isRunning, stopNodes, type MeshNode } from './object-mesh.ts'
 import type { ObjectId } from '../types/index.ts'
 import { decodeSignedManifest, verifyShard, type SignedManifest } from '../wire/index.ts'
 import { forEachLimit } from '../async/index.ts'
@@ -106,4 +106,10 @@ export async function manifestsOf (nodes: readonly MeshNode[], objectIds: Iterab
     }
   }
   return manifests
+}
+
+/** Ends a healing test: stops every repairer (their rounds cut short), then the nodes still running. */
+export async function stopHealingMesh (repairers: Iterable<{ stop: () => Promise<void> }>, nodes: readonly MeshNode[]): Promise<void> {
+  await Promise.all([...repairers].map(async repairer => { await repairer.stop() }))
+  await stopNodes(nodes.filter(isRunning))
 }
