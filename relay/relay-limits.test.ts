@@ -19,7 +19,6 @@ const ATTACKER = '127.0.0.2'
 const USER = '127.0.0.3'
 const PROXY = '127.0.0.4'
 
-
 /** A GET from a chosen loopback source address, raw HTTP so the source can be bound. */
 async function get (port: number, path: string, from: string, headers: Record<string, string> = {}): Promise<{ status: number, headers: Record<string, string>, body: string }> {
   return await new Promise((resolve, reject) => {
