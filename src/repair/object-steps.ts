@@ -28,10 +28,11 @@ export interface ObjectStepsDeps {
 export class ObjectSteps {
   private readonly deps: ObjectStepsDeps
   /**
-   * Per object: since when this node has seen the same shards of it missing in every round. A different set, or a
-   * round without the shortage, restarts the clock: a changing shortage means the repairer is at work.
+   * Per object: since when this node has seen shards of it missing in every round. A round without the shortage
+   * restarts the clock; a change in which shards are missing does not: a repairer that stores some rebuilt shards and
+   * not the others (a tab whose stores to some targets fail) must not keep putting off the next holder's turn.
    */
-  private readonly deficits = new Map<ObjectId, { since: number, missing: string, round: number }>()
+  private readonly deficits = new Map<ObjectId, { since: number, round: number }>()
 
   constructor (deps: ObjectStepsDeps) {
     this.deps = deps
@@ -61,11 +62,10 @@ export class ObjectSteps {
     } else if (plan.rebuilds.length === 0) {
       this.deficits.delete(objectId)
     } else {
-      const missing = plan.missing.join(',')
       const previous = this.deficits.get(objectId)
-      const continued = previous !== undefined && previous.missing === missing && previous.round >= this.deps.roundNumber() - 1
+      const continued = previous !== undefined && previous.round >= this.deps.roundNumber() - 1
       const firstSeen = continued ? previous.since : now
-      this.deficits.set(objectId, { since: firstSeen, missing, round: this.deps.roundNumber() })
+      this.deficits.set(objectId, { since: firstSeen, round: this.deps.roundNumber() })
       const position = plan.repairers.indexOf(this.deps.selfId)
       if (position >= 0 && due(firstSeen + position * this.deps.settings.fallbackDelayMs)) {
         const sources = plan.repairers.filter(peer => peer !== this.deps.selfId && !unknown.has(peer) && (held.get(peer)?.size ?? 0) > 0)
