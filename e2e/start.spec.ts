@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { test, expect } from '@playwright/test'
-import { Proc, eventually, newNodeContext, openNodePage, tempDir } from './harness.ts'
+import { Proc, TEST_QUERY, eventually, newNodeContext, openNodePage, startRelayProc, tempDir } from './harness.ts'
 
 test('node relay --help prints usage and exits 0; a bad flag is a clear usage error', () => {
   const help = spawnSync(process.execPath, ['relay', '--help'], { encoding: 'utf8' })
@@ -65,4 +65,27 @@ test('npm start serves a page whose node becomes ready, with full 15-node placem
     await npm.stop('SIGINT')
   }
   expect(npm.output).toContain('shutting down')
+})
+
+test('a page whose address carries developer=1 warns that its address chooses the mesh, naming the relay; a plain local page shows no banner', async ({ browser }) => {
+  test.setTimeout(3 * 60_000)
+  const relay = await startRelayProc({ port: 18700 })
+  try {
+    const context = await newNodeContext(browser)
+    const developer = await context.newPage()
+    await developer.goto(`${relay.url}?developer=1&${TEST_QUERY}`)
+    const warning = developer.getByTestId('developer-warning')
+    await expect(warning).toBeVisible()
+    await expect(warning).toContainText('Developer mode')
+    await expect(warning).toContainText(relay.peerId)
+    // Served from 127.0.0.1, a page still takes its relay from its address, as development and tests do, quietly.
+    const local = await context.newPage()
+    await local.goto(`${relay.url}?relay=${encodeURIComponent(relay.multiaddr)}&${TEST_QUERY}`)
+    await local.waitForFunction(() => window.zentalk != null || window.zentalkError != null)
+    expect(await local.evaluate(() => window.zentalkError)).toBeUndefined()
+    await expect(local.getByTestId('developer-warning')).toHaveCount(0)
+    await context.close()
+  } finally {
+    await relay.proc.stop()
+  }
 })

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { DEFAULT_SETTINGS, fromSearchParams, isLocalHost, parseIceServers, parseNodeSettings } from './index.ts'
+import { DEFAULT_SETTINGS, fromSearchParams, isLocalHost, pageNotice, pageSettings, parseIceServers, parseNodeSettings } from './index.ts'
 import { InvalidConfigError } from '../errors/index.ts'
 
 const parse = (query: string) => parseNodeSettings(fromSearchParams(new URLSearchParams(query)))
@@ -46,5 +46,57 @@ describe('node settings', () => {
   it('recognises local hosts', () => {
     for (const h of ['localhost', '127.0.0.1', '127.8.9.1', '[::1]', '10.1.2.3', '192.168.1.1', '172.20.0.1']) expect(isLocalHost(h)).toBe(true)
     for (const h of ['zentalk.example', '8.8.8.8', '172.32.0.1']) expect(isLocalHost(h)).toBe(false)
+  })
+})
+
+describe('page settings: who may choose the mesh', () => {
+  const evil = '/dns4/evil.example/tcp/443/wss/p2p/12D3KooWGRUVh7ULyBYtNu7RV8zJuVQsDFUYGyHp1QG6qPMbV5ph'
+  const query = `relay=${encodeURIComponent(evil)}&iceServers=${encodeURIComponent('turn:evil.example:3478')}&dialTimeoutMs=2500`
+  const settingsOf = (q: string, host: string) => parseNodeSettings(pageSettings(new URLSearchParams(q), host).source)
+
+  it('ignores relay and iceServers from the URL of a page served from a public host, keeping the other settings', () => {
+    const page = pageSettings(new URLSearchParams(query), 'chat.example.org')
+    expect(page).toMatchObject({ developer: false, ignored: ['relay', 'iceServers'] })
+    const s = parseNodeSettings(page.source)
+    expect(s.relay).toEqual([])
+    expect(s.iceServers).toEqual([])
+    expect(s.dialTimeoutMs).toBe(2500)
+    const notice = pageNotice(page, ['/dns4/chat.example.org/tcp/443/wss/p2p/12D3KooWServed'])
+    expect(notice?.kind).toBe('ignored')
+    expect(notice?.text).toContain('relay, iceServers')
+    expect(notice?.text).not.toContain('evil.example')
+  })
+
+  it('honours them on loopback and private hosts, as local development and tests use, without a banner', () => {
+    for (const host of ['127.0.0.1', 'localhost', '192.168.1.20', '[::1]']) {
+      const page = pageSettings(new URLSearchParams(query), host)
+      expect(page.ignored).toEqual([])
+      expect(settingsOf(query, host).relay).toEqual([evil])
+      expect(settingsOf(query, host).iceServers).toEqual([{ urls: 'turn:evil.example:3478' }])
+      expect(pageNotice(page, [evil])).toBeUndefined()
+    }
+  })
+
+  it('honours them anywhere with developer=1, and then warns, naming the relay in use', () => {
+    const page = pageSettings(new URLSearchParams(`${query}&developer=1`), 'chat.example.org')
+    expect(page).toMatchObject({ developer: true, ignored: [] })
+    expect(parseNodeSettings(page.source).relay).toEqual([evil])
+    const notice = pageNotice(page, [evil])
+    expect(notice?.kind).toBe('developer')
+    expect(notice?.text).toContain(evil)
+    expect(notice?.text).toContain('STUN/TURN')
+    // The switch alone, on a local page: the served relay, still named in the warning.
+    const served = '/ip4/127.0.0.1/tcp/8080/ws/p2p/12D3KooWServed'
+    expect(pageNotice(pageSettings(new URLSearchParams('developer=1'), '127.0.0.1'), [served])?.text).toContain(served)
+    // A long list of relays is summed up rather than filling the page.
+    const many = Array.from({ length: 50 }, (_, i) => `${evil}${i}`)
+    expect(pageNotice(page, many)?.text).toContain('and 47 more')
+  })
+
+  it('does not take developer=0 as the switch, refuses a value that is not a boolean, and says nothing without mesh parameters', () => {
+    expect(pageSettings(new URLSearchParams(`${query}&developer=0`), 'chat.example.org').ignored).toEqual(['relay', 'iceServers'])
+    expect(() => pageSettings(new URLSearchParams('developer=maybe'), 'chat.example.org')).toThrow(InvalidConfigError)
+    expect(pageNotice(pageSettings(new URLSearchParams('dialTimeoutMs=2500'), 'chat.example.org'), ['/x/p2p/y'])).toBeUndefined()
+    expect(pageSettings(new URLSearchParams('iceServers=none'), 'chat.example.org').ignored).toEqual(['iceServers'])
   })
 })

@@ -152,3 +152,65 @@ export function isLocalHost (hostname: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\./.test(h) || /^10\./.test(h) || /^192\.168\./.test(h) ||
     /^172\.(1[6-9]|2\d|3[01])\./.test(h) || h.endsWith('.localhost') || h.endsWith('.local')
 }
+
+/**
+ * URL parameters that point a page at another mesh. A link carrying them would join the user's real identity to
+ * whatever mesh the link's author runs, so a page takes them from its URL only when it is served from a local
+ * host (development, tests) or when the URL also carries the `developer` switch, and then says so.
+ */
+export const MESH_URL_PARAMS = ['relay', 'iceServers'] as const
+
+/** How a page reads its settings from its URL. */
+export interface PageSettings {
+  /** What `parseNodeSettings` reads: the URL's parameters, less the mesh parameters the page does not honour. */
+  readonly source: SettingSource
+  /** The URL carries `developer` (`developer=1`): mesh parameters are honoured, and the page warns. */
+  readonly developer: boolean
+  /** Mesh parameters the URL carried that the page ignores (a public host without `developer`). */
+  readonly ignored: ReadonlyArray<typeof MESH_URL_PARAMS[number]>
+}
+
+/**
+ * Decides which of a page URL's parameters the page honours: all of them on a local host (`isLocalHost`) or with
+ * `developer`; otherwise all but `relay` and `iceServers`, which then come from the page's own origin.
+ */
+export function pageSettings (params: URLSearchParams, hostname: string): PageSettings {
+  const developer = bool('developer', params.getAll('developer').at(-1)) ?? false
+  const honoured = developer || isLocalHost(hostname)
+  const ignored = honoured ? [] : MESH_URL_PARAMS.filter(name => params.has(name))
+  const url = fromSearchParams(params)
+  const source: SettingSource = name => (ignored as readonly string[]).includes(name) ? [] : url(name)
+  return { source, developer, ignored }
+}
+
+/** A banner a page shows about where its settings came from. */
+export interface PageNotice {
+  /** `developer`: a warning that the URL chose the mesh; `ignored`: the URL's mesh parameters were dropped. */
+  readonly kind: 'developer' | 'ignored'
+  readonly text: string
+}
+
+/** Relay addresses a banner names before summing up the rest. */
+const NOTICE_RELAYS_SHOWN = 3
+
+/** What the page tells the user about its settings, given the relays it ends up using; undefined: nothing to say. */
+export function pageNotice (page: PageSettings, relayAddrs: readonly string[]): PageNotice | undefined {
+  if (page.developer) {
+    const shown = relayAddrs.slice(0, NOTICE_RELAYS_SHOWN).join(', ')
+    const more = relayAddrs.length > NOTICE_RELAYS_SHOWN ? ` and ${relayAddrs.length - NOTICE_RELAYS_SHOWN} more` : ''
+    return {
+      kind: 'developer',
+      text: 'Developer mode: this page takes its relay and STUN/TURN servers from its address. ' +
+        `It uses the relay ${shown === '' ? '(none)' : shown}${more}, and your identity joins whatever mesh that relay ` +
+        'belongs to. Close this page unless you set that relay up yourself.'
+    }
+  }
+  if (page.ignored.length > 0) {
+    return {
+      kind: 'ignored',
+      text: `The link you opened asked this page to use another mesh (${page.ignored.join(', ')}). ` +
+        'That was ignored: the page uses the relay it is served with.'
+    }
+  }
+  return undefined
+}

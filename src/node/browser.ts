@@ -6,7 +6,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import { IndexedDbMessageCache, displayNameProblem, exportBackup, importBackup } from '../chat/index.ts'
-import { fromSearchParams, isLocalHost, parseNodeSettings, type NodeSettings } from '../config/index.ts'
+import { isLocalHost, pageNotice, pageSettings, parseNodeSettings, type NodeSettings, type PageNotice } from '../config/index.ts'
 import { fetchBootstrapInfo, relayAddrFromUrl } from '../net/index.ts'
 import { DEFAULT_WALLET_KEY_NAME, loadOrCreateWallet, type WalletIdentity } from '../identity/index.ts'
 import { IndexedDbChunkStore, browserStorageQuota } from '../store/indexeddb.ts'
@@ -128,19 +128,38 @@ export async function openSlotChunkStore (slot: number, settings: NodeSettings):
   return await IndexedDbChunkStore.open(`zentalk-node-${slot}`, { nodeQuotaBytes, ownerQuotaBytes: settings.ownerQuotaMb * MIB })
 }
 
-export interface BrowserNode { node: ZenTalkNode, slot: number, settings: NodeSettings, wallet: WalletIdentity, cache: IndexedDbMessageCache, displayName: string | undefined }
+export interface BrowserNode {
+  node: ZenTalkNode
+  slot: number
+  settings: NodeSettings
+  wallet: WalletIdentity
+  cache: IndexedDbMessageCache
+  displayName: string | undefined
+  /** What the page tells the user about where its mesh settings came from (`pageNotice`). */
+  notice: PageNotice | undefined
+}
 
-/** Starts this tab's node with its chat service (the profile's wallet, this device's message cache). */
-export async function startBrowserNode (location: Location): Promise<BrowserNode> {
-  const params = new URLSearchParams(location.search)
-  const settings = parseNodeSettings(fromSearchParams(params), { allowPrivate: isLocalHost(location.hostname) })
+export interface StartBrowserNodeOptions {
+  /** Called as soon as the relay is known, before the node dials it, when the page has something to say about it. */
+  onNotice?: (notice: PageNotice) => void
+}
+
+/**
+ * Starts this tab's node with its chat service (the profile's wallet, this device's message cache). The relay and
+ * STUN/TURN servers come from the page's own origin unless the URL may choose them (`pageSettings`).
+ */
+export async function startBrowserNode (location: Location, options: StartBrowserNodeOptions = {}): Promise<BrowserNode> {
+  const page = pageSettings(new URLSearchParams(location.search), location.hostname)
+  const settings = parseNodeSettings(page.source, { allowPrivate: isLocalHost(location.hostname) })
   const { slot } = await claimSlot(settings.slot)
   let relayAddrs = settings.relay
   if (relayAddrs.length === 0) {
     const info = await fetchBootstrapInfo(new URL(location.href))
     relayAddrs = [relayAddrFromUrl(new URL(location.href), info.peerId)]
-    if (!params.has('iceServers')) settings.iceServers = info.iceServers
+    if (page.source('iceServers').length === 0) settings.iceServers = info.iceServers
   }
+  const notice = pageNotice(page, relayAddrs)
+  if (notice !== undefined) options.onNotice?.(notice)
   const [wallet, chunkStore] = await Promise.all([loadProfileWallet(), openSlotChunkStore(slot, settings)])
   // A name that is no longer valid (e.g. edited by hand) is left out rather than keeping the tab from starting.
   const storedName = getDisplayName(wallet.address)
@@ -155,7 +174,7 @@ export async function startBrowserNode (location: Location): Promise<BrowserNode
     wallet,
     chat: { wallet, cache, ...(displayName === undefined ? {} : { displayName }) }
   })
-  return { node, slot, settings, wallet, cache, displayName }
+  return { node, slot, settings, wallet, cache, displayName, notice }
 }
 
 /** A tab's app: its node, the automation API, the chat view and the identity actions the UI offers. */
@@ -170,8 +189,8 @@ export interface TabApp {
  * Starts this tab as a node and returns what the UI uses. When another tab of the profile imports a backup, this
  * tab reloads as the new identity.
  */
-export async function startTab (location: Location, options: { loadBench: (node: ZenTalkNode) => Promise<unknown> }): Promise<TabApp> {
-  const { node, slot, wallet, cache, displayName } = await startBrowserNode(location)
+export async function startTab (location: Location, options: { loadBench: (node: ZenTalkNode) => Promise<unknown> } & StartBrowserNodeOptions): Promise<TabApp> {
+  const { node, slot, wallet, cache, displayName } = await startBrowserNode(location, options)
   const identity: IdentityActions = {
     address: wallet.address,
     displayName,

@@ -19,7 +19,8 @@ async function main (): Promise<void> {
   const started = performance.now()
   const app = await startTab(window.location, {
     // The in-tab benchmarks are a chunk of their own, loaded only when `npm run bench` asks for them.
-    loadBench: async node => (await import('../../bench/tab/index.ts')).tabBench(node.objects!)
+    loadBench: async node => (await import('../../bench/tab/index.ts')).tabBench(node.objects!),
+    onNotice: showPageNotice
   })
   window.zentalk = app.api
   const chatApp = mountChatApp({
@@ -47,6 +48,20 @@ async function main (): Promise<void> {
   setInterval(() => { void refresh() }, 1000)
   await app.node.ready
   stateEl.textContent = `Your tab is a storage node (ready in ${Math.round(performance.now() - started)} ms)`
+}
+
+/**
+ * The banner under the title about where this page's mesh settings came from: a warning when its address may
+ * choose the relay (`developer=1`), a notice when its address asked for another mesh and that was ignored.
+ */
+function showPageNotice (notice: { readonly kind: 'developer' | 'ignored', readonly text: string }): void {
+  const banner = document.createElement('p')
+  banner.className = `page-notice ${notice.kind}`
+  banner.dataset.testid = 'developer-warning'
+  banner.dataset.kind = notice.kind
+  banner.setAttribute('role', notice.kind === 'developer' ? 'alert' : 'status')
+  banner.textContent = notice.text
+  stateEl.after(banner)
 }
 
 main().catch((err: Error) => {

@@ -119,6 +119,23 @@ describe('mountChatApp', () => {
     expect($$('[data-testid="chat-item"]')[0].dataset.peer).toBe(CAROL)
   })
 
+  it('shows a message whose sender time is not a date, with an unknown time, and keeps the conversation working', async () => {
+    history = { messages: [incoming('1', 2000, 'hello'), incoming('2', Number.MAX_SAFE_INTEGER, 'from the far future')], rejected: [], unavailable: [] }
+    await mount()
+    const item = $(`[data-testid="chat-item"][data-peer="${BOB}"]`)!
+    expect(item.querySelector('[data-testid="chat-last"]')?.textContent).toBe('from the far future')
+    expect(item.querySelector('time')?.textContent).toBe('unknown time')
+    expect(item.querySelector('time')?.hasAttribute('datetime')).toBe(false)
+    item.click()
+    await settle()
+    const conversation = $(`[data-testid="conversation"][data-peer="${BOB}"]`)!
+    expect([...conversation.querySelectorAll('[data-testid="message-text"]')].map(el => el.textContent)).toEqual(['hello', 'from the far future'])
+    expect([...conversation.querySelectorAll('time')].map(el => el.textContent)).toContain('unknown time')
+    events.emit('message', incoming('3', 3000, 'still here'))
+    await settle()
+    expect(conversation.querySelectorAll('[data-testid="message"]')).toHaveLength(3)
+  })
+
   it('sends with Enter (not Shift+Enter, not empty) and shows the progress of the message', async () => {
     await mount()
     const address = $<HTMLInputElement>('[data-testid="contact-address"]')!

@@ -4,7 +4,7 @@
  */
 import type { WalletAddress } from '../../node/index.ts'
 import { button, field, formError, h, reconcileList, uniqueId } from './dom.ts'
-import { formatTime, peerLabel, preview } from './format.ts'
+import { formatTime, isoTime, peerLabel, preview } from './format.ts'
 import { contactAddressProblem, summarizeConversations, type ConversationSummary } from './model.ts'
 import type { ChatState } from './store.ts'
 
@@ -78,7 +78,9 @@ function updateItem (item: HTMLLIElement, summary: ConversationSummary, isOpen: 
   part('chat-name').textContent = peerLabel(summary.peer, summary.name)
   const time = part('chat-time')
   time.textContent = summary.last === undefined ? '' : formatTime(summary.last.sentAt, now)
-  if (summary.last !== undefined) time.setAttribute('datetime', new Date(summary.last.sentAt).toISOString())
+  const datetime = summary.last === undefined ? undefined : isoTime(summary.last.sentAt)
+  if (datetime === undefined) time.removeAttribute('datetime')
+  else time.setAttribute('datetime', datetime)
   part('chat-who').textContent = summary.last?.direction === 'outgoing' ? 'You: ' : ''
   part('chat-last').textContent = summary.last === undefined ? '' : preview(summary.last.text)
   const unread = part('unread')

@@ -4,7 +4,7 @@
  */
 import type { ChatMessage, WalletAddress } from '../../node/index.ts'
 import { button, h, reconcileList, uniqueId } from './dom.ts'
-import { STORED_LABEL, formatTime, peerLabel, progressLabel } from './format.ts'
+import { STORED_LABEL, formatTime, isoTime, peerLabel, progressLabel } from './format.ts'
 import { conversationMessages, messageKey } from './model.ts'
 import type { ChatState } from './store.ts'
 
@@ -104,13 +104,19 @@ function createMessage (message: ChatMessage): HTMLLIElement {
   const item = h('li', { className: `message ${message.direction}`, testid: 'message' }, [
     h('p', { className: 'message-text', testid: 'message-text', text: message.text }),
     h('p', { className: 'message-meta' }, [
-      h('time', { attrs: { datetime: new Date(message.sentAt).toISOString() } }),
+      timeElement(message.sentAt),
       ...(message.direction === 'outgoing' ? [' · ', h('span', { className: 'message-state', testid: 'message-state' })] : [])
     ])
   ])
   item.dataset.messageId = message.messageId
   item.dataset.direction = message.direction
   return item
+}
+
+/** A `<time>` whose `datetime` is set only when the sender's time is a date. */
+function timeElement (sentAt: number): HTMLTimeElement {
+  const datetime = isoTime(sentAt)
+  return h('time', datetime === undefined ? {} : { attrs: { datetime } })
 }
 
 function updateMessage (item: HTMLLIElement, message: ChatMessage, state: ChatState, now: number): void {

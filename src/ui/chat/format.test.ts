@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { MessageProgress } from '../../node/index.ts'
-import { backupFileName, describeError, formatTime, preview, progressLabel, rejectionText, shortAddress, unavailableNotice } from './format.ts'
+import { MAX_ERROR_MESSAGE_CHARS, UNKNOWN_TIME, backupFileName, describeError, formatTime, isoTime, preview, progressLabel, rejectionText, sendFailureText, shortAddress, unavailableNotice } from './format.ts'
 
 const ME = `0x${'a'.repeat(40)}`
 const BOB = `0x${'b'.repeat(40)}`
@@ -60,6 +60,35 @@ describe('texts', () => {
     expect(formatTime(new Date(2025, 5, 10, 9, 5).getTime(), now, 'en-GB')).toBe('09:05')
     expect(formatTime(new Date(2025, 5, 9, 9, 5).getTime(), now, 'en-GB')).toBe('9 Jun 09:05')
     expect(formatTime(new Date(2024, 5, 9, 9, 5).getTime(), now, 'en-GB')).toBe('9 Jun 2024 09:05')
+  })
+
+  it('shows a sender time that is not a date as an unknown time instead of failing', () => {
+    const now = new Date(2025, 5, 10, 15, 0).getTime()
+    for (const sentAt of [Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, Number.NaN, Number.POSITIVE_INFINITY, 8.64e15 + 1]) {
+      expect(formatTime(sentAt, now, 'en-GB')).toBe(UNKNOWN_TIME)
+      expect(isoTime(sentAt)).toBeUndefined()
+    }
+    // The far end of the range dates cover is still a date.
+    expect(formatTime(8.64e15, now, 'en-GB')).toMatch(/275760/)
+    expect(isoTime(8.64e15)).toBe('+275760-09-13T00:00:00.000Z')
+    expect(isoTime(Date.UTC(2025, 5, 10, 9, 5))).toBe('2025-06-10T09:05:00.000Z')
+  })
+
+  it('cuts a long refusal or error message short, so a peer cannot flood an alert', () => {
+    const flood = 'x'.repeat(100_000)
+    const refusal = rejectionText({ source: 'live', error: Object.assign(new Error(flood), { name: 'EnvelopeSignatureError' }) })
+    expect(refusal.startsWith('Refused a message (EnvelopeSignatureError): xxx')).toBe(true)
+    expect(refusal.endsWith('x…')).toBe(true)
+    expect(refusal.length).toBe('Refused a message (EnvelopeSignatureError): '.length + MAX_ERROR_MESSAGE_CHARS)
+    expect(sendFailureText('Bob', new Error(flood)).length).toBeLessThanOrEqual('Could not send a message to Bob (Error): '.length + MAX_ERROR_MESSAGE_CHARS)
+    expect(describeError('Failed', { name: 'N'.repeat(10_000), message: 'm' }).length).toBeLessThan(100)
+    expect(progressLabel(progress({ state: 'failed', error: { name: 'SendFailedError', message: flood } }), ME).length)
+      .toBeLessThanOrEqual('failed: '.length + MAX_ERROR_MESSAGE_CHARS)
+    // A message exactly at the limit is shown whole; a cut never leaves half of a surrogate pair.
+    const atLimit = 'y'.repeat(MAX_ERROR_MESSAGE_CHARS)
+    expect(describeError('Failed', new Error(atLimit))).toBe(`Failed (Error): ${atLimit}`)
+    const emoji = describeError('Failed', new Error('😀'.repeat(MAX_ERROR_MESSAGE_CHARS)))
+    expect(emoji.endsWith('😀…')).toBe(true)
   })
 
   it('sums up what could not be read', () => {

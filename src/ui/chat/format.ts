@@ -11,15 +11,28 @@ export function peerLabel (peer: string, name?: string): string {
   return name === undefined || name === '' ? shortAddress(peer) : name
 }
 
-/** The time of day for today's messages, the date (and time) for older ones. */
+/** What a message whose time cannot be shown as a date (out of the range dates cover, not a number) shows. */
+export const UNKNOWN_TIME = 'unknown time'
+
+/**
+ * The time of day for today's messages, the date (and time) for older ones. `sentAt` comes from the sender, so
+ * it may be any number; one that is not a date shows as `UNKNOWN_TIME`.
+ */
 export function formatTime (sentAt: number, now: number, locale?: string): string {
   const date = new Date(sentAt)
+  if (Number.isNaN(date.getTime())) return UNKNOWN_TIME
   const today = new Date(now)
   const time = date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' })
   if (date.toDateString() === today.toDateString()) return time
   const sameYear = date.getFullYear() === today.getFullYear()
   const day = date.toLocaleDateString(locale, sameYear ? { day: 'numeric', month: 'short' } : { day: 'numeric', month: 'short', year: 'numeric' })
   return `${day} ${time}`
+}
+
+/** The machine-readable form of a message time (a `<time datetime>`), or undefined when it is not a date. */
+export function isoTime (sentAt: number): string | undefined {
+  const date = new Date(sentAt)
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString()
 }
 
 /**
@@ -39,7 +52,7 @@ export function progressLabel (progress: MessageProgress, self: string): string 
     case 'sent':
       return progress.delivered ? 'delivered' : `stored on ${placed} of ${progress.totalShards}`
     case 'failed':
-      return `failed: ${progress.error?.message ?? 'unknown error'}`
+      return `failed: ${truncate(progress.error?.message ?? 'unknown error', MAX_ERROR_MESSAGE_CHARS)}`
   }
 }
 
@@ -51,10 +64,24 @@ export type ErrorLike = ErrorShape
 /** Anything thrown, as a name and a message a person can read. */
 export const errorParts = toErrorShape
 
-/** `context (Name): message`, the form every alert takes. */
+/** Most characters of an error message an alert shows; refusals quote what a remote peer sent, of any length. */
+export const MAX_ERROR_MESSAGE_CHARS = 300
+
+/** `context (Name): message`, the form every alert takes; a long name or message is cut short with `…`. */
 export function describeError (context: string, error: unknown): string {
   const { name, message } = errorParts(error)
-  return `${context} (${name}): ${message}`
+  return `${context} (${truncate(name, MAX_ERROR_NAME_CHARS)}): ${truncate(message, MAX_ERROR_MESSAGE_CHARS)}`
+}
+
+/** Error names are class names; one longer than this came from somewhere else. */
+const MAX_ERROR_NAME_CHARS = 64
+
+function truncate (text: string, max: number): string {
+  if (text.length <= max) return text
+  let cut = text.slice(0, max - 1)
+  // Never show half of a surrogate pair.
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1)
+  return `${cut}…`
 }
 
 export function sendFailureText (to: string, error: unknown): string {
@@ -93,7 +120,7 @@ export function preview (text: string, max = 200): string {
  */
 export function unavailableNotice (unavailable: ReadonlyArray<{ readonly source: string, readonly error: ErrorLike }>): string | undefined {
   if (unavailable.length === 0) return undefined
-  const reasons = [...new Set(unavailable.map(part => `${part.source}: ${part.error.name}`))]
+  const reasons = [...new Set(unavailable.map(part => `${part.source}: ${truncate(part.error.name, MAX_ERROR_NAME_CHARS)}`))]
   return `Part of your history could not be read from the mesh right now (${reasons.join('; ')}). ` +
     'Showing what is available; trying again shortly.'
 }
