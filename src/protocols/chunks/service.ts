@@ -197,9 +197,9 @@ export class ChunkService implements Startable {
         stream.abort(error instanceof Error ? error : new Error(String(error)))
         return
       }
-      const reply = await this.respond(frame, remote)
+      const answer = await this.answer(frame, remote)
       const sending = AbortSignal.timeout(this.responseTimeoutMs)
-      await messages.write(encodeChunkResponse(reply), { signal: sending })
+      await messages.write(answer, { signal: sending })
       await stream.close({ signal: sending })
     } catch (error) {
       this.log.error('chunk stream from %s failed: %s', remote, errorText(error))
@@ -209,6 +209,21 @@ export class ChunkService implements Startable {
       const left = (this.activeByPeer.get(remote) ?? 1) - 1
       if (left === 0) this.activeByPeer.delete(remote)
       else this.activeByPeer.set(remote, left)
+    }
+  }
+
+  /**
+   * The encoded answer to one request frame (without its length prefix) from `remote`, as a stream gets it; the
+   * per-peer and overall request caps are applied by the stream handler, not here. Never throws: whatever the
+   * frame holds, the answer is a status (INTERNAL only for a storage failure or a bug, which is logged).
+   */
+  async answer (frame: Uint8Array, remote: string): Promise<Uint8Array> {
+    const reply = await this.respond(frame, remote)
+    try {
+      return encodeChunkResponse(reply)
+    } catch (error) {
+      this.log.error('the answer to a %s request from %s does not encode: %s', reply.status, remote, errorText(error))
+      return encodeChunkResponse(refuse(ChunkStatus.INTERNAL, 'the holder failed to encode its answer'))
     }
   }
 
