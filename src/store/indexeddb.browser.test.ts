@@ -1,6 +1,8 @@
 // Runs in real Chromium (Vitest browser mode, see vitest.config.ts).
+import { openDB } from 'idb'
 import { afterEach, describe, expect, it } from 'vitest'
-import { runChunkStoreConformance, testObjectId, testRecord } from '../testing/store-conformance.ts'
+import { runChunkStoreConformance, testObjectId, testRecord, testTombstone } from '../testing/store-conformance.ts'
+import { bytesToHex, chargedBytes } from './records.ts'
 import { UnsupportedStoreVersionError } from './errors.ts'
 import { INDEXEDDB_SCHEMA_VERSION, IndexedDbChunkStore, browserStorageQuota } from './indexeddb.ts'
 import type { ShardIndex } from '../types/index.ts'
@@ -35,6 +37,38 @@ describe('IndexedDbChunkStore in the browser', () => {
     expect(names).toContain(name)
     const reopened = await openStore(name)
     expect(await reopened.get(testObjectId(1), 0 as ShardIndex)).toEqual(testRecord())
+    await reopened.close()
+  })
+
+  it('upgrades a schema-1 database (shards only), keeping its shards and usage, and then keeps tombstones', async () => {
+    const name = nextName()
+    created.push(name)
+    const record = testRecord({ size: 300 })
+    const bytes = chargedBytes(record)
+    // What a schema-1 build created and wrote.
+    const old = await openDB(name, 1, {
+      upgrade (db) {
+        const shards = db.createObjectStore('shards', { keyPath: ['objectId', 'shardIndex'] })
+        shards.createIndex('byPlacementKey', 'placementKeyHex')
+        shards.createIndex('byOwner', 'owner')
+        shards.createIndex('summary', ['objectId', 'shardIndex', 'placementKeyHex', 'owner', 'size', 'storedAt'])
+        db.createObjectStore('ownerUsage', { keyPath: 'owner' })
+        db.createObjectStore('nodeUsage')
+      }
+    })
+    await old.put('shards', { ...record, placementKeyHex: bytesToHex(record.placementKey) })
+    await old.put('ownerUsage', { owner: record.owner, bytes, shards: 1 })
+    await old.put('nodeUsage', { bytes, shards: 1 }, 'node')
+    old.close()
+
+    const store = await openStore(name)
+    expect(await store.get(testObjectId(1), 0 as ShardIndex)).toEqual(record)
+    expect(await store.stats()).toMatchObject({ shards: 1, bytes, owners: 1 })
+    expect(await store.listShardKeys()).toHaveLength(1)
+    await store.putTombstone(testTombstone({ object: 2 }))
+    await store.close()
+    const reopened = await openStore(name)
+    expect(await reopened.getTombstone(testObjectId(2))).toEqual(testTombstone({ object: 2 }))
     await reopened.close()
   })
 

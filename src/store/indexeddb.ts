@@ -3,12 +3,12 @@ import { deleteDB, openDB } from 'idb'
 import type { DBSchema, IDBPDatabase, IDBPObjectStore } from 'idb'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { QuotaExceededError, StoreClosedError, UnsupportedStoreVersionError } from './errors.ts'
-import { bytesToHex, chargedBytes, checkQuota, copyBytes, resolveLimits, validateRecord } from './records.ts'
-import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, ShardRecord, ShardSummary } from './types.ts'
+import { bytesToHex, chargedBytes, checkQuota, copyBytes, resolveLimits, validateRecord, validateTombstone } from './records.ts'
+import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, ShardRecord, ShardSummary, Tombstone } from './types.ts'
 
 export { browserStorageQuota } from './browser-quota.ts'
 
-export const INDEXEDDB_SCHEMA_VERSION = 1
+export const INDEXEDDB_SCHEMA_VERSION = 2
 
 interface StoredShard extends Omit<ShardRecord, 'objectId' | 'shardIndex'> {
   objectId: string
@@ -34,7 +34,11 @@ interface ChunkStoreSchema extends DBSchema {
   /** Usage counters kept in the same transactions as the shards, so quota checks never scan. */
   ownerUsage: { key: string, value: OwnerUsage }
   nodeUsage: { key: typeof NODE_USAGE_KEY, value: Usage }
+  /** Signed tombstones of deleted objects (schema version 2); `byDeletedAt` serves the retention purge. */
+  tombstones: { key: string, value: StoredTombstone, indexes: { byDeletedAt: number } }
 }
+
+interface StoredTombstone extends Omit<Tombstone, 'objectId'> { objectId: string }
 
 const NODE_USAGE_KEY = 'node'
 const SUMMARY_KEY_PATH = ['objectId', 'shardIndex', 'placementKeyHex', 'owner', 'size', 'storedAt']
@@ -68,6 +72,10 @@ export class IndexedDbChunkStore implements ChunkStore {
           shards.createIndex('summary', SUMMARY_KEY_PATH)
           db.createObjectStore('ownerUsage', { keyPath: 'owner' })
           db.createObjectStore('nodeUsage')
+        }
+        if (oldVersion < 2) {
+          const tombstones = db.createObjectStore('tombstones', { keyPath: 'objectId' })
+          tombstones.createIndex('byDeletedAt', 'deletedAt')
         }
       },
       // Another tab wants to upgrade or delete this database: let it, rather than block it forever.
@@ -171,6 +179,33 @@ export class IndexedDbChunkStore implements ChunkStore {
   async deleteByPlacementKey (placementKey: Uint8Array): Promise<number> {
     this.assertOpen('deleteByPlacementKey')
     return await this.deleteWhere(shards => shards.index('byPlacementKey').openCursor(bytesToHex(placementKey)))
+  }
+
+  async putTombstone (tombstone: Tombstone): Promise<void> {
+    this.assertOpen('putTombstone')
+    validateTombstone(tombstone)
+    const { objectId, owner, deletedAt, signature } = tombstone
+    await this.db.put('tombstones', { objectId, owner, deletedAt, signature: copyBytes(signature) })
+  }
+
+  async getTombstone (objectId: ObjectId): Promise<Tombstone | undefined> {
+    this.assertOpen('getTombstone')
+    if (typeof objectId !== 'string') return undefined
+    const stored = await this.db.get('tombstones', objectId)
+    return stored === undefined ? undefined : { ...stored, objectId: stored.objectId as ObjectId }
+  }
+
+  async purgeTombstones (before: number): Promise<number> {
+    this.assertOpen('purgeTombstones')
+    if (typeof before !== 'number' || Number.isNaN(before)) return 0
+    const tx = this.db.transaction('tombstones', 'readwrite')
+    const deletions: Array<Promise<void>> = []
+    const older = IDBKeyRange.upperBound(before, true)
+    for (let cursor = await tx.store.index('byDeletedAt').openCursor(older); cursor !== null; cursor = await cursor.continue()) {
+      deletions.push(cursor.delete())
+    }
+    await Promise.all([...deletions, tx.done])
+    return deletions.length
   }
 
   async stats (): Promise<ChunkStoreStats> {

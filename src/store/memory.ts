@@ -1,12 +1,13 @@
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { StoreClosedError } from './errors.ts'
-import { bytesToHex, chargedBytes, checkQuota, compareShardKeys, copyBytes, resolveLimits, validateRecord } from './records.ts'
-import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, ShardRecord, ShardSummary } from './types.ts'
+import { bytesToHex, chargedBytes, checkQuota, compareShardKeys, copyBytes, resolveLimits, validateRecord, validateTombstone } from './records.ts'
+import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, ShardRecord, ShardSummary, Tombstone } from './types.ts'
 
 /** In-memory `ChunkStore` for tests and simulations. Holds copies, so callers cannot alias stored bytes. */
 export class MemoryChunkStore implements ChunkStore {
   readonly limits: ChunkStoreLimits
   private readonly records = new Map<string, ShardRecord>()
+  private readonly tombstones = new Map<string, Tombstone>()
   /** Per owner: charged bytes and shard count; an owner is dropped when its last shard goes. */
   private readonly ownerUsage = new Map<string, { bytes: number, shards: number }>()
   private nodeBytes = 0
@@ -63,6 +64,30 @@ export class MemoryChunkStore implements ChunkStore {
     return this.remove(this.select(record => bytesToHex(record.placementKey) === wanted))
   }
 
+  async putTombstone (tombstone: Tombstone): Promise<void> {
+    this.assertOpen('putTombstone')
+    validateTombstone(tombstone)
+    this.tombstones.set(tombstone.objectId, cloneTombstone(tombstone))
+  }
+
+  async getTombstone (objectId: ObjectId): Promise<Tombstone | undefined> {
+    this.assertOpen('getTombstone')
+    const tombstone = this.tombstones.get(objectId)
+    return tombstone === undefined ? undefined : cloneTombstone(tombstone)
+  }
+
+  async purgeTombstones (before: number): Promise<number> {
+    this.assertOpen('purgeTombstones')
+    let purged = 0
+    for (const [objectId, tombstone] of this.tombstones) {
+      if (tombstone.deletedAt < before) {
+        this.tombstones.delete(objectId)
+        purged++
+      }
+    }
+    return purged
+  }
+
   async stats (): Promise<ChunkStoreStats> {
     this.assertOpen('stats')
     return {
@@ -82,6 +107,7 @@ export class MemoryChunkStore implements ChunkStore {
   async close (): Promise<void> {
     this.closed = true
     this.records.clear()
+    this.tombstones.clear()
     this.ownerUsage.clear()
     this.nodeBytes = 0
   }
@@ -130,4 +156,8 @@ function cloneRecord (record: ShardRecord): ShardRecord {
     shardHash: copyBytes(record.shardHash),
     manifest: copyBytes(record.manifest)
   }
+}
+
+function cloneTombstone (tombstone: Tombstone): Tombstone {
+  return { ...tombstone, signature: copyBytes(tombstone.signature) }
 }

@@ -1,10 +1,12 @@
 import { InvalidConfigError } from '../errors/index.ts'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { InvalidRecordError, QuotaExceededError } from './errors.ts'
-import type { ChunkStoreLimits, ShardRecord } from './types.ts'
+import type { ChunkStoreLimits, ShardRecord, Tombstone } from './types.ts'
 
 export const PLACEMENT_KEY_BYTES = 32
 export const SHARD_HASH_BYTES = 32
+/** An owner signature: r ‖ s ‖ v. */
+export const TOMBSTONE_SIGNATURE_BYTES = 65
 const OWNER_PATTERN = /^0x[0-9a-f]{40}$/
 const OBJECT_ID_PATTERN = /^[0-9a-f]{64}$/
 
@@ -21,6 +23,16 @@ export function validateRecord (record: ShardRecord): void {
   if (!isBytes(record.manifest)) fail('manifest must be a Uint8Array')
   if (!Number.isSafeInteger(record.storedAt) || record.storedAt < 0) fail('storedAt must be a non-negative integer (ms)')
   if (record.size !== record.data.byteLength) fail(`size ${record.size} differs from data length ${record.data.byteLength}`)
+}
+
+/** Throws `InvalidRecordError` naming the first malformed field. The signature is checked for shape only. */
+export function validateTombstone (tombstone: Tombstone): void {
+  const fail = (why: string): never => { throw new InvalidRecordError(`invalid tombstone: ${why}`) }
+  if (tombstone == null || typeof tombstone !== 'object') fail('not an object')
+  if (!isObjectId(tombstone.objectId)) fail('objectId must be 64 lowercase hex')
+  if (typeof tombstone.owner !== 'string' || !OWNER_PATTERN.test(tombstone.owner)) fail('owner must be 0x + 40 lowercase hex')
+  if (!Number.isSafeInteger(tombstone.deletedAt) || tombstone.deletedAt < 0) fail('deletedAt must be a non-negative integer (ms)')
+  if (!isBytes(tombstone.signature, TOMBSTONE_SIGNATURE_BYTES)) fail(`signature must be ${TOMBSTONE_SIGNATURE_BYTES} bytes`)
 }
 
 export function isObjectId (value: unknown): value is ObjectId {

@@ -4,8 +4,8 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { StoreClosedError, UnsupportedStoreVersionError } from './errors.ts'
-import { checkQuota, resolveLimits, validateRecord } from './records.ts'
-import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, ShardRecord, ShardSummary } from './types.ts'
+import { checkQuota, resolveLimits, validateRecord, validateTombstone } from './records.ts'
+import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, ShardRecord, ShardSummary, Tombstone } from './types.ts'
 
 /**
  * Schema migrations; entry i takes `PRAGMA user_version` from i to i + 1. Append, never edit a released one.
@@ -56,6 +56,16 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       UPDATE owner_usage SET bytes = bytes + NEW.size + length(NEW.manifest), shards = shards + 1
         WHERE user_addr = NEW.user_addr;
     END;
+  `),
+  // Signed tombstones of deleted objects; the index serves the retention purge.
+  db => db.exec(`
+    CREATE TABLE tombstones (
+      object_id TEXT PRIMARY KEY,
+      user_addr TEXT NOT NULL,
+      deleted_at INTEGER NOT NULL,
+      signature BLOB NOT NULL
+    );
+    CREATE INDEX tombstones_by_deleted_at ON tombstones (deleted_at);
   `)
 ]
 
@@ -86,6 +96,12 @@ interface SummaryRow {
   chunk_id: number
   stored_at: number
   size: number
+}
+interface TombstoneRow {
+  object_id: string
+  user_addr: string
+  deleted_at: number
+  signature: Buffer
 }
 interface RecordRow extends SummaryRow {
   data: Buffer
@@ -134,7 +150,12 @@ export class SqliteChunkStore implements ChunkStore {
            manifest = excluded.manifest, stored_at = excluded.stored_at, size = excluded.size`),
       deleteShard: db.prepare<[string, number]>('DELETE FROM chunks WHERE object_id = ? AND chunk_id = ?'),
       deleteObject: db.prepare<[string]>('DELETE FROM chunks WHERE object_id = ?'),
-      deleteByPlacementKey: db.prepare<[Uint8Array]>('DELETE FROM chunks WHERE placement_key = ?')
+      deleteByPlacementKey: db.prepare<[Uint8Array]>('DELETE FROM chunks WHERE placement_key = ?'),
+      putTombstone: db.prepare<[string, string, number, Uint8Array]>(
+        'INSERT OR REPLACE INTO tombstones (object_id, user_addr, deleted_at, signature) VALUES (?, ?, ?, ?)'),
+      getTombstone: db.prepare<[string], TombstoneRow>(
+        'SELECT object_id, user_addr, deleted_at, signature FROM tombstones WHERE object_id = ?'),
+      purgeTombstones: db.prepare<[number]>('DELETE FROM tombstones WHERE deleted_at < ?')
     }
     // Quota check and write in one IMMEDIATE transaction, so a concurrent writer cannot slip in between.
     const put = db.transaction((record: ShardRecord) => {
@@ -192,6 +213,24 @@ export class SqliteChunkStore implements ChunkStore {
     return this.statements.deleteByPlacementKey.run(placementKey).changes
   }
 
+  async putTombstone (tombstone: Tombstone): Promise<void> {
+    this.assertOpen('putTombstone')
+    validateTombstone(tombstone)
+    const { objectId, owner, deletedAt, signature } = tombstone
+    this.statements.putTombstone.run(objectId, owner, deletedAt, signature)
+  }
+
+  async getTombstone (objectId: ObjectId): Promise<Tombstone | undefined> {
+    this.assertOpen('getTombstone')
+    const row = this.statements.getTombstone.get(objectId)
+    return row === undefined ? undefined : toTombstone(row)
+  }
+
+  async purgeTombstones (before: number): Promise<number> {
+    this.assertOpen('purgeTombstones')
+    return this.statements.purgeTombstones.run(before).changes
+  }
+
   async stats (): Promise<ChunkStoreStats> {
     this.assertOpen('stats')
     const totals = this.statements.totals.get() ?? { bytes: 0, shards: 0, owners: 0 }
@@ -232,5 +271,14 @@ function toRecord (row: RecordRow): ShardRecord {
     data: new Uint8Array(row.data),
     shardHash: new Uint8Array(row.shard_hash),
     manifest: new Uint8Array(row.manifest)
+  }
+}
+
+function toTombstone (row: TombstoneRow): Tombstone {
+  return {
+    objectId: row.object_id as ObjectId,
+    owner: row.user_addr,
+    deletedAt: row.deleted_at,
+    signature: new Uint8Array(row.signature)
   }
 }

@@ -33,6 +33,22 @@ export interface ShardSummary {
 }
 
 /**
+ * An owner's signed delete of a whole object, which a holder keeps after applying it so that saved copies of the
+ * object cannot be stored there again. Anyone can verify it: `signature` recovers, in namespace NS_DELETE over
+ * `deleteAuthorization(objectId, undefined, deletedAt)`, to `owner`. Kept apart from shards: it charges no quota.
+ */
+export interface Tombstone {
+  /** 64 lowercase hex. */
+  objectId: ObjectId
+  /** The delete authority that signed: '0x' + 40 lowercase hex. */
+  owner: string
+  /** The signed delete timestamp, milliseconds since the epoch (integer); retention runs from it. */
+  deletedAt: number
+  /** 65 bytes: r ‖ s ‖ v. */
+  signature: Uint8Array
+}
+
+/**
  * Byte limits enforced on `put`. `Infinity` means unlimited.
  * Charged bytes per record are `data.byteLength + manifest.byteLength` (see `chargedBytes`).
  */
@@ -78,6 +94,14 @@ export interface ChunkStore {
   delete (objectId: ObjectId, shardIndex?: ShardIndex): Promise<number>
   /** Deletes every shard held for a placement key; returns how many went. */
   deleteByPlacementKey (placementKey: Uint8Array): Promise<number>
+  /**
+   * Inserts the tombstone, or replaces the one of the same objectId. Leaves shards alone. Throws
+   * `InvalidRecordError` for a malformed tombstone, and then nothing changes.
+   */
+  putTombstone (tombstone: Tombstone): Promise<void>
+  getTombstone (objectId: ObjectId): Promise<Tombstone | undefined>
+  /** Deletes the tombstones with `deletedAt` before `before` (ms since the epoch); returns how many went. */
+  purgeTombstones (before: number): Promise<number>
   stats (): Promise<ChunkStoreStats>
   /** Charged bytes the owner occupies on this node. */
   usageOf (owner: string): Promise<number>

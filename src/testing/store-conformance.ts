@@ -4,7 +4,7 @@ import { InvalidConfigError } from '../errors/index.ts'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { InvalidRecordError, QuotaExceededError, StoreClosedError } from '../store/index.ts'
 import { chargedBytes } from '../store/index.ts'
-import type { ChunkStore, ChunkStoreLimits, ShardRecord } from '../store/index.ts'
+import type { ChunkStore, ChunkStoreLimits, ShardRecord, Tombstone } from '../store/index.ts'
 
 export type MakeChunkStore = (limits: Partial<ChunkStoreLimits>) => Promise<ChunkStore>
 
@@ -46,6 +46,13 @@ export function testRecord ({ owner = 1, object = 1, shard = 0, size = 64, seed 
     storedAt: 1_700_000_000_000 + shard,
     size
   }
+}
+
+/** A well-formed tombstone; the store checks its shape, not its signature. */
+export function testTombstone ({ object = 1, owner = 1, deletedAt = 1_700_000_000_000 }: {
+  object?: number, owner?: number, deletedAt?: number
+} = {}): Tombstone {
+  return { objectId: testObjectId(object), owner: testOwner(owner), deletedAt, signature: seededBytes(65, object * 13 + deletedAt % 997) }
 }
 
 /** Like toEqual, but compares shard data as bytes: element-wise diffing of a 1 MiB array takes seconds. */
@@ -259,6 +266,72 @@ export function runChunkStoreConformance (name: string, makeStore: MakeChunkStor
       })
     })
 
+    describe('tombstones', () => {
+      it('returns a tombstone as put, undefined for an object without one, and keeps its own copy', async () => {
+        const store = await open()
+        const tombstone = testTombstone({ object: 1 })
+        const expected = structuredClone(tombstone)
+        await store.putTombstone(tombstone)
+        tombstone.signature.fill(0)
+        const read = await store.getTombstone(testObjectId(1))
+        expect(read).toEqual(expected)
+        read?.signature.fill(1)
+        expect(await store.getTombstone(testObjectId(1))).toEqual(expected)
+        expect(await store.getTombstone(testObjectId(2))).toBeUndefined()
+      })
+
+      it('replaces the tombstone of the same object', async () => {
+        const store = await open()
+        await store.putTombstone(testTombstone({ object: 1, deletedAt: 1000 }))
+        await store.putTombstone(testTombstone({ object: 1, deletedAt: 2000 }))
+        expect(await store.getTombstone(testObjectId(1))).toEqual(testTombstone({ object: 1, deletedAt: 2000 }))
+        expect(await store.purgeTombstones(1500)).toBe(0)
+      })
+
+      it('purges exactly the tombstones older than the cut-off and says how many', async () => {
+        const store = await open()
+        for (const [object, deletedAt] of [[1, 1000], [2, 2000], [3, 2999], [4, 3000], [5, 4000]]) {
+          await store.putTombstone(testTombstone({ object, deletedAt }))
+        }
+        expect(await store.purgeTombstones(1000)).toBe(0)
+        expect(await store.purgeTombstones(3000)).toBe(3)
+        expect(await store.purgeTombstones(3000)).toBe(0)
+        for (const object of [1, 2, 3]) expect(await store.getTombstone(testObjectId(object))).toBeUndefined()
+        expect(await store.getTombstone(testObjectId(4))).toEqual(testTombstone({ object: 4, deletedAt: 3000 }))
+        expect(await store.getTombstone(testObjectId(5))).toEqual(testTombstone({ object: 5, deletedAt: 4000 }))
+      })
+
+      it('keeps tombstones apart from shards: no quota, stats or usage, and shard deletes leave them', async () => {
+        const store = await open({ nodeQuotaBytes: 64 + MANIFEST_BYTES })
+        await store.put(testRecord({ object: 1 }))
+        const stats = await store.stats()
+        await store.putTombstone(testTombstone({ object: 2 }))
+        await store.putTombstone(testTombstone({ object: 1 }))
+        expect(await store.stats()).toEqual(stats)
+        expect(await store.usageOf(testOwner(1))).toBe(64 + MANIFEST_BYTES)
+        expect(await store.listShardKeys()).toHaveLength(1)
+        expect(await store.delete(testObjectId(1))).toBe(1)
+        expect(await store.deleteByPlacementKey(testPlacementKey(1))).toBe(0)
+        expect(await store.getTombstone(testObjectId(1))).toEqual(testTombstone({ object: 1 }))
+        expect(await store.purgeTombstones(Number.MAX_SAFE_INTEGER)).toBe(2)
+        expect(await store.stats()).toMatchObject({ shards: 0, bytes: 0, owners: 0 })
+      })
+
+      it.each<[string, (tombstone: Tombstone) => unknown]>([
+        ['an objectId that is not hex', t => ({ ...t, objectId: 'z'.repeat(64) })],
+        ['an uppercase owner address', t => ({ ...t, owner: t.owner.toUpperCase() })],
+        ['a fractional deletedAt', t => ({ ...t, deletedAt: 1.5 })],
+        ['a negative deletedAt', t => ({ ...t, deletedAt: -1 })],
+        ['a short signature', t => ({ ...t, signature: new Uint8Array(64) })],
+        ['a signature that is not bytes', t => ({ ...t, signature: Array.from(t.signature) })]
+      ])('rejects a tombstone with %s and keeps nothing', async (_, corrupt) => {
+        const store = await open()
+        await expect(store.putTombstone(corrupt(testTombstone({ object: 7 })) as Tombstone)).rejects.toThrow(InvalidRecordError)
+        expect(await store.getTombstone(testObjectId(7))).toBeUndefined()
+        expect(await store.purgeTombstones(Number.MAX_SAFE_INTEGER)).toBe(0)
+      })
+    })
+
     it.each<[string, (record: ShardRecord) => unknown]>([
       ['a short placement key', r => ({ ...r, placementKey: new Uint8Array(31) })],
       ['a placement key that is not bytes', r => ({ ...r, placementKey: Array.from(r.placementKey) })],
@@ -295,7 +368,10 @@ export function runChunkStoreConformance (name: string, makeStore: MakeChunkStor
         async () => await store.delete(testObjectId(1)),
         async () => await store.deleteByPlacementKey(testPlacementKey(1)),
         async () => await store.stats(),
-        async () => await store.usageOf(testOwner(1))
+        async () => await store.usageOf(testOwner(1)),
+        async () => await store.putTombstone(testTombstone()),
+        async () => await store.getTombstone(testObjectId(1)),
+        async () => await store.purgeTombstones(Number.MAX_SAFE_INTEGER)
       ]
       for (const call of calls) await expect(call()).rejects.toThrow(StoreClosedError)
     })
@@ -328,6 +404,16 @@ export function runChunkStoreConformance (name: string, makeStore: MakeChunkStor
           expectSameRecord(await reopened.get(testObjectId(2), 1 as ShardIndex), records[2])
           expect(await reopened.listByPlacementKey(testPlacementKey(1))).toEqual([records[0]])
           expect(await reopened.usageOf(testOwner(2))).toBe(chargedBytes(records[2]))
+        })
+
+        it('keeps tombstones, and what was purged stays purged, across close and reopen', async () => {
+          const store = await open()
+          await store.putTombstone(testTombstone({ object: 1, deletedAt: 1000 }))
+          await store.putTombstone(testTombstone({ object: 2, deletedAt: 5000 }))
+          expect(await store.purgeTombstones(2000)).toBe(1)
+          const reopened = await closeAndReopen(store)
+          expect(await reopened.getTombstone(testObjectId(1))).toBeUndefined()
+          expect(await reopened.getTombstone(testObjectId(2))).toEqual(testTombstone({ object: 2, deletedAt: 5000 }))
         })
 
         it('still enforces quotas against what it held before reopening', async () => {

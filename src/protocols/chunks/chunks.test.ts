@@ -2,10 +2,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { NS_DELETE, NS_HISTORY, NS_INBOX, NS_MANIFEST, bytesEqual, sha256, toHex } from '../../crypto/index.ts'
 import { decode } from '../../erasure/index.ts'
 import { WalletIdentity, addressToBytes } from '../../identity/index.ts'
-import { MemoryChunkStore } from '../../store/index.ts'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { MemoryChunkStore, type ShardRecord } from '../../store/index.ts'
+import { SqliteChunkStore } from '../../store/sqlite.ts'
 import { ChunkRequest, ChunkStatus, deleteAuthorization, encodeChunkRequest, objectIdToBytes, SignedManifestMessage } from '../../wire/index.ts'
 import { deleteShards, fetchShards, listShards, storeShard, verifyStoreReceipt, type RejectedShard } from './client.ts'
-import { CHUNKS_PROTOCOL } from './constants.ts'
+import { CHUNKS_PROTOCOL, DEFAULT_TOMBSTONE_RETENTION_MS } from './constants.ts'
 import {
   ChunkPeerUnreachableError,
   InvalidAckError,
@@ -15,10 +19,13 @@ import {
   RemoteHoldsOtherShardError,
   RemoteNotFoundError,
   RemoteNotOwnerError,
+  RemoteObjectDeletedError,
   RemoteQuotaExceededError,
   RemoteRejectedError
 } from './errors.ts'
-import { placementKeyFor } from '../../placement/index.ts'
+import { DEFAULT_PLACEMENT_RULES, placementKeyFor } from '../../placement/index.ts'
+import { isValidTombstone } from './handlers/delete.ts'
+import { storeOnSelf } from './self-holder.ts'
 import { ChunkService, startChunkService } from './service.ts'
 import { connect, createTestNode, frame, makeObject, rawExchange, snapshot, varint, type TestNode, type TestObject } from '../../testing/chunk-nodes.ts'
 
@@ -52,15 +59,16 @@ afterAll(async () => {
 
 describe('chunk exchange between real libp2p nodes', () => {
   it('stores 15 shards with verified receipts, fetches them verified, lists them, and deletes them as the owner', async () => {
+    const object = await makeObject(alice, { seed: 12 })
     const receipts = []
     for (let index = 0; index < 15; index++) {
       receipts.push(await storeShard(client.libp2p, holder.libp2p.peerId,
-        { manifest: aliceObject.manifest, manifestBytes: aliceObject.manifestBytes, shardIndex: index, shard: aliceObject.shards[index] }))
+        { manifest: object.manifest, manifestBytes: object.manifestBytes, shardIndex: index, shard: object.shards[index] }))
     }
     expect((await holderStore.stats()).shards).toBe(15)
     const holderKey = holder.libp2p.peerId.publicKey!
     for (const [index, receipt] of receipts.entries()) {
-      expect(receipt).toMatchObject({ holder: holder.libp2p.peerId.toString(), objectId: aliceObject.manifest.objectId, shardIndex: index })
+      expect(receipt).toMatchObject({ holder: holder.libp2p.peerId.toString(), objectId: object.manifest.objectId, shardIndex: index })
       expect(await verifyStoreReceipt(receipt, holderKey)).toBe(true)
     }
     // A receipt is bound to its shard and to the holder's key.
@@ -68,7 +76,7 @@ describe('chunk exchange between real libp2p nodes', () => {
     expect(await verifyStoreReceipt(receipts[0], client.libp2p.peerId.publicKey!)).toBe(false)
 
     // Storing again is idempotent: same receipt time, nothing added.
-    const again = await storeShard(client.libp2p, holder.libp2p.peerId, { manifest: aliceObject.manifest, manifestBytes: aliceObject.manifestBytes, shardIndex: 3, shard: aliceObject.shards[3] })
+    const again = await storeShard(client.libp2p, holder.libp2p.peerId, { manifest: object.manifest, manifestBytes: object.manifestBytes, shardIndex: 3, shard: object.shards[3] })
     expect(again.storedAt).toBe(receipts[3].storedAt)
     expect((await holderStore.stats()).shards).toBe(15)
 
@@ -76,24 +84,24 @@ describe('chunk exchange between real libp2p nodes', () => {
     const fetched = await fetchShards(client.libp2p, holder.libp2p.peerId.toString(), placementKey)
     expect(fetched.map(shard => shard.shardIndex)).toEqual([...Array(15).keys()])
     for (const shard of fetched) {
-      expect(shard.manifest.objectId).toBe(aliceObject.manifest.objectId)
-      expect(shard.shard).toEqual(aliceObject.shards[shard.shardIndex])
+      expect(shard.manifest.objectId).toBe(object.manifest.objectId)
+      expect(shard.shard).toEqual(object.shards[shard.shardIndex])
     }
     // Any 10 of the fetched shards rebuild the object.
     const slots = fetched.map((shard, index) => index % 3 === 0 ? null : shard.shard)
-    expect(await decode(slots, 10, 5, aliceObject.plaintext.length)).toEqual(aliceObject.plaintext)
+    expect(await decode(slots, 10, 5, object.plaintext.length)).toEqual(object.plaintext)
 
-    const byObject = await fetchShards(client.libp2p, holder.libp2p.peerId, { objectId: aliceObject.manifest.objectId })
+    const byObject = await fetchShards(client.libp2p, holder.libp2p.peerId, { objectId: object.manifest.objectId })
     expect(byObject).toHaveLength(15)
     const listed = await listShards(client.libp2p, holder.libp2p.peerId, { placementKey })
     expect(listed.map(entry => [entry.shardIndex, toHex(entry.shardHash), entry.owner]))
-      .toEqual(aliceObject.shards.map((shard, index) => [index, toHex(sha256(shard)), alice.address]))
+      .toEqual(object.shards.map((shard, index) => [index, toHex(sha256(shard)), alice.address]))
 
-    expect(await deleteShards(client.libp2p, holder.libp2p.peerId, alice, aliceObject.manifest.objectId, { shardIndex: 14 })).toBe(1)
-    expect(await deleteShards(client.libp2p, holder.libp2p.peerId, alice, aliceObject.manifest.objectId)).toBe(14)
+    expect(await deleteShards(client.libp2p, holder.libp2p.peerId, alice, object.manifest.objectId, { shardIndex: 14 })).toBe(1)
+    expect(await deleteShards(client.libp2p, holder.libp2p.peerId, alice, object.manifest.objectId)).toBe(14)
     expect((await holderStore.stats()).shards).toBe(0)
     expect(await fetchShards(client.libp2p, holder.libp2p.peerId, placementKey)).toEqual([])
-    await expect(deleteShards(client.libp2p, holder.libp2p.peerId, alice, aliceObject.manifest.objectId))
+    await expect(deleteShards(client.libp2p, holder.libp2p.peerId, alice, object.manifest.objectId))
       .rejects.toBeInstanceOf(RemoteNotFoundError)
   })
 })
@@ -191,13 +199,15 @@ describe('a holder refuses bad requests, changes nothing, and keeps serving', ()
     expect(await deleteShards(client.libp2p, holder.libp2p.peerId, bob, bobsOwn.manifest.objectId)).toBe(1)
   })
 
-  it('answers a replayed DELETE with nothing deleted, even after the object was stored again', async () => {
+  it('answers a replayed DELETE with nothing deleted, even after the shard was stored again', async () => {
     const fresh = await makeObject(alice, { seed: 6, k: 2, m: 1 })
     await storeAll(holder, fresh)
     const timestamp = Date.now()
-    const signature = new Uint8Array(alice.sign(NS_DELETE, deleteAuthorization(fresh.manifest.objectId, undefined, timestamp)))
-    const request = { version: 1, delete: { objectId: objectIdToBytes(fresh.manifest.objectId) as Uint8Array<ArrayBuffer>, owner: addressToBytes(alice.address), timestamp, signature } }
-    expect(await sendRequest(request)).toMatchObject({ status: ChunkStatus.OK, deleted: 3 })
+    const signature = new Uint8Array(alice.sign(NS_DELETE, deleteAuthorization(fresh.manifest.objectId, 1, timestamp)))
+    const request = { version: 1, delete: { objectId: objectIdToBytes(fresh.manifest.objectId) as Uint8Array<ArrayBuffer>, shardIndex: 1, owner: addressToBytes(alice.address), timestamp, signature } }
+    expect(await sendRequest(request)).toMatchObject({ status: ChunkStatus.OK, deleted: 1 })
+    // Deleting one shard leaves no tombstone: the shard may be stored again (e.g. by a hand-off).
+    expect(await holderStore.getTombstone(fresh.manifest.objectId)).toBeUndefined()
     await storeAll(holder, fresh)
     expect(await sendRequest(request)).toMatchObject({ status: ChunkStatus.OK, deleted: 0 })
     expect(await holderStore.listObjectShards(fresh.manifest.objectId)).toHaveLength(3)
@@ -253,6 +263,108 @@ describe('holder limits and client verification (on a spare node)', () => {
     await storeShard(client.libp2p, spare.libp2p.peerId, { manifest: other.manifest, manifestBytes: other.manifestBytes, shardIndex: 5, shard: other.shards[5], sole: true })
     await put(5)
     expect((await store.listObjectShards(aliceObject.manifest.objectId)).map(r => r.shardIndex).sort((a, b) => a - b)).toEqual([4, 5])
+  })
+
+  describe('tombstones of deleted objects', () => {
+    /** What anyone who once fetched shard 1 of `object` could have saved. */
+    const savedShard = (object: TestObject) =>
+      ({ manifest: object.manifest, manifestBytes: object.manifestBytes, shardIndex: 1, shard: object.shards[1] })
+
+    it('refuses a saved copy of a deleted object with RemoteObjectDeletedError until the tombstone expires', async () => {
+      let clock = Date.now()
+      const store = new MemoryChunkStore()
+      await serve({ store, now: () => clock })
+      const object = await makeObject(alice, { seed: 13, k: 2, m: 1 })
+      const { objectId } = object.manifest
+      await storeAll(spare, object)
+      expect(await deleteShards(client.libp2p, spare.libp2p.peerId, alice, objectId, { now: () => clock })).toBe(3)
+
+      // The holder keeps the owner's signed delete, which anyone can check.
+      const tombstone = await store.getTombstone(objectId)
+      expect(tombstone).toMatchObject({ objectId, owner: alice.address, deletedAt: Math.floor(clock) })
+      expect(isValidTombstone(tombstone!)).toBe(true)
+      expect(isValidTombstone({ ...tombstone!, deletedAt: tombstone!.deletedAt + 1 })).toBe(false)
+      expect(isValidTombstone({ ...tombstone!, owner: bob.address })).toBe(false)
+
+      const replay = await storeShard(client.libp2p, spare.libp2p.peerId, savedShard(object)).catch((error: unknown) => error)
+      expect(replay).toBeInstanceOf(RemoteObjectDeletedError)
+      expect(replay).toMatchObject({ name: 'RemoteObjectDeletedError', status: ChunkStatus.DELETED })
+      expect((replay as Error).message).toContain(`deleted by its owner ${alice.address}`)
+      await expect(storeShard(client.libp2p, spare.libp2p.peerId, { ...savedShard(object), sole: true }))
+        .rejects.toBeInstanceOf(RemoteObjectDeletedError)
+      // This node's own repairer, placing a shard on this node, is refused the same way.
+      const self = { peerId: spare.libp2p.peerId.toString(), store, placementRules: DEFAULT_PLACEMENT_RULES, now: () => clock }
+      const saved = savedShard(object)
+      await expect(storeOnSelf(self, saved.manifest, saved.manifestBytes, saved.shardIndex, saved.shard))
+        .rejects.toBeInstanceOf(RemoteObjectDeletedError)
+      expect(await store.listObjectShards(objectId)).toEqual([])
+
+      // Still refused just before the retention ends; then purged, and the object is taken like any other.
+      clock += DEFAULT_TOMBSTONE_RETENTION_MS - 60_000
+      await expect(storeShard(client.libp2p, spare.libp2p.peerId, savedShard(object))).rejects.toBeInstanceOf(RemoteObjectDeletedError)
+      clock += 2 * 60_000
+      await storeShard(client.libp2p, spare.libp2p.peerId, savedShard(object))
+      expect(await store.getTombstone(objectId)).toBeUndefined()
+      expect((await store.listObjectShards(objectId)).map(record => record.shardIndex)).toEqual([1])
+    })
+
+    it('purges expired tombstones when it applies another delete', async () => {
+      let clock = Date.now()
+      const store = new MemoryChunkStore()
+      await serve({ store, now: () => clock, tombstoneRetentionMs: 60 * 60_000 })
+      const [first, second] = await Promise.all([makeObject(alice, { seed: 14, k: 2, m: 1 }), makeObject(alice, { seed: 15, k: 2, m: 1 })])
+      await storeAll(spare, first)
+      await storeAll(spare, second)
+      await deleteShards(client.libp2p, spare.libp2p.peerId, alice, first.manifest.objectId, { now: () => clock })
+      clock += 60 * 60_000 + 1
+      await deleteShards(client.libp2p, spare.libp2p.peerId, alice, second.manifest.objectId, { now: () => clock })
+      expect(await store.getTombstone(first.manifest.objectId)).toBeUndefined()
+      expect(await store.getTombstone(second.manifest.objectId)).toMatchObject({ deletedAt: Math.floor(clock) })
+    })
+
+    it('takes a shard out again when the object was deleted while its STORE was being written', async () => {
+      const object = await makeObject(alice, { seed: 16, k: 2, m: 1 })
+      const timestamp = Date.now()
+      const signature = alice.sign(NS_DELETE, deleteAuthorization(object.manifest.objectId, undefined, timestamp))
+      // The owner's DELETE runs between the STORE's tombstone check and its write.
+      class DeletedMidStore extends MemoryChunkStore {
+        override async put (record: ShardRecord): Promise<void> {
+          await this.putTombstone({ objectId: record.objectId, owner: alice.address, deletedAt: timestamp, signature })
+          await super.put(record)
+        }
+      }
+      const store = new DeletedMidStore()
+      await serve({ store })
+      await expect(storeShard(client.libp2p, spare.libp2p.peerId, savedShard(object))).rejects.toBeInstanceOf(RemoteObjectDeletedError)
+      expect(await store.listObjectShards(object.manifest.objectId)).toEqual([])
+      expect((await store.stats()).shards).toBe(0)
+    })
+
+    it('still refuses the saved copy after the holder restarts on the same SQLite database', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'zentalk-tombstone-'))
+      const path = join(dir, 'chunks.sqlite')
+      try {
+        const before = new SqliteChunkStore(path)
+        await serve({ store: before })
+        const object = await makeObject(alice, { seed: 17, k: 2, m: 1 })
+        await storeAll(spare, object)
+        expect(await deleteShards(client.libp2p, spare.libp2p.peerId, alice, object.manifest.objectId)).toBe(3)
+        await service?.stop()
+        await before.close()
+
+        const after = new SqliteChunkStore(path)
+        try {
+          await serve({ store: after })
+          await expect(storeShard(client.libp2p, spare.libp2p.peerId, savedShard(object))).rejects.toBeInstanceOf(RemoteObjectDeletedError)
+          expect(await after.listObjectShards(object.manifest.objectId)).toEqual([])
+        } finally {
+          await service?.stop()
+          await after.close()
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    })
   })
 
   it('pages FETCH and LIST responses and the client follows every page', async () => {

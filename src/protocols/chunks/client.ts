@@ -24,8 +24,17 @@ import {
 } from '../../wire/index.ts'
 import { isMuxerClosed } from '../../net/index.ts'
 import { assertShardMatches, decodeSignedManifest, type SignedManifest } from '../../wire/index.ts'
-import { CHUNKS_PROTOCOL, DEFAULT_CLIENT_TIMEOUT_MS, DEFAULT_MAX_PAGES } from './constants.ts'
-import { ChunkPeerUnreachableError, InvalidAckError, InvalidChunkResponseError, remoteErrorFor } from './errors.ts'
+import {
+  CHUNKS_PROTOCOL,
+  DEFAULT_CHECKED_MANIFESTS_ENTRIES,
+  DEFAULT_CLIENT_TIMEOUT_MS,
+  DEFAULT_MAX_FETCH_BYTES,
+  DEFAULT_MAX_FETCH_MANIFEST_CHECKS,
+  DEFAULT_MAX_FETCH_PAGES,
+  DEFAULT_MAX_FETCH_REJECTED_MANIFESTS,
+  DEFAULT_MAX_PAGES
+} from './constants.ts'
+import { ChunkPeerUnreachableError, FetchLimitExceededError, InvalidAckError, InvalidChunkResponseError, remoteErrorFor } from './errors.ts'
 import { DEFAULT_PLACEMENT_RULES, assertPlacementAllowed, type PlacementRules } from '../../placement/index.ts'
 import type { AbortOptions, Connection, PeerId, PublicKey, Stream } from '@libp2p/interface'
 
@@ -89,13 +98,20 @@ export interface RejectedShard {
 export interface FetchShardsOptions extends ChunkCallOptions {
   /** Called for each dropped shard (bad manifest, foreign key, hash mismatch, duplicate). */
   onRejected?: (rejected: RejectedShard) => void
-  /** Pages followed before the holder is deemed misbehaving; default 64. */
+  /** Pages followed before the holder is deemed misbehaving; default DEFAULT_MAX_FETCH_PAGES (16). */
   maxPages?: number
+  /** Bytes of shards and manifests taken from the holder in this call; default DEFAULT_MAX_FETCH_BYTES (64 MiB). */
+  maxBytes?: number
+  /** Manifests this call may check (signature recoveries); default DEFAULT_MAX_FETCH_MANIFEST_CHECKS (4096). */
+  maxManifestChecks?: number
+  /** Manifests checked in this call that may fail or not fit the request; default DEFAULT_MAX_FETCH_REJECTED_MANIFESTS (64). */
+  maxRejectedManifests?: number
   /** Namespaces accepted and how their placement keys are checked; default: history only, as holders do. */
   placementRules?: PlacementRules
   /**
    * Manifests checked before, by their bytes in hex, shared between calls: every holder of an object sends the same
-   * manifest, and checking its owner signature is the costly part of a FETCH. Filled in as manifests are checked.
+   * manifest, and checking its owner signature is the costly part of a FETCH. Filled in as manifests are checked,
+   * holding at most DEFAULT_CHECKED_MANIFESTS_ENTRIES (the oldest go first).
    */
   checkedManifests?: Map<string, SignedManifest | Error>
 }
@@ -126,8 +142,9 @@ export interface HeldShard {
 /**
  * Stores one shard on `peer` and returns its verified receipt. Checks the shard against the manifest first
  * (throws the local `ShardHashMismatchError` or `MalformedMessageError` without sending).
- * @throws {RemoteRejectedError} subclasses for refusals (e.g. `RemoteQuotaExceededError`), `InvalidAckError` for
- *   a receipt that does not verify, `ChunkPeerUnreachableError`, `InvalidChunkResponseError`
+ * @throws {RemoteRejectedError} subclasses for refusals (e.g. `RemoteQuotaExceededError`, and
+ *   `RemoteObjectDeletedError` for an object its owner deleted, which that holder will not take again),
+ *   `InvalidAckError` for a receipt that does not verify, `ChunkPeerUnreachableError`, `InvalidChunkResponseError`
  */
 export async function storeShard (libp2p: ChunkDialer, peer: PeerId | string, input: StoreShardInput, options: ChunkCallOptions = {}): Promise<StoreReceipt> {
   const { manifest } = input
@@ -175,7 +192,11 @@ export async function verifyStoreReceipt (receipt: StoreReceipt, holderKey: Publ
  * Fetches every shard `peer` holds for a placement key, or of one object (`{ objectId }`), following pages.
  * Every returned shard has been verified: manifest signature, the requested key or object, the namespace's
  * placement rule, and the shard's size and hash. Shards failing any check are dropped and passed to `onRejected`.
- * @throws {RemoteRejectedError} subclasses, `ChunkPeerUnreachableError`, `InvalidChunkResponseError`
+ * What one call takes from the holder is bounded (pages, bytes, manifests to check, manifests failing their
+ * check): past any bound the answer is cut and the call fails, so a hostile holder costs this node a bounded
+ * amount of memory and signature checks.
+ * @throws {RemoteRejectedError} subclasses, `ChunkPeerUnreachableError`, `InvalidChunkResponseError` (its
+ *   subclass `FetchLimitExceededError` for an answer past a bound)
  */
 export async function fetchShards (libp2p: ChunkDialer, peer: PeerId | string, target: Uint8Array | { objectId: ObjectId },
   options: FetchShardsOptions = {}): Promise<FetchedShard[]> {
@@ -186,14 +207,17 @@ export async function fetchShards (libp2p: ChunkDialer, peer: PeerId | string, t
   const seen = new Set<string>()
   const result: FetchedShard[] = []
   const reject = (rejected: Omit<RejectedShard, 'peer'>): void => options.onRejected?.({ peer: peerName, ...rejected })
+  const budget = new FetchBudget(peerName, options)
 
-  await followPages(options.maxPages, peerName, async after => {
+  await followPages(options.maxPages ?? DEFAULT_MAX_FETCH_PAGES, peerName, async after => {
     const { response } = await exchange(libp2p, peer, { type: 'fetch', target: fetchTarget, after }, options)
     expectOk(response, peerName)
     let last: ShardPosition | undefined
     for (const entry of response.shards) {
-      const manifest = verifyManifest(verified, entry.manifest)
+      budget.received(entry.shard.length + entry.manifest.length)
+      const { manifest, checkedNow } = verifyManifest(verified, entry.manifest, budget)
       if (manifest instanceof Error) {
+        if (checkedNow) budget.rejectedManifest()
         reject({ shardIndex: entry.shardIndex, reason: manifest })
         continue
       }
@@ -202,6 +226,7 @@ export async function fetchShards (libp2p: ChunkDialer, peer: PeerId | string, t
       const problem = shardProblem(manifest, entry.shardIndex, entry.shard, fetchTarget, rules)
       const key = `${manifest.objectId}/${entry.shardIndex}`
       if (problem !== undefined || seen.has(key)) {
+        if (checkedNow) budget.rejectedManifest()
         reject({ shardIndex: entry.shardIndex, objectId: manifest.objectId, reason: problem ?? new InvalidChunkResponseError(`duplicate shard ${key}`) })
         continue
       }
@@ -264,6 +289,44 @@ export async function listShards (libp2p: ChunkDialer, peer: PeerId | string, op
   return result
 }
 
+/** What one FETCH call has taken from a holder so far, against its bounds. */
+class FetchBudget {
+  private readonly peer: string
+  private readonly maxBytes: number
+  private readonly maxChecks: number
+  private readonly maxRejected: number
+  private bytes = 0
+  private checks = 0
+  private rejected = 0
+
+  constructor (peer: string, options: FetchShardsOptions) {
+    this.peer = peer
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_FETCH_BYTES
+    this.maxChecks = options.maxManifestChecks ?? DEFAULT_MAX_FETCH_MANIFEST_CHECKS
+    this.maxRejected = options.maxRejectedManifests ?? DEFAULT_MAX_FETCH_REJECTED_MANIFESTS
+  }
+
+  received (bytes: number): void {
+    this.bytes += bytes
+    if (this.bytes > this.maxBytes) {
+      throw new FetchLimitExceededError('bytes', `peer ${this.peer} sent more than ${this.maxBytes} bytes of shards and manifests for one FETCH; its answer was cut`)
+    }
+  }
+
+  /** Called before each manifest check, so a check past the bound never runs. */
+  checking (): void {
+    if (++this.checks > this.maxChecks) {
+      throw new FetchLimitExceededError('manifest checks', `peer ${this.peer} sent more than ${this.maxChecks} manifests to check for one FETCH; its answer was cut`)
+    }
+  }
+
+  rejectedManifest (): void {
+    if (++this.rejected > this.maxRejected) {
+      throw new FetchLimitExceededError('rejected manifests', `peer ${this.peer} sent more than ${this.maxRejected} manifests that failed their check or did not fit the request; its answer was cut`)
+    }
+  }
+}
+
 /**
  * Runs pages until one says there is no more. Each page must advance past the previous page's last position,
  * so a faulty or hostile holder cannot keep the client looping.
@@ -273,7 +336,7 @@ async function followPages (maxPages = DEFAULT_MAX_PAGES, peer: string,
   let after: ShardPosition | undefined
   for (let pages = 0; ; pages++) {
     if (pages >= maxPages) {
-      throw new InvalidChunkResponseError(`peer ${peer} still had more after ${maxPages} pages; raise maxPages if it really holds that much`)
+      throw new FetchLimitExceededError('pages', `peer ${peer} still had more after ${maxPages} pages; raise maxPages if it really holds that much`)
     }
     const { more, last } = await page(after)
     if (!more) return
@@ -284,18 +347,26 @@ async function followPages (maxPages = DEFAULT_MAX_PAGES, peer: string,
   }
 }
 
-function verifyManifest (cache: Map<string, SignedManifest | Error>, bytes: Uint8Array): SignedManifest | Error {
+/** The manifest `bytes` encode, from the cache or checked now (`budget` counts the checks). */
+function verifyManifest (cache: Map<string, SignedManifest | Error>, bytes: Uint8Array,
+  budget: FetchBudget): { manifest: SignedManifest | Error, checkedNow: boolean } {
   const key = toHex(bytes)
-  let manifest = cache.get(key)
-  if (manifest === undefined) {
-    try {
-      manifest = decodeSignedManifest(bytes)
-    } catch (error) {
-      manifest = error instanceof Error ? error : new Error(String(error))
-    }
-    cache.set(key, manifest)
+  const cached = cache.get(key)
+  if (cached !== undefined) return { manifest: cached, checkedNow: false }
+  budget.checking()
+  let manifest: SignedManifest | Error
+  try {
+    manifest = decodeSignedManifest(bytes)
+  } catch (error) {
+    manifest = error instanceof Error ? error : new Error(String(error))
   }
-  return manifest
+  // Insertion order is age: the oldest entries make room.
+  for (const oldest of cache.keys()) {
+    if (cache.size < DEFAULT_CHECKED_MANIFESTS_ENTRIES) break
+    cache.delete(oldest)
+  }
+  cache.set(key, manifest)
+  return { manifest, checkedNow: true }
 }
 
 function shardProblem (manifest: SignedManifest, shardIndex: number, shard: Uint8Array,

@@ -24,11 +24,42 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 export const DEFAULT_RESPONSE_TIMEOUT_MS = 120_000
 /** A delete authorisation older than this is refused as EXPIRED (replay window). */
 export const DEFAULT_DELETE_MAX_AGE_MS = 10 * 60_000
+/**
+ * A holder keeps the signed tombstone of a deleted object this long after the delete's timestamp and refuses to
+ * store the object again meanwhile; then the tombstone is purged. Longer than any device stays offline with a
+ * saved copy in practice, short enough that tombstones of a busy holder stay a small table.
+ */
+export const DEFAULT_TOMBSTONE_RETENTION_MS = 90 * 24 * 60 * 60_000
 /** A delete authorisation dated further than this in the future is refused as EXPIRED (clock skew allowance). */
 export const DEFAULT_DELETE_MAX_SKEW_MS = 2 * 60_000
 /** Client: one request/response exchange (one page) not done in this time fails with ChunkPeerUnreachableError. */
 export const DEFAULT_CLIENT_TIMEOUT_MS = 60_000
 /** Client: most FETCH or LIST pages followed for one call before the holder is deemed misbehaving. */
 export const DEFAULT_MAX_PAGES = 64
+/**
+ * Client: most FETCH pages followed for one call. A holder fills a page up to 32 MiB or 4096 shards, so an honest
+ * answer within the byte and manifest caps below takes a few pages; more is a holder paging to stall the reader.
+ */
+export const DEFAULT_MAX_FETCH_PAGES = 16
+/**
+ * Client: most bytes (shards and manifests) one FETCH call takes from a holder before it is cut. A holder keeps one
+ * shard per object, so this is a tenth of 640 MiB of objects under one key; a reader asks up to 20 holders at once.
+ */
+export const DEFAULT_MAX_FETCH_BYTES = 64 * 1024 * 1024
+/**
+ * Client: most manifests one FETCH call may make this node check (an owner signature recovery each, about 1.5 ms
+ * in a page): one full page of distinct objects. Manifests another holder's answer already had checked are free.
+ */
+export const DEFAULT_MAX_FETCH_MANIFEST_CHECKS = 4096
+/**
+ * Client: most manifests failing their check (bad signature, foreign key, undecodable) one FETCH call may send. An
+ * honest holder sends none unless a record of its store got corrupt; junk costs a signature recovery each.
+ */
+export const DEFAULT_MAX_FETCH_REJECTED_MANIFESTS = 64
+/**
+ * Client: entries of a checked-manifests cache (`FetchShardsOptions.checkedManifests`); past this the oldest go
+ * first. Above the manifest checks of one FETCH, so an honest holder's answer never evicts its own manifests.
+ */
+export const DEFAULT_CHECKED_MANIFESTS_ENTRIES = 8192
 /** Accepted delete authorisations remembered to refuse replays inside the window; the oldest go first. */
 export const DEFAULT_REPLAY_CACHE_ENTRIES = 10_000

@@ -43,6 +43,11 @@ export class RemoteExpiredError extends RemoteRejectedError { override name = 'R
 export class RemoteBusyError extends RemoteRejectedError { override name = 'RemoteBusyError' }
 /** A STORE meant as the holder's only shard of an object met a holder that keeps another one of it. */
 export class RemoteHoldsOtherShardError extends RemoteRejectedError { override name = 'RemoteHoldsOtherShardError' }
+/**
+ * The object's owner deleted it and the holder keeps the signed tombstone: it will not take the object again.
+ * Final for that object on that holder; retrying cannot succeed until the tombstone's retention is over.
+ */
+export class RemoteObjectDeletedError extends RemoteRejectedError { override name = 'RemoteObjectDeletedError' }
 
 const REMOTE_ERRORS: Partial<Record<ChunkStatus, typeof RemoteRejectedError>> = {
   [ChunkStatus.MALFORMED]: RemoteMalformedError,
@@ -57,7 +62,8 @@ const REMOTE_ERRORS: Partial<Record<ChunkStatus, typeof RemoteRejectedError>> = 
   [ChunkStatus.UNSUPPORTED_NAMESPACE]: RemoteUnsupportedNamespaceError,
   [ChunkStatus.EXPIRED]: RemoteExpiredError,
   [ChunkStatus.BUSY]: RemoteBusyError,
-  [ChunkStatus.HOLDS_OTHER_SHARD]: RemoteHoldsOtherShardError
+  [ChunkStatus.HOLDS_OTHER_SHARD]: RemoteHoldsOtherShardError,
+  [ChunkStatus.DELETED]: RemoteObjectDeletedError
 }
 
 /** The typed error for a refusal status (the base class for a status without its own). */
@@ -71,6 +77,21 @@ export class InvalidAckError extends ZenTalkError { override name = 'InvalidAckE
 
 /** The holder's answer breaks the protocol (undecodable, oversize, a cursor that does not advance...). */
 export class InvalidChunkResponseError extends ZenTalkError { override name = 'InvalidChunkResponseError' }
+
+/**
+ * A holder's answer went past what this node takes from one holder in one call (pages of a FETCH or LIST; bytes,
+ * manifests to check, or manifests failing their check of a FETCH); the answer was cut and the call fails.
+ * `limit` names which.
+ */
+export class FetchLimitExceededError extends InvalidChunkResponseError {
+  override name = 'FetchLimitExceededError'
+  readonly limit: 'pages' | 'bytes' | 'manifest checks' | 'rejected manifests'
+
+  constructor (limit: FetchLimitExceededError['limit'], message: string) {
+    super(message)
+    this.limit = limit
+  }
+}
 
 /** A holder could not be dialled, does not speak the chunk protocol, or did not answer in time. */
 export class ChunkPeerUnreachableError extends PeerUnreachableError { override name = 'ChunkPeerUnreachableError' }

@@ -12,7 +12,9 @@ import { MalformedMessageError } from '../../wire/index.ts'
 import { decodeSignedManifest, type SignedManifest } from '../../wire/index.ts'
 import { assertShardMatches } from '../../wire/index.ts'
 import type { FetchedShard, RejectedShard, StoreReceipt } from './client.ts'
-import { InvalidChunkResponseError, RemoteHoldsOtherShardError, RemoteNotOwnerError } from './errors.ts'
+import { InvalidChunkResponseError, RemoteHoldsOtherShardError, RemoteNotOwnerError, RemoteObjectDeletedError } from './errors.ts'
+import { DEFAULT_TOMBSTONE_RETENTION_MS } from './constants.ts'
+import { deletedObjectMessage, liveTombstone } from './handlers/delete.ts'
 import { assertPlacementAllowed, type PlacementRules } from '../../placement/index.ts'
 import { shardRecordFor } from './shard-record.ts'
 import type { PrivateKey } from '@libp2p/interface'
@@ -24,13 +26,16 @@ export interface SelfHolder {
   /** Signs receipts for shards kept here, as a remote holder signs its own; without it they carry no signature. */
   nodeKey?: PrivateKey
   now: () => number
+  /** How long a tombstone in `store` bars its object (default DEFAULT_TOMBSTONE_RETENTION_MS, as holders use). */
+  tombstoneRetentionMs?: number
 }
 
 /**
  * Keeps shard `shardIndex` of a manifest in this node's own store and returns a receipt like a remote holder's.
- * Storing the same shard again is idempotent.
+ * Storing the same shard again is idempotent. An object whose tombstone this node keeps (its owner deleted it
+ * through this node's chunk service) is refused, as a remote holder refuses it.
  * @throws the same errors a remote holder's refusal maps to (PlacementKeyMismatchError, ShardHashMismatchError,
- *   QuotaExceededError...)
+ *   RemoteObjectDeletedError, QuotaExceededError...)
  */
 export async function storeOnSelf (self: SelfHolder, manifest: SignedManifest, manifestBytes: Uint8Array,
   shardIndex: number, shard: Uint8Array, sole = false): Promise<StoreReceipt> {
@@ -40,6 +45,15 @@ export async function storeOnSelf (self: SelfHolder, manifest: SignedManifest, m
   }
   assertShardMatches(manifest, shardIndex, shard)
   const shardHash = manifest.shardHashes[shardIndex]
+  const retentionMs = self.tombstoneRetentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS
+  const deleted = async (): Promise<RemoteObjectDeletedError | undefined> => {
+    const tombstone = await liveTombstone(self.store, manifest.objectId, self.now(), retentionMs)
+    return tombstone === undefined
+      ? undefined
+      : new RemoteObjectDeletedError(ChunkStatus.DELETED, self.peerId, deletedObjectMessage(tombstone, retentionMs))
+  }
+  const refused = await deleted()
+  if (refused !== undefined) throw refused
   const existing = await self.store.get(manifest.objectId, shardIndex as ShardIndex)
   let storedAt: number
   if (existing !== undefined) {
@@ -56,6 +70,12 @@ export async function storeOnSelf (self: SelfHolder, manifest: SignedManifest, m
     }
     storedAt = Math.floor(self.now())
     await self.store.put(shardRecordFor(manifest, manifestBytes, shardIndex, shard, storedAt))
+    // The chunk service may have applied a DELETE of the object meanwhile (handlers/store.ts checks the same way).
+    const refusedLate = await deleted()
+    if (refusedLate !== undefined) {
+      await self.store.delete(manifest.objectId, shardIndex as ShardIndex)
+      throw refusedLate
+    }
   }
   const signature = self.nodeKey === undefined
     ? new Uint8Array(0)

@@ -24,7 +24,8 @@ import {
   DEFAULT_MAX_SHARD_BYTES,
   DEFAULT_REPLAY_CACHE_ENTRIES,
   DEFAULT_REQUEST_TIMEOUT_MS,
-  DEFAULT_RESPONSE_TIMEOUT_MS
+  DEFAULT_RESPONSE_TIMEOUT_MS,
+  DEFAULT_TOMBSTONE_RETENTION_MS
 } from './constants.ts'
 import { ChunkStatus, encodeChunkResponse, refuse, type HandlerContext, type Reply } from './handlers/context.ts'
 import { handleDelete } from './handlers/delete.ts'
@@ -69,6 +70,8 @@ export interface ChunkServiceInit {
   responseTimeoutMs?: number
   deleteMaxAgeMs?: number
   deleteMaxSkewMs?: number
+  /** How long a deleted object's signed tombstone bars it from being stored again (default 90 days). */
+  tombstoneRetentionMs?: number
   /** Which content namespaces are accepted and how their placement keys are checked. */
   placementRules?: PlacementRules
   /** Size and per-sender rate limits on inbox appends (each field defaults to DEFAULT_INBOX_LIMITS). */
@@ -134,6 +137,7 @@ export class ChunkService implements Startable {
       listPageEntries: positive('listPageEntries', init.listPageEntries ?? DEFAULT_LIST_PAGE_ENTRIES),
       deleteMaxAgeMs: positive('deleteMaxAgeMs', init.deleteMaxAgeMs ?? DEFAULT_DELETE_MAX_AGE_MS),
       deleteMaxSkewMs: positive('deleteMaxSkewMs', init.deleteMaxSkewMs ?? DEFAULT_DELETE_MAX_SKEW_MS),
+      tombstoneRetentionMs: positive('tombstoneRetentionMs', init.tombstoneRetentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS),
       placementRules: init.placementRules ?? DEFAULT_PLACEMENT_RULES,
       replayGuard: new ReplayGuard(DEFAULT_REPLAY_CACHE_ENTRIES),
       inboxLimits,

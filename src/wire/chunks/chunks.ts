@@ -966,7 +966,8 @@ export enum ChunkStatus {
   UNSUPPORTED_NAMESPACE = 'UNSUPPORTED_NAMESPACE',
   EXPIRED = 'EXPIRED',
   BUSY = 'BUSY',
-  HOLDS_OTHER_SHARD = 'HOLDS_OTHER_SHARD'
+  HOLDS_OTHER_SHARD = 'HOLDS_OTHER_SHARD',
+  DELETED = 'DELETED'
 }
 
 enum __ChunkStatusValues {
@@ -984,7 +985,8 @@ enum __ChunkStatusValues {
   UNSUPPORTED_NAMESPACE = 11,
   EXPIRED = 12,
   BUSY = 13,
-  HOLDS_OTHER_SHARD = 14
+  HOLDS_OTHER_SHARD = 14,
+  DELETED = 15
 }
 
 export namespace ChunkStatus {

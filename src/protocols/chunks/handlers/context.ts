@@ -15,6 +15,8 @@ export interface HandlerContext {
   readonly listPageEntries: number
   readonly deleteMaxAgeMs: number
   readonly deleteMaxSkewMs: number
+  /** How long a deleted object's tombstone bars it from being stored again (from the delete's timestamp). */
+  readonly tombstoneRetentionMs: number
   readonly placementRules: PlacementRules
   readonly replayGuard: ReplayGuard
   /** Per-sender size and rate limits on inbox appends, and the appends counted against them. */

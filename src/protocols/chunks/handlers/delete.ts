@@ -1,7 +1,7 @@
 import { NS_DELETE, sha256, toHex } from '../../../crypto/index.ts'
 import { InvalidSignatureError, recoverAddress } from '../../../identity/index.ts'
-import type { ShardIndex } from '../../../types/index.ts'
-import type { ShardRecord } from '../../../store/index.ts'
+import type { ObjectId, ShardIndex } from '../../../types/index.ts'
+import type { ChunkStore, ShardRecord, Tombstone } from '../../../store/index.ts'
 import { deleteAuthorization, type DeleteCommand } from '../../../wire/index.ts'
 import { decodeSignedManifest } from '../../../wire/index.ts'
 import { deleteAuthorityOf } from '../../../placement/index.ts'
@@ -13,7 +13,9 @@ import { ChunkStatus, refuse, type HandlerContext, type Reply } from './context.
  * timestamp is inside the window (not older than `deleteMaxAgeMs`, not more than `deleteMaxSkewMs` ahead), the
  * signature recovers to the named signer, the authorisation was not used before (replay), the shards exist and
  * the signer is the authority of all of them. Nothing changes on any refusal. A replayed authorisation is
- * answered OK with nothing deleted, so a client that lost the first answer can retry.
+ * answered OK with nothing deleted, so a client that lost the first answer can retry. A delete of the whole object
+ * leaves a tombstone (the signed authorisation) that bars the object from being stored here again for
+ * `tombstoneRetentionMs`; expired tombstones are purged then.
  */
 export async function handleDelete (context: HandlerContext, command: DeleteCommand): Promise<Reply> {
   const now = context.now()
@@ -56,11 +58,47 @@ export async function handleDelete (context: HandlerContext, command: DeleteComm
   if (foreign !== undefined) {
     return refuse(ChunkStatus.NOT_OWNER, `shard ${foreign.shardIndex} of ${objectId} may be deleted only by ${authority(foreign)}, not by ${owner}`)
   }
+  if (shardIndex === undefined) {
+    // Tombstones need no quota: only the delete authority of shards held here can leave one, one per object, and
+    // only for an object of which this holder kept at least one shard until now. Written before the shards go, so
+    // a STORE racing this delete either puts its shard before the delete removes it or finds the tombstone after.
+    await context.store.putTombstone({ objectId, owner, deletedAt: timestamp, signature })
+    await context.store.purgeTombstones(now - context.tombstoneRetentionMs)
+  }
   const deleted = await context.store.delete(objectId, shardIndex as ShardIndex | undefined)
   // Remember it until no holder would accept it anyway: the timestamp may be up to the skew ahead of `now`.
   context.replayGuard.add(replayKey, now + context.deleteMaxAgeMs + context.deleteMaxSkewMs, now)
   context.log('deleted %d shard(s) of %s for %s', deleted, objectId, owner)
   return { status: ChunkStatus.OK, deleted }
+}
+
+/**
+ * The tombstone that bars `objectId` from `store`, if one is kept and younger than `retentionMs` at `now`. An
+ * older one bars nothing: it is purged, with every other expired tombstone.
+ */
+export async function liveTombstone (store: ChunkStore, objectId: ObjectId, now: number, retentionMs: number): Promise<Tombstone | undefined> {
+  const tombstone = await store.getTombstone(objectId)
+  if (tombstone === undefined) return undefined
+  if (tombstone.deletedAt >= now - retentionMs) return tombstone
+  await store.purgeTombstones(now - retentionMs)
+  return undefined
+}
+
+/** Why a store refuses an object it keeps a tombstone of, for the requester. */
+export function deletedObjectMessage (tombstone: Tombstone, retentionMs: number): string {
+  const days = Math.floor(retentionMs / 86_400_000)
+  return `object ${tombstone.objectId} was deleted by its owner ${tombstone.owner} (signed delete dated ` +
+    `${tombstone.deletedAt} ms since the epoch); this holder refuses it for ${days >= 1 ? `${days} days` : `${retentionMs} ms`} ` +
+    'after the delete: store the content as a new object if it is wanted again'
+}
+
+/** True when the tombstone's signature is its owner's authorisation to delete the whole object at `deletedAt`. */
+export function isValidTombstone (tombstone: Tombstone): boolean {
+  try {
+    return recoverAddress(NS_DELETE, deleteAuthorization(tombstone.objectId, undefined, tombstone.deletedAt), tombstone.signature) === tombstone.owner
+  } catch {
+    return false
+  }
 }
 
 /**

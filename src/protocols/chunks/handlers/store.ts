@@ -10,15 +10,17 @@ import { assertPlacementAllowed, inboxRecipientOf } from '../../../placement/ind
 import type { InboxLimits } from '../inbox-limits.ts'
 import { shardRecordFor } from '../shard-record.ts'
 import { ChunkStatus, refuse, type HandlerContext, type Reply } from './context.ts'
+import { deletedObjectMessage, liveTombstone } from './delete.ts'
 
 /**
  * STORE: checks run cheapest first and nothing is written unless all pass: shard size limit, manifest
  * (structure, version, owner signature), namespace and placement key (an owner writes only under their own
  * key; a sender only under the inbox key of the recipient its manifest names), the inbox object size limit,
- * shard index, shard size and hash against the manifest; then, for a new inbox object, the sender's append rate
- * into that inbox, and the store's quota. Storing the same shard again is idempotent and re-acknowledged. A
- * `sole` STORE (the sender places one shard per node) is refused with HOLDS_OTHER_SHARD when this holder keeps
- * another shard of the object: two nodes acting on different views cannot put two shards on one node.
+ * shard index, shard size and hash against the manifest; the object's tombstone (its owner deleted it: DELETED);
+ * then, for a new inbox object, the sender's append rate into that inbox, and the store's quota. Storing the same
+ * shard again is idempotent and re-acknowledged. A `sole` STORE (the sender places one shard per node) is refused
+ * with HOLDS_OTHER_SHARD when this holder keeps another shard of the object: two nodes acting on different views
+ * cannot put two shards on one node.
  */
 export async function handleStore (context: HandlerContext, command: StoreCommand): Promise<Reply> {
   if (command.shard.length > context.maxShardBytes) {
@@ -54,6 +56,10 @@ export async function handleStore (context: HandlerContext, command: StoreComman
   }
 
   const shardHash = manifest.shardHashes[shardIndex] // just checked equal to the shard's SHA-256
+  // Always right to refuse: the object ID hashes the signed manifest body, so content stored anew after a delete
+  // is a new object with a new ID; only a saved copy of the deleted one can carry this ID.
+  const tombstone = await liveTombstone(context.store, manifest.objectId, context.now(), context.tombstoneRetentionMs)
+  if (tombstone !== undefined) return refuse(ChunkStatus.DELETED, deletedObjectMessage(tombstone, context.tombstoneRetentionMs))
   // The object's shards held here, read once when they matter (a sole STORE, an inbox append); else just this one.
   const held = command.sole === true || recipient !== undefined ? await context.store.listObjectShards(manifest.objectId) : undefined
   const existing = held !== undefined
@@ -90,6 +96,14 @@ export async function handleStore (context: HandlerContext, command: StoreComman
       counted?.() // nothing was stored, so nothing counts
       if (error instanceof QuotaExceededError) return refuse(ChunkStatus.QUOTA_EXCEEDED, error.message)
       throw error
+    }
+    // A DELETE of the object that ran while this STORE waited on the store wrote its tombstone before deleting:
+    // a shard put after that delete is found here and taken out again.
+    const lateTombstone = await liveTombstone(context.store, manifest.objectId, context.now(), context.tombstoneRetentionMs)
+    if (lateTombstone !== undefined) {
+      await context.store.delete(manifest.objectId, shardIndex as ShardIndex)
+      counted?.()
+      return refuse(ChunkStatus.DELETED, deletedObjectMessage(lateTombstone, context.tombstoneRetentionMs))
     }
   }
 
