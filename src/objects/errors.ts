@@ -43,6 +43,53 @@ export class ObjectNotFoundError extends ZenTalkError {
   override name = 'ObjectNotFoundError'
 }
 
+/**
+ * The owner's signed manifest commits to k + m shards that do not form one codeword: different sets of k shards
+ * would rebuild different objects, so none of them is trusted. Only the object's owner can sign such a manifest.
+ */
+export class InconsistentObjectError extends ZenTalkError {
+  override name = 'InconsistentObjectError'
+  readonly objectId: string
+  /** Shards rebuilt from the verified ones whose SHA-256 differs from the manifest's. */
+  readonly mismatchedShards: readonly number[]
+
+  constructor (objectId: string, mismatchedShards: readonly number[]) {
+    super(`the owner's shards of object ${objectId} do not form one codeword: rebuilt shard${mismatchedShards.length === 1 ? '' : 's'} ` +
+      `${mismatchedShards.join(', ')} ${mismatchedShards.length === 1 ? 'does' : 'do'} not match the signed manifest, so different ` +
+      'holders could rebuild different objects; the object is not shown. Its owner signed an inconsistent object.')
+    this.objectId = objectId
+    this.mismatchedShards = mismatchedShards
+  }
+}
+
+/** A read's deadline passed before this object's shards were in: holders were still working, or slow to answer. */
+export class ReadDeadlineError extends ZenTalkError {
+  override name = 'ReadDeadlineError'
+  readonly deadlineMs: number
+
+  constructor (deadlineMs: number, present: number, needed: number) {
+    super(`the read's ${deadlineMs} ms deadline passed with ${present} of the ${needed} shards needed retrieved; ` +
+      'some holders were too slow to answer: retry later')
+    this.deadlineMs = deadlineMs
+  }
+}
+
+/**
+ * A read keeps at most a set number of bytes of shards from each holder; shards of this object came from a holder
+ * past its share, so they were dropped. The object may still be stored: read it alone by its ID.
+ */
+export class ReadBudgetExceededError extends ZenTalkError {
+  override name = 'ReadBudgetExceededError'
+  /** Bytes one holder may make the read keep. */
+  readonly perHolderBytes: number
+
+  constructor (perHolderBytes: number, objectId: string) {
+    super(`shards of object ${objectId} came from a holder that had already sent its share of ${perHolderBytes} bytes ` +
+      'for this read, so they were dropped; fetch that object by its ID')
+    this.perHolderBytes = perHolderBytes
+  }
+}
+
 /** How the holders asked for shards fared, to explain a shortfall. */
 export interface HolderTally {
   /** Holders that could not be reached or did not answer in time. */

@@ -3,11 +3,11 @@
  * verified shards by object, start decoding an object the moment k distinct shards of it are in, and stop waiting
  * for the remaining holders as soon as the caller's `enough` says so.
  */
-import { decode } from '../erasure/index.ts'
 import { ChunkPeerUnreachableError, type ChunkExchange, type FetchedShard } from '../protocols/index.ts'
 import type { ObjectId } from '../types/index.ts'
 import type { SignedManifest } from '../wire/index.ts'
-import { notEnoughShardsError, type HolderTally } from './errors.ts'
+import { decodeCommittedObject } from './codeword.ts'
+import { ReadBudgetExceededError, ReadDeadlineError, notEnoughShardsError, type HolderTally } from './errors.ts'
 
 /** One object rebuilt from its shards. */
 export interface RetrievedObject {
@@ -44,28 +44,64 @@ export interface GatherStats extends HolderTally {
 
 interface ObjectShards {
   manifest: SignedManifest
+  /** Shards kept until the object is decoded; emptied once its decoding settles. */
   slots: Array<Uint8Array | null>
   present: number
   decoding?: Promise<Uint8Array>
+  /** A shard of it was dropped because the holder sending it had used up its share of the read's byte budget. */
+  overBudget?: boolean
 }
 
-/** Verified shards grouped by object; decodes each object once its k-th distinct shard arrives. */
+/** Why a gather stopped waiting before every holder had settled, other than `enough`. */
+export interface GatherEnding {
+  /** The gather's deadline passed (ms). */
+  deadlineMs?: number
+}
+
+/**
+ * Verified shards grouped by object; decodes each object once its k-th distinct shard arrives. Only shards an
+ * object still needs are kept (at most k per object), and from each holder at most `maxKeptBytesPerHolder`: an
+ * honest holder keeps one shard per object, a k-th of the objects' bytes, so a holder sending more (shards of
+ * objects that never complete) uses up its own share without crowding out the other holders' shards.
+ */
 export class ShardCollector {
   private readonly objects = new Map<ObjectId, ObjectShards>()
+  private readonly maxKeptBytesPerHolder: number
+  private readonly keptByHolder = new Map<string, number>()
 
-  add (shard: FetchedShard): void {
+  constructor (maxKeptBytesPerHolder = Number.POSITIVE_INFINITY) {
+    this.maxKeptBytesPerHolder = maxKeptBytesPerHolder
+  }
+
+  /** Bytes of shards kept from `holder` so far (whether or not their objects were rebuilt since). */
+  keptBytesFrom (holder: string): number {
+    return this.keptByHolder.get(holder) ?? 0
+  }
+
+  /** Takes a verified shard `holder` sent, if its object still needs it and the holder's share allows. */
+  add (shard: FetchedShard, holder: string): void {
     const { manifest, shardIndex } = shard
     let entry = this.objects.get(manifest.objectId)
     if (entry === undefined) {
       entry = { manifest, slots: new Array<Uint8Array | null>(manifest.k + manifest.m).fill(null), present: 0 }
       this.objects.set(manifest.objectId, entry)
     }
-    if (entry.slots[shardIndex] !== null || entry.decoding !== undefined) return
+    // Rebuilt or being rebuilt: further shards of it are dropped, not kept.
+    if (entry.decoding !== undefined || entry.slots[shardIndex] !== null) return
+    const kept = this.keptBytesFrom(holder) + shard.shard.length
+    if (kept > this.maxKeptBytesPerHolder) {
+      entry.overBudget = true
+      return
+    }
+    this.keptByHolder.set(holder, kept)
     entry.slots[shardIndex] = shard.shard
     entry.present++
     if (entry.present === manifest.k) {
-      entry.decoding = decode(entry.slots, manifest.k, manifest.m, manifest.originalLength)
-      entry.decoding.catch(() => {}) // awaited in `results`; a failure is reported there
+      // Accepted only as the whole codeword the owner signed, never just any k shards of it.
+      const decoding = decodeCommittedObject(entry.slots, manifest)
+      entry.decoding = decoding
+      const settled = entry
+      decoding.then(() => { settled.slots = [] }, () => { settled.slots = [] }) // awaited in `results`; a failure is reported there
     }
   }
 
@@ -83,15 +119,23 @@ export class ShardCollector {
     return this.objects.get(objectId)?.decoding !== undefined
   }
 
-  /** Waits for every decoding; objects short of shards fail with the holders' tally in the message. */
-  async results (tally: HolderTally): Promise<{ objects: RetrievedObject[], failed: FailedObject[] }> {
+  /**
+   * Waits for every decoding; objects short of shards fail with the holders' tally in the message, or with
+   * ReadBudgetExceededError or ReadDeadlineError when the read's budget or deadline cut them off.
+   */
+  async results (tally: HolderTally, ending: GatherEnding = {}): Promise<{ objects: RetrievedObject[], failed: FailedObject[] }> {
     const objects: RetrievedObject[] = []
     const failed: FailedObject[] = []
     for (const [objectId, entry] of this.objects) {
       const { manifest } = entry
       const base = { objectId, createdAt: manifest.createdAt, shardsRetrieved: entry.present, shardsNeeded: manifest.k, shardsTotal: manifest.k + manifest.m }
       if (entry.decoding === undefined) {
-        failed.push({ ...base, error: notEnoughShardsError(entry.present, manifest.k, manifest.k + manifest.m, tally) })
+        const error = entry.overBudget === true
+          ? new ReadBudgetExceededError(this.maxKeptBytesPerHolder, objectId)
+          : ending.deadlineMs !== undefined
+            ? new ReadDeadlineError(ending.deadlineMs, entry.present, manifest.k)
+            : notEnoughShardsError(entry.present, manifest.k, manifest.k + manifest.m, tally)
+        failed.push({ ...base, error })
         continue
       }
       try {
@@ -120,6 +164,14 @@ export interface GatherInput {
   spares?: () => Promise<string[]>
   /** Called after every answer or failure; true ends the wait and cancels the requests still out. */
   enough: (collector: ShardCollector, answered: number) => boolean
+  /**
+   * For the whole read, `ms` from `startedAt` (ms since the epoch): once passed, the requests still out are
+   * cancelled and the gather ends with what is in (`ending.deadlineMs` set). Default: none beyond each request's
+   * own timeout.
+   */
+  deadline?: { ms: number, startedAt: number }
+  /** Bytes of shards kept from one holder over the read; past it, its shards are dropped. Default: no limit. */
+  maxKeptBytesPerHolder?: number
 }
 
 export interface GatherOutcome {
@@ -127,18 +179,20 @@ export interface GatherOutcome {
   stats: GatherStats
   /** Remote holders that answered (this node excluded). */
   remoteAnswered: number
+  /** Set when the deadline ended the gather; pass it to `collector.results`. */
+  ending: GatherEnding
 }
 
 /**
  * Asks all holders in parallel and this node's own store, feeding every verified shard to a collector, until all
- * have settled or `enough` is true. Rejects only when the caller's signal aborts.
+ * have settled, `enough` is true or the deadline passes. Rejects only when the caller's signal aborts.
  */
 export async function collectShards (input: GatherInput): Promise<GatherOutcome> {
   const selfId = input.exchange.selfId
   const asked = new Set<string>([selfId])
   const remote = [...new Set(input.holders)].filter(holder => holder !== selfId)
   const selfIsHolder = input.holders.includes(selfId)
-  const collector = new ShardCollector()
+  const collector = new ShardCollector(input.maxKeptBytesPerHolder)
   const stats: GatherStats = { asked: selfIsHolder ? 1 : 0, answered: 0, cancelled: 0, offline: 0, refused: 0, rejectedShards: 0, localShards: 0 }
   let remoteAnswered = 0
   const cancel = new AbortController()
@@ -162,7 +216,7 @@ export async function collectShards (input: GatherInput): Promise<GatherOutcome>
       try {
         const shards = await input.exchange.fetch(holder, input.target, { signal, timeoutMs: input.timeoutMs, onRejected, checkedManifests })
         if (finished) return
-        shards.forEach(shard => collector.add(shard))
+        shards.forEach(shard => collector.add(shard, holder))
         stats.answered++
         remoteAnswered++
       } catch (error) {
@@ -187,7 +241,7 @@ export async function collectShards (input: GatherInput): Promise<GatherOutcome>
   launch(async () => {
     try {
       const shards = await input.exchange.fetch(selfId, input.target, { onRejected, checkedManifests })
-      shards.forEach(shard => collector.add(shard))
+      shards.forEach(shard => collector.add(shard, selfId))
       stats.localShards = shards.length
       if (selfIsHolder) stats.answered++
     } catch {
@@ -195,18 +249,26 @@ export async function collectShards (input: GatherInput): Promise<GatherOutcome>
     }
   })
 
+  const ending: GatherEnding = {}
+  let deadline: ReturnType<typeof setTimeout> | undefined
   await new Promise<void>(resolve => {
     wake = () => {
       if (outstanding === 0 || input.enough(collector, stats.answered) || input.signal?.aborted === true) resolve()
     }
     input.signal?.addEventListener('abort', wake, { once: true })
+    if (input.deadline !== undefined) {
+      const { ms, startedAt } = input.deadline
+      deadline = setTimeout(() => { ending.deadlineMs = ms; resolve() }, Math.max(0, startedAt + ms - Date.now()))
+    }
     wake()
   })
+  clearTimeout(deadline)
+  input.signal?.removeEventListener('abort', wake)
   finished = true
   stats.cancelled = stats.asked - stats.answered - stats.offline - stats.refused
-  cancel.abort(new Error('enough shards are in'))
+  cancel.abort(ending.deadlineMs === undefined ? new Error('enough shards are in') : new Error(`the read's ${ending.deadlineMs} ms deadline passed`))
   input.signal?.throwIfAborted()
-  return { collector, stats, remoteAnswered }
+  return { collector, stats, remoteAnswered, ending }
 }
 
 function byCreation (a: { createdAt: number, objectId: string }, b: { createdAt: number, objectId: string }): number {

@@ -5,6 +5,8 @@
  */
 export {
   DEFAULT_FETCH_TIMEOUT_MS,
+  DEFAULT_MAX_READ_BYTES,
+  DEFAULT_READ_DEADLINE_MS,
   DEFAULT_REQUESTS_PER_HOLDER,
   DEFAULT_SPARE_HOLDERS,
   DEFAULT_STORE_TIMEOUT_MS,
@@ -16,4 +18,14 @@ export {
   type StoreResult
 } from './object-store.ts'
 export type { FailedObject, GatherStats, RetrievedObject } from './gather.ts'
-export { NoHoldersReachableError, ObjectNotFoundError, StoreFailedError, notEnoughShardsError, type HolderTally, type ShardPlacementFailure } from './errors.ts'
+export {
+  InconsistentObjectError,
+  NoHoldersReachableError,
+  ObjectNotFoundError,
+  ReadBudgetExceededError,
+  ReadDeadlineError,
+  StoreFailedError,
+  notEnoughShardsError,
+  type HolderTally,
+  type ShardPlacementFailure
+} from './errors.ts'

@@ -13,7 +13,7 @@ import { ChunkPeerUnreachableError, type ChunkExchange, type StoreReceipt } from
 import type { ChunkStore, ShardRecord } from '../store/index.ts'
 import type { ObjectId } from '../types/index.ts'
 import { buildManifest, decodeSignedManifest, encodeSignedManifest, type SignedManifest } from '../wire/index.ts'
-import { NoHoldersReachableError, ObjectNotFoundError, StoreFailedError, type ShardPlacementFailure } from './errors.ts'
+import { NoHoldersReachableError, ObjectNotFoundError, ReadDeadlineError, StoreFailedError, type ShardPlacementFailure } from './errors.ts'
 import { collectShards, type FailedObject, type GatherStats, type RetrievedObject } from './gather.ts'
 
 export type { FailedObject, GatherStats, RetrievedObject } from './gather.ts'
@@ -24,6 +24,16 @@ export const DEFAULT_FETCH_TIMEOUT_MS = 15_000
 export const DEFAULT_SPARE_HOLDERS = 5
 /** Below a holder's own per-peer cap (4), leaving room for this node's other chunk traffic (repair, audit). */
 export const DEFAULT_REQUESTS_PER_HOLDER = 3
+/**
+ * A whole read (every holder, spares included) ends by then with what it has. Twice the per-holder timeout: a
+ * holder timing out and the spare asked in its place both fit; one slow holder cannot hold a read for minutes.
+ */
+export const DEFAULT_READ_DEADLINE_MS = 30_000
+/**
+ * Bytes of objects one read may rebuild. Each holder may make the read keep a k-th of it in shards (an honest holder
+ * keeps one shard per object); what a holder sends past its share is dropped.
+ */
+export const DEFAULT_MAX_READ_BYTES = 256 * 1024 * 1024
 
 export interface ObjectStoreDeps {
   /** The owner identity that signs manifests and delete authorisations. */
@@ -49,6 +59,16 @@ export interface ObjectStoreDeps {
   storeTimeoutMs?: number
   /** Per holder, from when the request is sent (default 15 s). */
   fetchTimeoutMs?: number
+  /**
+   * A whole read, from its start (default 30 s, or twice `fetchTimeoutMs` if that is longer): then requests still
+   * out are cancelled and the objects not rebuilt yet fail with ReadDeadlineError.
+   */
+  readDeadlineMs?: number
+  /**
+   * Bytes of objects one read may rebuild (default 256 MiB): each holder may make it keep a k-th of that in
+   * shards; objects whose shards came past a holder's share fail with ReadBudgetExceededError.
+   */
+  maxReadBytes?: number
   spareHolders?: number
   /** Clock for `createdAt` and delete authorisations (ms since the epoch). */
   now?: () => number
@@ -88,12 +108,17 @@ export interface FetchOptions {
   /** Content namespace (default NS_HISTORY); an inbox namespace, or NS_INBOX with the recipient as owner, reads an inbox. */
   namespace?: string
   signal?: AbortSignal
+  /** This read's deadline instead of the store's `readDeadlineMs`. */
+  deadlineMs?: number
 }
 
 export interface FetchResult {
   /** Sorted by manifest createdAt, then objectId. */
   objects: RetrievedObject[]
-  /** Objects seen but not rebuilt (too few shards, or shards that contradict each other); same order. */
+  /**
+   * Objects seen but not rebuilt (too few shards, shards that contradict each other or the signed manifest, the
+   * read's deadline or byte budget reached); same order.
+   */
   failed: FailedObject[]
   stats: GatherStats
 }
@@ -107,6 +132,8 @@ export class ObjectStore {
   private readonly m: number
   private readonly storeTimeoutMs: number
   private readonly fetchTimeoutMs: number
+  private readonly readDeadlineMs: number
+  private readonly maxReadBytes: number
   private readonly spareHolders: number
   private readonly now: () => number
 
@@ -116,6 +143,8 @@ export class ObjectStore {
     this.m = deps.m ?? DEFAULT_PARITY_SHARDS
     this.storeTimeoutMs = deps.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS
     this.fetchTimeoutMs = deps.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS
+    this.readDeadlineMs = deps.readDeadlineMs ?? Math.max(DEFAULT_READ_DEADLINE_MS, 2 * this.fetchTimeoutMs)
+    this.maxReadBytes = deps.maxReadBytes ?? DEFAULT_MAX_READ_BYTES
     this.spareHolders = deps.spareHolders ?? DEFAULT_SPARE_HOLDERS
     this.now = deps.now ?? Date.now
   }
@@ -228,46 +257,53 @@ export class ObjectStore {
    * k + m closest holders and this node's store in parallel (a failing holder is replaced by the next-closest
    * node, where a store would have put its shard), decodes each object from its first k verified shards, and
    * stops waiting once every object seen is decoded and at least k holders have answered; otherwise once every
-   * holder has answered, failed or timed out. Objects short of shards come back in `failed`.
+   * holder has answered, failed or timed out, or the read's deadline passed. Objects short of shards come back in
+   * `failed`. What hostile holders can make a read keep or check is bounded per holder: by the chunk client's
+   * FETCH limits (pages, bytes, manifests checked), and by a k-th of `maxReadBytes` of shards kept.
    * @throws {NoHoldersReachableError} when no remote holder answered and this node holds nothing for the key
    */
   async fetchObjects (owner: string = this.owner, options: FetchOptions = {}): Promise<FetchResult> {
     const { namespace = NS_HISTORY, signal } = options
+    const started = Date.now()
     const placementKey = placementKeyOf(namespace, owner)
     const holders = unique(await this.deps.holders.select(placementKey, this.k + this.m)).slice(0, this.k + this.m)
     const answeredEnough = Math.min(this.k, holders.length)
-    const { collector, stats, remoteAnswered } = await collectShards({
-      ...this.gatherBase(holders, signal),
+    const { collector, stats, remoteAnswered, ending } = await collectShards({
+      ...this.gatherBase(holders, signal, started, options.deadlineMs),
       target: placementKey,
       spares: async () => await this.deps.holders.select(placementKey, this.k + this.m + this.spareHolders, { fresh: true }),
       enough: (shards, answered) => answered >= answeredEnough && shards.allRebuildable()
     })
     const remoteHolders = holders.filter(holder => holder !== this.deps.exchange.selfId).length
     if (remoteAnswered === 0 && stats.localShards === 0 && (remoteHolders > 0 || holders.length === 0)) {
-      throw new NoHoldersReachableError(remoteHolders, `${stats.offline} offline, ${stats.refused} refused`)
+      throw new NoHoldersReachableError(remoteHolders, `${stats.offline} offline, ${stats.refused} refused` +
+        (ending.deadlineMs === undefined ? '' : `, ${stats.cancelled} not done within the read's ${ending.deadlineMs} ms deadline`))
     }
-    return { ...(await collector.results(stats)), stats }
+    return { ...(await collector.results(stats, ending)), stats }
   }
 
   /**
    * Retrieves one object of `owner` (default: own) by its ID, returning as soon as k verified shards are in.
-   * @throws {NotEnoughShardsError} | {ObjectNotFoundError} | {NoHoldersReachableError}
+   * @throws {NotEnoughShardsError} | {ObjectNotFoundError} | {NoHoldersReachableError} | {ReadDeadlineError} |
+   *   {InconsistentObjectError}
    */
   async fetchObject (objectId: ObjectId, options: FetchOptions & { owner?: string } = {}): Promise<RetrievedObject> {
     const { namespace = NS_HISTORY, signal, owner = this.owner } = options
+    const started = Date.now()
     const placementKey = placementKeyOf(namespace, owner)
     const holders = unique(await this.deps.holders.select(placementKey, this.k + this.m))
-    const { collector, stats, remoteAnswered } = await collectShards({
-      ...this.gatherBase(holders, signal),
+    const { collector, stats, remoteAnswered, ending } = await collectShards({
+      ...this.gatherBase(holders, signal, started, options.deadlineMs),
       target: { objectId },
       spares: async () => await this.deps.holders.select(placementKey, this.k + this.m + this.spareHolders, { fresh: true }),
       enough: shards => shards.rebuildable(objectId)
     })
-    const { objects, failed } = await collector.results(stats)
+    const { objects, failed } = await collector.results(stats, ending)
     const object = objects.find(candidate => candidate.objectId === objectId)
     if (object !== undefined) return object
     const failure = failed.find(candidate => candidate.objectId === objectId)
     if (failure !== undefined) throw failure.error
+    if (ending.deadlineMs !== undefined) throw new ReadDeadlineError(ending.deadlineMs, 0, this.k)
     if (remoteAnswered === 0 && stats.localShards === 0) {
       throw new NoHoldersReachableError(holders.filter(holder => holder !== this.deps.exchange.selfId).length, `${stats.offline} offline, ${stats.refused} refused`)
     }
@@ -286,8 +322,16 @@ export class ObjectStore {
     return await this.forget(objectId, holders, signal)
   }
 
-  private gatherBase (holders: string[], signal?: AbortSignal) {
-    return { exchange: this.deps.exchange, holders, timeoutMs: this.fetchTimeoutMs, signal }
+  /** What every read's gather shares; its deadline counts from `started` (holder selection included). */
+  private gatherBase (holders: string[], signal: AbortSignal | undefined, started: number, deadlineMs = this.readDeadlineMs) {
+    return {
+      exchange: this.deps.exchange,
+      holders,
+      timeoutMs: this.fetchTimeoutMs,
+      signal,
+      deadline: { ms: deadlineMs, startedAt: started },
+      maxKeptBytesPerHolder: Math.ceil(this.maxReadBytes / this.k)
+    }
   }
 
   /**
