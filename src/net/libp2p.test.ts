@@ -13,7 +13,7 @@ describe('idle cost settings of the libp2p assembly', () => {
     expect(connectionPingIntervalFor(3_600_000)).toBe(60_000)
   })
 
-  it('applies the ping interval and slows kad-dht\'s periodic self-query and table refresh in a built node', async () => {
+  it('applies the ping interval, slows kad-dht\'s periodic self-query and table refresh, and lets lookups start without its first self-query in a built node', async () => {
     node = await createMeshLibp2p({
       privateKey: await generateKeyPair('Ed25519'),
       listen: ['/ip4/127.0.0.1/tcp/0/ws'],
@@ -28,11 +28,14 @@ describe('idle cost settings of the libp2p assembly', () => {
     })
     await node.start()
     const internals = node as unknown as { components: { connectionMonitor?: { pingIntervalMs?: number } } }
-    const dht = node.services.dht as unknown as { routingTableRefresh: { refreshInterval: number }, querySelf: { interval: number } }
+    const dht = node.services.dht as unknown as { routingTableRefresh: { refreshInterval: number }, querySelf: { interval: number }, queryManager: { initialQuerySelfHasRun?: unknown } }
     // These are kad-dht's and libp2p's private fields: a release that renames them must fail here, not silently
     // bring back the idle cost.
     expect(internals.components.connectionMonitor?.pingIntervalMs).toBe(20_000)
     expect(dht.routingTableRefresh.refreshInterval).toBe(DHT_TABLE_REFRESH_INTERVAL_MS)
     expect(dht.querySelf.interval).toBe(DHT_SELF_QUERY_INTERVAL_MS)
+    // Lookups do not wait for kad-dht's first self-query (up to 5 s in a mesh smaller than its bucket size).
+    expect('initialQuerySelfHasRun' in dht.queryManager).toBe(true)
+    expect(dht.queryManager.initialQuerySelfHasRun).toBeUndefined()
   })
 })

@@ -165,6 +165,7 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
     services
   }) as unknown as MeshLibp2p
   slowDhtTableRefresh(node)
+  ungateDhtLookups(node)
   return node
 }
 
@@ -181,6 +182,17 @@ export const DHT_TABLE_REFRESH_INTERVAL_MS = 30 * 60_000
 function slowDhtTableRefresh (node: MeshLibp2p): void {
   const refresh = (node.services.dht as unknown as { routingTableRefresh?: { refreshInterval?: number } }).routingTableRefresh
   if (typeof refresh?.refreshInterval === 'number') refresh.refreshInterval = DHT_TABLE_REFRESH_INTERVAL_MS
+}
+
+/**
+ * kad-dht holds every lookup until its first self-query has ended, and that query runs until it has heard of 20
+ * peers or for 5 s: in a mesh of fewer nodes a new tab waited the whole 5 s before its own first lookup (and its
+ * readiness, which needs one) could even start. Lookups still wait for a first routing-table peer; this drops
+ * only the self-query gate (kad-dht takes no option for it: clear the promise its query manager awaits).
+ */
+function ungateDhtLookups (node: MeshLibp2p): void {
+  const manager = (node.services.dht as unknown as { queryManager?: { initialQuerySelfHasRun?: unknown } }).queryManager
+  if (manager !== undefined && 'initialQuerySelfHasRun' in manager) manager.initialQuerySelfHasRun = undefined
 }
 
 /** What decides whether this node dials an address (its connection gater applies exactly this). */
