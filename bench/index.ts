@@ -5,6 +5,7 @@ import { runTabBench } from './tab.ts'
 import { runHealingBench } from './heal.ts'
 import { runIdleBench } from './idle.ts'
 import { runRelayFloodBench } from './relay-flood.ts'
+import { runNewcomerBench } from './newcomer.ts'
 
 const benches: Record<string, () => Promise<void>> = {
   erasure: runErasureBenchmarks,
@@ -17,7 +18,9 @@ const benches: Record<string, () => Promise<void>> = {
   // CPU and RSS of an idle relay with its embedded nodes and of idle headless nodes, next to bare Node and libp2p.
   idle: runIdleBench,
   // Relay lockout: a flood of fresh identities from one address, the relay before and after the hardening.
-  'relay-flood': async () => { await runRelayFloodBench() }
+  'relay-flood': async () => { await runRelayFloodBench() },
+  // What two people meet first on `npm start`: tab startup stages, first and later messages, with and without WebRTC.
+  newcomer: runNewcomerBench
 }
 
 const picked = process.argv.slice(2)

@@ -45,6 +45,12 @@ test('npm start serves a page whose node becomes ready, with full 15-node placem
     expect(served.headers.get('referrer-policy')).toBe('no-referrer')
     const page = await openNodePage(context, open[1], '')
     const self = await page.evaluate(() => window.zentalk!.peerId)
+    // The page's startup trace (node panel, `npm run bench -- newcomer`): every stage up to ready, in order.
+    const stages = await page.evaluate(() => window.zentalk!.startup())
+    expect(stages.map(s => s.stage)).toEqual(expect.arrayContaining(['relay connected', 'ready: own neighbourhood looked up']))
+    expect(stages.at(-1)?.stage.startsWith('ready') || stages.at(-1)?.stage.startsWith('chat')).toBe(true)
+    expect(stages.every((s, i) => i === 0 || s.atMs >= stages[i - 1].atMs)).toBe(true)
+    await expect(page.locator('#node-panel').getByText('Startup (ms since the page began loading)')).toHaveCount(1)
     // One person alone: their tab plus the relay's 15 headless nodes give full 15-node placement.
     const closest = await eventually('15 closest storage nodes', async () => await page.evaluate(async () =>
       await window.zentalk!.closestPeers(new TextEncoder().encode('alice'))), c => c.length === 15, 60_000)

@@ -10,7 +10,7 @@ import { isLocalHost, pageNotice, pageSettings, parseNodeSettings, type NodeSett
 import { fetchBootstrapInfo, relayAddrFromUrl } from '../net/index.ts'
 import { DEFAULT_WALLET_KEY_NAME, loadOrCreateWallet, type WalletIdentity } from '../identity/index.ts'
 import { IndexedDbChunkStore, browserStorageQuota } from '../store/indexeddb.ts'
-import { createNode, type ZenTalkNode } from './create-node.ts'
+import { createNode, type StartupStage, type ZenTalkNode } from './create-node.ts'
 import { automationApi, chatView, type ChatView, type IdentityActions, type ZenTalkApi } from './facade.ts'
 import type { BytesStore } from './node-key.ts'
 
@@ -151,12 +151,16 @@ export interface StartBrowserNodeOptions {
 export async function startBrowserNode (location: Location, options: StartBrowserNodeOptions = {}): Promise<BrowserNode> {
   const page = pageSettings(new URLSearchParams(location.search), location.hostname)
   const settings = parseNodeSettings(page.source, { allowPrivate: isLocalHost(location.hostname) })
+  const stages: StartupStage[] = [{ stage: 'page script running', atMs: Math.round(performance.now()) }]
+  const reached = (stage: string): void => { stages.push({ stage, atMs: Math.round(performance.now()) }) }
   const { slot } = await claimSlot(settings.slot)
+  reached(`node slot ${slot} claimed`)
   let relayAddrs = settings.relay
   if (relayAddrs.length === 0) {
     const info = await fetchBootstrapInfo(new URL(location.href))
     relayAddrs = [relayAddrFromUrl(new URL(location.href), info.peerId)]
     if (page.source('iceServers').length === 0) settings.iceServers = info.iceServers
+    reached('relay address from /api/bootstrap')
   }
   const notice = pageNotice(page, relayAddrs)
   if (notice !== undefined) options.onNotice?.(notice)
@@ -165,7 +169,9 @@ export async function startBrowserNode (location: Location, options: StartBrowse
   const storedName = getDisplayName(wallet.address)
   const displayName = storedName !== undefined && displayNameProblem(storedName) === undefined ? storedName : undefined
   const cache = await IndexedDbMessageCache.open(wallet.address)
+  reached('wallet, shard store and message cache open')
   const node = await createNode({
+    earlierStages: stages,
     settings,
     keyStore: new IndexedDbBytesStore(`zentalk-node-${slot}-keys`),
     relayAddrs,
@@ -179,7 +185,7 @@ export async function startBrowserNode (location: Location, options: StartBrowse
 
 /** A tab's app: its node, the automation API, the chat view and the identity actions the UI offers. */
 export interface TabApp {
-  readonly node: Pick<ZenTalkNode, 'ready' | 'status' | 'storageStats' | 'objects'>
+  readonly node: Pick<ZenTalkNode, 'ready' | 'status' | 'storageStats' | 'objects' | 'startup'>
   readonly api: ZenTalkApi
   readonly chat: ChatView
   readonly identity: IdentityActions

@@ -45,7 +45,12 @@ export interface NodeConfig {
   chat?: NodeChatConfig
   /** Health checks and repairs report here what they decide (headless nodes print it for the operator). */
   log?: (message: string) => void
+  /** Startup stages that ran before the node was created (a tab: identity, databases, bootstrap), in order. */
+  earlierStages?: StartupStage[]
 }
+
+/** One step of a node's start and when it finished: `performance.now()` (a tab: ms since the page began loading). */
+export interface StartupStage { stage: string, atMs: number }
 
 export interface NodeChatConfig {
   /** A wallet whose private key derives the chat key (the node's `wallet`). */
@@ -83,6 +88,8 @@ export interface ZenTalkNode {
    * until it works), so others can write to it. Never resolves without `chat`.
    */
   readonly chatReady: Promise<void>
+  /** When each startup stage finished, in order (page or process clock), for the node panel and benchmarks. */
+  startup(): StartupStage[]
   stop(): Promise<void>
 }
 
@@ -94,6 +101,8 @@ export const CHAT_START_RETRY_MS = 5_000
 
 export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   const { settings } = config
+  const stages: StartupStage[] = [...(config.earlierStages ?? [])]
+  const reached = (stage: string): void => { stages.push({ stage, atMs: Math.round(performance.now()) }) }
   const privateKey = await loadOrCreateNodeKey(config.keyStore)
   const relayPeerIds = new Set(config.relayAddrs.map(a => a.split('/p2p/').at(-1)!))
   const libp2p = await createMeshLibp2p({
@@ -116,6 +125,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   // Every node holds chat data too (history, inboxes, key bundles, presence), under the same rules everywhere.
   const chunkService = await startChunkService(libp2p, privateKey, { store: config.chunkStore, placementRules: CHAT_PLACEMENT_RULES })
   await libp2p.start()
+  reached('libp2p started')
 
   const keeper = new PeerKeeper(libp2p, {
     relayAddrs: config.relayAddrs,
@@ -180,9 +190,12 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   const ready = (async () => {
     const signal = stopController.signal
     await keeper.waitForRelay(signal)
+    reached('relay connected')
     await whenJoined(libp2p, signal)
+    reached('reservation and first routing-table peer')
     // One lookup of our own ID fills the routing table with our neighbourhood before we call ourselves ready.
     await holders.select(libp2p.peerId.toMultihash().bytes, DEFAULT_PLACEMENT_COUNT, { signal })
+    reached('ready: own neighbourhood looked up')
   })()
   ready.catch(() => {})
   ready.then(() => {
@@ -192,7 +205,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     repair.startAfterJoin()
   }, () => {})
   const chatReady = chat === undefined ? new Promise<void>(() => {}) : startChat(chat, ready, stopController.signal)
-  chatReady.catch(() => {})
+  chatReady.then(() => { reached('chat: key bundle and presence published') }, () => {})
 
   const heldManifests = new ManifestCache()
   return {
@@ -209,6 +222,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     objects,
     chat,
     chatReady,
+    startup: () => stages.map(s => ({ ...s })),
     stop: async () => {
       stopController.abort()
       await chat?.stop()

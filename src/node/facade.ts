@@ -9,7 +9,7 @@ import type { MeshLibp2p } from '../net/index.ts'
 import type { GatherStats } from '../objects/index.ts'
 import type { ChunkStoreStats } from '../store/index.ts'
 import type { ObjectId } from '../types/index.ts'
-import type { ZenTalkNode } from './create-node.ts'
+import type { StartupStage, ZenTalkNode } from './create-node.ts'
 import type { HeldShard } from './held-shards.ts'
 import type { NodeStatus } from './status.ts'
 
@@ -91,6 +91,10 @@ export interface ZenTalkApi {
   stop(): Promise<void>
   /** Loads the in-tab benchmarks (`npm run bench` drives them). */
   bench(): Promise<unknown>
+  /** When each startup stage finished, ms since the page began loading, in order (`npm run bench -- newcomer`). */
+  startup(): StartupStage[]
+  /** The chat service's events ('message', 'message-state', 'rejected', ...), for tools that time or follow chats. */
+  chatEvents: ChatView['events']
   /** The underlying libp2p node, for debugging and power users. */
   libp2p: MeshLibp2p
 }
@@ -178,6 +182,8 @@ export function automationApi (node: ZenTalkNode, tab: AutomationTab): ZenTalkAp
     importBackup: async (fileText, passphrase) => { await tab.identity.importBackup(fileText, passphrase) },
     stop: async () => { await node.stop() },
     bench: tab.loadBench,
+    startup: () => node.startup(),
+    chatEvents: chat.events,
     libp2p: node.libp2p
   }
 }

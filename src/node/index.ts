@@ -2,7 +2,7 @@
  * A ZenTalk node: `createNode` assembles the services of a storage node (tab or headless); `startTab` starts a
  * browser tab's node with its chat; `facade.ts` is everything the UI may use.
  */
-export { CHAT_START_RETRY_MS, DEFAULT_PLACEMENT_COUNT, NODE_FETCH_TIMEOUT_MS, createNode, type NodeChatConfig, type NodeConfig, type ZenTalkNode } from './create-node.ts'
+export { CHAT_START_RETRY_MS, DEFAULT_PLACEMENT_COUNT, NODE_FETCH_TIMEOUT_MS, createNode, type NodeChatConfig, type NodeConfig, type StartupStage, type ZenTalkNode } from './create-node.ts'
 export type { HeldShard } from './held-shards.ts'
 export { loadOrCreateNodeKey, MemoryBytesStore, type BytesStore } from './node-key.ts'
 export type { BucketEntry, ConnectionInfo, NodeStatus } from './status.ts'

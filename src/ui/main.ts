@@ -39,7 +39,7 @@ async function main (): Promise<void> {
     if (refreshing) return
     refreshing = true
     try {
-      renderPanel(panelEl, app.node.status(), await app.node.storageStats().catch(() => undefined), app.identity.address)
+      renderPanel(panelEl, app.node.status(), await app.node.storageStats().catch(() => undefined), app.identity.address, app.node.startup())
     } finally {
       refreshing = false
     }

@@ -1,7 +1,8 @@
 /** The node panel: who this node is, what it stores, its relay, its connections and its routing table by bucket. */
-import type { ChunkStoreStats, NodeStatus } from '../node/index.ts'
+import type { ChunkStoreStats, NodeStatus, StartupStage } from '../node/index.ts'
 
-export function renderPanel (root: HTMLElement, status: NodeStatus, storage: ChunkStoreStats | undefined, address: string): void {
+export function renderPanel (root: HTMLElement, status: NodeStatus, storage: ChunkStoreStats | undefined, address: string,
+  startup: StartupStage[] = []): void {
   const direct = status.connections.filter(c => c.direct).length
   root.replaceChildren(
     section('This node', dl([
@@ -31,7 +32,9 @@ export function renderPanel (root: HTMLElement, status: NodeStatus, storage: Chu
     section(`Routing table (${status.buckets.reduce((n, b) => n + b.peers.length, 0)} peers)`,
       table(['Bucket', 'Peer', 'XOR distance', 'Storage node', 'Connected'], status.buckets.flatMap(b =>
         b.peers.map(p => [String(b.index), short(p.peerId), p.distance, p.storage ? 'yes' : '?', p.connected ? 'yes' : 'no'])))
-    )
+    ),
+    section('Startup (ms since the page began loading)',
+      table(['Stage', 'At', 'Took'], startup.map((s, i) => [s.stage, `${s.atMs} ms`, `${s.atMs - (startup[i - 1]?.atMs ?? 0)} ms`])))
   )
 }
 
