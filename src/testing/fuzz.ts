@@ -17,6 +17,7 @@ import { MemoryChunkStore, type ChunkStore } from '../store/index.ts'
 import {
   ChunkRequest,
   ChunkStatus,
+  DeliverResponse,
   EnvelopeHeader,
   KeyBundleBody,
   ManifestBodyMessage,
@@ -292,10 +293,19 @@ export async function chunkResponseTarget (): Promise<FuzzTarget> {
     encodeChunkResponse({ status: ChunkStatus.QUOTA_EXCEEDED, message: 'full' }),
     encodeChunkResponse({ status: ChunkStatus.OK, ack: { objectId: own(objectIdToBytes(history.manifest.objectId)), shardIndex: 1, shardHash: own(history.manifest.shardHashes[1]), storedAt: Date.now(), signature: new Uint8Array(64) } })
   ]
+  // Answers of the schema with arbitrary fields: any status and message, real or junk shard entries, summaries.
+  const shaped = fc.record({
+    status: fc.nat({ max: 20 }),
+    message: fc.string({ maxLength: 100 }),
+    shards: fc.array(fc.oneof(fc.constantFrom(...entries), fc.record({ manifest: smallBytes(200), shardIndex: u32, shard: smallBytes(100) })), { maxLength: 5 }),
+    summaries: fc.array(fc.record({ objectId: keyLike, shardIndex: u32, shardHash: keyLike, size: u32, placementKey: keyLike, owner: smallBytes(24), storedAt: time }), { maxLength: 3 }),
+    more: fc.boolean(),
+    deleted: u32
+  }).map(r => encodeOr(() => encodeChunkResponse(r as unknown as Parameters<typeof encodeChunkResponse>[0]), seeds[2]))
   const name = 'chunks-response'
   return {
     name,
-    frames: framesOf(seeds, fc.constant(seeds[0])),
+    frames: framesOf(seeds, shaped),
     run: async frame => await typedOnly(name, frame, () => {
       const response = decodeChunkResponse(frame)
       for (const entry of response.shards) {
@@ -404,10 +414,12 @@ export async function deliverResponseTarget (): Promise<FuzzTarget> {
     encodeDeliverResponse({ status: DeliverStatus.DELIVERED, receipt }),
     encodeDeliverResponse({ status: DeliverStatus.BUSY, message: 'busy' })
   ]
+  const shaped = fc.record({ status: fc.nat({ max: 12 }), message: fc.string({ maxLength: 600 }), receipt: fc.oneof(fc.constant(own(receipt)), smallBytes(70)) })
+    .map(r => encodeOr(() => DeliverResponse.encode(r as unknown as DeliverResponse), seeds[1]))
   const name = 'deliver-response'
   return {
     name,
-    frames: framesOf(seeds, fc.constant(seeds[0])),
+    frames: framesOf(seeds, shaped),
     run: async frame => await typedOnly(name, frame, () => {
       const reply = decodeDeliverResponse(frame)
       if (reply.receipt !== undefined) isDeliveryReceiptOf(reply.receipt, envelope, chat.bob.wallet.address)
