@@ -10,7 +10,7 @@ import { isLocalHost, pageNotice, pageSettings, parseNodeSettings, type NodeSett
 import { fetchBootstrapInfo, relayAddrFromUrl } from '../net/index.ts'
 import { DEFAULT_WALLET_KEY_NAME, loadOrCreateWallet, type WalletIdentity } from '../identity/index.ts'
 import { IndexedDbChunkStore, browserStorageQuota } from '../store/indexeddb.ts'
-import { createNode, type StartupStage, type ZenTalkNode } from './create-node.ts'
+import { createNode, recordStage, type StartupStage, type ZenTalkNode } from './create-node.ts'
 import { automationApi, chatView, type ChatView, type IdentityActions, type ZenTalkApi } from './facade.ts'
 import type { BytesStore } from './node-key.ts'
 
@@ -151,8 +151,9 @@ export interface StartBrowserNodeOptions {
 export async function startBrowserNode (location: Location, options: StartBrowserNodeOptions = {}): Promise<BrowserNode> {
   const page = pageSettings(new URLSearchParams(location.search), location.hostname)
   const settings = parseNodeSettings(page.source, { allowPrivate: isLocalHost(location.hostname) })
-  const stages: StartupStage[] = [{ stage: 'page script running', atMs: Math.round(performance.now()) }]
-  const reached = (stage: string): void => { stages.push({ stage, atMs: Math.round(performance.now()) }) }
+  const stages: StartupStage[] = []
+  const reached = (stage: string): void => { recordStage(stages, stage) }
+  reached('page script running')
   const { slot } = await claimSlot(settings.slot)
   reached(`node slot ${slot} claimed`)
   let relayAddrs = settings.relay

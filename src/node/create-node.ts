@@ -52,6 +52,11 @@ export interface NodeConfig {
 /** One step of a node's start and when it finished: `performance.now()` (a tab: ms since the page began loading). */
 export interface StartupStage { stage: string, atMs: number }
 
+/** Appends `stage`, finished now, to `stages`. */
+export function recordStage (stages: StartupStage[], stage: string): void {
+  stages.push({ stage, atMs: Math.round(performance.now()) })
+}
+
 export interface NodeChatConfig {
   /** A wallet whose private key derives the chat key (the node's `wallet`). */
   wallet: WalletIdentity
@@ -102,7 +107,7 @@ export const CHAT_START_RETRY_MS = 5_000
 export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   const { settings } = config
   const stages: StartupStage[] = [...(config.earlierStages ?? [])]
-  const reached = (stage: string): void => { stages.push({ stage, atMs: Math.round(performance.now()) }) }
+  const reached = (stage: string): void => { recordStage(stages, stage) }
   const privateKey = await loadOrCreateNodeKey(config.keyStore)
   const relayPeerIds = new Set(config.relayAddrs.map(a => a.split('/p2p/').at(-1)!))
   const libp2p = await createMeshLibp2p({

@@ -14,7 +14,7 @@ import { assertShardMatches } from '../../wire/index.ts'
 import type { FetchedShard, RejectedShard, StoreReceipt } from './client.ts'
 import { InvalidChunkResponseError, RemoteHoldsOtherShardError, RemoteNotOwnerError, RemoteObjectDeletedError } from './errors.ts'
 import { DEFAULT_TOMBSTONE_RETENTION_MS } from './constants.ts'
-import { deletedObjectMessage, liveTombstone } from './handlers/delete.ts'
+import { deletedRefusal } from './handlers/delete.ts'
 import { assertPlacementAllowed, type PlacementRules } from '../../placement/index.ts'
 import { shardRecordFor } from './shard-record.ts'
 import type { PrivateKey } from '@libp2p/interface'
@@ -47,10 +47,8 @@ export async function storeOnSelf (self: SelfHolder, manifest: SignedManifest, m
   const shardHash = manifest.shardHashes[shardIndex]
   const retentionMs = self.tombstoneRetentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS
   const deleted = async (): Promise<RemoteObjectDeletedError | undefined> => {
-    const tombstone = await liveTombstone(self.store, manifest.objectId, self.now(), retentionMs)
-    return tombstone === undefined
-      ? undefined
-      : new RemoteObjectDeletedError(ChunkStatus.DELETED, self.peerId, deletedObjectMessage(tombstone, retentionMs))
+    const refusal = await deletedRefusal(self.store, manifest.objectId, self.now(), retentionMs)
+    return refusal === undefined ? undefined : new RemoteObjectDeletedError(ChunkStatus.DELETED, self.peerId, refusal)
   }
   const refused = await deleted()
   if (refused !== undefined) throw refused

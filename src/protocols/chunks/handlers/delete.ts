@@ -73,19 +73,16 @@ export async function handleDelete (context: HandlerContext, command: DeleteComm
 }
 
 /**
- * The tombstone that bars `objectId` from `store`, if one is kept and younger than `retentionMs` at `now`. An
- * older one bars nothing: it is purged, with every other expired tombstone.
+ * Why `store` refuses `objectId` at `now`: a refusal text when it keeps a tombstone of it younger than
+ * `retentionMs`, else undefined. An older tombstone bars nothing: it is purged, with every other expired one.
  */
-export async function liveTombstone (store: ChunkStore, objectId: ObjectId, now: number, retentionMs: number): Promise<Tombstone | undefined> {
+export async function deletedRefusal (store: ChunkStore, objectId: ObjectId, now: number, retentionMs: number): Promise<string | undefined> {
   const tombstone = await store.getTombstone(objectId)
   if (tombstone === undefined) return undefined
-  if (tombstone.deletedAt >= now - retentionMs) return tombstone
-  await store.purgeTombstones(now - retentionMs)
-  return undefined
-}
-
-/** Why a store refuses an object it keeps a tombstone of, for the requester. */
-export function deletedObjectMessage (tombstone: Tombstone, retentionMs: number): string {
+  if (tombstone.deletedAt < now - retentionMs) {
+    await store.purgeTombstones(now - retentionMs)
+    return undefined
+  }
   const days = Math.floor(retentionMs / 86_400_000)
   return `object ${tombstone.objectId} was deleted by its owner ${tombstone.owner} (signed delete dated ` +
     `${tombstone.deletedAt} ms since the epoch); this holder refuses it for ${days >= 1 ? `${days} days` : `${retentionMs} ms`} ` +

@@ -10,7 +10,7 @@ import { assertPlacementAllowed, inboxRecipientOf } from '../../../placement/ind
 import type { InboxLimits } from '../inbox-limits.ts'
 import { shardRecordFor } from '../shard-record.ts'
 import { ChunkStatus, refuse, type HandlerContext, type Reply } from './context.ts'
-import { deletedObjectMessage, liveTombstone } from './delete.ts'
+import { deletedRefusal } from './delete.ts'
 
 /**
  * STORE: checks run cheapest first and nothing is written unless all pass: shard size limit, manifest
@@ -58,8 +58,8 @@ export async function handleStore (context: HandlerContext, command: StoreComman
   const shardHash = manifest.shardHashes[shardIndex] // just checked equal to the shard's SHA-256
   // Always right to refuse: the object ID hashes the signed manifest body, so content stored anew after a delete
   // is a new object with a new ID; only a saved copy of the deleted one can carry this ID.
-  const tombstone = await liveTombstone(context.store, manifest.objectId, context.now(), context.tombstoneRetentionMs)
-  if (tombstone !== undefined) return refuse(ChunkStatus.DELETED, deletedObjectMessage(tombstone, context.tombstoneRetentionMs))
+  const deleted = await deletedRefusal(context.store, manifest.objectId, context.now(), context.tombstoneRetentionMs)
+  if (deleted !== undefined) return refuse(ChunkStatus.DELETED, deleted)
   // The object's shards held here, read once when they matter (a sole STORE, an inbox append); else just this one.
   const held = command.sole === true || recipient !== undefined ? await context.store.listObjectShards(manifest.objectId) : undefined
   const existing = held !== undefined
@@ -99,11 +99,11 @@ export async function handleStore (context: HandlerContext, command: StoreComman
     }
     // A DELETE of the object that ran while this STORE waited on the store wrote its tombstone before deleting:
     // a shard put after that delete is found here and taken out again.
-    const lateTombstone = await liveTombstone(context.store, manifest.objectId, context.now(), context.tombstoneRetentionMs)
-    if (lateTombstone !== undefined) {
+    const deletedMeanwhile = await deletedRefusal(context.store, manifest.objectId, context.now(), context.tombstoneRetentionMs)
+    if (deletedMeanwhile !== undefined) {
       await context.store.delete(manifest.objectId, shardIndex as ShardIndex)
       counted?.()
-      return refuse(ChunkStatus.DELETED, deletedObjectMessage(lateTombstone, context.tombstoneRetentionMs))
+      return refuse(ChunkStatus.DELETED, deletedMeanwhile)
     }
   }
 
