@@ -192,9 +192,24 @@ async function runRelay (argv: string[]): Promise<void> {
       settings,
       rtcBindAddress: values['rtc-bind-address'],
       staggerMs: int('--stagger-ms', values['stagger-ms'], 0, 60_000) ?? 200,
-      onStarted: reportNode
+      onStarted: (node, index) => {
+        // A tab without WebRTC reaches these nodes over their WebSocket listeners: let the page open them.
+        for (const origin of webSocketOriginsOf(node)) relay.allowConnectSource(origin)
+        reportNode(node, index)
+      }
     })
   }
+}
+
+/** `ws://host:port` of each plain WebSocket address the node listens on. */
+function webSocketOriginsOf (node: ZenTalkNode): string[] {
+  return node.libp2p.getMultiaddrs().flatMap(ma => {
+    const components = ma.getComponents()
+    const ip = components.find(c => c.name === 'ip4' || c.name === 'ip6')
+    const tcp = components.find(c => c.name === 'tcp')
+    if (ip?.value == null || tcp?.value == null || !components.some(c => c.name === 'ws') || components.some(c => c.name === 'p2p-circuit')) return []
+    return [`ws://${ip.name === 'ip6' ? `[${ip.value}]` : ip.value}:${tcp.value}`]
+  })
 }
 
 async function runStorage (argv: string[]): Promise<void> {

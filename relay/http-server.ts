@@ -54,8 +54,12 @@ export interface RelayHttpOptions {
   statusToken?: string
   /** `--hsts`: send Strict-Transport-Security (only meaningful when users reach the relay over TLS). */
   hsts?: boolean
-  /** WebSocket origins the page may connect to besides its own (`ws://host:port`, `wss://host:port`). */
-  connectSources?: string[]
+  /**
+   * WebSocket origins the page may connect to besides its own (`ws://host:port`, `wss://host:port`): the relay's
+   * announced hosts, and its storage nodes' WebSocket listeners (added as they start), which a tab without WebRTC
+   * dials. Read on every response.
+   */
+  connectSources?: string[] | (() => string[])
   /** Told once when a request carries X-Forwarded-For from a proxy that is not trusted. */
   warn?: (message: string) => void
 }
@@ -79,8 +83,9 @@ export function contentSecurityPolicy (connectSources: string[] = []): string {
 }
 
 export function securityHeaders (options: Pick<RelayHttpOptions, 'connectSources' | 'hsts'>): Record<string, string> {
+  const sources = typeof options.connectSources === 'function' ? options.connectSources() : options.connectSources
   return {
-    'content-security-policy': contentSecurityPolicy(options.connectSources),
+    'content-security-policy': contentSecurityPolicy(sources),
     'referrer-policy': 'no-referrer',
     'x-frame-options': 'DENY',
     ...(options.hsts === true ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {})
@@ -89,7 +94,7 @@ export function securityHeaders (options: Pick<RelayHttpOptions, 'connectSources
 
 export async function startHttpServer (options: RelayHttpOptions): Promise<Server> {
   const trusted = options.trustedProxies ?? new AddressList()
-  const security = securityHeaders(options)
+  const security = (): Record<string, string> => securityHeaders(options)
   let warnedUntrustedProxy = false
   const clientOf = (req: IncomingMessage): string => {
     if (!warnedUntrustedProxy && req.headers['x-forwarded-for'] != null && !trusted.has(req.socket.remoteAddress ?? '')) {
@@ -101,11 +106,11 @@ export async function startHttpServer (options: RelayHttpOptions): Promise<Serve
   }
   const server = createServer((req, res) => {
     void serve(req, options, clientOf(req)).then(({ status, headers, file, body }) => {
-      res.writeHead(status, { 'x-content-type-options': 'nosniff', ...security, ...headers })
+      res.writeHead(status, { 'x-content-type-options': 'nosniff', ...security(), ...headers })
       if (file != null && req.method !== 'HEAD') createReadStream(file).pipe(res)
       else res.end(req.method === 'HEAD' ? undefined : body)
     }).catch(() => {
-      res.writeHead(500, security).end('internal error')
+      res.writeHead(500, security()).end('internal error')
     })
   })
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -55,6 +55,11 @@ export interface Relay {
   peerId: string
   multiaddrs: string[]
   url: string
+  /**
+   * Lets pages served here open WebSockets to `origin` (`ws://host:port`): the relay's own storage nodes, which
+   * tabs without WebRTC reach that way.
+   */
+  allowConnectSource(origin: string): void
   stop(): Promise<void>
 }
 
@@ -93,6 +98,7 @@ export async function startRelay (options: RelayOptions): Promise<Relay> {
   const handleUpgrade = webSocketUpgradeHandler(libp2p)
   const peerId = libp2p.peerId.toString()
   const multiaddrs = announce.map(a => `${a}/p2p/${peerId}`)
+  const connectSources = webSocketOrigins(options.announceHosts, options.port)
   const http = await startHttpServer({
     host: options.host,
     port: options.port,
@@ -104,7 +110,7 @@ export async function startRelay (options: RelayOptions): Promise<Relay> {
     // Loopback callers see peer IDs, unless the operator took their address out of the exempt list.
     statusTrusted: exempt,
     hsts: options.hsts,
-    connectSources: webSocketOrigins(options.announceHosts, options.port),
+    connectSources: () => connectSources,
     warn: options.warn ?? (message => { console.warn(`warning: ${message}`) }),
     bootstrap: () => ({ peerId, multiaddrs, iceServers: options.iceServers }),
     status: full => relayStatus(libp2p, limits, full)
@@ -117,6 +123,7 @@ export async function startRelay (options: RelayOptions): Promise<Relay> {
     peerId,
     multiaddrs,
     url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${options.port}/`,
+    allowConnectSource: origin => { if (!connectSources.includes(origin)) connectSources.push(origin) },
     stop: async () => {
       http.closeAllConnections()
       await new Promise<void>(resolve => http.close(() => resolve()))

@@ -46,3 +46,29 @@ export async function raceAbort<T> (promise: Promise<T>, signal: AbortSignal): P
     signal.removeEventListener('abort', onAbort)
   }
 }
+
+/**
+ * Runs `first`; `fallback` starts once `first` has failed or has run `headStartMs` without an answer. Resolves with
+ * whichever succeeds first and aborts the other through its signal; rejects with `first`'s error when both fail.
+ */
+export async function withFallback<T> (first: (signal: AbortSignal) => Promise<T>, fallback: (signal: AbortSignal) => Promise<T>,
+  headStartMs: number): Promise<T> {
+  const done = new AbortController()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const a = first(done.signal)
+  const b = new Promise<void>(resolve => {
+    timer = setTimeout(resolve, headStartMs)
+    a.catch(() => { resolve() })
+  }).then(async () => {
+    done.signal.throwIfAborted()
+    return await fallback(done.signal)
+  })
+  try {
+    return await Promise.any([a, b])
+  } catch (error) {
+    throw error instanceof AggregateError ? error.errors[0] : error
+  } finally {
+    clearTimeout(timer)
+    done.abort()
+  }
+}

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { connectionPingIntervalFor, createMeshLibp2p, DHT_SELF_QUERY_INTERVAL_MS, DHT_TABLE_REFRESH_INTERVAL_MS, type MeshLibp2p } from './libp2p.ts'
+import { multiaddr } from '@multiformats/multiaddr'
+import { connectionPingIntervalFor, createMeshLibp2p, dialable, DHT_SELF_QUERY_INTERVAL_MS, DHT_TABLE_REFRESH_INTERVAL_MS, type MeshLibp2p } from './libp2p.ts'
 
 describe('idle cost settings of the libp2p assembly', () => {
   let node: MeshLibp2p | undefined
@@ -37,5 +38,28 @@ describe('idle cost settings of the libp2p assembly', () => {
     // Lookups do not wait for kad-dht's first self-query (up to 5 s in a mesh smaller than its bucket size).
     expect('initialQuerySelfHasRun' in dht.queryManager).toBe(true)
     expect(dht.queryManager.initialQuerySelfHasRun).toBeUndefined()
+  })
+})
+
+describe('dial policy', () => {
+  const relay = '12D3KooWRqnRk4sZKbLSbfpnY3TKnMmgAZgCHQJ2rFyZPjyE5bGs'
+  const peer = '12D3KooWDJ3YHhA7ZAttKf6vCxBB1yqrMzbSXgXDNzU6Qwkbc8HW'
+  const relayWs = `/ip4/127.0.0.1/tcp/8080/ws/p2p/${relay}`
+  const base = { allowPrivateAddresses: true, isRelayAddress: (ma: ReturnType<typeof multiaddr>) => ma.toString().endsWith(relay) }
+  const can = (addr: string, policy: Partial<Parameters<typeof dialable>[1]> = {}): boolean => dialable(multiaddr(addr), { ...base, ...policy })
+
+  it('reaches peers over WebRTC through the relay, never over a plain relayed connection unless the peer is named for it', () => {
+    expect(can(`${relayWs}/p2p-circuit/webrtc/p2p/${peer}`)).toBe(true)
+    expect(can(`${relayWs}/p2p-circuit/p2p/${peer}`)).toBe(false)
+    expect(can(`${relayWs}/p2p-circuit/p2p/${peer}`, { relayedDialPeers: new Set([peer]) })).toBe(true)
+    expect(can(`${relayWs}/p2p-circuit/p2p/${relay}`, { relayedDialPeers: new Set([peer]) })).toBe(false)
+  })
+
+  it('a node without WebRTC dials no WebRTC address; plain WebSockets only to the relay unless allowed', () => {
+    expect(can(`${relayWs}/p2p-circuit/webrtc/p2p/${peer}`, { webrtc: false })).toBe(false)
+    expect(can(relayWs, { webrtc: false })).toBe(true)
+    expect(can(`/ip4/127.0.0.1/tcp/9000/ws/p2p/${peer}`)).toBe(false)
+    expect(can(`/ip4/127.0.0.1/tcp/9000/ws/p2p/${peer}`, { webrtc: false, dialWebSocketPeers: true })).toBe(true)
+    expect(can(`/ip4/127.0.0.1/tcp/9000/ws/p2p/${peer}`, { dialWebSocketPeers: true, allowPrivateAddresses: false })).toBe(false)
   })
 })

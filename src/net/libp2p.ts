@@ -52,6 +52,21 @@ export interface MeshLibp2pOptions {
   relayPeerIds?: () => Set<string>
   /** Accept WebSocket dials to non-relay peers (headless nodes reaching each other directly). */
   dialWebSocketPeers?: boolean
+  /**
+   * This node can open WebRTC connections (default true). A browser that offers no ICE candidate cannot, so its
+   * node never dials `/webrtc` addresses and reaches storage nodes over WebSockets instead.
+   */
+  webrtc?: boolean
+  /**
+   * Peers this node may reach over a plain relayed (limited) connection, for protocols that run on one (live
+   * chat delivery when no direct path exists). Every other plain circuit dial stays refused.
+   */
+  relayedDialPeers?: ReadonlySet<string>
+  /**
+   * kad-dht in client mode: the node looks peers up but does not answer lookups, so no other node puts it in its
+   * routing table (a node that others cannot dial).
+   */
+  dhtClientMode?: boolean
   /** Run the circuit-relay-v2 server (the `node relay` process). */
   relayServer?: { maxReservations: number, reservationTtlMs: number }
   /** Connection limits: tabs on one machine all come from 127.0.0.1, so the per-IP defaults are far too low. */
@@ -101,8 +116,9 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
     ping: ping({ maxOutboundStreams: 4, maxInboundStreams: 8, timeout: 45_000 }),
     dht: kadDHT({
       protocol: KAD_PROTOCOL,
-      // Every node, tab or headless, answers FIND_NODE for others: there is no client tier.
-      clientMode: false,
+      // Every storage node, tab or headless, answers FIND_NODE for others. Only a node no one can dial (a browser
+      // without WebRTC) runs as a client, so that it never enters other nodes' routing tables.
+      clientMode: options.dhtClientMode === true,
       peerInfoMapper: options.allowPrivateAddresses ? passthroughMapper : removePrivateAddressesMapper,
       networkDialTimeout: { minTimeout: options.dialTimeoutMs, maxTimeout: options.dialTimeoutMs * 3 },
       onPeerConnectTimeout: options.dialTimeoutMs,
@@ -198,6 +214,10 @@ function ungateDhtLookups (node: MeshLibp2p): void {
 /** What decides whether this node dials an address (its connection gater applies exactly this). */
 export interface DialPolicy {
   dialWebSocketPeers?: boolean
+  /** False: this node cannot open WebRTC connections, so `/webrtc` addresses are never dialled. */
+  webrtc?: boolean
+  /** Peers whose plain relayed address may be dialled (see `MeshLibp2pOptions.relayedDialPeers`). */
+  relayedDialPeers?: ReadonlySet<string>
   allowPrivateAddresses: boolean
   isRelayAddress: (ma: Multiaddr) => boolean
 }
@@ -212,10 +232,17 @@ export function relayAddressMatcher (relayIds: () => Set<string>): (ma: Multiadd
 
 export function dialable (ma: Multiaddr, policy: DialPolicy): boolean {
   const addr = ma.toString()
-  // A plain relayed connection is limited (signalling only) and carries none of our protocols, so never
-  // dial one on purpose: peers are reached over /p2p-circuit/webrtc. WebRTC's own signalling dial goes
-  // straight to the transport and is not affected.
-  if (addr.includes('/p2p-circuit')) return addr.includes('/webrtc')
+  if (addr.includes('/webrtc')) {
+    if (policy.webrtc === false) return false
+    if (addr.includes('/p2p-circuit')) return true
+  } else if (addr.includes('/p2p-circuit')) {
+    // A plain relayed connection is limited and carries none of the storage protocols, so it is never dialled to
+    // reach a peer in general: peers are reached over /p2p-circuit/webrtc (WebRTC's own signalling dial goes
+    // straight to the transport and is not affected). Only a peer named for relayed protocols (chat delivery)
+    // may be dialled this way.
+    const peer = ma.getComponents().findLast(c => c.name === 'p2p')?.value
+    return peer != null && policy.relayedDialPeers?.has(peer) === true
+  }
   if (WebSockets.matches(ma) && policy.dialWebSocketPeers !== true && !policy.isRelayAddress(ma)) return false
   if (policy.allowPrivateAddresses) return true
   return !isPrivateMultiaddr(ma)

@@ -7,7 +7,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import { IndexedDbMessageCache, displayNameProblem, exportBackup, importBackup } from '../chat/index.ts'
 import { isLocalHost, pageNotice, pageSettings, parseNodeSettings, type NodeSettings, type PageNotice } from '../config/index.ts'
-import { fetchBootstrapInfo, relayAddrFromUrl } from '../net/index.ts'
+import { fetchBootstrapInfo, probeIceCandidates, relayAddrFromUrl } from '../net/index.ts'
 import { DEFAULT_WALLET_KEY_NAME, loadOrCreateWallet, type WalletIdentity } from '../identity/index.ts'
 import { IndexedDbChunkStore, browserStorageQuota } from '../store/indexeddb.ts'
 import { createNode, recordStage, type StartupStage, type ZenTalkNode } from './create-node.ts'
@@ -165,7 +165,11 @@ export async function startBrowserNode (location: Location, options: StartBrowse
   }
   const notice = pageNotice(page, relayAddrs)
   if (notice !== undefined) options.onNotice?.(notice)
-  const [wallet, chunkStore] = await Promise.all([loadProfileWallet(), openSlotChunkStore(slot, settings)])
+  const iceProbe = probeIceCandidates(settings.iceServers).then(result => {
+    reached(result.usable ? `WebRTC usable (first ICE candidate: ${result.firstCandidate ?? 'unknown'})` : 'WebRTC unusable: this browser offered no ICE candidate')
+    return result
+  })
+  const [wallet, chunkStore, ice] = await Promise.all([loadProfileWallet(), openSlotChunkStore(slot, settings), iceProbe])
   // A name that is no longer valid (e.g. edited by hand) is left out rather than keeping the tab from starting.
   const storedName = getDisplayName(wallet.address)
   const displayName = storedName !== undefined && displayNameProblem(storedName) === undefined ? storedName : undefined
@@ -176,6 +180,10 @@ export async function startBrowserNode (location: Location, options: StartBrowse
     settings,
     keyStore: new IndexedDbBytesStore(`zentalk-node-${slot}-keys`),
     relayAddrs,
+    // A tab without WebRTC is a light node: it reaches storage nodes over WebSockets (`ws://` only from a page that
+    // is not served over https, which the browser would refuse) and chats through the relay.
+    webrtc: ice.usable,
+    dialWebSocketPeers: !ice.usable && location.protocol !== 'https:',
     userAgent: `zentalk-tab/0.1.0 ${navigator.userAgent}`,
     chunkStore,
     wallet,

@@ -25,8 +25,18 @@ export interface NodeConfig {
   relayAddrs: string[]
   /** Extra listen addresses (a headless node's WebSocket port); `/p2p-circuit` and `/webrtc` are always on. */
   extraListen?: string[]
-  /** Let this node dial other nodes' plain WebSocket addresses (headless nodes only; browsers use WebRTC). */
+  /**
+   * Let this node dial other nodes' plain WebSocket addresses: headless nodes, and a browser that cannot open
+   * WebRTC (`webrtc: false`) on a page that may open `ws://` sockets. Other browsers reach peers over WebRTC.
+   */
   dialWebSocketPeers?: boolean
+  /**
+   * Whether this node can open WebRTC connections (default true). A node that cannot (a browser that offers no
+   * ICE candidate) is no storage node: no one could reach it to store or fetch. It then serves no shards, stays
+   * out of other nodes' routing tables, reaches storage nodes over WebSockets, and still chats in full (live
+   * delivery over the relay).
+   */
+  webrtc?: boolean
   /** Extra RTC settings (node-datachannel's `bindAddress`). */
   rtc?: Partial<MeshRTCConfiguration>
   userAgent: string
@@ -110,13 +120,19 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   const reached = (stage: string): void => { recordStage(stages, stage) }
   const privateKey = await loadOrCreateNodeKey(config.keyStore)
   const relayPeerIds = new Set(config.relayAddrs.map(a => a.split('/p2p/').at(-1)!))
+  const storageNode = config.webrtc !== false
+  // Chat peers this node may reach over the relay's limited connection (live delivery without a direct path).
+  const relayedDialPeers = new Set<string>()
   const libp2p = await createMeshLibp2p({
     privateKey,
-    listen: [...(config.extraListen ?? []), '/p2p-circuit', '/webrtc'],
+    listen: [...(config.extraListen ?? []), '/p2p-circuit', ...(storageNode ? ['/webrtc'] : [])],
     rtcConfiguration: { iceServers: settings.iceServers, ...config.rtc },
     allowPrivateAddresses: settings.allowPrivate,
     relayPeerIds: () => relayPeerIds,
     dialWebSocketPeers: config.dialWebSocketPeers,
+    webrtc: storageNode,
+    relayedDialPeers,
+    dhtClientMode: !storageNode,
     maxConnections: Math.max(settings.targetPeers * 2, 100),
     inboundConnectionThreshold: 1000,
     maxIncomingPendingConnections: 1000,
@@ -125,7 +141,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     connectionPingIntervalMs: connectionPingIntervalFor(settings.healthIntervalMs)
   })
   // Serving this protocol is what makes a node a storage node in everyone's placement.
-  await libp2p.handle(STORAGE_NODE_PROTOCOL, async (stream) => { await stream.close() })
+  if (storageNode) await libp2p.handle(STORAGE_NODE_PROTOCOL, async (stream) => { await stream.close() })
   // The chunk protocol is handled before the node starts, so no peer ever sees a storage node without it.
   // Every node holds chat data too (history, inboxes, key bundles, presence), under the same rules everywhere.
   const chunkService = await startChunkService(libp2p, privateKey, { store: config.chunkStore, placementRules: CHAT_PLACEMENT_RULES })
@@ -149,13 +165,14 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     retries: settings.healthRetries,
     allowPrivateAddresses: settings.allowPrivate,
     dialWebSocketPeers: config.dialWebSocketPeers,
+    webrtc: storageNode,
     log: config.log
   })({ libp2p, keeper })
   const holders = new MeshHolderSelector(libp2p, keeper, {
     lookupTimeoutMs: settings.lookupTimeoutMs,
     dialTimeoutMs: settings.dialTimeoutMs,
     livenessGraceMs: settings.livenessGraceMs,
-    selfIsStorage: true,
+    selfIsStorage: storageNode,
     isDead: peerId => health.isDead(peerId)
   })
   // Self-healing (seed §4): the health monitor finds dead peers; the repairer rebuilds what they held.
@@ -189,7 +206,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     })
   const chat = config.chat === undefined || objects === undefined
     ? undefined
-    : new ChatService({ wallet: config.chat.wallet, objects, libp2p, cache: config.chat.cache, displayName: config.chat.displayName })
+    : new ChatService({ wallet: config.chat.wallet, objects, libp2p, cache: config.chat.cache, displayName: config.chat.displayName, relayedDialPeers })
 
   const stopController = new AbortController()
   const ready = (async () => {
@@ -220,7 +237,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     connections: () => connectionsOf(libp2p),
     routingTable: () => routingTablePeers(libp2p).map(String),
     closestPeers: async (key, count = DEFAULT_PLACEMENT_COUNT) => await holders.select(key, count, { fresh: true }),
-    status: () => nodeStatus({ libp2p, keeper, relayAddrs: config.relayAddrs, deadPeers: () => health.deadPeers(), repair: () => repair.status() }),
+    status: () => nodeStatus({ libp2p, keeper, storageNode, relayAddrs: config.relayAddrs, deadPeers: () => health.deadPeers(), repair: () => repair.status() }),
     storageStats: async () => await config.chunkStore.stats(),
     heldShards: async () => await heldShards(config.chunkStore, heldManifests),
     chunkStore: config.chunkStore,

@@ -9,6 +9,11 @@ export interface ConnectionInfo { peerId: string, remoteAddr: string, direct: bo
 export interface BucketEntry { peerId: string, distance: string, storage: boolean, connected: boolean }
 export interface NodeStatus {
   peerId: string
+  /**
+   * 'storage': the node holds shards for the mesh. 'light': it cannot open WebRTC (a browser offering no ICE
+   * candidate), so it serves no shards and reaches storage nodes over WebSockets; it chats in full.
+   */
+  role: 'storage' | 'light'
   kadId: string
   relay: { connected: boolean, reservation: boolean, addrs: string[] }
   addresses: string[]
@@ -25,6 +30,7 @@ export interface NodeStatus {
 export interface StatusSources {
   libp2p: MeshLibp2p
   keeper: Pick<PeerKeeper, 'relayConnected' | 'storagePeers' | 'pending'>
+  storageNode: boolean
   relayAddrs: string[]
   deadPeers: () => DeadPeer[]
   repair: () => RepairStatus
@@ -52,6 +58,7 @@ export function nodeStatus (sources: StatusSources): NodeStatus {
   }
   return {
     peerId: libp2p.peerId.toString(),
+    role: sources.storageNode ? 'storage' : 'light',
     kadId: toHex(selfKadId),
     relay: { connected: keeper.relayConnected(), reservation: hasReservation(libp2p), addrs: sources.relayAddrs },
     addresses: libp2p.getMultiaddrs().map(ma => ma.toString()),

@@ -47,7 +47,10 @@ async function main (): Promise<void> {
   void refresh()
   setInterval(() => { void refresh() }, 1000)
   await app.node.ready
-  stateEl.textContent = `Your tab is a storage node (ready in ${Math.round(performance.now() - started)} ms)`
+  const readyIn = Math.round(performance.now() - started)
+  stateEl.textContent = app.node.status().role === 'light'
+    ? `Your tab is connected (ready in ${readyIn} ms), but it holds no one's data: this browser offers no WebRTC connection, so your messages go through storage nodes and the relay`
+    : `Your tab is a storage node (ready in ${readyIn} ms)`
 }
 
 /**

@@ -9,6 +9,9 @@ export function renderPanel (root: HTMLElement, status: NodeStatus, storage: Chu
       ['Your address', code(address)],
       ['Peer ID', code(status.peerId)],
       ['Kademlia ID', code(`0x${status.kadId}`)],
+      ['Role', text(status.role === 'light'
+        ? 'light node: no WebRTC in this browser, so it holds no shards and reaches storage nodes over WebSockets'
+        : 'storage node')],
       ['Relay', text(status.relay.connected ? (status.relay.reservation ? 'connected, reservation held' : 'connected, no reservation yet') : 'disconnected, retrying')],
       ['Addresses', list(status.addresses.map(code))]
     ])),

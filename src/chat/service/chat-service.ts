@@ -9,8 +9,9 @@
  * shown and never thrown out of a read.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
-import { multiaddr } from '@multiformats/multiaddr'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { drawRandom, NS_HISTORY, NS_INBOX, sha256, systemRandom, toHex } from '../../crypto/index.ts'
+import { withFallback } from '../../async/index.ts'
 import { toErrorShape } from '../../errors/index.ts'
 import { DEFAULT_DATA_SHARDS, DEFAULT_PARITY_SHARDS } from '../../erasure/index.ts'
 import { parseAddress, type WalletAddress } from '../../identity/index.ts'
@@ -23,7 +24,7 @@ import { NotRecipientError, PeerKeyMismatchError, UnknownPeerKeyError } from '..
 import { createKeyBundle, type KeyBundle } from '../key-bundle.ts'
 import { MESSAGE_ID_BYTES } from '../message-id.ts'
 import { toChatMessage, type ChatMessage } from './chat-message.ts'
-import { DEFAULT_DELIVERY_TIMEOUT_MS } from './constants.ts'
+import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_RELAYED_DELIVERY_AFTER_MS } from './constants.ts'
 import { signDeliveryReceipt } from './deliver-codec.ts'
 import { DeliveryHandler, deliverEnvelope } from './deliver.ts'
 import { DeliveryUnreachableError, InboxRateLimitedError, ObjectUnavailableError, RecipientOfflineError, SendFailedError } from './errors.ts'
@@ -34,7 +35,7 @@ import { TypedEvents } from './events.ts'
 import { PresenceDirectory } from './presence-records.ts'
 import { PresencePublisher } from './presence-publisher.ts'
 import type { PresenceRecord } from '../presence.ts'
-import type { ChatServiceEvents, ChatServiceInit, HistoryReport, MessageProgress, SendResult } from './types.ts'
+import type { ChatServiceEvents, ChatServiceInit, DeliveryPath, HistoryReport, MessageProgress, SendResult } from './types.ts'
 
 const VERIFIED_MEMO_ENTRIES = 10_000
 
@@ -55,6 +56,8 @@ export class ChatService {
   private readonly verified = new Map<string, ChatMessage>()
   /** Refused history objects already reported as 'rejected' events, so each is reported once per session. */
   private readonly reportedRejections = new Set<string>()
+  /** Deliveries through the relay under way, per peer (see `permitRelayedDial`). */
+  private readonly relayedDials = new Map<string, number>()
 
   constructor (init: ChatServiceInit) {
     this.init = init
@@ -201,7 +204,7 @@ export class ChatService {
         stopOn: error => error instanceof RemoteQuotaExceededError,
         onShardPlaced: (placed, total) => { update({ inboxShards: placed, totalShards: total }) }
       })
-    const delivery = toSelf ? undefined : this.deliver(recipient, bytes).then(() => { update({ delivered: true }) })
+    const delivery = toSelf ? undefined : this.deliver(recipient, bytes).then(via => { update({ delivered: true, deliveredVia: via }) })
     const [historyOutcome, inboxOutcome, deliveryOutcome] = await Promise.allSettled([history, inbox, delivery])
 
     const problems: Array<SendResult['problems'][number]> = []
@@ -223,7 +226,7 @@ export class ChatService {
     // cache may be its only copy (when the history copy failed), so it is kept even then.
     await this.cache.addEnvelope({ sender: this.address, recipient, messageId, sentAt, peer: recipient, bytes }).catch(() => false)
     update({ state: 'sent' })
-    return { messageId, sentAt, to: recipient, delivered, storedInHistory, storedInInbox, problems }
+    return { messageId, sentAt, to: recipient, delivered, ...(delivered ? { deliveredVia: progress.deliveredVia } : {}), storedInHistory, storedInInbox, problems }
   }
 
   /** Every verified message of this identity (or of one conversation), from this device's cache and the mesh. */
@@ -318,29 +321,71 @@ export class ChatService {
    * failure that may come from a stale record (unreachable peer) looks the record up once more.
    * @throws {RecipientOfflineError} | {DeliveryUnreachableError} | {DeliveryRefusedError} | {InvalidDeliveryResponseError}
    */
-  private async deliver (recipient: WalletAddress, envelope: Uint8Array): Promise<void> {
+  private async deliver (recipient: WalletAddress, envelope: Uint8Array): Promise<DeliveryPath> {
     const record = await this.presenceDirectory.lookup(recipient)
     if (record === undefined) throw new RecipientOfflineError(`${recipient} has no current presence record; the message waits in their inbox`)
     try {
-      await this.deliverTo(record, recipient, envelope)
+      return await this.deliverTo(record, recipient, envelope)
     } catch (error) {
       if (!(error instanceof DeliveryUnreachableError)) throw error
       this.presenceDirectory.forget(recipient)
       const fresh = await this.presenceDirectory.lookup(recipient, { fresh: true })
       if (fresh === undefined || (fresh.peerId === record.peerId && fresh.sequence === record.sequence)) throw error
-      await this.deliverTo(fresh, recipient, envelope)
+      return await this.deliverTo(fresh, recipient, envelope)
     }
   }
 
-  private async deliverTo (record: PresenceRecord, recipient: WalletAddress, envelope: Uint8Array): Promise<void> {
+  /**
+   * Over a direct connection when there is one. Otherwise a direct dial (WebRTC) runs alone for
+   * `relayedDeliveryAfterMs`, then the relay's limited connection is tried alongside it (at once when the direct
+   * dial fails, or when the record names no direct address): the first receipt wins and the other attempt ends.
+   * The recipient shows a message once, whichever copies arrive.
+   */
+  private async deliverTo (record: PresenceRecord, recipient: WalletAddress, envelope: Uint8Array): Promise<DeliveryPath> {
+    const { libp2p } = this.init
     const peerId = peerIdFromString(record.peerId)
-    if (peerId.equals(this.init.libp2p.peerId)) {
+    if (peerId.equals(libp2p.peerId)) {
       throw new DeliveryUnreachableError(`the presence record of ${recipient} names this very node; it is not delivered to itself`)
     }
-    if (record.multiaddrs.length > 0) {
-      await this.init.libp2p.peerStore.merge(peerId, { multiaddrs: record.multiaddrs.map(address => multiaddr(address)) }).catch(() => {})
+    const addrs = record.multiaddrs.flatMap(address => { try { return [multiaddr(address)] } catch { return [] } })
+    if (addrs.length > 0) await libp2p.peerStore.merge(peerId, { multiaddrs: addrs }).catch(() => {})
+    const timeoutMs = this.init.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS
+    const relayed = this.init.relayedDialPeers === undefined ? [] : addrs.filter(ma => isPlainRelayed(ma, record.peerId))
+    const connected = libp2p.getConnections(peerId).some(c => c.status === 'open' && c.limits == null)
+    const direct = async (signal: AbortSignal): Promise<DeliveryPath> => {
+      await deliverEnvelope(libp2p, peerId, recipient, envelope, { timeoutMs, signal })
+      return 'direct'
     }
-    await deliverEnvelope(this.init.libp2p, peerId, recipient, envelope, { timeoutMs: this.init.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS })
+    if (connected || relayed.length === 0) return await direct(AbortSignal.timeout(timeoutMs))
+    const viaRelay = async (signal: AbortSignal): Promise<DeliveryPath> => {
+      const open = libp2p.getConnections(peerId).find(c => c.status === 'open' && c.limits != null)
+      const release = this.permitRelayedDial(record.peerId)
+      try {
+        await deliverEnvelope(libp2p, peerId, recipient, envelope, { timeoutMs, signal, via: open ?? relayed })
+      } finally {
+        release()
+      }
+      return 'relay'
+    }
+    if (!addrs.some(ma => !isPlainRelayed(ma, record.peerId))) return await viaRelay(AbortSignal.timeout(timeoutMs))
+    return await withFallback(direct, viaRelay, this.init.relayedDeliveryAfterMs ?? DEFAULT_RELAYED_DELIVERY_AFTER_MS)
+  }
+
+  /** Lets libp2p dial `peer`'s plain relayed addresses until the returned release (counted per peer). */
+  private permitRelayedDial (peer: string): () => void {
+    const peers = this.init.relayedDialPeers
+    if (peers === undefined) return () => {}
+    this.relayedDials.set(peer, (this.relayedDials.get(peer) ?? 0) + 1)
+    peers.add(peer)
+    return () => {
+      const left = (this.relayedDials.get(peer) ?? 1) - 1
+      if (left > 0) {
+        this.relayedDials.set(peer, left)
+        return
+      }
+      this.relayedDials.delete(peer)
+      peers.delete(peer)
+    }
   }
 
   private sendFailure (messageId: string, recipient: WalletAddress, store: PromiseSettledResult<unknown>,
@@ -362,6 +407,12 @@ export class ChatService {
       ...(this.init.displayName === undefined ? {} : { displayName: this.init.displayName })
     })
   }
+}
+
+/** A relayed address of `peerId` that is not WebRTC signalling: a limited connection through the relay. */
+function isPlainRelayed (ma: Multiaddr, peerId: string): boolean {
+  const addr = ma.toString()
+  return addr.includes('/p2p-circuit') && !addr.includes('/webrtc') && addr.endsWith(`/p2p/${peerId}`)
 }
 
 function cacheEntry (message: ChatMessage, bytes: Uint8Array): CachedEnvelope {

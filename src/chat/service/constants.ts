@@ -23,6 +23,11 @@ export const DEFAULT_BUNDLE_CACHE_MS = 10 * 60_000
 export const MIN_BUNDLE_REFETCH_MS = 30_000
 /** Dial, send and the recipient's checks (which may fetch the sender's key bundle from the mesh). */
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000
+/**
+ * A direct delivery to a peer this node has no direct connection to runs alone this long (time for a WebRTC dial
+ * on a reachable path), then delivery through the relay starts alongside it.
+ */
+export const DEFAULT_RELAYED_DELIVERY_AFTER_MS = 1_000
 /** Deliveries a node verifies at once; more are answered BUSY (the messages wait in the inbox instead). */
 export const DEFAULT_MAX_CONCURRENT_DELIVERIES = 8
 /** Delivery streams one connection may open at once. */

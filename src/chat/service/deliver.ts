@@ -26,6 +26,7 @@ import {
 } from './deliver-codec.ts'
 import { DeliveryRefusedError, DeliveryUnreachableError, InvalidDeliveryResponseError, KeyBundleNotFoundError } from './errors.ts'
 import type { AbortOptions, Connection, PeerId, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
 
 export interface DeliveryRegistrar {
   handle(protocol: string, handler: StreamHandler, options?: StreamHandlerOptions): Promise<void>
@@ -33,7 +34,7 @@ export interface DeliveryRegistrar {
 }
 
 export interface DeliveryDialer {
-  dial(peer: PeerId, options?: AbortOptions): Promise<Connection>
+  dial(peer: PeerId | Multiaddr | Multiaddr[], options?: AbortOptions): Promise<Connection>
 }
 
 /**
@@ -70,8 +71,10 @@ export class DeliveryHandler {
 
   async start (): Promise<void> {
     if (this.started) return
-    // Direct connections only, like shard traffic: relayed connections carry WebRTC signalling, not data.
-    await this.registrar.handle(DELIVER_PROTOCOL, this.handleStream, { maxInboundStreams: this.maxInboundStreams, runOnLimitedConnection: false })
+    // Unlike shard traffic, deliveries also run over the relay's limited connection: two tabs that cannot open a
+    // direct connection still get messages and receipts within seconds. A request is one envelope (at most
+    // MAX_DELIVER_REQUEST_BYTES) and the relay ends a limited connection after its own data and time limits.
+    await this.registrar.handle(DELIVER_PROTOCOL, this.handleStream, { maxInboundStreams: this.maxInboundStreams, runOnLimitedConnection: true })
     this.started = true
   }
 
@@ -133,6 +136,11 @@ export function statusFor (error: unknown): DeliverStatus {
 
 export interface DeliverOptions extends AbortOptions {
   timeoutMs?: number
+  /**
+   * Deliver over this connection, or the connection of a dial to these relayed addresses of `peer`, instead of
+   * dialling `peer` (a limited connection through the relay).
+   */
+  via?: Connection | Multiaddr[]
 }
 
 /**
@@ -148,8 +156,10 @@ export async function deliverEnvelope (dialer: DeliveryDialer, peer: PeerId, rec
   let frame: Uint8Array
   let stream: Stream | undefined
   try {
-    const connection = await dialer.dial(peer, { signal })
-    stream = await connection.newStream(DELIVER_PROTOCOL, { signal })
+    const via = options.via
+    const connection = via === undefined ? await dialer.dial(peer, { signal }) : Array.isArray(via) ? await dialer.dial(via, { signal }) : via
+    if (!connection.remotePeer.equals(peer)) throw new Error(`the connection reached ${connection.remotePeer}, not ${peer}`)
+    stream = await connection.newStream(DELIVER_PROTOCOL, { signal, runOnLimitedConnection: via !== undefined })
     const messages = lpStream(stream, { maxDataLength: MAX_DELIVER_RESPONSE_BYTES, maxBufferSize: MAX_DELIVER_RESPONSE_BYTES + 16 })
     await messages.write(request, { signal })
     await stream.close({ signal }) // our writable end only: the answer still comes in

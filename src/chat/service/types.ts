@@ -7,7 +7,7 @@ import type { ChatMessage, Rejection } from './chat-message.ts'
 import type { DeliveryDialer, DeliveryRegistrar } from './deliver.ts'
 import type { MessageCache } from './message-cache.ts'
 import type { PresenceLibp2p } from './presence-publisher.ts'
-import type { PeerStore } from '@libp2p/interface'
+import type { Connection, PeerId, PeerStore } from '@libp2p/interface'
 
 /** A wallet that signs and whose private key derives the chat key (a WalletIdentity is one). */
 export type ChatWallet = Signer & Pick<WalletIdentity, 'exportPrivateKey'>
@@ -15,6 +15,7 @@ export type ChatWallet = Signer & Pick<WalletIdentity, 'exportPrivateKey'>
 /** What the service uses of libp2p (a libp2p node is one). */
 export interface ChatLibp2p extends DeliveryRegistrar, DeliveryDialer, PresenceLibp2p {
   readonly peerStore: Pick<PeerStore, 'merge'>
+  getConnections(peer?: PeerId): Connection[]
 }
 
 export interface ChatServiceInit {
@@ -38,7 +39,17 @@ export interface ChatServiceInit {
   /** Per live delivery: dial, send, the recipient's checks, the answer. */
   deliveryTimeoutMs?: number
   maxConcurrentDeliveries?: number
+  /**
+   * Peers libp2p may dial over a plain relayed address (the node's dial policy reads this set, see
+   * `MeshLibp2pOptions.relayedDialPeers`). The service adds a recipient while it delivers over the relay. Without
+   * it, deliveries use direct connections only.
+   */
+  relayedDialPeers?: Set<string>
+  /** How long a direct delivery to a peer without a direct connection runs alone before the relay is tried too. */
+  relayedDeliveryAfterMs?: number
 }
+
+export type DeliveryPath = 'direct' | 'relay'
 
 export type SendState = 'encrypting' | 'sending' | 'sent' | 'failed'
 
@@ -57,6 +68,8 @@ export interface MessageProgress {
   readonly totalShards: number
   /** The recipient's node acknowledged it with a receipt signed by the recipient's wallet. */
   readonly delivered: boolean
+  /** How it was delivered: over a direct connection, or through the relay (no direct path between the two). */
+  readonly deliveredVia?: DeliveryPath
   readonly error?: { name: string, message: string }
 }
 
@@ -65,6 +78,8 @@ export interface SendResult {
   readonly sentAt: number
   readonly to: WalletAddress
   readonly delivered: boolean
+  /** When delivered: over a direct connection or through the relay. */
+  readonly deliveredVia?: DeliveryPath
   readonly storedInHistory: boolean
   readonly storedInInbox: boolean
   /** What went wrong on the way without stopping the message (e.g. RecipientOfflineError for delivery). */
