@@ -145,3 +145,53 @@ test('a tab that cannot open WebRTC is a light node, and gets messages and sends
     .toEqual(['Hi Carol, can you read this?', 'Yes, through the relay', 'Great', 'one more'])
   expect(pageErrors).toEqual([])
 })
+
+test('a reloaded tab shows its conversation from the device cache before its node has joined; a message sent before then is queued and goes out', async () => {
+  const [alice, bob] = users
+  await openConversation(alice, bob.address)
+  // When the last message of the conversation first shows (the chats list or the conversation), and when the
+  // node became ready, both on the page's clock.
+  await bob.page.addInitScript(() => {
+    const marks = { shownAt: undefined as number | undefined, readyAt: undefined as number | undefined }
+    ;(window as unknown as { marks: typeof marks }).marks = marks
+    const watch = (): void => {
+      const observer = new MutationObserver(() => {
+        if (marks.shownAt === undefined && document.body.textContent?.includes('Second one') === true) marks.shownAt = performance.now()
+      })
+      observer.observe(document.body, { subtree: true, childList: true, characterData: true })
+    }
+    document.addEventListener('DOMContentLoaded', watch)
+    const poll = setInterval(() => {
+      if (window.zentalk === undefined) return
+      clearInterval(poll)
+      window.zentalk.ready.then(() => { marks.readyAt = performance.now() }, () => {})
+    }, 5)
+  })
+  await bob.page.reload()
+  await bob.page.waitForFunction(() => window.zentalk !== undefined)
+  // Sent at once, before the node has joined the mesh.
+  const early = await bob.page.evaluate(async (to) => {
+    const ready = await Promise.race([window.zentalk!.ready.then(() => true), new Promise<boolean>(resolve => setTimeout(() => resolve(false), 0))])
+    const states: Array<{ state: string, waitingFor?: string }> = []
+    ;(window as unknown as { earlyStates: typeof states }).earlyStates = states
+    window.zentalk!.chatEvents.on('message-state', p => { if (p.text === 'sent before joining') states.push({ state: p.state, waitingFor: p.waitingFor }) })
+    ;(window as unknown as { earlySend: Promise<unknown> }).earlySend = window.zentalk!.sendMessage(to, 'sent before joining')
+    return { readyAtSend: ready }
+  }, alice.address)
+  expect(early.readyAtSend, 'the node joined before the page could send: this test needs a send before then').toBe(false)
+  // Bob opens the conversation (the chats list's preview now shows the queued message).
+  await bob.page.locator(peerSelector(alice.address)).click()
+  const shownToAlice = whenInConversation(alice.page, bob.address, 'sent before joining')
+  await bob.page.evaluate(async () => { await window.zentalk!.ready })
+  const marks = await bob.page.evaluate(() => (window as unknown as { marks: { shownAt?: number, readyAt?: number } }).marks)
+  console.log(`reloaded tab: cached conversation shown at ${Math.round(marks.shownAt ?? NaN)} ms, node ready at ${Math.round(marks.readyAt ?? NaN)} ms`)
+  expect(marks.shownAt).toBeDefined()
+  expect(marks.shownAt!).toBeLessThan(marks.readyAt!)
+  const result = await bob.page.evaluate(async () => await (window as unknown as { earlySend: Promise<{ storedInInbox: boolean, delivered: boolean }> }).earlySend)
+  expect(result.storedInInbox || result.delivered).toBe(true)
+  const states = await bob.page.evaluate(() => (window as unknown as { earlyStates: Array<{ state: string, waitingFor?: string }> }).earlyStates)
+  expect(states.find(state => state.state !== 'encrypting')).toEqual({ state: 'queued', waitingFor: 'node' })
+  expect(states.at(-1)?.state).toBe('sent')
+  await shownToAlice
+  expect(pageErrors).toEqual([])
+})

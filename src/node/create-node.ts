@@ -204,9 +204,6 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
       // so only a fetch that is short of shards ever waits this long.
       fetchTimeoutMs: NODE_FETCH_TIMEOUT_MS
     })
-  const chat = config.chat === undefined || objects === undefined
-    ? undefined
-    : new ChatService({ wallet: config.chat.wallet, objects, libp2p, cache: config.chat.cache, displayName: config.chat.displayName, relayedDialPeers })
 
   const stopController = new AbortController()
   const ready = (async () => {
@@ -220,6 +217,10 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     reached('ready: own neighbourhood looked up')
   })()
   ready.catch(() => {})
+  // Messages composed before the node has joined wait for it (shown as queued) instead of failing.
+  const chat = config.chat === undefined || objects === undefined
+    ? undefined
+    : new ChatService({ wallet: config.chat.wallet, objects, libp2p, cache: config.chat.cache, displayName: config.chat.displayName, relayedDialPeers, nodeReady: ready })
   ready.then(() => {
     // The first check one interval after joining: until then the node is still opening its direct connections,
     // and a peer it has not reached yet is not dead.
@@ -267,8 +268,9 @@ async function startChat (chat: ChatService, ready: Promise<void>, signal: Abort
       await chat.start()
       return
     } catch (error) {
+      // The service stays started (deliveries are served; messages queued for this node's join go out), and
+      // publishing is tried again.
       console.warn(`publishing the key bundle and presence failed, trying again: ${(error as Error).message}`)
-      await chat.stop()
       await new Promise(resolve => setTimeout(resolve, CHAT_START_RETRY_MS))
     }
   }

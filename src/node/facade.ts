@@ -100,7 +100,7 @@ export interface ZenTalkApi {
 }
 
 /** What the chat screen renders from and sends through. */
-export interface ChatView extends Pick<ChatService, 'events' | 'readHistory'> {
+export interface ChatView extends Pick<ChatService, 'events' | 'readHistory' | 'readCachedHistory'> {
   /** The app's one send path (the automation API sends through it too). */
   send(to: string, text: string): Promise<SendResult>
   /** Looks up the peer's key bundle and presence ahead of a first message, so sending does not wait. Never throws. */
@@ -136,6 +136,7 @@ export function chatView (chat: ChatService): ChatView {
   return {
     events: chat.events,
     readHistory: async peer => await chat.readHistory(peer),
+    readCachedHistory: async peer => await chat.readCachedHistory(peer),
     send: async (to, text) => await chat.sendMessage(to, text),
     prepare: peer => {
       // Warm the caches the first message needs; a failure here shows when the message is sent.

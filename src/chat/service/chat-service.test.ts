@@ -28,7 +28,7 @@ import type { ChatMessage, Rejection } from './chat-message.ts'
 import { NS_KEY_BUNDLE_OBJECTS } from './constants.ts'
 import { deliverEnvelope } from './deliver.ts'
 import { DeliveryRefusedError, InboxRateLimitedError, KeyBundleNotFoundError } from './errors.ts'
-import { inboxNamespace } from './index.ts'
+import { inboxNamespace, MemoryMessageCache } from './index.ts'
 import { chatServiceOn, createChatMesh, createChatNode, joinMesh, nextEvent, noStoreContains, objectStoreOn } from '../../testing/chat-mesh.ts'
 
 const INBOX_LIMITS = { maxObjectsPerWindow: 6 }
@@ -213,6 +213,52 @@ describe('chat service over a real mesh', () => {
     await objectStoreOn(malloryNode, wallets.eve, mesh).storeObject(encodeKeyBundle(await alice.lookupBundle(alice.address)), { namespace: NS_KEY_BUNDLE_OBJECTS })
     await expect(carol.lookupBundle(wallets.eve.address)).rejects.toBeInstanceOf(KeyBundleOwnerMismatchError)
     await expect(carol.lookupBundle(WalletIdentity.generate().address)).rejects.toBeInstanceOf(KeyBundleNotFoundError)
+  })
+
+  it('queues a message to someone who has not published a key bundle yet, and sends it once the bundle appears', async () => {
+    const gina = WalletIdentity.generate()
+    const { chat: sender } = chatServiceOn(carolNode, wallets.carol, mesh, { queueRetryMs: 100 })
+    const states = collect<MessageProgress>(listener => sender.events.on('message-state', listener))
+    const sending = sender.sendMessage(gina.address, 'waiting for you, Gina')
+    await expect.poll(() => states.at(-1)).toMatchObject({ state: 'queued', waitingFor: 'key-bundle' })
+    // Gina opens ZenTalk: her bundle is published, and the queued message goes out by itself.
+    const { chat: ginaChat } = chatServiceOn(malloryNode, gina, mesh)
+    await ginaChat.publishKeyBundle()
+    const result = await sending
+    expect(result).toMatchObject({ to: gina.address, storedInInbox: true })
+    const steps = states.map(state => state.state).filter((state, i, all) => state !== all[i - 1])
+    expect(steps).toEqual(['encrypting', 'queued', 'encrypting', 'sending', 'sent'])
+    expect((await ginaChat.readHistory(wallets.carol.address)).messages.map(message => message.text)).toEqual(['waiting for you, Gina'])
+  })
+
+  it('queues a message composed before the node has joined, and fails one whose recipient never publishes within the queue time', async () => {
+    let joined = (): void => {}
+    const nodeReady = new Promise<void>(resolve => { joined = resolve })
+    const { chat: early } = chatServiceOn(carolNode, wallets.carol, mesh, { nodeReady, queueRetryMs: 50, queueLifetimeMs: 400 })
+    const states = collect<MessageProgress>(listener => early.events.on('message-state', listener))
+    const sending = early.sendMessage(bob.address, 'composed before joining')
+    await new Promise(resolve => setTimeout(resolve, 200))
+    expect(states.map(state => [state.state, state.waitingFor])).toEqual([['queued', 'node']])
+    joined()
+    expect(await sending).toMatchObject({ storedInInbox: true })
+    const never = WalletIdentity.generate()
+    await expect(early.sendMessage(never.address, 'no one reads this')).rejects.toBeInstanceOf(KeyBundleNotFoundError)
+    expect(states.at(-1)).toMatchObject({ state: 'failed', to: never.address })
+  })
+
+  it('shows what the device cached without asking the mesh: a reopened service opens cached messages with cached bundles', async () => {
+    const hana = WalletIdentity.generate()
+    const cache = new MemoryMessageCache()
+    const { chat: before } = chatServiceOn(carolNode, hana, mesh, { cache })
+    await before.publishKeyBundle()
+    await alice.sendMessage(hana.address, 'kept on this device')
+    expect((await before.readHistory()).messages.map(message => message.text)).toEqual(['kept on this device'])
+    // The tab reopens: same device cache, and a mesh that has not answered yet.
+    const { chat: after, objects } = chatServiceOn(carolNode, hana, mesh, { cache })
+    objects.fetchObjects = async () => { throw new Error('the mesh was asked') }
+    const shown = await after.readCachedHistory(alice.address)
+    expect(shown.map(message => [message.from, message.text])).toEqual([[alice.address, 'kept on this device']])
+    expect(await after.readCachedHistory(wallets.bob.address)).toEqual([])
   })
 
   it('stops a sender at the inbox holders\' rate limit with a typed error', async () => {

@@ -11,7 +11,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { drawRandom, NS_HISTORY, NS_INBOX, sha256, systemRandom, toHex } from '../../crypto/index.ts'
-import { withFallback } from '../../async/index.ts'
+import { raceAbort, sleep, withFallback } from '../../async/index.ts'
 import { toErrorShape } from '../../errors/index.ts'
 import { DEFAULT_DATA_SHARDS, DEFAULT_PARITY_SHARDS } from '../../erasure/index.ts'
 import { parseAddress, type WalletAddress } from '../../identity/index.ts'
@@ -23,11 +23,13 @@ import { inspectEnvelope, openMessage, sealMessage, type KeyBundleLookup } from 
 import { NotRecipientError, PeerKeyMismatchError, UnknownPeerKeyError } from '../errors.ts'
 import { createKeyBundle, type KeyBundle } from '../key-bundle.ts'
 import { MESSAGE_ID_BYTES } from '../message-id.ts'
-import { toChatMessage, type ChatMessage } from './chat-message.ts'
-import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_RELAYED_DELIVERY_AFTER_MS } from './constants.ts'
+import { compareMessages, toChatMessage, type ChatMessage } from './chat-message.ts'
+import {
+  DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_QUEUE_LIFETIME_MS, DEFAULT_QUEUE_RETRY_MS, DEFAULT_RELAYED_DELIVERY_AFTER_MS, MAX_QUEUE_RETRY_MS
+} from './constants.ts'
 import { signDeliveryReceipt } from './deliver-codec.ts'
 import { DeliveryHandler, deliverEnvelope } from './deliver.ts'
-import { DeliveryUnreachableError, InboxRateLimitedError, ObjectUnavailableError, RecipientOfflineError, SendFailedError } from './errors.ts'
+import { DeliveryUnreachableError, InboxRateLimitedError, KeyBundleNotFoundError, ObjectUnavailableError, RecipientOfflineError, SendFailedError } from './errors.ts'
 import { assembleHistory, type EnvelopeCopy } from './history.ts'
 import { KeyBundleDirectory } from './key-bundles.ts'
 import { MemoryMessageCache, type CachedEnvelope, type MessageCache } from './message-cache.ts'
@@ -58,6 +60,9 @@ export class ChatService {
   private readonly reportedRejections = new Set<string>()
   /** Deliveries through the relay under way, per peer (see `permitRelayedDial`). */
   private readonly relayedDials = new Map<string, number>()
+  private nodeJoined: boolean
+  /** Ends the waits of queued messages when the service stops. */
+  private stopped = new AbortController()
 
   constructor (init: ChatServiceInit) {
     this.init = init
@@ -89,6 +94,8 @@ export class ChatService {
       timeoutMs: init.deliveryTimeoutMs
     })
     this.ownBundle = this.makeOwnBundle()
+    this.nodeJoined = init.nodeReady === undefined
+    init.nodeReady?.then(() => { this.nodeJoined = true }, () => {})
   }
 
   /** The X25519 public key this identity's bundle names. */
@@ -102,6 +109,7 @@ export class ChatService {
    * reachable yet) this throws, but the service stays started and the periodic refresh tries again.
    */
   async start (): Promise<void> {
+    if (this.stopped.signal.aborted) this.stopped = new AbortController()
     await this.handler.start()
     this.presence.start()
     await this.ensureKeyBundle()
@@ -110,6 +118,7 @@ export class ChatService {
 
   /** Stops serving deliveries and republishing presence, and waits for background work to end. */
   async stop (): Promise<void> {
+    this.stopped.abort(new SendFailedError('', 'the chat service stopped before the message could be sent'))
     await this.presence.stop()
     await this.handler.stop()
   }
@@ -155,6 +164,31 @@ export class ChatService {
     return await this.bundles.lookup(owner, options)
   }
 
+  /**
+   * The recipient's bundle for a message: while none is found (or the mesh cannot answer), the message waits
+   * ('queued') and the bundle is looked up again with growing pauses, until it appears or the queue time is up.
+   * A bundle that fails verification fails the message at once.
+   */
+  private async bundleForSending (recipient: WalletAddress, waiting: (queued: boolean) => void): Promise<KeyBundle> {
+    const deadline = this.now() + (this.init.queueLifetimeMs ?? DEFAULT_QUEUE_LIFETIME_MS)
+    let pause = this.init.queueRetryMs ?? DEFAULT_QUEUE_RETRY_MS
+    let queued = false
+    for (;;) {
+      try {
+        const bundle = await this.lookupBundle(recipient, { fresh: queued })
+        if (queued) waiting(false)
+        return bundle
+      } catch (error) {
+        const notYet = error instanceof KeyBundleNotFoundError || error instanceof NoHoldersReachableError
+        if (!notYet || this.now() + pause > deadline) throw error
+      }
+      if (!queued) waiting(true)
+      queued = true
+      await sleep(pause, this.stopped.signal)
+      pause = Math.min(pause * 2, MAX_QUEUE_RETRY_MS)
+    }
+  }
+
   /** The current presence record of `address`, or undefined when they are offline. */
   async lookupPresence (address: WalletAddress | string, options: { fresh?: boolean } = {}): Promise<PresenceRecord | undefined> {
     return await this.presenceDirectory.lookup(address, options)
@@ -180,13 +214,21 @@ export class ChatService {
       progress = { ...progress, ...change }
       this.events.emit('message-state', progress)
     }
-    update({})
     let bytes: Uint8Array
     try {
-      const recipientBundle = await this.lookupBundle(recipient)
+      if (!this.nodeJoined) {
+        update({ state: 'queued', waitingFor: 'node' })
+        await raceAbort(this.init.nodeReady!, this.stopped.signal)
+        update({ state: 'encrypting', waitingFor: undefined })
+      } else {
+        update({})
+      }
+      const recipientBundle = await this.bundleForSending(recipient, waiting => {
+        update(waiting ? { state: 'queued', waitingFor: 'key-bundle' } : { state: 'encrypting', waitingFor: undefined })
+      })
       bytes = (await sealMessage({ sender: this.init.wallet, senderKeys: this.keys, recipientBundle, content: { text, replyTo: options.replyTo }, sentAt, messageId })).bytes
     } catch (error) {
-      update({ state: 'failed', error: toErrorShape(error) })
+      update({ state: 'failed', waitingFor: undefined, error: toErrorShape(error) })
       throw error
     }
     update({ state: 'sending' })
@@ -232,6 +274,32 @@ export class ChatService {
   /** Every verified message of this identity (or of one conversation), from this device's cache and the mesh. */
   async history (peer?: WalletAddress | string): Promise<ChatMessage[]> {
     return (await this.readHistory(peer)).messages
+  }
+
+  /**
+   * The messages this device has cached (of one conversation, or all), opened with the key bundles it already
+   * knows, without asking the mesh: what a reopened tab shows at once, before `readHistory` merges the mesh's
+   * answer. Envelopes it cannot open yet (a peer's bundle never seen here) are left for `readHistory`.
+   */
+  async readCachedHistory (peer?: WalletAddress | string): Promise<ChatMessage[]> {
+    const conversation = peer === undefined ? undefined : parseAddress(peer)
+    const cached = await this.cache.listEnvelopes(conversation).catch(() => [])
+    const lookup: KeyBundleLookup = async address => address === this.address ? this.ownBundle : await this.bundles.local(address)
+    const messages: ChatMessage[] = []
+    for (const entry of cached) {
+      const key = toHex(sha256(entry.bytes))
+      let message = this.verified.get(key)
+      if (message === undefined) {
+        try {
+          message = toChatMessage(await openMessage(entry.bytes, { me: this.address, myKeys: this.keys, lookupBundle: lookup }))
+        } catch {
+          continue
+        }
+        this.remember(key, message)
+      }
+      if (conversation === undefined || message.peer === conversation) messages.push(message)
+    }
+    return messages.sort(compareMessages)
   }
 
   /**
@@ -295,9 +363,14 @@ export class ChatService {
       opened = await openMessage(bytes, { me: this.address, myKeys: this.keys, lookupBundle: lookup(true) })
     }
     const message = toChatMessage(opened)
+    this.remember(key, message)
+    return message
+  }
+
+  /** Remembers an opened envelope (by hash) so a copy seen again is not opened again. */
+  private remember (key: string, message: ChatMessage): void {
     if (this.verified.size >= VERIFIED_MEMO_ENTRIES) this.verified.delete(this.verified.keys().next().value as string)
     this.verified.set(key, message)
-    return message
   }
 
   /** A live delivery: checks it is addressed to this identity, opens it, shows it once, signs the receipt. */

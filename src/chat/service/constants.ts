@@ -28,6 +28,11 @@ export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000
  * on a reachable path), then delivery through the relay starts alongside it.
  */
 export const DEFAULT_RELAYED_DELIVERY_AFTER_MS = 1_000
+/** A queued message's first new look for the recipient's key bundle; later ones twice as far apart, up to a minute. */
+export const DEFAULT_QUEUE_RETRY_MS = 2_000
+export const MAX_QUEUE_RETRY_MS = 60_000
+/** How long a message waits for its recipient's key bundle before it fails (it is kept while the page is open). */
+export const DEFAULT_QUEUE_LIFETIME_MS = 60 * 60_000
 /** Deliveries a node verifies at once; more are answered BUSY (the messages wait in the inbox instead). */
 export const DEFAULT_MAX_CONCURRENT_DELIVERIES = 8
 /** Delivery streams one connection may open at once. */

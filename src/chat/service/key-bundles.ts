@@ -49,6 +49,14 @@ export class KeyBundleDirectory {
     await this.deps.cache.putKeyBundle(bundle.owner, encodeKeyBundle(bundle))
   }
 
+  /**
+   * A verified bundle this device already has (in memory however old, or in its local cache), without asking the
+   * mesh: for showing cached messages before the mesh answers.
+   */
+  async local (address: WalletAddress): Promise<KeyBundle | undefined> {
+    return this.known.get(address)?.bundle ?? await this.persisted(address)
+  }
+
   /** A bundle already in memory, however old. */
   peek (address: WalletAddress): KeyBundle | undefined {
     return this.known.get(address)?.bundle

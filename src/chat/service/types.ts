@@ -47,11 +47,26 @@ export interface ChatServiceInit {
   relayedDialPeers?: Set<string>
   /** How long a direct delivery to a peer without a direct connection runs alone before the relay is tried too. */
   relayedDeliveryAfterMs?: number
+  /** Resolves once the node has joined the mesh: messages composed before wait for it ('queued'). */
+  nodeReady?: Promise<void>
+  /**
+   * A message whose recipient's key bundle is not found (or the mesh cannot answer yet) is queued and looked up
+   * again, first after `queueRetryMs`, then twice as long each time up to a minute, for `queueLifetimeMs` in all.
+   */
+  queueRetryMs?: number
+  queueLifetimeMs?: number
 }
 
 export type DeliveryPath = 'direct' | 'relay'
 
-export type SendState = 'encrypting' | 'sending' | 'sent' | 'failed'
+/**
+ * 'queued': composed, waiting for what sealing needs (see `MessageProgress.waitingFor`); it goes out by itself
+ * once that is there. Then 'encrypting', 'sending' (stored and delivered in parallel), and 'sent' or 'failed'.
+ */
+export type SendState = 'queued' | 'encrypting' | 'sending' | 'sent' | 'failed'
+
+/** What a queued message waits for: this node to join the mesh, or the recipient's key bundle to be found. */
+export type QueueReason = 'node' | 'key-bundle'
 
 /** A snapshot of an outgoing message's progress, emitted on every change as 'message-state'. */
 export interface MessageProgress {
@@ -70,6 +85,8 @@ export interface MessageProgress {
   readonly delivered: boolean
   /** How it was delivered: over a direct connection, or through the relay (no direct path between the two). */
   readonly deliveredVia?: DeliveryPath
+  /** While 'queued': what it waits for. */
+  readonly waitingFor?: QueueReason
   readonly error?: { name: string, message: string }
 }
 

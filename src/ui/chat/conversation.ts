@@ -129,5 +129,5 @@ function updateMessage (item: HTMLLIElement, message: ChatMessage, state: ChatSt
   const stateEl = item.querySelector<HTMLElement>('.message-state')!
   if (stateEl.textContent !== label) stateEl.textContent = label
   item.classList.toggle('failed', progress?.state === 'failed')
-  item.classList.toggle('pending', progress !== undefined && (progress.state === 'encrypting' || progress.state === 'sending'))
+  item.classList.toggle('pending', progress !== undefined && (progress.state === 'queued' || progress.state === 'encrypting' || progress.state === 'sending'))
 }

@@ -14,6 +14,8 @@ function progress (change: Partial<MessageProgress>): MessageProgress {
 
 describe('progressLabel', () => {
   it('follows a message from encryption to delivery', () => {
+    expect(progressLabel(progress({ state: 'queued', waitingFor: 'node' }), ME)).toBe('queued: sends when your node has joined the mesh')
+    expect(progressLabel(progress({ state: 'queued', waitingFor: 'key-bundle' }), ME)).toMatch(/^queued: sends when their key is found/)
     expect(progressLabel(progress({ state: 'encrypting' }), ME)).toBe('encrypting…')
     expect(progressLabel(progress({ inboxShards: 9, historyShards: 15 }), ME)).toBe('storing… 9/15')
     expect(progressLabel(progress({ inboxShards: 9, delivered: true }), ME)).toBe('delivered, storing… 9/15')

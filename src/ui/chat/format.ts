@@ -36,13 +36,17 @@ export function isoTime (sentAt: number): string | undefined {
 }
 
 /**
- * Where an outgoing message is: being encrypted, its shards being stored, stored (on how many holders), delivered
+ * Where an outgoing message is: queued (waiting for this node to join, or for the recipient's key), being encrypted, its shards being stored, stored (on how many holders), delivered
  * to the recipient's tab, or failed. Notes to self (`to` is `self`) count the history copy; other messages the
  * recipient's inbox copy, the one they read.
  */
 export function progressLabel (progress: MessageProgress, self: string): string {
   const placed = progress.to === self ? progress.historyShards : progress.inboxShards
   switch (progress.state) {
+    case 'queued':
+      return progress.waitingFor === 'node'
+        ? 'queued: sends when your node has joined the mesh'
+        : 'queued: sends when their key is found (they have not opened ZenTalk yet, or the mesh is still answering)'
     case 'encrypting':
       return 'encrypting…'
     case 'sending': {

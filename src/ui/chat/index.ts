@@ -175,6 +175,17 @@ export function mountChatApp (deps: ChatAppDeps): ChatApp {
   window.addEventListener('storage', onStorage)
 
   render()
+  // What this device has cached shows at once; the mesh's answer (which may take seconds, or wait for the node to
+  // join) merges in when it comes.
+  const showCached = async (): Promise<void> => {
+    try {
+      const messages = await deps.chat.readCachedHistory?.()
+      if (messages !== undefined && !destroyed) store.addMessages(messages)
+    } catch {
+      // The mesh read below reports what is unreadable.
+    }
+  }
+  void showCached()
   void refresh()
 
   return {
