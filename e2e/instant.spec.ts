@@ -195,3 +195,35 @@ test('a reloaded tab shows its conversation from the device cache before its nod
   await shownToAlice
   expect(pageErrors).toEqual([])
 })
+
+test('a message to a newcomer whose key bundle is not published yet is queued, and goes out once it is', async ({ playwright }) => {
+  const [alice] = users
+  const browser = await playwright.chromium.launch(chromiumLaunchOptions)
+  try {
+    const context = await newNodeContext(browser)
+    const page = await context.newPage()
+    page.on('pageerror', err => { pageErrors.push(err.message) })
+    await page.goto(relay.url)
+    await page.waitForFunction(() => window.zentalk !== undefined)
+    const dave = await page.evaluate(() => window.zentalk!.address)
+    const sending = alice.page.evaluate(async (to) => {
+      const states: Array<{ state: string, waitingFor?: string }> = []
+      const off = window.zentalk!.chatEvents.on('message-state', p => { if (p.to === to) states.push({ state: p.state, waitingFor: p.waitingFor }) })
+      try {
+        const result = await window.zentalk!.sendMessage(to, 'welcome, Dave')
+        return { states, storedInInbox: result.storedInInbox, delivered: result.delivered }
+      } finally {
+        off()
+      }
+    }, dave)
+    const { states, storedInInbox, delivered } = await sending
+    expect(states.find(state => state.state !== 'encrypting')).toEqual({ state: 'queued', waitingFor: 'key-bundle' })
+    expect(states.at(-1)?.state).toBe('sent')
+    expect(storedInInbox || delivered).toBe(true)
+    await expect.poll(async () => await page.evaluate(async (from) => (await window.zentalk!.history(from)).map(m => m.text), alice.address), { timeout: 90_000 })
+      .toEqual(['welcome, Dave'])
+  } finally {
+    await browser.close()
+  }
+  expect(pageErrors).toEqual([])
+})
