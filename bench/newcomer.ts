@@ -4,7 +4,7 @@
 // a first message to a new contact and for 20 later ones: shown at the recipient, "delivered" at the sender, and
 // stored (every shard of the history and inbox copies acknowledged), as p50 / p95, next to the round trip of one
 // libp2p ping between the two tabs in the same run. Then the same with a recipient whose tab cannot open WebRTC to
-// other tabs (no loopback ICE candidates), whose messages come through the inbox.
+// other tabs (no loopback ICE candidates): a light node, whose messages and receipts go through the relay.
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test'
 import { chromiumLaunchOptions } from '../e2e/chromium.ts'
 import { newNodeContext, startRelayProc, waitReady } from '../e2e/harness.ts'
@@ -14,7 +14,7 @@ const MESSAGES = 20
 /** How long one message may take before the bench stops waiting for it (the inbox poll is a minute). */
 const MESSAGE_DEADLINE_MS = 90_000
 
-interface Timing { shownMs?: number, deliveredMs?: number, storedMs?: number, failed?: string }
+interface Timing { shownMs?: number, deliveredMs?: number, storedMs?: number, via?: string, failed?: string }
 
 export async function runNewcomerBench (): Promise<void> {
   const relay = await startRelayProc({ port: PORT, storageNodes: 15 })
@@ -39,14 +39,14 @@ export async function runNewcomerBench (): Promise<void> {
 
 async function pair (senderBrowser: Browser, recipientBrowser: Browser, url: string, title: string): Promise<void> {
   console.log(`\n${title}`)
-  const recipientWebRtc = senderBrowser === recipientBrowser
   const contexts: BrowserContext[] = [await newNodeContext(senderBrowser), await newNodeContext(recipientBrowser)]
   try {
     const [sender, recipient] = await Promise.all(contexts.map(async context => await openDefaultPage(context, url)))
     for (const [who, page] of [['sender', sender], ['recipient', recipient]] as const) {
       const stages = await page.evaluate(() => window.zentalk!.startup())
       const chatAt = await page.evaluate(async () => { await window.zentalk!.chatReady; return Math.round(performance.now()) })
-      console.log(`  ${who} tab startup (ms since the page began loading): ` +
+      const role = await page.evaluate(() => window.zentalk!.status().role)
+      console.log(`  ${who} tab (${role} node) startup (ms since the page began loading): ` +
         [...stages.map(s => `${s.stage} ${s.atMs}`), `chat usable ${chatAt}`].join(' → '))
     }
     const [from, to] = await Promise.all([sender, recipient].map(async page => await page.evaluate(() => window.zentalk!.address)))
@@ -60,12 +60,15 @@ async function pair (senderBrowser: Browser, recipientBrowser: Browser, url: str
       const result = await sender.evaluate(async ({ to, text, deadline }) => {
         const startedAt = Date.now()
         let deliveredAt: number | undefined
-        const off = window.zentalk!.chatEvents.on('message-state', p => { if (p.text === text && p.delivered && deliveredAt === undefined) deliveredAt = Date.now() })
+        let via: string | undefined
+        const off = window.zentalk!.chatEvents.on('message-state', p => {
+          if (p.text === text && p.delivered && deliveredAt === undefined) { deliveredAt = Date.now(); via = p.deliveredVia }
+        })
         try {
           await Promise.race([window.zentalk!.sendMessage(to, text), new Promise((_r, reject) => setTimeout(() => reject(new Error('not sent in time')), deadline))])
-          return { startedAt, storedAt: Date.now(), deliveredAt }
+          return { startedAt, storedAt: Date.now(), deliveredAt, via }
         } catch (error) {
-          return { startedAt, deliveredAt, failed: (error as Error).message }
+          return { startedAt, deliveredAt, via, failed: (error as Error).message }
         } finally {
           off()
         }
@@ -76,14 +79,15 @@ async function pair (senderBrowser: Browser, recipientBrowser: Browser, url: str
         shownMs: shownAt === undefined ? undefined : shownAt - result.startedAt,
         deliveredMs: result.deliveredAt === undefined ? undefined : result.deliveredAt - result.startedAt,
         storedMs: result.storedAt === undefined ? undefined : result.storedAt - result.startedAt,
+        via: result.via,
         failed: result.failed
       }
     }
     const first = await send(`first message ${Date.now()}`)
     console.log(`  first message to a new contact: shown at the recipient ${ms(first.shownMs)}, delivered ${ms(first.deliveredMs)}, ` +
-      `stored ${ms(first.storedMs)}${first.failed === undefined ? '' : ` (${first.failed})`}`)
+      `stored ${ms(first.storedMs)}, delivered over ${first.via ?? '-'}${first.failed === undefined ? '' : ` (${first.failed})`}`)
     const later: Timing[] = []
-    const count = recipientWebRtc ? MESSAGES : 2
+    const count = MESSAGES
     for (let i = 0; i < count; i++) later.push(await send(`message ${i} ${Date.now()}`))
     const rtt = await sender.evaluate(async peer => {
       const libp2p = window.zentalk!.libp2p
@@ -94,7 +98,7 @@ async function pair (senderBrowser: Browser, recipientBrowser: Browser, url: str
       return times.sort((a, b) => a - b)[2]
     }, recipientPeer).catch(() => undefined)
     console.log(`  later messages (${count}), p50 / p95 ms from Send: shown at the recipient ${pct(later.map(t => t.shownMs))}, ` +
-      `delivered ${pct(later.map(t => t.deliveredMs))}, stored ${pct(later.map(t => t.storedMs))}; ` +
+      `delivered ${pct(later.map(t => t.deliveredMs))} (${paths(later)}), stored ${pct(later.map(t => t.storedMs))}; ` +
       `libp2p ping between the tabs (median of 5): ${rtt === undefined ? 'no connection' : `${rtt} ms`}`)
   } finally {
     await Promise.all(contexts.map(async context => { await context.close() }))
@@ -107,6 +111,13 @@ async function openDefaultPage (context: BrowserContext, url: string): Promise<P
   await page.goto(url)
   await waitReady(page)
   return page
+}
+
+/** How many were delivered over each path, e.g. `20 direct`. */
+function paths (timings: Timing[]): string {
+  const counts = new Map<string, number>()
+  for (const t of timings) if (t.via !== undefined) counts.set(t.via, (counts.get(t.via) ?? 0) + 1)
+  return counts.size === 0 ? 'none delivered' : [...counts].map(([via, n]) => `${n} ${via}`).join(', ')
 }
 
 function ms (value: number | undefined): string {
