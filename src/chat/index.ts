@@ -88,5 +88,5 @@ export { NS_KEY_BUNDLE_OBJECTS } from './service/constants.ts'
 // Both ends of the live-delivery protocol, for tools and tests that speak it directly.
 export { DELIVER_PROTOCOL } from './service/constants.ts'
 export { DeliveryHandler, deliverEnvelope, statusFor, type AcceptEnvelope } from './service/deliver.ts'
-export { decodeDeliverRequest, decodeDeliverResponse, encodeDeliverRequest, encodeDeliverResponse, signDeliveryReceipt } from './service/deliver-codec.ts'
+export { decodeDeliverRequest, decodeDeliverRequestParts, decodeDeliverResponse, encodeDeliverRequest, encodeDeliverResponse, signDeliveryReceipt, type DeliverRequestParts } from './service/deliver-codec.ts'
 export { DeliverStatus, isDeliveryReceiptOf } from './service/deliver-codec.ts'

@@ -37,7 +37,7 @@ import {
 } from '../wire/index.ts'
 import { assertPlacementAllowed, inboxNamespace, placementKeyFor } from '../placement/index.ts'
 import { NS_ENVELOPE, NS_KEY_BUNDLE, NS_PRESENCE, createKeyBundle, createPresence, deriveChatKeyPair, encodeKeyBundle, encodeSignedEnvelope, envelopeSigningMessage, encodePresence, inspectEnvelope, openMessage, sealMessage, verifyKeyBundle, verifyPresence } from '../chat/index.ts'
-import { NotRecipientError, decodeDeliverRequest, decodeDeliverResponse, encodeDeliverRequest, encodeDeliverResponse, isDeliveryReceiptOf, signDeliveryReceipt, statusFor } from '../chat/index.ts'
+import { NotRecipientError, decodeDeliverRequestParts, type DeliverRequestParts, decodeDeliverResponse, encodeDeliverRequest, encodeDeliverResponse, isDeliveryReceiptOf, signDeliveryReceipt, statusFor } from '../chat/index.ts'
 import { makeObject, type TestObject } from './chunk-nodes.ts'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
@@ -381,19 +381,24 @@ export async function deliverRequestTarget (): Promise<FuzzTarget> {
   const chat = await chatFixtures()
   const me = chat.bob
   const name = 'deliver-request'
-  const accept = async (envelope: Uint8Array): Promise<void> => {
+  const accept = async ({ envelope, senderKeyBundle }: DeliverRequestParts): Promise<void> => {
     const header = inspectEnvelope(envelope)
     if (header.recipient !== me.wallet.address) throw new NotRecipientError('not for this node')
+    // As the service does with a bundle sent along: verified against the envelope's sender, or ignored.
+    if (senderKeyBundle !== undefined) {
+      try { verifyKeyBundle(senderKeyBundle, header.sender) } catch {}
+    }
     await openMessage(envelope, { me: me.wallet.address, myKeys: me.keys, lookupBundle: address => chat.bundles.get(address) })
   }
-  const seeds = chat.envelopes.map(encodeDeliverRequest)
+  const aliceBundle = encodeKeyBundle(chat.bundles.get(chat.alice.wallet.address)!)
+  const seeds = [...chat.envelopes.map(envelope => encodeDeliverRequest(envelope)), ...chat.envelopes.map(envelope => encodeDeliverRequest(envelope, aliceBundle))]
   return {
     name,
-    frames: fc.oneof(framesOf(seeds, signedEnvelopes(chat).map(encodeDeliverRequest)), fc.tuple(fc.constantFrom(...chat.envelopes), fc.array(mutation, { minLength: 1, maxLength: 3 }))
+    frames: fc.oneof(framesOf(seeds, signedEnvelopes(chat).map(envelope => encodeDeliverRequest(envelope))), fc.tuple(fc.constantFrom(...chat.envelopes), fc.array(mutation, { minLength: 1, maxLength: 3 }))
       .map(([envelope, ms]) => encodeOr(() => encodeDeliverRequest(mutate(envelope, ms)), envelope))),
     run: async frame => {
       try {
-        await accept(decodeDeliverRequest(frame))
+        await accept(decodeDeliverRequestParts(frame))
         return 'DELIVERED'
       } catch (error) {
         const status = statusFor(error)
@@ -401,7 +406,7 @@ export async function deliverRequestTarget (): Promise<FuzzTarget> {
         return DeliverStatus[status] ?? String(status)
       }
     },
-    stillServes: async () => { await accept(decodeDeliverRequest(seeds[0])) }
+    stillServes: async () => { await accept(decodeDeliverRequestParts(seeds[0])) }
   }
 }
 

@@ -261,6 +261,20 @@ describe('chat service over a real mesh', () => {
     expect(await after.readCachedHistory(wallets.bob.address)).toEqual([])
   })
 
+  it('opens a first live message with the key bundle the sender sent along, without asking the mesh for it', async () => {
+    const ivy = WalletIdentity.generate()
+    const { chat: ivyChat, objects } = chatServiceOn(nodes[3], ivy, mesh)
+    started.push(ivyChat)
+    await ivyChat.start()
+    // From now on Ivy's node cannot read the mesh: Alice's bundle can only come with her message.
+    objects.fetchObjects = async () => { throw new Error('the mesh was asked') }
+    const received = nextEvent(ivyChat.events, 'message', 30_000)
+    const result = await alice.sendMessage(ivy.address, 'first contact')
+    expect(result).toMatchObject({ delivered: true, deliveredVia: 'direct' })
+    expect((await received).text).toBe('first contact')
+    expect((await ivyChat.lookupBundle(alice.address)).x25519PublicKey).toEqual(alice.chatPublicKey)
+  })
+
   it('stops a sender at the inbox holders\' rate limit with a typed error', async () => {
     // Frank published his key bundle once but is offline: everything sent to him goes through his inbox.
     const { chat: frank } = chatServiceOn(malloryNode, wallets.frank, mesh)

@@ -21,7 +21,7 @@ import { inboxNamespace } from '../../placement/index.ts'
 import { deriveChatKeyPair, type ChatKeyPair } from '../chat-keys.ts'
 import { inspectEnvelope, openMessage, sealMessage, type KeyBundleLookup } from '../envelope.ts'
 import { NotRecipientError, PeerKeyMismatchError, UnknownPeerKeyError } from '../errors.ts'
-import { createKeyBundle, type KeyBundle } from '../key-bundle.ts'
+import { createKeyBundle, encodeKeyBundle, type KeyBundle } from '../key-bundle.ts'
 import { MESSAGE_ID_BYTES } from '../message-id.ts'
 import { compareMessages, toChatMessage, type ChatMessage } from './chat-message.ts'
 import {
@@ -89,7 +89,7 @@ export class ChatService {
       onPublished: record => { this.events.emit('presence', record) },
       onError: error => { this.events.emit('error', error) }
     })
-    this.handler = new DeliveryHandler(init.libp2p, async (envelope, remotePeer) => await this.acceptDelivery(envelope, remotePeer), {
+    this.handler = new DeliveryHandler(init.libp2p, async (envelope, remotePeer, senderKeyBundle) => await this.acceptDelivery(envelope, remotePeer, senderKeyBundle), {
       maxConcurrent: init.maxConcurrentDeliveries,
       timeoutMs: init.deliveryTimeoutMs
     })
@@ -374,12 +374,14 @@ export class ChatService {
   }
 
   /** A live delivery: checks it is addressed to this identity, opens it, shows it once, signs the receipt. */
-  private async acceptDelivery (envelope: Uint8Array, remotePeer: string): Promise<Uint8Array> {
+  private async acceptDelivery (envelope: Uint8Array, remotePeer: string, senderKeyBundle?: Uint8Array): Promise<Uint8Array> {
     try {
       const header = inspectEnvelope(envelope)
       if (header.recipient !== this.address) {
         throw new NotRecipientError(`message ${header.messageId} is addressed to ${header.recipient}; this node serves ${this.address}`)
       }
+      // The sender's own bundle, sent along: a first message opens without waiting for the mesh.
+      if (senderKeyBundle !== undefined && header.sender !== this.address) await this.bundles.offer(header.sender, senderKeyBundle)
       const message = await this.openEnvelope(envelope)
       if (await this.cache.addEnvelope(cacheEntry(message, envelope))) this.events.emit('message', message)
       return signDeliveryReceipt(this.init.wallet, envelope)
@@ -423,10 +425,11 @@ export class ChatService {
     const addrs = record.multiaddrs.flatMap(address => { try { return [multiaddr(address)] } catch { return [] } })
     if (addrs.length > 0) await libp2p.peerStore.merge(peerId, { multiaddrs: addrs }).catch(() => {})
     const timeoutMs = this.init.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS
+    const senderKeyBundle = encodeKeyBundle(this.ownBundle)
     const relayed = this.init.relayedDialPeers === undefined ? [] : addrs.filter(ma => isPlainRelayed(ma, record.peerId))
     const connected = libp2p.getConnections(peerId).some(c => c.status === 'open' && c.limits == null)
     const direct = async (signal: AbortSignal): Promise<DeliveryPath> => {
-      await deliverEnvelope(libp2p, peerId, recipient, envelope, { timeoutMs, signal })
+      await deliverEnvelope(libp2p, peerId, recipient, envelope, { timeoutMs, signal, senderKeyBundle })
       return 'direct'
     }
     if (connected || relayed.length === 0) return await direct(AbortSignal.timeout(timeoutMs))
@@ -434,7 +437,7 @@ export class ChatService {
       const open = libp2p.getConnections(peerId).find(c => c.status === 'open' && c.limits != null)
       const release = this.permitRelayedDial(record.peerId)
       try {
-        await deliverEnvelope(libp2p, peerId, recipient, envelope, { timeoutMs, signal, via: open ?? relayed })
+        await deliverEnvelope(libp2p, peerId, recipient, envelope, { timeoutMs, signal, via: open ?? relayed, senderKeyBundle })
       } finally {
         release()
       }

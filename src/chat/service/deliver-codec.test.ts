@@ -4,9 +4,12 @@ import { walletFromPrivateKey } from '../../identity/index.ts'
 import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../../wire/index.ts'
 import { EnvelopeDecryptError, EnvelopeSignatureError, NotRecipientError, PeerKeyMismatchError, UnsupportedEnvelopeError } from '../errors.ts'
 import { MAX_ENVELOPE_BYTES } from '../envelope-format.ts'
+import { MAX_SIGNED_KEY_BUNDLE_BYTES } from '../key-bundle.ts'
 import {
   DeliverStatus,
+  MAX_DELIVER_REQUEST_BYTES,
   decodeDeliverRequest,
+  decodeDeliverRequestParts,
   decodeDeliverResponse,
   encodeDeliverRequest,
   encodeDeliverResponse,
@@ -28,9 +31,24 @@ describe('delivery codec', () => {
     expect(decodeDeliverRequest(bytes)).toEqual(envelope)
   })
 
+  it('carries the sender\'s key bundle when given, which older readers skip, and bounds its size', () => {
+    const bundle = Uint8Array.from({ length: 200 }, (_, i) => (i * 7) & 0xff)
+    const bytes = encodeDeliverRequest(envelope, bundle)
+    expect(decodeDeliverRequestParts(bytes)).toEqual({ envelope, senderKeyBundle: bundle })
+    expect(decodeDeliverRequest(bytes)).toEqual(envelope)
+    expect(decodeDeliverRequestParts(encodeDeliverRequest(envelope))).toEqual({ envelope })
+    // The request without the new field is byte for byte the old one.
+    expect(encodeDeliverRequest(envelope)).toEqual(DeliverRequest.encode({ version: 1, envelope }))
+    expect(() => encodeDeliverRequest(envelope, new Uint8Array(MAX_SIGNED_KEY_BUNDLE_BYTES + 1))).toThrow(OversizeMessageError)
+    const oversize = DeliverRequest.encode({ version: 1, envelope, senderKeyBundle: new Uint8Array(MAX_SIGNED_KEY_BUNDLE_BYTES + 1) })
+    expect(() => decodeDeliverRequestParts(oversize)).toThrow(OversizeMessageError)
+  })
+
   it('refuses oversize, unknown-version, versionless and empty requests before decoding the rest', () => {
     expect(() => encodeDeliverRequest(new Uint8Array(MAX_ENVELOPE_BYTES + 1))).toThrow(OversizeMessageError)
-    expect(() => decodeDeliverRequest(new Uint8Array(MAX_ENVELOPE_BYTES + 100))).toThrow(OversizeMessageError)
+    expect(() => decodeDeliverRequest(new Uint8Array(MAX_DELIVER_REQUEST_BYTES + 1))).toThrow(OversizeMessageError)
+    // Under the request limit (which leaves room for a key bundle), but an envelope over its own.
+    expect(() => decodeDeliverRequest(DeliverRequest.encode({ version: 1, envelope: new Uint8Array(MAX_ENVELOPE_BYTES + 100) }))).toThrow(OversizeMessageError)
     expect(() => decodeDeliverRequest(DeliverRequest.encode({ version: 2, envelope }))).toThrow(UnsupportedVersionError)
     expect(() => decodeDeliverRequest(DeliverRequest.encode({ version: 0, envelope }))).toThrow(MalformedMessageError)
     expect(() => decodeDeliverRequest(DeliverRequest.encode({ version: 1, envelope: new Uint8Array(0) }))).toThrow(MalformedMessageError)

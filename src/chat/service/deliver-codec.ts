@@ -6,6 +6,7 @@ import { recoverAddress, SIGNATURE_BYTES, type Signer, type WalletAddress } from
 import { decodeOrThrow, readLeadingVersion } from '../../wire/index.ts'
 import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../../wire/index.ts'
 import { MAX_ENVELOPE_BYTES } from '../envelope-format.ts'
+import { MAX_SIGNED_KEY_BUNDLE_BYTES } from '../key-bundle.ts'
 import { NS_DELIVERY_RECEIPT } from './constants.ts'
 import { DeliverRequest, DeliverResponse, DeliverStatus } from '../../wire/index.ts'
 
@@ -13,8 +14,8 @@ export { DeliverStatus }
 
 /** The only request format version this build reads and writes. */
 export const DELIVER_WIRE_VERSION = 1
-/** A maximal envelope plus the request's version and framing. */
-export const MAX_DELIVER_REQUEST_BYTES = MAX_ENVELOPE_BYTES + 64
+/** A maximal envelope and sender key bundle, plus the request's version and framing. */
+export const MAX_DELIVER_REQUEST_BYTES = MAX_ENVELOPE_BYTES + MAX_SIGNED_KEY_BUNDLE_BYTES + 64
 /** Responses carry at most this much explanation. */
 export const MAX_DELIVER_MESSAGE_CHARS = 512
 /** A status, a cut message (up to 4 bytes a character) and a receipt, with framing. */
@@ -26,12 +27,20 @@ export interface DeliverReply {
   receipt?: Uint8Array
 }
 
-export function encodeDeliverRequest (envelope: Uint8Array): Uint8Array {
+/** One envelope, and optionally the sender's own signed key bundle (so a first message opens without a lookup). */
+export function encodeDeliverRequest (envelope: Uint8Array, senderKeyBundle?: Uint8Array): Uint8Array {
   if (envelope.length === 0) throw new MalformedMessageError('a delivery carries an envelope')
   if (envelope.length > MAX_ENVELOPE_BYTES) {
     throw new OversizeMessageError(`envelope is ${envelope.length} bytes; the limit is ${MAX_ENVELOPE_BYTES}`)
   }
-  return DeliverRequest.encode({ version: DELIVER_WIRE_VERSION, envelope: Uint8Array.from(envelope) })
+  if (senderKeyBundle !== undefined && senderKeyBundle.length > MAX_SIGNED_KEY_BUNDLE_BYTES) {
+    throw new OversizeMessageError(`key bundle is ${senderKeyBundle.length} bytes; the limit is ${MAX_SIGNED_KEY_BUNDLE_BYTES}`)
+  }
+  return DeliverRequest.encode({
+    version: DELIVER_WIRE_VERSION,
+    envelope: Uint8Array.from(envelope),
+    ...(senderKeyBundle === undefined ? {} : { senderKeyBundle: Uint8Array.from(senderKeyBundle) })
+  })
 }
 
 /**
@@ -39,6 +48,17 @@ export function encodeDeliverRequest (envelope: Uint8Array): Uint8Array {
  * (`UnsupportedVersionError`), structure (`MalformedMessageError`). The envelope itself is not checked here.
  */
 export function decodeDeliverRequest (bytes: Uint8Array): Uint8Array {
+  return decodeDeliverRequestParts(bytes).envelope
+}
+
+export interface DeliverRequestParts {
+  envelope: Uint8Array
+  /** The sender's signed key bundle, not yet verified; absent when the sender sent none. */
+  senderKeyBundle?: Uint8Array
+}
+
+/** As `decodeDeliverRequest`, with the sender's key bundle when the request carries one (at most its size limit). */
+export function decodeDeliverRequestParts (bytes: Uint8Array): DeliverRequestParts {
   if (bytes.length > MAX_DELIVER_REQUEST_BYTES) {
     throw new OversizeMessageError(`delivery request is ${bytes.length} bytes; the limit is ${MAX_DELIVER_REQUEST_BYTES}`)
   }
@@ -48,7 +68,13 @@ export function decodeDeliverRequest (bytes: Uint8Array): Uint8Array {
   }
   const request = decodeOrThrow('delivery request', () => DeliverRequest.decode(bytes))
   if (request.envelope.length === 0) throw new MalformedMessageError('delivery request carries no envelope')
-  return request.envelope
+  if (request.envelope.length > MAX_ENVELOPE_BYTES) {
+    throw new OversizeMessageError(`envelope is ${request.envelope.length} bytes; the limit is ${MAX_ENVELOPE_BYTES}`)
+  }
+  if (request.senderKeyBundle.length > MAX_SIGNED_KEY_BUNDLE_BYTES) {
+    throw new OversizeMessageError(`the sender's key bundle is ${request.senderKeyBundle.length} bytes; the limit is ${MAX_SIGNED_KEY_BUNDLE_BYTES}`)
+  }
+  return request.senderKeyBundle.length === 0 ? { envelope: request.envelope } : { envelope: request.envelope, senderKeyBundle: request.senderKeyBundle }
 }
 
 export function encodeDeliverResponse (reply: DeliverReply): Uint8Array {

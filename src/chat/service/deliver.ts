@@ -17,7 +17,7 @@ import {
   DeliverStatus,
   MAX_DELIVER_REQUEST_BYTES,
   MAX_DELIVER_RESPONSE_BYTES,
-  decodeDeliverRequest,
+  decodeDeliverRequestParts,
   decodeDeliverResponse,
   encodeDeliverRequest,
   encodeDeliverResponse,
@@ -39,9 +39,10 @@ export interface DeliveryDialer {
 
 /**
  * Verifies, opens and shows one delivered envelope, and returns the receipt (signed by this node's wallet).
+ * `senderKeyBundle`, when the request carried one, is the sender's bundle as sent (unverified).
  * Throws the typed error of the first check that failed; `statusFor` maps it to the answer.
  */
-export type AcceptEnvelope = (envelope: Uint8Array, remotePeer: string) => Promise<Uint8Array>
+export type AcceptEnvelope = (envelope: Uint8Array, remotePeer: string, senderKeyBundle?: Uint8Array) => Promise<Uint8Array>
 
 export interface DeliveryHandlerOptions {
   maxConcurrent?: number
@@ -107,7 +108,8 @@ export class DeliveryHandler {
         reply = { status: DeliverStatus.OVERSIZE, message: `delivery request is over the ${MAX_DELIVER_REQUEST_BYTES}-byte limit` }
       } else {
         try {
-          const receipt = await this.accept(decodeDeliverRequest(frame), connection.remotePeer.toString())
+          const { envelope, senderKeyBundle } = decodeDeliverRequestParts(frame)
+          const receipt = await this.accept(envelope, connection.remotePeer.toString(), senderKeyBundle)
           reply = { status: DeliverStatus.DELIVERED, receipt }
         } catch (error) {
           reply = { status: statusFor(error), message: error instanceof Error ? error.message : String(error) }
@@ -141,6 +143,8 @@ export interface DeliverOptions extends AbortOptions {
    * dialling `peer` (a limited connection through the relay).
    */
   via?: Connection | Multiaddr[]
+  /** The sender's own signed key bundle, sent along so the recipient need not look it up. */
+  senderKeyBundle?: Uint8Array
 }
 
 /**
@@ -149,7 +153,7 @@ export interface DeliverOptions extends AbortOptions {
  */
 export async function deliverEnvelope (dialer: DeliveryDialer, peer: PeerId, recipient: WalletAddress, envelope: Uint8Array,
   options: DeliverOptions = {}): Promise<Uint8Array> {
-  const request = encodeDeliverRequest(envelope)
+  const request = encodeDeliverRequest(envelope, options.senderKeyBundle)
   const timeoutMs = options.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS
   const timeout = AbortSignal.timeout(timeoutMs)
   const signal = options.signal == null ? timeout : AbortSignal.any([options.signal, timeout])

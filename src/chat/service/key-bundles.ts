@@ -57,6 +57,23 @@ export class KeyBundleDirectory {
     return this.known.get(address)?.bundle ?? await this.persisted(address)
   }
 
+  /**
+   * A bundle `owner` sent along with a message: verified like any bundle, and kept unless a newer one is known.
+   * Returns whether it was kept; a bundle that fails verification is ignored (the mesh's is looked up instead).
+   */
+  async offer (owner: WalletAddress, bytes: Uint8Array): Promise<boolean> {
+    let bundle: KeyBundle
+    try {
+      bundle = verifyKeyBundle(bytes, owner)
+    } catch {
+      return false
+    }
+    const known = this.known.get(owner)?.bundle
+    if (known !== undefined && known.createdAt >= bundle.createdAt) return false
+    await this.remember(bundle)
+    return true
+  }
+
   /** A bundle already in memory, however old. */
   peek (address: WalletAddress): KeyBundle | undefined {
     return this.known.get(address)?.bundle

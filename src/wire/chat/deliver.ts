@@ -6,6 +6,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 export interface DeliverRequest {
   version: number
   envelope: Uint8Array<ArrayBuffer>
+  senderKeyBundle: Uint8Array<ArrayBuffer>
 }
 
 export namespace DeliverRequest {
@@ -28,13 +29,19 @@ export namespace DeliverRequest {
           w.bytes(obj.envelope)
         }
 
+        if ((obj.senderKeyBundle != null && obj.senderKeyBundle.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.senderKeyBundle)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           version: 0,
-          envelope: uint8ArrayAlloc(0)
+          envelope: uint8ArrayAlloc(0),
+          senderKeyBundle: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -49,6 +56,10 @@ export namespace DeliverRequest {
             }
             case 2: {
               obj.envelope = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.senderKeyBundle = reader.bytes()
               break
             }
             default: {
@@ -80,6 +91,13 @@ export namespace DeliverRequest {
               }
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.senderKeyBundle`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -102,6 +120,11 @@ export namespace DeliverRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface DeliverRequestSenderKeyBundleFieldEvent {
+    field: '$.senderKeyBundle'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<DeliverRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, DeliverRequest.codec())
   }
@@ -110,7 +133,7 @@ export namespace DeliverRequest {
     return decodeMessage(buf, DeliverRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeliverRequest>): Generator<DeliverRequestVersionFieldEvent | DeliverRequestEnvelopeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeliverRequest>): Generator<DeliverRequestVersionFieldEvent | DeliverRequestEnvelopeFieldEvent | DeliverRequestSenderKeyBundleFieldEvent> {
     return streamMessage(buf, DeliverRequest.codec(), opts)
   }
 }
