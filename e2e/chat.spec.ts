@@ -20,7 +20,7 @@ import { NS_KEY_BUNDLE_OBJECTS } from '../src/chat/index.ts'
 import { inboxNamespace } from '../src/placement/index.ts'
 import { WalletIdentity } from '../src/identity/index.ts'
 import {
-  TEST_QUERY, newNodeContext, openNodePage, startRelayProc, startStorageProc, tempDir, waitReady, type RelayProc, type StorageProc
+  TEST_QUERY, chatItemSelector, openConversation as openConversationIn, newNodeContext, openNodePage, startRelayProc, startStorageProc, tempDir, waitReady, type RelayProc, type StorageProc
 } from './harness.ts'
 
 const PORT = 18500
@@ -78,20 +78,11 @@ test.afterAll(async () => {
   await relay?.proc.stop()
 })
 
-const peerSelector = (address: string): string => `[data-testid="chat-item"][data-peer="${address}"]`
+const peerSelector = chatItemSelector
 
 /** Opens the conversation with `peer` in `user`'s chat UI, adding them as a contact first if needed. */
 async function openConversation (user: User, peer: string): Promise<void> {
-  const { page } = user
-  const onboarding = page.getByTestId('onboarding')
-  if (await onboarding.isVisible()) await page.getByTestId('onboarding-start').click()
-  await page.getByTestId('nav-chats').click()
-  if (await page.locator(peerSelector(peer)).count() === 0) {
-    await page.getByTestId('contact-address').fill(peer)
-    await page.getByTestId('contact-add').click()
-  }
-  await page.locator(peerSelector(peer)).click()
-  await expect(page.locator(`[data-testid="conversation"][data-peer="${peer}"]`)).toBeVisible()
+  await openConversationIn(user.page, peer)
 }
 
 /** Resolves with the time (ms since the epoch) at which `text` first appears in the page. */

@@ -193,3 +193,19 @@ export async function eventually<T> (what: string, fn: () => Promise<T>, ok: (v:
     await new Promise(resolve => setTimeout(resolve, 250))
   }
 }
+
+/** The chats-list entry of the conversation with `address`. */
+export const chatItemSelector = (address: string): string => `[data-testid="chat-item"][data-peer="${address}"]`
+
+/** Opens the conversation with `peer` in a tab's chat UI (finishing onboarding and adding `peer` as a contact if needed). */
+export async function openConversation (page: Page, peer: string): Promise<void> {
+  const onboarding = page.getByTestId('onboarding')
+  if (await onboarding.isVisible()) await page.getByTestId('onboarding-start').click()
+  await page.getByTestId('nav-chats').click()
+  if (await page.locator(chatItemSelector(peer)).count() === 0) {
+    await page.getByTestId('contact-address').fill(peer)
+    await page.getByTestId('contact-add').click()
+  }
+  await page.locator(chatItemSelector(peer)).click()
+  await page.locator(`[data-testid="conversation"][data-peer="${peer}"]`).waitFor({ state: 'visible' })
+}

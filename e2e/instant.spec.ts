@@ -8,7 +8,7 @@
  */
 import { chromium, expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test'
 import { chromiumLaunchOptions } from './chromium.ts'
-import { newNodeContext, openNodePage, startRelayProc, type RelayProc } from './harness.ts'
+import { chatItemSelector, newNodeContext, openConversation as openConversationIn, openNodePage, startRelayProc, type RelayProc } from './harness.ts'
 
 const PORT = 18760
 /**
@@ -35,19 +35,11 @@ async function openUser (browser: Browser): Promise<User> {
   return { context, page, address: await page.evaluate(() => window.zentalk!.address) }
 }
 
-const peerSelector = (address: string): string => `[data-testid="chat-item"][data-peer="${address}"]`
+const peerSelector = chatItemSelector
 
+/** Opens the conversation with `peer` in `user`'s chat UI, adding them as a contact first if needed. */
 async function openConversation (user: User, peer: string): Promise<void> {
-  const { page } = user
-  const onboarding = page.getByTestId('onboarding')
-  if (await onboarding.isVisible()) await page.getByTestId('onboarding-start').click()
-  await page.getByTestId('nav-chats').click()
-  if (await page.locator(peerSelector(peer)).count() === 0) {
-    await page.getByTestId('contact-address').fill(peer)
-    await page.getByTestId('contact-add').click()
-  }
-  await page.locator(peerSelector(peer)).click()
-  await expect(page.locator(`[data-testid="conversation"][data-peer="${peer}"]`)).toBeVisible()
+  await openConversationIn(user.page, peer)
 }
 
 /** Resolves with the time (ms since the epoch) at which `text` first appears in `peer`'s conversation. */

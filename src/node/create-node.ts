@@ -23,7 +23,7 @@ export interface NodeConfig {
   keyStore: BytesStore
   /** Relay multiaddrs, each ending in /p2p/<relay peer id>. */
   relayAddrs: string[]
-  /** Extra listen addresses (a headless node's WebSocket port); `/p2p-circuit` and `/webrtc` are always on. */
+  /** Extra listen addresses (a headless node's WebSocket port); `/p2p-circuit` is always on, `/webrtc` unless `webrtc: false`. */
   extraListen?: string[]
   /**
    * Let this node dial other nodes' plain WebSocket addresses: headless nodes, and a browser that cannot open

@@ -13,6 +13,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { drawRandom, NS_HISTORY, NS_INBOX, sha256, systemRandom, toHex } from '../../crypto/index.ts'
 import { raceAbort, sleep, withFallback } from '../../async/index.ts'
 import { toErrorShape } from '../../errors/index.ts'
+import { isUsableConnection } from '../../net/index.ts'
 import { DEFAULT_DATA_SHARDS, DEFAULT_PARITY_SHARDS } from '../../erasure/index.ts'
 import { parseAddress, type WalletAddress } from '../../identity/index.ts'
 import { NoHoldersReachableError, StoreFailedError, type RetrievedObject } from '../../objects/index.ts'
@@ -427,13 +428,14 @@ export class ChatService {
     const timeoutMs = this.init.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS
     const senderKeyBundle = encodeKeyBundle(this.ownBundle)
     const relayed = this.init.relayedDialPeers === undefined ? [] : addrs.filter(ma => isPlainRelayed(ma, record.peerId))
-    const connected = libp2p.getConnections(peerId).some(c => c.status === 'open' && c.limits == null)
-    const direct = async (signal: AbortSignal): Promise<DeliveryPath> => {
+    const connected = libp2p.getConnections(peerId).some(isUsableConnection)
+    // A signal only where another attempt may end this one; each attempt has its own deadline (`timeoutMs`).
+    const direct = async (signal?: AbortSignal): Promise<DeliveryPath> => {
       await deliverEnvelope(libp2p, peerId, recipient, envelope, { timeoutMs, signal, senderKeyBundle })
       return 'direct'
     }
-    if (connected || relayed.length === 0) return await direct(AbortSignal.timeout(timeoutMs))
-    const viaRelay = async (signal: AbortSignal): Promise<DeliveryPath> => {
+    if (connected || relayed.length === 0) return await direct()
+    const viaRelay = async (signal?: AbortSignal): Promise<DeliveryPath> => {
       const open = libp2p.getConnections(peerId).find(c => c.status === 'open' && c.limits != null)
       const release = this.permitRelayedDial(record.peerId)
       try {
@@ -443,7 +445,7 @@ export class ChatService {
       }
       return 'relay'
     }
-    if (!addrs.some(ma => !isPlainRelayed(ma, record.peerId))) return await viaRelay(AbortSignal.timeout(timeoutMs))
+    if (!addrs.some(ma => !isPlainRelayed(ma, record.peerId))) return await viaRelay()
     return await withFallback(direct, viaRelay, this.init.relayedDeliveryAfterMs ?? DEFAULT_RELAYED_DELIVERY_AFTER_MS)
   }
 
