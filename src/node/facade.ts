@@ -77,9 +77,10 @@ export interface ZenTalkApi {
   chatReady: Promise<void>
   /**
    * Encrypts `text` to `to` (an address), stores it in this identity's history and the recipient's inbox and
-   * hands it to their tab if it is online. Rejects with a typed error when the recipient cannot get it.
+   * hands it to their tab if it is online. Waits while the node has not joined or their key bundle is not found
+   * (up to an hour); `queue: false` tries once at once. Rejects with a typed error when the recipient cannot get it.
    */
-  sendMessage(to: string, text: string): Promise<SendResult>
+  sendMessage(to: string, text: string, options?: { queue?: boolean }): Promise<SendResult>
   /** Verified messages of this identity (or of the conversation with `peer`), oldest first. */
   history(peer?: string): Promise<ApiMessage[]>
   /** Verifies and decrypts a sealed envelope with this identity's keys; rejects with the typed error of the failed check. */
@@ -176,7 +177,7 @@ export function automationApi (node: ZenTalkNode, tab: AutomationTab): ZenTalkAp
     storageStats: async () => await node.storageStats(),
     heldShards: async () => await node.heldShards(),
     chatReady: node.chatReady,
-    sendMessage: async (to, text) => await chat.sendMessage(to, text),
+    sendMessage: async (to, text, options = {}) => await chat.sendMessage(to, text, { queue: options.queue }),
     history: async (peer) => (await chat.history(peer)).map(apiMessage),
     openEnvelope: async (bytes) => apiMessage(await chat.openEnvelope(bytes)),
     exportBackup: async passphrase => await tab.identity.exportBackup(passphrase),

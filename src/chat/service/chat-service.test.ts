@@ -244,6 +244,11 @@ describe('chat service over a real mesh', () => {
     const never = WalletIdentity.generate()
     await expect(early.sendMessage(never.address, 'no one reads this')).rejects.toBeInstanceOf(KeyBundleNotFoundError)
     expect(states.at(-1)).toMatchObject({ state: 'failed', to: never.address })
+    expect(states.some(state => state.to === never.address && state.state === 'queued')).toBe(true)
+    // Asked not to queue, it fails at once, never queued.
+    const before = states.length
+    await expect(early.sendMessage(WalletIdentity.generate().address, 'not queued', { queue: false })).rejects.toBeInstanceOf(KeyBundleNotFoundError)
+    expect(states.slice(before).map(state => state.state)).toEqual(['encrypting', 'failed'])
   })
 
   it('shows what the device cached without asking the mesh: a reopened service opens cached messages with cached bundles', async () => {

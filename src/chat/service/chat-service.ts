@@ -199,10 +199,12 @@ export class ChatService {
    * Seals `text` to `to`, stores it in this identity's history and in the recipient's inbox, and hands it to the
    * recipient's node if it is online, all at once; progress goes out as 'message-state' events. Resolves once
    * all three have settled, as long as the recipient can get the message (inbox copy stored or delivered live).
+   * Until the node has joined, and while the recipient's key bundle is not found, the message waits ('queued');
+   * with `queue: false` it is tried once at once instead (and fails when the bundle is not found).
    * @throws {InvalidAddressError} | key bundle errors (the recipient has none, or a bad one) |
    *   {InboxRateLimitedError} | {SendFailedError} when neither the inbox copy nor live delivery worked
    */
-  async sendMessage (to: WalletAddress | string, text: string, options: { replyTo?: string } = {}): Promise<SendResult> {
+  async sendMessage (to: WalletAddress | string, text: string, options: { replyTo?: string, queue?: boolean } = {}): Promise<SendResult> {
     const recipient = parseAddress(to)
     const messageId = toHex(drawRandom(systemRandom, MESSAGE_ID_BYTES))
     const sentAt = Math.floor(this.now())
@@ -217,16 +219,19 @@ export class ChatService {
     }
     let bytes: Uint8Array
     try {
-      if (!this.nodeJoined) {
+      const queue = options.queue !== false
+      if (queue && !this.nodeJoined) {
         update({ state: 'queued', waitingFor: 'node' })
         await raceAbort(this.init.nodeReady!, this.stopped.signal)
         update({ state: 'encrypting', waitingFor: undefined })
       } else {
         update({})
       }
-      const recipientBundle = await this.bundleForSending(recipient, waiting => {
-        update(waiting ? { state: 'queued', waitingFor: 'key-bundle' } : { state: 'encrypting', waitingFor: undefined })
-      })
+      const recipientBundle = queue
+        ? await this.bundleForSending(recipient, waiting => {
+          update(waiting ? { state: 'queued', waitingFor: 'key-bundle' } : { state: 'encrypting', waitingFor: undefined })
+        })
+        : await this.lookupBundle(recipient)
       bytes = (await sealMessage({ sender: this.init.wallet, senderKeys: this.keys, recipientBundle, content: { text, replyTo: options.replyTo }, sentAt, messageId })).bytes
     } catch (error) {
       update({ state: 'failed', waitingFor: undefined, error: toErrorShape(error) })
