@@ -235,7 +235,7 @@ export function dialable (ma: Multiaddr, policy: DialPolicy): boolean {
   if (addr.includes('/webrtc')) {
     if (policy.webrtc === false) return false
     if (addr.includes('/p2p-circuit')) return true
-  } else if (addr.includes('/p2p-circuit')) {
+  } else if (isPlainRelayed(ma)) {
     // A plain relayed connection is limited and carries none of the storage protocols, so it is never dialled to
     // reach a peer in general: peers are reached over /p2p-circuit/webrtc (WebRTC's own signalling dial goes
     // straight to the transport and is not affected). Only a peer named for relayed protocols (chat delivery)
@@ -246,6 +246,12 @@ export function dialable (ma: Multiaddr, policy: DialPolicy): boolean {
   if (WebSockets.matches(ma) && policy.dialWebSocketPeers !== true && !policy.isRelayAddress(ma)) return false
   if (policy.allowPrivateAddresses) return true
   return !isPrivateMultiaddr(ma)
+}
+
+/** A relayed address that is not WebRTC signalling: dialling it gives a limited connection through the relay. */
+export function isPlainRelayed (ma: Multiaddr): boolean {
+  const addr = ma.toString()
+  return addr.includes('/p2p-circuit') && !addr.includes('/webrtc')
 }
 
 function isPrivateMultiaddr (ma: Multiaddr): boolean {

@@ -13,7 +13,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { drawRandom, NS_HISTORY, NS_INBOX, sha256, systemRandom, toHex } from '../../crypto/index.ts'
 import { raceAbort, sleep, withFallback } from '../../async/index.ts'
 import { toErrorShape } from '../../errors/index.ts'
-import { isUsableConnection } from '../../net/index.ts'
+import { isPlainRelayed, isUsableConnection } from '../../net/index.ts'
 import { DEFAULT_DATA_SHARDS, DEFAULT_PARITY_SHARDS } from '../../erasure/index.ts'
 import { parseAddress, type WalletAddress } from '../../identity/index.ts'
 import { NoHoldersReachableError, StoreFailedError, type RetrievedObject } from '../../objects/index.ts'
@@ -432,7 +432,7 @@ export class ChatService {
     if (addrs.length > 0) await libp2p.peerStore.merge(peerId, { multiaddrs: addrs }).catch(() => {})
     const timeoutMs = this.init.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS
     const senderKeyBundle = encodeKeyBundle(this.ownBundle)
-    const relayed = this.init.relayedDialPeers === undefined ? [] : addrs.filter(ma => isPlainRelayed(ma, record.peerId))
+    const relayed = this.init.relayedDialPeers === undefined ? [] : addrs.filter(ma => isRelayedAddressOf(ma, record.peerId))
     const connected = libp2p.getConnections(peerId).some(isUsableConnection)
     // A signal only where another attempt may end this one; each attempt has its own deadline (`timeoutMs`).
     const direct = async (signal?: AbortSignal): Promise<DeliveryPath> => {
@@ -450,7 +450,7 @@ export class ChatService {
       }
       return 'relay'
     }
-    if (!addrs.some(ma => !isPlainRelayed(ma, record.peerId))) return await viaRelay()
+    if (addrs.every(ma => isRelayedAddressOf(ma, record.peerId))) return await viaRelay()
     return await withFallback(direct, viaRelay, this.init.relayedDeliveryAfterMs ?? DEFAULT_RELAYED_DELIVERY_AFTER_MS)
   }
 
@@ -492,10 +492,9 @@ export class ChatService {
   }
 }
 
-/** A relayed address of `peerId` that is not WebRTC signalling: a limited connection through the relay. */
-function isPlainRelayed (ma: Multiaddr, peerId: string): boolean {
-  const addr = ma.toString()
-  return addr.includes('/p2p-circuit') && !addr.includes('/webrtc') && addr.endsWith(`/p2p/${peerId}`)
+/** A plain relayed address of `peerId` (a limited connection through the relay). */
+function isRelayedAddressOf (ma: Multiaddr, peerId: string): boolean {
+  return isPlainRelayed(ma) && ma.toString().endsWith(`/p2p/${peerId}`)
 }
 
 function cacheEntry (message: ChatMessage, bytes: Uint8Array): CachedEnvelope {

@@ -54,7 +54,7 @@ export class KeyBundleDirectory {
    * mesh: for showing cached messages before the mesh answers.
    */
   async local (address: WalletAddress): Promise<KeyBundle | undefined> {
-    return this.known.get(address)?.bundle ?? await this.persisted(address)
+    return this.peek(address) ?? await this.persisted(address)
   }
 
   /**
@@ -68,7 +68,7 @@ export class KeyBundleDirectory {
     } catch {
       return false
     }
-    const known = this.known.get(owner)?.bundle
+    const known = this.peek(owner)
     if (known !== undefined && known.createdAt >= bundle.createdAt) return false
     await this.remember(bundle)
     return true

@@ -36,9 +36,10 @@ export function isoTime (sentAt: number): string | undefined {
 }
 
 /**
- * Where an outgoing message is: queued (waiting for this node to join, or for the recipient's key), being encrypted, its shards being stored, stored (on how many holders), delivered
- * to the recipient's tab, or failed. Notes to self (`to` is `self`) count the history copy; other messages the
- * recipient's inbox copy, the one they read.
+ * Where an outgoing message is: queued (waiting for this node to join, or for the recipient's key), being
+ * encrypted, its shards being stored, stored (on how many holders), delivered to the recipient's tab, or failed.
+ * Notes to self (`to` is `self`) count the history copy; other messages the recipient's inbox copy, the one they
+ * read.
  */
 export function progressLabel (progress: MessageProgress, self: string): string {
   const placed = progress.to === self ? progress.historyShards : progress.inboxShards
