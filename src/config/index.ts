@@ -45,6 +45,11 @@ export interface NodeSettings {
   healthRetries: number
   /** How long a node must stay among the closest to a key before shards move to it (tabs come and go). */
   handoffGraceMs: number
+  /**
+   * Erasure stripes (k data + m parity shards) this node stores and repairs for others, e.g. `10+5`; others are
+   * refused. Default the mesh's own stripe, 10+5.
+   */
+  stripes: Array<{ k: number, m: number }>
 }
 
 /** Node quota of a headless storage node when `--storage-quota-mb` is not given. */
@@ -66,7 +71,8 @@ export const DEFAULT_SETTINGS: NodeSettings = {
   ownerQuotaMb: 256,
   healthIntervalMs: 300_000,
   healthRetries: 3,
-  handoffGraceMs: 600_000
+  handoffGraceMs: 600_000,
+  stripes: [{ k: 10, m: 5 }]
 }
 
 /** Reads one named setting; returns every value given for it (URL parameters and flags may repeat). */
@@ -95,7 +101,8 @@ export function parseNodeSettings (source: SettingSource, defaults: Partial<Node
     ownerQuotaMb: int('ownerQuotaMb', last('ownerQuotaMb'), 1, 1 << 30) ?? base.ownerQuotaMb,
     healthIntervalMs: int('healthIntervalMs', last('healthIntervalMs'), 100, 86_400_000) ?? base.healthIntervalMs,
     healthRetries: int('healthRetries', last('healthRetries'), 0, 100) ?? base.healthRetries,
-    handoffGraceMs: int('handoffGraceMs', last('handoffGraceMs'), 0, 86_400_000) ?? base.handoffGraceMs
+    handoffGraceMs: int('handoffGraceMs', last('handoffGraceMs'), 0, 86_400_000) ?? base.handoffGraceMs,
+    stripes: parseStripes(last('stripes')) ?? base.stripes
   }
 }
 
@@ -113,6 +120,20 @@ export function bool (name: string, value: string | undefined): boolean | undefi
   if (['', '1', 'true', 'yes', 'on'].includes(v)) return true
   if (['0', 'false', 'no', 'off'].includes(v)) return false
   throw new InvalidConfigError(`${name} must be true or false, got "${value}"`)
+}
+
+/** `10+5` or `10+5,4+2`: k data and m parity shards, k >= 1, m >= 0, k + m <= 256 (Reed-Solomon over GF(2^8)). */
+function parseStripes (value: string | undefined): Array<{ k: number, m: number }> | undefined {
+  if (value == null || value.trim() === '') return undefined
+  return value.split(',').map(part => {
+    const match = /^\s*(\d+)\s*\+\s*(\d+)\s*$/.exec(part)
+    const k = Number(match?.[1])
+    const m = Number(match?.[2])
+    if (match === null || k < 1 || k + m > 256) {
+      throw new InvalidConfigError(`stripes must be a comma-separated list of k+m (k >= 1, k + m <= 256), such as 10+5; got "${value}"`)
+    }
+    return { k, m }
+  })
 }
 
 function validateRelay (addr: string): string {

@@ -144,7 +144,9 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   if (storageNode) await libp2p.handle(STORAGE_NODE_PROTOCOL, async (stream) => { await stream.close() })
   // The chunk protocol is handled before the node starts, so no peer ever sees a storage node without it.
   // Every node holds chat data too (history, inboxes, key bundles, presence), under the same rules everywhere.
-  const chunkService = await startChunkService(libp2p, privateKey, { store: config.chunkStore, placementRules: CHAT_PLACEMENT_RULES })
+  const chunkService = await startChunkService(libp2p, privateKey, {
+    store: config.chunkStore, placementRules: CHAT_PLACEMENT_RULES, allowedStripes: settings.stripes
+  })
   await libp2p.start()
   reached('libp2p started')
 
@@ -180,6 +182,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     healthIntervalMs: settings.healthIntervalMs,
     handoffGraceMs: settings.handoffGraceMs,
     placementRules: CHAT_PLACEMENT_RULES,
+    allowedStripes: settings.stripes,
     // As many requests to one holder as a holder serves for one peer at once; more would be refused as BUSY.
     requestsPerHolder: DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER,
     // After a death the nearest surviving holder rebuilds every object of the key at once: one owner's history is

@@ -7,9 +7,12 @@
 export { KAD_ID_BYTES, bucketIndex, closestTo, compareDistance, formatDistance, kadIdOfKey, kadIdOfPeer, rankByDistance, xorDistance, type Ranked } from './xor.ts'
 export { kadIdOf, rankPeers } from './rank.ts'
 export {
+  DEFAULT_ALLOWED_STRIPES,
   DEFAULT_PLACEMENT_RULES,
   INBOX_NAMESPACE_PREFIX,
+  MESH_STRIPE,
   assertPlacementAllowed,
+  assertStripeAllowed,
   deleteAuthorityOf,
   inboxNamespace,
   inboxPlacementKey,
@@ -19,8 +22,10 @@ export {
   placementKeyFor,
   placementKeyOf,
   placementRuleFor,
+  stripeText,
+  type Stripe,
   type PlacementRule,
   type PlacementRules
 } from './rules.ts'
 export { CHAT_PLACEMENT_RULES, NS_KEY_BUNDLE_OBJECTS, NS_PRESENCE_OBJECTS } from './chat-rules.ts'
-export { PlacementKeyMismatchError, UnsupportedNamespaceError } from './errors.ts'
+export { PlacementKeyMismatchError, UnsupportedNamespaceError, UnsupportedStripeError } from './errors.ts'

@@ -1,7 +1,8 @@
 import { NS_HISTORY, NS_INBOX, bytesEqual, hashWithNamespace, toHex } from '../crypto/index.ts'
 import { addressToBytes, isAddress, type WalletAddress } from '../identity/index.ts'
 import type { ManifestFields, SignedManifest } from '../wire/index.ts'
-import { PlacementKeyMismatchError, UnsupportedNamespaceError } from './errors.ts'
+import { DEFAULT_DATA_SHARDS, DEFAULT_PARITY_SHARDS } from '../erasure/index.ts'
+import { PlacementKeyMismatchError, UnsupportedNamespaceError, UnsupportedStripeError } from './errors.ts'
 
 /**
  * The key whose XOR-closest peers hold an owner's objects of one namespace:
@@ -123,4 +124,32 @@ export function assertPlacementAllowed (manifest: SignedManifest, rules: Placeme
     throw new UnsupportedNamespaceError(`objects of namespace ${manifest.namespace} are not accepted; known: ${[...rules.keys()].join(', ')}`)
   }
   rule(manifest)
+}
+
+/** An erasure stripe: k data shards and m parity shards per object. */
+export interface Stripe {
+  readonly k: number
+  readonly m: number
+}
+
+/** The mesh's stripe: what every node's object store writes (10 + 5). */
+export const MESH_STRIPE: Stripe = Object.freeze({ k: DEFAULT_DATA_SHARDS, m: DEFAULT_PARITY_SHARDS })
+
+/** What holders accept unless configured otherwise: the mesh's stripe only. */
+export const DEFAULT_ALLOWED_STRIPES: readonly Stripe[] = Object.freeze([MESH_STRIPE])
+
+/** `10+5` for a stripe. */
+export function stripeText (stripe: Stripe): string {
+  return `${stripe.k}+${stripe.m}`
+}
+
+/**
+ * Refuses a manifest whose k and m are not one of the `allowed` stripes. Work a holder takes on for an object
+ * (repair rebuilds k + m shards from k) scales with k + m over k; only the mesh's own stripes bound it.
+ * @throws {UnsupportedStripeError}
+ */
+export function assertStripeAllowed (manifest: Pick<ManifestFields, 'k' | 'm'> & { objectId?: string }, allowed: readonly Stripe[] = DEFAULT_ALLOWED_STRIPES): void {
+  if (allowed.some(stripe => stripe.k === manifest.k && stripe.m === manifest.m)) return
+  throw new UnsupportedStripeError(`${manifest.objectId === undefined ? 'the object' : `object ${manifest.objectId}`} is coded as ` +
+    `${stripeText(manifest)} shards; this holder accepts only ${allowed.map(stripeText).join(', ')}`)
 }

@@ -17,6 +17,8 @@ export interface RepairContext {
   isDead: (peerId: string) => boolean
   /** Manifests received and checked this round (see `ExchangeFetchOptions.checkedManifests`). */
   checkedManifests: Map<string, SignedManifest | Error>
+  /** Codeword bytes rebuilt this round per owner (checked against `maxRebuildBytesPerOwner`). */
+  rebuiltBytesByOwner: Map<string, number>
   log: (message: string) => void
   signal: AbortSignal
 }

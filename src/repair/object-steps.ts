@@ -13,11 +13,14 @@ import type { ObjectPlan } from './plan.ts'
 import { errorText } from '../errors/index.ts'
 import { rebuildShards } from './rebuild.ts'
 import type { RepairLog, RepairTask, RepairTaskKind } from './report.ts'
-import type { RepairRound, RepairSettings } from './repair-settings.ts'
+import { DEFAULT_MAX_REBUILD_BYTES_PER_OWNER, type RepairRound, type RepairSettings } from './repair-settings.ts'
+import type { SignedManifest } from '../wire/index.ts'
+
+type ObjectManifest = Pick<SignedManifest, 'k' | 'm' | 'shardSize' | 'owner'>
 
 export interface ObjectStepsDeps {
   selfId: string
-  settings: Pick<RepairSettings, 'handoffGraceMs' | 'fallbackDelayMs'>
+  settings: Pick<RepairSettings, 'handoffGraceMs' | 'fallbackDelayMs'> & Partial<Pick<RepairSettings, 'maxRebuildBytesPerOwner'>>
   tasks: RepairLog
   now: () => number
   emit: (message: string) => void
@@ -67,7 +70,7 @@ export class ObjectSteps {
       const firstSeen = continued ? previous.since : now
       this.deficits.set(objectId, { since: firstSeen, round: this.deps.roundNumber() })
       const position = plan.repairers.indexOf(this.deps.selfId)
-      if (position >= 0 && due(firstSeen + position * this.deps.settings.fallbackDelayMs)) {
+      if (position >= 0 && due(firstSeen + position * this.deps.settings.fallbackDelayMs) && this.withinBudget(ctx, manifest, round)) {
         const sources = plan.repairers.filter(peer => peer !== this.deps.selfId && !unknown.has(peer) && (held.get(peer)?.size ?? 0) > 0)
         const corruptLocal: number[] = []
         const task = this.deps.tasks.begin('rebuild', objectId, keyHex, plan.rebuilds.map(r => r.index))
@@ -104,6 +107,21 @@ export class ObjectSteps {
         round.dropped++
       })
     }
+  }
+
+  /**
+   * Charges the object's codeword (what reconstructing it builds) to its owner's rebuild budget for this round;
+   * false, and counted as over budget, when that budget is spent. The owner's first rebuild of a round always fits.
+   */
+  private withinBudget (ctx: RepairContext, manifest: ObjectManifest, round: RepairRound): boolean {
+    const cost = (manifest.k + manifest.m) * manifest.shardSize
+    const spent = ctx.rebuiltBytesByOwner.get(manifest.owner) ?? 0
+    if (spent > 0 && spent + cost > (this.deps.settings.maxRebuildBytesPerOwner ?? DEFAULT_MAX_REBUILD_BYTES_PER_OWNER)) {
+      round.overBudget++
+      return false
+    }
+    ctx.rebuiltBytesByOwner.set(manifest.owner, spent + cost)
+    return true
   }
 
   private async attempt (ctx: RepairContext, kind: RepairTaskKind, objectId: ObjectId, keyHex: string, indices: number[],

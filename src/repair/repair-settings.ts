@@ -2,7 +2,7 @@
 import { nonNegative, positive } from '../errors/index.ts'
 import type { HolderSelector } from '../net/index.ts'
 import type { ChunkExchangeInit } from '../protocols/index.ts'
-import type { PlacementRules } from '../placement/index.ts'
+import type { PlacementRules, Stripe } from '../placement/index.ts'
 import type { ChunkStore } from '../store/index.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
@@ -30,6 +30,12 @@ export const DEFAULT_UNRESPONSIVE_ROUNDS = 3
  */
 export const DEFAULT_UNCERTAIN_RETRY_MS = 30_000
 export const DEFAULT_SCRUB_BYTES_PER_ROUND = 64 * 1024 * 1024
+/**
+ * Codeword bytes ((k + m) x shard size) this node rebuilds for one owner in one round; the rest waits for the
+ * next round. Bounds what one owner (or one who stores under their own key to make the mesh work) costs a
+ * repairer; the first rebuild of a round always runs, so no object is too big to repair.
+ */
+export const DEFAULT_MAX_REBUILD_BYTES_PER_OWNER = 256 * 1024 * 1024
 /**
  * A key whose last survey found every object fully placed is surveyed again only when its ring or this node's
  * holdings change, or after this long: what a survey would find then is a live holder that lost a shard.
@@ -60,6 +66,10 @@ export interface RepairerInit {
   /** Signs receipts for shards this node stores on itself. */
   nodeKey?: PrivateKey
   placementRules?: PlacementRules
+  /** Stripes (k + m) repaired; objects of other stripes are left alone (holders refuse them; default 10 + 5). */
+  allowedStripes?: readonly Stripe[]
+  /** Codeword bytes rebuilt per owner per round (see DEFAULT_MAX_REBUILD_BYTES_PER_OWNER). */
+  maxRebuildBytesPerOwner?: number
   /** Between regular rounds; a round also runs when `requestRound()` is called and when a delay below ends. */
   intervalMs?: number
   requestJitterMs?: number
@@ -101,6 +111,10 @@ export interface RepairRound {
   waiting: number
   /** LIST requests that failed twice (the peer's holdings were unknown for that key this round). */
   unanswered: number
+  /** Rebuilds put off to a later round: their owner's rebuild budget for this round was spent. */
+  overBudget: number
+  /** Objects of a stripe this node does not accept, left alone. */
+  unsupportedStripe: number
   /** Tasks that failed (a holder unreachable, too few shards): they are retried next round. */
   failures: number
   /** Unexpected errors (the store failing, a bug); logged, and the round carried on with the next object. */
@@ -112,7 +126,7 @@ export interface RepairRound {
 
 export type RepairSettings = Required<Pick<RepairerInit, 'intervalMs' | 'requestJitterMs' | 'handoffGraceMs' | 'fallbackDelayMs' | 'newObjectGraceMs' |
 'surveySpares' | 'maxConcurrentObjects' | 'maxConcurrentKeys' | 'surveyConcurrency' | 'requestTimeoutMs' | 'unresponsiveRounds' |
-'uncertainRetryMs' | 'scrubBytesPerRound' | 'resurveyAfterMs'>>
+'uncertainRetryMs' | 'scrubBytesPerRound' | 'resurveyAfterMs' | 'maxRebuildBytesPerOwner'>>
 
 /** The settings with defaults filled in. @throws {InvalidConfigError} for a value that cannot be used */
 export function resolveRepairSettings (init: RepairerInit): RepairSettings {
@@ -130,7 +144,8 @@ export function resolveRepairSettings (init: RepairerInit): RepairSettings {
     unresponsiveRounds: positive('unresponsiveRounds', init.unresponsiveRounds ?? DEFAULT_UNRESPONSIVE_ROUNDS),
     uncertainRetryMs: positive('uncertainRetryMs', init.uncertainRetryMs ?? DEFAULT_UNCERTAIN_RETRY_MS),
     scrubBytesPerRound: positive('scrubBytesPerRound', init.scrubBytesPerRound ?? DEFAULT_SCRUB_BYTES_PER_ROUND),
-    resurveyAfterMs: nonNegative('resurveyAfterMs', init.resurveyAfterMs ?? DEFAULT_RESURVEY_AFTER_MS)
+    resurveyAfterMs: nonNegative('resurveyAfterMs', init.resurveyAfterMs ?? DEFAULT_RESURVEY_AFTER_MS),
+    maxRebuildBytesPerOwner: positive('maxRebuildBytesPerOwner', init.maxRebuildBytesPerOwner ?? DEFAULT_MAX_REBUILD_BYTES_PER_OWNER)
   }
 }
 
@@ -146,7 +161,7 @@ export function uncertainRetryDelay (streak: number, settings: Pick<RepairSettin
 export function emptyRound (startedAt: number): RepairRound {
   return {
     startedAt, durationMs: 0, placementKeys: 0, unchangedKeys: 0, deferredKeys: 0, objects: 0, rebuilt: 0, handedOff: 0, dropped: 0, corrupt: 0,
-    waiting: 0, unanswered: 0, failures: 0, errors: 0, aborted: false
+    waiting: 0, unanswered: 0, overBudget: 0, unsupportedStripe: 0, failures: 0, errors: 0, aborted: false
   }
 }
 

@@ -24,7 +24,7 @@
 import { bytesEqual, toHex } from '../crypto/index.ts'
 import { DEFAULT_REQUESTS_PER_HOLDER } from '../objects/index.ts'
 import { createChunkExchange, type ChunkExchange } from '../protocols/index.ts'
-import { DEFAULT_PLACEMENT_RULES, rankPeers, type PlacementRules } from '../placement/index.ts'
+import { DEFAULT_ALLOWED_STRIPES, DEFAULT_PLACEMENT_RULES, rankPeers, type PlacementRules, type Stripe } from '../placement/index.ts'
 import type { ShardSummary } from '../store/index.ts'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import type { RepairContext } from './context.ts'
@@ -52,6 +52,7 @@ export class Repairer {
   private readonly emit: (message: string) => void
   private readonly exchange: ChunkExchange
   private readonly placementRules: PlacementRules
+  private readonly allowedStripes: readonly Stripe[]
   private readonly isDead: (peerId: string) => boolean
   private readonly settings: RepairSettings
   private readonly steps: ObjectSteps
@@ -88,6 +89,7 @@ export class Repairer {
     this.now = init.now ?? Date.now
     this.emit = init.log ?? (() => {})
     this.placementRules = init.placementRules ?? DEFAULT_PLACEMENT_RULES
+    this.allowedStripes = init.allowedStripes ?? DEFAULT_ALLOWED_STRIPES
     const isDead = init.isDead ?? (() => false)
     this.isDead = peer => peer !== this.selfId && isDead(peer)
     this.tasks = new RepairLog(init.finishedTasksKept ?? DEFAULT_FINISHED_TASKS_KEPT, this.now)
@@ -192,6 +194,7 @@ export class Repairer {
       placementRules: this.placementRules,
       isDead: this.isDead,
       checkedManifests: new Map(),
+      rebuiltBytesByOwner: new Map(),
       log: this.emit,
       signal
     }
@@ -233,6 +236,7 @@ export class Repairer {
     if (!round.aborted && round.rebuilt + round.handedOff + round.dropped + round.unanswered + round.failures + round.errors > 0) {
       this.emit(`repair: round ${this.roundNumber} took ${round.durationMs} ms over ${round.placementKeys} keys and ${round.objects} objects: ` +
         `rebuilt ${round.rebuilt}, handed off ${round.handedOff}, dropped ${round.dropped}, waiting ${round.waiting}, ` +
+        `${round.overBudget} rebuilds over their owner's budget, ` +
         `${round.unanswered} LISTs unanswered, ${round.failures} failed, ${round.errors} errors`)
     }
     this.tasks.counters.rounds++
@@ -247,6 +251,12 @@ export class Repairer {
     for (const [objectId, indices] of group.objects) {
       const manifest = await this.manifestOf(objectId, indices)
       if (manifest === undefined) continue
+      if (!this.allowedStripes.some(({ k, m }) => k === manifest.manifest.k && m === manifest.manifest.m)) {
+        // Held from before holders refused such stripes: never rebuilt or moved (k = 1, m = 255 would make one
+        // shard 255 shards of work); the owner can still read and delete it.
+        round.unsupportedStripe++
+        continue
+      }
       const storing = this.storeInProgress(manifest.manifest.createdAt, group.storedAt.get(objectId) ?? 0, round.startedAt)
       ;(storing ? young : known).set(objectId, manifest)
     }

@@ -20,6 +20,8 @@ export interface RepairServiceInit {
   healthIntervalMs: number
   handoffGraceMs: number
   placementRules: PlacementRules
+  /** Stripes (k + m) repaired; default the mesh's 10 + 5 (the node's `stripes` setting). */
+  allowedStripes?: RepairerInit['allowedStripes']
   /** Requests to one holder at once (a holder's own per-peer cap). */
   requestsPerHolder: number
   /** Objects rebuilt at once. */
@@ -51,6 +53,7 @@ export function repairService (init: RepairServiceInit) {
       holders: components.holders,
       isDead: peerId => components.health.isDead(peerId),
       placementRules: init.placementRules,
+      allowedStripes: init.allowedStripes,
       intervalMs: timings.intervalMs,
       resurveyAfterMs: timings.resurveyAfterMs,
       handoffGraceMs: init.handoffGraceMs,

@@ -49,7 +49,10 @@ async function store0 (object: TestObject, index = 0): Promise<{ status: ChunkSt
 beforeAll(async () => {
   ;[client, holderNode] = await Promise.all([createTestNode(), createTestNode()])
   store = new MemoryChunkStore()
-  await startChunkService(holderNode.libp2p, holderNode.privateKey, { store, inboxLimits: LIMITS, now: () => Date.now() + clockOffset })
+  // 1 + 2: the stripe of the "k = 1" size-limit case below, allowed here so that the size limit is what refuses it.
+  await startChunkService(holderNode.libp2p, holderNode.privateKey, {
+    store, inboxLimits: LIMITS, now: () => Date.now() + clockOffset, allowedStripes: [{ k: 10, m: 5 }, { k: 1, m: 2 }]
+  })
   await connect(client, holderNode)
 })
 

@@ -30,6 +30,8 @@ import { ChunkService, startChunkService } from './service.ts'
 import { connect, createTestNode, frame, makeObject, rawExchange, snapshot, varint, type TestNode, type TestObject } from '../../testing/chunk-nodes.ts'
 
 const alice = WalletIdentity.generate()
+/** The mesh's stripe plus the small ones these tests code objects with (3 shards of 2 + 1, two of 1 + 1). */
+const TEST_STRIPES = [{ k: 10, m: 5 }, { k: 2, m: 1 }, { k: 1, m: 1 }]
 const bob = WalletIdentity.generate()
 
 let client: TestNode
@@ -48,7 +50,7 @@ async function storeAll (node: TestNode, object: TestObject): Promise<void> {
 beforeAll(async () => {
   ;[client, holder, spare] = await Promise.all([createTestNode(), createTestNode(), createTestNode()])
   holderStore = new MemoryChunkStore()
-  await startChunkService(holder.libp2p, holder.privateKey, { store: holderStore })
+  await startChunkService(holder.libp2p, holder.privateKey, { store: holderStore, allowedStripes: TEST_STRIPES })
   await Promise.all([connect(client, holder), connect(client, spare)])
   aliceObject = await makeObject(alice)
 })
@@ -221,7 +223,7 @@ describe('holder limits and client verification (on a spare node)', () => {
 
   async function serve (init: Parameters<typeof startChunkService>[2], privateKey = spare.privateKey): Promise<void> {
     await service?.stop()
-    service = await startChunkService(spare.libp2p, privateKey, init)
+    service = await startChunkService(spare.libp2p, privateKey, { allowedStripes: TEST_STRIPES, ...init })
   }
 
   afterAll(async () => { await service?.stop() })

@@ -49,6 +49,9 @@ export class RemoteHoldsOtherShardError extends RemoteRejectedError { override n
  */
 export class RemoteObjectDeletedError extends RemoteRejectedError { override name = 'RemoteObjectDeletedError' }
 
+/** The holder does not accept objects of the manifest's stripe (k + m); the mesh's stripe is 10 + 5. */
+export class RemoteUnsupportedStripeError extends RemoteRejectedError { override name = 'RemoteUnsupportedStripeError' }
+
 const REMOTE_ERRORS: Partial<Record<ChunkStatus, typeof RemoteRejectedError>> = {
   [ChunkStatus.MALFORMED]: RemoteMalformedError,
   [ChunkStatus.UNSUPPORTED_VERSION]: RemoteUnsupportedVersionError,
@@ -63,7 +66,8 @@ const REMOTE_ERRORS: Partial<Record<ChunkStatus, typeof RemoteRejectedError>> = 
   [ChunkStatus.EXPIRED]: RemoteExpiredError,
   [ChunkStatus.BUSY]: RemoteBusyError,
   [ChunkStatus.HOLDS_OTHER_SHARD]: RemoteHoldsOtherShardError,
-  [ChunkStatus.DELETED]: RemoteObjectDeletedError
+  [ChunkStatus.DELETED]: RemoteObjectDeletedError,
+  [ChunkStatus.UNSUPPORTED_STRIPE]: RemoteUnsupportedStripeError
 }
 
 /** The typed error for a refusal status (the base class for a status without its own). */
@@ -95,4 +99,4 @@ export class FetchLimitExceededError extends InvalidChunkResponseError {
 
 /** A holder could not be dialled, does not speak the chunk protocol, or did not answer in time. */
 export class ChunkPeerUnreachableError extends PeerUnreachableError { override name = 'ChunkPeerUnreachableError' }
-export { PlacementKeyMismatchError, UnsupportedNamespaceError } from '../../placement/index.ts'
+export { PlacementKeyMismatchError, UnsupportedNamespaceError, UnsupportedStripeError } from '../../placement/index.ts'

@@ -32,7 +32,7 @@ import { handleDelete } from './handlers/delete.ts'
 import { handleFetch } from './handlers/fetch.ts'
 import { handleList } from './handlers/list.ts'
 import { InboxAppendLimiter, handleStore } from './handlers/store.ts'
-import { DEFAULT_PLACEMENT_RULES, type PlacementRules } from '../../placement/index.ts'
+import { DEFAULT_ALLOWED_STRIPES, DEFAULT_PLACEMENT_RULES, type PlacementRules, type Stripe } from '../../placement/index.ts'
 import { DEFAULT_INBOX_LIMITS, type InboxLimits } from './inbox-limits.ts'
 import { ReplayGuard } from './replay-guard.ts'
 
@@ -74,6 +74,11 @@ export interface ChunkServiceInit {
   tombstoneRetentionMs?: number
   /** Which content namespaces are accepted and how their placement keys are checked. */
   placementRules?: PlacementRules
+  /**
+   * Erasure stripes (k data + m parity shards) accepted; STOREs of other stripes are refused UNSUPPORTED_STRIPE.
+   * Default: the mesh's 10 + 5 only.
+   */
+  allowedStripes?: readonly Stripe[]
   /** Size and per-sender rate limits on inbox appends (each field defaults to DEFAULT_INBOX_LIMITS). */
   inboxLimits?: Partial<InboxLimits>
   /** Clock for `storedAt` and the delete window (ms since the epoch). */
@@ -139,6 +144,7 @@ export class ChunkService implements Startable {
       deleteMaxSkewMs: positive('deleteMaxSkewMs', init.deleteMaxSkewMs ?? DEFAULT_DELETE_MAX_SKEW_MS),
       tombstoneRetentionMs: positive('tombstoneRetentionMs', init.tombstoneRetentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS),
       placementRules: init.placementRules ?? DEFAULT_PLACEMENT_RULES,
+      allowedStripes: checkStripes(init.allowedStripes ?? DEFAULT_ALLOWED_STRIPES),
       replayGuard: new ReplayGuard(DEFAULT_REPLAY_CACHE_ENTRIES),
       inboxLimits,
       inboxAppends: new InboxAppendLimiter(inboxLimits),
@@ -284,6 +290,16 @@ export async function startChunkService (
   const service = new ChunkService({ registrar: libp2p, privateKey, logger: libp2p.logger }, init)
   await service.start()
   return service
+}
+
+function checkStripes (stripes: readonly Stripe[]): readonly Stripe[] {
+  if (stripes.length === 0) throw new InvalidConfigError('allowedStripes must name at least one stripe')
+  for (const { k, m } of stripes) {
+    if (!Number.isInteger(k) || !Number.isInteger(m) || k < 1 || m < 0 || k + m > 256) {
+      throw new InvalidConfigError(`allowed stripe ${k}+${m} is not a Reed-Solomon stripe (k >= 1, m >= 0, k + m <= 256)`)
+    }
+  }
+  return stripes
 }
 
 /** @libp2p/utils' length-prefix reader's limit errors, matched by name (robust to duplicated package copies). */

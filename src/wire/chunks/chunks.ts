@@ -967,7 +967,8 @@ export enum ChunkStatus {
   EXPIRED = 'EXPIRED',
   BUSY = 'BUSY',
   HOLDS_OTHER_SHARD = 'HOLDS_OTHER_SHARD',
-  DELETED = 'DELETED'
+  DELETED = 'DELETED',
+  UNSUPPORTED_STRIPE = 'UNSUPPORTED_STRIPE'
 }
 
 enum __ChunkStatusValues {
@@ -986,7 +987,8 @@ enum __ChunkStatusValues {
   EXPIRED = 12,
   BUSY = 13,
   HOLDS_OTHER_SHARD = 14,
-  DELETED = 15
+  DELETED = 15,
+  UNSUPPORTED_STRIPE = 16
 }
 
 export namespace ChunkStatus {

@@ -1,7 +1,7 @@
 import type { Logger } from '@libp2p/interface'
 import type { ChunkStore } from '../../../store/index.ts'
 import { ChunkStatus, encodeChunkResponse, type ChunkResponse } from '../../../wire/index.ts'
-import type { PlacementRules } from '../../../placement/index.ts'
+import type { PlacementRules, Stripe } from '../../../placement/index.ts'
 import type { InboxLimits } from '../inbox-limits.ts'
 import type { ReplayGuard } from '../replay-guard.ts'
 import type { InboxAppendLimiter } from './store.ts'
@@ -18,6 +18,8 @@ export interface HandlerContext {
   /** How long a deleted object's tombstone bars it from being stored again (from the delete's timestamp). */
   readonly tombstoneRetentionMs: number
   readonly placementRules: PlacementRules
+  /** The stripes (k + m) accepted; others are refused UNSUPPORTED_STRIPE. */
+  readonly allowedStripes: readonly Stripe[]
   readonly replayGuard: ReplayGuard
   /** Per-sender size and rate limits on inbox appends, and the appends counted against them. */
   readonly inboxLimits: InboxLimits

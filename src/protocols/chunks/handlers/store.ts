@@ -5,8 +5,8 @@ import { storeAckDigest, objectIdToBytes, type StoreCommand } from '../../../wir
 import { MalformedMessageError, OversizeMessageError, ShardHashMismatchError, UnsupportedVersionError } from '../../../wire/index.ts'
 import { decodeSignedManifest, type SignedManifest } from '../../../wire/index.ts'
 import { assertShardMatches } from '../../../wire/index.ts'
-import { PlacementKeyMismatchError, UnsupportedNamespaceError } from '../errors.ts'
-import { assertPlacementAllowed, inboxRecipientOf } from '../../../placement/index.ts'
+import { PlacementKeyMismatchError, UnsupportedNamespaceError, UnsupportedStripeError } from '../errors.ts'
+import { assertPlacementAllowed, assertStripeAllowed, inboxRecipientOf } from '../../../placement/index.ts'
 import type { InboxLimits } from '../inbox-limits.ts'
 import { shardRecordFor } from '../shard-record.ts'
 import { ChunkStatus, refuse, type HandlerContext, type Reply } from './context.ts'
@@ -14,7 +14,8 @@ import { deletedRefusal } from './delete.ts'
 
 /**
  * STORE: checks run cheapest first and nothing is written unless all pass: shard size limit, manifest
- * (structure, version, owner signature), namespace and placement key (an owner writes only under their own
+ * (structure, version, owner signature), stripe (only the mesh's k + m, so one shard cannot make repairers build
+ * hundreds), namespace and placement key (an owner writes only under their own
  * key; a sender only under the inbox key of the recipient its manifest names), the inbox object size limit,
  * shard index, shard size and hash against the manifest; the object's tombstone (its owner deleted it: DELETED);
  * then, for a new inbox object, the sender's append rate into that inbox, and the store's quota. Storing the same
@@ -31,6 +32,12 @@ export async function handleStore (context: HandlerContext, command: StoreComman
     manifest = decodeSignedManifest(command.manifest)
   } catch (error) {
     return refuseManifest(error)
+  }
+  try {
+    assertStripeAllowed(manifest, context.allowedStripes)
+  } catch (error) {
+    if (error instanceof UnsupportedStripeError) return refuse(ChunkStatus.UNSUPPORTED_STRIPE, error.message)
+    throw error
   }
   try {
     assertPlacementAllowed(manifest, context.placementRules)
