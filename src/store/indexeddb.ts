@@ -3,8 +3,8 @@ import { deleteDB, openDB } from 'idb'
 import type { DBSchema, IDBPDatabase, IDBPObjectStore } from 'idb'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { QuotaExceededError, StoreClosedError, UnsupportedStoreVersionError } from './errors.ts'
-import { bytesToHex, chargedBytes, checkQuota, copyBytes, resolveLimits, validateRecord, validateTombstone } from './records.ts'
-import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, ShardRecord, ShardSummary, Tombstone } from './types.ts'
+import { bytesToHex, chargedBytes, checkQuota, copyBytes, pageLimit, resolveLimits, validateRecord, validateTombstone } from './records.ts'
+import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, PageQuery, ShardCursor, ShardListing, ShardRecord, ShardSummary, Tombstone } from './types.ts'
 
 export { browserStorageQuota } from './browser-quota.ts'
 
@@ -169,6 +169,59 @@ export class IndexedDbChunkStore implements ChunkStore {
     return summaries
   }
 
+  async pageByPlacementKey (placementKey: Uint8Array, query: PageQuery): Promise<ShardRecord[]> {
+    this.assertOpen('pageByPlacementKey')
+    const page: ShardRecord[] = []
+    await this.walk(query, bytesToHex(placementKey), stored => { page.push(toRecord(stored)) })
+    return page
+  }
+
+  async pageListings (query: PageQuery & { placementKey?: Uint8Array }): Promise<ShardListing[]> {
+    this.assertOpen('pageListings')
+    const page: ShardListing[] = []
+    // Each value is read whole (the summary index holds no hash), but only the listing is kept.
+    await this.walk(query, query.placementKey === undefined ? undefined : bytesToHex(query.placementKey), stored => {
+      const { objectId, shardIndex, placementKey, owner, size, storedAt, shardHash } = stored
+      page.push({ objectId: objectId as ObjectId, shardIndex: shardIndex as ShardIndex, placementKey: copyBytes(placementKey), owner, size, storedAt, shardHash: copyBytes(shardHash) })
+    })
+    return page
+  }
+
+  /**
+   * Visits up to `query.limit` stored shards after `query.after` in (objectId, shardIndex) order, all of them or
+   * those of one placement key (hex), one cursor step at a time.
+   */
+  private async walk (query: PageQuery, placementKeyHex: string | undefined, visit: (stored: StoredShard) => void): Promise<void> {
+    const limit = pageLimit(query.limit)
+    const after = query.after
+    const shards = this.db.transaction('shards').store
+    let seen = 0
+    if (placementKeyHex === undefined) {
+      const range = after === undefined ? undefined : IDBKeyRange.lowerBound([after.objectId, after.shardIndex], true)
+      let cursor = await shards.openCursor(range)
+      while (cursor !== null) {
+        visit(cursor.value)
+        if (++seen >= limit) return
+        cursor = await cursor.continue()
+      }
+      return
+    }
+    // Entries of one index key come in primary-key order; jump to the cursor's position within them.
+    let cursor = await shards.index('byPlacementKey').openCursor(IDBKeyRange.only(placementKeyHex))
+    if (cursor !== null && after !== undefined && !isPastCursor(cursor.primaryKey, after)) {
+      // continuePrimaryKey must move forward: from the cursor's own position, step once instead.
+      if (indexedDB.cmp(cursor.primaryKey, [after.objectId, after.shardIndex]) < 0) {
+        cursor = await cursor.continuePrimaryKey(placementKeyHex, [after.objectId, after.shardIndex])
+      }
+      if (cursor !== null && !isPastCursor(cursor.primaryKey, after)) cursor = await cursor.continue()
+    }
+    while (cursor !== null) {
+      visit(cursor.value)
+      if (++seen >= limit) return
+      cursor = await cursor.continue()
+    }
+  }
+
   async delete (objectId: ObjectId, shardIndex?: ShardIndex): Promise<number> {
     this.assertOpen('delete')
     if (shardIndex === undefined) return await this.deleteWhere(shards => shards.openCursor(objectRange(objectId)))
@@ -287,6 +340,11 @@ class UsageChanges {
       nodeUsage.put({ bytes: node.bytes + this.node.bytes, shards: node.shards + this.node.shards }, NODE_USAGE_KEY)
     ])
   }
+}
+
+/** True when an IndexedDB primary key [objectId, shardIndex] is after the cursor position. */
+function isPastCursor (primaryKey: IDBValidKey, after: ShardCursor): boolean {
+  return indexedDB.cmp(primaryKey, [after.objectId, after.shardIndex]) > 0
 }
 
 function objectRange (objectId: string): IDBKeyRange {

@@ -1,7 +1,7 @@
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { StoreClosedError } from './errors.ts'
-import { bytesToHex, chargedBytes, checkQuota, compareShardKeys, copyBytes, resolveLimits, validateRecord, validateTombstone } from './records.ts'
-import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, ShardRecord, ShardSummary, Tombstone } from './types.ts'
+import { bytesToHex, chargedBytes, checkQuota, compareShardKeys, copyBytes, isAfterCursor, pageLimit, resolveLimits, validateRecord, validateTombstone } from './records.ts'
+import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, PageQuery, ShardListing, ShardRecord, ShardSummary, Tombstone } from './types.ts'
 
 /** In-memory `ChunkStore` for tests and simulations. Holds copies, so callers cannot alias stored bytes. */
 export class MemoryChunkStore implements ChunkStore {
@@ -50,6 +50,22 @@ export class MemoryChunkStore implements ChunkStore {
     this.assertOpen('listShardKeys')
     return this.select(() => true).map(({ objectId, shardIndex, placementKey, owner, size, storedAt }) =>
       ({ objectId, shardIndex, placementKey: copyBytes(placementKey), owner, size, storedAt }))
+  }
+
+  async pageByPlacementKey (placementKey: Uint8Array, query: PageQuery): Promise<ShardRecord[]> {
+    this.assertOpen('pageByPlacementKey')
+    const wanted = bytesToHex(placementKey)
+    return this.select(record => bytesToHex(record.placementKey) === wanted && isAfterCursor(record, query.after))
+      .slice(0, pageLimit(query.limit)).map(cloneRecord)
+  }
+
+  async pageListings (query: PageQuery & { placementKey?: Uint8Array }): Promise<ShardListing[]> {
+    this.assertOpen('pageListings')
+    const wanted = query.placementKey === undefined ? undefined : bytesToHex(query.placementKey)
+    return this.select(record => (wanted === undefined || bytesToHex(record.placementKey) === wanted) && isAfterCursor(record, query.after))
+      .slice(0, pageLimit(query.limit))
+      .map(({ objectId, shardIndex, placementKey, owner, size, storedAt, shardHash }) =>
+        ({ objectId, shardIndex, placementKey: copyBytes(placementKey), owner, size, storedAt, shardHash: copyBytes(shardHash) }))
   }
 
   async delete (objectId: ObjectId, shardIndex?: ShardIndex): Promise<number> {

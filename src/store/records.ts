@@ -114,3 +114,13 @@ export function bytesToHex (bytes: Uint8Array): string {
   for (const byte of bytes) hex += byte.toString(16).padStart(2, '0')
   return hex
 }
+
+/** True when `position` comes after the cursor (every position does without one). */
+export function isAfterCursor (position: { objectId: string, shardIndex: number }, after: { objectId: string, shardIndex: number } | undefined): boolean {
+  return after === undefined || compareShardKeys(position, after) > 0
+}
+
+/** A page size as stores use it: a whole number of at least 1 (bad values are a caller's bug; they read one entry). */
+export function pageLimit (limit: number): number {
+  return Number.isFinite(limit) ? Math.max(1, Math.floor(limit)) : 1
+}

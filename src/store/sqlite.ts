@@ -4,8 +4,8 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { StoreClosedError, UnsupportedStoreVersionError } from './errors.ts'
-import { checkQuota, resolveLimits, validateRecord, validateTombstone } from './records.ts'
-import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, ShardRecord, ShardSummary, Tombstone } from './types.ts'
+import { checkQuota, pageLimit, resolveLimits, validateRecord, validateTombstone } from './records.ts'
+import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, PageQuery, ShardListing, ShardRecord, ShardSummary, Tombstone } from './types.ts'
 
 /**
  * Schema migrations; entry i takes `PRAGMA user_version` from i to i + 1. Append, never edit a released one.
@@ -103,6 +103,9 @@ interface TombstoneRow {
   deleted_at: number
   signature: Buffer
 }
+interface ListingRow extends SummaryRow {
+  shard_hash: Buffer
+}
 interface RecordRow extends SummaryRow {
   data: Buffer
   shard_hash: Buffer
@@ -138,6 +141,16 @@ export class SqliteChunkStore implements ChunkStore {
         `SELECT ${RECORD_COLUMNS} FROM chunks WHERE placement_key = ? ORDER BY object_id, chunk_id`),
       byObject: db.prepare<[string], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM chunks WHERE object_id = ? ORDER BY chunk_id`),
       summaries: db.prepare<[], SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM chunks ORDER BY object_id, chunk_id`),
+      // Pages: `(object_id, chunk_id) > (after)`, spelled out so the indexes serve both the range and the order.
+      pageByPlacementKey: db.prepare<[Uint8Array, string, string, number, number], RecordRow>(
+        `SELECT ${RECORD_COLUMNS} FROM chunks WHERE placement_key = ? AND (object_id > ? OR (object_id = ? AND chunk_id > ?))
+         ORDER BY object_id, chunk_id LIMIT ?`),
+      pageListings: db.prepare<[string, string, number, number], ListingRow>(
+        `SELECT ${SUMMARY_COLUMNS}, shard_hash FROM chunks WHERE object_id > ? OR (object_id = ? AND chunk_id > ?)
+         ORDER BY object_id, chunk_id LIMIT ?`),
+      pageListingsByPlacementKey: db.prepare<[Uint8Array, string, string, number, number], ListingRow>(
+        `SELECT ${SUMMARY_COLUMNS}, shard_hash FROM chunks WHERE placement_key = ? AND (object_id > ? OR (object_id = ? AND chunk_id > ?))
+         ORDER BY object_id, chunk_id LIMIT ?`),
       previous: db.prepare<[string, number], { owner: string, bytes: number }>(
         'SELECT user_addr AS owner, size + length(manifest) AS bytes FROM chunks WHERE object_id = ? AND chunk_id = ?'),
       ownerBytes: db.prepare<[string], number>('SELECT bytes FROM owner_usage WHERE user_addr = ?').pluck(),
@@ -198,6 +211,22 @@ export class SqliteChunkStore implements ChunkStore {
   async listShardKeys (): Promise<ShardSummary[]> {
     this.assertOpen('listShardKeys')
     return this.statements.summaries.all().map(toSummary)
+  }
+
+  async pageByPlacementKey (placementKey: Uint8Array, query: PageQuery): Promise<ShardRecord[]> {
+    this.assertOpen('pageByPlacementKey')
+    const { objectId, shardIndex } = query.after ?? { objectId: '', shardIndex: -1 }
+    return this.statements.pageByPlacementKey.all(placementKey, objectId, objectId, shardIndex, pageLimit(query.limit)).map(toRecord)
+  }
+
+  async pageListings (query: PageQuery & { placementKey?: Uint8Array }): Promise<ShardListing[]> {
+    this.assertOpen('pageListings')
+    const { objectId, shardIndex } = query.after ?? { objectId: '', shardIndex: -1 }
+    const limit = pageLimit(query.limit)
+    const rows = query.placementKey === undefined
+      ? this.statements.pageListings.all(objectId, objectId, shardIndex, limit)
+      : this.statements.pageListingsByPlacementKey.all(query.placementKey, objectId, objectId, shardIndex, limit)
+    return rows.map(row => ({ ...toSummary(row), shardHash: new Uint8Array(row.shard_hash) }))
   }
 
   async delete (objectId: ObjectId, shardIndex?: ShardIndex): Promise<number> {

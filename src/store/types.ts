@@ -32,6 +32,23 @@ export interface ShardSummary {
   storedAt: number
 }
 
+/** A position in (objectId, shardIndex) order; a page starts after it. */
+export interface ShardCursor {
+  objectId: string
+  shardIndex: number
+}
+
+/** One page of a listing: at most `limit` entries (a positive integer) after `after` (from the start without it). */
+export interface PageQuery {
+  after?: ShardCursor
+  limit: number
+}
+
+/** A summary with the shard's hash: what a LIST answer carries about each shard. */
+export interface ShardListing extends ShardSummary {
+  shardHash: Uint8Array
+}
+
 /**
  * An owner's signed delete of a whole object, which a holder keeps after applying it so that saved copies of the
  * object cannot be stored there again. Anyone can verify it: `signature` recovers, in namespace NS_DELETE over
@@ -90,6 +107,16 @@ export interface ChunkStore {
   listObjectShards (objectId: ObjectId): Promise<ShardRecord[]>
   /** Every held shard without its bytes, ordered by objectId then shardIndex. */
   listShardKeys (): Promise<ShardSummary[]>
+  /**
+   * One page of the shards held for a placement key, in (objectId, shardIndex) order, reading no more than the
+   * page: what a FETCH answer is cut from, so a key with many large shards costs a request only its page.
+   */
+  pageByPlacementKey (placementKey: Uint8Array, query: PageQuery): Promise<ShardRecord[]>
+  /**
+   * One page of summaries with shard hashes, of every held shard or of one placement key, in (objectId,
+   * shardIndex) order; shard bytes are never kept beyond the entry being read. What a LIST answer carries.
+   */
+  pageListings (query: PageQuery & { placementKey?: Uint8Array }): Promise<ShardListing[]>
   /** Deletes one shard, or every shard of the object when `shardIndex` is omitted; returns how many went. */
   delete (objectId: ObjectId, shardIndex?: ShardIndex): Promise<number>
   /** Deletes every shard held for a placement key; returns how many went. */

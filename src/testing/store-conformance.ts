@@ -143,6 +143,40 @@ export function runChunkStoreConformance (name: string, makeStore: MakeChunkStor
       expect(summaries[1]).toEqual(summaryOf)
     })
 
+    it('pages a placement key and the whole store in order after a cursor, never past the limit', async () => {
+      const store = await open()
+      // Two keys interleaved in objectId order, shard indices that sort differently as text.
+      for (const [owner, object, shard] of [[1, 1, 10], [1, 1, 2], [2, 2, 0], [1, 3, 0], [1, 1, 0], [2, 4, 1], [1, 3, 11]]) {
+        await store.put(testRecord({ owner, object, shard }))
+      }
+      const ofKey = async (limit: number): Promise<string[][]> => {
+        const pages: string[][] = []
+        let after: { objectId: string, shardIndex: number } | undefined
+        for (;;) {
+          const page = await store.pageByPlacementKey(testPlacementKey(1), { after, limit })
+          if (page.length === 0) return pages
+          expect(page.length).toBeLessThanOrEqual(limit)
+          pages.push(keysOf(page))
+          after = page.at(-1)
+        }
+      }
+      expect(await ofKey(2)).toEqual([['01/0', '01/2'], ['01/10', '03/0'], ['03/11']])
+      expect((await ofKey(100)).flat()).toEqual(keysOf(await store.listByPlacementKey(testPlacementKey(1))))
+      expect(await store.pageByPlacementKey(testPlacementKey(9), { limit: 5 })).toEqual([])
+      // A cursor that names no held shard starts at the next one.
+      expect(keysOf(await store.pageByPlacementKey(testPlacementKey(1), { after: { objectId: testObjectId(1), shardIndex: 5 }, limit: 1 }))).toEqual(['01/10'])
+      expectSameRecord((await store.pageByPlacementKey(testPlacementKey(1), { limit: 1 }))[0], testRecord({ owner: 1, object: 1, shard: 0 }))
+
+      const listed = await store.pageListings({ limit: 3 })
+      expect(listed.map(s => `${s.objectId.slice(-2)}/${s.shardIndex}`)).toEqual(['01/0', '01/2', '01/10'])
+      const { data: _, manifest: __, ...listingOf } = testRecord({ owner: 1, object: 1, shard: 2 })
+      expect(listed[1]).toEqual(listingOf)
+      const rest = await store.pageListings({ after: listed[2], limit: 10 })
+      expect(rest.map(s => `${s.objectId.slice(-2)}/${s.shardIndex}`)).toEqual(['02/0', '03/0', '03/11', '04/1'])
+      const ofOwner2 = await store.pageListings({ placementKey: testPlacementKey(2), after: { objectId: testObjectId(2), shardIndex: 0 }, limit: 10 })
+      expect(ofOwner2.map(s => `${s.objectId.slice(-2)}/${s.shardIndex}`)).toEqual(['04/1'])
+    })
+
     it('keeps placement keys and owners apart', async () => {
       const store = await open()
       await store.put(testRecord({ owner: 1, object: 1, shard: 0, size: 10 }))

@@ -7,6 +7,12 @@ export const CHUNKS_PROTOCOL = '/zentalk/chunks/1.0.0'
 export const DEFAULT_MAX_SHARD_BYTES = MAX_SHARD_BYTES
 /** FETCH pages are cut at this size; the wire limit, so one page carries as much as a client will read. */
 export const DEFAULT_MAX_RESPONSE_BYTES = MAX_CHUNK_RESPONSE_BYTES
+/**
+ * FETCH answer bytes a holder has in flight at once over all requests (built, being sent). A FETCH that finds
+ * less than a page left gets a smaller page, or BUSY when not even one shard's page fits, so a crowd of small
+ * FETCHes cannot make a holder hold more than this in answers.
+ */
+export const DEFAULT_MAX_ANSWER_BYTES_IN_FLIGHT = 3 * MAX_CHUNK_RESPONSE_BYTES
 /** LIST pages carry at most this many summaries (a LIST without a placement key reads each record for its hash). */
 export const DEFAULT_LIST_PAGE_ENTRIES = 256
 /** Concurrent chunk streams one connection may open to a holder. */

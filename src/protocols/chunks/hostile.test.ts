@@ -7,10 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NS_HISTORY } from '../../crypto/index.ts'
 import { WalletIdentity } from '../../identity/index.ts'
 import { placementKeyFor } from '../../placement/index.ts'
-import { MemoryChunkStore } from '../../store/index.ts'
-import { buildManifest, encodeSignedManifest } from '../../wire/index.ts'
-import { connect, createTestNode, makeObject, type TestNode } from '../../testing/chunk-nodes.ts'
+import { MemoryChunkStore, type ChunkStore } from '../../store/index.ts'
+import { ChunkStatus, buildManifest, encodeChunkRequest, encodeSignedManifest } from '../../wire/index.ts'
+import { connect, createTestNode, frame, makeObject, rawExchange, type TestNode } from '../../testing/chunk-nodes.ts'
+import { testPlacementKey, testRecord } from '../../testing/store-conformance.ts'
 import { fetchShards, storeShard } from './client.ts'
+import { CHUNKS_PROTOCOL } from './constants.ts'
 import { RemoteUnsupportedStripeError } from './errors.ts'
 import { startChunkService, type ChunkService } from './service.ts'
 
@@ -81,6 +83,121 @@ describe('repair amplification (issue 15 item 3)', () => {
       expect(await store.listObjectShards(other.manifest.objectId)).toHaveLength(1)
     } finally {
       await wider.libp2p.stop()
+    }
+  })
+})
+
+/** A store that counts the records (and listings) its queries hand out: what a request made the holder read. */
+function countingStore (inner: ChunkStore): { store: ChunkStore, read: () => number, reset: () => void } {
+  let read = 0
+  const count = <T>(result: T): T => {
+    read += Array.isArray(result) ? result.length : result === undefined ? 0 : 1
+    return result
+  }
+  const store = new Proxy(inner, {
+    get (target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown
+      if (typeof value !== 'function') return value
+      if (['get', 'listByPlacementKey', 'listObjectShards', 'listShardKeys', 'pageByPlacementKey', 'pageListings'].includes(String(property))) {
+        return async (...args: unknown[]) => count(await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args))
+      }
+      return value.bind(target)
+    }
+  })
+  return { store, read: () => read, reset: () => { read = 0 } }
+}
+
+describe('memory per request (issue 15 item 1)', () => {
+  const RECORDS = 64
+  const SHARD_BYTES = 1024 * 1024
+
+  let big: TestNode
+  let counted: ReturnType<typeof countingStore>
+  let bigService: ChunkService
+
+  beforeAll(async () => {
+    big = await createTestNode()
+    const inner = new MemoryChunkStore()
+    // One owner's key filled with 64 x 1 MiB (the issue's attack used 64 x 4 MiB).
+    for (let object = 1; object <= RECORDS; object++) await inner.put(testRecord({ owner: 7, object, shard: 0, size: SHARD_BYTES }))
+    counted = countingStore(inner)
+    bigService = await startChunkService(big.libp2p, big.privateKey, { store: counted.store })
+    await connect(client, big)
+  })
+
+  afterAll(async () => {
+    await bigService?.stop()
+    await big?.libp2p.stop()
+  })
+
+  it('reads one page of records for a FETCH page, not every record of the key', async () => {
+    counted.reset()
+    const reply = await rawExchange(client, big.libp2p.peerId, frame(encodeChunkRequest({ type: 'fetch', target: { placementKey: testPlacementKey(7) } })))
+    expect(reply.status).toBe(ChunkStatus.OK)
+    const page = reply.shards.length
+    expect(page).toBeGreaterThan(1)
+    expect(page).toBeLessThan(RECORDS)
+    expect(reply.more).toBe(true)
+    // Before: every one of the key's 64 records (64 MiB) was read to cut a 32 MiB page.
+    expect(counted.read()).toBeLessThanOrEqual(page + 4)
+
+    // The next page, after the cursor, reads from there on only.
+    counted.reset()
+    const last = reply.shards[page - 1]
+    const next = await rawExchange(client, big.libp2p.peerId, frame(encodeChunkRequest({
+      type: 'fetch', target: { placementKey: testPlacementKey(7) }, after: { objectId: testRecord({ object: page }).objectId, shardIndex: last.shardIndex }
+    })))
+    expect(next.status).toBe(ChunkStatus.OK)
+    expect(counted.read()).toBeLessThanOrEqual(next.shards.length + 4)
+  })
+
+  it('reads one page of listings for a LIST without a key, not every summary in the store', async () => {
+    const pageEntries = 8
+    const listing = await createTestNode()
+    const inner = new MemoryChunkStore()
+    for (let object = 1; object <= 40; object++) await inner.put(testRecord({ owner: 3, object, shard: 0, size: 16 }))
+    const listed = countingStore(inner)
+    const listService = await startChunkService(listing.libp2p, listing.privateKey, { store: listed.store, listPageEntries: pageEntries })
+    try {
+      await connect(client, listing)
+      const reply = await rawExchange(client, listing.libp2p.peerId, frame(encodeChunkRequest({ type: 'list' })))
+      expect(reply.status).toBe(ChunkStatus.OK)
+      expect(reply.summaries).toHaveLength(pageEntries)
+      expect(reply.more).toBe(true)
+      expect(listed.read()).toBeLessThanOrEqual(pageEntries + 1) // before: 40 summaries, then 8 whole records
+    } finally {
+      await listService.stop()
+      await listing.libp2p.stop()
+    }
+  })
+
+  it('keeps FETCH answers in flight under the node\'s budget: a FETCH past it is answered BUSY, and served once the budget frees', async () => {
+    const budgeted = await createTestNode()
+    const inner = new MemoryChunkStore()
+    for (let object = 1; object <= 12; object++) await inner.put(testRecord({ owner: 7, object, shard: 0, size: SHARD_BYTES }))
+    const budget = 8 * 1024 * 1024
+    const budgetService = await startChunkService(budgeted.libp2p, budgeted.privateKey, { store: inner, maxAnswerBytesInFlight: budget })
+    try {
+      await connect(client, budgeted)
+      const request = frame(encodeChunkRequest({ type: 'fetch', target: { placementKey: testPlacementKey(7) } }))
+      // A reader that asks and never reads: its answer stays in flight.
+      const stalled = await client.libp2p.dialProtocol(budgeted.libp2p.peerId, CHUNKS_PROTOCOL)
+      for (const bytes of request) stalled.send(bytes)
+      const deadline = Date.now() + 10_000
+      while (budgetService.answerBytes === 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
+      expect(budgetService.answerBytes).toBeGreaterThan(0)
+      expect(budgetService.answerBytes).toBeLessThanOrEqual(budget)
+      const second = await rawExchange(client, budgeted.libp2p.peerId, request)
+      expect(second.status).toBe(ChunkStatus.BUSY)
+      stalled.abort(new Error('the stalled reader gives up'))
+      while (budgetService.answerBytes > 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
+      expect(budgetService.answerBytes).toBe(0)
+      const third = await rawExchange(client, budgeted.libp2p.peerId, request)
+      expect(third.status).toBe(ChunkStatus.OK)
+      expect(third.shards.length).toBeGreaterThan(0)
+    } finally {
+      await budgetService.stop()
+      await budgeted.libp2p.stop()
     }
   })
 })

@@ -17,6 +17,7 @@ import {
   DEFAULT_DELETE_MAX_AGE_MS,
   DEFAULT_DELETE_MAX_SKEW_MS,
   DEFAULT_LIST_PAGE_ENTRIES,
+  DEFAULT_MAX_ANSWER_BYTES_IN_FLIGHT,
   DEFAULT_MAX_CONCURRENT_REQUESTS,
   DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER,
   DEFAULT_MAX_INBOUND_STREAMS,
@@ -58,6 +59,11 @@ export interface ChunkServiceInit {
   /** FETCH pages are cut at this size (default and maximum 32 MiB, the most a client reads). */
   maxResponseBytes?: number
   listPageEntries?: number
+  /**
+   * FETCH answer bytes in flight at once over all requests (default 96 MiB): past it, pages end early, and a
+   * FETCH that cannot take even one shard is answered BUSY. At least one page of one maximal shard.
+   */
+  maxAnswerBytesInFlight?: number
   /** Concurrent chunk streams per connection (libp2p resets the excess). */
   maxInboundStreams?: number
   /** Requests served at once over all connections; the excess is answered BUSY unread. */
@@ -104,6 +110,8 @@ export class ChunkService implements Startable {
   private readonly activeByPeer = new Map<string, number>()
   private readonly requestTimeoutMs: number
   private readonly responseTimeoutMs: number
+  private readonly maxAnswerBytesInFlight: number
+  private answerBytesInFlight = 0
   private active = 0
   private started = false
 
@@ -122,6 +130,10 @@ export class ChunkService implements Startable {
     const smallestPage = maxShardBytes + MAX_SIGNED_MANIFEST_BYTES + STORED_SHARD_OVERHEAD_BYTES + 4096
     if (maxResponseBytes > MAX_CHUNK_RESPONSE_BYTES || maxResponseBytes < smallestPage) {
       throw new InvalidConfigError(`maxResponseBytes must be from ${smallestPage} (one shard with its manifest) to ${MAX_CHUNK_RESPONSE_BYTES}, got ${maxResponseBytes}`)
+    }
+    this.maxAnswerBytesInFlight = positive('maxAnswerBytesInFlight', init.maxAnswerBytesInFlight ?? Math.max(DEFAULT_MAX_ANSWER_BYTES_IN_FLIGHT, maxResponseBytes))
+    if (this.maxAnswerBytesInFlight < smallestPage) {
+      throw new InvalidConfigError(`maxAnswerBytesInFlight must be at least ${smallestPage} (one page of one shard), got ${this.maxAnswerBytesInFlight}`)
     }
     this.maxInboundStreams = positive('maxInboundStreams', init.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS)
     this.maxConcurrentRequests = positive('maxConcurrentRequests', init.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS)
@@ -193,6 +205,7 @@ export class ChunkService implements Startable {
     }
     this.active++
     this.activeByPeer.set(remote, fromPeer + 1)
+    const reservation = { reserved: 0 }
     try {
       const messages = lpStream(stream, { maxDataLength: this.maxMessageBytes, maxBufferSize: this.maxMessageBytes + 16 })
       let frame: Uint8Array
@@ -207,7 +220,7 @@ export class ChunkService implements Startable {
         stream.abort(error instanceof Error ? error : new Error(String(error)))
         return
       }
-      const answer = await this.answer(frame, remote)
+      const answer = await this.answer(frame, remote, reservation)
       const sending = AbortSignal.timeout(this.responseTimeoutMs)
       await messages.write(answer, { signal: sending })
       await stream.close({ signal: sending })
@@ -215,6 +228,7 @@ export class ChunkService implements Startable {
       this.log.error('chunk stream from %s failed: %s', remote, errorText(error))
       stream.abort(error instanceof Error ? error : new Error(String(error)))
     } finally {
+      this.answerBytesInFlight -= reservation.reserved
       this.active--
       const left = (this.activeByPeer.get(remote) ?? 1) - 1
       if (left === 0) this.activeByPeer.delete(remote)
@@ -222,22 +236,34 @@ export class ChunkService implements Startable {
     }
   }
 
+  /** FETCH answer bytes being built or sent now (see `maxAnswerBytesInFlight`). */
+  get answerBytes (): number {
+    return this.answerBytesInFlight
+  }
+
   /**
    * The encoded answer to one request frame (without its length prefix) from `remote`, as a stream gets it; the
    * per-peer and overall request caps are applied by the stream handler, not here. Never throws: whatever the
    * frame holds, the answer is a status (INTERNAL only for a storage failure or a bug, which is logged).
+   * FETCH shard bytes count against `maxAnswerBytesInFlight` in `reservation` until the caller releases them
+   * (the stream handler, once the answer is sent); without a `reservation` they are released on return.
    */
-  async answer (frame: Uint8Array, remote: string): Promise<Uint8Array> {
-    const reply = await this.respond(frame, remote)
+  async answer (frame: Uint8Array, remote: string, reservation?: { reserved: number }): Promise<Uint8Array> {
+    const held = reservation ?? { reserved: 0 }
     try {
-      return encodeChunkResponse(reply)
-    } catch (error) {
-      this.log.error('the answer to a %s request from %s does not encode: %s', reply.status, remote, errorText(error))
-      return encodeChunkResponse(refuse(ChunkStatus.INTERNAL, 'the holder failed to encode its answer'))
+      const reply = await this.respond(frame, remote, held)
+      try {
+        return encodeChunkResponse(reply)
+      } catch (error) {
+        this.log.error('the answer to a %s request from %s does not encode: %s', reply.status, remote, errorText(error))
+        return encodeChunkResponse(refuse(ChunkStatus.INTERNAL, 'the holder failed to encode its answer'))
+      }
+    } finally {
+      if (reservation === undefined) this.answerBytesInFlight -= held.reserved
     }
   }
 
-  private async respond (frame: Uint8Array, remote: string): Promise<Reply> {
+  private async respond (frame: Uint8Array, remote: string, reservation: { reserved: number }): Promise<Reply> {
     let command: ChunkCommand
     try {
       command = decodeChunkRequest(frame, this.maxMessageBytes)
@@ -249,7 +275,14 @@ export class ChunkService implements Startable {
     try {
       switch (command.type) {
         case 'store': return await handleStore(this.context, command)
-        case 'fetch': return await handleFetch(this.context, command)
+        case 'fetch':
+          // Shard bytes are reserved as the page fills, and released once the answer is sent (or the stream fails).
+          return await handleFetch(this.context, command, bytes => {
+            if (this.answerBytesInFlight + bytes > this.maxAnswerBytesInFlight) return false
+            this.answerBytesInFlight += bytes
+            reservation.reserved += bytes
+            return true
+          })
         case 'delete': return await handleDelete(this.context, command)
         case 'list': return await handleList(this.context, command)
       }
