@@ -5,7 +5,7 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { isUsableConnection } from '../net/index.ts'
-import { listShards, type ChunkDialer } from '../protocols/index.ts'
+import { RemoteBusyError, listShards, type ChunkDialer } from '../protocols/index.ts'
 import { ProbeInconclusiveError, type HealthProbe } from './health.ts'
 import type { AbortOptions, Connection, PeerId } from '@libp2p/interface'
 
@@ -21,8 +21,19 @@ export function pingProbe (libp2p: PingCapable): HealthProbe {
 /** A placement key no owner derives (all zero), so the answer is an empty list and costs the holder nothing. */
 const PROBE_KEY = new Uint8Array(32)
 
+/**
+ * A holder that answers BUSY answered: it is alive and serves the protocol, only at its limit (perhaps because
+ * others keep it busy on purpose), so BUSY counts as a passed check, never as evidence of death.
+ */
 export function chunkServiceProbe (libp2p: ChunkDialer, timeoutMs = 10_000): HealthProbe {
-  return async (peerId, signal) => await listShards(libp2p, peerId, { placementKey: PROBE_KEY, signal, timeoutMs, maxPages: 1 })
+  return async (peerId, signal) => {
+    try {
+      return await listShards(libp2p, peerId, { placementKey: PROBE_KEY, signal, timeoutMs, maxPages: 1 })
+    } catch (error) {
+      if (error instanceof RemoteBusyError) return []
+      throw error
+    }
+  }
 }
 
 /** What `connectedOrProbe` needs from libp2p: its open connections to a peer. */

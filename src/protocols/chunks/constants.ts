@@ -24,8 +24,13 @@ export const DEFAULT_MAX_INBOUND_STREAMS = 8
 export const DEFAULT_MAX_CONCURRENT_REQUESTS = 16
 /** Of those, how many one peer may hold, so a single peer cannot keep a holder busy for everyone. */
 export const DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER = 4
-/** A holder resets a stream whose request has not fully arrived in this time (slow or stalled senders). */
+/**
+ * A holder resets a stream whose request has not fully arrived in this time from its first byte (slow or
+ * trickling senders); a 4 MiB STORE over a slow WebRTC link takes a few seconds.
+ */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+/** A holder resets a stream on which no request byte has arrived in this time (a stream opened and left idle). */
+export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 5_000
 /** A holder resets a stream whose response has not been delivered in this time (a 32 MiB page over WebRTC). */
 export const DEFAULT_RESPONSE_TIMEOUT_MS = 120_000
 /** A delete authorisation older than this is refused as EXPIRED (replay window). */

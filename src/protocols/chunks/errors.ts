@@ -97,6 +97,12 @@ export class FetchLimitExceededError extends InvalidChunkResponseError {
   }
 }
 
+/**
+ * Holder side: a chunk stream was reset before its request arrived: no byte in time, not complete in time after
+ * its first byte, or its slot went to a peer with fewer requests in progress.
+ */
+export class ChunkRequestTimeoutError extends ZenTalkError { override name = 'ChunkRequestTimeoutError' }
+
 /** A holder could not be dialled, does not speak the chunk protocol, or did not answer in time. */
 export class ChunkPeerUnreachableError extends PeerUnreachableError { override name = 'ChunkPeerUnreachableError' }
 export { PlacementKeyMismatchError, UnsupportedNamespaceError, UnsupportedStripeError } from '../../placement/index.ts'

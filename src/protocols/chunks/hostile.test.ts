@@ -3,15 +3,16 @@
  * plays by the protocol's letter would send, asserts the holder's answer, and then that it still serves an honest
  * request.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { NS_HISTORY } from '../../crypto/index.ts'
 import { WalletIdentity } from '../../identity/index.ts'
 import { placementKeyFor } from '../../placement/index.ts'
 import { MemoryChunkStore, type ChunkStore } from '../../store/index.ts'
 import { ChunkStatus, buildManifest, encodeChunkRequest, encodeSignedManifest } from '../../wire/index.ts'
-import { connect, createTestNode, frame, makeObject, rawExchange, type TestNode } from '../../testing/chunk-nodes.ts'
+import { connect, createTestNode, frame, makeObject, rawExchange, varint, type TestNode } from '../../testing/chunk-nodes.ts'
 import { testPlacementKey, testRecord } from '../../testing/store-conformance.ts'
-import { fetchShards, storeShard } from './client.ts'
+import { HealthMonitor, chunkServiceProbe } from '../../health/index.ts'
+import { fetchShards, listShards, storeShard } from './client.ts'
 import { CHUNKS_PROTOCOL } from './constants.ts'
 import { RemoteUnsupportedStripeError } from './errors.ts'
 import { startChunkService, type ChunkService } from './service.ts'
@@ -29,7 +30,7 @@ beforeAll(async () => {
   holderStore = new MemoryChunkStore()
   service = await startChunkService(holder.libp2p, holder.privateKey, { store: holderStore })
   await connect(client, holder)
-})
+}, 60_000)
 
 afterAll(async () => {
   await service?.stop()
@@ -44,7 +45,7 @@ async function expectServesHonestly (seed: number): Promise<void> {
   expect(fetched.map(shard => shard.shardIndex)).toEqual([0])
 }
 
-describe('repair amplification (issue 15 item 3)', () => {
+describe('repair amplification (issue 15 item 3)', { timeout: 60_000 }, () => {
   it('refuses a k = 1, m = 255 object stored under its owner\'s own key with UNSUPPORTED_STRIPE, and keeps nothing', async () => {
     // The attacker needs no real encoding: a holder checks only the shard it is given against the manifest's hash.
     const shardSize = 64 * 1024
@@ -107,7 +108,7 @@ function countingStore (inner: ChunkStore): { store: ChunkStore, read: () => num
   return { store, read: () => read, reset: () => { read = 0 } }
 }
 
-describe('memory per request (issue 15 item 1)', () => {
+describe('memory per request (issue 15 item 1)', { timeout: 60_000 }, () => {
   const RECORDS = 64
   const SHARD_BYTES = 1024 * 1024
 
@@ -123,7 +124,7 @@ describe('memory per request (issue 15 item 1)', () => {
     counted = countingStore(inner)
     bigService = await startChunkService(big.libp2p, big.privateKey, { store: counted.store })
     await connect(client, big)
-  })
+  }, 60_000)
 
   afterAll(async () => {
     await bigService?.stop()
@@ -183,7 +184,7 @@ describe('memory per request (issue 15 item 1)', () => {
       // A reader that asks and never reads: its answer stays in flight.
       const stalled = await client.libp2p.dialProtocol(budgeted.libp2p.peerId, CHUNKS_PROTOCOL)
       for (const bytes of request) stalled.send(bytes)
-      const deadline = Date.now() + 10_000
+      const deadline = Date.now() + 30_000
       while (budgetService.answerBytes === 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
       expect(budgetService.answerBytes).toBeGreaterThan(0)
       expect(budgetService.answerBytes).toBeLessThanOrEqual(budget)
@@ -199,5 +200,99 @@ describe('memory per request (issue 15 item 1)', () => {
       await budgetService.stop()
       await budgeted.libp2p.stop()
     }
+  })
+})
+
+/** A stream that announces a 1000-byte request and then sends one byte every `everyMs`: a slow-loris sender. */
+async function trickle (from: TestNode, to: TestNode, everyMs = 200): Promise<{ closed: () => boolean, stop: () => void }> {
+  const stream = await from.libp2p.dialProtocol(to.libp2p.peerId, CHUNKS_PROTOCOL)
+  let closed = false
+  stream.addEventListener('close', () => { closed = true }, { once: true })
+  stream.send(varint(1000))
+  const timer = setInterval(() => {
+    try {
+      if (!closed) stream.send(new Uint8Array([0x42]))
+    } catch {
+      closed = true
+    }
+  }, everyMs)
+  return { closed: () => closed, stop: () => { clearInterval(timer); stream.abort(new Error('test done')) } }
+}
+
+async function until (condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+}
+
+describe('slow streams (issue 15 item 6)', { timeout: 90_000 }, () => {
+  let attackers: TestNode[] = []
+  let target: TestNode | undefined
+  let targetService: ChunkService | undefined
+  const trickles: Array<{ closed: () => boolean, stop: () => void }> = []
+
+  beforeAll(async () => {
+    attackers = await Promise.all([0, 1, 2, 3].map(async () => await createTestNode()))
+  }, 60_000)
+
+  afterEach(async () => {
+    for (const stream of trickles.splice(0)) stream.stop()
+    await targetService?.stop()
+    await target?.libp2p.stop()
+    target = undefined
+    targetService = undefined
+  }, 30_000)
+
+  afterAll(async () => {
+    await Promise.all(attackers.map(async node => await node.libp2p.stop()))
+  })
+
+  async function startTarget (init: Partial<Parameters<typeof startChunkService>[2]> = {}): Promise<ChunkService> {
+    target = await createTestNode()
+    targetService = await startChunkService(target.libp2p, target.privateKey, { store: new MemoryChunkStore(), ...init })
+    await Promise.all([client, ...attackers].map(async node => await connect(node, target!)))
+    return targetService
+  }
+
+  it('serves an honest peer while 4 peers trickle 4 streams each into all 16 slots', async () => {
+    const service = await startTarget()
+    for (const attacker of attackers) for (let i = 0; i < 4; i++) trickles.push(await trickle(attacker, target!))
+    await until(() => service.activeRequests === 16)
+    // Before: every slot was taken, so this LIST was answered BUSY until a trickler's 30 s ran out.
+    const answer = await rawExchange(client, target!.libp2p.peerId, frame(encodeChunkRequest({ type: 'list' })))
+    expect(answer.status).toBe(ChunkStatus.OK)
+    expect(await listShards(client.libp2p, target!.libp2p.peerId)).toEqual([])
+    expect(trickles.filter(stream => stream.closed()).length).toBeGreaterThanOrEqual(1) // slots taken from the tricklers
+    expect(service.activeRequests).toBeLessThanOrEqual(16)
+  })
+
+  it('resets a stream whose request trickles past the deadline from its first byte, and one that sends nothing', async () => {
+    const service = await startTarget({ requestTimeoutMs: 1000, firstByteTimeoutMs: 1000 })
+    const slow = await trickle(attackers[0], target!, 100) // keeps sending, never completes
+    trickles.push(slow)
+    const idle = await attackers[1].libp2p.dialProtocol(target!.libp2p.peerId, CHUNKS_PROTOCOL)
+    let idleClosed = false
+    idle.addEventListener('close', () => { idleClosed = true }, { once: true })
+    idle.send(new Uint8Array(0))
+    await until(() => slow.closed() && idleClosed)
+    await until(() => service.activeRequests === 0)
+    expect(await listShards(client.libp2p, target!.libp2p.peerId)).toEqual([])
+  })
+
+  it('does not declare a holder dead because its probe was answered BUSY', async () => {
+    // One slot per peer and four peers holding them: a fifth peer cannot take one over, so it gets BUSY.
+    const service = await startTarget({ maxConcurrentRequests: 4, maxConcurrentRequestsPerPeer: 1 })
+    for (const attacker of attackers) trickles.push(await trickle(attacker, target!))
+    await until(() => service.activeRequests === 4)
+    const busy = await rawExchange(client, target!.libp2p.peerId, frame(encodeChunkRequest({ type: 'list' })))
+    expect(busy.status).toBe(ChunkStatus.BUSY)
+    const monitor = new HealthMonitor({
+      peers: () => [target!.libp2p.peerId.toString()], probe: chunkServiceProbe(client.libp2p, 2000), retries: 1, retryDelayMs: 50, probeTimeoutMs: 2000
+    })
+    const round = await monitor.runOnce()
+    expect(round.died).toEqual([])
+    expect(monitor.isDead(target!.libp2p.peerId.toString())).toBe(false)
   })
 })

@@ -16,6 +16,7 @@ import {
   CHUNKS_PROTOCOL,
   DEFAULT_DELETE_MAX_AGE_MS,
   DEFAULT_DELETE_MAX_SKEW_MS,
+  DEFAULT_FIRST_BYTE_TIMEOUT_MS,
   DEFAULT_LIST_PAGE_ENTRIES,
   DEFAULT_MAX_ANSWER_BYTES_IN_FLIGHT,
   DEFAULT_MAX_CONCURRENT_REQUESTS,
@@ -35,6 +36,7 @@ import { handleList } from './handlers/list.ts'
 import { InboxAppendLimiter, handleStore } from './handlers/store.ts'
 import { DEFAULT_ALLOWED_STRIPES, DEFAULT_PLACEMENT_RULES, type PlacementRules, type Stripe } from '../../placement/index.ts'
 import { DEFAULT_INBOX_LIMITS, type InboxLimits } from './inbox-limits.ts'
+import { ChunkRequestTimeoutError } from './errors.ts'
 import { ReplayGuard } from './replay-guard.ts'
 
 /** The part of libp2p's registrar the service uses; `libp2p` itself has the same two methods. */
@@ -70,8 +72,10 @@ export interface ChunkServiceInit {
   maxConcurrentRequests?: number
   /** Requests served at once for one peer, so a single peer cannot take every slot. */
   maxConcurrentRequestsPerPeer?: number
-  /** A request that has not arrived in full within this time gets its stream reset. */
+  /** A request that has not arrived in full within this time of its first byte gets its stream reset. */
   requestTimeoutMs?: number
+  /** A stream on which no request byte arrives within this time gets reset. */
+  firstByteTimeoutMs?: number
   /** A response (up to a 32 MiB FETCH page, over WebRTC) not delivered within this time gets its stream reset. */
   responseTimeoutMs?: number
   deleteMaxAgeMs?: number
@@ -109,6 +113,9 @@ export class ChunkService implements Startable {
   private readonly maxConcurrentRequestsPerPeer: number
   private readonly activeByPeer = new Map<string, number>()
   private readonly requestTimeoutMs: number
+  private readonly firstByteTimeoutMs: number
+  /** Requests being served, for per-peer fairness when every slot is taken. */
+  private readonly inFlight = new Set<InboundRequest>()
   private readonly responseTimeoutMs: number
   private readonly maxAnswerBytesInFlight: number
   private answerBytesInFlight = 0
@@ -139,6 +146,7 @@ export class ChunkService implements Startable {
     this.maxConcurrentRequests = positive('maxConcurrentRequests', init.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS)
     this.maxConcurrentRequestsPerPeer = positive('maxConcurrentRequestsPerPeer', init.maxConcurrentRequestsPerPeer ?? DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER)
     this.requestTimeoutMs = positive('requestTimeoutMs', init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS)
+    this.firstByteTimeoutMs = positive('firstByteTimeoutMs', init.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS)
     this.responseTimeoutMs = positive('responseTimeoutMs', init.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS)
     const inboxLimits: InboxLimits = {
       maxObjectBytes: positive('inboxLimits.maxObjectBytes', init.inboxLimits?.maxObjectBytes ?? DEFAULT_INBOX_LIMITS.maxObjectBytes),
@@ -191,34 +199,52 @@ export class ChunkService implements Startable {
     return this.active
   }
 
-  /** Reads one request frame, answers it, closes. Never throws. */
+  /**
+   * Reads one request frame, answers it, closes. Never throws. The request must start within
+   * `firstByteTimeoutMs` and arrive in full within `requestTimeoutMs` of its first byte. When every slot is taken,
+   * a peer with fewer requests in progress than the busiest peer takes over that peer's oldest slot still waiting
+   * for its request to arrive (a trickling sender's); otherwise it gets BUSY.
+   */
   async handleStream (stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer.toString()
-    const signal = AbortSignal.timeout(this.requestTimeoutMs)
     const fromPeer = this.activeByPeer.get(remote) ?? 0
-    if (this.active >= this.maxConcurrentRequests || fromPeer >= this.maxConcurrentRequestsPerPeer) {
+    if (fromPeer >= this.maxConcurrentRequestsPerPeer || (this.active >= this.maxConcurrentRequests && !this.evictFor(remote))) {
       const why = fromPeer >= this.maxConcurrentRequestsPerPeer
         ? `${fromPeer} requests from this peer, its maximum per peer`
         : `${this.active} requests, its maximum`
-      await this.answerUnread(stream, refuse(ChunkStatus.BUSY, `this holder is serving ${why}; retry shortly`), signal)
+      await this.answerUnread(stream, refuse(ChunkStatus.BUSY, `this holder is serving ${why}; retry shortly`), AbortSignal.timeout(this.firstByteTimeoutMs))
       return
     }
     this.active++
     this.activeByPeer.set(remote, fromPeer + 1)
+    const reading = new AbortController()
+    const request: InboundRequest = { peer: remote, startedAt: Date.now(), reading: true, abort: reason => { reading.abort(reason) } }
+    this.inFlight.add(request)
     const reservation = { reserved: 0 }
+    let deadline = setTimeout(() => { reading.abort(new ChunkRequestTimeoutError(`no request byte within ${this.firstByteTimeoutMs} ms`)) }, this.firstByteTimeoutMs)
+    const onFirstByte = (): void => {
+      clearTimeout(deadline)
+      deadline = setTimeout(() => { reading.abort(new ChunkRequestTimeoutError(`request not complete ${this.requestTimeoutMs} ms after its first byte`)) }, this.requestTimeoutMs)
+    }
     try {
       const messages = lpStream(stream, { maxDataLength: this.maxMessageBytes, maxBufferSize: this.maxMessageBytes + 16 })
+      // Added in the same tick as the reader's own listener: data already queued reaches both (in a microtask).
+      stream.addEventListener('message', onFirstByte, { once: true })
       let frame: Uint8Array
       try {
-        frame = (await messages.read({ signal })).subarray()
+        frame = (await messages.read({ signal: reading.signal })).subarray()
       } catch (error) {
         if (isLengthError(error)) {
-          await this.answerUnread(stream, refuse(ChunkStatus.OVERSIZE, `request frame is over this holder's ${this.maxMessageBytes}-byte limit`), signal)
+          await this.answerUnread(stream, refuse(ChunkStatus.OVERSIZE, `request frame is over this holder's ${this.maxMessageBytes}-byte limit`), AbortSignal.timeout(this.firstByteTimeoutMs))
           return
         }
         this.log('reading a request from %s failed: %s', remote, errorText(error))
         stream.abort(error instanceof Error ? error : new Error(String(error)))
         return
+      } finally {
+        clearTimeout(deadline)
+        stream.removeEventListener('message', onFirstByte)
+        request.reading = false
       }
       const answer = await this.answer(frame, remote, reservation)
       const sending = AbortSignal.timeout(this.responseTimeoutMs)
@@ -228,12 +254,39 @@ export class ChunkService implements Startable {
       this.log.error('chunk stream from %s failed: %s', remote, errorText(error))
       stream.abort(error instanceof Error ? error : new Error(String(error)))
     } finally {
+      this.inFlight.delete(request)
       this.answerBytesInFlight -= reservation.reserved
       this.active--
       const left = (this.activeByPeer.get(remote) ?? 1) - 1
       if (left === 0) this.activeByPeer.delete(remote)
       else this.activeByPeer.set(remote, left)
     }
+  }
+
+  /**
+   * Every slot is taken: frees one for `peer` when another peer holds at least two more requests than `peer` does
+   * and one of them is still waiting for its request to arrive (the oldest such is reset). True when a slot was freed.
+   */
+  private evictFor (peer: string): boolean {
+    const own = this.activeByPeer.get(peer) ?? 0
+    let victim: InboundRequest | undefined
+    let victimCount = own + 1
+    for (const request of this.inFlight) {
+      if (!request.reading || request.peer === peer) continue
+      const count = this.activeByPeer.get(request.peer) ?? 0
+      if (count > victimCount || (count === victimCount && victim !== undefined && request.startedAt < victim.startedAt)) {
+        if (count > own + 1) {
+          victim = request
+          victimCount = count
+        }
+      }
+    }
+    if (victim === undefined) return false
+    this.inFlight.delete(victim)
+    victim.reading = false
+    victim.abort(new ChunkRequestTimeoutError(`slot given to a peer with fewer requests here (this peer holds ${victimCount})`))
+    this.log('gave a slot of %s (%d requests, still sending) to %s (%d)', victim.peer, victimCount, peer, own)
+    return true
   }
 
   /** FETCH answer bytes being built or sent now (see `maxAnswerBytesInFlight`). */
@@ -323,6 +376,14 @@ export async function startChunkService (
   const service = new ChunkService({ registrar: libp2p, privateKey, logger: libp2p.logger }, init)
   await service.start()
   return service
+}
+
+/** A request in progress: whose, since when, and whether its request frame is still arriving. */
+interface InboundRequest {
+  peer: string
+  startedAt: number
+  reading: boolean
+  abort: (reason: Error) => void
 }
 
 function checkStripes (stripes: readonly Stripe[]): readonly Stripe[] {
