@@ -30,7 +30,7 @@ export const DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER = 4
  */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 /** A holder resets a stream on which no request byte has arrived in this time (a stream opened and left idle). */
-export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 5_000
+export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 10_000
 /** A holder resets a stream whose response has not been delivered in this time (a 32 MiB page over WebRTC). */
 export const DEFAULT_RESPONSE_TIMEOUT_MS = 120_000
 /** A delete authorisation older than this is refused as EXPIRED (replay window). */
