@@ -176,27 +176,47 @@ describe('memory per request (issue 15 item 1)', { timeout: 60_000 }, () => {
     const budgeted = await createTestNode()
     const inner = new MemoryChunkStore()
     for (let object = 1; object <= 12; object++) await inner.put(testRecord({ owner: 7, object, shard: 0, size: SHARD_BYTES }))
-    const budget = 8 * 1024 * 1024
-    const budgetService = await startChunkService(budgeted.libp2p, budgeted.privateKey, { store: inner, maxAnswerBytesInFlight: budget })
+    // The first FETCH's second read waits on a gate: its first four shards stay reserved, in flight, meanwhile.
+    let openGate = (): void => {}
+    const gate = new Promise<void>(resolve => { openGate = resolve })
+    let gatedReads = 0
+    const gated = new Proxy(inner, {
+      get (target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown
+        if (typeof value !== 'function') return value
+        if (property !== 'pageByPlacementKey') return value.bind(target)
+        return async (key: Uint8Array, query: { after?: unknown, limit: number }) => {
+          if (query.after !== undefined) {
+            gatedReads++
+            await gate
+          }
+          return await inner.pageByPlacementKey(key, query as never)
+        }
+      }
+    })
+    // Room for four 1 MiB shards and a bit: less than one more.
+    const budget = 4 * SHARD_BYTES + 512 * 1024
+    const budgetService = await startChunkService(budgeted.libp2p, budgeted.privateKey, { store: gated, maxShardBytes: SHARD_BYTES, maxAnswerBytesInFlight: budget })
     try {
       await connect(client, budgeted)
       const request = frame(encodeChunkRequest({ type: 'fetch', target: { placementKey: testPlacementKey(7) } }))
-      // A reader that asks and never reads: its answer stays in flight.
-      const stalled = await client.libp2p.dialProtocol(budgeted.libp2p.peerId, CHUNKS_PROTOCOL)
-      for (const bytes of request) stalled.send(bytes)
-      const deadline = Date.now() + 30_000
-      while (budgetService.answerBytes === 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
-      expect(budgetService.answerBytes).toBeGreaterThan(0)
+      const first = rawExchange(client, budgeted.libp2p.peerId, request)
+      await until(() => gatedReads === 1)
+      expect(budgetService.answerBytes).toBeGreaterThan(4 * SHARD_BYTES)
       expect(budgetService.answerBytes).toBeLessThanOrEqual(budget)
       const second = await rawExchange(client, budgeted.libp2p.peerId, request)
       expect(second.status).toBe(ChunkStatus.BUSY)
-      stalled.abort(new Error('the stalled reader gives up'))
-      while (budgetService.answerBytes > 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
-      expect(budgetService.answerBytes).toBe(0)
+      openGate()
+      const firstAnswer = await first
+      expect(firstAnswer.status).toBe(ChunkStatus.OK)
+      expect(firstAnswer.shards).toHaveLength(4) // cut where the budget ran out
+      expect(firstAnswer.more).toBe(true)
+      await until(() => budgetService.answerBytes === 0)
       const third = await rawExchange(client, budgeted.libp2p.peerId, request)
       expect(third.status).toBe(ChunkStatus.OK)
       expect(third.shards.length).toBeGreaterThan(0)
     } finally {
+      openGate()
       await budgetService.stop()
       await budgeted.libp2p.stop()
     }
