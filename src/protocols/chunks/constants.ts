@@ -29,6 +29,11 @@ export const DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER = 4
  * trickling senders); a 4 MiB STORE over a slow WebRTC link takes a few seconds.
  */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+/**
+ * When every slot is taken, a request still arriving after this long may lose its slot to a peer with fewer
+ * requests in progress: only slow senders, never a request that is merely in progress.
+ */
+export const DEFAULT_SLOW_REQUEST_MS = 5_000
 /** A holder resets a stream on which no request byte has arrived in this time (a stream opened and left idle). */
 export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 10_000
 /** A holder resets a stream whose response has not been delivered in this time (a 32 MiB page over WebRTC). */

@@ -277,9 +277,10 @@ describe('slow streams (issue 15 item 6)', { timeout: 90_000 }, () => {
   }
 
   it('serves an honest peer while 4 peers trickle 4 streams each into all 16 slots', async () => {
-    const service = await startTarget()
+    const service = await startTarget({ slowRequestMs: 500 })
     for (const attacker of attackers) for (let i = 0; i < 4; i++) trickles.push(await trickle(attacker, target!))
     await until(() => service.activeRequests === 16)
+    await new Promise(resolve => setTimeout(resolve, 600)) // the tricklers have been sending for longer than slowRequestMs
     // Before: every slot was taken, so this LIST was answered BUSY until a trickler's 30 s ran out.
     const answer = await rawExchange(client, target!.libp2p.peerId, frame(encodeChunkRequest({ type: 'list' })))
     expect(answer.status).toBe(ChunkStatus.OK)

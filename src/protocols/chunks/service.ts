@@ -17,6 +17,7 @@ import {
   DEFAULT_DELETE_MAX_AGE_MS,
   DEFAULT_DELETE_MAX_SKEW_MS,
   DEFAULT_FIRST_BYTE_TIMEOUT_MS,
+  DEFAULT_SLOW_REQUEST_MS,
   DEFAULT_LIST_PAGE_ENTRIES,
   DEFAULT_MAX_ANSWER_BYTES_IN_FLIGHT,
   DEFAULT_MAX_CONCURRENT_REQUESTS,
@@ -76,6 +77,8 @@ export interface ChunkServiceInit {
   requestTimeoutMs?: number
   /** A stream on which no request byte arrives within this time gets reset. */
   firstByteTimeoutMs?: number
+  /** When every slot is taken, a request still arriving after this long may give its slot to a fairer use. */
+  slowRequestMs?: number
   /** A response (up to a 32 MiB FETCH page, over WebRTC) not delivered within this time gets its stream reset. */
   responseTimeoutMs?: number
   deleteMaxAgeMs?: number
@@ -114,6 +117,7 @@ export class ChunkService implements Startable {
   private readonly activeByPeer = new Map<string, number>()
   private readonly requestTimeoutMs: number
   private readonly firstByteTimeoutMs: number
+  private readonly slowRequestMs: number
   /** Requests being served, for per-peer fairness when every slot is taken. */
   private readonly inFlight = new Set<InboundRequest>()
   private readonly responseTimeoutMs: number
@@ -147,6 +151,7 @@ export class ChunkService implements Startable {
     this.maxConcurrentRequestsPerPeer = positive('maxConcurrentRequestsPerPeer', init.maxConcurrentRequestsPerPeer ?? DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER)
     this.requestTimeoutMs = positive('requestTimeoutMs', init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS)
     this.firstByteTimeoutMs = positive('firstByteTimeoutMs', init.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS)
+    this.slowRequestMs = positive('slowRequestMs', init.slowRequestMs ?? DEFAULT_SLOW_REQUEST_MS)
     this.responseTimeoutMs = positive('responseTimeoutMs', init.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS)
     const inboxLimits: InboxLimits = {
       maxObjectBytes: positive('inboxLimits.maxObjectBytes', init.inboxLimits?.maxObjectBytes ?? DEFAULT_INBOX_LIMITS.maxObjectBytes),
@@ -265,14 +270,16 @@ export class ChunkService implements Startable {
 
   /**
    * Every slot is taken: frees one for `peer` when another peer holds at least two more requests than `peer` does
-   * and one of them is still waiting for its request to arrive (the oldest such is reset). True when a slot was freed.
+   * and one of them has been arriving for `slowRequestMs` or more (the oldest such is reset). True when a slot was
+   * freed. A request arriving at a normal pace is never reset this way: the newcomer gets BUSY instead.
    */
   private evictFor (peer: string): boolean {
     const own = this.activeByPeer.get(peer) ?? 0
+    const slowSince = Date.now() - this.slowRequestMs
     let victim: InboundRequest | undefined
     let victimCount = own + 1
     for (const request of this.inFlight) {
-      if (!request.reading || request.peer === peer) continue
+      if (!request.reading || request.peer === peer || request.startedAt > slowSince) continue
       const count = this.activeByPeer.get(request.peer) ?? 0
       if (count > victimCount || (count === victimCount && victim !== undefined && request.startedAt < victim.startedAt)) {
         if (count > own + 1) {
