@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cachedClosest } from './closest-cache.ts'
+import { cachedClosest, SHORT_ANSWER_CACHE_MS } from './closest-cache.ts'
 
 describe('cachedClosest', () => {
   const key = new Uint8Array(32).fill(7)
@@ -49,5 +49,21 @@ describe('cachedClosest', () => {
     expect(await find(key, 1)).toEqual(['7'])
     expect(await find(new Uint8Array(32).fill(9), 1)).toEqual(['9'])
     expect(calls).toBe(3)
+  })
+
+  it('reuses a short answer (fewer peers than asked for) only briefly, so a passing view does not place a burst of stores', async () => {
+    let t = 0
+    const { lookup, calls } = counting([['a', 'b'], ['a', 'b', 'c']])
+    const find = cachedClosest(lookup, 15_000, () => t)
+    expect(await find(key, 3)).toEqual(['a', 'b'])
+    t = SHORT_ANSWER_CACHE_MS - 1
+    expect(await find(key, 3)).toEqual(['a', 'b'])
+    expect(calls()).toBe(1)
+    t = SHORT_ANSWER_CACHE_MS
+    expect(await find(key, 3)).toEqual(['a', 'b', 'c'])
+    // A full answer is kept for the whole lifetime.
+    t = 14_000
+    expect(await find(key, 3)).toEqual(['a', 'b', 'c'])
+    expect(calls()).toBe(2)
   })
 })

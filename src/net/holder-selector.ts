@@ -23,7 +23,7 @@ import { cachedClosest, DEFAULT_CLOSEST_CACHE_MS, type CachedClosestLookup } fro
 import { isUsableConnection, type MeshLibp2p } from './libp2p.ts'
 import type { PeerKeeper } from './peer-keeper.ts'
 import { routingTablePeers } from './routing-table.ts'
-import type { PeerId } from '@libp2p/interface'
+import type { Connection, PeerId } from '@libp2p/interface'
 
 export interface SelectOptions {
   /** A holder just failed: look up afresh instead of reusing a recent answer (and keep the new one). */
@@ -175,8 +175,7 @@ export class MeshHolderSelector implements HolderSelector {
       // Without a relay only direct addresses can be dialled; do not wait on a dial that cannot work.
       if (!(recentlyAlive && !this.keeper.relayConnected())) {
         try {
-          const timeout = AbortSignal.timeout(this.options.dialTimeoutMs)
-          await this.libp2p.dial(peerId, { signal: signal == null ? timeout : AbortSignal.any([signal, timeout]) })
+          await this.dialOrMeet(peerId, signal)
         } catch {
           if (!recentlyAlive) return false
         }
@@ -187,6 +186,31 @@ export class MeshHolderSelector implements HolderSelector {
     // Connected but identify has not finished yet: its protocols arrive within a moment.
     const protocols = await this.protocolsOf(peerId, signal)
     return protocols.includes(STORAGE_NODE_PROTOCOL)
+  }
+
+  /**
+   * Dials `peerId`, and is done as soon as a usable connection to it opens by any path: the peer keeper's own dial,
+   * or the peer dialling this node. A tab's first WebRTC dials race one another; the one that loses can wait out
+   * its whole timeout while the other connected long before, and must not make a live node count as dead (a store
+   * by such an answer put two shards on one node). Throws when neither happens in time.
+   */
+  private async dialOrMeet (peerId: PeerId, signal?: AbortSignal): Promise<void> {
+    const timeout = AbortSignal.timeout(this.options.dialTimeoutMs)
+    const deadline = signal == null ? timeout : AbortSignal.any([signal, timeout])
+    let onOpen: ((event: CustomEvent<Connection>) => void) | undefined
+    const met = new Promise<void>(resolve => {
+      onOpen = event => { if (event.detail.remotePeer.equals(peerId) && isUsableConnection(event.detail)) resolve() }
+      this.libp2p.addEventListener('connection:open', onOpen)
+    })
+    const dialled = this.libp2p.dial(peerId, { signal: deadline })
+    try {
+      if (this.libp2p.getConnections(peerId).some(isUsableConnection)) return
+      await Promise.race([dialled, met])
+    } finally {
+      if (onOpen !== undefined) this.libp2p.removeEventListener('connection:open', onOpen)
+      // The dial goes on to its own deadline when the other path won; its outcome no longer matters.
+      dialled.catch(() => {})
+    }
   }
 
   private async protocolsOf (peerId: PeerId, signal?: AbortSignal): Promise<string[]> {

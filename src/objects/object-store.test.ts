@@ -10,6 +10,7 @@ import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { runObjectBench } from '../../bench/tab/object-bench.ts'
 import { NoHoldersReachableError, StoreFailedError } from './errors.ts'
 import { ObjectStore, type ObjectStoreDeps, type StoreResult } from './object-store.ts'
+import type { HolderSelector } from '../net/index.ts'
 import { connectTo, createStorageNodes, holdersOf, isRunning, objectStoreDeps, stopNodes, xorClosestPeers, type MeshNode } from '../testing/object-mesh.ts'
 
 const KIB = 1024
@@ -269,6 +270,28 @@ describe('ObjectStore on a 6-node mesh', () => {
     const byObject = new Map(fetched.objects.map(object => [object.objectId, object.bytes]))
     results.forEach((result, i) => expect(byObject.get(result.objectId)).toEqual(originals[i]))
     expect(fetched.stats).toMatchObject({ asked: 6, answered: 6 })
+  })
+
+  it('places the shards past a short holder answer on nodes a fresh lookup finds, not as second shards', async () => {
+    const all = xorClosestPeers(() => nodes, { liveOnly: true })
+    const asked: Array<boolean | undefined> = []
+    // The cached answer names 4 of the 6 nodes (a passing view: the other two were being dialled); a fresh one all 6.
+    const holders: HolderSelector = {
+      select: async (key, count, options) => {
+        asked.push(options?.fresh)
+        const found = await all(key, count)
+        return options?.fresh === true ? found : found.slice(0, 4)
+      }
+    }
+    const objects = new ObjectStore({ ...objectStoreDeps(nodes[0], WalletIdentity.generate(), all, { storeTimeoutMs: 5000 }), holders })
+    const result = await objects.storeObject(randomBytes(mulberry32(9), 2000))
+    expect(asked).toEqual([undefined, true])
+    expect(new Set(result.holders).size).toBe(6)
+    expect(result.failures).toEqual([])
+    // The 4 named nodes and the 2 spares take one shard each first; then the 9 left go round the 6.
+    const perNode = new Map<string, number>()
+    for (const holder of result.holders) perNode.set(holder, (perNode.get(holder) ?? 0) + 1)
+    expect([...perNode.values()].sort()).toEqual([2, 2, 2, 3, 3, 3])
   })
 
   it('runs the latency bench and cleans up after it', async () => {

@@ -157,8 +157,8 @@ export class ObjectStore {
   /**
    * Erasure-codes `bytes` (already encrypted) into k + m shards, signs its manifest and places shard i on the
    * i-th closest storage node, all in parallel. A failing holder's shard goes to the next-closest node that holds
-   * none of this object yet; with fewer distinct nodes than shards, shards are spread round-robin and
-   * `reducedRedundancy` is set. Succeeds only when every shard is placed somewhere.
+   * none of this object yet, found by a fresh lookup; only when no such node is left are shards doubled up on
+   * nodes that hold one already, and `reducedRedundancy` is set. Succeeds only when every shard is placed somewhere.
    * @throws {StoreFailedError} naming how many shards were placed
    */
   async storeObject (bytes: Uint8Array, options: StoreOptions = {}): Promise<StoreResult> {
@@ -186,17 +186,17 @@ export class ObjectStore {
       return receipt
     }
 
-    // Shard i to the i-th closest; a failure passes the shard on to the next spare node.
+    // Shard i to the i-th closest; a failure passes the shard on to the next spare node. A short answer (fewer
+    // nodes than shards) can be a passing view of a larger mesh: the shards past it go to spare nodes a fresh
+    // lookup finds, and double up on a node (below) only when there is none. Each node here holds one shard.
     await Promise.all(encoded.shards.map(async (_, index) => {
-      let holder: string | undefined = closest[index % closest.length]
-      // One shard per node unless fewer nodes than shards are known; a spare holds none of the object yet.
-      let sole = closest.length >= total
+      let holder: string | undefined = index < closest.length ? closest[index] : await placement.nextSpare()
       let askedAgain = false
       while (holder !== undefined) {
         // A holder this node was connected to when it asked: a failure is more likely the connection than the node.
         const connectedBefore = askedAgain || this.deps.exchange.connected(holder)
         try {
-          placement.placed(index, await put(holder, index, sole))
+          placement.placed(index, await put(holder, index, true))
           return
         } catch (error) {
           signal?.throwIfAborted()
@@ -216,22 +216,26 @@ export class ObjectStore {
             return
           }
           holder = await placement.nextSpare()
-          sole = true
         }
       }
     }))
-    // No distinct node left: double up on holders that took a shard and never failed, least loaded first.
-    for (const index of stopped ? [] : placement.unplaced(total)) {
-      for (const holder of placement.fallbackHolders()) {
+    // No distinct node left: double up on holders that took a shard and never failed, least loaded first, the
+    // shards in parallel, each starting at its own place in that order so that they spread.
+    const unplaced = stopped ? [] : placement.unplaced(total)
+    const fallback = placement.fallbackHolders()
+    await Promise.all(unplaced.map(async (index, i) => {
+      for (let tried = 0; tried < fallback.length; tried++) {
+        const holder = fallback[(i + tried) % fallback.length]
+        if (placement.hasFailed(holder)) continue
         try {
           placement.placed(index, await put(holder, index, false))
-          break
+          return
         } catch (error) {
           signal?.throwIfAborted()
           placement.failed(index, holder, error)
         }
       }
-    }
+    }))
 
     const placed = placement.receipts.filter(receipt => receipt !== undefined).length
     if (placed < total) {
@@ -398,6 +402,10 @@ class Placement {
       return candidate
     }
     return undefined
+  }
+
+  hasFailed (holder: string): boolean {
+    return this.failedHolders.has(holder)
   }
 
   unplaced (total: number): number[] {
