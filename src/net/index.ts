@@ -7,7 +7,7 @@ export { connectionPingIntervalFor, createMeshLibp2p, DEFAULT_CONNECTION_PING_IN
 export type { DialPolicy, MeshLibp2p, MeshLibp2pOptions, MeshRTCConfiguration, MeshServices } from './libp2p.ts'
 export { BOOTSTRAP_PATH, fetchBootstrapInfo, relayAddrFromUrl } from './bootstrap.ts'
 export type { BootstrapInfo } from './bootstrap.ts'
-export { PeerKeeper } from './peer-keeper.ts'
+export { isTabAgent, PeerKeeper, TAB_AGENT_PREFIX } from './peer-keeper.ts'
 export type { PendingPeer, RelayRegained } from './peer-keeper.ts'
 export { hasReservation, removeFromRoutingTable, routingTablePeers, whenJoined } from './routing-table.ts'
 export { MeshHolderSelector, type HolderSelector, type HolderSelectorOptions, type SelectOptions } from './holder-selector.ts'

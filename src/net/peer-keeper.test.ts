@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { createStorageNodes, connectTo, stopNodes, type MeshNode } from '../testing/object-mesh.ts'
 import { isMuxerClosed, isUsableConnection, type MeshLibp2p } from './libp2p.ts'
-import { PeerKeeper, WEBRTC_LOST_CONTACT_MS, webRtcState } from './peer-keeper.ts'
+import { createTestNode } from '../testing/chunk-nodes.ts'
+import { PeerKeeper, TAB_AGENT_PREFIX, WEBRTC_LOST_CONTACT_MS, webRtcState } from './peer-keeper.ts'
 
 async function until (what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -72,4 +73,27 @@ describe('PeerKeeper over real libp2p nodes', () => {
     await until('the connection that lost contact is ended', () => connection.status !== 'open', 3 * WEBRTC_LOST_CONTACT_MS)
     expect(Date.now() - lostAt).toBeGreaterThanOrEqual(WEBRTC_LOST_CONTACT_MS)
   }, 30_000)
+})
+
+describe('PeerKeeper tab classification', () => {
+  it('knows which peers are browser tabs from the agent they announce in identify', async () => {
+    const node = await createTestNode()
+    const tab = await createTestNode({ userAgent: `${TAB_AGENT_PREFIX}0.1.0 Mozilla/5.0 (test)` })
+    const other = await createTestNode()
+    const keeper = new PeerKeeper(node.libp2p as unknown as MeshLibp2p, {
+      relayAddrs: [], intervalMs: 100, discoveryIntervalMs: 3_600_000, targetPeers: 8, dialTimeoutMs: 5_000, dialerGraceMs: 0, maxParallelDials: 4
+    })
+    keeper.start()
+    try {
+      await node.libp2p.dial(tab.libp2p.getMultiaddrs()[0])
+      await node.libp2p.dial(other.libp2p.getMultiaddrs()[0])
+      await until('the tab is known as one', () => keeper.tabPeers.has(tab.libp2p.peerId.toString()))
+      await until('the other node is identified', () => node.libp2p.getConnections(other.libp2p.peerId).length > 0)
+      await new Promise(resolve => setTimeout(resolve, 300))
+      expect(keeper.tabPeers.has(other.libp2p.peerId.toString())).toBe(false)
+    } finally {
+      keeper.stop()
+      await Promise.all([node, tab, other].map(async n => { await n.libp2p.stop() }))
+    }
+  })
 })

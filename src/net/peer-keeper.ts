@@ -69,6 +69,13 @@ const RELAY_DIAL_TIMEOUT_MS = 10_000
  */
 export const WEBRTC_LOST_CONTACT_MS = 4_000
 
+/** How a browser tab's libp2p introduces itself (identify's agent version): `zentalk-tab/<version> <browser>`. */
+export const TAB_AGENT_PREFIX = 'zentalk-tab/'
+
+export function isTabAgent (agentVersion: string): boolean {
+  return agentVersion.startsWith(TAB_AGENT_PREFIX)
+}
+
 export class PeerKeeper {
   private readonly libp2p: MeshLibp2p
   private readonly options: PeerKeeperOptions
@@ -77,6 +84,8 @@ export class PeerKeeper {
   /** Peers known to serve STORAGE_NODE_PROTOCOL, and peers known not to (relays, other software). */
   readonly storagePeers = new Set<string>()
   readonly nonStoragePeers = new Set<string>()
+  /** Peers that announced themselves as browser tabs (their identify agent starts with TAB_AGENT_PREFIX). */
+  readonly tabPeers = new Set<string>()
   private readonly state = new Map<string, PeerState>()
   private readonly dialing = new Set<string>()
   private timer?: ReturnType<typeof setInterval>
@@ -203,13 +212,23 @@ export class PeerKeeper {
   }
 
   private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
-    const { peerId, protocols } = evt.detail
+    const { peerId, protocols, agentVersion } = evt.detail
     this.classify(peerId, protocols)
+    this.classifyAgent(peerId, agentVersion)
+  }
+
+  private classifyAgent (peerId: PeerId, agentVersion: string | undefined): void {
+    if (agentVersion === undefined) return
+    if (isTabAgent(agentVersion)) this.tabPeers.add(peerId.toString())
+    else this.tabPeers.delete(peerId.toString())
   }
 
   private readonly onPeerUpdate = (evt: CustomEvent<PeerUpdate>): void => {
     const { peer, previous } = evt.detail
     if (peer.protocols.length > 0) this.classify(peer.id, peer.protocols)
+    // Identify stores the agent in the peer's metadata; a peer identified before this keeper started is seen here.
+    const agent = peer.metadata.get('AgentVersion')
+    if (agent !== undefined) this.classifyAgent(peer.id, new TextDecoder().decode(agent))
     // A peer whose first addresses just arrived: kad-dht dropped it at identify time, add it now.
     if ((previous?.addresses.length ?? 0) === 0 && peer.addresses.length > 0 && peer.protocols.includes(KAD_PROTOCOL)) {
       void addToRoutingTable(this.libp2p, peer.id).catch(() => {})

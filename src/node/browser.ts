@@ -7,7 +7,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import { IndexedDbMessageCache, displayNameProblem, exportBackup, importBackup } from '../chat/index.ts'
 import { isLocalHost, pageNotice, pageSettings, parseNodeSettings, type NodeSettings, type PageNotice } from '../config/index.ts'
-import { fetchBootstrapInfo, probeIceCandidates, relayAddrFromUrl } from '../net/index.ts'
+import { fetchBootstrapInfo, probeIceCandidates, relayAddrFromUrl, TAB_AGENT_PREFIX } from '../net/index.ts'
 import { DEFAULT_WALLET_KEY_NAME, loadOrCreateWallet, type WalletIdentity } from '../identity/index.ts'
 import { IndexedDbChunkStore, browserStorageQuota } from '../store/indexeddb.ts'
 import { createNode, recordStage, type StartupStage, type ZenTalkNode } from './create-node.ts'
@@ -184,7 +184,7 @@ export async function startBrowserNode (location: Location, options: StartBrowse
     // is not served over https, which the browser would refuse) and chats through the relay.
     webrtc: ice.usable,
     dialWebSocketPeers: !ice.usable && location.protocol !== 'https:',
-    userAgent: `zentalk-tab/0.1.0 ${navigator.userAgent}`,
+    userAgent: `${TAB_AGENT_PREFIX}0.1.0 ${navigator.userAgent}`,
     chunkStore,
     wallet,
     chat: { wallet, cache, ...(displayName === undefined ? {} : { displayName }) }

@@ -7,7 +7,7 @@ import { ChatService, type MessageCache } from '../chat/index.ts'
 import type { NodeSettings } from '../config/index.ts'
 import { healthService } from '../health/index.ts'
 import type { Signer, WalletIdentity } from '../identity/index.ts'
-import { connectionPingIntervalFor, createMeshLibp2p, MeshHolderSelector, PeerKeeper, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type RelayRegained } from '../net/index.ts'
+import { connectionPingIntervalFor, createMeshLibp2p, isTabAgent, MeshHolderSelector, PeerKeeper, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type RelayRegained } from '../net/index.ts'
 import { DEFAULT_REQUESTS_PER_HOLDER, ObjectStore } from '../objects/index.ts'
 import { CHAT_PLACEMENT_RULES } from '../placement/index.ts'
 import { DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER, createChunkExchange, startChunkService } from '../protocols/index.ts'
@@ -188,6 +188,9 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     // After a death the nearest surviving holder rebuilds every object of the key at once: one owner's history is
     // many small objects, each waiting on a few network round trips, so keep many in flight.
     maxConcurrentObjects: 16,
+    // Tabs take a key's repairs only after every other holder: they learn of a crash seconds late (a dead peer's
+    // WebRTC connection stays open) and rebuild slowly, so their share would wait for the next holder's turn.
+    repairsLast: peerId => peerId === libp2p.peerId.toString() ? isTabAgent(config.userAgent) : keeper.tabPeers.has(peerId),
     log: config.log
   })({ libp2p, store: config.chunkStore, nodeKey: privateKey, holders, health })
   await health.start()

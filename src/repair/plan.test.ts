@@ -143,6 +143,18 @@ describe('planObject', () => {
     expect(two.repairers).toEqual(['p09', 'p05'])
   })
 
+  it('gives the repairer role to tabs only after every other holder, whatever their distance', () => {
+    const held = oneEach(peers.slice(0, 15))
+    const tabs = new Set(['p00', 'p02'])
+    const orders = [0, 1, 2].map(spread => planObject({ ...survey(held), spread, repairsLast: peer => tabs.has(peer) }).repairers)
+    // The three nearest holders that are not tabs share the role (p01, p03, p04); the tabs come last, nearest first.
+    expect(orders.map(order => order.slice(0, 3))).toEqual([['p01', 'p03', 'p04'], ['p03', 'p04', 'p01'], ['p04', 'p01', 'p03']])
+    for (const order of orders) expect(order.slice(-2)).toEqual(['p00', 'p02'])
+    // Holders that are all tabs still repair, nearest first.
+    const onlyTabs = planObject({ ...survey({ p00: [0], p02: [1] }, { total: 2, closest: ['p00', 'p02'] }), repairsLast: () => true })
+    expect(onlyTabs.repairers).toEqual(['p00', 'p02'])
+  })
+
   it('marks only the first of two rebuilds onto one empty node as sole', () => {
     const live = peers.slice(0, 7)
     const held: Record<string, number[]> = {}

@@ -25,6 +25,18 @@ export interface ObjectSurvey {
    * every node computes the same; 0 or absent: the nearest holder.
    */
   spread?: number
+  /**
+   * Peers that take the repairer role only after every other holder: browser tabs, which learn of a death late (a
+   * crashed peer's WebRTC connection stays open for seconds) and rebuild slowly. Every node classifies peers the
+   * same way (by the agent they announce), so every node computes the same order.
+   */
+  repairsLast?: (peer: string) => boolean
+}
+
+/** `peers` in order, with those that repair last moved behind the others; each part keeps its order. */
+export function repairOrder (peers: readonly string[], repairsLast?: (peer: string) => boolean): string[] {
+  if (repairsLast === undefined) return [...peers]
+  return [...peers.filter(peer => !repairsLast(peer)), ...peers.filter(peer => repairsLast(peer))]
 }
 
 /**
@@ -67,7 +79,7 @@ export interface ObjectPlan {
   drops: readonly ShardDrop[]
   /**
    * Who rebuilds: peers that hold a shard (or might: `unknown`), in turn; the first one is the repairer. Nearest
-   * first, except that the nearest REPAIRER_SPREAD are rotated by `spread`.
+   * first, those that repair last (tabs) after all others, and the first REPAIRER_SPREAD rotated by `spread`.
    */
   repairers: readonly string[]
   /**
@@ -143,7 +155,7 @@ export function planObject (survey: ObjectSurvey): ObjectPlan {
   }
 
   const targets = new Set([...rebuilds.map(r => r.to), ...moves.map(m => m.to)])
-  const holders = ranked.filter(peer => unknown.has(peer) || holdings(peer).size > 0)
+  const holders = repairOrder(ranked.filter(peer => unknown.has(peer) || holdings(peer).size > 0), survey.repairsLast)
   const sharing = Math.min(REPAIRER_SPREAD, holders.length)
   const turn = sharing === 0 ? 0 : Math.abs(Math.trunc(survey.spread ?? 0)) % sharing
   return {

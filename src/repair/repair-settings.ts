@@ -63,6 +63,8 @@ export interface RepairerInit {
   holders: HolderSelector
   /** The health monitor's verdict; a dead peer is never surveyed, read from or written to. */
   isDead?: (peerId: string) => boolean
+  /** Peers (this node included) that take the repairer role only after all others: browser tabs (`repairOrder`). */
+  repairsLast?: (peerId: string) => boolean
   /** Signs receipts for shards this node stores on itself. */
   nodeKey?: PrivateKey
   placementRules?: PlacementRules

@@ -31,7 +31,7 @@ import type { RepairContext } from './context.ts'
 import { keyPoolFor } from './key-pool.ts'
 import { ManifestCache, type KnownManifest } from './manifest-cache.ts'
 import { ObjectSteps } from './object-steps.ts'
-import { planObject, spreadOf } from './plan.ts'
+import { planObject, repairOrder, spreadOf } from './plan.ts'
 import { forEachLimit } from '../async/index.ts'
 import { errorText } from '../errors/index.ts'
 import { DEFAULT_FINISHED_TASKS_KEPT, RepairLog, type RepairStatus } from './report.ts'
@@ -54,6 +54,7 @@ export class Repairer {
   private readonly placementRules: PlacementRules
   private readonly allowedStripes: readonly Stripe[]
   private readonly isDead: (peerId: string) => boolean
+  private readonly repairsLast: ((peerId: string) => boolean) | undefined
   private readonly settings: RepairSettings
   private readonly steps: ObjectSteps
 
@@ -92,6 +93,7 @@ export class Repairer {
     this.allowedStripes = init.allowedStripes ?? DEFAULT_ALLOWED_STRIPES
     const isDead = init.isDead ?? (() => false)
     this.isDead = peer => peer !== this.selfId && isDead(peer)
+    this.repairsLast = init.repairsLast
     this.tasks = new RepairLog(init.finishedTasksKept ?? DEFAULT_FINISHED_TASKS_KEPT, this.now)
     this.settings = resolveRepairSettings(init)
     this.exchange = createChunkExchange({
@@ -316,7 +318,9 @@ export class Repairer {
           held.set(peer, indices)
         }
       }
-      return { objectId, known, total, held, plan: planObject({ total, ranked, closest: ring.slice(0, total), held, unknown, spread: spreadOf(objectId) }) }
+      return { objectId, known, total, held, plan: planObject({
+        total, ranked, closest: ring.slice(0, total), held, unknown, spread: spreadOf(objectId), repairsLast: this.repairsLast
+      }) }
     })
     // When this node rebuilds several objects of the key (a holder died: every object of the key lost a shard), it
     // reads the key's shards from k holders once instead of k shards per object, where that costs less (key-pool.ts).
@@ -386,7 +390,7 @@ export class Repairer {
         ring.slice(0, expected).every(peer => before.has(peer))
       if (sameRing || !onlyDeaths) return false
     }
-    if (ranked.indexOf(this.selfId) < PROMPT_SURVEY_RANKS) return false
+    if (repairOrder(ranked, this.repairsLast).indexOf(this.selfId) < PROMPT_SURVEY_RANKS) return false
     const deferUntil = this.deferrals.get(group.keyHex) ?? now + this.settings.fallbackDelayMs
     this.deferrals.set(group.keyHex, deferUntil)
     if (now >= deferUntil) return false

@@ -26,6 +26,8 @@ export interface RepairServiceInit {
   requestsPerHolder: number
   /** Objects rebuilt at once. */
   maxConcurrentObjects: number
+  /** Peers (this node included) that repair only after all others: browser tabs. */
+  repairsLast?: RepairerInit['repairsLast']
   log?: (message: string) => void
 }
 
@@ -52,6 +54,7 @@ export function repairService (init: RepairServiceInit) {
       nodeKey: components.nodeKey,
       holders: components.holders,
       isDead: peerId => components.health.isDead(peerId),
+      repairsLast: init.repairsLast,
       placementRules: init.placementRules,
       allowedStripes: init.allowedStripes,
       intervalMs: timings.intervalMs,

@@ -21,7 +21,7 @@ export interface TestNode {
   privateKey: PrivateKey
 }
 
-export async function createTestNode (): Promise<TestNode> {
+export async function createTestNode (options: { userAgent?: string } = {}): Promise<TestNode> {
   const privateKey = await generateKeyPair('Ed25519')
   const libp2p = await createMeshLibp2p({
     privateKey,
@@ -33,7 +33,7 @@ export async function createTestNode (): Promise<TestNode> {
     inboundConnectionThreshold: 100,
     maxIncomingPendingConnections: 100,
     dialTimeoutMs: 5000,
-    userAgent: 'zentalk-chunks-test'
+    userAgent: options.userAgent ?? 'zentalk-chunks-test'
   })
   await libp2p.start()
   return { libp2p, privateKey }
