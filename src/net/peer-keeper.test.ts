@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createStorageNodes, connectTo, stopNodes, type MeshNode } from '../testing/object-mesh.ts'
 import { isMuxerClosed, isUsableConnection, type MeshLibp2p } from './libp2p.ts'
 import { createTestNode } from '../testing/chunk-nodes.ts'
-import { PeerKeeper, TAB_AGENT_PREFIX, WEBRTC_LOST_CONTACT_MS, webRtcState } from './peer-keeper.ts'
+import { STORAGE_NODE_PROTOCOL } from '../wire/index.ts'
+import { DISCOVERY_MAX_BACKOFF, PeerKeeper, TAB_AGENT_PREFIX, WEBRTC_LOST_CONTACT_MS, webRtcState } from './peer-keeper.ts'
 
 async function until (what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -95,5 +96,41 @@ describe('PeerKeeper tab classification', () => {
       keeper.stop()
       await Promise.all([node, tab, other].map(async n => { await n.libp2p.stop() }))
     }
+
+describe('PeerKeeper discovery pace', () => {
+  let nodes: MeshNode[] = []
+  let keeper: PeerKeeper | undefined
+
+  afterAll(async () => {
+    keeper?.stop()
+    await stopNodes(nodes)
+  })
+
+  it('backs DHT discovery off while it finds nobody new, and returns to its pace when a new storage node appears', async () => {
+    nodes = await createStorageNodes(3, { dht: true })
+    for (const n of nodes) await n.libp2p.handle(STORAGE_NODE_PROTOCOL, async (stream) => { await stream.close() })
+    const [a, b, c] = nodes
+    let lookups = 0
+    const dht = (a.libp2p as unknown as MeshLibp2p).services.dht
+    const getClosestPeers = dht.getClosestPeers.bind(dht)
+    dht.getClosestPeers = (...args) => { lookups++; return getClosestPeers(...args) }
+    const baseMs = 300
+    keeper = new PeerKeeper(a.libp2p as unknown as MeshLibp2p, {
+      relayAddrs: [], intervalMs: 50, discoveryIntervalMs: baseMs, targetPeers: 8, dialTimeoutMs: 5_000, dialerGraceMs: 0, maxParallelDials: 4
+    })
+    keeper.start()
+    await connectTo(a, [b])
+    await until('a knows b as a storage node', () => keeper!.storagePeers.has(b.peerId))
+    // Quiet lookups double the pause up to its cap.
+    await until('discovery backed off to its cap', () => keeper!.discoveryPause() === baseMs * DISCOVERY_MAX_BACKOFF, 20_000)
+    // At the cap, one discovery (two lookups) per 2.4 s: at most two rounds in 3 s, against ten at the base pace.
+    lookups = 0
+    await new Promise(resolve => setTimeout(resolve, 3_000))
+    expect(lookups).toBeLessThanOrEqual(4)
+
+    // A new storage node: discovery returns to its base pace.
+    await connectTo(c, [a])
+    await until('a knows c as a storage node', () => keeper!.storagePeers.has(c.peerId))
+    expect(keeper.discoveryPause()).toBeLessThanOrEqual(2 * baseMs)
   })
 })

@@ -21,7 +21,11 @@ export interface PeerKeeperOptions {
   relayAddrs: string[]
   /** How often to look for missing connections and a missing relay. */
   intervalMs: number
-  /** How often to look up our own and a random ID in the DHT, to learn of nodes we have not met. */
+  /**
+   * How often to look up our own and a random ID in the DHT, to learn of nodes we have not met. A lookup that
+   * teaches the node no new storage node doubles the pause, up to `DISCOVERY_MAX_BACKOFF` times this; a new
+   * storage node met in any way brings it back to this.
+   */
   discoveryIntervalMs: number
   targetPeers: number
   dialTimeoutMs: number
@@ -68,6 +72,12 @@ const RELAY_DIAL_TIMEOUT_MS = 10_000
  * lets a brief network blip recover.
  */
 export const WEBRTC_LOST_CONTACT_MS = 4_000
+/**
+ * A quiet mesh is looked through this many times less often than `discoveryIntervalMs` at most. In a settled mesh
+ * the discovery lookups were most of an idle node's work: every node looked up two IDs every 30 s, so the relay's
+ * 15 embedded nodes answered one another's DHT queries without pause.
+ */
+export const DISCOVERY_MAX_BACKOFF = 8
 
 /** How a browser tab's libp2p introduces itself (identify's agent version): `zentalk-tab/<version> <browser>`. */
 export const TAB_AGENT_PREFIX = 'zentalk-tab/'
@@ -93,6 +103,8 @@ export class PeerKeeper {
   private relayDialing = false
   private discovering = false
   private nextDiscovery = 0
+  /** The pause after the current one: `discoveryIntervalMs` doubled per quiet lookup, capped. */
+  private discoveryPauseMs: number
   private stopped = false
 
   private readonly log: Logger
@@ -103,6 +115,12 @@ export class PeerKeeper {
     this.options = options
     this.relayAddrs = options.relayAddrs.map(a => multiaddr(a))
     this.relayPeerIds = new Set(this.relayAddrs.map(a => a.getComponents().findLast(c => c.name === 'p2p')?.value).filter((v): v is string => v != null))
+    this.discoveryPauseMs = options.discoveryIntervalMs
+  }
+
+  /** The pause before the next DHT discovery (grows while lookups find nobody new). */
+  discoveryPause (): number {
+    return this.discoveryPauseMs
   }
 
   start (): void {
@@ -238,6 +256,7 @@ export class PeerKeeper {
   private classify (peerId: PeerId, protocols: string[]): void {
     const id = peerId.toString()
     if (protocols.includes(STORAGE_NODE_PROTOCOL)) {
+      if (!this.storagePeers.has(id)) this.metNewStorageNode()
       this.storagePeers.add(id)
       this.nonStoragePeers.delete(id)
     } else if (protocols.length > 0) {
@@ -246,12 +265,19 @@ export class PeerKeeper {
     }
   }
 
+  /** The mesh changed: discover at the base pace again (more newcomers tend to follow the first). */
+  private metNewStorageNode (): void {
+    if (this.discoveryPauseMs === this.options.discoveryIntervalMs) return
+    this.discoveryPauseMs = this.options.discoveryIntervalMs
+    this.nextDiscovery = Math.min(this.nextDiscovery, Date.now() + this.discoveryPauseMs)
+  }
+
   private async tick (): Promise<void> {
     if (this.stopped) return
     this.abortBrokenConnections()
     if (!this.relayConnected()) void this.dialRelay()
     if (Date.now() >= this.nextDiscovery) {
-      this.nextDiscovery = Date.now() + this.options.discoveryIntervalMs
+      this.nextDiscovery = Date.now() + this.discoveryPauseMs
       void this.discover()
     }
     await this.fillConnections().catch(() => {})
@@ -265,6 +291,7 @@ export class PeerKeeper {
   private async discover (): Promise<void> {
     if (this.discovering) return
     this.discovering = true
+    const known = this.storagePeers.size
     try {
       const targets = [this.libp2p.peerId.toMultihash().bytes, crypto.getRandomValues(new Uint8Array(32))]
       for (const key of targets) {
@@ -277,7 +304,25 @@ export class PeerKeeper {
       }
     } finally {
       this.discovering = false
+      // Nobody new met during the lookups, and every known storage node connected (or as many as wanted): wait
+      // longer next time. A lookup that found someone keeps the pace, as do the dials it leads to.
+      if (this.storagePeers.size <= known && this.connectedToKnownStoragePeers()) {
+        this.discoveryPauseMs = Math.min(this.discoveryPauseMs * 2, this.options.discoveryIntervalMs * DISCOVERY_MAX_BACKOFF)
+        this.nextDiscovery = Date.now() + this.discoveryPauseMs
+      }
     }
+  }
+
+  /** Every storage node known has a usable connection (or is being dialled), or the node holds its target. */
+  private connectedToKnownStoragePeers (): boolean {
+    const usable = this.usablePeerIds()
+    let open = 0
+    let missing = 0
+    for (const id of this.storagePeers) {
+      if (usable.has(id)) open++
+      else if (!this.dialing.has(id)) missing++
+    }
+    return missing === 0 || open >= this.options.targetPeers
   }
 
   private async dialRelay (): Promise<void> {
