@@ -96,6 +96,8 @@ describe('PeerKeeper tab classification', () => {
       keeper.stop()
       await Promise.all([node, tab, other].map(async n => { await n.libp2p.stop() }))
     }
+  })
+})
 
 describe('PeerKeeper discovery pace', () => {
   let nodes: MeshNode[] = []
