@@ -82,6 +82,9 @@ export const DISCOVERY_MAX_BACKOFF = 8
 /** How a browser tab's libp2p introduces itself (identify's agent version): `zentalk-tab/<version> <browser>`. */
 export const TAB_AGENT_PREFIX = 'zentalk-tab/'
 
+/** Decodes the identify agent kept in peer metadata (one decoder for every update). */
+const AGENT_DECODER = new TextDecoder()
+
 export function isTabAgent (agentVersion: string): boolean {
   return agentVersion.startsWith(TAB_AGENT_PREFIX)
 }
@@ -246,7 +249,7 @@ export class PeerKeeper {
     if (peer.protocols.length > 0) this.classify(peer.id, peer.protocols)
     // Identify stores the agent in the peer's metadata; a peer identified before this keeper started is seen here.
     const agent = peer.metadata.get('AgentVersion')
-    if (agent !== undefined) this.classifyAgent(peer.id, new TextDecoder().decode(agent))
+    if (agent !== undefined) this.classifyAgent(peer.id, AGENT_DECODER.decode(agent))
     // A peer whose first addresses just arrived: kad-dht dropped it at identify time, add it now.
     if ((previous?.addresses.length ?? 0) === 0 && peer.addresses.length > 0 && peer.protocols.includes(KAD_PROTOCOL)) {
       void addToRoutingTable(this.libp2p, peer.id).catch(() => {})
