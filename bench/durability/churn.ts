@@ -471,10 +471,13 @@ class ChurnRun {
    */
   private pickHolder (index: number, within: ClassName | 'all'): SimNode {
     const object = this.objects[index]
+    // Only an operator pick looks at hosts; every repair under `closest` skips this.
     const usedHosts = new Set<number>()
-    for (const h of object.holders) {
-      const holder = this.nodes[h]
-      if (holder.cls === 'operator' && holder.host >= 0) usedHosts.add(holder.host)
+    if (within === 'operator') {
+      for (const h of object.holders) {
+        const holder = this.nodes[h]
+        if (holder.cls === 'operator' && holder.host >= 0) usedHosts.add(holder.host)
+      }
     }
     const eligible = (node: SimNode): boolean => node.online && !node.gone && !node.held.has(index) &&
       !(within === 'operator' && usedHosts.has(node.host))
