@@ -4,7 +4,7 @@
  * for store, fetch and repair alike.
  */
 export { connectionPingIntervalFor, createMeshLibp2p, DEFAULT_CONNECTION_PING_INTERVAL_MS, dialable, MAX_CONNECTION_PING_INTERVAL_MS, isDirect, isMuxerClosed, isPlainRelayed, isUsableConnection, relayAddressMatcher } from './libp2p.ts'
-export type { DialPolicy, MeshLibp2p, MeshLibp2pOptions, MeshRTCConfiguration, MeshServices } from './libp2p.ts'
+export type { DialPolicy, MeshLibp2p, MeshLibp2pOptions, MeshRTCConfiguration, MeshServices, MeshTransport } from './libp2p.ts'
 export { BOOTSTRAP_PATH, fetchBootstrapInfo, relayAddrFromUrl } from './bootstrap.ts'
 export type { BootstrapInfo } from './bootstrap.ts'
 export { isTabAgent, PeerKeeper, TAB_AGENT_PREFIX } from './peer-keeper.ts'

@@ -12,7 +12,7 @@ import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { isPrivateIp } from '@libp2p/utils'
 import { WebSockets } from '@multiformats/multiaddr-matcher'
-import { createLibp2p } from 'libp2p'
+import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { KAD_PROTOCOL } from '../wire/index.ts'
 import type { Identify, IdentifyPush } from '@libp2p/identify'
 import type { Connection, ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
@@ -85,7 +85,15 @@ export interface MeshLibp2pOptions {
    * from their health interval (`connectionPingIntervalFor`).
    */
   connectionPingIntervalMs?: number
+  /**
+   * Transports in place of WebSockets and WebRTC (the circuit relay transport is always there): the simulation
+   * runs many nodes in one process over `@libp2p/memory`.
+   */
+  transports?: MeshTransport[]
 }
+
+/** A libp2p transport factory, as `createLibp2p` takes it. */
+export type MeshTransport = NonNullable<Libp2pOptions['transports']>[number]
 
 /** libp2p's own liveness ping of every connection, when nothing else says otherwise. */
 export const DEFAULT_CONNECTION_PING_INTERVAL_MS = 15_000
@@ -154,8 +162,7 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
     nodeInfo: { userAgent: options.userAgent },
     addresses: { listen: options.listen, announce: options.announce },
     transports: [
-      webSockets(),
-      webRTC({ rtcConfiguration: options.rtcConfiguration }),
+      ...(options.transports ?? [webSockets(), webRTC({ rtcConfiguration: options.rtcConfiguration })]),
       circuitRelayTransport({ reservationCompletionTimeout: Math.max(options.dialTimeoutMs, 10_000) })
     ],
     connectionEncrypters: [noise()],

@@ -38,12 +38,13 @@ export function hasReservation (libp2p: MeshLibp2p): boolean {
 }
 
 /**
- * Resolves once the node holds a relay reservation and its routing table has a peer: it is then reachable and
- * can look itself up. Driven by libp2p's and the routing table's events, not by polling.
+ * Resolves once the node holds a relay reservation (unless `needsReservation` is false: a node that others
+ * reach without the relay) and its routing table has a peer: it is then reachable and can look itself up.
+ * Driven by libp2p's and the routing table's events, not by polling.
  */
-export async function whenJoined (libp2p: MeshLibp2p, signal: AbortSignal): Promise<void> {
+export async function whenJoined (libp2p: MeshLibp2p, signal: AbortSignal, needsReservation = true): Promise<void> {
   signal.throwIfAborted()
-  const joined = (): boolean => hasReservation(libp2p) && routingTablePeers(libp2p).length > 0
+  const joined = (): boolean => (!needsReservation || hasReservation(libp2p)) && routingTablePeers(libp2p).length > 0
   if (joined()) return
   const events = table(libp2p) as unknown as Partial<RoutingTableEvents> | undefined
   await new Promise<void>((resolve, reject) => {

@@ -7,7 +7,7 @@ import { ChatService, type MessageCache } from '../chat/index.ts'
 import type { NodeSettings } from '../config/index.ts'
 import { healthService } from '../health/index.ts'
 import type { Signer, WalletIdentity } from '../identity/index.ts'
-import { connectionPingIntervalFor, createMeshLibp2p, isTabAgent, MeshHolderSelector, PeerKeeper, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type RelayRegained } from '../net/index.ts'
+import { connectionPingIntervalFor, createMeshLibp2p, isTabAgent, MeshHolderSelector, PeerKeeper, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type MeshTransport, type RelayRegained } from '../net/index.ts'
 import { DEFAULT_REQUESTS_PER_HOLDER, ObjectStore } from '../objects/index.ts'
 import { CHAT_PLACEMENT_RULES } from '../placement/index.ts'
 import { DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER, createChunkExchange, startChunkService } from '../protocols/index.ts'
@@ -37,6 +37,12 @@ export interface NodeConfig {
    * delivery over the relay).
    */
   webrtc?: boolean
+  /**
+   * Transports in place of WebSockets and WebRTC: the simulation runs many nodes in one process over
+   * `@libp2p/memory`. Such a node listens on `extraListen` only (no relay reservation, no `/webrtc`): the relay
+   * is its first contact, not its signalling path.
+   */
+  transports?: MeshTransport[]
   /** Extra RTC settings (node-datachannel's `bindAddress`). */
   rtc?: Partial<MeshRTCConfiguration>
   userAgent: string
@@ -125,7 +131,8 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   const relayedDialPeers = new Set<string>()
   const libp2p = await createMeshLibp2p({
     privateKey,
-    listen: [...(config.extraListen ?? []), '/p2p-circuit', ...(storageNode ? ['/webrtc'] : [])],
+    listen: [...(config.extraListen ?? []), ...(config.transports === undefined ? ['/p2p-circuit', ...(storageNode ? ['/webrtc'] : [])] : [])],
+    transports: config.transports,
     rtcConfiguration: { iceServers: settings.iceServers, ...config.rtc },
     allowPrivateAddresses: settings.allowPrivate,
     relayPeerIds: () => relayPeerIds,
@@ -216,7 +223,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     const signal = stopController.signal
     await keeper.waitForRelay(signal)
     reached('relay connected')
-    await whenJoined(libp2p, signal)
+    await whenJoined(libp2p, signal, config.transports === undefined)
     reached('reservation and first routing-table peer')
     // One lookup of our own ID fills the routing table with our neighbourhood before we call ourselves ready.
     await holders.select(libp2p.peerId.toMultihash().bytes, DEFAULT_PLACEMENT_COUNT, { signal })
