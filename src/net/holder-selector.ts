@@ -25,6 +25,9 @@ import type { PeerKeeper } from './peer-keeper.ts'
 import { routingTablePeers } from './routing-table.ts'
 import type { Connection, PeerId } from '@libp2p/interface'
 
+/** How long a selector waits for the identify libp2p runs on a new connection before running it itself. */
+const IDENTIFY_WAIT_MS = 2_000
+
 export interface SelectOptions {
   /** A holder just failed: look up afresh instead of reusing a recent answer (and keep the new one). */
   fresh?: boolean
@@ -183,9 +186,12 @@ export class MeshHolderSelector implements HolderSelector {
     }
     if (this.keeper.storagePeers.has(id)) return true
     if (this.keeper.nonStoragePeers.has(id)) return false
-    // Connected but identify has not finished yet: its protocols arrive within a moment.
+    // Connected but identify has not finished yet: its protocols arrive within a moment, or identify failed (a busy
+    // peer missed its deadline) and runs again.
     const protocols = await this.protocolsOf(peerId, signal)
-    return protocols.includes(STORAGE_NODE_PROTOCOL)
+    if (protocols.includes(STORAGE_NODE_PROTOCOL)) return true
+    if (protocols.length > 0) return false
+    return (await this.keeper.identifyPeer(peerId, signal))?.includes(STORAGE_NODE_PROTOCOL) === true
   }
 
   /**
@@ -214,11 +220,12 @@ export class MeshHolderSelector implements HolderSelector {
   }
 
   private async protocolsOf (peerId: PeerId, signal?: AbortSignal): Promise<string[]> {
-    const deadline = Date.now() + this.options.dialTimeoutMs
+    const deadline = Date.now() + IDENTIFY_WAIT_MS
     while (Date.now() < deadline && signal?.aborted !== true) {
       try {
         const peer = await this.libp2p.peerStore.get(peerId)
-        if (peer.protocols.length > 0) return peer.protocols
+        // Identified (identify stores the agent): its protocol list is whole, not just the one the DHT met it by.
+        if (peer.protocols.length > 0 && peer.metadata.has('AgentVersion')) return peer.protocols
       } catch {}
       await new Promise(resolve => setTimeout(resolve, 100))
     }

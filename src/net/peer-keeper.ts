@@ -11,6 +11,7 @@
 import { ConnectionClosedError, KEEP_ALIVE } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { kadIdOf, rankByDistance } from '../placement/index.ts'
 import { KAD_PROTOCOL, STORAGE_NODE_PROTOCOL } from '../wire/index.ts'
 import { addToRoutingTable } from './routing-table.ts'
 import { isMuxerClosed, isUsableConnection, type MeshLibp2p } from './libp2p.ts'
@@ -56,6 +57,8 @@ export interface PendingPeer { peerId: string, failures: number, lastError?: str
 let realmDialsInFlight = 0
 export const REALM_MAX_PARALLEL_DIALS = 6
 const MAX_BACKOFF_MS = 15_000
+/** Identify runs started again at once by one keeper. */
+const MAX_PARALLEL_REIDENTIFY = 2
 const RELAY_RETRY_MS = 500
 /**
  * A relay dial that has not connected in this long is given up and retried. A relay that just restarted accepts
@@ -101,6 +104,8 @@ export class PeerKeeper {
   readonly tabPeers = new Set<string>()
   private readonly state = new Map<string, PeerState>()
   private readonly dialing = new Set<string>()
+  /** Identify runs this keeper started again (a peer whose identify at connection time failed), by peer. */
+  private readonly identifying = new Map<string, Promise<string[] | undefined>>()
   private timer?: ReturnType<typeof setInterval>
   private relayTimer?: ReturnType<typeof setInterval>
   private relayDialing = false
@@ -246,9 +251,11 @@ export class PeerKeeper {
 
   private readonly onPeerUpdate = (evt: CustomEvent<PeerUpdate>): void => {
     const { peer, previous } = evt.detail
-    if (peer.protocols.length > 0) this.classify(peer.id, peer.protocols)
     // Identify stores the agent in the peer's metadata; a peer identified before this keeper started is seen here.
+    // Only an identified peer's protocols are its whole list: the DHT records the one protocol it met a peer by
+    // (kad) before identify has run, which must not make a storage node count as non-storage.
     const agent = peer.metadata.get('AgentVersion')
+    if (agent !== undefined && peer.protocols.length > 0) this.classify(peer.id, peer.protocols)
     if (agent !== undefined) this.classifyAgent(peer.id, AGENT_DECODER.decode(agent))
     // A peer whose first addresses just arrived: kad-dht dropped it at identify time, add it now.
     if ((previous?.addresses.length ?? 0) === 0 && peer.addresses.length > 0 && peer.protocols.includes(KAD_PROTOCOL)) {
@@ -275,9 +282,52 @@ export class PeerKeeper {
     this.nextDiscovery = Math.min(this.nextDiscovery, Date.now() + this.discoveryPauseMs)
   }
 
+  /**
+   * The peer's protocols from identify, running identify again over an open connection when it has not completed
+   * (libp2p runs it once per connection, and a busy peer can miss its deadline: the peer then never counts as a
+   * storage node). Undefined when no usable connection is open or identify fails again.
+   */
+  async identifyPeer (peerId: PeerId, signal?: AbortSignal): Promise<string[] | undefined> {
+    const id = peerId.toString()
+    let running = this.identifying.get(id)
+    if (running === undefined) {
+      const connection = this.libp2p.getConnections(peerId).find(isUsableConnection)
+      if (connection === undefined) return undefined
+      running = (async () => {
+        try {
+          const result = await this.libp2p.services.identify.identify(connection, { signal: AbortSignal.timeout(this.options.dialTimeoutMs) })
+          return result.protocols
+        } catch (err: any) {
+          this.log('identify of %p failed again - %s', peerId, err?.message ?? String(err))
+          return undefined
+        } finally {
+          this.identifying.delete(id)
+        }
+      })()
+      this.identifying.set(id, running)
+    }
+    if (signal === undefined) return await running
+    return await Promise.race([running, new Promise<undefined>(resolve => { signal.addEventListener('abort', () => { resolve(undefined) }, { once: true }) })])
+  }
+
+  /** Connected peers open this long without an identify result are identified again. */
+  private identifyAgain (): void {
+    const now = Date.now()
+    let started = this.identifying.size
+    for (const connection of this.libp2p.getConnections()) {
+      if (started >= MAX_PARALLEL_REIDENTIFY) return
+      const id = connection.remotePeer.toString()
+      if (this.storagePeers.has(id) || this.nonStoragePeers.has(id) || this.relayPeerIds.has(id) || this.identifying.has(id)) continue
+      if (!isUsableConnection(connection) || now - connection.timeline.open < this.options.dialTimeoutMs) continue
+      started++
+      void this.identifyPeer(connection.remotePeer)
+    }
+  }
+
   private async tick (): Promise<void> {
     if (this.stopped) return
     this.abortBrokenConnections()
+    this.identifyAgain()
     if (!this.relayConnected()) void this.dialRelay()
     if (Date.now() >= this.nextDiscovery) {
       this.nextDiscovery = Date.now() + this.discoveryPauseMs
@@ -416,7 +466,12 @@ export class PeerKeeper {
     }
     const slots = Math.min(this.options.maxParallelDials - this.dialing.size, this.options.targetPeers - open - this.dialing.size,
       REALM_MAX_PARALLEL_DIALS - realmDialsInFlight)
-    for (const peerId of candidates.slice(0, Math.max(0, slots))) {
+    // Nearest to this node first: its own neighbourhood holds the keys it shares, and connecting there is how the
+    // neighbourhood's routing tables learn of a newcomer (lookups for keys near it are answered there).
+    const nearestFirst = candidates.length <= slots
+      ? candidates
+      : rankByDistance(kadIdOf(self), candidates, peerId => kadIdOf(peerId.toString())).map(r => r.item)
+    for (const peerId of nearestFirst.slice(0, Math.max(0, slots))) {
       open++
       void this.dialPeer(peerId)
     }
