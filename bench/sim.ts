@@ -1,3 +1,11 @@
+// `npm run sim [-- --scenario lookup] [--nodes N] [--keys K] [--askers A] [--tabs F] [--seed S] [--settle-seconds W] [--idle-seconds T] [--idle-profile FILE.cpuprofile] [--json FILE] [--chart FILE.svg]`
+//
+// The lookup scenario (the default; bench/lookup/lookup.ts): N real nodes (the project's own node over an
+// in-memory libp2p transport, a share F tab-like) in this one process, K random keys each asked of A random
+// nodes. Reports how many answers equal the true 15 closest storage nodes (`exactFraction`, `minAgreement`),
+// DHT hops and messages per lookup, how soon a new node's answers are exact (`joinExactSeconds`), and the idle
+// cost per node (`idleCpuPerNodePct`, `heapPerNodeMb`) with connections per node (`maxConnectionsPerTab`).
+//
 // `npm run sim -- --scenario churn [--nodes N] [--days D] [--seed S] [--objects O] [--operators F] [--policy P]...
 //   [--events default|none] [--warmup-days W] [--json FILE]`
 //
@@ -16,8 +24,10 @@ import { defaultChurnEvents, simulateChurn, type ChurnReport } from './durabilit
 import { COMPARED, OPERATOR, RECOMMENDED, TAB, TODAY } from './durability/policies.ts'
 import type { Policy } from './durability/model.ts'
 import { ZenTalkError } from '../src/errors/index.ts'
+import { lookupChart } from './lookup/chart.ts'
+import { runLookupScenario, type LookupReport } from './lookup/lookup.ts'
 
-const SCENARIOS = ['churn']
+const SCENARIOS = ['lookup', 'churn']
 const POLICIES: Record<string, Policy[]> = { recommended: [RECOMMENDED], today: [TODAY], compared: COMPARED }
 
 class SimUsageError extends ZenTalkError {}
@@ -58,11 +68,65 @@ function printSummary (reports: ChurnReport[]): void {
   }
 }
 
-function main (): void {
+function printLookup (r: LookupReport): void {
+  const rows: Array<[string, string]> = [
+    ['nodes', `${r.nodes} (${r.tabNodes} tab-like, ${r.operatorNodes} operator)`],
+    ['answers exact', `${r.exactAnswers} of ${r.answers} (${percent(r.exactFraction)}), min agreement ${r.minAgreement} of 15, mean ${r.meanAgreement.toFixed(2)}`],
+    ['closestPeers', `p50 ${r.lookupMsP50.toFixed(0)} ms, p99 ${r.lookupMsP99.toFixed(0)} ms`],
+    ['DHT hops', `p50 ${r.hopsP50}, p99 ${r.hopsP99}, max ${r.hopsMax} (log2 N = ${r.log2Nodes.toFixed(1)}, target p50 ≤ ${r.hopsTarget.toFixed(1)})`],
+    ['DHT messages / lookup', `p50 ${r.messagesPerLookupP50}, p99 ${r.messagesPerLookupP99}${r.dhtLookupsTimedOut > 0 ? ` (${r.dhtLookupsTimedOut} lookups ran out of time)` : ''}`],
+    ['mesh ready', `${r.meshReadySeconds.toFixed(1)} s`],
+    ['new node exact after', `${r.joinExactSeconds.toFixed(1)} s`],
+    ['idle CPU / node', `${r.idleCpuPerNodePct.toFixed(3)} % of a core`],
+    ['heap / node', `${r.heapPerNodeMb.toFixed(1)} MB (process baseline ${r.baselineHeapMb.toFixed(0)} MB)`],
+    ['connections / node', `mean ${r.connectionsPerNodeMean.toFixed(1)}, max ${r.connectionsPerNodeMax}; tab-like peak ${r.maxConnectionsPerTab} (budget ${r.connectionBudget ?? 'none'})`],
+    ['opened / tab / hour', r.openedPerTabPerHour.toFixed(0)]
+  ]
+  const width = Math.max(...rows.map(([k]) => k.length))
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`)
+}
+
+async function lookup (values: Record<string, string | boolean | string[] | undefined>): Promise<void> {
+  const text = (name: string, fallback: string): string => typeof values[name] === 'string' ? values[name] as string : fallback
+  const options = {
+    nodes: wholeNumber('nodes', text('nodes', '100')),
+    keys: wholeNumber('keys', text('keys', '200')),
+    askers: wholeNumber('askers', text('askers', '10')),
+    tabFraction: number('tabs', text('tabs', '0.8')),
+    seed: wholeNumber('seed', text('seed', '1')),
+    idleSeconds: number('idle-seconds', text('idle-seconds', '30')),
+    settleSeconds: number('settle-seconds', text('settle-seconds', '30')),
+    idleProfile: typeof values['idle-profile'] === 'string' ? values['idle-profile'] : undefined
+  }
+  if (options.nodes < PLACEMENT_MIN) throw new SimUsageError(`--nodes must be at least ${PLACEMENT_MIN}, got ${options.nodes}`)
+  if (options.tabFraction < 0 || options.tabFraction > 1) throw new SimUsageError(`--tabs must be between 0 and 1, got ${options.tabFraction}`)
+  console.log(`sim lookup: ${options.nodes} nodes (${percent(options.tabFraction)} tab-like), ${options.keys} keys asked of ${options.askers} nodes each, seed ${options.seed}`)
+  const report = await runLookupScenario({ ...options, log: line => { console.log(line) } })
+  printLookup(report)
+  if (typeof values.json === 'string') {
+    writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n')
+    console.log(`report: ${values.json}`)
+  }
+  if (typeof values.chart === 'string') {
+    writeFileSync(values.chart, lookupChart(report))
+    console.log(`chart: ${values.chart}`)
+  }
+}
+
+const PLACEMENT_MIN = 16
+
+async function main (): Promise<void> {
   const { values } = parseArgs({
     options: {
-      scenario: { type: 'string' },
-      nodes: { type: 'string', default: '1000' },
+      scenario: { type: 'string', default: 'lookup' },
+      nodes: { type: 'string' },
+      keys: { type: 'string' },
+      askers: { type: 'string' },
+      tabs: { type: 'string' },
+      'idle-seconds': { type: 'string' },
+      'idle-profile': { type: 'string' },
+      'settle-seconds': { type: 'string' },
+      chart: { type: 'string' },
       days: { type: 'string', default: '30' },
       seed: { type: 'string', default: '1' },
       objects: { type: 'string' },
@@ -74,11 +138,14 @@ function main (): void {
       json: { type: 'string' }
     }
   })
-  if (values.scenario === undefined || !SCENARIOS.includes(values.scenario)) {
-    throw new SimUsageError(`--scenario must be one of: ${SCENARIOS.join(', ')} (got ${values.scenario ?? 'none'}); ` +
-      'the lookup scenario over many in-memory libp2p nodes is not built yet')
+  if (!SCENARIOS.includes(values.scenario)) {
+    throw new SimUsageError(`--scenario must be one of: ${SCENARIOS.join(', ')} (got ${values.scenario})`)
   }
-  const nodes = wholeNumber('nodes', values.nodes)
+  if (values.scenario === 'lookup') {
+    await lookup(values)
+    return
+  }
+  const nodes = wholeNumber('nodes', values.nodes ?? '1000')
   const days = number('days', values.days)
   const policies = (values.policy ?? ['recommended', 'today']).flatMap(name => {
     const found = POLICIES[name]
@@ -115,7 +182,9 @@ function main (): void {
 }
 
 try {
-  main()
+  await main()
+  // Libp2p's timers of the stopped lookup mesh may linger a moment; the report is out.
+  process.exit(process.exitCode ?? 0)
 } catch (err) {
   if (!(err instanceof ZenTalkError)) throw err
   console.error(`sim: ${err.message}`)

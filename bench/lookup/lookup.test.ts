@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest'
+import { runLookupScenario } from './lookup.ts'
+
+// The lookup scenario of `npm run sim`, small: real nodes (DHT, peer keeper, holder selector, chunk service,
+// health, repair) over an in-memory libp2p transport in this process. Every answer a store would place shards by
+// must be the true 15 closest storage nodes, from whichever node is asked, and a node that just joined must
+// answer exactly within seconds.
+describe('lookup simulation', () => {
+  it('every asked node returns the true 15 closest storage nodes, and a new node is exact within 10 s', async () => {
+    const report = await runLookupScenario({
+      nodes: 40,
+      tabFraction: 0.8,
+      keys: 60,
+      askers: 4,
+      seed: 7,
+      settleSeconds: 0,
+      idleSeconds: 1,
+      concurrency: 4
+    })
+    expect(report.nodes).toBe(41) // the joiner included
+    expect(report.answers).toBe(240)
+    expect({ exact: report.exactAnswers, minAgreement: report.minAgreement }).toEqual({ exact: 240, minAgreement: 15 })
+    expect(report.joinExactSeconds).toBeLessThanOrEqual(10)
+    expect(report.hopsP50).toBeGreaterThanOrEqual(1)
+  }, 300_000)
+})

@@ -1,0 +1,334 @@
+/**
+ * The lookup scenario of `npm run sim`: N real nodes in one process (bench/lookup/mesh.ts), then
+ * - K random keys, each asked of A random nodes through the node's own `closestPeers` (the answer a store places
+ *   shards by): how many answers equal the true 15 closest storage nodes, and the smallest overlap of any answer;
+ * - the same keys looked up through the DHT alone, counting hops (rounds of the iterative lookup until the answer's
+ *   farthest member was learned) and messages (queries sent) per lookup;
+ * - a node started into the settled mesh: seconds from its start until its answers are exact;
+ * - the idle mesh: CPU and heap per node, connections per node, connections opened per tab-like node per hour.
+ */
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { EventTypes } from '@libp2p/kad-dht'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { kadIdOf, kadIdOfKey, rankByDistance } from '../../src/placement/index.ts'
+import { mulberry32, randomBytes, randomInt } from '../../src/testing/seeded-random.ts'
+import { SimMesh, type SimNode } from './mesh.ts'
+
+export const PLACEMENT = 15
+
+export interface LookupScenarioOptions {
+  nodes: number
+  /** Share of tab-like nodes. */
+  tabFraction: number
+  keys: number
+  /** Nodes each key is asked of. */
+  askers: number
+  seed: number
+  /** Seconds the settled mesh is watched idle for CPU and heap. */
+  idleSeconds: number
+  /** Seconds left alone after the last lookup before the idle window starts. */
+  settleSeconds: number
+  /** Write a CPU profile of the idle phase to this file (.cpuprofile, for Chrome DevTools). */
+  idleProfile?: string
+  /** Lookups in flight at once. */
+  concurrency?: number
+  log?: (line: string) => void
+}
+
+export interface LookupReport {
+  scenario: 'lookup'
+  nodes: number
+  tabNodes: number
+  operatorNodes: number
+  keys: number
+  askers: number
+  seed: number
+  answers: number
+  exactAnswers: number
+  exactFraction: number
+  minAgreement: number
+  meanAgreement: number
+  lookupMsP50: number
+  lookupMsP99: number
+  hopsP50: number
+  hopsP99: number
+  hopsMax: number
+  hopsHistogram: Record<string, number>
+  messagesPerLookupP50: number
+  messagesPerLookupP99: number
+  /** DHT lookups (of the hops count) that ran out of DHT_LOOKUP_TIMEOUT_MS. */
+  dhtLookupsTimedOut: number
+  log2Nodes: number
+  hopsTarget: number
+  meshReadySeconds: number
+  joinExactSeconds: number
+  idleCpuPerNodePct: number
+  heapPerNodeMb: number
+  baselineHeapMb: number
+  connectionBudget: number | null
+  connectionsPerNodeMean: number
+  connectionsPerNodeMax: number
+  /** Nodes by connections held at the end, in bins of CONNECTION_BIN (key: the bin's lower bound). */
+  connectionsHistogram: Record<string, number>
+  maxConnectionsPerTab: number
+  openedPerTabPerHour: number
+}
+
+const MIB = 1024 * 1024
+const CONNECTION_BIN = 8
+const DHT_LOOKUP_TIMEOUT_MS = 30_000
+
+function quantile (values: number[], q: number): number {
+  if (values.length === 0) return 0
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+}
+
+function histogram (values: number[]): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const v of values) counts[v] = (counts[v] ?? 0) + 1
+  return counts
+}
+
+function collectGarbage (): void {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  gc()
+  gc()
+}
+
+/** Starts the V8 profiler of this process; `stop` writes the profile. */
+async function startProfile (): Promise<{ stop: (file: string) => Promise<void> }> {
+  const session = new Session()
+  session.connect()
+  const post = async (method: string): Promise<any> => await new Promise((resolve, reject) => {
+    session.post(method, (err, result) => { if (err != null) reject(err); else resolve(result) })
+  })
+  await post('Profiler.enable')
+  await post('Profiler.start')
+  return {
+    stop: async file => {
+      const { profile } = await post('Profiler.stop')
+      writeFileSync(file, JSON.stringify(profile))
+      session.disconnect()
+    }
+  }
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function pool<T> (items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++])
+  }))
+}
+
+/** One DHT lookup of `key` from `node`: hops until the closest `count` were learned, and queries sent. */
+async function dhtLookup (node: SimNode, key: Uint8Array, count: number): Promise<{ hops: number, messages: number, timedOut: boolean }> {
+  const signal = AbortSignal.timeout(DHT_LOOKUP_TIMEOUT_MS)
+  const depth = new Map<string, number>()
+  const responded = new Set<string>()
+  let messages = 0
+  let timedOut = false
+  try {
+    for await (const event of node.node.libp2p.services.dht.getClosestPeers(key, { signal })) {
+      if (event.type === EventTypes.SEND_QUERY) {
+        messages++
+        const to = event.to.toString()
+        if (!depth.has(to)) depth.set(to, 1)
+      } else if (event.type === EventTypes.PEER_RESPONSE) {
+        const from = event.from.toString()
+        responded.add(from)
+        const d = depth.get(from) ?? 1
+        for (const peer of event.closer) {
+          const id = peer.id.toString()
+          if (!depth.has(id)) depth.set(id, d + 1)
+        }
+      }
+    }
+  } catch (err) {
+    // Out of time: the hops so far still count, and the lookup is reported as timed out.
+    if (!signal.aborted) throw err
+    timedOut = true
+  }
+  const self = node.node.peerId
+  const closest = rankByDistance(kadIdOfKey(key), [...responded].filter(id => id !== self), kadIdOf).slice(0, count)
+  // The round in which the farthest of the answer was asked: the lookup cannot end before it.
+  const hops = closest.reduce((max, r) => Math.max(max, depth.get(r.item) ?? 1), 0)
+  return { hops, messages, timedOut }
+}
+
+/** Why an answer missed: how long it was, and what the asker knew of each true holder it left out. */
+async function describeMiss (mesh: SimMesh, asker: SimNode, answer: string[], truth: Set<string>): Promise<string> {
+  const node = asker.node
+  const missing = [...truth].filter(id => !answer.includes(id))
+  const connected = new Set(node.libp2p.getConnections().map(c => c.remotePeer.toString()))
+  const entries = new Map(node.status().buckets.flatMap(b => b.peers).map(p => [p.peerId, p]))
+  const what = missing.map(id => {
+    const entry = entries.get(id)
+    return `${id.slice(-6)}:${connected.has(id) ? 'conn' : 'noconn'}:${entry === undefined ? 'no-rt' : entry.storage ? 'storage' : 'unclassified'}`
+  })
+  const details = await Promise.all(missing.map(async id => {
+    const index = mesh.nodes.findIndex(n => n.node.peerId === id)
+    try {
+      const peer = await node.libp2p.peerStore.get(peerIdFromString(id))
+      const agent = peer.metadata.get('AgentVersion')
+      return `${id.slice(-6)}: node #${index} ${mesh.nodes[index]?.kind}, protocols ${peer.protocols.join(',')}, agent ${agent === undefined ? 'none' : new TextDecoder().decode(agent)}`
+    } catch (err: any) {
+      return `${id.slice(-6)}: node #${index}, not in the peer store (${err?.name})`
+    }
+  }))
+  return `${asker.kind} ${node.peerId.slice(-6)} answered ${answer.length}, missing ${missing.length} [${what.join(' ')}] (connections ${connected.size}); ${details.join('; ')}`
+}
+
+export async function runLookupScenario (options: LookupScenarioOptions): Promise<LookupReport> {
+  const log = options.log ?? (() => {})
+  const random = mulberry32(options.seed ^ 0x5eed)
+  collectGarbage()
+  const baselineHeap = process.memoryUsage().heapUsed
+  const mesh = new SimMesh({
+    nodes: options.nodes,
+    tabFraction: options.tabFraction,
+    seed: options.seed,
+    onProgress: (ready, total) => { if (ready % Math.max(1, Math.round(total / 10)) === 0) log(`  ${ready} of ${total} nodes ready`) }
+  })
+  const started = performance.now()
+  // Peak connections per node, sampled every second for the whole run.
+  const peak = new Map<SimNode, number>()
+  const sampler = setInterval(() => {
+    for (const n of mesh.nodes) peak.set(n, Math.max(peak.get(n) ?? 0, n.node.libp2p.getConnections().length))
+  }, 1000)
+  try {
+    await mesh.start()
+    const meshReadySeconds = (performance.now() - started) / 1000
+    log(`mesh ready in ${meshReadySeconds.toFixed(1)} s`)
+
+    // Exactness and agreement of the answers placement uses.
+    const keys = Array.from({ length: options.keys }, () => randomBytes(random, 32))
+    const asks: Array<{ key: Uint8Array, node: SimNode, truth: Set<string> }> = []
+    for (const key of keys) {
+      const truth = new Set(mesh.trueClosest(key, PLACEMENT))
+      const askers = new Set<number>()
+      while (askers.size < Math.min(options.askers, mesh.nodes.length)) askers.add(randomInt(random, mesh.nodes.length))
+      for (const index of askers) asks.push({ key, node: mesh.nodes[index], truth })
+    }
+    let exactAnswers = 0
+    let minAgreement = PLACEMENT
+    let agreementSum = 0
+    const lookupMs: number[] = []
+    let done = 0
+    const misses: string[] = []
+    await pool(asks, options.concurrency ?? 8, async ask => {
+      const t0 = performance.now()
+      const answer = await ask.node.node.closestPeers(ask.key, PLACEMENT)
+      lookupMs.push(performance.now() - t0)
+      const agreement = answer.filter(id => ask.truth.has(id)).length
+      if (agreement === PLACEMENT && answer.length === PLACEMENT) exactAnswers++
+      else if (misses.length < 20) misses.push(await describeMiss(mesh, ask.node, answer, ask.truth))
+      minAgreement = Math.min(minAgreement, agreement)
+      agreementSum += agreement
+      if (++done % Math.max(1, Math.round(asks.length / 10)) === 0) log(`  ${done} of ${asks.length} answers, ${exactAnswers} exact`)
+    })
+    log(`answers: ${exactAnswers} of ${asks.length} exact, min agreement ${minAgreement}`)
+    for (const miss of misses) log(`  miss: ${miss}`)
+
+    // Hops and messages of the DHT lookups themselves.
+    const hops: number[] = []
+    const messages: number[] = []
+    let dhtLookupsTimedOut = 0
+    await pool(keys, options.concurrency ?? 8, async key => {
+      const node = mesh.nodes[randomInt(random, mesh.nodes.length)]
+      const result = await dhtLookup(node, key, PLACEMENT)
+      hops.push(result.hops)
+      messages.push(result.messages)
+      if (result.timedOut) dhtLookupsTimedOut++
+    })
+    const hopsHistogram = histogram(hops)
+
+    // A node joining the settled mesh: how soon are its answers exact?
+    const joinStarted = performance.now()
+    const joiner = await mesh.addNode('tab')
+    const probeKeys = Array.from({ length: 10 }, () => randomBytes(random, 32))
+    let joinExactSeconds = Number.NaN
+    while ((performance.now() - joinStarted) < 120_000) {
+      const answers = await Promise.all(probeKeys.map(async key => await joiner.node.closestPeers(key, PLACEMENT)))
+      const exact = answers.every((answer, i) => {
+        const truth = new Set(mesh.trueClosest(probeKeys[i], PLACEMENT))
+        return answer.length === PLACEMENT && answer.every(id => truth.has(id))
+      })
+      if (exact) {
+        joinExactSeconds = (performance.now() - joinStarted) / 1000
+        break
+      }
+      await new Promise(resolve => setTimeout(resolve, 250))
+    }
+    log(`a new node's answers exact ${joinExactSeconds.toFixed(1)} s after its start`)
+
+    // The idle mesh, once the join's discovery lookups have quietened.
+    await new Promise(resolve => setTimeout(resolve, options.settleSeconds * 1000))
+    collectGarbage()
+    const heapPerNodeMb = (process.memoryUsage().heapUsed - baselineHeap) / MIB / mesh.nodes.length
+    const profile = options.idleProfile === undefined ? undefined : await startProfile()
+    const cpu0 = process.cpuUsage()
+    const t0 = performance.now()
+    await new Promise(resolve => setTimeout(resolve, options.idleSeconds * 1000))
+    const cpu = process.cpuUsage(cpu0)
+    if (profile !== undefined && options.idleProfile !== undefined) {
+      await profile.stop(options.idleProfile)
+      log(`idle CPU profile: ${options.idleProfile}`)
+    }
+    const idleMs = performance.now() - t0
+    const idleCpuPerNodePct = ((cpu.user + cpu.system) / 1000) / idleMs * 100 / mesh.nodes.length
+
+    const elapsedHours = (performance.now() - started) / 3_600_000
+    const tabs = mesh.nodes.filter(n => n.kind === 'tab')
+    const connections = mesh.nodes.map(n => n.node.libp2p.getConnections().length)
+    const maxConnectionsPerTab = Math.max(0, ...tabs.map(n => peak.get(n) ?? 0))
+    const openedPerTabPerHour = tabs.length === 0
+      ? 0
+      : tabs.reduce((sum, n) => sum + n.opened() / Math.max(elapsedHours - (n.startedAt - started) / 3_600_000, 1 / 3600), 0) / tabs.length
+    const log2Nodes = Math.log2(mesh.nodes.length)
+    return {
+      scenario: 'lookup',
+      nodes: mesh.nodes.length,
+      tabNodes: tabs.length,
+      operatorNodes: mesh.nodes.length - tabs.length,
+      keys: options.keys,
+      askers: options.askers,
+      seed: options.seed,
+      answers: asks.length,
+      exactAnswers,
+      exactFraction: asks.length === 0 ? 0 : exactAnswers / asks.length,
+      minAgreement,
+      meanAgreement: asks.length === 0 ? 0 : agreementSum / asks.length,
+      lookupMsP50: quantile(lookupMs, 0.5),
+      lookupMsP99: quantile(lookupMs, 0.99),
+      hopsP50: quantile(hops, 0.5),
+      hopsP99: quantile(hops, 0.99),
+      hopsMax: Math.max(0, ...hops),
+      hopsHistogram,
+      messagesPerLookupP50: quantile(messages, 0.5),
+      messagesPerLookupP99: quantile(messages, 0.99),
+      dhtLookupsTimedOut,
+      log2Nodes,
+      hopsTarget: Math.max(1, Math.log2(mesh.nodes.length / 20) + 1),
+      meshReadySeconds,
+      joinExactSeconds,
+      idleCpuPerNodePct,
+      heapPerNodeMb,
+      baselineHeapMb: baselineHeap / MIB,
+      connectionBudget: mesh.connectionBudget,
+      connectionsPerNodeMean: connections.reduce((a, b) => a + b, 0) / connections.length,
+      connectionsPerNodeMax: Math.max(...connections),
+      connectionsHistogram: histogram(connections.map(c => Math.floor(c / CONNECTION_BIN) * CONNECTION_BIN)),
+      maxConnectionsPerTab,
+      openedPerTabPerHour
+    }
+  } finally {
+    clearInterval(sampler)
+    await mesh.stop()
+  }
+}
