@@ -57,6 +57,8 @@ export interface PendingPeer { peerId: string, failures: number, lastError?: str
 let realmDialsInFlight = 0
 export const REALM_MAX_PARALLEL_DIALS = 6
 const MAX_BACKOFF_MS = 15_000
+/** The longest a keeper goes without looking through the peer store for peers to dial. */
+const SCAN_FALLBACK_MS = 30_000
 /** Identify runs started again at once by one keeper. */
 const MAX_PARALLEL_REIDENTIFY = 2
 const RELAY_RETRY_MS = 500
@@ -211,6 +213,7 @@ export class PeerKeeper {
 
   private readonly onConnectionClose = (evt: CustomEvent<Connection>): void => {
     const connection = evt.detail
+    this.scanNeeded = true
     if (connection.limits == null) this.lastSeen.set(connection.remotePeer.toString(), Date.now())
     if (this.relayPeerIds.has(connection.remotePeer.toString()) && !this.relayConnected()) {
       this.log('lost the relay connection %a', connection.remoteAddr)
@@ -251,6 +254,7 @@ export class PeerKeeper {
 
   private readonly onPeerUpdate = (evt: CustomEvent<PeerUpdate>): void => {
     const { peer, previous } = evt.detail
+    this.scanNeeded = true
     // Identify stores the agent in the peer's metadata; a peer identified before this keeper started is seen here.
     // Only an identified peer's protocols are its whole list: the DHT records the one protocol it met a peer by
     // (kad) before identify has run, which must not make a storage node count as non-storage.
@@ -307,11 +311,23 @@ export class PeerKeeper {
       this.identifying.set(id, running)
     }
     if (signal === undefined) return await running
-    return await Promise.race([running, new Promise<undefined>(resolve => { signal.addEventListener('abort', () => { resolve(undefined) }, { once: true }) })])
+    if (signal.aborted) return undefined
+    let onAbort: (() => void) | undefined
+    try {
+      return await Promise.race([running, new Promise<undefined>(resolve => {
+        onAbort = () => { resolve(undefined) }
+        signal.addEventListener('abort', onAbort, { once: true })
+      })])
+    } finally {
+      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
+    }
   }
 
-  /** Connected peers open this long without an identify result are identified again. */
-  private identifyAgain (): void {
+  /**
+   * Connected peers this keeper has not classified yet: those identified before it started are classified from the
+   * peer store; those open for a dial timeout without any identify result are identified again.
+   */
+  private async identifyAgain (): Promise<void> {
     const now = Date.now()
     let started = this.identifying.size
     for (const connection of this.libp2p.getConnections()) {
@@ -319,6 +335,11 @@ export class PeerKeeper {
       const id = connection.remotePeer.toString()
       if (this.storagePeers.has(id) || this.nonStoragePeers.has(id) || this.relayPeerIds.has(id) || this.identifying.has(id)) continue
       if (!isUsableConnection(connection) || now - connection.timeline.open < this.options.dialTimeoutMs) continue
+      const peer = await this.libp2p.peerStore.get(connection.remotePeer).catch(() => undefined)
+      if (peer?.metadata.has('AgentVersion') === true) {
+        this.classify(peer.id, peer.protocols)
+        continue
+      }
       started++
       void this.identifyPeer(connection.remotePeer)
     }
@@ -327,7 +348,7 @@ export class PeerKeeper {
   private async tick (): Promise<void> {
     if (this.stopped) return
     this.abortBrokenConnections()
-    this.identifyAgain()
+    await this.identifyAgain().catch(() => {})
     if (!this.relayConnected()) void this.dialRelay()
     if (Date.now() >= this.nextDiscovery) {
       this.nextDiscovery = Date.now() + this.discoveryPauseMs
@@ -432,13 +453,26 @@ export class PeerKeeper {
   /** Per WebRTC connection ID: since when its peer connection has been 'disconnected' or 'failed'. */
   private readonly lostContactSince = new Map<string, number>()
 
+  /**
+   * The peer store is scanned for peers to dial only when that can find something new: a peer changed (new peer,
+   * addresses, protocols), a connection closed, more candidates were found than dialled, or a wait below ends
+   * (`nextScanAt`). A settled node used to read and decode every known peer from the peer store every tick.
+   */
+  private scanNeeded = true
+  private nextScanAt = 0
+
   private async fillConnections (): Promise<void> {
     // A limited (relayed signalling) connection does not count: none of our protocols run over it.
     const connected = this.usablePeerIds()
-    const dialingUs = this.peersDialingUs()
     const self = this.libp2p.peerId.toString()
     let open = [...connected].filter(id => !this.relayPeerIds.has(id)).length
     const now = Date.now()
+    if (open + this.dialing.size >= this.options.targetPeers) return
+    if (!this.scanNeeded && now < this.nextScanAt) return
+    this.scanNeeded = false
+    this.nextScanAt = now + SCAN_FALLBACK_MS
+    const waitUntil = (at: number): void => { this.nextScanAt = Math.min(this.nextScanAt, at) }
+    const dialingUs = this.peersDialingUs()
     const candidates: PeerId[] = []
     for (const peer of await this.libp2p.peerStore.all()) {
       const id = peer.id.toString()
@@ -452,20 +486,29 @@ export class PeerKeeper {
         s = { firstSeen: now, failures: 0, nextAttempt: 0 }
         this.state.set(id, s)
       }
-      if (s.nextAttempt > now) continue
+      if (s.nextAttempt > now) {
+        waitUntil(s.nextAttempt)
+        continue
+      }
       // The peer is dialling us right now (its WebRTC signalling runs over an inbound relayed connection):
       // dialling back would race it and both handshakes fail or make a second connection. Wait for its dial; if
       // it fails, the grace below starts again.
       if (dialingUs.has(id)) {
         s.firstSeen = now
+        waitUntil(now + this.options.dialerGraceMs)
         continue
       }
       // The smaller peer ID dials; the larger waits so both sides do not dial at the same moment.
-      if (self > id && now - s.firstSeen < this.options.dialerGraceMs) continue
+      if (self > id && now - s.firstSeen < this.options.dialerGraceMs) {
+        waitUntil(s.firstSeen + this.options.dialerGraceMs)
+        continue
+      }
       candidates.push(peer.id)
     }
     const slots = Math.min(this.options.maxParallelDials - this.dialing.size, this.options.targetPeers - open - this.dialing.size,
       REALM_MAX_PARALLEL_DIALS - realmDialsInFlight)
+    // Candidates left over for want of dial slots: look again next tick.
+    if (candidates.length > Math.max(0, slots)) this.scanNeeded = true
     // Nearest to this node first: its own neighbourhood holds the keys it shares, and connecting there is how the
     // neighbourhood's routing tables learn of a newcomer (lookups for keys near it are answered there).
     const nearestFirst = candidates.length <= slots
@@ -491,6 +534,7 @@ export class PeerKeeper {
       this.log('dial %s failed (%d) - %s', id, s.failures, s.lastError)
       // Exponential back-off, capped, with jitter so a crowd of nodes does not redial in step.
       s.nextAttempt = Date.now() + Math.min(MAX_BACKOFF_MS, 500 * 2 ** s.failures) * (0.5 + Math.random())
+      this.nextScanAt = Math.min(this.nextScanAt, s.nextAttempt)
     } finally {
       this.dialing.delete(id)
       realmDialsInFlight--
