@@ -1,4 +1,5 @@
-// `npm run sim [-- --scenario lookup] [--nodes N] [--keys K] [--askers A] [--tabs F] [--seed S] [--settle-seconds W] [--idle-seconds T] [--idle-profile FILE.cpuprofile] [--json FILE] [--chart FILE.svg]`
+// `npm run sim [-- --scenario lookup] [--nodes N] [--keys K] [--askers A] [--tabs F] [--seed S] [--settle-seconds W] [--idle-seconds T] [--idle-profile FILE.cpuprofile] [--json FILE] [--chart FILE.svg]
+//   [--settings name=value,...]`
 //
 // The lookup scenario (the default; bench/lookup/lookup.ts): N real nodes (the project's own node over an
 // in-memory libp2p transport, a share F tab-like) in this one process, K random keys each asked of A random
@@ -23,6 +24,7 @@ import { parseArgs } from 'node:util'
 import { defaultChurnEvents, simulateChurn, type ChurnReport } from './durability/churn.ts'
 import { COMPARED, OPERATOR, RECOMMENDED, TAB, TODAY } from './durability/policies.ts'
 import type { Policy } from './durability/model.ts'
+import { fromSearchParams, parseNodeSettings, type NodeSettings } from '../src/config/index.ts'
 import { ZenTalkError } from '../src/errors/index.ts'
 import { lookupChart } from './lookup/chart.ts'
 import { runLookupScenario, type LookupReport } from './lookup/lookup.ts'
@@ -96,7 +98,8 @@ async function lookup (values: Record<string, string | boolean | string[] | unde
     seed: wholeNumber('seed', text('seed', '1')),
     idleSeconds: number('idle-seconds', text('idle-seconds', '30')),
     settleSeconds: number('settle-seconds', text('settle-seconds', '30')),
-    idleProfile: typeof values['idle-profile'] === 'string' ? values['idle-profile'] : undefined
+    idleProfile: typeof values['idle-profile'] === 'string' ? values['idle-profile'] : undefined,
+    settings: typeof values.settings === 'string' ? settingsFrom(values.settings) : undefined
   }
   if (options.nodes < PLACEMENT_MIN) throw new SimUsageError(`--nodes must be at least ${PLACEMENT_MIN}, got ${options.nodes}`)
   if (options.tabFraction < 0 || options.tabFraction > 1) throw new SimUsageError(`--tabs must be between 0 and 1, got ${options.tabFraction}`)
@@ -115,6 +118,18 @@ async function lookup (values: Record<string, string | boolean | string[] | unde
 
 const PLACEMENT_MIN = 16
 
+/** `--settings name=value,name=value`: node settings, read as a tab reads them from its URL. */
+function settingsFrom (text: string): Partial<NodeSettings> {
+  const params = new URLSearchParams(text.split(',').join('&'))
+  const parsed = parseNodeSettings(fromSearchParams(params))
+  const given: Partial<NodeSettings> = {}
+  for (const name of params.keys()) {
+    if (!(name in parsed)) throw new SimUsageError(`--settings: unknown setting "${name}"`)
+    ;(given as Record<string, unknown>)[name] = parsed[name as keyof NodeSettings]
+  }
+  return given
+}
+
 async function main (): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -127,6 +142,7 @@ async function main (): Promise<void> {
       'idle-profile': { type: 'string' },
       'settle-seconds': { type: 'string' },
       chart: { type: 'string' },
+      settings: { type: 'string' },
       days: { type: 'string', default: '30' },
       seed: { type: 'string', default: '1' },
       objects: { type: 'string' },

@@ -13,6 +13,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { EventTypes } from '@libp2p/kad-dht'
 import { peerIdFromString } from '@libp2p/peer-id'
+import type { NodeSettings } from '../../src/config/index.ts'
 import { kadIdOf, kadIdOfKey, rankByDistance } from '../../src/placement/index.ts'
 import { mulberry32, randomBytes, randomInt } from '../../src/testing/seeded-random.ts'
 import { SimMesh, type SimNode } from './mesh.ts'
@@ -33,6 +34,8 @@ export interface LookupScenarioOptions {
   settleSeconds: number
   /** Write a CPU profile of the idle phase to this file (.cpuprofile, for Chrome DevTools). */
   idleProfile?: string
+  /** Node settings on top of the defaults (as `?name=value` in a tab's URL or `--name` for a headless node). */
+  settings?: Partial<NodeSettings>
   /** Lookups in flight at once. */
   concurrency?: number
   log?: (line: string) => void
@@ -193,6 +196,7 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
     nodes: options.nodes,
     tabFraction: options.tabFraction,
     seed: options.seed,
+    settings: options.settings,
     onProgress: (ready, total) => { if (ready % Math.max(1, Math.round(total / 10)) === 0) log(`  ${ready} of ${total} nodes ready`) }
   })
   const started = performance.now()
@@ -221,7 +225,7 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
     const lookupMs: number[] = []
     let done = 0
     const misses: string[] = []
-    await pool(asks, options.concurrency ?? 8, async ask => {
+    await pool(asks, options.concurrency ?? 4, async ask => {
       const t0 = performance.now()
       const answer = await ask.node.node.closestPeers(ask.key, PLACEMENT)
       lookupMs.push(performance.now() - t0)
@@ -239,7 +243,7 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
     const hops: number[] = []
     const messages: number[] = []
     let dhtLookupsTimedOut = 0
-    await pool(keys, options.concurrency ?? 8, async key => {
+    await pool(keys, options.concurrency ?? 4, async key => {
       const node = mesh.nodes[randomInt(random, mesh.nodes.length)]
       const result = await dhtLookup(node, key, PLACEMENT)
       hops.push(result.hops)
