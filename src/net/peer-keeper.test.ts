@@ -3,6 +3,9 @@ import { createStorageNodes, connectTo, stopNodes, type MeshNode } from '../test
 import { isMuxerClosed, isUsableConnection, type MeshLibp2p } from './libp2p.ts'
 import { createTestNode } from '../testing/chunk-nodes.ts'
 import { STORAGE_NODE_PROTOCOL } from '../wire/index.ts'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { kadIdOf, rankByDistance } from '../placement/index.ts'
 import { DISCOVERY_MAX_BACKOFF, PeerKeeper, TAB_AGENT_PREFIX, WEBRTC_LOST_CONTACT_MS, webRtcState } from './peer-keeper.ts'
 
 async function until (what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -27,6 +30,16 @@ describe('PeerKeeper over real libp2p nodes', () => {
     const [a, b] = nodes
     await connectTo(a, [b])
     await until('b sees the connection', () => b.libp2p.getConnections(a.libp2p.peerId).length > 0)
+    // b can only dial a again once identify told it a's listen address (a dialled b).
+    let knowsAddress = false
+    const checkAddress = setInterval(() => {
+      void b.libp2p.peerStore.get(a.libp2p.peerId).then(peer => { knowsAddress = peer.addresses.length > 0 }, () => {})
+    }, 20)
+    try {
+      await until('b knows a\'s address', () => knowsAddress)
+    } finally {
+      clearInterval(checkAddress)
+    }
     // A side that ends its muxer leaves the other side's connection "open" with a closed muxer: libp2p keeps it
     // until a ping times out, and every stream on it fails meanwhile.
     await (a.libp2p.getConnections(b.libp2p.peerId)[0] as unknown as { muxer: { close: () => Promise<void> } }).muxer.close()
@@ -108,7 +121,7 @@ describe('PeerKeeper discovery pace', () => {
     await stopNodes(nodes)
   })
 
-  it('backs DHT discovery off while it finds nobody new, and returns to its pace when a new storage node appears', async () => {
+  it('backs DHT discovery off while it finds nobody new, and returns to its pace when a new storage node appears nearby', async () => {
     nodes = await createStorageNodes(3, { dht: true })
     for (const n of nodes) await n.libp2p.handle(STORAGE_NODE_PROTOCOL, async (stream) => { await stream.close() })
     const [a, b, c] = nodes
@@ -129,6 +142,18 @@ describe('PeerKeeper discovery pace', () => {
     lookups = 0
     await new Promise(resolve => setTimeout(resolve, 3_000))
     expect(lookups).toBeLessThanOrEqual(4)
+
+    // A storage node arriving far from a (not among its 20 nearest) leaves the pace alone: in a large mesh
+    // newcomers elsewhere arrive all the time.
+    const known = await Promise.all(Array.from({ length: 30 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
+    const self = kadIdOf(a.peerId)
+    const byDistance = rankByDistance(self, known.map(p => p.toString()), kadIdOf).map(r => r.item)
+    for (const id of byDistance.slice(0, 29)) keeper.storagePeers.add(id)
+    const far = known.find(p => p.toString() === byDistance[29])!
+    a.libp2p.safeDispatchEvent('peer:identify', { detail: { peerId: far, protocols: [STORAGE_NODE_PROTOCOL], agentVersion: 'zentalk-storage-node/0.1.0', listenAddrs: [], connection: undefined as never } })
+    expect(keeper.storagePeers.has(far.toString())).toBe(true)
+    expect(keeper.discoveryPause()).toBe(baseMs * DISCOVERY_MAX_BACKOFF)
+    for (const id of byDistance) keeper.storagePeers.delete(id)
 
     // A new storage node: discovery returns to its base pace.
     await connectTo(c, [a])

@@ -57,6 +57,8 @@ export interface PendingPeer { peerId: string, failures: number, lastError?: str
 let realmDialsInFlight = 0
 export const REALM_MAX_PARALLEL_DIALS = 6
 const MAX_BACKOFF_MS = 15_000
+/** The storage nodes closest to this node whose arrival brings discovery back to its base pace (Kademlia's k). */
+const NEIGHBOURHOOD = 20
 /** The longest a keeper goes without looking through the peer store for peers to dial. */
 const SCAN_FALLBACK_MS = 30_000
 /** Identify runs started again at once by one keeper. */
@@ -270,8 +272,9 @@ export class PeerKeeper {
   private classify (peerId: PeerId, protocols: string[]): void {
     const id = peerId.toString()
     if (protocols.includes(STORAGE_NODE_PROTOCOL)) {
-      if (!this.storagePeers.has(id)) this.metNewStorageNode()
+      const isNew = !this.storagePeers.has(id)
       this.storagePeers.add(id)
+      if (isNew) this.metNewStorageNode(id)
       this.nonStoragePeers.delete(id)
     } else if (protocols.length > 0) {
       this.nonStoragePeers.add(id)
@@ -279,9 +282,19 @@ export class PeerKeeper {
     }
   }
 
-  /** The mesh changed: discover at the base pace again (more newcomers tend to follow the first). */
-  private metNewStorageNode (): void {
+  /**
+   * The mesh changed near this node: discover at the base pace again (more newcomers tend to follow the first).
+   * Only a newcomer among the NEIGHBOURHOOD storage nodes closest to this node counts: the discovery lookups keep
+   * that neighbourhood (whose keys this node shares) complete, and in a large mesh a newcomer somewhere far away
+   * arrives every few seconds and kept every node looking at the base pace.
+   */
+  private metNewStorageNode (id: string): void {
     if (this.discoveryPauseMs === this.options.discoveryIntervalMs) return
+    if (this.storagePeers.size > NEIGHBOURHOOD) {
+      const self = this.libp2p.peerId.toString()
+      const near = rankByDistance(kadIdOf(self), [...this.storagePeers].filter(p => p !== self), kadIdOf).slice(0, NEIGHBOURHOOD)
+      if (!near.some(r => r.item === id)) return
+    }
     this.discoveryPauseMs = this.options.discoveryIntervalMs
     this.nextDiscovery = Math.min(this.nextDiscovery, Date.now() + this.discoveryPauseMs)
   }
