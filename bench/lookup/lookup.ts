@@ -77,7 +77,10 @@ export interface LookupReport {
   /** Nodes by connections held at the end, in bins of CONNECTION_BIN (key: the bin's lower bound). */
   connectionsHistogram: Record<string, number>
   maxConnectionsPerTab: number
+  /** Connections a tab-like node opened or accepted after the mesh was up, per hour (RTCPeerConnection-equivalents). */
   openedPerTabPerHour: number
+  /** Connections a tab-like node opened or accepted while the mesh was built (all nodes starting at once). */
+  openedPerTabWhileBuilding: number
 }
 
 const MIB = 1024 * 1024
@@ -208,6 +211,8 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
   try {
     await mesh.start()
     const meshReadySeconds = (performance.now() - started) / 1000
+    const readyAt = performance.now()
+    const openedAtReady = new Map(mesh.nodes.map(n => [n, n.opened()]))
     log(`mesh ready in ${meshReadySeconds.toFixed(1)} s`)
 
     // Exactness and agreement of the answers placement uses.
@@ -287,13 +292,14 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
     const idleMs = performance.now() - t0
     const idleCpuPerNodePct = ((cpu.user + cpu.system) / 1000) / idleMs * 100 / mesh.nodes.length
 
-    const elapsedHours = (performance.now() - started) / 3_600_000
+    // Connections opened once the mesh was up (lookups, the join, the idle window), per tab-like node and hour.
+    const settledHours = (performance.now() - readyAt) / 3_600_000
     const tabs = mesh.nodes.filter(n => n.kind === 'tab')
     const connections = mesh.nodes.map(n => n.node.libp2p.getConnections().length)
     const maxConnectionsPerTab = Math.max(0, ...tabs.map(n => peak.get(n) ?? 0))
     const openedPerTabPerHour = tabs.length === 0
       ? 0
-      : tabs.reduce((sum, n) => sum + n.opened() / Math.max(elapsedHours - (n.startedAt - started) / 3_600_000, 1 / 3600), 0) / tabs.length
+      : tabs.reduce((sum, n) => sum + n.opened() - (openedAtReady.get(n) ?? 0), 0) / tabs.length / settledHours
     const log2Nodes = Math.log2(mesh.nodes.length)
     return {
       scenario: 'lookup',
@@ -329,7 +335,8 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
       connectionsPerNodeMax: Math.max(...connections),
       connectionsHistogram: histogram(connections.map(c => Math.floor(c / CONNECTION_BIN) * CONNECTION_BIN)),
       maxConnectionsPerTab,
-      openedPerTabPerHour
+      openedPerTabPerHour,
+      openedPerTabWhileBuilding: tabs.length === 0 ? 0 : tabs.reduce((sum, n) => sum + (openedAtReady.get(n) ?? 0), 0) / tabs.length
     }
   } finally {
     clearInterval(sampler)
