@@ -13,6 +13,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { EventTypes } from '@libp2p/kad-dht'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { forEachLimit } from '../../src/async/index.ts'
 import type { NodeSettings } from '../../src/config/index.ts'
 import { kadIdOf, kadIdOfKey, rankByDistance } from '../../src/placement/index.ts'
 import { mulberry32, randomBytes, randomInt } from '../../src/testing/seeded-random.ts'
@@ -124,14 +125,6 @@ async function startProfile (): Promise<{ stop: (file: string) => Promise<void> 
   }
 }
 
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function pool<T> (items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++])
-  }))
-}
-
 /** One DHT lookup of `key` from `node`: hops until the closest `count` were learned, and queries sent. */
 async function dhtLookup (node: SimNode, key: Uint8Array, count: number): Promise<{ hops: number, messages: number, timedOut: boolean }> {
   const signal = AbortSignal.timeout(DHT_LOOKUP_TIMEOUT_MS)
@@ -230,7 +223,7 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
     const lookupMs: number[] = []
     let done = 0
     const misses: string[] = []
-    await pool(asks, options.concurrency ?? 4, async ask => {
+    await forEachLimit(asks, options.concurrency ?? 4, async ask => {
       const t0 = performance.now()
       const answer = await ask.node.node.closestPeers(ask.key, PLACEMENT)
       lookupMs.push(performance.now() - t0)
@@ -248,7 +241,7 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
     const hops: number[] = []
     const messages: number[] = []
     let dhtLookupsTimedOut = 0
-    await pool(keys, options.concurrency ?? 4, async key => {
+    await forEachLimit(keys, options.concurrency ?? 4, async key => {
       const node = mesh.nodes[randomInt(random, mesh.nodes.length)]
       const result = await dhtLookup(node, key, PLACEMENT)
       hops.push(result.hops)

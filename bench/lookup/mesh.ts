@@ -1,8 +1,8 @@
 /**
  * Many real ZenTalk nodes in one process: each is `createNode` (DHT, peer keeper, holder selector, chunk service,
  * health checks, repair) with an in-memory shard store, over `@libp2p/memory` instead of WebSockets and WebRTC,
- * behind one in-memory relay. Tab-like nodes announce the tab agent and hold no wallet; operator-like nodes the
- * storage-node agent. Keys come from the seed, so the same seed gives the same node IDs.
+ * behind one in-memory relay. Tab-like nodes announce the tab agent, operator-like nodes the storage-node agent;
+ * none holds a wallet. Keys come from the seed, so the same seed gives the same node IDs.
  */
 import { generateKeyPairFromSeed, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { memory } from '@libp2p/memory'
