@@ -21,7 +21,7 @@ import { kadIdOf, kadIdOfKey, rankByDistance } from '../placement/index.ts'
 import { STORAGE_NODE_PROTOCOL } from '../wire/index.ts'
 import { cachedClosest, DEFAULT_CLOSEST_CACHE_MS, type CachedClosestLookup } from './closest-cache.ts'
 import { isUsableConnection, type MeshLibp2p } from './libp2p.ts'
-import type { PeerKeeper } from './peer-keeper.ts'
+import { isIdentified, type PeerKeeper } from './peer-keeper.ts'
 import { routingTablePeers } from './routing-table.ts'
 import type { Connection, PeerId } from '@libp2p/interface'
 
@@ -224,8 +224,7 @@ export class MeshHolderSelector implements HolderSelector {
     while (Date.now() < deadline && signal?.aborted !== true) {
       try {
         const peer = await this.libp2p.peerStore.get(peerId)
-        // Identified (identify stores the agent): its protocol list is whole, not just the one the DHT met it by.
-        if (peer.protocols.length > 0 && peer.metadata.has('AgentVersion')) return peer.protocols
+        if (peer.protocols.length > 0 && isIdentified(peer)) return peer.protocols
       } catch {}
       await new Promise(resolve => setTimeout(resolve, 100))
     }

@@ -11,11 +11,12 @@
 import { ConnectionClosedError, KEEP_ALIVE } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { raceAbort } from '../async/index.ts'
 import { kadIdOf, rankByDistance } from '../placement/index.ts'
 import { KAD_PROTOCOL, STORAGE_NODE_PROTOCOL } from '../wire/index.ts'
 import { addToRoutingTable } from './routing-table.ts'
 import { isMuxerClosed, isUsableConnection, type MeshLibp2p } from './libp2p.ts'
-import type { Connection, PeerId, IdentifyResult, Logger, PeerUpdate } from '@libp2p/interface'
+import type { Connection, Peer, PeerId, IdentifyResult, Logger, PeerUpdate } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 export interface PeerKeeperOptions {
@@ -91,6 +92,17 @@ export const TAB_AGENT_PREFIX = 'zentalk-tab/'
 
 /** Decodes the identify agent kept in peer metadata (one decoder for every update). */
 const AGENT_DECODER = new TextDecoder()
+
+/** The peer-store metadata key identify keeps a peer's agent under. */
+const AGENT_METADATA = 'AgentVersion'
+
+/**
+ * Identify has completed for this peer (it stores the agent): its protocol list is then whole, not just the one
+ * protocol the DHT met it by.
+ */
+export function isIdentified (peer: Pick<Peer, 'metadata'>): boolean {
+  return peer.metadata.has(AGENT_METADATA)
+}
 
 export function isTabAgent (agentVersion: string): boolean {
   return agentVersion.startsWith(TAB_AGENT_PREFIX)
@@ -260,8 +272,8 @@ export class PeerKeeper {
     // Identify stores the agent in the peer's metadata; a peer identified before this keeper started is seen here.
     // Only an identified peer's protocols are its whole list: the DHT records the one protocol it met a peer by
     // (kad) before identify has run, which must not make a storage node count as non-storage.
-    const agent = peer.metadata.get('AgentVersion')
-    if (agent !== undefined && peer.protocols.length > 0) this.classify(peer.id, peer.protocols)
+    if (isIdentified(peer) && peer.protocols.length > 0) this.classify(peer.id, peer.protocols)
+    const agent = peer.metadata.get(AGENT_METADATA)
     if (agent !== undefined) this.classifyAgent(peer.id, AGENT_DECODER.decode(agent))
     // A peer whose first addresses just arrived: kad-dht dropped it at identify time, add it now.
     if ((previous?.addresses.length ?? 0) === 0 && peer.addresses.length > 0 && peer.protocols.includes(KAD_PROTOCOL)) {
@@ -324,16 +336,7 @@ export class PeerKeeper {
       this.identifying.set(id, running)
     }
     if (signal === undefined) return await running
-    if (signal.aborted) return undefined
-    let onAbort: (() => void) | undefined
-    try {
-      return await Promise.race([running, new Promise<undefined>(resolve => {
-        onAbort = () => { resolve(undefined) }
-        signal.addEventListener('abort', onAbort, { once: true })
-      })])
-    } finally {
-      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
-    }
+    return await raceAbort(running, signal).catch(() => undefined)
   }
 
   /**
@@ -349,7 +352,7 @@ export class PeerKeeper {
       if (this.storagePeers.has(id) || this.nonStoragePeers.has(id) || this.relayPeerIds.has(id) || this.identifying.has(id)) continue
       if (!isUsableConnection(connection) || now - connection.timeline.open < this.options.dialTimeoutMs) continue
       const peer = await this.libp2p.peerStore.get(connection.remotePeer).catch(() => undefined)
-      if (peer?.metadata.has('AgentVersion') === true) {
+      if (peer !== undefined && isIdentified(peer)) {
         this.classify(peer.id, peer.protocols)
         continue
       }
