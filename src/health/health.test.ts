@@ -39,6 +39,14 @@ function fakeProbe (delayMs = 0) {
   return { probe, answers, attempts, stats: () => ({ maxRunning, maxPerPeer }) }
 }
 
+async function until (condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
+}
+
 function collect (monitor: HealthMonitor): { dead: DeadPeer[], alive: PeerReturned[], rounds: HealthRound[] } {
   const seen = { dead: [] as DeadPeer[], alive: [] as PeerReturned[], rounds: [] as HealthRound[] }
   monitor.on('dead', peer => seen.dead.push(peer))
@@ -221,6 +229,56 @@ describe('HealthMonitor with a fake probe', () => {
     const attemptsAfterStop = fake.attempts.get('peer0')
     await new Promise(resolve => setTimeout(resolve, 100))
     expect(fake.attempts.get('peer0')).toBe(attemptsAfterStop) // stopped means stopped
+  })
+
+  it('checks a peer out of turn on checkSoon, alongside the rounds, only if it watches it', async () => {
+    const fake = fakeProbe()
+    const peers = ['a', 'b', 'c', 'd', 'e', 'f']
+    // A round every minute: only checkSoon can make a death known within this test.
+    const monitor = new HealthMonitor({ peers: () => peers, probe: fake.probe, intervalMs: 60_000, retries: 2, retryDelayMs: 5 })
+    const seen = collect(monitor)
+    monitor.checkSoon('a') // not started: ignored
+    monitor.start()
+    await until(() => seen.rounds.length === 1)
+    expect(seen.rounds[0]).toMatchObject({ checked: 6, alive: 6 })
+
+    fake.answers.set('a', 'fail')
+    fake.answers.set('b', 'fail')
+    for (const peer of ['a', 'b', 'c', 'stranger']) monitor.checkSoon(peer)
+    await until(() => seen.dead.length === 2)
+    expect(seen.dead.map(peer => peer.peerId).sort()).toEqual(['a', 'b'])
+    expect(seen.dead[0]).toMatchObject({ failedAttempts: 3, lastError: expect.stringMatching(/refused/) })
+    expect(fake.attempts.get('a')).toBe(1 + 3)
+    expect(fake.attempts.get('c')).toBe(1 + 1) // answered at once
+    expect(fake.attempts.get('d')).toBe(1) // not asked about
+    expect(fake.attempts.has('stranger')).toBe(false) // not among the peers it checks
+    monitor.checkSoon('a') // dead already: not probed again out of turn
+    await new Promise(resolve => setTimeout(resolve, 50))
+    expect(fake.attempts.get('a')).toBe(1 + 3)
+    expect(seen.rounds).toHaveLength(1)
+    await monitor.stop()
+  })
+
+  it('declares nobody dead out of turn when most connections drop together, and stops checking when stopped', async () => {
+    const fake = fakeProbe()
+    const peers = ['a', 'b', 'c', 'd', 'e', 'f']
+    const monitor = new HealthMonitor({ peers: () => peers, probe: fake.probe, intervalMs: 60_000, retries: 1, retryDelayMs: 20 })
+    const seen = collect(monitor)
+    monitor.start()
+    await until(() => seen.rounds.length === 1)
+    // This node's own network goes: every connection closes and every peer fails.
+    for (const peer of peers) fake.answers.set(peer, 'fail')
+    for (const peer of peers) monitor.checkSoon(peer)
+    await until(() => peers.every(peer => fake.attempts.get(peer) === 1 + 2))
+    await new Promise(resolve => setTimeout(resolve, 50))
+    expect(seen.dead).toEqual([])
+
+    fake.answers.set('a', 'hang')
+    monitor.checkSoon('a')
+    await new Promise(resolve => setTimeout(resolve, 10))
+    await monitor.stop()
+    expect(seen.dead).toEqual([])
+    expect(seen.rounds).toHaveLength(1)
   })
 
   it('declares nobody dead when stop() cuts a round short, and survives a failing peer list', async () => {

@@ -97,7 +97,8 @@ export interface HealthEvents {
 
 /**
  * Probes peers periodically and keeps the set of dead ones. Rounds never overlap: `runOnce` during a round
- * returns that round, and the timer schedules the next round only after the current one has finished.
+ * returns that round, and the timer schedules the next round only after the current one has finished. A peer
+ * whose connection closed can be checked at once (`checkSoon`), alongside the rounds.
  */
 export class HealthMonitor extends EventTarget {
   private readonly init: HealthMonitorInit
@@ -114,6 +115,8 @@ export class HealthMonitor extends EventTarget {
   private controller = new AbortController()
   private timer: ReturnType<typeof setTimeout> | undefined
   private running = false
+  /** Peers being checked out of turn (`checkSoon`) and not yet found alive. */
+  private readonly suspects = new Set<string>()
 
   constructor (init: HealthMonitorInit) {
     super()
@@ -144,6 +147,7 @@ export class HealthMonitor extends EventTarget {
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timer = undefined
     this.controller.abort(new Error('health monitor stopped'))
+    this.suspects.clear()
     await this.current?.catch(() => {})
     this.controller = new AbortController()
   }
@@ -152,6 +156,46 @@ export class HealthMonitor extends EventTarget {
   async runOnce (): Promise<HealthRound> {
     this.current ??= this.round().finally(() => { this.current = undefined })
     return await this.current
+  }
+
+  /**
+   * Checks `peerId` now, out of turn, if it is one of the peers this node checks: its connection closed, as a
+   * crashed process's connections do at once. The check is a round's (same attempts, same pauses) and runs alongside
+   * the rounds. Its guard counts every peer under such a check: when most connections drop together (this node's own
+   * network went), nobody is declared dead here and the next round decides. Does nothing unless started, or while
+   * the peer is dead or already under such a check.
+   */
+  checkSoon (peerId: string): void {
+    if (!this.running || peerId === this.init.self || this.dead.has(peerId) || this.suspects.has(peerId)) return
+    this.suspects.add(peerId)
+    const signal = this.controller.signal
+    void this.checkOutOfTurn(peerId, signal).catch(() => false).then(failed => {
+      // A peer that failed still counts for a while, so that peers whose checks fail together are weighed together.
+      if (!failed || signal.aborted) this.suspects.delete(peerId)
+      else setTimeout(() => { this.suspects.delete(peerId) }, this.retryDelayMs * (this.retries + 1))
+    })
+  }
+
+  /** True when the peer failed the check. */
+  private async checkOutOfTurn (peerId: string, signal: AbortSignal): Promise<boolean> {
+    const listed = new Set(await this.init.peers())
+    if (!listed.has(peerId) || signal.aborted) return false
+    const outcome = await this.check(peerId, this.retries, signal)
+    if (signal.aborted || outcome.ok !== false) return false
+    if (this.dead.has(peerId)) return true
+    const wereAlive = new Set([...listed, ...this.dead.keys()]).size - this.dead.size
+    if (wereAlive >= MIN_PEERS_FOR_GUARD && this.suspects.size > this.maxFailingFraction * wereAlive) {
+      this.init.log?.(`health: ${peerId} failed its check, but ${this.suspects.size} of ${wereAlive} live peers are failing at once; leaving it to the next round`)
+      return true
+    }
+    this.declareDead({ peerId, since: this.now(), lastError: outcome.error, failedAttempts: outcome.attempts })
+    return true
+  }
+
+  private declareDead (dead: DeadPeer): void {
+    this.dead.set(dead.peerId, dead)
+    this.init.log?.(`health: ${dead.peerId} is dead after ${dead.failedAttempts} failed attempts (${dead.lastError})`)
+    this.emit('dead', { ...dead })
   }
 
   isDead (peerId: string): boolean {
@@ -252,10 +296,9 @@ export class HealthMonitor extends EventTarget {
       this.init.log?.(`health: ${failing.length} of ${wereAlive} live peers failed at once; assuming this node is at fault and declaring none dead`)
     } else {
       for (const dead of failing) {
-        this.dead.set(dead.peerId, dead)
+        if (this.dead.has(dead.peerId)) continue // declared meanwhile by a check out of turn
         died.push(dead.peerId)
-        this.init.log?.(`health: ${dead.peerId} is dead after ${dead.failedAttempts} failed attempts (${dead.lastError})`)
-        this.emit('dead', { ...dead })
+        this.declareDead(dead)
       }
     }
 

@@ -2,7 +2,8 @@
  * The health monitor as a node service: `healthService(init)(components)`. It checks the node's routing-table
  * peers and the peers other services ask it to watch (the co-holders of the node's shards), with a probe that
  * counts an open connection as an answer and does not blame a relay-only peer for this node's own lost relay.
- * A dead peer leaves the routing table; a peer that connects is alive again at once.
+ * A dead peer leaves the routing table; a peer that connects is alive again at once; a storage node (not a tab)
+ * whose last connection closes is checked at once.
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -24,7 +25,7 @@ export interface HealthServiceInit {
 
 export interface HealthServiceComponents {
   libp2p: MeshLibp2p
-  keeper: Pick<PeerKeeper, 'isRelay' | 'nonStoragePeers' | 'relayConnected' | 'relayPeerIds'>
+  keeper: Pick<PeerKeeper, 'isRelay' | 'nonStoragePeers' | 'relayConnected' | 'relayPeerIds' | 'tabPeers'>
 }
 
 export interface HealthService extends Startable {
@@ -67,6 +68,13 @@ export function healthService (init: HealthServiceInit) {
       void removeFromRoutingTable(libp2p, peerIdFromString(peerId)).catch(() => {})
     })
     const onConnect = (event: CustomEvent<PeerId>): void => { monitor.noteAlive(event.detail.toString()) }
+    // A headless storage node's connections close at once when its process dies: it is checked then, not at the
+    // next round. A tab's close as often means a reload, and waits for the round like any silence.
+    const onDisconnect = (event: CustomEvent<PeerId>): void => {
+      const peerId = event.detail.toString()
+      if (keeper.isRelay(peerId) || keeper.nonStoragePeers.has(peerId) || keeper.tabPeers.has(peerId)) return
+      monitor.checkSoon(peerId)
+    }
     let listening = false
     return {
       isDead: peerId => monitor.isDead(peerId),
@@ -77,10 +85,12 @@ export function healthService (init: HealthServiceInit) {
         if (listening) return
         listening = true
         libp2p.addEventListener('peer:connect', onConnect)
+        libp2p.addEventListener('peer:disconnect', onDisconnect)
       },
       startChecks: firstRoundInMs => { monitor.start(firstRoundInMs) },
       stop: async () => {
         libp2p.removeEventListener('peer:connect', onConnect)
+        libp2p.removeEventListener('peer:disconnect', onDisconnect)
         listening = false
         offDead()
         await monitor.stop()
