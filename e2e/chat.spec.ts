@@ -117,6 +117,9 @@ test('Alice\'s message shows live in Bob\'s tab; three sent while he is away sho
   await expect(bob.page.locator(`${peerSelector(alice.address)} [data-testid="chat-last"]`)).toContainText(HELLO)
   const own = alice.page.locator('[data-testid="message"][data-direction="outgoing"]').filter({ hasText: HELLO })
   await expect(own.getByTestId('message-state')).toContainText('delivered', { timeout: 60_000 })
+  // Bob opens the conversation: his tab tells Alice's, in a notice signed by his wallet, that he read it.
+  await bob.page.locator(peerSelector(alice.address)).click()
+  await expect(own.getByTestId('message-state')).toHaveText('delivered, read', { timeout: 30_000 })
 
   // Bob closes his tab; Alice keeps writing.
   await bob.page.close()

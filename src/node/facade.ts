@@ -14,7 +14,7 @@ import type { HeldShard } from './held-shards.ts'
 import type { NodeStatus } from './status.ts'
 
 export { compareMessages, displayNameProblem, MIN_PASSPHRASE_CHARS, TypedEvents } from '../chat/index.ts'
-export type { ChatMessage, ChatServiceEvents, HistoryReport, MessageProgress, Rejection, SendResult } from '../chat/index.ts'
+export type { ChatMessage, ChatServiceEvents, HistoryReport, MessageProgress, ReadReceipt, Rejection, SendResult } from '../chat/index.ts'
 export { errorText, toErrorShape, type ErrorShape } from '../errors/index.ts'
 export { isAddress, parseAddress, toChecksumAddress, type WalletAddress } from '../identity/index.ts'
 export type { ChunkStoreStats } from '../store/index.ts'
@@ -83,6 +83,11 @@ export interface ZenTalkApi {
   sendMessage(to: string, text: string, options?: { queue?: boolean }): Promise<SendResult>
   /** Verified messages of this identity (or of the conversation with `peer`), oldest first. */
   history(peer?: string): Promise<ApiMessage[]>
+  /**
+   * Tells `peer` that this identity has read their messages `messageIds` (the chat screen does this for the open
+   * conversation); their 'message-state' then carries `read: true`. Rejects when `peer`'s tab cannot be reached.
+   */
+  markRead(peer: string, messageIds: string[]): Promise<void>
   /** Verifies and decrypts a sealed envelope with this identity's keys; rejects with the typed error of the failed check. */
   openEnvelope(bytes: Uint8Array): Promise<ApiMessage>
   /** This identity as a passphrase-encrypted backup file (text). */
@@ -101,7 +106,7 @@ export interface ZenTalkApi {
 }
 
 /** What the chat screen renders from and sends through. */
-export interface ChatView extends Pick<ChatService, 'events' | 'readHistory' | 'readCachedHistory'> {
+export interface ChatView extends Pick<ChatService, 'events' | 'readHistory' | 'readCachedHistory' | 'markRead'> {
   /** The app's one send path (the automation API sends through it too). */
   send(to: string, text: string): Promise<SendResult>
   /** Looks up the peer's key bundle and presence ahead of a first message, so sending does not wait. Never throws. */
@@ -138,6 +143,7 @@ export function chatView (chat: ChatService): ChatView {
     events: chat.events,
     readHistory: async peer => await chat.readHistory(peer),
     readCachedHistory: async peer => await chat.readCachedHistory(peer),
+    markRead: async (peer, messageIds) => { await chat.markRead(peer, messageIds) },
     send: async (to, text) => await chat.sendMessage(to, text),
     prepare: peer => {
       // Warm the caches the first message needs; a failure here shows when the message is sent.
@@ -179,6 +185,7 @@ export function automationApi (node: ZenTalkNode, tab: AutomationTab): ZenTalkAp
     chatReady: node.chatReady,
     sendMessage: async (to, text, options = {}) => await chat.sendMessage(to, text, { queue: options.queue }),
     history: async (peer) => (await chat.history(peer)).map(apiMessage),
+    markRead: async (peer, messageIds) => { await chat.markRead(peer, messageIds) },
     openEnvelope: async (bytes) => apiMessage(await chat.openEnvelope(bytes)),
     exportBackup: async passphrase => await tab.identity.exportBackup(passphrase),
     importBackup: async (fileText, passphrase) => { await tab.identity.importBackup(fileText, passphrase) },

@@ -37,7 +37,7 @@ import {
 } from '../wire/index.ts'
 import { assertPlacementAllowed, inboxNamespace, placementKeyFor } from '../placement/index.ts'
 import { NS_ENVELOPE, NS_KEY_BUNDLE, NS_PRESENCE, createKeyBundle, createPresence, deriveChatKeyPair, encodeKeyBundle, encodeSignedEnvelope, envelopeSigningMessage, encodePresence, inspectEnvelope, openMessage, sealMessage, verifyKeyBundle, verifyPresence } from '../chat/index.ts'
-import { NotRecipientError, decodeDeliverRequestParts, type DeliverRequestParts, decodeDeliverResponse, encodeDeliverRequest, encodeDeliverResponse, isDeliveryReceiptOf, signDeliveryReceipt, statusFor } from '../chat/index.ts'
+import { NotRecipientError, createReadNotice, decodeDeliverRequestParts, type DeliverRequestParts, decodeDeliverResponse, encodeDeliverRequest, encodeDeliverResponse, encodeReadNoticeRequest, isDeliveryReceiptOf, openReadNotice, signDeliveryReceipt, statusFor } from '../chat/index.ts'
 import { makeObject, type TestObject } from './chunk-nodes.ts'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
@@ -381,7 +381,12 @@ export async function deliverRequestTarget (): Promise<FuzzTarget> {
   const chat = await chatFixtures()
   const me = chat.bob
   const name = 'deliver-request'
-  const accept = async ({ envelope, senderKeyBundle }: DeliverRequestParts): Promise<void> => {
+  const accept = async (parts: DeliverRequestParts): Promise<void> => {
+    if (parts.envelope === undefined) {
+      openReadNotice(parts.readNotice, me.wallet.address)
+      return
+    }
+    const { envelope, senderKeyBundle } = parts
     const header = inspectEnvelope(envelope)
     if (header.recipient !== me.wallet.address) throw new NotRecipientError('not for this node')
     // As the service does with a bundle sent along: verified against the envelope's sender, or ignored.
@@ -391,7 +396,9 @@ export async function deliverRequestTarget (): Promise<FuzzTarget> {
     await openMessage(envelope, { me: me.wallet.address, myKeys: me.keys, lookupBundle: address => chat.bundles.get(address) })
   }
   const aliceBundle = encodeKeyBundle(chat.bundles.get(chat.alice.wallet.address)!)
-  const seeds = [...chat.envelopes.map(envelope => encodeDeliverRequest(envelope)), ...chat.envelopes.map(envelope => encodeDeliverRequest(envelope, aliceBundle))]
+  const readNotice = createReadNotice(chat.alice.wallet, { sender: me.wallet.address, readAt: 1, messageIds: ['ab'.repeat(16), 'cd'.repeat(16)] })
+  const seeds = [...chat.envelopes.map(envelope => encodeDeliverRequest(envelope)), ...chat.envelopes.map(envelope => encodeDeliverRequest(envelope, aliceBundle)),
+    encodeReadNoticeRequest(readNotice)]
   return {
     name,
     frames: fc.oneof(framesOf(seeds, signedEnvelopes(chat).map(envelope => encodeDeliverRequest(envelope))), fc.tuple(fc.constantFrom(...chat.envelopes), fc.array(mutation, { minLength: 1, maxLength: 3 }))

@@ -4,7 +4,7 @@ export { MalformedMessageError, OversizeMessageError, ShardHashMismatchError, Un
 export { EnvelopeHeader, MessagePayload, SignedEnvelope } from './chat/envelope.ts'
 export { KeyBundleBody, SignedKeyBundle } from './chat/key-bundle.ts'
 export { PresenceBody, SignedPresence } from './chat/presence.ts'
-export { DeliverRequest, DeliverResponse, DeliverStatus } from './chat/deliver.ts'
+export { DeliverRequest, DeliverResponse, DeliverStatus, ReadNotice, ReadNoticeBody } from './chat/deliver.ts'
 export { ChunkStatus, MAX_CHUNK_REQUEST_BYTES, MAX_CHUNK_RESPONSE_BYTES, MAX_FETCH_SHARDS_PER_RESPONSE, MAX_SHARD_BYTES, REQUEST_OVERHEAD_BYTES, STORED_SHARD_OVERHEAD_BYTES, comparePositions, decodeChunkRequest, decodeChunkResponse, deleteAuthorization, encodeChunkRequest, encodeChunkResponse, objectIdFromBytes, objectIdToBytes, storeAckDigest } from './chunks/codec.ts'
 export type { ChunkCommand, ChunkResponse, DeleteCommand, FetchCommand, ListCommand, ShardPosition, ShardSummaryMessage, StoreCommand, StoredShard } from './chunks/codec.ts'
 export { ManifestBody as ManifestBodyMessage, SignedManifest as SignedManifestMessage } from './manifest/manifest.ts'

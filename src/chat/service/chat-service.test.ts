@@ -26,7 +26,9 @@ import type { ChatService } from './chat-service.ts'
 import type { MessageProgress } from './types.ts'
 import type { ChatMessage, Rejection } from './chat-message.ts'
 import { NS_KEY_BUNDLE_OBJECTS } from './constants.ts'
-import { deliverEnvelope } from './deliver.ts'
+import { deliverEnvelope, deliverReadNotice } from './deliver.ts'
+import { DeliverStatus } from './deliver-codec.ts'
+import { createReadNotice } from '../read-notice.ts'
 import { DeliveryRefusedError, InboxRateLimitedError, KeyBundleNotFoundError } from './errors.ts'
 import { inboxNamespace, MemoryMessageCache } from './index.ts'
 import { chatServiceOn, createChatMesh, createChatNode, joinMesh, nextEvent, noStoreContains, objectStoreOn } from '../../testing/chat-mesh.ts'
@@ -102,6 +104,24 @@ describe('chat service over a real mesh', () => {
     expect(states.at(-1)).toMatchObject({ state: 'sent', delivered: true, historyShards: 15, inboxShards: 15, totalShards: 15 })
     // Holders keep ciphertext only.
     expect(await noStoreContains(nodes, utf8.encode('Hello Bob'))).toBe(true)
+  })
+
+  it('tells Alice that Bob read her message: a read notice signed by Bob marks it read; one signed by Carol for Bob is refused', async () => {
+    const [first] = await bob.history(alice.address)
+    expect(first.text).toBe('Hello Bob')
+    const states = collect<MessageProgress>(listener => alice.events.on('message-state', listener))
+    const rejected = collect<Rejection>(listener => alice.events.on('rejected', listener))
+    const read = nextEvent(alice.events, 'read', 30_000)
+    await bob.markRead(alice.address, [first.messageId])
+    expect(await read).toMatchObject({ peer: bob.address, messageIds: [first.messageId], readAt: expect.any(Number) })
+    expect(states).toEqual([expect.objectContaining({ messageId: first.messageId, state: 'sent', delivered: true, read: true })])
+
+    // Carol signs a notice that names Bob as the reader: Alice's node refuses it and nothing is marked read.
+    const forged = createReadNotice({ address: bob.address, sign: (namespace, bytes) => wallets.carol.sign(namespace, bytes) },
+      { sender: alice.address, readAt: Date.now(), messageIds: [first.messageId] })
+    await expect(deliverReadNotice(carolNode.libp2p, nodes[0].libp2p.peerId, forged)).rejects.toMatchObject({ name: 'DeliveryRefusedError', status: DeliverStatus.BAD_SIGNATURE })
+    expect(rejected.map(r => r.error.name)).toEqual(['InvalidSignatureError'])
+    expect(states).toHaveLength(1)
   })
 
   it('keeps messages for an offline Bob in his inbox; his new node (same wallet, empty cache) reads all, in order', async () => {

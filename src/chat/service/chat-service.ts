@@ -24,12 +24,13 @@ import { inspectEnvelope, openMessage, sealMessage, type KeyBundleLookup } from 
 import { NotRecipientError, PeerKeyMismatchError, UnknownPeerKeyError } from '../errors.ts'
 import { createKeyBundle, encodeKeyBundle, type KeyBundle } from '../key-bundle.ts'
 import { MESSAGE_ID_BYTES } from '../message-id.ts'
+import { createReadNotice, MAX_READ_NOTICE_IDS, openReadNotice } from '../read-notice.ts'
 import { compareMessages, toChatMessage, type ChatMessage } from './chat-message.ts'
 import {
   DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_QUEUE_LIFETIME_MS, DEFAULT_QUEUE_RETRY_MS, DEFAULT_RELAYED_DELIVERY_AFTER_MS, MAX_QUEUE_RETRY_MS
 } from './constants.ts'
 import { signDeliveryReceipt } from './deliver-codec.ts'
-import { DeliveryHandler, deliverEnvelope } from './deliver.ts'
+import { DeliveryHandler, deliverEnvelope, deliverReadNotice, type DeliverOptions } from './deliver.ts'
 import { DeliveryUnreachableError, InboxRateLimitedError, KeyBundleNotFoundError, ObjectUnavailableError, RecipientOfflineError, SendFailedError } from './errors.ts'
 import { assembleHistory, type EnvelopeCopy } from './history.ts'
 import { KeyBundleDirectory } from './key-bundles.ts'
@@ -38,7 +39,8 @@ import { TypedEvents } from './events.ts'
 import { PresenceDirectory } from './presence-records.ts'
 import { PresencePublisher } from './presence-publisher.ts'
 import type { PresenceRecord } from '../presence.ts'
-import type { ChatServiceEvents, ChatServiceInit, DeliveryPath, HistoryReport, MessageProgress, SendResult } from './types.ts'
+import type { ChatLibp2p, ChatServiceEvents, ChatServiceInit, DeliveryPath, HistoryReport, MessageProgress, SendResult } from './types.ts'
+import type { PeerId } from '@libp2p/interface'
 
 const VERIFIED_MEMO_ENTRIES = 10_000
 
@@ -53,6 +55,8 @@ export class ChatService {
   private readonly presenceDirectory: PresenceDirectory
   private readonly presence: PresencePublisher
   private readonly handler: DeliveryHandler
+  /** The latest progress of recent sends, oldest first (rememberSent). */
+  private readonly sent = new Map<string, MessageProgress>()
   private ownBundle: KeyBundle
   private bundlePublished = false
   /** Envelope hash → the message it opened to: a copy seen again (cache, history, inbox) is not opened again. */
@@ -92,7 +96,8 @@ export class ChatService {
     })
     this.handler = new DeliveryHandler(init.libp2p, async (envelope, remotePeer, senderKeyBundle) => await this.acceptDelivery(envelope, remotePeer, senderKeyBundle), {
       maxConcurrent: init.maxConcurrentDeliveries,
-      timeoutMs: init.deliveryTimeoutMs
+      timeoutMs: init.deliveryTimeoutMs,
+      acceptReadNotice: async (notice, remotePeer) => { this.acceptReadNotice(notice, remotePeer) }
     })
     this.ownBundle = this.makeOwnBundle()
     this.nodeJoined = init.nodeReady === undefined
@@ -215,6 +220,7 @@ export class ChatService {
     }
     const update = (change: Partial<MessageProgress>): void => {
       progress = { ...progress, ...change }
+      this.rememberSent(progress)
       this.events.emit('message-state', progress)
     }
     let bytes: Uint8Array
@@ -252,7 +258,7 @@ export class ChatService {
         stopOn: error => error instanceof RemoteQuotaExceededError,
         onShardPlaced: (placed, total) => { update({ inboxShards: placed, totalShards: total }) }
       })
-    const delivery = toSelf ? undefined : this.deliver(recipient, bytes).then(via => { update({ delivered: true, deliveredVia: via }) })
+    const delivery = toSelf ? undefined : this.deliverEnvelopeTo(recipient, bytes).then(via => { update({ delivered: true, deliveredVia: via }) })
     const [historyOutcome, inboxOutcome, deliveryOutcome] = await Promise.allSettled([history, inbox, delivery])
 
     const problems: Array<SendResult['problems'][number]> = []
@@ -379,6 +385,47 @@ export class ChatService {
     this.verified.set(key, message)
   }
 
+  /**
+   * Tells `peer` that this identity has read their messages `messageIds` (its screen showed them), over the
+   * delivery protocol: directly or through the relay, as a message would go. Best effort: nothing is kept or retried
+   * when `peer` is offline. Ids go in notices of up to MAX_READ_NOTICE_IDS.
+   * @throws {RecipientOfflineError} | {DeliveryUnreachableError} | {DeliveryRefusedError} | {InvalidDeliveryResponseError}
+   */
+  async markRead (peer: WalletAddress | string, messageIds: readonly string[]): Promise<void> {
+    const sender = parseAddress(peer)
+    if (sender === this.address || messageIds.length === 0) return
+    const ids = [...new Set(messageIds)]
+    for (let start = 0; start < ids.length; start += MAX_READ_NOTICE_IDS) {
+      const notice = createReadNotice(this.init.wallet, { sender, readAt: Math.floor(this.now()), messageIds: ids.slice(start, start + MAX_READ_NOTICE_IDS) })
+      await this.deliver(sender, async (libp2p, peerId, options) => { await deliverReadNotice(libp2p, peerId, notice, options) })
+    }
+  }
+
+  /** Keeps the latest progress of recent sends, so that a read notice can update them. */
+  private rememberSent (progress: MessageProgress): void {
+    this.sent.delete(progress.messageId)
+    this.sent.set(progress.messageId, progress)
+    if (this.sent.size > MAX_REMEMBERED_SENDS) this.sent.delete(this.sent.keys().next().value!)
+  }
+
+  /** A read notice from the recipient of this identity's messages: checked, then reported. */
+  private acceptReadNotice (notice: Uint8Array, remotePeer: string): void {
+    try {
+      const { reader, messageIds, readAt } = openReadNotice(notice, this.address)
+      this.events.emit('read', { peer: reader, messageIds, readAt })
+      for (const id of messageIds) {
+        const progress = this.sent.get(id)
+        if (progress === undefined || progress.to !== reader || progress.read === true) continue
+        const read = { ...progress, read: true }
+        this.sent.set(id, read)
+        this.events.emit('message-state', read)
+      }
+    } catch (error) {
+      this.events.emit('rejected', { source: 'live', remotePeer, error: asError(error) })
+      throw error
+    }
+  }
+
   /** A live delivery: checks it is addressed to this identity, opens it, shows it once, signs the receipt. */
   private async acceptDelivery (envelope: Uint8Array, remotePeer: string, senderKeyBundle?: Uint8Array): Promise<Uint8Array> {
     try {
@@ -402,17 +449,25 @@ export class ChatService {
    * failure that may come from a stale record (unreachable peer) looks the record up once more.
    * @throws {RecipientOfflineError} | {DeliveryUnreachableError} | {DeliveryRefusedError} | {InvalidDeliveryResponseError}
    */
-  private async deliver (recipient: WalletAddress, envelope: Uint8Array): Promise<DeliveryPath> {
+  private async deliverEnvelopeTo (recipient: WalletAddress, envelope: Uint8Array): Promise<DeliveryPath> {
+    const senderKeyBundle = encodeKeyBundle(this.ownBundle)
+    return await this.deliver(recipient, async (libp2p, peerId, options) => {
+      await deliverEnvelope(libp2p, peerId, recipient, envelope, { ...options, senderKeyBundle })
+    })
+  }
+
+  /** Live delivery of what `transfer` sends (an envelope, a read notice) to `recipient`'s node; see deliverEnvelopeTo. */
+  private async deliver (recipient: WalletAddress, transfer: Transfer): Promise<DeliveryPath> {
     const record = await this.presenceDirectory.lookup(recipient)
     if (record === undefined) throw new RecipientOfflineError(`${recipient} has no current presence record; the message waits in their inbox`)
     try {
-      return await this.deliverTo(record, recipient, envelope)
+      return await this.deliverTo(record, recipient, transfer)
     } catch (error) {
       if (!(error instanceof DeliveryUnreachableError)) throw error
       this.presenceDirectory.forget(recipient)
       const fresh = await this.presenceDirectory.lookup(recipient, { fresh: true })
       if (fresh === undefined || (fresh.peerId === record.peerId && fresh.sequence === record.sequence)) throw error
-      return await this.deliverTo(fresh, recipient, envelope)
+      return await this.deliverTo(fresh, recipient, transfer)
     }
   }
 
@@ -422,7 +477,7 @@ export class ChatService {
    * dial fails, or when the record names no direct address): the first receipt wins and the other attempt ends.
    * The recipient shows a message once, whichever copies arrive.
    */
-  private async deliverTo (record: PresenceRecord, recipient: WalletAddress, envelope: Uint8Array): Promise<DeliveryPath> {
+  private async deliverTo (record: PresenceRecord, recipient: WalletAddress, transfer: Transfer): Promise<DeliveryPath> {
     const { libp2p } = this.init
     const peerId = peerIdFromString(record.peerId)
     if (peerId.equals(libp2p.peerId)) {
@@ -431,12 +486,11 @@ export class ChatService {
     const addrs = record.multiaddrs.flatMap(address => { try { return [multiaddr(address)] } catch { return [] } })
     if (addrs.length > 0) await libp2p.peerStore.merge(peerId, { multiaddrs: addrs }).catch(() => {})
     const timeoutMs = this.init.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS
-    const senderKeyBundle = encodeKeyBundle(this.ownBundle)
     const relayed = this.init.relayedDialPeers === undefined ? [] : addrs.filter(ma => isRelayedAddressOf(ma, record.peerId))
     const connected = libp2p.getConnections(peerId).some(isUsableConnection)
     // A signal only where another attempt may end this one; each attempt has its own deadline (`timeoutMs`).
     const direct = async (signal?: AbortSignal): Promise<DeliveryPath> => {
-      await deliverEnvelope(libp2p, peerId, recipient, envelope, { timeoutMs, signal, senderKeyBundle })
+      await transfer(libp2p, peerId, { timeoutMs, signal })
       return 'direct'
     }
     if (connected || relayed.length === 0) return await direct()
@@ -444,7 +498,7 @@ export class ChatService {
       const open = libp2p.getConnections(peerId).find(c => c.status === 'open' && c.limits != null)
       const release = this.permitRelayedDial(record.peerId)
       try {
-        await deliverEnvelope(libp2p, peerId, recipient, envelope, { timeoutMs, signal, via: open ?? relayed, senderKeyBundle })
+        await transfer(libp2p, peerId, { timeoutMs, signal, via: open ?? relayed })
       } finally {
         release()
       }
@@ -491,6 +545,12 @@ export class ChatService {
     })
   }
 }
+
+/** Sends one request over the delivery protocol to `peerId` and checks its answer (deliverEnvelope, deliverReadNotice). */
+type Transfer = (libp2p: ChatLibp2p, peerId: PeerId, options: DeliverOptions) => Promise<void>
+
+/** Recent sends whose progress a read notice can still update. */
+const MAX_REMEMBERED_SENDS = 1_000
 
 /** A plain relayed address of `peerId` (a limited connection through the relay). */
 function isRelayedAddressOf (ma: Multiaddr, peerId: string): boolean {

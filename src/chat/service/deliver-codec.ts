@@ -7,6 +7,7 @@ import { decodeOrThrow, readLeadingVersion } from '../../wire/index.ts'
 import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../../wire/index.ts'
 import { MAX_ENVELOPE_BYTES } from '../envelope-format.ts'
 import { MAX_SIGNED_KEY_BUNDLE_BYTES } from '../key-bundle.ts'
+import { MAX_READ_NOTICE_BYTES } from '../read-notice.ts'
 import { NS_DELIVERY_RECEIPT } from './constants.ts'
 import { DeliverRequest, DeliverResponse, DeliverStatus } from '../../wire/index.ts'
 
@@ -48,16 +49,33 @@ export function encodeDeliverRequest (envelope: Uint8Array, senderKeyBundle?: Ui
  * (`UnsupportedVersionError`), structure (`MalformedMessageError`). The envelope itself is not checked here.
  */
 export function decodeDeliverRequest (bytes: Uint8Array): Uint8Array {
-  return decodeDeliverRequestParts(bytes).envelope
+  const parts = decodeDeliverRequestParts(bytes)
+  if (parts.envelope === undefined) throw new MalformedMessageError('delivery request carries no envelope')
+  return parts.envelope
 }
 
-export interface DeliverRequestParts {
+export type DeliverRequestParts = {
   envelope: Uint8Array
   /** The sender's signed key bundle, not yet verified; absent when the sender sent none. */
   senderKeyBundle?: Uint8Array
+  readNotice?: undefined
+} | {
+  envelope?: undefined
+  /** A read notice (src/chat/read-notice.ts), not yet verified. */
+  readNotice: Uint8Array
 }
 
-/** As `decodeDeliverRequest`, with the sender's key bundle when the request carries one (at most its size limit). */
+/** A request that carries a read notice instead of an envelope. */
+export function encodeReadNoticeRequest (notice: Uint8Array): Uint8Array {
+  if (notice.length === 0) throw new MalformedMessageError('a read notice request carries a notice')
+  if (notice.length > MAX_READ_NOTICE_BYTES) throw new OversizeMessageError(`read notice is ${notice.length} bytes; the limit is ${MAX_READ_NOTICE_BYTES}`)
+  return DeliverRequest.encode({ version: DELIVER_WIRE_VERSION, envelope: new Uint8Array(0), readNotice: Uint8Array.from(notice) })
+}
+
+/**
+ * As `decodeDeliverRequest`, with the sender's key bundle when the request carries one (at most its size limit),
+ * or the read notice a request carries instead of an envelope.
+ */
 export function decodeDeliverRequestParts (bytes: Uint8Array): DeliverRequestParts {
   if (bytes.length > MAX_DELIVER_REQUEST_BYTES) {
     throw new OversizeMessageError(`delivery request is ${bytes.length} bytes; the limit is ${MAX_DELIVER_REQUEST_BYTES}`)
@@ -67,6 +85,11 @@ export function decodeDeliverRequestParts (bytes: Uint8Array): DeliverRequestPar
     throw new UnsupportedVersionError(`delivery request version ${version} is not supported (this node speaks version ${DELIVER_WIRE_VERSION}); the sender may run a newer release`)
   }
   const request = decodeOrThrow('delivery request', () => DeliverRequest.decode(bytes))
+  if (request.readNotice.length > 0) {
+    if (request.envelope.length > 0 || request.senderKeyBundle.length > 0) throw new MalformedMessageError('a delivery request carries an envelope or a read notice, not both')
+    if (request.readNotice.length > MAX_READ_NOTICE_BYTES) throw new OversizeMessageError(`read notice is ${request.readNotice.length} bytes; the limit is ${MAX_READ_NOTICE_BYTES}`)
+    return { readNotice: request.readNotice }
+  }
   if (request.envelope.length === 0) throw new MalformedMessageError('delivery request carries no envelope')
   if (request.envelope.length > MAX_ENVELOPE_BYTES) {
     throw new OversizeMessageError(`envelope is ${request.envelope.length} bytes; the limit is ${MAX_ENVELOPE_BYTES}`)

@@ -21,6 +21,7 @@ import {
   decodeDeliverResponse,
   encodeDeliverRequest,
   encodeDeliverResponse,
+  encodeReadNoticeRequest,
   isDeliveryReceiptOf,
   type DeliverReply
 } from './deliver-codec.ts'
@@ -44,7 +45,12 @@ export interface DeliveryDialer {
  */
 export type AcceptEnvelope = (envelope: Uint8Array, remotePeer: string, senderKeyBundle?: Uint8Array) => Promise<Uint8Array>
 
+/** Checks and takes one read notice (src/chat/read-notice.ts); throws the typed error of the first check that failed. */
+export type AcceptReadNotice = (notice: Uint8Array, remotePeer: string) => Promise<void>
+
 export interface DeliveryHandlerOptions {
+  /** Where read notices go; without it a request carrying one is answered MALFORMED. */
+  acceptReadNotice?: AcceptReadNotice
   maxConcurrent?: number
   maxInboundStreams?: number
   /** From the stream's opening to the answer's end: reading, checking (which may fetch a key bundle), writing. */
@@ -55,6 +61,7 @@ export interface DeliveryHandlerOptions {
 export class DeliveryHandler {
   private readonly registrar: DeliveryRegistrar
   private readonly accept: AcceptEnvelope
+  private readonly acceptReadNotice: AcceptReadNotice | undefined
   private readonly maxConcurrent: number
   private readonly maxInboundStreams: number
   private readonly timeoutMs: number
@@ -64,6 +71,7 @@ export class DeliveryHandler {
   constructor (registrar: DeliveryRegistrar, accept: AcceptEnvelope, options: DeliveryHandlerOptions = {}) {
     this.registrar = registrar
     this.accept = accept
+    this.acceptReadNotice = options.acceptReadNotice
     this.maxConcurrent = options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT_DELIVERIES
     this.maxInboundStreams = options.maxInboundStreams ?? DEFAULT_MAX_INBOUND_DELIVERY_STREAMS
     this.timeoutMs = options.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS
@@ -108,9 +116,15 @@ export class DeliveryHandler {
         reply = { status: DeliverStatus.OVERSIZE, message: `delivery request is over the ${MAX_DELIVER_REQUEST_BYTES}-byte limit` }
       } else {
         try {
-          const { envelope, senderKeyBundle } = decodeDeliverRequestParts(frame)
-          const receipt = await this.accept(envelope, connection.remotePeer.toString(), senderKeyBundle)
-          reply = { status: DeliverStatus.DELIVERED, receipt }
+          const parts = decodeDeliverRequestParts(frame)
+          if (parts.envelope !== undefined) {
+            const receipt = await this.accept(parts.envelope, connection.remotePeer.toString(), parts.senderKeyBundle)
+            reply = { status: DeliverStatus.DELIVERED, receipt }
+          } else {
+            if (this.acceptReadNotice === undefined) throw new MalformedMessageError('this node takes no read notices')
+            await this.acceptReadNotice(parts.readNotice, connection.remotePeer.toString())
+            reply = { status: DeliverStatus.DELIVERED }
+          }
         } catch (error) {
           reply = { status: statusFor(error), message: error instanceof Error ? error.message : String(error) }
         }
@@ -153,7 +167,23 @@ export interface DeliverOptions extends AbortOptions {
  */
 export async function deliverEnvelope (dialer: DeliveryDialer, peer: PeerId, recipient: WalletAddress, envelope: Uint8Array,
   options: DeliverOptions = {}): Promise<Uint8Array> {
-  const request = encodeDeliverRequest(envelope, options.senderKeyBundle)
+  const reply = await exchange(dialer, peer, encodeDeliverRequest(envelope, options.senderKeyBundle), options)
+  if (reply.receipt === undefined || !isDeliveryReceiptOf(reply.receipt, envelope, recipient)) {
+    throw new InvalidDeliveryResponseError(`peer ${peer} answered DELIVERED without a receipt signed by ${recipient}: it does not serve that user`)
+  }
+  return reply.receipt
+}
+
+/**
+ * Hands a read notice (src/chat/read-notice.ts) to `peer`, the node of the messages' sender; resolves when it
+ * answered DELIVERED. Same errors as `deliverEnvelope`.
+ */
+export async function deliverReadNotice (dialer: DeliveryDialer, peer: PeerId, notice: Uint8Array, options: DeliverOptions = {}): Promise<void> {
+  await exchange(dialer, peer, encodeReadNoticeRequest(notice), options)
+}
+
+/** One request and its DELIVERED answer. */
+async function exchange (dialer: DeliveryDialer, peer: PeerId, request: Uint8Array, options: DeliverOptions): Promise<DeliverReply> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS
   const timeout = AbortSignal.timeout(timeoutMs)
   const signal = options.signal == null ? timeout : AbortSignal.any([options.signal, timeout])
@@ -184,10 +214,7 @@ export async function deliverEnvelope (dialer: DeliveryDialer, peer: PeerId, rec
   if (reply.status !== DeliverStatus.DELIVERED) {
     throw new DeliveryRefusedError(reply.status, peer.toString(), reply.message ?? '')
   }
-  if (reply.receipt === undefined || !isDeliveryReceiptOf(reply.receipt, envelope, recipient)) {
-    throw new InvalidDeliveryResponseError(`peer ${peer} answered DELIVERED without a receipt signed by ${recipient}: it does not serve that user`)
-  }
-  return reply.receipt
+  return reply
 }
 
 /** Answers (best effort) and closes; a peer that went away gets its stream reset. */

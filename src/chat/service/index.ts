@@ -11,6 +11,7 @@ export type {
   ChatWallet,
   HistoryReport,
   MessageProgress,
+  ReadReceipt,
   SendResult,
   SendState
 } from './types.ts'

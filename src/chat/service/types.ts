@@ -85,6 +85,8 @@ export interface MessageProgress {
   readonly delivered: boolean
   /** How it was delivered: over a direct connection, or through the relay (no direct path between the two). */
   readonly deliveredVia?: DeliveryPath
+  /** The recipient said (in a read notice signed by their wallet) that their screen showed it. */
+  readonly read?: boolean
   /** While 'queued': what it waits for. */
   readonly waitingFor?: QueueReason
   readonly error?: { name: string, message: string }
@@ -122,4 +124,15 @@ export interface ChatServiceEvents {
   presence: PresenceRecord
   /** A background task failed (presence refresh, cleanup); the service keeps running. */
   error: Error
+  /** The recipient of this identity's messages `messageIds` read them (a verified read notice). */
+  read: ReadReceipt
+}
+
+/** What a verified read notice says. */
+export interface ReadReceipt {
+  /** Who read them: the recipient, whose wallet signed the notice. */
+  readonly peer: WalletAddress
+  readonly messageIds: readonly string[]
+  /** When their screen showed them, by their clock (ms since the epoch). */
+  readonly readAt: number
 }

@@ -30,9 +30,9 @@ function progress (change: Partial<MessageProgress> & Pick<MessageProgress, 'mes
   return { to: BOB, sentAt: Date.now(), state: 'encrypting', historyShards: 0, inboxShards: 0, totalShards: 15, delivered: false, ...change }
 }
 
-async function mount (options: { onboarded?: boolean } = {}): Promise<ChatApp> {
+async function mount (options: { onboarded?: boolean, markRead?: (peer: string, ids: string[]) => Promise<void> } = {}): Promise<ChatApp> {
   if (options.onboarded ?? true) localStorage.setItem(`zentalk-onboarded:${ME}`, '1')
-  app = mountChatApp({ root, nodePanel, chat: { events, readHistory: async () => history }, identity, send: async (to, text) => await sendImpl(to, text) })
+  app = mountChatApp({ root, nodePanel, chat: { events, readHistory: async () => history, markRead: options.markRead }, identity, send: async (to, text) => await sendImpl(to, text) })
   await settle()
   return app
 }
@@ -178,6 +178,35 @@ describe('mountChatApp', () => {
     await settle()
     expect(state()).toBe('delivered')
     expect($$('[data-testid="message"]')).toHaveLength(1)
+  })
+
+  it('tells a sender once which of their messages the open conversation showed, and shows "read" from their notice', async () => {
+    history = { messages: [incoming('1', 1000, 'from carol', CAROL), incoming('2', 2000, 'hello'), incoming('3', 3000, 'there?')], rejected: [], unavailable: [] }
+    const notices: Array<{ peer: string, ids: string[] }> = []
+    await mount({ markRead: async (peer, ids) => { notices.push({ peer, ids }) } })
+    expect(notices).toEqual([]) // nothing is open yet
+    $$('[data-testid="chat-item"]').find(item => item.dataset.peer === BOB)!.click()
+    await settle()
+    expect(notices).toEqual([{ peer: BOB, ids: [incoming('2', 0, '').messageId, incoming('3', 0, '').messageId] }])
+    events.emit('message', incoming('4', 4000, 'still there?'))
+    events.emit('message', incoming('5', 5000, 'not open', CAROL))
+    await settle()
+    expect(notices).toEqual([
+      { peer: BOB, ids: [incoming('2', 0, '').messageId, incoming('3', 0, '').messageId] },
+      { peer: BOB, ids: [incoming('4', 0, '').messageId] }
+    ])
+
+    const id = 'b'.repeat(32)
+    events.emit('message-state', progress({ messageId: id, text: 'yes', state: 'sent', inboxShards: 15, delivered: true }))
+    await settle()
+    const state = (): string | null | undefined => $(`[data-testid="message"][data-message-id="${id}"] [data-testid="message-state"]`)?.textContent
+    expect(state()).toBe('delivered')
+    events.emit('read', { peer: CAROL, messageIds: [id], readAt: 1 }) // Carol is not who it went to
+    await settle()
+    expect(state()).toBe('delivered')
+    events.emit('read', { peer: BOB, messageIds: [id], readAt: 1 })
+    await settle()
+    expect(state()).toBe('delivered, read')
   })
 
   it('reports failures, refusals and errors as dismissable alerts, and unreadable history as a quiet notice', async () => {

@@ -4,7 +4,7 @@
  */
 import type { ChatMessage, WalletAddress } from '../../node/index.ts'
 import { button, h, reconcileList, uniqueId } from './dom.ts'
-import { STORED_LABEL, formatTime, isoTime, peerLabel, progressLabel } from './format.ts'
+import { STORED_LABEL, formatTime, isoTime, peerLabel, progressLabel, readSuffix } from './format.ts'
 import { conversationMessages, messageKey } from './model.ts'
 import type { ChatState } from './store.ts'
 
@@ -125,7 +125,8 @@ function updateMessage (item: HTMLLIElement, message: ChatMessage, state: ChatSt
   if (time.textContent !== shown) time.textContent = shown
   if (message.direction !== 'outgoing') return
   const progress = message.from === state.self ? state.progress.get(message.messageId) : undefined
-  const label = progress === undefined ? STORED_LABEL : progressLabel(progress, state.self)
+  const read = state.readByRecipient.has(message.messageId)
+  const label = progress === undefined ? STORED_LABEL + readSuffix(read) : progressLabel(read ? { ...progress, read } : progress, state.self)
   const stateEl = item.querySelector<HTMLElement>('.message-state')!
   if (stateEl.textContent !== label) stateEl.textContent = label
   item.classList.toggle('failed', progress?.state === 'failed')

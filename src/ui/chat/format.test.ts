@@ -21,6 +21,10 @@ describe('progressLabel', () => {
     expect(progressLabel(progress({ inboxShards: 9, delivered: true }), ME)).toBe('delivered, storing… 9/15')
     expect(progressLabel(progress({ state: 'sent', inboxShards: 15, historyShards: 15 }), ME)).toBe('stored on 15 of 15')
     expect(progressLabel(progress({ state: 'sent', inboxShards: 15, delivered: true }), ME)).toBe('delivered')
+    // Read by the recipient: the line keeps what it said and adds it.
+    expect(progressLabel(progress({ state: 'sent', inboxShards: 15, delivered: true, read: true }), ME)).toBe('delivered, read')
+    expect(progressLabel(progress({ state: 'sent', inboxShards: 15, read: true }), ME)).toBe('stored on 15 of 15, read')
+    expect(progressLabel(progress({ inboxShards: 9, delivered: true, read: true }), ME)).toBe('delivered, read, storing… 9/15')
     expect(progressLabel(progress({ state: 'failed', error: { name: 'SendFailedError', message: 'nobody answered' } }), ME)).toBe('failed: nobody answered')
   })
 

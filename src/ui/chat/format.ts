@@ -52,10 +52,10 @@ export function progressLabel (progress: MessageProgress, self: string): string 
       return 'encrypting…'
     case 'sending': {
       const storing = `storing… ${placed}/${progress.totalShards}`
-      return progress.delivered ? `delivered, ${storing}` : storing
+      return progress.delivered ? `delivered${readSuffix(progress.read)}, ${storing}` : storing
     }
     case 'sent':
-      return progress.delivered ? 'delivered' : `stored on ${placed} of ${progress.totalShards}`
+      return (progress.delivered ? 'delivered' : `stored on ${placed} of ${progress.totalShards}`) + readSuffix(progress.read)
     case 'failed':
       return `failed: ${truncate(progress.error?.message ?? 'unknown error', MAX_ERROR_MESSAGE_CHARS)}`
   }
@@ -63,6 +63,14 @@ export function progressLabel (progress: MessageProgress, self: string): string 
 
 /** The state line of an outgoing message known only from history or the cache: it is stored in the mesh. */
 export const STORED_LABEL = 'stored'
+
+/**
+ * Added to an outgoing message's state line once its recipient has read it ("delivered, read"): the line still
+ * starts with what it said before.
+ */
+export function readSuffix (read: boolean | undefined): string {
+  return read === true ? ', read' : ''
+}
 
 export type ErrorLike = ErrorShape
 

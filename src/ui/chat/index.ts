@@ -3,7 +3,7 @@
  * node panel. It shows what the chat service reports (messages, send progress, refusals, errors) and never lets
  * a failure escape into the page: every error becomes a readable alert.
  */
-import { parseAddress, type MessageProgress, type Rejection, type WalletAddress } from '../../node/index.ts'
+import { parseAddress, type MessageProgress, type ReadReceipt, type Rejection, type WalletAddress } from '../../node/index.ts'
 import { createAlerts } from './alerts.ts'
 import { conversationSummaries, createChatList } from './chat-list.ts'
 import { createConversation } from './conversation.ts'
@@ -13,6 +13,7 @@ import { createIdentityView } from './identity-view.ts'
 import { createNav } from './nav.ts'
 import { createOnboarding } from './onboarding.ts'
 import { ChatPrefs, type KeyValueStorage } from './prefs.ts'
+import { messageKey } from './model.ts'
 import { ChatStore } from './store.ts'
 import type { ChatApp, ChatAppDeps } from './types.ts'
 
@@ -118,6 +119,26 @@ export function mountChatApp (deps: ChatAppDeps): ChatApp {
   }
   const unsubscribe = store.subscribe(scheduleRender)
 
+  // Read notices: what the open conversation shows on a visible page counts as read, and its sender is told once
+  // (best effort: a sender who is offline is not told later). Messages already read before this page loaded (by
+  // the read marks it found) are not announced again.
+  const readBefore = store.state.readMarks
+  const announced = new Set<string>()
+  const announceRead = (): void => {
+    const { openPeer, view, onboarded, messages } = store.state
+    if (deps.chat.markRead === undefined || openPeer === undefined || view !== 'chats' || !onboarded || destroyed) return
+    if (document.visibilityState !== 'visible') return
+    const since = readBefore[openPeer] ?? -Infinity
+    const ids = messages.filter(message => message.peer === openPeer && message.direction === 'incoming' && message.sentAt > since &&
+      !announced.has(messageKey(message))).map(message => { announced.add(messageKey(message)); return message.messageId })
+    if (ids.length > 0) deps.chat.markRead(openPeer, ids).catch(() => {})
+  }
+  // Runs inside the store's change loop: it must not throw there (a read notice is best effort anyway).
+  const announceQuietly = (): void => { try { announceRead() } catch (error) { console.error(error) } }
+  const unsubscribeRead = store.subscribe(announceQuietly)
+  const onVisibility = announceQuietly
+  document.addEventListener('visibilitychange', onVisibility)
+
   // A listener must never throw into the chat service; a failure shows as an alert instead.
   function guard (what: string, task: () => void): void {
     try {
@@ -135,6 +156,7 @@ export function mountChatApp (deps: ChatAppDeps): ChatApp {
         if (progress.state === 'failed') store.addAlert(sendFailureText(nameOf(progress.to), progress.error ?? new Error('unknown error')))
       })
     }),
+    deps.chat.events.on('read', (receipt: ReadReceipt) => { guard('showing a read message', () => { store.applyRead(receipt) }) }),
     deps.chat.events.on('rejected', (rejection: Rejection) => { guard('reporting a refusal', () => { store.addAlert(rejectionText(rejection)) }) }),
     deps.chat.events.on('error', error => { guard('reporting an error', () => { store.addAlert(describeError('A background task failed', error)) }) })
   ]
@@ -198,6 +220,8 @@ export function mountChatApp (deps: ChatAppDeps): ChatApp {
       window.removeEventListener('storage', onStorage)
       for (const off of offEvents) off()
       unsubscribe()
+      unsubscribeRead()
+      document.removeEventListener('visibilitychange', onVisibility)
       deps.root.replaceChildren()
       deps.nodePanel.hidden = false
     }

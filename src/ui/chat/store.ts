@@ -2,7 +2,7 @@
  * The state of the chat screen and the changes the user and the chat service make to it. No DOM: views read
  * `state` and re-render when a listener is told something changed.
  */
-import type { ChatMessage, MessageProgress, WalletAddress } from '../../node/index.ts'
+import type { ChatMessage, MessageProgress, ReadReceipt, WalletAddress } from '../../node/index.ts'
 import { addContact, markConversationRead, mergeMessages, messageFromProgress, messageKey, type Contact, type ReadMarks } from './model.ts'
 import type { ChatPrefs } from './prefs.ts'
 
@@ -23,6 +23,8 @@ export interface ChatState {
   readonly messages: readonly ChatMessage[]
   /** The latest progress of each message sent from this tab, by message id. */
   readonly progress: ReadonlyMap<string, MessageProgress>
+  /** Ids of this identity's messages that their recipient said they read (read notices). */
+  readonly readByRecipient: ReadonlySet<string>
   readonly contacts: readonly Contact[]
   readonly readMarks: ReadMarks
   /** Newest last. */
@@ -47,6 +49,7 @@ export class ChatStore {
       onboarded: prefs.isOnboarded(),
       messages: [],
       progress: new Map(),
+      readByRecipient: new Set(),
       contacts: prefs.loadContacts(),
       readMarks: prefs.loadReadMarks(),
       alerts: []
@@ -78,6 +81,16 @@ export class ChatStore {
     all.set(progress.messageId, progress)
     this.update({ progress: all })
     this.addMessages([messageFromProgress(progress, this.current.self)])
+  }
+
+  /** The recipient `receipt.peer` read these messages of this identity's; ids of other messages are ignored. */
+  applyRead (receipt: ReadReceipt): void {
+    const ours = new Set(this.current.messages
+      .filter(message => message.direction === 'outgoing' && message.from === this.current.self && message.peer === receipt.peer)
+      .map(message => message.messageId))
+    const fresh = receipt.messageIds.filter(id => ours.has(id) && !this.current.readByRecipient.has(id))
+    if (fresh.length === 0) return
+    this.update({ readByRecipient: new Set([...this.current.readByRecipient, ...fresh]) })
   }
 
   setView (view: View): void {

@@ -4,8 +4,11 @@ import type { ChatView, IdentityActions, SendResult } from '../../node/index.ts'
 /** This browser's identity and what the user can do with it. */
 export type ChatIdentity = IdentityActions
 
-/** The parts of the chat service the screen uses (the cached history, when given, shows before the mesh answers). */
-export type ChatServiceView = Pick<ChatView, 'events' | 'readHistory'> & Partial<Pick<ChatView, 'readCachedHistory'>>
+/**
+ * The parts of the chat service the screen uses (the cached history, when given, shows before the mesh answers;
+ * read notices go out when `markRead` is given).
+ */
+export type ChatServiceView = Pick<ChatView, 'events' | 'readHistory'> & Partial<Pick<ChatView, 'readCachedHistory' | 'markRead'>>
 
 export interface ChatAppDeps {
   /** The chat app renders inside this element. */
