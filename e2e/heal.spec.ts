@@ -119,10 +119,10 @@ async function survey (): Promise<Survey> {
     await new Promise(resolve => setImmediate(resolve))
     const db = new Database(join(node.dataDir, 'node-0', 'chunks.sqlite'), { readonly: true, fileMustExist: true })
     try {
-      const rows = db.prepare('SELECT object_id, chunk_id, data, manifest FROM chunks WHERE user_addr = ?').all(owner) as
-        Array<{ object_id: string, chunk_id: number, data: Buffer, manifest: Buffer }>
+      const rows = db.prepare('SELECT object_id, chunk_id, data, manifest, shard_proof FROM chunks WHERE user_addr = ?').all(owner) as
+        Array<{ object_id: string, chunk_id: number, data: Buffer, manifest: Buffer, shard_proof: Buffer | null }>
       for (const row of rows) {
-        if (verifyShard(manifestOf(row.manifest), row.chunk_id, row.data)) add(row.object_id, row.chunk_id, node.peerId)
+        if (verifyShard(manifestOf(row.manifest), row.chunk_id, row.data, row.shard_proof ?? undefined)) add(row.object_id, row.chunk_id, node.peerId)
         else corrupt.push(`${node.peerId} ${row.object_id}/${row.chunk_id}`)
       }
     } finally {

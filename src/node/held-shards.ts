@@ -19,7 +19,7 @@ export async function heldShards (store: ChunkStore, manifests: ManifestCache): 
   for (const placementKey of placementKeys.values()) {
     for (const record of await store.listByPlacementKey(placementKey)) {
       const manifest = manifests.verified(record.objectId, record.manifest)
-      const intact = !(manifest instanceof Error) && verifyShard(manifest, record.shardIndex, record.data)
+      const intact = !(manifest instanceof Error) && verifyShard(manifest, record.shardIndex, record.data, record.shardProof)
       held.push({ objectId: record.objectId, shardIndex: record.shardIndex, owner: record.owner, size: record.size, intact })
     }
   }

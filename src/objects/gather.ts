@@ -46,6 +46,8 @@ interface ObjectShards {
   manifest: SignedManifest
   /** Shards kept until the object is decoded; emptied once its decoding settles. */
   slots: Array<Uint8Array | null>
+  /** SHA-256 of each kept shard as its verification computed it, so decoding need not hash it again. */
+  hashes: Array<Uint8Array | undefined>
   present: number
   decoding?: Promise<Uint8Array>
   /** A shard of it was dropped because the holder sending it had used up its share of the read's byte budget. */
@@ -83,7 +85,7 @@ export class ShardCollector {
     const { manifest, shardIndex } = shard
     let entry = this.objects.get(manifest.objectId)
     if (entry === undefined) {
-      entry = { manifest, slots: new Array<Uint8Array | null>(manifest.k + manifest.m).fill(null), present: 0 }
+      entry = { manifest, slots: new Array<Uint8Array | null>(manifest.k + manifest.m).fill(null), hashes: [], present: 0 }
       this.objects.set(manifest.objectId, entry)
     }
     // Rebuilt or being rebuilt: further shards of it are dropped, not kept.
@@ -95,13 +97,14 @@ export class ShardCollector {
     }
     this.keptByHolder.set(holder, kept)
     entry.slots[shardIndex] = shard.shard
+    entry.hashes[shardIndex] = shard.shardHash
     entry.present++
     if (entry.present === manifest.k) {
       // Accepted only as the whole codeword the owner signed, never just any k shards of it.
-      const decoding = decodeCommittedObject(entry.slots, manifest)
+      const decoding = decodeCommittedObject(entry.slots, manifest, entry.hashes)
       entry.decoding = decoding
       const settled = entry
-      decoding.then(() => { settled.slots = [] }, () => { settled.slots = [] }) // awaited in `results`; a failure is reported there
+      decoding.then(() => { settled.slots = []; settled.hashes = [] }, () => { settled.slots = []; settled.hashes = [] }) // awaited in `results`; a failure is reported there
     }
   }
 

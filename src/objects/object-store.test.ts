@@ -55,10 +55,13 @@ describe('ObjectStore over 16 real libp2p storage nodes', () => {
     const sizes = [0, 256 * KIB, 1, ...Array.from({ length: 17 }, () => randomInt(random, 256 * KIB + 1))]
     const inputs = sizes.map(size => randomBytes(random, size))
     // Four senders at once: enough to queue requests per holder, not so many that a shared CPU times them out.
+    // Every other object is written in manifest format 1, as a release before version 2 did; odd ones (the 256 KiB
+    // one among them) in version 2, today's format.
+    const writers = [new ObjectStore({ ...deps, manifestVersion: 1 }), objects]
     const results: StoreResult[] = []
     await Promise.all([0, 1, 2, 3].map(async lane => {
       for (let i = lane; i < inputs.length; i += 4) {
-        results[i] = await objects.storeObject(inputs[i])
+        results[i] = await writers[i % 2].storeObject(inputs[i])
         originals.set(results[i].objectId, inputs[i])
       }
     }))
@@ -66,15 +69,17 @@ describe('ObjectStore over 16 real libp2p storage nodes', () => {
 
     const nodesById = byId(nodes)
     const closest15 = ranking.slice(0, 15)
-    for (const result of results) {
+    for (const [i, result] of results.entries()) {
       expect(result.failures).toEqual([])
       expect(result.holders).toEqual(closest15)
       expect(result.reducedRedundancy).toBe(false)
       for (const [index, receipt] of result.receipts.entries()) {
         expect(receipt).toMatchObject({ holder: closest15[index], objectId: result.objectId, shardIndex: index })
         expect(await receiptVerifies(receipt, nodesById)).toBe(true)
-        // The shard really is there, on the node itself too (written locally, not dialled).
-        expect(await nodesById.get(closest15[index])!.store.get(result.objectId, index as ShardIndex)).toBeDefined()
+        // The shard really is there, on the node itself too (written locally, not dialled), with its proof under version 2.
+        const record = await nodesById.get(closest15[index])!.store.get(result.objectId, index as ShardIndex)
+        expect(record).toBeDefined()
+        expect(record?.shardProof?.length).toBe(i % 2 === 0 ? undefined : index === 14 ? 96 : 128)
       }
     }
     // Nodes outside the closest 15 hold nothing.
@@ -92,7 +97,7 @@ describe('ObjectStore over 16 real libp2p storage nodes', () => {
     const victim = stored[1] // the 256 KiB object
     const nodesById = byId(nodes)
     const saved: ShardRecord[] = []
-    // Data shards 0-4 flipped on their holders: trusting any of them would return wrong bytes.
+    // Data shards 0-4 flipped on their holders (their proofs kept): trusting any of them would return wrong bytes.
     for (let index = 0; index < 5; index++) {
       const store = nodesById.get(victim.holders[index])!.store
       const record = (await store.get(victim.objectId, index as ShardIndex))!

@@ -12,7 +12,7 @@ import { deleteAuthorityOf, placementKeyOf } from '../placement/index.ts'
 import { ChunkPeerUnreachableError, type ChunkExchange, type StoreReceipt } from '../protocols/index.ts'
 import type { ChunkStore, ShardRecord } from '../store/index.ts'
 import type { ObjectId } from '../types/index.ts'
-import { buildManifest, decodeSignedManifest, encodeSignedManifest, type SignedManifest } from '../wire/index.ts'
+import { MANIFEST_VERSION, buildManifest, decodeSignedManifest, encodeSignedManifest, type ManifestVersion, type SignedManifest } from '../wire/index.ts'
 import { NoHoldersReachableError, ObjectNotFoundError, ReadDeadlineError, StoreFailedError, type ShardPlacementFailure } from './errors.ts'
 import { collectShards, type FailedObject, type GatherStats, type RetrievedObject } from './gather.ts'
 
@@ -55,6 +55,11 @@ export interface ObjectStoreDeps {
   k?: number
   /** Parity shards per object (default 5). */
   m?: number
+  /**
+   * Manifest format of the objects this store writes (default MANIFEST_VERSION, 2). Version 1 only for tests that
+   * keep version-1 objects covered: every version is read, repaired and deleted whatever this says.
+   */
+  manifestVersion?: ManifestVersion
   /** Per holder and shard, from when the request is sent (default 20 s). */
   storeTimeoutMs?: number
   /** Per holder, from when the request is sent (default 15 s). */
@@ -171,11 +176,12 @@ export class ObjectStore {
 
     const encoded = await encode(bytes, this.k, this.m)
     const createdAt = Math.floor(this.now())
-    const { manifest, objectId } = buildManifest(this.deps.wallet, {
-      namespace, placementKey, k: this.k, m: this.m, originalLength: encoded.originalLength, shards: encoded.shards, createdAt
+    const { manifest, objectId, shardProofs } = buildManifest(this.deps.wallet, {
+      namespace, placementKey, k: this.k, m: this.m, originalLength: encoded.originalLength, shards: encoded.shards, createdAt,
+      version: this.deps.manifestVersion ?? MANIFEST_VERSION
     })
     const manifestBytes = encodeSignedManifest(manifest)
-    const shardOf = (index: number, sole: boolean) => ({ manifest, manifestBytes, shardIndex: index, shard: encoded.shards[index], sole })
+    const shardOf = (index: number, sole: boolean) => ({ manifest, manifestBytes, shardIndex: index, shard: encoded.shards[index], shardProof: shardProofs[index], sole })
     const placement = new Placement(closest, async () => await this.deps.holders.select(placementKey, total + this.spareHolders, { fresh: true }))
     let placedCount = 0
     let stopped = false

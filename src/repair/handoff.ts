@@ -18,11 +18,11 @@ export async function handOffShard (ctx: RepairContext, manifest: SignedManifest
   to: string, task: RepairTask): Promise<boolean> {
   const record = await ctx.store.get(manifest.objectId, index as ShardIndex)
   if (record === undefined) return true // gone meanwhile (deleted by its owner): nothing to hand off
-  if (!verifyShard(manifest, index, record.data)) return false
+  if (!verifyShard(manifest, index, record.data, record.shardProof)) return false
   task.bytesRead += record.data.length
   task.from.push(ctx.selfId)
   if (ctx.isDead(to)) throw new NoShardTargetError(`hand-off target ${to} of shard ${index} of ${manifest.objectId} is dead`)
-  await ctx.exchange.store(to, { manifest, manifestBytes, shardIndex: index, shard: record.data, sole: true }, { signal: ctx.signal })
+  await ctx.exchange.store(to, { manifest, manifestBytes, shardIndex: index, shard: record.data, shardProof: record.shardProof, sole: true }, { signal: ctx.signal })
   task.to.push(to)
   task.placements.push({ shardIndex: index, peer: to })
   task.bytesWritten += record.data.length
@@ -39,7 +39,7 @@ export async function dropDuplicate (ctx: RepairContext, manifest: SignedManifes
   for (const shard of shards) task.bytesFetched += shard.shard.length
   task.from.push(keeper)
   const kept = shards.some(shard => shard.shardIndex === index && shard.manifest.objectId === manifest.objectId &&
-    verifyShard(manifest, index, shard.shard))
+    verifyShard(manifest, index, shard.shard, shard.shardProof))
   if (!kept) {
     throw new KeeperMissingShardError(`${keeper} should keep shard ${index} of ${manifest.objectId} but sent no valid copy; this node keeps its own`)
   }

@@ -1,12 +1,13 @@
 /**
  * Rebuilding an object's missing shards: gather k verified shards (this node's own first, then from the nearest
  * holders, exactly as many requests as shards still needed, so a repair reads the floor of k shards unless a holder
- * fails), reconstruct with the erasure module, check every rebuilt shard against the owner-signed manifest and
- * store it on its planned node, falling back to the next node holding nothing of the object.
+ * fails), reconstruct with the erasure module, check the rebuilt codeword against the owner-signed manifest (a
+ * version-2 manifest's shard tree, recomputed, also gives each rebuilt shard its proof) and store each shard on its
+ * planned node, falling back to the next node holding nothing of the object.
  */
 import { reconstructShards } from '../erasure/index.ts'
 import { RemoteBusyError, type FetchedShard } from '../protocols/index.ts'
-import { verifyShard, type SignedManifest } from '../wire/index.ts'
+import { checkCodeword, verifyShard, type SignedManifest } from '../wire/index.ts'
 import type { RepairContext } from './context.ts'
 import type { KeyShardPool } from './key-pool.ts'
 import { NoShardTargetError, RebuiltShardMismatchError, RepairShortOfShardsError } from './errors.ts'
@@ -49,13 +50,16 @@ export async function rebuildShards (ctx: RepairContext, input: RebuildInput): P
     ctx.log(`repair: reconstructing ${manifest.objectId} failed once (${errorText(error)}); retrying`)
     rebuilt = await reconstructShards(slots, manifest.k, manifest.m)
   }
-  for (const { index } of input.rebuilds) {
-    if (!verifyShard(manifest, index, rebuilt[index])) {
-      throw new RebuiltShardMismatchError(`rebuilt shard ${index} of ${manifest.objectId} does not match its manifest hash; nothing was stored`)
-    }
+  // The whole rebuilt codeword against the manifest: version 1 lists each shard's hash; version 2 signs the root
+  // of all k + m, and the tree recomputed here gives each rebuilt shard the proof its new holder needs.
+  const { mismatched, proofs } = checkCodeword(manifest, rebuilt)
+  const wrong = input.rebuilds.filter(({ index }) => mismatched.includes(index)).map(({ index }) => index)
+  if (wrong.length > 0) {
+    throw new RebuiltShardMismatchError(`rebuilt shards ${wrong.join(', ')} of ${manifest.objectId} do not match their manifest ` +
+      `(${manifest.version === 1 ? 'shard hashes' : 'shard root'}); nothing was stored`)
   }
   const writing = Date.now()
-  await storeRebuilt(ctx, input, rebuilt)
+  await storeRebuilt(ctx, input, rebuilt, proofs)
   task.writeMs = Date.now() - writing
   if (task.to.length < input.rebuilds.length) {
     throw new NoShardTargetError(`stored ${task.to.length} of the ${input.rebuilds.length} rebuilt shards of ${manifest.objectId}: no other live node accepted the rest`)
@@ -90,7 +94,7 @@ async function gatherShards (ctx: RepairContext, input: RebuildInput): Promise<A
       task.bytesRead += shard.shard.length
       // fetchShards verified it against the manifest it came with; that manifest must be this object's, and
       // the shard must match the copy of the manifest this node holds.
-      if (shard.manifest.objectId !== manifest.objectId || !verifyShard(manifest, shard.shardIndex, shard.shard)) {
+      if (shard.manifest.objectId !== manifest.objectId || !verifyShard(manifest, shard.shardIndex, shard.shard, shard.shardProof)) {
         task.rejectedShards++
         continue
       }
@@ -139,7 +143,8 @@ async function gatherShards (ctx: RepairContext, input: RebuildInput): Promise<A
   return slots
 }
 
-async function storeRebuilt (ctx: RepairContext, input: RebuildInput, rebuilt: Uint8Array[]): Promise<void> {
+async function storeRebuilt (ctx: RepairContext, input: RebuildInput, rebuilt: Uint8Array[],
+  proofs: ReadonlyArray<Uint8Array | undefined>): Promise<void> {
   const { manifest, manifestBytes, task } = input
   const spares = input.spares.filter(peer => !input.rebuilds.some(r => r.to === peer))
   const nextSpare = (): string | undefined => {
@@ -151,7 +156,7 @@ async function storeRebuilt (ctx: RepairContext, input: RebuildInput, rebuilt: U
     return undefined
   }
   await Promise.all(input.rebuilds.map(async ({ index, to, sole }) => {
-    await storeOneRebuilt(ctx, manifest, manifestBytes, task, index, { to, sole }, rebuilt, nextSpare)
+    await storeOneRebuilt(ctx, manifest, manifestBytes, task, index, { to, sole }, { shard: rebuilt[index], shardProof: proofs[index] }, nextSpare)
   }))
   ctx.log(`repair: rebuilt ${task.placements.length} of ${input.rebuilds.length} lost shards of ${manifest.objectId} ` +
     `(${task.placements.map(p => `${p.shardIndex}→${p.peer}`).join(', ')})`)
@@ -162,13 +167,15 @@ async function storeRebuilt (ctx: RepairContext, input: RebuildInput, rebuilt: U
  * nothing of the object, so it is asked to keep this shard as its only one, as is a planned holder with `sole`.
  */
 async function storeOneRebuilt (ctx: RepairContext, manifest: SignedManifest, manifestBytes: Uint8Array, task: RepairTask,
-  index: number, planned: { to: string, sole: boolean }, rebuilt: Uint8Array[], nextSpare: () => string | undefined): Promise<void> {
-  const shard = Uint8Array.from(rebuilt[index])
+  index: number, planned: { to: string, sole: boolean }, rebuilt: { shard: Uint8Array, shardProof?: Uint8Array },
+  nextSpare: () => string | undefined): Promise<void> {
+  const shard = Uint8Array.from(rebuilt.shard)
+  const { shardProof } = rebuilt
   let sole = planned.sole
   for (let target: string | undefined = planned.to; target !== undefined; target = nextSpare(), sole = true) {
     if (ctx.isDead(target)) continue
     try {
-      await ctx.exchange.store(target, { manifest, manifestBytes, shardIndex: index, shard, sole }, { signal: ctx.signal })
+      await ctx.exchange.store(target, { manifest, manifestBytes, shardIndex: index, shard, shardProof, sole }, { signal: ctx.signal })
       task.to.push(target)
       task.placements.push({ shardIndex: index, peer: target })
       task.bytesWritten += shard.length

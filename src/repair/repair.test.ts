@@ -140,15 +140,18 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     newcomer = byId((await ranking())[0])
     members = nodes.filter(node => node !== newcomer)
     const sender = members[0]
-    const objects = new ObjectStore(objectStoreDeps(sender, wallet, closestPeers))
+    // Objects in both manifest formats under one key: new ones (version 2, shards with proofs) and ones written
+    // before it (version 1), which every holder keeps repairing.
+    const writers = [new ObjectStore(objectStoreDeps(sender, wallet, closestPeers)), new ObjectStore({ ...objectStoreDeps(sender, wallet, closestPeers), manifestVersion: 1 })]
     const random = mulberry32(0x4ea1)
     const sizes = [0, 1, 48 * KIB, ...Array.from({ length: OBJECTS - 3 }, () => randomInt(random, 48 * KIB))]
-    for (const size of sizes) {
+    for (const [i, size] of sizes.entries()) {
       const bytes = randomBytes(random, size)
-      const { objectId } = await objects.storeObject(bytes)
+      const { objectId } = await writers[i % 2].storeObject(bytes)
       originals.set(objectId, bytes)
     }
     manifests = await manifestsOf(nodes, originals.keys())
+    expect([...manifests.values()].map(manifest => manifest.version).sort()).toEqual([1, 1, 1, 1, 1, 2, 2, 2, 2, 2])
     for (const node of nodes) repairers.set(node.peerId, newRepairer(node))
   }, SLOW)
 

@@ -311,8 +311,12 @@ export class Repairer {
       const held = new Map<string, Set<number>>([[this.selfId, new Set(group.objects.get(objectId))]])
       for (const [peer, shards] of survey.held) {
         for (const shard of shards) {
-          // A summary whose hash is not the manifest's for that index describes no shard of this object.
-          if (shard.objectId !== objectId || shard.shardIndex >= total || !bytesEqual(shard.shardHash, known.manifest.shardHashes[shard.shardIndex])) continue
+          // A summary whose hash is not the manifest's for that index describes no shard of this object. A version-2
+          // manifest lists no hashes, and a LIST carries no proof: its summaries are taken by index. That trusts a
+          // holder no more than version 1 does (the listed hashes are public, so a holder can name them without
+          // holding anything); every shard is still verified when it is fetched, and scrubbing checks its own.
+          if (shard.objectId !== objectId || shard.shardIndex >= total) continue
+          if (known.manifest.version === 1 && !bytesEqual(shard.shardHash, known.manifest.shardHashes[shard.shardIndex])) continue
           const indices = held.get(peer) ?? new Set<number>()
           indices.add(shard.shardIndex)
           held.set(peer, indices)

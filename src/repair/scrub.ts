@@ -59,7 +59,7 @@ function recordProblem (record: ShardRecord, manifests: ManifestCache, rules: Pl
     return errorText(error)
   }
   try {
-    assertShardMatches(manifest, record.shardIndex, record.data)
+    assertShardMatches(manifest, record.shardIndex, record.data, record.shardProof)
   } catch (error) {
     return errorText(error)
   }

@@ -3,7 +3,7 @@ import { deleteDB, openDB } from 'idb'
 import type { DBSchema, IDBPDatabase, IDBPObjectStore } from 'idb'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { QuotaExceededError, StoreClosedError, UnsupportedStoreVersionError } from './errors.ts'
-import { bytesToHex, chargedBytes, checkQuota, copyBytes, pageLimit, resolveLimits, validateRecord, validateTombstone } from './records.ts'
+import { bytesToHex, chargedBytes, checkQuota, copyBytes, copyShardProof, pageLimit, resolveLimits, validateRecord, validateTombstone } from './records.ts'
 import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, PageQuery, ShardCursor, ShardListing, ShardRecord, ShardSummary, Tombstone } from './types.ts'
 
 export { browserStorageQuota } from './browser-quota.ts'
@@ -364,7 +364,8 @@ function toStored (record: ShardRecord): StoredShard {
     placementKeyHex: bytesToHex(record.placementKey),
     data: copyBytes(record.data),
     shardHash: copyBytes(record.shardHash),
-    manifest: copyBytes(record.manifest)
+    manifest: copyBytes(record.manifest),
+    ...copyShardProof(record)
   }
 }
 

@@ -1,6 +1,6 @@
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { StoreClosedError } from './errors.ts'
-import { bytesToHex, chargedBytes, checkQuota, compareShardKeys, copyBytes, isAfterCursor, pageLimit, resolveLimits, validateRecord, validateTombstone } from './records.ts'
+import { bytesToHex, chargedBytes, checkQuota, compareShardKeys, copyBytes, copyShardProof, isAfterCursor, pageLimit, resolveLimits, validateRecord, validateTombstone } from './records.ts'
 import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, PageQuery, ShardListing, ShardRecord, ShardSummary, Tombstone } from './types.ts'
 
 /** In-memory `ChunkStore` for tests and simulations. Holds copies, so callers cannot alias stored bytes. */
@@ -170,7 +170,8 @@ function cloneRecord (record: ShardRecord): ShardRecord {
     placementKey: copyBytes(record.placementKey),
     data: copyBytes(record.data),
     shardHash: copyBytes(record.shardHash),
-    manifest: copyBytes(record.manifest)
+    manifest: copyBytes(record.manifest),
+    ...copyShardProof(record)
   }
 }
 

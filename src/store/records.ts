@@ -5,6 +5,9 @@ import type { ChunkStoreLimits, ShardRecord, Tombstone } from './types.ts'
 
 export const PLACEMENT_KEY_BYTES = 32
 export const SHARD_HASH_BYTES = 32
+/** A shard proof is whole 32-byte hashes, at most 8 of them (256 shards). */
+export const SHARD_PROOF_HASH_BYTES = 32
+export const MAX_SHARD_PROOF_BYTES = 8 * SHARD_PROOF_HASH_BYTES
 /** An owner signature: r ‖ s ‖ v. */
 export const TOMBSTONE_SIGNATURE_BYTES = 65
 const OWNER_PATTERN = /^0x[0-9a-f]{40}$/
@@ -21,6 +24,10 @@ export function validateRecord (record: ShardRecord): void {
   if (!isBytes(record.data)) fail('data must be a Uint8Array')
   if (!isBytes(record.shardHash, SHARD_HASH_BYTES)) fail(`shardHash must be ${SHARD_HASH_BYTES} bytes`)
   if (!isBytes(record.manifest)) fail('manifest must be a Uint8Array')
+  if (record.shardProof !== undefined && (!isBytes(record.shardProof) || record.shardProof.byteLength % SHARD_PROOF_HASH_BYTES !== 0 ||
+    record.shardProof.byteLength > MAX_SHARD_PROOF_BYTES)) {
+    fail(`shardProof must be absent or whole ${SHARD_PROOF_HASH_BYTES}-byte hashes, at most ${MAX_SHARD_PROOF_BYTES} bytes`)
+  }
   if (!Number.isSafeInteger(record.storedAt) || record.storedAt < 0) fail('storedAt must be a non-negative integer (ms)')
   if (record.size !== record.data.byteLength) fail(`size ${record.size} differs from data length ${record.data.byteLength}`)
 }
@@ -48,11 +55,11 @@ function isBytes (value: unknown, length?: number): value is Uint8Array {
 }
 
 /**
- * Bytes a record is charged against quotas. The manifest counts too: a short chat message yields shards
- * smaller than its manifest, so counting data alone would let disk use run far past the quota.
+ * Bytes a record is charged against quotas. The manifest and the shard proof count too: a short chat message
+ * yields shards smaller than its manifest, so counting data alone would let disk use run far past the quota.
  */
-export function chargedBytes (record: Pick<ShardRecord, 'data' | 'manifest'>): number {
-  return record.data.byteLength + record.manifest.byteLength
+export function chargedBytes (record: Pick<ShardRecord, 'data' | 'manifest' | 'shardProof'>): number {
+  return record.data.byteLength + record.manifest.byteLength + (record.shardProof?.byteLength ?? 0)
 }
 
 export interface QuotaCheck {
@@ -107,6 +114,11 @@ export function compareShardKeys (a: { objectId: string, shardIndex: number }, b
  */
 export function copyBytes (bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes)
+}
+
+/** `{ shardProof }` copied, or nothing when the record has none (a version-1 shard), so no `undefined` key appears. */
+export function copyShardProof (record: Pick<ShardRecord, 'shardProof'>): { shardProof?: Uint8Array } {
+  return record.shardProof === undefined ? {} : { shardProof: copyBytes(record.shardProof) }
 }
 
 export function bytesToHex (bytes: Uint8Array): string {

@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runChunkStoreConformance, testObjectId, testRecord, testTombstone } from '../testing/store-conformance.ts'
 import { UnsupportedStoreVersionError } from './errors.ts'
-import { SQLITE_SCHEMA_VERSION, SqliteChunkStore } from './sqlite.ts'
+import { chargedBytes } from './records.ts'
+import { SQLITE_SCHEMA_VERSION, SqliteChunkStore, migrateChunkDatabase } from './sqlite.ts'
 import type { ShardIndex } from '../types/index.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'zentalk-sqlite-store-'))
@@ -35,7 +36,7 @@ describe('SqliteChunkStore on disk', () => {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal')
       expect(raw.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION)
       const columns = raw.prepare('SELECT name FROM pragma_table_info(\'chunks\')').pluck().all()
-      expect(columns).toEqual(['placement_key', 'user_addr', 'object_id', 'chunk_id', 'data', 'shard_hash', 'manifest', 'stored_at', 'size'])
+      expect(columns).toEqual(['placement_key', 'user_addr', 'object_id', 'chunk_id', 'data', 'shard_hash', 'manifest', 'stored_at', 'size', 'shard_proof'])
       const indexed = raw.prepare('SELECT name FROM pragma_index_list(\'chunks\') WHERE origin = \'c\' ORDER BY name').pluck().all()
       expect(indexed).toEqual(['chunks_by_owner', 'chunks_by_placement_key'])
       expect(raw.prepare('SELECT length(data) FROM chunks').pluck().get()).toBe(4096)
@@ -69,27 +70,48 @@ describe('SqliteChunkStore on disk', () => {
     await reopened.close()
   })
 
-  it('upgrades a schema-1 database (shards only) in place, keeping its shards and usage', async () => {
+  /** A database as a build of schema `version` left it, holding `record` (written as that build's SQL did). */
+  const oldDatabase = (version: number, record: ReturnType<typeof testRecord>): string => {
     const path = nextPath()
-    const old = new SqliteChunkStore(path)
-    const record = testRecord({ size: 300 })
-    await old.put(record)
-    const stats = await old.stats()
-    await old.close()
-    const raw = new Database(path) // back to what a schema-1 build wrote
-    raw.exec('DROP TABLE tombstones')
-    raw.pragma('user_version = 1')
+    mkdirSync(dirname(path), { recursive: true })
+    const raw = new Database(path)
+    migrateChunkDatabase(raw, version)
+    raw.prepare('INSERT INTO chunks (placement_key, user_addr, object_id, chunk_id, data, shard_hash, manifest, stored_at, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(record.placementKey, record.owner, record.objectId, record.shardIndex, record.data, record.shardHash, record.manifest, record.storedAt, record.size)
     raw.close()
+    return path
+  }
+
+  it('upgrades a schema-1 database (shards only) in place, keeping its shards and usage', async () => {
+    const record = testRecord({ size: 300 })
+    const path = oldDatabase(1, record)
 
     const upgraded = new SqliteChunkStore(path)
     expect(await upgraded.get(testObjectId(1), 0 as ShardIndex)).toEqual(record)
-    expect(await upgraded.stats()).toEqual(stats)
+    expect(await upgraded.stats()).toMatchObject({ shards: 1, bytes: chargedBytes(record), owners: 1 })
     await upgraded.putTombstone(testTombstone({ object: 2 }))
     expect(await upgraded.getTombstone(testObjectId(2))).toEqual(testTombstone({ object: 2 }))
     await upgraded.close()
     const check = new Database(path, { readonly: true })
     expect(check.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION)
     check.close()
+  })
+
+  it('upgrades a schema-2 database (no shard proofs): its records read as version-1 shards, charges stay right', async () => {
+    const record = testRecord({ size: 300 })
+    const path = oldDatabase(2, record)
+    const upgraded = new SqliteChunkStore(path)
+    const read = await upgraded.get(testObjectId(1), 0 as ShardIndex)
+    expect(read).toEqual(record)
+    expect(read).not.toHaveProperty('shardProof')
+    expect(await upgraded.stats()).toMatchObject({ shards: 1, bytes: chargedBytes(record) })
+    const withProof = testRecord({ object: 2, size: 30, shardProof: new Uint8Array(128).fill(3) })
+    await upgraded.put(withProof)
+    expect(await upgraded.stats()).toMatchObject({ shards: 2, bytes: chargedBytes(record) + 30 + 120 + 128 })
+    await upgraded.delete(testObjectId(1))
+    expect(await upgraded.stats()).toMatchObject({ shards: 1, bytes: chargedBytes(withProof) })
+    expect(await upgraded.get(testObjectId(2), 0 as ShardIndex)).toEqual(withProof)
+    await upgraded.close()
   })
 
   it('refuses a database written by a newer schema and leaves it untouched', async () => {

@@ -66,19 +66,50 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       signature BLOB NOT NULL
     );
     CREATE INDEX tombstones_by_deleted_at ON tombstones (deleted_at);
+  `),
+  // Shard proofs of version-2 manifests (NULL for version-1 shards, so rows written before keep their meaning and
+  // their charge); the triggers charge the proof with the shard.
+  db => db.exec(`
+    ALTER TABLE chunks ADD COLUMN shard_proof BLOB;
+    DROP TRIGGER chunks_charge;
+    DROP TRIGGER chunks_refund;
+    DROP TRIGGER chunks_recharge;
+    CREATE TRIGGER chunks_charge AFTER INSERT ON chunks BEGIN
+      INSERT INTO owner_usage (user_addr, bytes, shards) SELECT NEW.user_addr, 0, 0
+        WHERE NOT EXISTS (SELECT 1 FROM owner_usage WHERE user_addr = NEW.user_addr);
+      UPDATE owner_usage SET bytes = bytes + NEW.size + length(NEW.manifest) + ifnull(length(NEW.shard_proof), 0), shards = shards + 1
+        WHERE user_addr = NEW.user_addr;
+    END;
+    CREATE TRIGGER chunks_refund AFTER DELETE ON chunks BEGIN
+      UPDATE owner_usage SET bytes = bytes - OLD.size - length(OLD.manifest) - ifnull(length(OLD.shard_proof), 0), shards = shards - 1
+        WHERE user_addr = OLD.user_addr;
+      DELETE FROM owner_usage WHERE user_addr = OLD.user_addr AND shards = 0;
+    END;
+    CREATE TRIGGER chunks_recharge AFTER UPDATE ON chunks BEGIN
+      UPDATE owner_usage SET bytes = bytes - OLD.size - length(OLD.manifest) - ifnull(length(OLD.shard_proof), 0), shards = shards - 1
+        WHERE user_addr = OLD.user_addr;
+      DELETE FROM owner_usage WHERE user_addr = OLD.user_addr AND shards = 0;
+      INSERT INTO owner_usage (user_addr, bytes, shards) SELECT NEW.user_addr, 0, 0
+        WHERE NOT EXISTS (SELECT 1 FROM owner_usage WHERE user_addr = NEW.user_addr);
+      UPDATE owner_usage SET bytes = bytes + NEW.size + length(NEW.manifest) + ifnull(length(NEW.shard_proof), 0), shards = shards + 1
+        WHERE user_addr = NEW.user_addr;
+    END;
   `)
 ]
 
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length
 
-/** Brings a database to `SQLITE_SCHEMA_VERSION`, one transaction per step; refuses a newer schema. */
-export function migrateChunkDatabase (db: Database.Database): void {
+/**
+ * Brings a database to `SQLITE_SCHEMA_VERSION` (tests may stop at an older `target`), one transaction per step;
+ * refuses a newer schema.
+ */
+export function migrateChunkDatabase (db: Database.Database, target = SQLITE_SCHEMA_VERSION): void {
   const current = db.pragma('user_version', { simple: true }) as number
   if (current > SQLITE_SCHEMA_VERSION) {
     throw new UnsupportedStoreVersionError(`chunk database ${db.name} has schema version ${current}, newer than ` +
       `${SQLITE_SCHEMA_VERSION} which this build understands; upgrade ZenTalk or use another database file`)
   }
-  for (let version = current; version < SQLITE_SCHEMA_VERSION; version++) {
+  for (let version = current; version < Math.min(target, SQLITE_SCHEMA_VERSION); version++) {
     db.transaction(() => {
       MIGRATIONS[version](db)
       db.pragma(`user_version = ${version + 1}`)
@@ -86,7 +117,7 @@ export function migrateChunkDatabase (db: Database.Database): void {
   }
 }
 
-const RECORD_COLUMNS = 'placement_key, user_addr, object_id, chunk_id, data, shard_hash, manifest, stored_at, size'
+const RECORD_COLUMNS = 'placement_key, user_addr, object_id, chunk_id, data, shard_hash, manifest, stored_at, size, shard_proof'
 const SUMMARY_COLUMNS = 'placement_key, user_addr, object_id, chunk_id, stored_at, size'
 
 interface SummaryRow {
@@ -110,6 +141,7 @@ interface RecordRow extends SummaryRow {
   data: Buffer
   shard_hash: Buffer
   manifest: Buffer
+  shard_proof: Buffer | null
 }
 
 /** `ChunkStore` of a headless Node storage node: one SQLite file (or ':memory:'), WAL journal. */
@@ -152,15 +184,15 @@ export class SqliteChunkStore implements ChunkStore {
         `SELECT ${SUMMARY_COLUMNS}, shard_hash FROM chunks WHERE placement_key = ? AND (object_id > ? OR (object_id = ? AND chunk_id > ?))
          ORDER BY object_id, chunk_id LIMIT ?`),
       previous: db.prepare<[string, number], { owner: string, bytes: number }>(
-        'SELECT user_addr AS owner, size + length(manifest) AS bytes FROM chunks WHERE object_id = ? AND chunk_id = ?'),
+        'SELECT user_addr AS owner, size + length(manifest) + ifnull(length(shard_proof), 0) AS bytes FROM chunks WHERE object_id = ? AND chunk_id = ?'),
       ownerBytes: db.prepare<[string], number>('SELECT bytes FROM owner_usage WHERE user_addr = ?').pluck(),
       totals: db.prepare<[], { bytes: number, shards: number, owners: number }>(
         'SELECT coalesce(sum(bytes), 0) AS bytes, coalesce(sum(shards), 0) AS shards, count(*) AS owners FROM owner_usage'),
-      upsert: db.prepare<[Uint8Array, string, string, number, Uint8Array, Uint8Array, Uint8Array, number, number]>(
-        `INSERT INTO chunks (${RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      upsert: db.prepare<[Uint8Array, string, string, number, Uint8Array, Uint8Array, Uint8Array, number, number, Uint8Array | null]>(
+        `INSERT INTO chunks (${RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (object_id, chunk_id) DO UPDATE SET placement_key = excluded.placement_key,
            user_addr = excluded.user_addr, data = excluded.data, shard_hash = excluded.shard_hash,
-           manifest = excluded.manifest, stored_at = excluded.stored_at, size = excluded.size`),
+           manifest = excluded.manifest, stored_at = excluded.stored_at, size = excluded.size, shard_proof = excluded.shard_proof`),
       deleteShard: db.prepare<[string, number]>('DELETE FROM chunks WHERE object_id = ? AND chunk_id = ?'),
       deleteObject: db.prepare<[string]>('DELETE FROM chunks WHERE object_id = ?'),
       deleteByPlacementKey: db.prepare<[Uint8Array]>('DELETE FROM chunks WHERE placement_key = ?'),
@@ -181,7 +213,7 @@ export class SqliteChunkStore implements ChunkStore {
         ownerBytes: s.ownerBytes.get(record.owner) ?? 0
       })
       s.upsert.run(record.placementKey, record.owner, record.objectId, record.shardIndex, record.data,
-        record.shardHash, record.manifest, record.storedAt, record.size)
+        record.shardHash, record.manifest, record.storedAt, record.size, record.shardProof ?? null)
     })
     this.putInTransaction = put.immediate
   }
@@ -299,7 +331,8 @@ function toRecord (row: RecordRow): ShardRecord {
     ...toSummary(row),
     data: new Uint8Array(row.data),
     shardHash: new Uint8Array(row.shard_hash),
-    manifest: new Uint8Array(row.manifest)
+    manifest: new Uint8Array(row.manifest),
+    ...(row.shard_proof === null ? {} : { shardProof: new Uint8Array(row.shard_proof) })
   }
 }
 

@@ -16,6 +16,11 @@ export interface ShardRecord {
   shardHash: Uint8Array
   /** The owner-signed manifest bytes, opaque to the store. */
   manifest: Uint8Array
+  /**
+   * The shard's inclusion proof under a version-2 manifest (32-byte sibling hashes, at most 8), opaque to the
+   * store; absent for a shard of a version-1 manifest, which lists the shard hashes itself.
+   */
+  shardProof?: Uint8Array
   /** Milliseconds since the epoch (integer). */
   storedAt: number
   /** data.byteLength */
@@ -67,7 +72,7 @@ export interface Tombstone {
 
 /**
  * Byte limits enforced on `put`. `Infinity` means unlimited.
- * Charged bytes per record are `data.byteLength + manifest.byteLength` (see `chargedBytes`).
+ * Charged bytes per record are `data.byteLength + manifest.byteLength + shardProof.byteLength` (see `chargedBytes`).
  */
 export interface ChunkStoreLimits {
   /** Everything this node stores, all owners together. */

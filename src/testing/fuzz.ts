@@ -33,12 +33,14 @@ import {
   assertShardMatches,
   deleteAuthorization,
   objectIdToBytes,
+  shardTreeProofs,
+  shardTreeRoot,
   type ChunkCommand
 } from '../wire/index.ts'
 import { assertPlacementAllowed, inboxNamespace, placementKeyFor } from '../placement/index.ts'
 import { NS_ENVELOPE, NS_KEY_BUNDLE, NS_PRESENCE, createKeyBundle, createPresence, deriveChatKeyPair, encodeKeyBundle, encodeSignedEnvelope, envelopeSigningMessage, encodePresence, inspectEnvelope, openMessage, sealMessage, verifyKeyBundle, verifyPresence } from '../chat/index.ts'
 import { NotRecipientError, createReadNotice, decodeDeliverRequestParts, type DeliverRequestParts, decodeDeliverResponse, encodeDeliverRequest, encodeDeliverResponse, encodeReadNoticeRequest, isDeliveryReceiptOf, openReadNotice, signDeliveryReceipt, statusFor } from '../chat/index.ts'
-import { makeObject, type TestObject } from './chunk-nodes.ts'
+import { makeObject, shardInput, type TestObject } from './chunk-nodes.ts'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
 
@@ -164,12 +166,13 @@ const stranger = WalletIdentity.generate()
 interface ChunkFixtures { history: TestObject, inbox: TestObject, seeds: Uint8Array[] }
 
 async function chunkFixtures (): Promise<ChunkFixtures> {
-  const history = await makeObject(owner, { length: 2000, seed: 7 })
+  // One object in each manifest format: history in version 2 (shards carry proofs), the inbox one in version 1.
+  const history = await makeObject(owner, { length: 2000, seed: 7, version: 2 })
   const inboxNs = inboxNamespace(stranger.address)
   const inbox = await makeObject(owner, { length: 700, seed: 8, namespace: inboxNs, placementKey: placementKeyFor(inboxNs, stranger.address) })
   const timestamp = Date.now()
   const commands: ChunkCommand[] = [
-    { type: 'store', manifest: history.manifestBytes, shardIndex: 3, shard: history.shards[3] },
+    { type: 'store', manifest: history.manifestBytes, shardIndex: 3, shard: history.shards[3], shardProof: history.shardProofs[3] },
     { type: 'store', manifest: inbox.manifestBytes, shardIndex: 14, shard: inbox.shards[14], sole: true },
     { type: 'fetch', target: { placementKey: history.manifest.placementKey } },
     { type: 'fetch', target: { objectId: history.manifest.objectId }, after: { objectId: history.manifest.objectId, shardIndex: 2 } },
@@ -197,7 +200,7 @@ function shapedChunkRequests (fixtures: ChunkFixtures): fc.Arbitrary<Uint8Array>
   const cursor = fc.option(fc.record({ objectId: keyLike, shardIndex: u32 }), { nil: undefined })
   const version = fc.oneof(fc.constant(1), fc.nat({ max: 3 }), fc.constant(0xffff_ffff))
   const request = fc.oneof(
-    fc.record({ version, store: fc.record({ manifest: manifests, shardIndex: u32, shard: fc.oneof(smallBytes(400), fc.constantFrom(...fixtures.history.shards)), sole: fc.option(fc.boolean(), { nil: undefined }) }) }),
+    fc.record({ version, store: fc.record({ manifest: manifests, shardIndex: u32, shard: fc.oneof(smallBytes(400), fc.constantFrom(...fixtures.history.shards)), sole: fc.option(fc.boolean(), { nil: undefined }), shardProof: fc.option(fc.oneof(smallBytes(300), fc.constantFrom(...fixtures.history.shardProofs as Uint8Array[])), { nil: undefined }) }) }),
     fc.record({ version, fetch: fc.record({ placementKey: fc.option(keyLike, { nil: undefined }), objectId: fc.option(keyLike, { nil: undefined }), after: cursor }) }),
     fc.record({ version, list: fc.record({ placementKey: fc.option(keyLike, { nil: undefined }), after: cursor }) }),
     fc.record({ version, delete: fc.record({ objectId: keyLike, shardIndex: fc.option(u32, { nil: undefined }), owner: fc.oneof(fc.constant(addressToBytes(owner.address)), smallBytes(24)), timestamp: time, signature: smallBytes(70) }) }),
@@ -209,7 +212,8 @@ function shapedChunkRequests (fixtures: ChunkFixtures): fc.Arbitrary<Uint8Array>
 /**
  * STORE requests whose manifest has arbitrary fields but a valid owner signature (a hostile owner signs whatever it
  * likes), so the frames get past the signature check to the holder's field, placement and shard checks. The shard
- * hashes to its manifest entry whenever the index lands inside the list.
+ * hashes to its manifest entry whenever the index lands inside the list; under version 2 the body signs the root of
+ * that list instead and the STORE carries the shard's proof, or junk.
  */
 function signedStores (fixtures: ChunkFixtures): fc.Arbitrary<Uint8Array> {
   const count = fc.oneof(fc.nat({ max: 20 }), fc.constantFrom(0, 1, 15, 255, 256, 257, 0xffff_ffff))
@@ -229,16 +233,22 @@ function signedStores (fixtures: ChunkFixtures): fc.Arbitrary<Uint8Array> {
     hashes: fc.nat({ max: 20 }),
     shardIndex: fc.oneof(fc.nat({ max: 20 }), u32),
     createdAt: time,
-    sole: fc.option(fc.boolean(), { nil: undefined })
+    sole: fc.option(fc.boolean(), { nil: undefined }),
+    realProof: fc.boolean(),
+    junkProof: fc.option(smallBytes(300), { nil: undefined })
   }).map(f => {
-    const shardHashes = Array.from({ length: f.hashes }, (_, i) => i === f.shardIndex ? sha256(f.shard) : sha256(Uint8Array.of(i)))
+    const listed = Array.from({ length: f.hashes }, (_, i) => i === f.shardIndex ? sha256(f.shard) : sha256(Uint8Array.of(i)))
+    const v2 = f.version === 2 && listed.length > 0
+    const shardHashes = v2 ? [] : listed
+    const shardRoot = v2 ? new Uint8Array(shardTreeRoot(listed)) : undefined
+    const shardProof = v2 && f.realProof && f.shardIndex < listed.length ? new Uint8Array(shardTreeProofs(listed)[f.shardIndex]) : f.junkProof
     const placementKey = f.rightKey ? encodeOr(() => placementKeyFor(f.namespace, f.namespace.startsWith('zentalk/inbox') ? stranger.address : owner.address), f.placementKey) : f.placementKey
     const body = encodeOr(() => ManifestBodyMessage.encode({
       version: f.version, namespace: f.namespace, owner: addressToBytes(owner.address), placementKey: own(placementKey), k: f.k, m: f.m,
-      originalLength: f.originalLength, shardSize: f.sizeMatches ? f.shard.length : f.shardSize, shardHashes, createdAt: f.createdAt
+      originalLength: f.originalLength, shardSize: f.sizeMatches ? f.shard.length : f.shardSize, shardHashes, createdAt: f.createdAt, shardRoot
     }), new Uint8Array())
     const manifest = SignedManifestMessage.encode({ body, signature: own(owner.sign(NS_MANIFEST, body)) })
-    return encodeOr(() => ChunkRequest.encode({ version: 1, store: { manifest, shardIndex: f.shardIndex, shard: own(f.shard), sole: f.sole } }), fixtures.seeds[0])
+    return encodeOr(() => ChunkRequest.encode({ version: 1, store: { manifest, shardIndex: f.shardIndex, shard: own(f.shard), sole: f.sole, shardProof } }), fixtures.seeds[0])
   })
 }
 
@@ -273,8 +283,8 @@ export async function chunkRequestTarget (store: ChunkStore = new MemoryChunkSto
       return ChunkStatus[status] ?? String(status)
     },
     stillServes: async () => {
-      const fresh = await makeObject(owner, { length: 1500, seed: Math.floor(Math.random() * 1e9) })
-      const stored = decodeChunkResponse(await service.answer(encodeChunkRequest({ type: 'store', manifest: fresh.manifestBytes, shardIndex: 0, shard: fresh.shards[0] }), 'honest'))
+      const fresh = await makeObject(owner, { length: 1500, seed: Math.floor(Math.random() * 1e9), version: 2 })
+      const stored = decodeChunkResponse(await service.answer(encodeChunkRequest({ type: 'store', ...shardInput(fresh, 0), manifest: fresh.manifestBytes }), 'honest'))
       if (stored.status !== ChunkStatus.OK) throw new Error(`after fuzzing, an honest STORE got ${ChunkStatus[stored.status]}: ${stored.message}`)
       const fetched = decodeChunkResponse(await service.answer(encodeChunkRequest({ type: 'fetch', target: { objectId: fresh.manifest.objectId } }), 'honest'))
       if (fetched.status !== ChunkStatus.OK || fetched.shards.length !== 1) throw new Error(`after fuzzing, an honest FETCH got ${ChunkStatus[fetched.status]} with ${fetched.shards.length} shards`)
@@ -286,18 +296,19 @@ export async function chunkRequestTarget (store: ChunkStore = new MemoryChunkSto
 export async function chunkResponseTarget (): Promise<FuzzTarget> {
   const fixtures = await chunkFixtures()
   const { history } = fixtures
-  const entries = history.shards.slice(0, 3).map((shard, shardIndex) => ({ manifest: own(history.manifestBytes), shardIndex, shard: own(shard) }))
+  const entries = history.shards.slice(0, 3).map((shard, shardIndex) =>
+    ({ manifest: own(history.manifestBytes), shardIndex, shard: own(shard), shardProof: own(history.shardProofs[shardIndex] as Uint8Array) }))
   const seeds = [
     encodeChunkResponse({ status: ChunkStatus.OK, shards: entries, more: true }),
-    encodeChunkResponse({ status: ChunkStatus.OK, summaries: [{ objectId: own(objectIdToBytes(history.manifest.objectId)), shardIndex: 1, shardHash: own(history.manifest.shardHashes[1]), size: history.shards[1].length, placementKey: own(history.manifest.placementKey), owner: addressToBytes(owner.address), storedAt: Date.now() }] }),
+    encodeChunkResponse({ status: ChunkStatus.OK, summaries: [{ objectId: own(objectIdToBytes(history.manifest.objectId)), shardIndex: 1, shardHash: sha256(history.shards[1]), size: history.shards[1].length, placementKey: own(history.manifest.placementKey), owner: addressToBytes(owner.address), storedAt: Date.now() }] }),
     encodeChunkResponse({ status: ChunkStatus.QUOTA_EXCEEDED, message: 'full' }),
-    encodeChunkResponse({ status: ChunkStatus.OK, ack: { objectId: own(objectIdToBytes(history.manifest.objectId)), shardIndex: 1, shardHash: own(history.manifest.shardHashes[1]), storedAt: Date.now(), signature: new Uint8Array(64) } })
+    encodeChunkResponse({ status: ChunkStatus.OK, ack: { objectId: own(objectIdToBytes(history.manifest.objectId)), shardIndex: 1, shardHash: sha256(history.shards[1]), storedAt: Date.now(), signature: new Uint8Array(64) } })
   ]
   // Answers of the schema with arbitrary fields: any status and message, real or junk shard entries, summaries.
   const shaped = fc.record({
     status: fc.nat({ max: 20 }),
     message: fc.string({ maxLength: 100 }),
-    shards: fc.array(fc.oneof(fc.constantFrom(...entries), fc.record({ manifest: smallBytes(200), shardIndex: u32, shard: smallBytes(100) })), { maxLength: 5 }),
+    shards: fc.array(fc.oneof(fc.constantFrom(...entries), fc.record({ manifest: smallBytes(200), shardIndex: u32, shard: smallBytes(100), shardProof: fc.option(smallBytes(140), { nil: undefined }) })), { maxLength: 5 }),
     summaries: fc.array(fc.record({ objectId: keyLike, shardIndex: u32, shardHash: keyLike, size: u32, placementKey: keyLike, owner: smallBytes(24), storedAt: time }), { maxLength: 3 }),
     more: fc.boolean(),
     deleted: u32
@@ -311,7 +322,7 @@ export async function chunkResponseTarget (): Promise<FuzzTarget> {
       for (const entry of response.shards) {
         const manifest = decodeSignedManifest(entry.manifest)
         assertPlacementAllowed(manifest)
-        assertShardMatches(manifest, entry.shardIndex, entry.shard)
+        assertShardMatches(manifest, entry.shardIndex, entry.shard, entry.shardProof)
       }
     }),
     stillServes: async () => {

@@ -83,7 +83,7 @@ export async function shardLayout (nodes: readonly MeshNode[], manifests: Readon
       if (record === undefined) continue
       layout.records++
       layout.perNode.set(node.peerId, (layout.perNode.get(node.peerId) ?? 0) + 1)
-      if (!verifyShard(manifest, key.shardIndex, record.data)) {
+      if (!verifyShard(manifest, key.shardIndex, record.data, record.shardProof)) {
         layout.corrupt.get(key.objectId)!.push(node.peerId)
         continue
       }

@@ -31,8 +31,8 @@ export const testObjectId = (n: number): ObjectId => n.toString(16).padStart(64,
 export const testPlacementKey = (owner: number): Uint8Array => new Uint8Array(32).fill(owner)
 
 /** A valid record; `owner` also picks the placement key, as SHA-256(namespace ‖ owner) would. */
-export function testRecord ({ owner = 1, object = 1, shard = 0, size = 64, seed = 0, manifestBytes = MANIFEST_BYTES }: {
-  owner?: number, object?: number, shard?: number, size?: number, seed?: number, manifestBytes?: number
+export function testRecord ({ owner = 1, object = 1, shard = 0, size = 64, seed = 0, manifestBytes = MANIFEST_BYTES, shardProof }: {
+  owner?: number, object?: number, shard?: number, size?: number, seed?: number, manifestBytes?: number, shardProof?: Uint8Array
 } = {}): ShardRecord {
   const data = seededBytes(size, seed * 1000 + object * 31 + shard)
   return {
@@ -44,7 +44,8 @@ export function testRecord ({ owner = 1, object = 1, shard = 0, size = 64, seed 
     shardHash: seededBytes(32, object * 7 + shard + 1),
     manifest: seededBytes(manifestBytes, object),
     storedAt: 1_700_000_000_000 + shard,
-    size
+    size,
+    ...(shardProof === undefined ? {} : { shardProof })
   }
 }
 
@@ -95,6 +96,21 @@ export function runChunkStoreConformance (name: string, makeStore: MakeChunkStor
         const record = testRecord({ size, seed: size })
         await store.put(record)
         expectSameRecord(await store.get(record.objectId, record.shardIndex), record)
+      })
+
+      it('keeps a version-2 shard\'s proof, and a version-1 shard comes back without one', async () => {
+        const store = await open()
+        const v2 = testRecord({ object: 1, shardProof: seededBytes(128, 5) })
+        const v1 = testRecord({ object: 2 })
+        await store.put(v2)
+        await store.put(v1)
+        expect(await store.get(v2.objectId, v2.shardIndex)).toEqual(v2)
+        const readV1 = await store.get(v1.objectId, v1.shardIndex)
+        expect(readV1).toEqual(v1)
+        expect(readV1).not.toHaveProperty('shardProof')
+        expect(await store.listObjectShards(v2.objectId)).toEqual([v2])
+        expect(await store.listByPlacementKey(testPlacementKey(1))).toEqual([v2, v1])
+        expect(await store.pageByPlacementKey(testPlacementKey(1), { limit: 1 })).toEqual([v2])
       })
 
       it('returns undefined for a shard it does not hold', async () => {
@@ -230,6 +246,19 @@ export function runChunkStoreConformance (name: string, makeStore: MakeChunkStor
       expect(await store.stats()).toMatchObject({ shards: 1, bytes: cost(500), owners: 1 })
       await store.delete(testObjectId(2), 0 as ShardIndex)
       expect(await store.stats()).toMatchObject({ shards: 0, bytes: 0, owners: 0 })
+    })
+
+    it('charges a shard proof with its shard, and a replacement without one only what is left', async () => {
+      const store = await open()
+      const v2 = testRecord({ size: 30, shardProof: seededBytes(96, 1) })
+      await store.put(v2)
+      expect(chargedBytes(v2)).toBe(30 + MANIFEST_BYTES + 96)
+      expect(await store.stats()).toMatchObject({ shards: 1, bytes: chargedBytes(v2) })
+      expect(await store.usageOf(testOwner(1))).toBe(chargedBytes(v2))
+      await store.put(testRecord({ size: 30 }))
+      expect(await store.usageOf(testOwner(1))).toBe(30 + MANIFEST_BYTES)
+      await store.delete(testObjectId(1))
+      expect(await store.stats()).toMatchObject({ shards: 0, bytes: 0 })
     })
 
     it('counts an owner whose only shard charges zero bytes', async () => {
@@ -378,7 +407,10 @@ export function runChunkStoreConformance (name: string, makeStore: MakeChunkStor
       ['an objectId that is not hex', r => ({ ...r, objectId: 'z'.repeat(64) })],
       ['missing data', r => ({ ...r, data: undefined })],
       ['a manifest that is a string', r => ({ ...r, manifest: 'manifest' })],
-      ['a fractional storedAt', r => ({ ...r, storedAt: 1.5 })]
+      ['a fractional storedAt', r => ({ ...r, storedAt: 1.5 })],
+      ['a shard proof that is not whole hashes', r => ({ ...r, shardProof: new Uint8Array(33) })],
+      ['a shard proof over 8 hashes', r => ({ ...r, shardProof: new Uint8Array(9 * 32) })],
+      ['a shard proof that is not bytes', r => ({ ...r, shardProof: Array.from(new Uint8Array(32)) })]
     ])('rejects a record with %s and stores nothing', async (_, corrupt) => {
       const store = await open()
       await store.put(testRecord({ object: 9 }))
@@ -425,7 +457,8 @@ export function runChunkStoreConformance (name: string, makeStore: MakeChunkStor
           const records = [
             testRecord({ owner: 1, object: 1, shard: 0, size: 1000 }),
             testRecord({ owner: 1, object: 1, shard: 3, size: 0 }),
-            testRecord({ owner: 2, object: 2, shard: 1, size: 256 * 1024 })
+            testRecord({ owner: 2, object: 2, shard: 1, size: 256 * 1024 }),
+            testRecord({ owner: 2, object: 3, shard: 4, size: 31, shardProof: seededBytes(128, 3) })
           ]
           for (const record of records) await store.put(record)
           await store.delete(testObjectId(1), 3 as ShardIndex)
@@ -437,7 +470,8 @@ export function runChunkStoreConformance (name: string, makeStore: MakeChunkStor
           expect(await reopened.listShardKeys()).toEqual(summaries)
           expectSameRecord(await reopened.get(testObjectId(2), 1 as ShardIndex), records[2])
           expect(await reopened.listByPlacementKey(testPlacementKey(1))).toEqual([records[0]])
-          expect(await reopened.usageOf(testOwner(2))).toBe(chargedBytes(records[2]))
+          expect(await reopened.usageOf(testOwner(2))).toBe(chargedBytes(records[2]) + chargedBytes(records[3]))
+          expect(await reopened.get(testObjectId(3), 4 as ShardIndex)).toEqual(records[3])
         })
 
         it('keeps tombstones, and what was purged stays purged, across close and reopen', async () => {

@@ -27,7 +27,7 @@ import { DEFAULT_PLACEMENT_RULES, placementKeyFor } from '../../placement/index.
 import { isValidTombstone } from './handlers/delete.ts'
 import { storeOnSelf } from './self-holder.ts'
 import { ChunkService, startChunkService } from './service.ts'
-import { connect, createTestNode, frame, makeObject, rawExchange, snapshot, varint, type TestNode, type TestObject } from '../../testing/chunk-nodes.ts'
+import { connect, createTestNode, frame, makeObject, rawExchange, shardInput, snapshot, varint, type TestNode, type TestObject } from '../../testing/chunk-nodes.ts'
 
 const alice = WalletIdentity.generate()
 /** The mesh's stripe plus the small ones these tests code objects with (3 shards of 2 + 1, two of 1 + 1). */
@@ -43,7 +43,7 @@ let aliceObject: TestObject
 /** Stores every shard of `object` on `node` through the real client. */
 async function storeAll (node: TestNode, object: TestObject): Promise<void> {
   for (let index = 0; index < object.shards.length; index++) {
-    await storeShard(client.libp2p, node.libp2p.peerId, { manifest: object.manifest, manifestBytes: object.manifestBytes, shardIndex: index, shard: object.shards[index] })
+    await storeShard(client.libp2p, node.libp2p.peerId, shardInput(object, index))
   }
 }
 
@@ -60,14 +60,17 @@ afterAll(async () => {
 })
 
 describe('chunk exchange between real libp2p nodes', () => {
-  it('stores 15 shards with verified receipts, fetches them verified, lists them, and deletes them as the owner', async () => {
-    const object = await makeObject(alice, { seed: 12 })
+  it.each([1, 2] as const)('stores 15 shards of a version-%i manifest with verified receipts, fetches them verified, lists them, and deletes them as the owner', async (version) => {
+    const object = await makeObject(alice, { seed: 12, version })
     const receipts = []
     for (let index = 0; index < 15; index++) {
-      receipts.push(await storeShard(client.libp2p, holder.libp2p.peerId,
-        { manifest: object.manifest, manifestBytes: object.manifestBytes, shardIndex: index, shard: object.shards[index] }))
+      receipts.push(await storeShard(client.libp2p, holder.libp2p.peerId, shardInput(object, index)))
     }
     expect((await holderStore.stats()).shards).toBe(15)
+    // Each record keeps the proof its shard came with (version 2), or none (version 1).
+    for (const record of await holderStore.listObjectShards(object.manifest.objectId)) {
+      expect(record.shardProof).toEqual(object.shardProofs[record.shardIndex])
+    }
     const holderKey = holder.libp2p.peerId.publicKey!
     for (const [index, receipt] of receipts.entries()) {
       expect(receipt).toMatchObject({ holder: holder.libp2p.peerId.toString(), objectId: object.manifest.objectId, shardIndex: index })
@@ -78,7 +81,7 @@ describe('chunk exchange between real libp2p nodes', () => {
     expect(await verifyStoreReceipt(receipts[0], client.libp2p.peerId.publicKey!)).toBe(false)
 
     // Storing again is idempotent: same receipt time, nothing added.
-    const again = await storeShard(client.libp2p, holder.libp2p.peerId, { manifest: object.manifest, manifestBytes: object.manifestBytes, shardIndex: 3, shard: object.shards[3] })
+    const again = await storeShard(client.libp2p, holder.libp2p.peerId, shardInput(object, 3))
     expect(again.storedAt).toBe(receipts[3].storedAt)
     expect((await holderStore.stats()).shards).toBe(15)
 
@@ -88,6 +91,7 @@ describe('chunk exchange between real libp2p nodes', () => {
     for (const shard of fetched) {
       expect(shard.manifest.objectId).toBe(object.manifest.objectId)
       expect(shard.shard).toEqual(object.shards[shard.shardIndex])
+      expect(shard.shardProof).toEqual(object.shardProofs[shard.shardIndex])
     }
     // Any 10 of the fetched shards rebuild the object.
     const slots = fetched.map((shard, index) => index % 3 === 0 ? null : shard.shard)
@@ -297,7 +301,7 @@ describe('holder limits and client verification (on a spare node)', () => {
       // This node's own repairer, placing a shard on this node, is refused the same way.
       const self = { peerId: spare.libp2p.peerId.toString(), store, placementRules: DEFAULT_PLACEMENT_RULES, now: () => clock }
       const saved = savedShard(object)
-      await expect(storeOnSelf(self, saved.manifest, saved.manifestBytes, saved.shardIndex, saved.shard))
+      await expect(storeOnSelf(self, saved))
         .rejects.toBeInstanceOf(RemoteObjectDeletedError)
       expect(await store.listObjectShards(objectId)).toEqual([])
 

@@ -63,6 +63,8 @@ export interface StoreShardInput {
    * it refuses with `RemoteHoldsOtherShardError`. Leave unset only when fewer nodes than shards are live.
    */
   sole?: boolean
+  /** The shard's inclusion proof under a version-2 manifest (`buildManifest`'s `shardProofs`); absent under version 1. */
+  shardProof?: Uint8Array
 }
 
 /** A holder's verified, signed receipt for one shard; keep it as proof of placement. */
@@ -82,8 +84,12 @@ export interface FetchedShard {
   manifest: SignedManifest
   manifestBytes: Uint8Array
   shardIndex: number
-  /** Verified against `manifest.shardHashes[shardIndex]`. */
+  /** Verified against the manifest: its listed hash (version 1) or, with `shardProof`, its signed root (version 2). */
   shard: Uint8Array
+  /** The proof the shard was verified with (version 2); pass it on when storing the shard elsewhere. */
+  shardProof?: Uint8Array
+  /** SHA-256 of `shard`, as its verification computed it (readers need not hash the shard again). */
+  shardHash?: Uint8Array
 }
 
 /** A shard a holder sent that failed verification; it was dropped. */
@@ -148,10 +154,9 @@ export interface HeldShard {
  */
 export async function storeShard (libp2p: ChunkDialer, peer: PeerId | string, input: StoreShardInput, options: ChunkCallOptions = {}): Promise<StoreReceipt> {
   const { manifest } = input
-  assertShardMatches(manifest, input.shardIndex, input.shard)
-  const shardHash = manifest.shardHashes[input.shardIndex] // just checked equal to the shard's SHA-256
+  const shardHash = assertShardMatches(manifest, input.shardIndex, input.shard, input.shardProof)
   const { response, remotePeer } = await exchange(libp2p, peer, {
-    type: 'store', manifest: input.manifestBytes, shardIndex: input.shardIndex, shard: input.shard, sole: input.sole
+    type: 'store', manifest: input.manifestBytes, shardIndex: input.shardIndex, shard: input.shard, sole: input.sole, shardProof: input.shardProof
   }, options)
   const holder = remotePeer.toString()
   const ack = expectOk(response, holder).ack
@@ -191,7 +196,7 @@ export async function verifyStoreReceipt (receipt: StoreReceipt, holderKey: Publ
 /**
  * Fetches every shard `peer` holds for a placement key, or of one object (`{ objectId }`), following pages.
  * Every returned shard has been verified: manifest signature, the requested key or object, the namespace's
- * placement rule, and the shard's size and hash. Shards failing any check are dropped and passed to `onRejected`.
+ * placement rule, and the shard's size and hash (version 2: its proof up to the manifest's signed root). Shards failing any check are dropped and passed to `onRejected`.
  * What one call takes from the holder is bounded (pages, bytes, manifests to check, manifests failing their
  * check): past any bound the answer is cut and the call fails, so a hostile holder costs this node a bounded
  * amount of memory and signature checks.
@@ -214,7 +219,7 @@ export async function fetchShards (libp2p: ChunkDialer, peer: PeerId | string, t
     expectOk(response, peerName)
     let last: ShardPosition | undefined
     for (const entry of response.shards) {
-      budget.received(entry.shard.length + entry.manifest.length)
+      budget.received(entry.shard.length + entry.manifest.length + (entry.shardProof?.length ?? 0))
       const { manifest, checkedNow } = verifyManifest(verified, entry.manifest, budget)
       if (manifest instanceof Error) {
         if (checkedNow) budget.rejectedManifest()
@@ -223,7 +228,8 @@ export async function fetchShards (libp2p: ChunkDialer, peer: PeerId | string, t
       }
       const position = { objectId: manifest.objectId, shardIndex: entry.shardIndex }
       if (last === undefined || comparePositions(position, last) > 0) last = position
-      const problem = shardProblem(manifest, entry.shardIndex, entry.shard, fetchTarget, rules)
+      const checked = checkShard(manifest, entry.shardIndex, entry.shard, entry.shardProof, fetchTarget, rules)
+      const problem = checked instanceof Error ? checked : undefined
       const key = `${manifest.objectId}/${entry.shardIndex}`
       if (problem !== undefined || seen.has(key)) {
         if (checkedNow) budget.rejectedManifest()
@@ -232,7 +238,14 @@ export async function fetchShards (libp2p: ChunkDialer, peer: PeerId | string, t
       }
       seen.add(key)
       // Copies: plain Uint8Arrays that do not keep the whole response frame alive.
-      result.push({ manifest, manifestBytes: Uint8Array.from(entry.manifest), shardIndex: entry.shardIndex, shard: Uint8Array.from(entry.shard) })
+      result.push({
+        manifest,
+        manifestBytes: Uint8Array.from(entry.manifest),
+        shardIndex: entry.shardIndex,
+        shard: Uint8Array.from(entry.shard),
+        ...(entry.shardProof === undefined ? {} : { shardProof: Uint8Array.from(entry.shardProof) }),
+        shardHash: checked as Uint8Array
+      })
     }
     return { more: response.more, last }
   })
@@ -369,8 +382,9 @@ function verifyManifest (cache: Map<string, SignedManifest | Error>, bytes: Uint
   return { manifest, checkedNow: true }
 }
 
-function shardProblem (manifest: SignedManifest, shardIndex: number, shard: Uint8Array,
-  target: { placementKey: Uint8Array } | { objectId: ObjectId }, rules: PlacementRules): Error | undefined {
+/** The shard's SHA-256 when it is what was asked for and verifies against its manifest, else why not. */
+function checkShard (manifest: SignedManifest, shardIndex: number, shard: Uint8Array, shardProof: Uint8Array | undefined,
+  target: { placementKey: Uint8Array } | { objectId: ObjectId }, rules: PlacementRules): Uint8Array | Error {
   if ('placementKey' in target && !bytesEqual(manifest.placementKey, target.placementKey)) {
     return new InvalidChunkResponseError(`shard ${shardIndex} of ${manifest.objectId} belongs to placement key ${toHex(manifest.placementKey)}, not the one requested`)
   }
@@ -379,11 +393,10 @@ function shardProblem (manifest: SignedManifest, shardIndex: number, shard: Uint
   }
   try {
     assertPlacementAllowed(manifest, rules)
-    assertShardMatches(manifest, shardIndex, shard)
+    return assertShardMatches(manifest, shardIndex, shard, shardProof)
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error))
   }
-  return undefined
 }
 
 function expectOk (response: ChunkResponse, peer: string): ChunkResponse {

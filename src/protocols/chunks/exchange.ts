@@ -36,6 +36,8 @@ export interface OutgoingShard {
   shard: Uint8Array
   /** The holder is to keep no other shard of the object (it refuses with `RemoteHoldsOtherShardError`). */
   sole?: boolean
+  /** The shard's inclusion proof under a version-2 manifest; absent under version 1. */
+  shardProof?: Uint8Array
 }
 
 export interface ExchangeCallOptions {
@@ -103,7 +105,7 @@ export function createChunkExchange (init: ChunkExchangeInit): ChunkExchange {
   return {
     selfId,
     store: async (holder, shard, options = {}) => {
-      if (holder === selfId) return await storeOnSelf(self, shard.manifest, shard.manifestBytes, shard.shardIndex, shard.shard, shard.sole)
+      if (holder === selfId) return await storeOnSelf(self, shard)
       return await call(holder, options, async timeoutMs => await storeShard(init.libp2p, holder, shard, { signal: options.signal, timeoutMs }))
     },
     fetch: async (holder, target, options = {}) => {

@@ -11,7 +11,7 @@ import { ChunkStatus, storeAckDigest } from '../../wire/index.ts'
 import { MalformedMessageError } from '../../wire/index.ts'
 import { decodeSignedManifest, type SignedManifest } from '../../wire/index.ts'
 import { assertShardMatches } from '../../wire/index.ts'
-import type { FetchedShard, RejectedShard, StoreReceipt } from './client.ts'
+import type { FetchedShard, RejectedShard, StoreReceipt, StoreShardInput } from './client.ts'
 import { InvalidChunkResponseError, RemoteHoldsOtherShardError, RemoteNotOwnerError, RemoteObjectDeletedError } from './errors.ts'
 import { DEFAULT_TOMBSTONE_RETENTION_MS } from './constants.ts'
 import { deletedRefusal } from './handlers/delete.ts'
@@ -37,14 +37,13 @@ export interface SelfHolder {
  * @throws the same errors a remote holder's refusal maps to (PlacementKeyMismatchError, ShardHashMismatchError,
  *   RemoteObjectDeletedError, QuotaExceededError...)
  */
-export async function storeOnSelf (self: SelfHolder, manifest: SignedManifest, manifestBytes: Uint8Array,
-  shardIndex: number, shard: Uint8Array, sole = false): Promise<StoreReceipt> {
+export async function storeOnSelf (self: SelfHolder, input: StoreShardInput): Promise<StoreReceipt> {
+  const { manifest, shardIndex, shard, shardProof, sole = false } = input
   assertPlacementAllowed(manifest, self.placementRules)
   if (!Number.isInteger(shardIndex) || shardIndex < 0 || shardIndex >= manifest.k + manifest.m) {
     throw new MalformedMessageError(`shard index ${shardIndex} is outside the manifest's ${manifest.k + manifest.m} shards`)
   }
-  assertShardMatches(manifest, shardIndex, shard)
-  const shardHash = manifest.shardHashes[shardIndex]
+  const shardHash = assertShardMatches(manifest, shardIndex, shard, shardProof)
   const retentionMs = self.tombstoneRetentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS
   const deleted = async (): Promise<RemoteObjectDeletedError | undefined> => {
     const refusal = await deletedRefusal(self.store, manifest.objectId, self.now(), retentionMs)
@@ -67,7 +66,7 @@ export async function storeOnSelf (self: SelfHolder, manifest: SignedManifest, m
         `this node keeps shard ${others.map(r => r.shardIndex).join(',')} of ${manifest.objectId} already`)
     }
     storedAt = Math.floor(self.now())
-    await self.store.put(shardRecordFor(manifest, manifestBytes, shardIndex, shard, storedAt))
+    await self.store.put(shardRecordFor({ manifest, manifestBytes: input.manifestBytes, shardIndex, shard, shardHash, shardProof }, storedAt))
     // The chunk service may have applied a DELETE of the object meanwhile (handlers/store.ts checks the same way).
     const refusedLate = await deleted()
     if (refusedLate !== undefined) {
@@ -100,19 +99,26 @@ export async function readFromSelf (self: SelfHolder, target: Uint8Array | { obj
     : await self.store.listObjectShards(target.objectId)
   const result: FetchedShard[] = []
   for (const record of records) {
-    const problem = recordProblem(record, target, self.placementRules, manifests)
-    if (problem instanceof Error) {
-      onRejected({ peer: self.peerId, shardIndex: record.shardIndex, objectId: record.objectId, reason: problem })
+    const checked = checkRecord(record, target, self.placementRules, manifests)
+    if (checked instanceof Error) {
+      onRejected({ peer: self.peerId, shardIndex: record.shardIndex, objectId: record.objectId, reason: checked })
       continue
     }
-    result.push({ manifest: problem, manifestBytes: record.manifest, shardIndex: record.shardIndex, shard: record.data })
+    result.push({
+      manifest: checked.manifest,
+      manifestBytes: record.manifest,
+      shardIndex: record.shardIndex,
+      shard: record.data,
+      ...(record.shardProof === undefined ? {} : { shardProof: record.shardProof }),
+      shardHash: checked.shardHash
+    })
   }
   return result
 }
 
-/** The record's verified manifest, or why the record cannot be trusted. */
-function recordProblem (record: ShardRecord, target: Uint8Array | { objectId: ObjectId }, rules: PlacementRules,
-  manifests: Map<string, SignedManifest | Error>): SignedManifest | Error {
+/** The record's verified manifest and shard hash, or why the record cannot be trusted. */
+function checkRecord (record: ShardRecord, target: Uint8Array | { objectId: ObjectId }, rules: PlacementRules,
+  manifests: Map<string, SignedManifest | Error>): { manifest: SignedManifest, shardHash: Uint8Array } | Error {
   const key = toHex(record.manifest)
   let manifest = manifests.get(key)
   if (manifest === undefined) {
@@ -132,9 +138,8 @@ function recordProblem (record: ShardRecord, target: Uint8Array | { objectId: Ob
   }
   try {
     assertPlacementAllowed(manifest, rules)
-    assertShardMatches(manifest, record.shardIndex, record.data)
+    return { manifest, shardHash: assertShardMatches(manifest, record.shardIndex, record.data, record.shardProof) }
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error))
   }
-  return manifest
 }

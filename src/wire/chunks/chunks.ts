@@ -175,6 +175,11 @@ export namespace ChunkRequest {
     value: boolean
   }
 
+  export interface ChunkRequestStoreShardProofFieldEvent {
+    field: '$.store.shardProof'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface ChunkRequestFetchPlacementKeyFieldEvent {
     field: '$.fetch.placementKey'
     value: Uint8Array<ArrayBuffer>
@@ -243,7 +248,7 @@ export namespace ChunkRequest {
     return decodeMessage(buf, ChunkRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestVersionFieldEvent | ChunkRequestStoreManifestFieldEvent | ChunkRequestStoreShardIndexFieldEvent | ChunkRequestStoreShardFieldEvent | ChunkRequestStoreSoleFieldEvent | ChunkRequestFetchPlacementKeyFieldEvent | ChunkRequestFetchObjectIdFieldEvent | ChunkRequestFetchAfterObjectIdFieldEvent | ChunkRequestFetchAfterShardIndexFieldEvent | ChunkRequestDeleteObjectIdFieldEvent | ChunkRequestDeleteShardIndexFieldEvent | ChunkRequestDeleteOwnerFieldEvent | ChunkRequestDeleteTimestampFieldEvent | ChunkRequestDeleteSignatureFieldEvent | ChunkRequestListPlacementKeyFieldEvent | ChunkRequestListAfterObjectIdFieldEvent | ChunkRequestListAfterShardIndexFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestVersionFieldEvent | ChunkRequestStoreManifestFieldEvent | ChunkRequestStoreShardIndexFieldEvent | ChunkRequestStoreShardFieldEvent | ChunkRequestStoreSoleFieldEvent | ChunkRequestStoreShardProofFieldEvent | ChunkRequestFetchPlacementKeyFieldEvent | ChunkRequestFetchObjectIdFieldEvent | ChunkRequestFetchAfterObjectIdFieldEvent | ChunkRequestFetchAfterShardIndexFieldEvent | ChunkRequestDeleteObjectIdFieldEvent | ChunkRequestDeleteShardIndexFieldEvent | ChunkRequestDeleteOwnerFieldEvent | ChunkRequestDeleteTimestampFieldEvent | ChunkRequestDeleteSignatureFieldEvent | ChunkRequestListPlacementKeyFieldEvent | ChunkRequestListAfterObjectIdFieldEvent | ChunkRequestListAfterShardIndexFieldEvent> {
     return streamMessage(buf, ChunkRequest.codec(), opts)
   }
 }
@@ -253,6 +258,7 @@ export interface StoreRequest {
   shardIndex: number
   shard: Uint8Array<ArrayBuffer>
   sole?: boolean
+  shardProof?: Uint8Array<ArrayBuffer>
 }
 
 export namespace StoreRequest {
@@ -285,6 +291,11 @@ export namespace StoreRequest {
           w.bool(obj.sole)
         }
 
+        if (obj.shardProof != null) {
+          w.uint32(42)
+          w.bytes(obj.shardProof)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -315,6 +326,10 @@ export namespace StoreRequest {
             }
             case 4: {
               obj.sole = reader.bool()
+              break
+            }
+            case 5: {
+              obj.shardProof = reader.bytes()
               break
             }
             default: {
@@ -360,6 +375,13 @@ export namespace StoreRequest {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.shardProof`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -392,6 +414,11 @@ export namespace StoreRequest {
     value: boolean
   }
 
+  export interface StoreRequestShardProofFieldEvent {
+    field: '$.shardProof'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<StoreRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, StoreRequest.codec())
   }
@@ -400,7 +427,7 @@ export namespace StoreRequest {
     return decodeMessage(buf, StoreRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StoreRequest>): Generator<StoreRequestManifestFieldEvent | StoreRequestShardIndexFieldEvent | StoreRequestShardFieldEvent | StoreRequestSoleFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StoreRequest>): Generator<StoreRequestManifestFieldEvent | StoreRequestShardIndexFieldEvent | StoreRequestShardFieldEvent | StoreRequestSoleFieldEvent | StoreRequestShardProofFieldEvent> {
     return streamMessage(buf, StoreRequest.codec(), opts)
   }
 }
@@ -1182,6 +1209,7 @@ export interface StoredShard {
   manifest: Uint8Array<ArrayBuffer>
   shardIndex: number
   shard: Uint8Array<ArrayBuffer>
+  shardProof?: Uint8Array<ArrayBuffer>
 }
 
 export namespace StoredShard {
@@ -1207,6 +1235,11 @@ export namespace StoredShard {
         if ((obj.shard != null && obj.shard.byteLength > 0)) {
           w.uint32(26)
           w.bytes(obj.shard)
+        }
+
+        if (obj.shardProof != null) {
+          w.uint32(34)
+          w.bytes(obj.shardProof)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -1235,6 +1268,10 @@ export namespace StoredShard {
             }
             case 3: {
               obj.shard = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.shardProof = reader.bytes()
               break
             }
             default: {
@@ -1273,6 +1310,13 @@ export namespace StoredShard {
               }
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.shardProof`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1300,6 +1344,11 @@ export namespace StoredShard {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface StoredShardShardProofFieldEvent {
+    field: '$.shardProof'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<StoredShard>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, StoredShard.codec())
   }
@@ -1308,7 +1357,7 @@ export namespace StoredShard {
     return decodeMessage(buf, StoredShard.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StoredShard>): Generator<StoredShardManifestFieldEvent | StoredShardShardIndexFieldEvent | StoredShardShardFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StoredShard>): Generator<StoredShardManifestFieldEvent | StoredShardShardIndexFieldEvent | StoredShardShardFieldEvent | StoredShardShardProofFieldEvent> {
     return streamMessage(buf, StoredShard.codec(), opts)
   }
 }
@@ -1816,6 +1865,12 @@ export namespace ChunkResponse {
     index: number
   }
 
+  export interface ChunkResponseShardsShardProofFieldEvent {
+    field: '$.shards[].shardProof'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export interface ChunkResponseSummariesObjectIdFieldEvent {
     field: '$.summaries[].objectId'
     value: Uint8Array<ArrayBuffer>
@@ -1876,7 +1931,7 @@ export namespace ChunkResponse {
     return decodeMessage(buf, ChunkResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkResponse>): Generator<ChunkResponseStatusFieldEvent | ChunkResponseMessageFieldEvent | ChunkResponseAckObjectIdFieldEvent | ChunkResponseAckShardIndexFieldEvent | ChunkResponseAckShardHashFieldEvent | ChunkResponseAckSignatureFieldEvent | ChunkResponseAckStoredAtFieldEvent | ChunkResponseShardsManifestFieldEvent | ChunkResponseShardsShardIndexFieldEvent | ChunkResponseShardsShardFieldEvent | ChunkResponseSummariesObjectIdFieldEvent | ChunkResponseSummariesShardIndexFieldEvent | ChunkResponseSummariesShardHashFieldEvent | ChunkResponseSummariesSizeFieldEvent | ChunkResponseSummariesPlacementKeyFieldEvent | ChunkResponseSummariesOwnerFieldEvent | ChunkResponseSummariesStoredAtFieldEvent | ChunkResponseMoreFieldEvent | ChunkResponseDeletedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkResponse>): Generator<ChunkResponseStatusFieldEvent | ChunkResponseMessageFieldEvent | ChunkResponseAckObjectIdFieldEvent | ChunkResponseAckShardIndexFieldEvent | ChunkResponseAckShardHashFieldEvent | ChunkResponseAckSignatureFieldEvent | ChunkResponseAckStoredAtFieldEvent | ChunkResponseShardsManifestFieldEvent | ChunkResponseShardsShardIndexFieldEvent | ChunkResponseShardsShardFieldEvent | ChunkResponseShardsShardProofFieldEvent | ChunkResponseSummariesObjectIdFieldEvent | ChunkResponseSummariesShardIndexFieldEvent | ChunkResponseSummariesShardHashFieldEvent | ChunkResponseSummariesSizeFieldEvent | ChunkResponseSummariesPlacementKeyFieldEvent | ChunkResponseSummariesOwnerFieldEvent | ChunkResponseSummariesStoredAtFieldEvent | ChunkResponseMoreFieldEvent | ChunkResponseDeletedFieldEvent> {
     return streamMessage(buf, ChunkResponse.codec(), opts)
   }
 }

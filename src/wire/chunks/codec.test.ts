@@ -64,7 +64,8 @@ describe('chunk requests', () => {
     { type: 'delete', objectId, owner, timestamp: TIMESTAMP, signature: new Uint8Array(65).fill(5) },
     { type: 'list' },
     { type: 'list', placementKey: new Uint8Array(32).fill(6), after: { objectId, shardIndex: 0 } },
-    { type: 'store', manifest: new Uint8Array([1, 2, 3]), shardIndex: 0, shard: new Uint8Array(1).fill(9), sole: true }
+    { type: 'store', manifest: new Uint8Array([1, 2, 3]), shardIndex: 0, shard: new Uint8Array(1).fill(9), sole: true },
+    { type: 'store', manifest: new Uint8Array([1, 2, 3]), shardIndex: 2, shard: new Uint8Array(3).fill(9), sole: true, shardProof: new Uint8Array(128).fill(7) }
   ]
 
   it.each(commands.map(command => [command.type, command] as const))('round-trips a %s command', (_type, command) => {
@@ -102,11 +103,20 @@ describe('chunk requests', () => {
       { version: 1, store: { manifest: new Uint8Array(1), shardIndex: 0, shard: new Uint8Array() } },
       { version: 1, delete: { objectId: new Uint8Array(32), owner: new Uint8Array(20), timestamp: 1, signature: new Uint8Array(64) } },
       { version: 1, delete: { objectId: new Uint8Array(32), owner: new Uint8Array(19), timestamp: 1, signature: new Uint8Array(65) } },
-      { version: 1, list: { placementKey: new Uint8Array(33) } }
+      { version: 1, list: { placementKey: new Uint8Array(33) } },
+      { version: 1, store: { manifest: new Uint8Array(1), shardIndex: 0, shard: new Uint8Array(1), shardProof: new Uint8Array(31) } },
+      { version: 1, store: { manifest: new Uint8Array(1), shardIndex: 0, shard: new Uint8Array(1), shardProof: new Uint8Array(9 * 32) } }
     ]
     for (const request of bad) {
       expect(() => decodeChunkRequest(ChunkRequest.encode(request)), JSON.stringify(Object.keys(request))).toThrow(MalformedMessageError)
     }
+  })
+
+  it('adds the shard proof as field 5 of StoreRequest only when there is one: a version-1 STORE is encoded as before', () => {
+    const withoutProof = ChunkRequest.encode({ version: 1, store: { manifest: Uint8Array.of(1), shardIndex: 2, shard: Uint8Array.of(3) } })
+    expect(encodeChunkRequest({ type: 'store', manifest: Uint8Array.of(1), shardIndex: 2, shard: Uint8Array.of(3) })).toEqual(withoutProof)
+    const withProof = encodeChunkRequest({ type: 'store', manifest: Uint8Array.of(1), shardIndex: 2, shard: Uint8Array.of(3), shardProof: new Uint8Array(32).fill(4) })
+    expect(withProof).toEqual(Uint8Array.of(...withoutProof.subarray(0, 3), withoutProof[3] + 34, ...withoutProof.subarray(4), 0x2a, 32, ...new Uint8Array(32).fill(4)))
   })
 
   it('refuses an oversize frame before decoding it, against the holder\'s own limit too', () => {

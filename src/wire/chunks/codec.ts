@@ -19,6 +19,7 @@ import {
 import { decodeOrThrow, readLeadingVersion } from '../decode-helpers.ts'
 import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../errors.ts'
 import { MAX_SIGNED_MANIFEST_BYTES, PLACEMENT_KEY_BYTES, SHARD_HASH_BYTES } from '../manifest/codec.ts'
+import { MAX_SHARD_PROOF_BYTES, SHARD_PROOF_HASH_BYTES } from '../manifest/shard-tree.ts'
 
 export { ChunkStatus }
 export type { ChunkResponse, ShardSummary as ShardSummaryMessage, StoreAck as StoreAckMessage, StoredShard }
@@ -29,13 +30,13 @@ export const CHUNKS_WIRE_VERSION = 1
 export const OBJECT_ID_BYTES = 32
 /** The largest shard the protocol carries. Holders may accept less; never more, so every response can hold one. */
 export const MAX_SHARD_BYTES = 4 * 1024 * 1024
-/** Protobuf framing around the manifest and shard of a STORE (tags, lengths, version, index): far below 1 KiB. */
+/** Protobuf framing around the manifest and shard of a STORE (tags, lengths, version, index, a shard proof of at most 256 bytes): below 1 KiB. */
 export const REQUEST_OVERHEAD_BYTES = 1024
 /** Largest request frame: a STORE of a maximal shard with a maximal manifest. */
 export const MAX_CHUNK_REQUEST_BYTES = MAX_SHARD_BYTES + MAX_SIGNED_MANIFEST_BYTES + REQUEST_OVERHEAD_BYTES
 /** Largest response frame. A FETCH that would be larger is paginated (`more` + `after`). */
 export const MAX_CHUNK_RESPONSE_BYTES = 32 * 1024 * 1024
-/** Per-entry framing of a shard inside a FETCH response (tags, lengths, index). */
+/** Per-entry framing of a shard inside a FETCH response (tags, lengths, index); a shard proof is counted apart. */
 export const STORED_SHARD_OVERHEAD_BYTES = 32
 /** Most shards in one FETCH response; also the decoder's limit on the repeated field. */
 export const MAX_FETCH_SHARDS_PER_RESPONSE = 4096
@@ -79,6 +80,8 @@ export interface StoreCommand {
    * (HOLDS_OTHER_SHARD). False or absent when fewer nodes than shards are live.
    */
   readonly sole?: boolean
+  /** The shard's inclusion proof under a version-2 manifest; absent under version 1. Checked by the holder. */
+  readonly shardProof?: Uint8Array
 }
 
 export interface FetchCommand {
@@ -154,6 +157,7 @@ export function encodeChunkRequest (command: ChunkCommand): Uint8Array {
       expectUint32('shardIndex', command.shardIndex)
       request.store = { manifest: own(command.manifest), shardIndex: command.shardIndex, shard: own(command.shard) }
       if (command.sole === true) request.store.sole = true
+      if (command.shardProof !== undefined) request.store.shardProof = own(command.shardProof)
       break
     case 'fetch':
       request.fetch = 'placementKey' in command.target
@@ -203,10 +207,11 @@ export function decodeChunkRequest (bytes: Uint8Array, maxBytes = MAX_CHUNK_REQU
     throw new MalformedMessageError(`a chunk request carries exactly one of store, fetch, delete, list; this one has ${present.length === 0 ? 'none' : present.join(', ')}`)
   }
   if (request.store !== undefined) {
-    const { manifest, shardIndex, shard, sole } = request.store
+    const { manifest, shardIndex, shard, sole, shardProof } = request.store
     if (manifest.length === 0) throw new MalformedMessageError('STORE has no manifest')
     if (shard.length === 0) throw new MalformedMessageError('STORE has no shard bytes')
-    return { type: 'store', manifest, shardIndex, shard, ...(sole === true ? { sole } : {}) }
+    if (shardProof !== undefined) checkShardProofShape(shardProof)
+    return { type: 'store', manifest, shardIndex, shard, ...(sole === true ? { sole } : {}), ...(shardProof !== undefined ? { shardProof } : {}) }
   }
   if (request.fetch !== undefined) return parseFetch(request.fetch)
   if (request.delete !== undefined) {
@@ -256,6 +261,17 @@ export function cursorFromMessage (cursor: ShardCursor): ShardPosition {
 export function comparePositions (a: ShardPosition, b: ShardPosition): number {
   if (a.objectId !== b.objectId) return a.objectId < b.objectId ? -1 : 1
   return a.shardIndex - b.shardIndex
+}
+
+/**
+ * A shard proof is whole 32-byte hashes, at most MAX_SHARD_PROOF_BYTES: anything else is refused as MALFORMED
+ * before any hashing. Whether it proves the shard is the holder's check (HASH_MISMATCH).
+ * @throws {MalformedMessageError}
+ */
+export function checkShardProofShape (proof: Uint8Array): void {
+  if (proof.length % SHARD_PROOF_HASH_BYTES !== 0 || proof.length > MAX_SHARD_PROOF_BYTES) {
+    throw new MalformedMessageError(`a shard proof is at most ${MAX_SHARD_PROOF_BYTES / SHARD_PROOF_HASH_BYTES} hashes of ${SHARD_PROOF_HASH_BYTES} bytes; got ${proof.length} bytes`)
+  }
 }
 
 function parseFetch (fetch: FetchRequest): FetchCommand {

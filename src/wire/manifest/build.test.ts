@@ -14,7 +14,7 @@ function input (overrides: Partial<BuildManifestInput> = {}): BuildManifestInput
 
 describe('buildManifest', () => {
   it('builds a default 10 + 5 manifest that any holder can decode and verify', () => {
-    const { manifest, objectId } = buildManifest(owner, input())
+    const { manifest, objectId } = buildManifest(owner, { ...input(), version: 1 })
     expect(manifest.owner).toBe(owner.address)
     expect(manifest.shardSize).toBe(64)
     expect(manifest.shardHashes.map(toHex)).toEqual(shards.map(shard => toHex(sha256(shard))))

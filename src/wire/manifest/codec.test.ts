@@ -50,7 +50,7 @@ describe('decodeSignedManifest', () => {
     const bytes = signed()
     const manifest = decodeSignedManifest(bytes)
     expect(manifest).toMatchObject({ version: 1, namespace: NS_HISTORY, owner: owner.address, k: 2, m: 1, originalLength: 10, shardSize: 5, createdAt: 1_767_225_600_000 })
-    expect(manifest.shardHashes).toHaveLength(3)
+    expect('shardHashes' in manifest && manifest.shardHashes).toHaveLength(3)
     expect(manifest.objectId).toBe(manifestObjectId(manifest.bodyBytes))
     expect(encodeSignedManifest(manifest)).toEqual(bytes)
   })
@@ -108,7 +108,7 @@ describe('decodeSignedManifest', () => {
   })
 
   describe('version', () => {
-    it.each([2, 0xffff_ffff])('rejects version %i with UnsupportedVersionError', (version) => {
+    it.each([3, 0xffff_ffff])('rejects version %i with UnsupportedVersionError', (version) => {
       expect(() => decodeSignedManifest(signed({ version }))).toThrow(UnsupportedVersionError)
     })
 
@@ -118,9 +118,9 @@ describe('decodeSignedManifest', () => {
 
     it('checks the version before the rest of the body, and before the signature', () => {
       // A future body whose field 3 is no longer bytes, unsigned: still reported as an unknown version.
-      const futureBody = Uint8Array.of(0x08, 0x02, 0x18, 0x05)
+      const futureBody = Uint8Array.of(0x08, 0x03, 0x18, 0x05)
       const bytes = SignedManifestMessage.encode({ body: futureBody, signature: new Uint8Array(65) })
-      expect(() => decodeSignedManifest(bytes)).toThrow(/version 2 is not supported/)
+      expect(() => decodeSignedManifest(bytes)).toThrow(/version 3 is not supported/)
     })
 
     it('rejects a body that does not start with its version field', () => {
@@ -150,7 +150,8 @@ describe('decodeSignedManifest', () => {
         createdAt: MAX_SAFE
       })
       expect(bytes.length).toBeLessThanOrEqual(MAX_SIGNED_MANIFEST_BYTES)
-      expect(decodeSignedManifest(bytes).shardHashes).toHaveLength(MAX_SHARDS)
+      const manifest = decodeSignedManifest(bytes)
+      expect('shardHashes' in manifest && manifest.shardHashes).toHaveLength(MAX_SHARDS)
     })
   })
 
@@ -227,6 +228,22 @@ describe('decodeSignedManifest', () => {
       const bytes = signed(overrides)
       expect(() => decodeSignedManifest(bytes)).toThrow(MalformedMessageError)
       expect(() => decodeSignedManifest(bytes)).toThrow(message)
+    })
+
+    it.each([
+      ['a version 1 body with a shardRoot', { shardRoot: new Uint8Array(32) }, /version 1 manifest lists shard hashes and has no shardRoot/],
+      ['a version 2 body without a shardRoot', { version: 2, shardHashes: [] }, /shardRoot must be 32 bytes, got 0/],
+      ['a version 2 body with a 31-byte shardRoot', { version: 2, shardHashes: [], shardRoot: new Uint8Array(31) }, /shardRoot must be 32 bytes, got 31/],
+      ['a version 2 body that also lists shard hashes', { version: 2, shardRoot: new Uint8Array(32) }, /also lists 3 shard hashes/]
+    ] as Array<[string, Partial<ManifestBodyMessage>, RegExp]>)('rejects %s, even when correctly signed', (_, overrides, message) => {
+      expect(() => decodeSignedManifest(signed(overrides))).toThrow(MalformedMessageError)
+      expect(() => decodeSignedManifest(signed(overrides))).toThrow(message)
+    })
+
+    it('accepts a version 2 body with a 32-byte shardRoot and no shard hashes', () => {
+      const manifest = decodeSignedManifest(signed({ version: 2, shardHashes: [], shardRoot: new Uint8Array(32).fill(5) }))
+      expect(manifest).toMatchObject({ version: 2, shardRoot: new Uint8Array(32).fill(5), k: 2, m: 1 })
+      expect('shardHashes' in manifest).toBe(false)
     })
 
     it.each([

@@ -12,13 +12,19 @@ import { decodeOrThrow, readLeadingVersion } from '../decode-helpers.ts'
 import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../errors.ts'
 import { ManifestBody as ManifestBodyMessage, SignedManifest as SignedManifestMessage } from './manifest.ts'
 
-/** The only manifest format version this build reads and writes. */
-export const MANIFEST_VERSION = 1
+/** Version 1: the manifest lists every shard's hash. Still read, verified, stored and repaired everywhere. */
+export const MANIFEST_VERSION_1 = 1
+/** Version 2: the manifest signs a shard-tree root and each shard carries its inclusion proof (manifest.proto). */
+export const MANIFEST_VERSION_2 = 2
+/** The version new objects are written in. */
+export const MANIFEST_VERSION = MANIFEST_VERSION_2
+export type ManifestVersion = typeof MANIFEST_VERSION_1 | typeof MANIFEST_VERSION_2
 /** Reed-Solomon over GF(2^8) allows at most 256 shards (k + m) per object. */
 export const MAX_SHARDS = 256
 export const MIN_DATA_SHARDS = 1
 export const PLACEMENT_KEY_BYTES = 32
 export const SHARD_HASH_BYTES = SHA256_BYTES
+export const SHARD_ROOT_BYTES = SHA256_BYTES
 /** Content namespaces are short printable-ASCII tags such as 'zentalk/history/v1'. */
 export const MAX_MANIFEST_NAMESPACE_BYTES = 64
 const NAMESPACE_PATTERN = /^[\x21-\x7e]+$/
@@ -30,9 +36,8 @@ const MAX_UINT32 = 0xffff_ffff
  */
 export const MAX_SIGNED_MANIFEST_BYTES = 10 * 1024
 
-/** What a manifest says, parsed and range-checked. */
-export interface ManifestFields {
-  readonly version: typeof MANIFEST_VERSION
+/** What every manifest version says, parsed and range-checked. */
+interface CommonManifestFields {
   /** Content namespace, e.g. NS_HISTORY. */
   readonly namespace: string
   readonly owner: WalletAddress
@@ -41,14 +46,29 @@ export interface ManifestFields {
   readonly m: number
   readonly originalLength: number
   readonly shardSize: number
-  /** SHA-256 of shard i at index i; k + m entries. */
-  readonly shardHashes: readonly Uint8Array[]
   /** Milliseconds since the Unix epoch. */
   readonly createdAt: number
 }
 
-/** A manifest whose owner signature has been verified. */
-export interface SignedManifest extends ManifestFields {
+/** A version-1 manifest: it lists the shard hashes. */
+export interface ManifestFieldsV1 extends CommonManifestFields {
+  readonly version: typeof MANIFEST_VERSION_1
+  /** SHA-256 of shard i at index i; k + m entries. */
+  readonly shardHashes: readonly Uint8Array[]
+}
+
+/** A version-2 manifest: it signs the shard-tree root; each shard comes with its proof. */
+export interface ManifestFieldsV2 extends CommonManifestFields {
+  readonly version: typeof MANIFEST_VERSION_2
+  /** Root of the shard tree (src/wire/manifest/shard-tree.ts) over the k + m shard hashes. */
+  readonly shardRoot: Uint8Array
+}
+
+/** What a manifest says, parsed and range-checked; `version` tells how it commits to its shards. */
+export type ManifestFields = ManifestFieldsV1 | ManifestFieldsV2
+
+/** What a verified signature adds to the fields. */
+interface SignedParts {
   /** Hex SHA-256 of `bodyBytes` under NS_MANIFEST; it is also the digest the owner signed. */
   readonly objectId: ObjectId
   /** The body exactly as signed. Re-encoding the fields is never used for verification. */
@@ -56,6 +76,11 @@ export interface SignedManifest extends ManifestFields {
   /** 65-byte r ‖ s ‖ v owner signature (see src/identity/signature.ts). */
   readonly signature: Uint8Array
 }
+
+export type SignedManifestV1 = ManifestFieldsV1 & SignedParts
+export type SignedManifestV2 = ManifestFieldsV2 & SignedParts
+/** A manifest whose owner signature has been verified. */
+export type SignedManifest = SignedManifestV1 | SignedManifestV2
 
 /** Object ID of a manifest body: hex `hashWithNamespace(NS_MANIFEST, bodyBytes)`. */
 export function manifestObjectId (bodyBytes: Uint8Array): ObjectId {
@@ -133,10 +158,20 @@ export function checkManifestBody (body: ManifestBodyMessage): ManifestFields {
   if (body.k + body.m > MAX_SHARDS) {
     throw new MalformedMessageError(`manifest k + m is ${body.k + body.m}; at most ${MAX_SHARDS} shards are possible`)
   }
-  if (body.shardHashes.length !== body.k + body.m) {
-    throw new MalformedMessageError(`manifest lists ${body.shardHashes.length} shard hashes but k + m = ${body.k + body.m}`)
+  if (body.version === MANIFEST_VERSION_1) {
+    if (body.shardHashes.length !== body.k + body.m) {
+      throw new MalformedMessageError(`manifest lists ${body.shardHashes.length} shard hashes but k + m = ${body.k + body.m}`)
+    }
+    body.shardHashes.forEach((hash, index) => expectLength(`shardHashes[${index}]`, hash, SHARD_HASH_BYTES))
+    if (body.shardRoot !== undefined) {
+      throw new MalformedMessageError('a version 1 manifest lists shard hashes and has no shardRoot')
+    }
+  } else {
+    if (body.shardHashes.length !== 0) {
+      throw new MalformedMessageError(`a version 2 manifest commits to its shards by shardRoot; this one also lists ${body.shardHashes.length} shard hashes`)
+    }
+    expectLength('shardRoot', body.shardRoot ?? new Uint8Array(), SHARD_ROOT_BYTES)
   }
-  body.shardHashes.forEach((hash, index) => expectLength(`shardHashes[${index}]`, hash, SHARD_HASH_BYTES))
   if (body.shardSize < 1) {
     throw new MalformedMessageError('manifest shardSize must be at least 1')
   }
@@ -144,8 +179,7 @@ export function checkManifestBody (body: ManifestBodyMessage): ManifestFields {
   if (originalLength > body.k * body.shardSize) {
     throw new MalformedMessageError(`manifest originalLength ${originalLength} does not fit in k = ${body.k} shards of ${body.shardSize} bytes`)
   }
-  return {
-    version: MANIFEST_VERSION,
+  const common = {
     namespace: body.namespace,
     owner: addressFromBytes(body.owner),
     placementKey: body.placementKey,
@@ -153,14 +187,16 @@ export function checkManifestBody (body: ManifestBodyMessage): ManifestFields {
     m: body.m,
     originalLength,
     shardSize: body.shardSize,
-    shardHashes: body.shardHashes,
     createdAt: expectSafeInteger('createdAt', body.createdAt)
   }
+  return body.version === MANIFEST_VERSION_1
+    ? { version: MANIFEST_VERSION_1, ...common, shardHashes: body.shardHashes }
+    : { version: MANIFEST_VERSION_2, ...common, shardRoot: body.shardRoot as Uint8Array }
 }
 
-function checkVersion (version: number): void {
-  if (version !== MANIFEST_VERSION) {
-    throw new UnsupportedVersionError(`manifest version ${version} is not supported (this build reads version ${MANIFEST_VERSION}); the owner may use a newer release`)
+function checkVersion (version: number): asserts version is ManifestVersion {
+  if (version !== MANIFEST_VERSION_1 && version !== MANIFEST_VERSION_2) {
+    throw new UnsupportedVersionError(`manifest version ${version} is not supported (this build reads versions ${MANIFEST_VERSION_1} and ${MANIFEST_VERSION_2}); the owner may use a newer release`)
   }
 }
 

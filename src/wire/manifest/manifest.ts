@@ -14,6 +14,7 @@ export interface ManifestBody {
   shardSize: number
   shardHashes: Uint8Array<ArrayBuffer>[]
   createdAt: number
+  shardRoot?: Uint8Array<ArrayBuffer>
 }
 
 export namespace ManifestBody {
@@ -76,6 +77,11 @@ export namespace ManifestBody {
         if ((obj.createdAt != null && obj.createdAt !== 0)) {
           w.uint32(80)
           w.uint64Number(obj.createdAt)
+        }
+
+        if (obj.shardRoot != null) {
+          w.uint32(90)
+          w.bytes(obj.shardRoot)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -143,6 +149,10 @@ export namespace ManifestBody {
             }
             case 10: {
               obj.createdAt = reader.uint64Number()
+              break
+            }
+            case 11: {
+              obj.shardRoot = reader.bytes()
               break
             }
             default: {
@@ -242,6 +252,13 @@ export namespace ManifestBody {
               }
               break
             }
+            case 11: {
+              yield {
+                field: `${prefix}.shardRoot`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -305,6 +322,11 @@ export namespace ManifestBody {
     value: number
   }
 
+  export interface ManifestBodyShardRootFieldEvent {
+    field: '$.shardRoot'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<ManifestBody>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ManifestBody.codec())
   }
@@ -313,7 +335,7 @@ export namespace ManifestBody {
     return decodeMessage(buf, ManifestBody.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ManifestBody>): Generator<ManifestBodyVersionFieldEvent | ManifestBodyNamespaceFieldEvent | ManifestBodyOwnerFieldEvent | ManifestBodyPlacementKeyFieldEvent | ManifestBodyKFieldEvent | ManifestBodyMFieldEvent | ManifestBodyOriginalLengthFieldEvent | ManifestBodyShardSizeFieldEvent | ManifestBodyShardHashesFieldEvent | ManifestBodyCreatedAtFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ManifestBody>): Generator<ManifestBodyVersionFieldEvent | ManifestBodyNamespaceFieldEvent | ManifestBodyOwnerFieldEvent | ManifestBodyPlacementKeyFieldEvent | ManifestBodyKFieldEvent | ManifestBodyMFieldEvent | ManifestBodyOriginalLengthFieldEvent | ManifestBodyShardSizeFieldEvent | ManifestBodyShardHashesFieldEvent | ManifestBodyCreatedAtFieldEvent | ManifestBodyShardRootFieldEvent> {
     return streamMessage(buf, ManifestBody.codec(), opts)
   }
 }

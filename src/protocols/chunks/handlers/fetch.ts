@@ -18,7 +18,7 @@ const RESPONSE_HEADER_BYTES = 2048
 export const FETCH_READ_BATCH = 4
 
 /**
- * FETCH: the shards held for a placement key or an object, with their manifests, in (objectId, shardIndex)
+ * FETCH: the shards held for a placement key or an object, with their manifests (and proofs, version 2), in (objectId, shardIndex)
  * order after the cursor, cut to the holder's page size (at least one shard per page, which always fits). Records
  * are read a few at a time and reading stops once the page is full. Each shard's bytes are first `reserve`d from
  * the holder's budget for answers in flight: when that runs out the page ends early, or, empty, is answered BUSY. Anyone may fetch: shards are ciphertext, and the client verifies each against its
@@ -49,7 +49,12 @@ export async function handleFetch (context: HandlerContext, command: FetchComman
         if (shards.length > 0) return { status: ChunkStatus.OK, shards, more: true }
         return { status: ChunkStatus.BUSY, message: 'this holder has its maximum of FETCH answer bytes in flight; retry shortly' }
       }
-      shards.push({ manifest: record.manifest as Uint8Array<ArrayBuffer>, shardIndex: record.shardIndex, shard: record.data as Uint8Array<ArrayBuffer> })
+      shards.push({
+        manifest: record.manifest as Uint8Array<ArrayBuffer>,
+        shardIndex: record.shardIndex,
+        shard: record.data as Uint8Array<ArrayBuffer>,
+        ...(record.shardProof === undefined ? {} : { shardProof: record.shardProof as Uint8Array<ArrayBuffer> })
+      })
       used += cost
     }
     if (batch.length < FETCH_READ_BATCH) return { status: ChunkStatus.OK, shards, more: false }
@@ -58,5 +63,5 @@ export async function handleFetch (context: HandlerContext, command: FetchComman
 }
 
 function encodedCost (record: ShardRecord): number {
-  return record.manifest.length + record.data.length + STORED_SHARD_OVERHEAD_BYTES
+  return record.manifest.length + record.data.length + (record.shardProof?.length ?? 0) + STORED_SHARD_OVERHEAD_BYTES
 }

@@ -17,7 +17,7 @@ import { deletedRefusal } from './delete.ts'
  * (structure, version, owner signature), stripe (only the mesh's k + m, so one shard cannot make repairers build
  * hundreds), namespace and placement key (an owner writes only under their own
  * key; a sender only under the inbox key of the recipient its manifest names), the inbox object size limit,
- * shard index, shard size and hash against the manifest; the object's tombstone (its owner deleted it: DELETED);
+ * shard index, shard size and hash against the manifest (version 2: the shard's proof up to the signed root); the object's tombstone (its owner deleted it: DELETED);
  * then, for a new inbox object, the sender's append rate into that inbox, and the store's quota. Storing the same
  * shard again is idempotent and re-acknowledged. A `sole` STORE (the sender places one shard per node) is refused
  * with HOLDS_OTHER_SHARD when this holder keeps another shard of the object: two nodes acting on different views
@@ -51,18 +51,19 @@ export async function handleStore (context: HandlerContext, command: StoreComman
     const tooBig = inboxSizeProblem(manifest, context.inboxLimits)
     if (tooBig !== undefined) return refuse(ChunkStatus.OVERSIZE, tooBig)
   }
-  const { shardIndex, shard } = command
+  const { shardIndex, shard, shardProof } = command
   if (shardIndex >= manifest.k + manifest.m) {
     return refuse(ChunkStatus.MALFORMED, `shard index ${shardIndex} is outside the manifest's ${manifest.k + manifest.m} shards`)
   }
+  let shardHash: Uint8Array
   try {
-    assertShardMatches(manifest, shardIndex, shard)
+    // Version 1: against the listed hash; version 2: the proof from the shard's hash to the signed root.
+    shardHash = assertShardMatches(manifest, shardIndex, shard, shardProof)
   } catch (error) {
     if (error instanceof ShardHashMismatchError) return refuse(ChunkStatus.HASH_MISMATCH, error.message)
     throw error
   }
 
-  const shardHash = manifest.shardHashes[shardIndex] // just checked equal to the shard's SHA-256
   // Always right to refuse: the object ID hashes the signed manifest body, so content stored anew after a delete
   // is a new object with a new ID; only a saved copy of the deleted one can carry this ID.
   const deleted = await deletedRefusal(context.store, manifest.objectId, context.now(), context.tombstoneRetentionMs)
@@ -74,7 +75,7 @@ export async function handleStore (context: HandlerContext, command: StoreComman
     : await context.store.get(manifest.objectId, shardIndex as ShardIndex)
   let storedAt: number
   if (existing !== undefined) {
-    // The object ID commits to the signed body, hence to its owner and shard hashes: a record under the same
+    // The object ID commits to the signed body, hence to its owner and shard commitments: a record under the same
     // key can only be this very shard. Checked anyway, since the store may hold records from elsewhere.
     if (existing.owner !== manifest.owner) {
       return refuse(ChunkStatus.NOT_OWNER, `shard ${shardIndex} of ${manifest.objectId} is held for ${existing.owner}, not ${manifest.owner}`)
@@ -98,7 +99,7 @@ export async function handleStore (context: HandlerContext, command: StoreComman
       counted = admission.release
     }
     try {
-      await context.store.put(shardRecordFor(manifest, command.manifest, shardIndex, shard, storedAt))
+      await context.store.put(shardRecordFor({ manifest, manifestBytes: command.manifest, shardIndex, shard, shardHash, shardProof }, storedAt))
     } catch (error) {
       counted?.() // nothing was stored, so nothing counts
       if (error instanceof QuotaExceededError) return refuse(ChunkStatus.QUOTA_EXCEEDED, error.message)
