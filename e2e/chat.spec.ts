@@ -283,6 +283,48 @@ test('no holder\'s raw storage contains any message text', async () => {
   console.log(`scanned ${scannedBytes} bytes of raw storage (${pages.length} browser profiles, ${files.length} files)`)
 })
 
+test('Carol locks her identity with a passphrase: her key is kept only encrypted, and the next start asks for it', async () => {
+  test.setTimeout(4 * 60_000)
+  const { page } = carol
+  const keyEntries = async (): Promise<Record<string, number>> => await page.evaluate(async () => await new Promise<Record<string, number>>((resolve, reject) => {
+    const open = indexedDB.open('zentalk-wallet')
+    open.onerror = () => { reject(open.error) }
+    open.onsuccess = () => {
+      const keys = open.result.transaction('keys').objectStore('keys')
+      const entries: Record<string, number> = {}
+      const cursor = keys.openCursor()
+      cursor.onsuccess = () => {
+        const at = cursor.result
+        if (at === null) { open.result.close(); resolve(entries); return }
+        entries[String(at.key)] = (at.value as Uint8Array).length
+        at.continue()
+      }
+    }
+  }))
+  expect(await keyEntries()).toEqual({ wallet: 32 })
+  await page.getByTestId('nav-identity').click()
+  await expect(page.getByTestId('lock-state')).toContainText('unencrypted')
+  await page.getByTestId('lock-passphrase').fill(PASSPHRASE)
+  await page.getByTestId('lock-confirm').fill(PASSPHRASE)
+  await page.getByTestId('lock-submit').click()
+  await expect(page.getByTestId('lock-state')).toContainText('Your key is locked', { timeout: 60_000 })
+  const entries = await keyEntries()
+  expect(Object.keys(entries)).toEqual(['wallet-locked'])
+
+  await page.reload()
+  await expect(page.getByTestId('unlock-form')).toBeVisible({ timeout: 60_000 })
+  expect(await page.evaluate(() => window.zentalk)).toBeUndefined() // no node without the key
+  await page.getByTestId('unlock-passphrase').fill('not the passphrase')
+  await page.getByTestId('unlock-submit').click()
+  await expect(page.getByTestId('unlock-error')).toHaveText('That passphrase does not open this identity.', { timeout: 60_000 })
+  await page.getByTestId('unlock-passphrase').fill(PASSPHRASE)
+  await page.getByTestId('unlock-submit').click()
+  await waitReady(page)
+  expect(await page.evaluate(() => window.zentalk!.address)).toBe(carol.address)
+  await expect.poll(async () => await historyTexts(page, alice.address), { timeout: 60_000 }).toEqual([TO_CAROL])
+  expect(pageErrors).toEqual([])
+})
+
 /** Every key and value of every IndexedDB database and of local/session storage of the page's origin, as text. */
 async function dumpBrowserStorage (): Promise<string> {
   const parts: string[] = []

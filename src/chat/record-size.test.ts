@@ -7,7 +7,7 @@ import { buildManifest, encodeSignedManifest, type ManifestVersion } from '../wi
 import { sealMessage } from './envelope.ts'
 
 /**
- * What a holder keeps per shard of one chat message (issue 17 item 2): the owner-signed manifest, the shard's
+ * What a holder keeps per shard of one chat message: the owner-signed manifest, the shard's
  * proof (manifest version 2) and the shard bytes. The record's other fields (32-byte shard hash, placement key,
  * owner, IDs) are the same in both versions.
  */

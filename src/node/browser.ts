@@ -8,11 +8,12 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import { IndexedDbMessageCache, displayNameProblem, exportBackup, importBackup } from '../chat/index.ts'
 import { isLocalHost, pageNotice, pageSettings, parseNodeSettings, type NodeSettings, type PageNotice } from '../config/index.ts'
 import { fetchBootstrapInfo, probeIceCandidates, relayAddrFromUrl, TAB_AGENT_PREFIX } from '../net/index.ts'
-import { DEFAULT_WALLET_KEY_NAME, loadOrCreateWallet, type WalletIdentity } from '../identity/index.ts'
+import type { WalletIdentity } from '../identity/index.ts'
 import { IndexedDbChunkStore, browserStorageQuota } from '../store/indexeddb.ts'
 import { createNode, recordStage, type StartupStage, type ZenTalkNode } from './create-node.ts'
 import { automationApi, chatView, type ChatView, type IdentityActions, type ZenTalkApi } from './facade.ts'
 import type { BytesStore } from './node-key.ts'
+import { isWalletLocked, loadWallet, lockWallet, unlockWalletForGood } from './profile-wallet.ts'
 
 const SLOT_KEY = 'zentalk-node-slot'
 const MAX_SLOTS = 256
@@ -68,6 +69,7 @@ export class IndexedDbBytesStore implements BytesStore {
 
   async get (name: string): Promise<Uint8Array | undefined> { return await (await this.db).get('keys', name) }
   async put (name: string, bytes: Uint8Array): Promise<void> { await (await this.db).put('keys', bytes, name) }
+  async delete (name: string): Promise<void> { await (await this.db).delete('keys', name) }
 }
 
 const MIB = 1024 * 1024
@@ -80,11 +82,21 @@ const STORAGE_FRACTION = 0.5
  * The wallet of this browser profile. Every tab of the profile is the same user, so they share one key; the
  * Web Lock makes sure two tabs opening at once do not each create a different one.
  */
-export async function loadProfileWallet (): Promise<WalletIdentity> {
+export async function loadProfileWallet (passphrase?: string): Promise<WalletIdentity> {
+  return await withProfileKeys(async keys => await loadWallet(keys, passphrase))
+}
+
+/** True when the profile's identity is locked with a passphrase (each start asks for it: `loadProfileWallet`). */
+export async function isProfileWalletLocked (): Promise<boolean> {
+  return await withProfileKeys(isWalletLocked)
+}
+
+/** Runs `task` over the profile's key store, holding the profile's Web Lock (where there is one). */
+async function withProfileKeys<T> (task: (keys: IndexedDbBytesStore) => Promise<T>): Promise<T> {
   const keys = new IndexedDbBytesStore(WALLET_DB)
   const locks = navigator.locks
-  if (locks == null) return await loadOrCreateWallet(keys)
-  return await locks.request(WALLET_DB, async () => await loadOrCreateWallet(keys))
+  if (locks == null) return await task(keys)
+  return await locks.request(WALLET_DB, async () => await task(keys))
 }
 
 /** Tabs of one profile hear on this channel that the profile's identity was replaced, and reload. */
@@ -96,11 +108,8 @@ export const IDENTITY_CHANNEL = 'zentalk-identity'
  * backed up; callers ask the user first.
  */
 export async function replaceProfileWallet (wallet: WalletIdentity, displayName?: string): Promise<void> {
-  const keys = new IndexedDbBytesStore(WALLET_DB)
-  const write = async (): Promise<void> => { await keys.put(DEFAULT_WALLET_KEY_NAME, wallet.exportPrivateKey()) }
-  const locks = navigator.locks
-  if (locks == null) await write()
-  else await locks.request(WALLET_DB, write)
+  // Unlocked: the replaced identity's lock does not carry over to the new one.
+  await withProfileKeys(async keys => { await unlockWalletForGood(keys, wallet) })
   setDisplayName(wallet.address, displayName ?? '')
   const channel = new BroadcastChannel(IDENTITY_CHANNEL)
   channel.postMessage({ replaced: wallet.address })
@@ -140,6 +149,8 @@ export interface BrowserNode {
 }
 
 export interface StartBrowserNodeOptions {
+  /** The profile's wallet, already opened (a locked one, with the passphrase the user gave); loaded here if absent. */
+  wallet?: WalletIdentity
   /** Called as soon as the relay is known, before the node dials it, when the page has something to say about it. */
   onNotice?: (notice: PageNotice) => void
 }
@@ -169,7 +180,7 @@ export async function startBrowserNode (location: Location, options: StartBrowse
     reached(result.usable ? `WebRTC usable (first ICE candidate: ${result.firstCandidate ?? 'unknown'})` : 'WebRTC unusable: this browser offered no ICE candidate')
     return result
   })
-  const [wallet, chunkStore, ice] = await Promise.all([loadProfileWallet(), openSlotChunkStore(slot, settings), iceProbe])
+  const [wallet, chunkStore, ice] = await Promise.all([options.wallet ?? loadProfileWallet(), openSlotChunkStore(slot, settings), iceProbe])
   // A name that is no longer valid (e.g. edited by hand) is left out rather than keeping the tab from starting.
   const storedName = getDisplayName(wallet.address)
   const displayName = storedName !== undefined && displayNameProblem(storedName) === undefined ? storedName : undefined
@@ -206,9 +217,19 @@ export interface TabApp {
  */
 export async function startTab (location: Location, options: { loadBench: (node: ZenTalkNode) => Promise<unknown> } & StartBrowserNodeOptions): Promise<TabApp> {
   const { node, slot, wallet, cache, displayName } = await startBrowserNode(location, options)
+  let locked = await isProfileWalletLocked()
   const identity: IdentityActions = {
     address: wallet.address,
     displayName,
+    get locked () { return locked },
+    lock: async passphrase => {
+      await withProfileKeys(async keys => { await lockWallet(keys, wallet, passphrase, { displayName }) })
+      locked = true
+    },
+    removeLock: async () => {
+      await withProfileKeys(async keys => { await unlockWalletForGood(keys, wallet) })
+      locked = false
+    },
     setDisplayName: async name => {
       setDisplayName(wallet.address, name)
       window.location.reload()

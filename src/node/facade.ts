@@ -120,6 +120,15 @@ export interface IdentityActions {
   readonly displayName: string | undefined
   /** Sets (or clears with '') the display name; the page reloads to republish the key bundle. */
   setDisplayName(name: string): Promise<void>
+  /** True when this profile's identity is locked with a passphrase (each start of a tab asks for it). */
+  readonly locked: boolean
+  /**
+   * Locks this profile's identity with a passphrase: the key is kept encrypted (as in a backup) and no longer in the
+   * clear; every start of a tab asks for the passphrase. Throws WeakPassphraseError for short passphrases.
+   */
+  lock(passphrase: string): Promise<void>
+  /** Keeps the key in the clear again: starts no longer ask for a passphrase. */
+  removeLock(): Promise<void>
   /** The passphrase-encrypted backup file's text (JSON). Throws WeakPassphraseError for short passphrases. */
   exportBackup(passphrase: string): Promise<string>
   /**

@@ -2,7 +2,7 @@
  * Entry point of the web app: starts this tab's node (with its chat), exposes the automation API on
  * `window.zentalk` (README: "Automation API") and shows the chat app, with the node panel one click away.
  */
-import { startTab, type ZenTalkApi } from '../node/index.ts'
+import { isProfileWalletLocked, loadProfileWallet, startTab, type ZenTalkApi } from '../node/index.ts'
 import { mountChatApp } from './chat/index.ts'
 import { renderPanel } from './panel.ts'
 import './style.css'
@@ -17,7 +17,10 @@ const chatEl = document.getElementById('chat-app')!
 
 async function main (): Promise<void> {
   const started = performance.now()
+  // A locked identity opens only with its passphrase; the node starts once it is open.
+  const wallet = await isProfileWalletLocked() ? await askPassphrase() : undefined
   const app = await startTab(window.location, {
+    ...(wallet === undefined ? {} : { wallet }),
     // The in-tab benchmarks are a chunk of their own, loaded only when `npm run bench` asks for them.
     loadBench: async node => (await import('../../bench/tab/index.ts')).tabBench(node.objects!),
     onNotice: showPageNotice
@@ -51,6 +54,42 @@ async function main (): Promise<void> {
   stateEl.textContent = app.node.status().role === 'light'
     ? `Your tab is connected (ready in ${readyIn} ms), but it holds no one's data: this browser offers no WebRTC connection, so your messages go through storage nodes and the relay`
     : `Your tab is a storage node (ready in ${readyIn} ms)`
+}
+
+/** Asks for the passphrase of this profile's locked identity until one opens it. */
+async function askPassphrase (): Promise<Awaited<ReturnType<typeof loadProfileWallet>>> {
+  stateEl.textContent = 'Your identity is locked'
+  const passphrase = Object.assign(document.createElement('input'), { type: 'password', autocomplete: 'current-password', required: true })
+  passphrase.dataset.testid = 'unlock-passphrase'
+  const label = document.createElement('label')
+  label.append('Passphrase', passphrase)
+  const submit = Object.assign(document.createElement('button'), { type: 'submit', textContent: 'Open' })
+  submit.dataset.testid = 'unlock-submit'
+  const error = document.createElement('p')
+  error.dataset.testid = 'unlock-error'
+  error.setAttribute('role', 'alert')
+  const title = Object.assign(document.createElement('h2'), { textContent: 'Your identity is locked' })
+  const hint = Object.assign(document.createElement('p'), { textContent: 'This browser keeps your key encrypted with your passphrase. Enter it to open ZenTalk.' })
+  const form = document.createElement('form')
+  form.className = 'unlock-form card'
+  form.dataset.testid = 'unlock-form'
+  form.append(title, hint, label, submit, error)
+  chatEl.replaceChildren(form)
+  passphrase.focus()
+  return await new Promise(resolve => {
+    form.addEventListener('submit', event => {
+      event.preventDefault()
+      submit.disabled = true
+      error.textContent = ''
+      loadProfileWallet(passphrase.value).then(wallet => {
+        chatEl.replaceChildren()
+        resolve(wallet)
+      }, (err: Error) => {
+        error.textContent = err.name === 'WrongPassphraseError' ? 'That passphrase does not open this identity.' : `Could not open your identity (${err.name}): ${err.message}`
+        passphrase.select()
+      }).finally(() => { submit.disabled = false })
+    })
+  })
 }
 
 /**

@@ -53,6 +53,9 @@ beforeEach(() => {
     address: ME,
     displayName: undefined,
     setDisplayName: vi.fn(async () => {}),
+    locked: false,
+    lock: vi.fn(async () => {}),
+    removeLock: vi.fn(async () => {}),
     exportBackup: vi.fn(async () => '{"format":"zentalk-identity-backup"}'),
     importBackup: vi.fn(async () => {
       throw Object.assign(new Error('the passphrase does not open this backup'), { name: 'WrongPassphraseError' })

@@ -20,6 +20,7 @@ export function createIdentityView (identity: ChatIdentity): HTMLElement {
     ]),
     h('div', { className: 'card' }, [displayNameForm(identity)]),
     h('div', { className: 'card' }, [exportForm(identity)]),
+    h('div', { className: 'card' }, [lockForm(identity)]),
     h('div', { className: 'card' }, [createImportForm(identity, 'Restore from a backup')])
   ])
 }
@@ -53,6 +54,67 @@ function displayNameForm (identity: ChatIdentity): HTMLFormElement {
       status.textContent = ''
       error.textContent = describeError('Could not save your display name', err)
     }).finally(() => { save.disabled = false })
+  })
+  return form
+}
+
+/**
+ * Locking: the key stays in this browser only encrypted with a passphrase, asked for each time ZenTalk opens. Without
+ * it, anyone who can read this browser profile's files can take the key.
+ */
+function lockForm (identity: ChatIdentity): HTMLFormElement {
+  const passphrase = h('input', { testid: 'lock-passphrase', attrs: { type: 'password', autocomplete: 'new-password' } })
+  const confirmation = h('input', { testid: 'lock-confirm', attrs: { type: 'password', autocomplete: 'new-password' } })
+  const submit = button('Lock', { testid: 'lock-submit', type: 'submit' })
+  const remove = button('Remove the lock', { testid: 'remove-lock', type: 'button' })
+  const state = h('p', { testid: 'lock-state', className: 'muted' })
+  const error = formError()
+  const status = formStatus()
+  const lockFields = h('div', {}, [field('Passphrase (at least 8 characters)', passphrase), field('Passphrase again', confirmation), h('div', { className: 'actions' }, [submit])])
+  const unlockFields = h('div', { className: 'actions' }, [remove])
+  const show = (): void => {
+    state.textContent = identity.locked
+      ? 'Your key is locked: this browser keeps it only encrypted with your passphrase, and asks for the passphrase each time ZenTalk opens.'
+      : 'Your key is kept in this browser unencrypted: anyone who can read this browser profile\'s files can take it. Lock it with a passphrase to keep it encrypted.'
+    lockFields.hidden = identity.locked
+    unlockFields.hidden = !identity.locked
+  }
+  const form = h('form', { className: 'lock-form' }, [h('h3', { text: 'Lock with a passphrase' }), state, lockFields, unlockFields, error, status])
+  show()
+  form.addEventListener('submit', event => {
+    event.preventDefault()
+    const problem = passphraseProblem(passphrase.value, confirmation.value)
+    error.textContent = problem ?? ''
+    if (problem !== undefined) {
+      passphrase.focus()
+      return
+    }
+    submit.disabled = true
+    status.textContent = 'Locking your key… (this takes a few seconds)'
+    void (async () => {
+      try {
+        await identity.lock(passphrase.value)
+        passphrase.value = ''
+        confirmation.value = ''
+        status.textContent = 'Locked. Without the passphrase nobody can open this identity in this browser, you included: keep a backup too.'
+      } catch (err) {
+        status.textContent = ''
+        error.textContent = describeError('Could not lock your key', err)
+      } finally {
+        submit.disabled = false
+        show()
+      }
+    })()
+  })
+  remove.addEventListener('click', () => {
+    remove.disabled = true
+    error.textContent = ''
+    identity.removeLock().then(() => { status.textContent = 'The lock is removed.' }, (err: unknown) => {
+      error.textContent = describeError('Could not remove the lock', err)
+    }).finally(() => {
+      remove.disabled = false
+      show()
+    })
   })
   return form
 }
