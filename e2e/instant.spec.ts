@@ -126,6 +126,11 @@ test('a tab that cannot open WebRTC is a light node, and gets messages and sends
     const { shownMs, deliveredMs } = await sendAndWatch(from, to, text)
     console.log(`"${text}": shown at the recipient after ${shownMs} ms, delivered after ${deliveredMs} ms`)
   }
+  // Carol has the conversation open: her read notice reaches Alice through the relay too.
+  const readAt = Date.now()
+  await expect(alice.page.locator('[data-testid="message"][data-direction="outgoing"]').filter({ hasText: 'Great' }).getByTestId('message-state'))
+    .toHaveText('delivered, read', { timeout: 30_000 })
+  console.log(`"Great" showed as read at the sender at most ${Date.now() - readAt} ms after it showed as delivered`)
   // Delivered over the relay's limited connection (there is no direct one), as the sender's API reports.
   const result = await alice.page.evaluate(async (to) => await window.zentalk!.sendMessage(to, 'one more'), carol.address)
   expect(result.delivered).toBe(true)
