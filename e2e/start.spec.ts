@@ -2,6 +2,7 @@
  * What a new user and an operator do first: `node relay --help`, and `npm start`, which builds the web app and
  * starts the relay with its own headless storage nodes; the page it serves becomes a ready node on its own.
  */
+import { createHash } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
 import { test, expect } from '@playwright/test'
 import { Proc, TEST_QUERY, eventually, newNodeContext, openNodePage, startRelayProc, tempDir } from './harness.ts'
@@ -43,6 +44,14 @@ test('npm start serves a page whose node becomes ready, with full 15-node placem
     expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'")
     expect(csp).not.toContain("'unsafe-inline'")
     expect(served.headers.get('referrer-policy')).toBe('no-referrer')
+    // Subresource integrity: the page's script and stylesheet name the SHA-384 of exactly what the relay serves.
+    const html = await served.text()
+    const tags = [...html.matchAll(/<(?:script|link)\b[^>]*\s(?:src|href)="(\/assets\/[^"]+)"[^>]*\sintegrity="sha384-([^"]+)"/g)]
+    expect(tags.map(([, path]) => path.replace(/-[\w-]+\./, '.'))).toEqual(['/assets/index.js', '/assets/index.css'])
+    for (const [, path, digest] of tags) {
+      const body = Buffer.from(await (await fetch(new URL(path, open[1]))).arrayBuffer())
+      expect(createHash('sha384').update(body).digest('base64'), path).toBe(digest)
+    }
     const page = await openNodePage(context, open[1], '')
     const self = await page.evaluate(() => window.zentalk!.peerId)
     // The page's startup trace (node panel, `npm run bench -- newcomer`): every stage up to ready, in order.
