@@ -1,8 +1,9 @@
 /**
  * Steps a holder takes on its own shards only: hand a shard off to the node that should hold it, or delete a copy
  * another expected holder keeps. Local deletes go straight to this node's own store (no owner-signed DELETE is
- * needed for one's own store), and only after the other side is proven to hold the shard: a verified STORE
- * receipt for a hand-off, a verified FETCH of the keeper's copy for a drop. So neither step can lose the last copy.
+ * needed for one's own store), and only after the other side is proven to hold the shard: its copy, fetched back
+ * and verified against the manifest, for a hand-off (after the STORE) as for a drop. A receipt alone proves nothing:
+ * a node may acknowledge a STORE and keep nothing. So neither step can lose the last copy.
  */
 import type { ShardIndex } from '../types/index.ts'
 import { verifyShard, type SignedManifest } from '../wire/index.ts'
@@ -12,7 +13,9 @@ import type { RepairTask } from './report.ts'
 
 /**
  * Sends this node's shard `index` to `to` as its only shard of the object (a target that took another one
- * meanwhile refuses), then deletes it here. Returns false when the local shard failed verification.
+ * meanwhile refuses), reads it back from `to`, then deletes it here. Returns false when the local shard failed
+ * verification.
+ * @throws {KeeperMissingShardError} when `to` acknowledged the STORE but sends no valid copy back (this node keeps its own)
  */
 export async function handOffShard (ctx: RepairContext, manifest: SignedManifest, manifestBytes: Uint8Array, index: number,
   to: string, task: RepairTask): Promise<boolean> {
@@ -23,9 +26,10 @@ export async function handOffShard (ctx: RepairContext, manifest: SignedManifest
   task.from.push(ctx.selfId)
   if (ctx.isDead(to)) throw new NoShardTargetError(`hand-off target ${to} of shard ${index} of ${manifest.objectId} is dead`)
   await ctx.exchange.store(to, { manifest, manifestBytes, shardIndex: index, shard: record.data, shardProof: record.shardProof, sole: true }, { signal: ctx.signal })
+  task.bytesWritten += record.data.length
+  await confirmHeld(ctx, manifest, index, to, task, 'acknowledged')
   task.to.push(to)
   task.placements.push({ shardIndex: index, peer: to })
-  task.bytesWritten += record.data.length
   await ctx.store.delete(manifest.objectId, index as ShardIndex)
   return true
 }
@@ -33,6 +37,13 @@ export async function handOffShard (ctx: RepairContext, manifest: SignedManifest
 /** Deletes this node's copy of shard `index` once `keeper` is shown to hold a valid copy of it. */
 export async function dropDuplicate (ctx: RepairContext, manifest: SignedManifest, index: number, keeper: string,
   task: RepairTask): Promise<void> {
+  await confirmHeld(ctx, manifest, index, keeper, task, 'should keep')
+  await ctx.store.delete(manifest.objectId, index as ShardIndex)
+}
+
+/** Fetches `keeper`'s copy of shard `index` and verifies it; throws KeeperMissingShardError unless it is valid. */
+async function confirmHeld (ctx: RepairContext, manifest: SignedManifest, index: number, keeper: string, task: RepairTask,
+  why: 'acknowledged' | 'should keep'): Promise<void> {
   const shards = await ctx.exchange.fetch(keeper, { objectId: manifest.objectId }, {
     signal: ctx.signal, checkedManifests: ctx.checkedManifests, onRejected: () => { task.rejectedShards++ }
   })
@@ -41,7 +52,6 @@ export async function dropDuplicate (ctx: RepairContext, manifest: SignedManifes
   const kept = shards.some(shard => shard.shardIndex === index && shard.manifest.objectId === manifest.objectId &&
     verifyShard(manifest, index, shard.shard, shard.shardProof))
   if (!kept) {
-    throw new KeeperMissingShardError(`${keeper} should keep shard ${index} of ${manifest.objectId} but sent no valid copy; this node keeps its own`)
+    throw new KeeperMissingShardError(`${keeper} ${why} shard ${index} of ${manifest.objectId} but sent no valid copy; this node keeps its own`)
   }
-  await ctx.store.delete(manifest.objectId, index as ShardIndex)
 }
