@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { WalletIdentity } from '../identity/index.ts'
+import type { ObjectId } from '../types/index.ts'
 import { MalformedMessageError, OversizeMessageError, SignedEnvelope } from '../wire/index.ts'
 import { HistorySegmentDecryptError, UnsupportedHistorySegmentError } from './errors.ts'
 import {
@@ -12,6 +13,8 @@ import { mulberry32, randomBytes } from '../testing/seeded-random.ts'
 const alice = WalletIdentity.generate()
 const bob = WalletIdentity.generate()
 const aliceKey = deriveSegmentKey(alice)
+const ID_A = 'a'.repeat(64) as ObjectId
+const ID_B = '0123456789abcdef'.repeat(4) as ObjectId
 const seeded = mulberry32(17)
 const random = (length: number): Uint8Array => randomBytes(seeded, length)
 
@@ -22,10 +25,11 @@ function envelopeOf (size: number, fill: number): Uint8Array {
 describe('history segments', () => {
   it('give back exactly the envelopes sealed, to their owner only', async () => {
     const envelopes = [envelopeOf(310, 1), envelopeOf(400, 2), envelopeOf(290, 3)]
-    const segment = await sealHistorySegment(alice.address, aliceKey, envelopes)
+    const replaces = [ID_A, ID_B]
+    const segment = await sealHistorySegment(alice.address, aliceKey, { envelopes, replaces })
     expect(isHistorySegment(segment)).toBe(true)
     expect(isHistorySegment(envelopes[0])).toBe(false)
-    expect(await openHistorySegment(alice.address, aliceKey, segment)).toEqual(envelopes)
+    expect(await openHistorySegment(alice.address, aliceKey, segment)).toEqual({ envelopes, replaces })
     // Bob's key does not open Alice's segment, and Alice's segment is not Bob's.
     await expect(openHistorySegment(alice.address, deriveSegmentKey(bob), segment)).rejects.toBeInstanceOf(HistorySegmentDecryptError)
     await expect(openHistorySegment(bob.address, deriveSegmentKey(bob), segment)).rejects.toThrow(/sealed by 0x/)
@@ -34,7 +38,7 @@ describe('history segments', () => {
   })
 
   it('refuse altered, foreign-version and oversize segments with typed errors', async () => {
-    const segment = await sealHistorySegment(alice.address, aliceKey, [envelopeOf(300, 7)], random)
+    const segment = await sealHistorySegment(alice.address, aliceKey, { envelopes: [envelopeOf(300, 7)], replaces: [] }, random)
     const flipped = Uint8Array.from(segment)
     flipped[flipped.length - 3] ^= 1
     await expect(openHistorySegment(alice.address, aliceKey, flipped)).rejects.toBeInstanceOf(HistorySegmentDecryptError)
@@ -48,8 +52,8 @@ describe('history segments', () => {
     await expect(openHistorySegment(alice.address, aliceKey, otherNonce)).rejects.toBeInstanceOf(HistorySegmentDecryptError)
     await expect(openHistorySegment(alice.address, aliceKey, new Uint8Array(MAX_HISTORY_SEGMENT_BYTES + 1).fill(8))).rejects.toBeInstanceOf(OversizeMessageError)
     await expect(openHistorySegment(alice.address, aliceKey, Uint8Array.of(8, 1, 99))).rejects.toBeInstanceOf(MalformedMessageError)
-    await expect(sealHistorySegment(alice.address, aliceKey, [])).rejects.toThrow(RangeError)
-    await expect(sealHistorySegment(alice.address, aliceKey, [new Uint8Array(MAX_SEGMENT_ENTRY_BYTES + 1)])).rejects.toThrow(RangeError)
+    await expect(sealHistorySegment(alice.address, aliceKey, { envelopes: [], replaces: [] })).rejects.toThrow(RangeError)
+    await expect(sealHistorySegment(alice.address, aliceKey, { envelopes: [new Uint8Array(MAX_SEGMENT_ENTRY_BYTES + 1)], replaces: [] })).rejects.toThrow(RangeError)
   })
 
   it('pack envelopes in order into segments of at most the target size', async () => {
@@ -59,9 +63,9 @@ describe('history segments', () => {
     for (const segment of segments) expect(segment.reduce((sum, e) => sum + e.length, 0)).toBeLessThanOrEqual(SEGMENT_TARGET_BYTES)
     // Full segments except the last: 500 × ~325 bytes is about 2.5 segments.
     expect(segments).toHaveLength(3)
-    const sealed = await sealHistorySegment(alice.address, aliceKey, segments[0])
+    const sealed = await sealHistorySegment(alice.address, aliceKey, { envelopes: segments[0], replaces: [] })
     expect(sealed.length).toBeLessThanOrEqual(MAX_HISTORY_SEGMENT_BYTES)
-    expect(await openHistorySegment(alice.address, aliceKey, sealed)).toEqual(segments[0])
+    expect((await openHistorySegment(alice.address, aliceKey, sealed)).envelopes).toEqual(segments[0])
     expect(() => packSegments([new Uint8Array(MAX_SEGMENT_ENTRY_BYTES + 1)])).toThrow(RangeError)
   })
 })

@@ -21,7 +21,8 @@ import {
   drawRandom, hashWithNamespace, systemRandom, type RandomSource
 } from '../crypto/index.ts'
 import { ADDRESS_BYTES, addressFromBytes, addressToBytes, type WalletAddress, type WalletIdentity } from '../identity/index.ts'
-import { HistorySegmentBody, HistorySegmentMessage, MalformedMessageError, decodeOrThrow, readLeadingVersion } from '../wire/index.ts'
+import type { ObjectId } from '../types/index.ts'
+import { HistorySegmentBody, HistorySegmentMessage, MalformedMessageError, decodeOrThrow, objectIdFromBytes, objectIdToBytes, readLeadingVersion } from '../wire/index.ts'
 import { MAX_ENVELOPE_BYTES } from './envelope-format.ts'
 import { HistorySegmentDecryptError, UnsupportedHistorySegmentError } from './errors.ts'
 import { HISTORY_SEGMENT_KEY_INFO, NS_HISTORY_SEGMENT } from './namespaces.ts'
@@ -42,10 +43,23 @@ export const SEGMENT_TARGET_BYTES = 64 * 1024
 export const MAX_SEGMENT_ENTRY_BYTES = 4 * 1024
 /** Envelopes per segment: 64 KiB of the smallest envelopes (about 250 bytes each) with room to spare. */
 export const MAX_SEGMENT_ENVELOPES = 1024
+/**
+ * Object IDs a segment names as replaced: one per envelope, and as many again for objects of an earlier segment
+ * whose delete some holder missed.
+ */
+export const MAX_SEGMENT_REPLACES = 2 * MAX_SEGMENT_ENVELOPES
 /** Framing of the body and the outer record (tags, lengths, version, algorithm, owner, nonce, GCM tag). */
-const SEGMENT_FRAMING_BYTES = MAX_SEGMENT_ENVELOPES * 4 + 256
+const SEGMENT_FRAMING_BYTES = MAX_SEGMENT_ENVELOPES * 4 + MAX_SEGMENT_REPLACES * 2 + 256
 /** Limit on an encoded segment, checked before decoding. */
-export const MAX_HISTORY_SEGMENT_BYTES = SEGMENT_TARGET_BYTES + MAX_SEGMENT_ENTRY_BYTES + SEGMENT_FRAMING_BYTES + AES_GCM_TAG_BYTES
+export const MAX_HISTORY_SEGMENT_BYTES = SEGMENT_TARGET_BYTES + MAX_SEGMENT_ENTRY_BYTES + MAX_SEGMENT_REPLACES * 32 + SEGMENT_FRAMING_BYTES + AES_GCM_TAG_BYTES
+
+/** What a segment holds. */
+export interface SegmentContents {
+  /** Encoded envelopes, each at most MAX_SEGMENT_ENTRY_BYTES; unverified when opened. */
+  readonly envelopes: readonly Uint8Array[]
+  /** Objects whose every message is in this segment or in one written before it in the same run. */
+  readonly replaces: readonly ObjectId[]
+}
 /** The first byte of every encoded segment: field 1 (version) as a varint. An envelope starts with 0x0a. */
 const SEGMENT_FIRST_BYTE = 0x08
 
@@ -70,13 +84,18 @@ export function isHistorySegment (bytes: Uint8Array): boolean {
 }
 
 /**
- * Seals `envelopes` (encoded envelopes, each at most MAX_SEGMENT_ENTRY_BYTES) into one segment of `owner`.
+ * Seals envelopes (each at most MAX_SEGMENT_ENTRY_BYTES) and the IDs of the objects they replace into one segment
+ * of `owner`.
  * @throws {RangeError} for more than a segment holds (see `packSegments`)
  */
-export async function sealHistorySegment (owner: WalletAddress, key: Uint8Array, envelopes: readonly Uint8Array[],
+export async function sealHistorySegment (owner: WalletAddress, key: Uint8Array, contents: SegmentContents,
   random: RandomSource = systemRandom): Promise<Uint8Array> {
+  const { envelopes, replaces } = contents
   if (envelopes.length === 0 || envelopes.length > MAX_SEGMENT_ENVELOPES) {
     throw new RangeError(`a history segment holds 1 to ${MAX_SEGMENT_ENVELOPES} envelopes, got ${envelopes.length}`)
+  }
+  if (replaces.length > MAX_SEGMENT_REPLACES) {
+    throw new RangeError(`a history segment names at most ${MAX_SEGMENT_REPLACES} replaced objects, got ${replaces.length}`)
   }
   const total = envelopes.reduce((sum, envelope) => sum + envelope.length, 0)
   const largest = Math.max(...envelopes.map(envelope => envelope.length))
@@ -85,17 +104,17 @@ export async function sealHistorySegment (owner: WalletAddress, key: Uint8Array,
   }
   const nonce = drawRandom(random, AES_GCM_NONCE_BYTES)
   const ownerBytes = addressToBytes(owner)
-  const body = HistorySegmentBody.encode({ envelopes: envelopes.map(envelope => Uint8Array.from(envelope)) })
+  const body = HistorySegmentBody.encode({ envelopes: envelopes.map(envelope => Uint8Array.from(envelope)), replaces: replaces.map(id => objectIdToBytes(id) as Uint8Array<ArrayBuffer>) })
   const ciphertext = await aesGcmEncrypt(key, nonce, body, associatedData(HISTORY_SEGMENT_VERSION, HISTORY_SEGMENT_ALG, ownerBytes, nonce))
   return HistorySegmentMessage.encode({ version: HISTORY_SEGMENT_VERSION, alg: HISTORY_SEGMENT_ALG, owner: ownerBytes, nonce, ciphertext })
 }
 
 /**
- * Opens a segment of `owner` and returns its envelopes, unverified (each is verified like any copy).
+ * Opens a segment of `owner` and returns its contents; the envelopes unverified (each is verified like any copy).
  * @throws {OversizeMessageError} | {MalformedMessageError} | {UnsupportedHistorySegmentError} |
  *   {HistorySegmentDecryptError} (altered, or another identity's)
  */
-export async function openHistorySegment (owner: WalletAddress, key: Uint8Array, bytes: Uint8Array): Promise<Uint8Array[]> {
+export async function openHistorySegment (owner: WalletAddress, key: Uint8Array, bytes: Uint8Array): Promise<SegmentContents> {
   const what = 'history segment'
   const own = checkedCopy(what, bytes, MAX_HISTORY_SEGMENT_BYTES)
   checkVersion(what, readLeadingVersion(what, own), HISTORY_SEGMENT_VERSION, UnsupportedHistorySegmentError)
@@ -116,11 +135,11 @@ export async function openHistorySegment (owner: WalletAddress, key: Uint8Array,
     if (!(error instanceof AeadAuthenticationError)) throw error
     throw new HistorySegmentDecryptError(`history segment of ${owner} does not open with this identity's key: it was altered or sealed with another key`, { cause: error })
   }
-  const { envelopes } = decodeOrThrow(`${what} body`, () => HistorySegmentBody.decode(body, { limits: { envelopes: MAX_SEGMENT_ENVELOPES } }))
+  const { envelopes, replaces } = decodeOrThrow(`${what} body`, () => HistorySegmentBody.decode(body, { limits: { envelopes: MAX_SEGMENT_ENVELOPES, replaces: MAX_SEGMENT_REPLACES } }))
   if (envelopes.length === 0) throw new MalformedMessageError('history segment holds no envelope')
   const oversize = envelopes.find(envelope => envelope.length > MAX_ENVELOPE_BYTES)
   if (oversize !== undefined) throw new MalformedMessageError(`history segment holds an envelope of ${oversize.length} bytes; the limit is ${MAX_ENVELOPE_BYTES}`)
-  return envelopes
+  return { envelopes, replaces: replaces.map(id => objectIdFromBytes(id, 'history segment replaced object ID')) }
 }
 
 /**

@@ -357,6 +357,8 @@ export class ChatService {
     const unavailable: Array<HistoryReport['unavailable'][number]> = []
     /** History segments that did not open. */
     const refusedSegments: Rejection[] = []
+    /** Objects whose messages segments hold: shards of them still seen are leftovers of a delete, not missing history. */
+    let replaced = new Set<string>()
     if (cached.status === 'fulfilled') copies.push(...cached.value.map(entry => ({ source: 'cache' as const, bytes: entry.bytes })))
     for (const [source, outcome] of [['history', own], ['inbox', inbox]] as const) {
       if (outcome.status === 'rejected') {
@@ -368,10 +370,12 @@ export class ChatService {
         const expanded = await expandHistoryObjects(outcome.value.objects, source, this.address, this.segmentKey)
         copies.push(...expanded.copies)
         refusedSegments.push(...expanded.rejected)
+        replaced = expanded.replaced
       } else {
         copies.push(...outcome.value.objects.map((object: RetrievedObject) => ({ source, bytes: object.bytes, objectId: object.objectId })))
       }
       for (const failed of outcome.value.failed) {
+        if (replaced.has(failed.objectId)) continue
         unavailable.push({ source, objectId: failed.objectId, error: new ObjectUnavailableError(`${source} object ${failed.objectId}: ${failed.error.message}`) })
       }
     }

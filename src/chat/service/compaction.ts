@@ -6,16 +6,18 @@
  *
  * Nothing is lost if it stops at any point: a segment is stored, read back and compared before anything it
  * replaces is deleted, and an object is deleted only when every message it holds is in a segment read back in the
- * same run. A run that stopped half way leaves messages in both a segment and their old objects; readers dedupe
- * by (sender, messageId), and the next run deletes the leftovers. Segments less than half full are packed again
- * together with new messages, so an owner keeps at most one such segment after a run.
+ * same run. Each segment names the objects it replaces. A run that stopped half way leaves messages in both a
+ * segment and their old objects; readers dedupe by (sender, messageId), and the next run deletes the objects a
+ * segment names, as it does what is left of them on a holder that missed a delete (readers do not count those
+ * as missing history). Segments less than half full are packed again together with new messages, so an owner
+ * keeps at most one such segment after a run.
  */
 import { NS_HISTORY, NS_INBOX, bytesEqual, sha256, toHex } from '../../crypto/index.ts'
 import type { WalletAddress } from '../../identity/index.ts'
 import type { FetchResult, ObjectStore, RetrievedObject } from '../../objects/index.ts'
 import { inboxNamespace } from '../../placement/index.ts'
 import type { ObjectId } from '../../types/index.ts'
-import { MAX_SEGMENT_ENTRY_BYTES, SEGMENT_TARGET_BYTES, isHistorySegment, openHistorySegment, packSegments, sealHistorySegment } from '../history-segment.ts'
+import { MAX_SEGMENT_ENTRY_BYTES, MAX_SEGMENT_REPLACES, SEGMENT_TARGET_BYTES, isHistorySegment, openHistorySegment, packSegments, sealHistorySegment } from '../history-segment.ts'
 import { compareMessages, type ChatMessage } from './chat-message.ts'
 import { expandHistoryObjects } from './history-segments.ts'
 import { HistorySegmentReadBackError } from './errors.ts'
@@ -100,7 +102,16 @@ export class HistoryCompactor {
     const inbox = fetched !== undefined ? fetched.inbox : await objects.fetchObjects(owner, { namespace: NS_INBOX }).catch(() => undefined)
     const cutoff = this.deps.now() - (policy.minAgeMs ?? 0)
 
-    const { segments } = await expandHistoryObjects(history.objects, 'history', owner, this.deps.segmentKey)
+    const { segments, replaced: known } = await expandHistoryObjects(history.objects, 'history', owner, this.deps.segmentKey)
+    /** Every object seen, rebuilt or not, and the namespace its delete goes to. */
+    const seen = new Map<ObjectId, string>()
+    for (const [source, namespace] of [[history, NS_HISTORY], [inbox, inboxNamespace(owner)]] as const) {
+      for (const object of [...source?.objects ?? [], ...source?.failed ?? []]) seen.set(object.objectId, namespace)
+    }
+    // Objects a segment names as replaced: what is left of them goes (a holder missed the delete, or a run stopped).
+    const leftovers: Candidate[] = [...seen].filter(([objectId]) => known.has(objectId)).map(([objectId, namespace]) => ({ objectId, namespace, keys: [] }))
+    const live = segments.filter(segment => !known.has(segment.objectId))
+
     /** Messages in segments that stay as they are: what they hold is safe already. */
     const kept = new Set<string>()
     const entries = new Map<string, Entry>()
@@ -122,8 +133,8 @@ export class HistoryCompactor {
       return keys
     }
 
-    const underfull = segments.filter(segment => envelopeBytes(segment.envelopes) < SEGMENT_TARGET_BYTES / 2)
-    for (const segment of segments) {
+    const underfull = live.filter(segment => envelopeBytes(segment.envelopes) < SEGMENT_TARGET_BYTES / 2)
+    for (const segment of live) {
       if (underfull.includes(segment)) continue
       for (const bytes of segment.envelopes) {
         try {
@@ -135,7 +146,7 @@ export class HistoryCompactor {
     let fresh = 0
     for (const [source, namespace] of [[history, NS_HISTORY], [inbox, inboxNamespace(owner)]] as const) {
       for (const object of source?.objects ?? []) {
-        if (isHistorySegment(object.bytes) || object.bytes.length > MAX_SEGMENT_ENTRY_BYTES) continue
+        if (known.has(object.objectId) || isHistorySegment(object.bytes) || object.bytes.length > MAX_SEGMENT_ENTRY_BYTES) continue
         const message = await this.deps.open(object.bytes).catch(() => undefined)
         if (message === undefined) continue
         const key = `${message.from}/${message.messageId}`
@@ -148,34 +159,43 @@ export class HistoryCompactor {
         }
       }
     }
-    // Packing again a lone underfull segment with nothing new would only rewrite it.
-    const repack = fresh > 0 || underfull.length > 1
-    if (repack) {
-      for (const segment of underfull) {
-        const keys = await add(segment.envelopes)
-        // A segment with an envelope that no longer opens is left as it is, and its messages stay where they are.
-        if (keys === undefined) continue
-        replaced.push({ objectId: segment.objectId, namespace: NS_HISTORY, keys })
-      }
+    const mergeSegments = fresh === 0 && underfull.length > 1
+    if (fresh < (policy.minObjects ?? 1) && !mergeSegments) {
+      // Too little to pack: still drop what is known to be in segments already.
+      return { ...NOTHING, deleted: await this.deleteAll([...leftovers, ...covered]) }
     }
-    if (fresh < (policy.minObjects ?? 1) && !(fresh === 0 && underfull.length > 1)) {
-      // Too little to pack: still drop leftovers of a run that stopped after its segment was read back.
-      return { ...NOTHING, deleted: await this.deleteAll(covered) }
+    /** Leftovers named by segments packed again, still seen: the new segments name them in their place. */
+    const inherited: ObjectId[] = []
+    for (const segment of underfull) {
+      const keys = await add(segment.envelopes)
+      // A segment with an envelope that no longer opens is left as it is, and its messages stay where they are.
+      if (keys === undefined) continue
+      replaced.push({ objectId: segment.objectId, namespace: NS_HISTORY, keys })
+      inherited.push(...segment.replaces.filter(objectId => seen.has(objectId)))
     }
 
     const ordered = [...entries.values()].filter(entry => !kept.has(entry.key)).sort((a, b) => compareMessages(a.message, b.message))
+    const groups = packSegments(ordered.map(entry => entry.bytes))
+    /** Message key → the segment of this run it goes into. */
+    const groupOf = new Map<string, number>()
+    let next = 0
+    groups.forEach((group, index) => { for (let i = 0; i < group.length; i++) groupOf.set(ordered[next++].key, index) })
+    // Each replaced object is named by the last segment holding one of its messages: once that segment is read
+    // back, every message of the object is in a segment.
+    const namedBy = groups.map((): ObjectId[] => [])
+    namedBy[0]?.push(...inherited)
+    for (const candidate of replaced) namedBy[Math.max(0, ...candidate.keys.map(key => groupOf.get(key) ?? 0))]?.push(candidate.objectId)
+
     const stored = new Set<string>()
-    let written = 0
-    for (const group of packSegments(ordered.map(entry => entry.bytes))) {
-      const sealed = await sealHistorySegment(owner, this.deps.segmentKey, group)
+    for (const [index, group] of groups.entries()) {
+      const replaces = [...new Set(namedBy[index])].slice(0, MAX_SEGMENT_REPLACES)
+      const sealed = await sealHistorySegment(owner, this.deps.segmentKey, { envelopes: group, replaces })
       const { objectId } = await objects.storeObject(sealed, { namespace: NS_HISTORY })
       await this.readBack(objectId, sealed, group.length)
-      written++
-      const groupKeys = new Set(group)
-      for (const entry of ordered) if (groupKeys.has(entry.bytes)) stored.add(entry.key)
+      for (const [key, at] of groupOf) if (at === index) stored.add(key)
     }
-    const safe = [...covered, ...replaced.filter(candidate => candidate.keys.every(key => stored.has(key) || kept.has(key)))]
-    return { segments: written, messages: stored.size, deleted: await this.deleteAll(safe) }
+    const safe = [...leftovers, ...covered, ...replaced.filter(candidate => candidate.keys.every(key => stored.has(key) || kept.has(key)))]
+    return { segments: groups.length, messages: stored.size, deleted: await this.deleteAll(safe) }
   }
 
   /** Reads a stored segment back from the mesh and checks it is the one written and opens. */
@@ -186,7 +206,7 @@ export class HistoryCompactor {
     } catch (error) {
       throw new HistorySegmentReadBackError(`history segment ${objectId} was stored but could not be read back (${(error as Error).message}); nothing it replaces was deleted`, { cause: error })
     }
-    if (!bytesEqual(bytes, sealed) || (await openHistorySegment(this.deps.owner, this.deps.segmentKey, bytes)).length !== count) {
+    if (!bytesEqual(bytes, sealed) || (await openHistorySegment(this.deps.owner, this.deps.segmentKey, bytes)).envelopes.length !== count) {
       throw new HistorySegmentReadBackError(`history segment ${objectId} read back as other bytes (${toHex(sha256(bytes)).slice(0, 16)}…); nothing it replaces was deleted`)
     }
   }

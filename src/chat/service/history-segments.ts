@@ -15,8 +15,13 @@ export interface ExpandedObjects {
   readonly copies: EnvelopeCopy[]
   /** Segments that did not open (typed errors); their objects are left alone. */
   readonly rejected: Rejection[]
-  /** The segments that opened, with their envelopes. */
-  readonly segments: Array<{ objectId: ObjectId, createdAt: number, envelopes: Uint8Array[] }>
+  /** The segments that opened, with their contents. */
+  readonly segments: Array<{ objectId: ObjectId, createdAt: number, envelopes: readonly Uint8Array[], replaces: readonly ObjectId[] }>
+  /**
+   * Objects that segments which opened name as replaced: all their messages are in segments. Shards of them still
+   * seen are leftovers of a delete some holder missed, not missing history.
+   */
+  readonly replaced: Set<ObjectId>
 }
 
 export async function expandHistoryObjects (objects: readonly RetrievedObject[], source: EnvelopeSource, owner: WalletAddress,
@@ -24,18 +29,20 @@ export async function expandHistoryObjects (objects: readonly RetrievedObject[],
   const copies: EnvelopeCopy[] = []
   const rejected: Rejection[] = []
   const segments: ExpandedObjects['segments'] = []
+  const replaced = new Set<ObjectId>()
   for (const object of objects) {
     if (!isHistorySegment(object.bytes)) {
       copies.push({ source, bytes: object.bytes, objectId: object.objectId })
       continue
     }
     try {
-      const envelopes = await openHistorySegment(owner, segmentKey, object.bytes)
-      segments.push({ objectId: object.objectId, createdAt: object.createdAt, envelopes })
+      const { envelopes, replaces } = await openHistorySegment(owner, segmentKey, object.bytes)
+      segments.push({ objectId: object.objectId, createdAt: object.createdAt, envelopes, replaces })
+      for (const id of replaces) replaced.add(id)
       copies.push(...envelopes.map(bytes => ({ source, bytes, objectId: object.objectId })))
     } catch (error) {
       rejected.push({ source, objectId: object.objectId, error: error instanceof Error ? error : new Error(String(error)) })
     }
   }
-  return { copies, rejected, segments }
+  return { copies, rejected, segments, replaced }
 }

@@ -186,6 +186,7 @@ export namespace HistorySegment {
 
 export interface HistorySegmentBody {
   envelopes: Uint8Array<ArrayBuffer>[]
+  replaces: Uint8Array<ArrayBuffer>[]
 }
 
 export namespace HistorySegmentBody {
@@ -205,12 +206,20 @@ export namespace HistorySegmentBody {
           }
         }
 
+        if (obj.replaces != null && obj.replaces.length > 0) {
+          for (const value of obj.replaces) {
+            w.uint32(18)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          envelopes: []
+          envelopes: [],
+          replaces: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -227,6 +236,14 @@ export namespace HistorySegmentBody {
               obj.envelopes.push(reader.bytes())
               break
             }
+            case 2: {
+              if (opts.limits?.replaces != null && obj.replaces.length === opts.limits.replaces) {
+                throw new MaxLengthError('Decode error - repeated field "replaces" had too many elements')
+              }
+
+              obj.replaces.push(reader.bytes())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -237,7 +254,8 @@ export namespace HistorySegmentBody {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          envelopes: 0
+          envelopes: 0,
+          replaces: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -261,6 +279,21 @@ export namespace HistorySegmentBody {
 
               break
             }
+            case 2: {
+              if (opts.limits?.replaces != null && obj.replaces === opts.limits.replaces) {
+                throw new MaxLengthError('Streaming decode error - repeated field "replaces" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.replaces[]`,
+                index: obj.replaces,
+                value: reader.bytes()
+              }
+
+              obj.replaces++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -279,6 +312,12 @@ export namespace HistorySegmentBody {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface HistorySegmentBodyReplacesFieldEvent {
+    field: '$.replaces[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<HistorySegmentBody>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, HistorySegmentBody.codec())
   }
@@ -287,7 +326,7 @@ export namespace HistorySegmentBody {
     return decodeMessage(buf, HistorySegmentBody.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HistorySegmentBody>): Generator<HistorySegmentBodyEnvelopesFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HistorySegmentBody>): Generator<HistorySegmentBodyEnvelopesFieldEvent | HistorySegmentBodyReplacesFieldEvent> {
     return streamMessage(buf, HistorySegmentBody.codec(), opts)
   }
 }
