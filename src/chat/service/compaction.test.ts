@@ -13,6 +13,7 @@ import { HistorySegmentDecryptError } from '../errors.ts'
 import { deriveSegmentKey, isHistorySegment, openHistorySegment, sealHistorySegment } from '../history-segment.ts'
 import type { ChatService } from './chat-service.ts'
 import type { ChatMessage } from './chat-message.ts'
+import { HistorySegmentReadBackError } from './errors.ts'
 
 const wallets = { alice: WalletIdentity.generate(), bob: WalletIdentity.generate() }
 let nodes: MeshNode[]
@@ -181,6 +182,32 @@ describe('history compaction', () => {
     const history = await ownObjects(NS_HISTORY)
     expect(history).toHaveLength(1)
     expect((await openHistorySegment(wallets.alice.address, deriveSegmentKey(wallets.alice), history[0])).envelopes).toHaveLength(34)
+    expect((await readOnce()).map(message => message.text).sort()).toEqual([...texts].sort())
+  }, 120_000)
+
+  it('deletes nothing when a segment does not read back as written, and finishes on the next run', async () => {
+    await alice.sendMessage(bob.address, 'read back')
+    texts.push('read back')
+    const fetchObject = aliceObjects.fetchObject.bind(aliceObjects)
+    aliceObjects.fetchObject = async (...args) => {
+      const object = await fetchObject(...args)
+      return { ...object, bytes: object.bytes.subarray(1) }
+    }
+    try {
+      await expect(alice.compactHistory()).rejects.toBeInstanceOf(HistorySegmentReadBackError)
+    } finally {
+      aliceObjects.fetchObject = fetchObject
+    }
+    // The old segment, the new message's object and the segment that did not read back: all still there.
+    const history = await ownObjects(NS_HISTORY)
+    expect(history.filter(isHistorySegment)).toHaveLength(2)
+    expect(history.filter(bytes => !isHistorySegment(bytes))).toHaveLength(1)
+    expect((await readOnce()).map(message => message.text).sort()).toEqual([...texts].sort())
+    // The new segment is intact after all (only its read back failed): the next run deletes what it replaces.
+    expect(await alice.compactHistory()).toEqual({ segments: 0, messages: 0, deleted: 2 })
+    const [segment, ...rest] = await ownObjects(NS_HISTORY)
+    expect(rest).toEqual([])
+    expect((await openHistorySegment(wallets.alice.address, deriveSegmentKey(wallets.alice), segment)).envelopes).toHaveLength(texts.length)
     expect((await readOnce()).map(message => message.text).sort()).toEqual([...texts].sort())
   }, 120_000)
 })
