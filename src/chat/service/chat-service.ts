@@ -418,7 +418,8 @@ export class ChatService {
   private compactIfDue (fetched?: FetchedHistory): void {
     const policy = this.autoCompaction
     if (policy === undefined || this.compacting !== undefined || this.stopped.signal.aborted) return
-    if (fetched !== undefined && this.compactor.countPackable(fetched, policy) < policy.minObjects) return
+    const verified = (bytes: Uint8Array): boolean => this.verified.has(toHex(sha256(bytes)))
+    if (fetched !== undefined && this.compactor.countPackable(fetched, policy, verified) < policy.minObjects) return
     this.runCompaction(async () => await this.compactor.run(policy, fetched)).catch(error => { this.events.emit('error', asError(error)) })
   }
 

@@ -80,12 +80,14 @@ export class HistoryCompactor {
   }
 
   /**
-   * How many objects a run with `policy` would pack, from a read the caller just made (objects too young, too
-   * large, or not opening are not counted; envelopes are not opened here).
+   * How many objects a run with `policy` would pack, from a read the caller just made: objects old enough, small
+   * enough, and that `opened` says were verified (envelopes are not opened here), so that objects which never open
+   * do not start run after run.
    */
-  countPackable (fetched: FetchedHistory, policy: CompactionPolicy = {}): number {
+  countPackable (fetched: FetchedHistory, policy: CompactionPolicy, opened: (bytes: Uint8Array) => boolean): number {
     const cutoff = this.deps.now() - (policy.minAgeMs ?? 0)
-    const packable = (object: RetrievedObject): boolean => !isHistorySegment(object.bytes) && object.bytes.length <= MAX_SEGMENT_ENTRY_BYTES && object.createdAt <= cutoff
+    const packable = (object: RetrievedObject): boolean => !isHistorySegment(object.bytes) && object.bytes.length <= MAX_SEGMENT_ENTRY_BYTES &&
+      object.createdAt <= cutoff && opened(object.bytes)
     return fetched.history.objects.filter(packable).length + (fetched.inbox?.objects.filter(packable).length ?? 0)
   }
 
