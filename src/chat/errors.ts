@@ -58,3 +58,9 @@ export class InvalidBackupError extends ZenTalkError {}
 
 /** A backup declares a version, KDF or cipher this build does not implement. */
 export class UnsupportedBackupError extends ZenTalkError {}
+
+/** A history segment declares a version or algorithm this build does not implement; a newer release wrote it. */
+export class UnsupportedHistorySegmentError extends UnsupportedVersionError { override name = 'UnsupportedHistorySegmentError' }
+
+/** AES-GCM refused a history segment: it was altered, or sealed by another identity than the one reading it. */
+export class HistorySegmentDecryptError extends ZenTalkError { override name = 'HistorySegmentDecryptError' }

@@ -32,6 +32,7 @@ export { ENVELOPE_ALG, ENVELOPE_VERSION, MAX_ENVELOPE_BYTES, type EnvelopeHeader
 export {
   EnvelopeDecryptError,
   EnvelopeSignatureError,
+  HistorySegmentDecryptError,
   InvalidBackupError,
   InvalidChatKeyError,
   InvalidDisplayNameError,
@@ -46,9 +47,22 @@ export {
   UnknownPeerKeyError,
   UnsupportedBackupError,
   UnsupportedEnvelopeError,
+  UnsupportedHistorySegmentError,
   WeakPassphraseError,
   WrongPassphraseError
 } from './errors.ts'
+export {
+  HISTORY_SEGMENT_ALG,
+  HISTORY_SEGMENT_VERSION,
+  MAX_HISTORY_SEGMENT_BYTES,
+  MAX_SEGMENT_ENTRY_BYTES,
+  SEGMENT_TARGET_BYTES,
+  deriveSegmentKey,
+  isHistorySegment,
+  openHistorySegment,
+  packSegments,
+  sealHistorySegment
+} from './history-segment.ts'
 export {
   KEY_BUNDLE_VERSION,
   MAX_SIGNED_KEY_BUNDLE_BYTES,
@@ -60,7 +74,7 @@ export {
   type KeyBundle
 } from './key-bundle.ts'
 export { MESSAGE_ID_BYTES } from './message-id.ts'
-export { NS_ENVELOPE, NS_KEY_BUNDLE, NS_PRESENCE } from './namespaces.ts'
+export { NS_ENVELOPE, NS_HISTORY_SEGMENT, NS_KEY_BUNDLE, NS_PRESENCE } from './namespaces.ts'
 export { MAX_PAYLOAD_BYTES, MessageKind, type MessageContent, type OpenedContent } from './payload.ts'
 export {
   MAX_PRESENCE_LIFETIME_MS,
@@ -80,7 +94,7 @@ export { ChatService } from './service/chat-service.ts'
 export { TypedEvents } from './service/events.ts'
 export { MemoryMessageCache, type MessageCache } from './service/message-cache.ts'
 export type { ChatServiceInit } from './service/types.ts'
-export type { ChatMessage, ChatServiceEvents, HistoryReport, MessageProgress, ReadReceipt, Rejection, SendResult } from './service/index.ts'
+export type { ChatMessage, ChatServiceEvents, CompactionResult, HistoryReport, MessageProgress, ReadReceipt, Rejection, SendResult } from './service/index.ts'
 export { compareMessages } from './service/chat-message.ts'
 export { IndexedDbMessageCache } from './service/indexeddb-cache.ts'
 export { encodeSignedEnvelope, envelopeSigningMessage } from './envelope-format.ts'

@@ -20,3 +20,8 @@ export const CHAT_KEY_DERIVATION_INFO = 'zentalk/chat-key/x25519/v1'
 /** HKDF info labels that split the scrypt output of a backup into the AES key and the passphrase check. */
 export const BACKUP_AES_KEY_INFO = 'zentalk/backup/v1/aes-256-gcm-key'
 export const BACKUP_CHECK_INFO = 'zentalk/backup/v1/passphrase-check'
+
+/** Associated data of the AES-GCM layer of a history segment (history-segment.ts). */
+export const NS_HISTORY_SEGMENT = 'zentalk/history-segment/v1'
+/** HKDF info that turns the wallet private key into the AES key of the owner's history segments. */
+export const HISTORY_SEGMENT_KEY_INFO = 'zentalk/history-segment/v1/aes-256-gcm-key'

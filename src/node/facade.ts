@@ -90,6 +90,12 @@ export interface ZenTalkApi {
   markRead(peer: string, messageIds: string[]): Promise<void>
   /** Verifies and decrypts a sealed envelope with this identity's keys; rejects with the typed error of the failed check. */
   openEnvelope(bytes: Uint8Array): Promise<ApiMessage>
+  /**
+   * Packs this identity's single-message history and inbox objects into history segments now, and resolves once
+   * the objects they replaced are deleted (after a run under way, if any). Rejects with a typed error when the mesh
+   * cannot take or give back a segment; nothing is lost then.
+   */
+  compactHistory(): Promise<void>
   /** This identity as a passphrase-encrypted backup file (text). */
   exportBackup(passphrase: string): Promise<string>
   /** Makes the backup's identity this profile's (all its tabs reload as it). */
@@ -196,6 +202,7 @@ export function automationApi (node: ZenTalkNode, tab: AutomationTab): ZenTalkAp
     history: async (peer) => (await chat.history(peer)).map(apiMessage),
     markRead: async (peer, messageIds) => { await chat.markRead(peer, messageIds) },
     openEnvelope: async (bytes) => apiMessage(await chat.openEnvelope(bytes)),
+    compactHistory: async () => { await chat.compactHistory() },
     exportBackup: async passphrase => await tab.identity.exportBackup(passphrase),
     importBackup: async (fileText, passphrase) => { await tab.identity.importBackup(fileText, passphrase) },
     stop: async () => { await node.stop() },

@@ -1,4 +1,5 @@
 export { BackupSecrets } from './chat/backup.ts'
+export { HistorySegment as HistorySegmentMessage, HistorySegmentBody } from './chat/history-segment.ts'
 export { decodeOrThrow, readLeadingVersion } from './decode-helpers.ts'
 export { MalformedMessageError, OversizeMessageError, ShardHashMismatchError, UnsupportedVersionError } from './errors.ts'
 export { EnvelopeHeader, MessagePayload, SignedEnvelope } from './chat/envelope.ts'

@@ -25,20 +25,24 @@ import { NotRecipientError, PeerKeyMismatchError, UnknownPeerKeyError } from '..
 import { createKeyBundle, encodeKeyBundle, type KeyBundle } from '../key-bundle.ts'
 import { MESSAGE_ID_BYTES } from '../message-id.ts'
 import { createReadNotice, MAX_READ_NOTICE_IDS, openReadNotice } from '../read-notice.ts'
+import { deriveSegmentKey } from '../history-segment.ts'
 import { compareMessages, toChatMessage, type ChatMessage } from './chat-message.ts'
 import {
-  DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_QUEUE_LIFETIME_MS, DEFAULT_QUEUE_RETRY_MS, DEFAULT_RELAYED_DELIVERY_AFTER_MS, MAX_QUEUE_RETRY_MS
+  DEFAULT_COMPACTION_MIN_AGE_MS, DEFAULT_COMPACTION_MIN_OBJECTS, DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_QUEUE_LIFETIME_MS, DEFAULT_QUEUE_RETRY_MS, DEFAULT_RELAYED_DELIVERY_AFTER_MS, MAX_QUEUE_RETRY_MS
 } from './constants.ts'
 import { signDeliveryReceipt } from './deliver-codec.ts'
 import { DeliveryHandler, deliverEnvelope, deliverReadNotice, type DeliverOptions } from './deliver.ts'
 import { DeliveryUnreachableError, InboxRateLimitedError, KeyBundleNotFoundError, ObjectUnavailableError, RecipientOfflineError, SendFailedError } from './errors.ts'
 import { assembleHistory, type EnvelopeCopy } from './history.ts'
+import { HistoryCompactor, type CompactionPolicy, type CompactionResult, type FetchedHistory } from './compaction.ts'
+import { expandHistoryObjects } from './history-segments.ts'
 import { KeyBundleDirectory } from './key-bundles.ts'
 import { MemoryMessageCache, type CachedEnvelope, type MessageCache } from './message-cache.ts'
 import { TypedEvents } from './events.ts'
 import { PresenceDirectory } from './presence-records.ts'
 import { PresencePublisher } from './presence-publisher.ts'
 import type { PresenceRecord } from '../presence.ts'
+import type { Rejection } from './chat-message.ts'
 import type { ChatLibp2p, ChatServiceEvents, ChatServiceInit, DeliveryPath, HistoryReport, MessageProgress, SendResult } from './types.ts'
 import type { PeerId } from '@libp2p/interface'
 
@@ -68,6 +72,15 @@ export class ChatService {
   private nodeJoined: boolean
   /** Ends the waits of queued messages when the service stops. */
   private stopped = new AbortController()
+  private readonly segmentKey: Uint8Array
+  private readonly compactor: HistoryCompactor
+  /** When compaction runs by itself (undefined: only when asked, `compactHistory`). */
+  private readonly autoCompaction: Required<CompactionPolicy> | undefined
+  /** The compaction run under way: never two at once. */
+  private compacting: Promise<void> | undefined
+  /** History objects written since compaction last looked, and the pending look after enough of them. */
+  private historyWrites = 0
+  private compactionTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor (init: ChatServiceInit) {
     this.init = init
@@ -76,6 +89,17 @@ export class ChatService {
       throw new RangeError(`the object store signs as ${init.objects.owner}, not as this chat identity ${this.address}`)
     }
     this.keys = deriveChatKeyPair(init.wallet)
+    this.segmentKey = deriveSegmentKey(init.wallet)
+    this.compactor = new HistoryCompactor({
+      owner: this.address,
+      objects: init.objects,
+      segmentKey: this.segmentKey,
+      open: async bytes => await this.openEnvelope(bytes),
+      now: () => this.now()
+    })
+    this.autoCompaction = init.autoCompaction === false
+      ? undefined
+      : { minObjects: init.autoCompaction?.minObjects ?? DEFAULT_COMPACTION_MIN_OBJECTS, minAgeMs: init.autoCompaction?.minAgeMs ?? DEFAULT_COMPACTION_MIN_AGE_MS }
     this.cache = init.cache ?? new MemoryMessageCache()
     this.now = init.now ?? Date.now
     const onRejected = (source: 'key-bundle' | 'presence') => (address: string, error: Error): void => {
@@ -125,6 +149,8 @@ export class ChatService {
   /** Stops serving deliveries and republishing presence, and waits for background work to end. */
   async stop (): Promise<void> {
     this.stopped.abort(new SendFailedError('', 'the chat service stopped before the message could be sent'))
+    clearTimeout(this.compactionTimer)
+    this.compactionTimer = undefined
     await this.presence.stop()
     await this.handler.stop()
   }
@@ -268,6 +294,7 @@ export class ChatService {
       return false
     }
     const storedInHistory = note('history', historyOutcome)
+    if (storedInHistory) this.historyWritten()
     const storedInInbox = !toSelf && note('inbox', inboxOutcome)
     const delivered = !toSelf && note('delivery', deliveryOutcome)
     const reachable = toSelf ? storedInHistory : storedInInbox || delivered
@@ -328,19 +355,33 @@ export class ChatService {
     ])
     const copies: EnvelopeCopy[] = []
     const unavailable: Array<HistoryReport['unavailable'][number]> = []
+    /** History segments that did not open. */
+    const refusedSegments: Rejection[] = []
+    /** Objects whose messages segments hold: shards of them still seen are leftovers of a delete, not missing history. */
+    let replaced = new Set<string>()
     if (cached.status === 'fulfilled') copies.push(...cached.value.map(entry => ({ source: 'cache' as const, bytes: entry.bytes })))
     for (const [source, outcome] of [['history', own], ['inbox', inbox]] as const) {
       if (outcome.status === 'rejected') {
         unavailable.push({ source, error: asError(outcome.reason) })
         continue
       }
-      copies.push(...outcome.value.objects.map((object: RetrievedObject) => ({ source, bytes: object.bytes, objectId: object.objectId })))
+      // Segments (many messages in one object) are only ever written to the owner's own history.
+      if (source === 'history') {
+        const expanded = await expandHistoryObjects(outcome.value.objects, source, this.address, this.segmentKey)
+        copies.push(...expanded.copies)
+        refusedSegments.push(...expanded.rejected)
+        replaced = expanded.replaced
+      } else {
+        copies.push(...outcome.value.objects.map((object: RetrievedObject) => ({ source, bytes: object.bytes, objectId: object.objectId })))
+      }
       for (const failed of outcome.value.failed) {
+        if (replaced.has(failed.objectId)) continue
         unavailable.push({ source, objectId: failed.objectId, error: new ObjectUnavailableError(`${source} object ${failed.objectId}: ${failed.error.message}`) })
       }
     }
     const assembled = await assembleHistory(copies, async bytes => await this.openEnvelope(bytes))
-    for (const rejection of assembled.rejected) {
+    const rejected = [...refusedSegments, ...assembled.rejected]
+    for (const rejection of rejected) {
       const key = `${rejection.source}/${rejection.objectId ?? ''}/${rejection.error.name}`
       if (this.reportedRejections.has(key)) continue
       if (this.reportedRejections.size >= VERIFIED_MEMO_ENTRIES) this.reportedRejections.clear()
@@ -353,7 +394,52 @@ export class ChatService {
       messages.push(message)
       if (source !== 'cache') await this.cache.addEnvelope(cacheEntry(message, bytes)).catch(() => false)
     }
-    return { messages, rejected: assembled.rejected, unavailable }
+    if (own.status === 'fulfilled') this.compactIfDue({ history: own.value, inbox: inbox.status === 'fulfilled' ? inbox.value : undefined })
+    return { messages, rejected, unavailable }
+  }
+
+  /**
+   * Packs this identity's history now: every single-message object of its history and its inbox that opens (and
+   * fits a segment: up to 4 KiB) goes into segments of up to 64 KiB of envelopes, stored in its history, read back,
+   * and then the objects they replaced are deleted. Resolves once those are deleted. Waits for a run under way
+   * (compaction never runs twice at once). Safe to stop at any point and to run again: see compaction.ts.
+   * @throws {NoHoldersReachableError} | {StoreFailedError} | {HistorySegmentReadBackError} (nothing lost then)
+   */
+  async compactHistory (): Promise<CompactionResult> {
+    while (this.compacting !== undefined) await this.compacting
+    return await this.runCompaction(async () => await this.compactor.run())
+  }
+
+  /**
+   * Compaction by itself: when at least `minObjects` objects older than `minAgeMs` can be packed (judged from a
+   * read just made, or, without one, by a run that reads first) and no run is under way. Failures go out as
+   * 'error' events; what failed is tried again on a later look.
+   */
+  private compactIfDue (fetched?: FetchedHistory): void {
+    const policy = this.autoCompaction
+    if (policy === undefined || this.compacting !== undefined || this.stopped.signal.aborted) return
+    const verified = (bytes: Uint8Array): boolean => this.verified.has(toHex(sha256(bytes)))
+    if (fetched !== undefined && this.compactor.countPackable(fetched, policy, verified) < policy.minObjects) return
+    this.runCompaction(async () => await this.compactor.run(policy, fetched)).catch(error => { this.events.emit('error', asError(error)) })
+  }
+
+  /** Counts a history object written; after `minObjects` of them, looks again once they are `minAgeMs` old. */
+  private historyWritten (): void {
+    const policy = this.autoCompaction
+    if (policy === undefined || ++this.historyWrites < policy.minObjects || this.compactionTimer !== undefined || this.stopped.signal.aborted) return
+    this.compactionTimer = setTimeout(() => {
+      this.compactionTimer = undefined
+      this.historyWrites = 0
+      this.compactIfDue()
+    }, policy.minAgeMs + COMPACTION_LOOK_MARGIN_MS)
+  }
+
+  private async runCompaction (run: () => Promise<CompactionResult>): Promise<CompactionResult> {
+    const result = run()
+    const settled = result.then(() => {}, () => {})
+    this.compacting = settled
+    void settled.then(() => { if (this.compacting === settled) this.compacting = undefined })
+    return await result
   }
 
   /**
@@ -548,6 +634,9 @@ export class ChatService {
 
 /** Sends one request over the delivery protocol to `peerId` and checks its answer (deliverEnvelope, deliverReadNotice). */
 type Transfer = (libp2p: ChatLibp2p, peerId: PeerId, options: DeliverOptions) => Promise<void>
+
+/** A look for objects to pack comes this long after the last of them is old enough. */
+const COMPACTION_LOOK_MARGIN_MS = 5_000
 
 /** Recent sends whose progress a read notice can still update. */
 const MAX_REMEMBERED_SENDS = 1_000

@@ -37,3 +37,10 @@ export const DEFAULT_QUEUE_LIFETIME_MS = 60 * 60_000
 export const DEFAULT_MAX_CONCURRENT_DELIVERIES = 8
 /** Delivery streams one connection may open at once. */
 export const DEFAULT_MAX_INBOUND_DELIVERY_STREAMS = 4
+/**
+ * Compaction runs by itself once at least this many single-message objects of the history and the inbox are at
+ * least DEFAULT_COMPACTION_MIN_AGE_MS old: a look follows every this many messages sent, and every history read
+ * checks too. Young objects are left alone, so a message being read or sent from another tab is not rewritten.
+ */
+export const DEFAULT_COMPACTION_MIN_OBJECTS = 32
+export const DEFAULT_COMPACTION_MIN_AGE_MS = 5 * 60_000

@@ -40,3 +40,6 @@ export class InboxRateLimitedError extends SendFailedError { override name = 'In
 
 /** An object of the history or the inbox was seen on some holders but could not be rebuilt from its shards. */
 export class ObjectUnavailableError extends ZenTalkError { override name = 'ObjectUnavailableError' }
+
+/** A history segment just stored did not read back intact from the mesh; compaction stopped before deleting anything it replaces. */
+export class HistorySegmentReadBackError extends ZenTalkError { override name = 'HistorySegmentReadBackError' }

@@ -4,6 +4,7 @@
  * core in src/chat and the object store in src/mesh; `createNode` wires it to a node.
  */
 export { ChatService } from './chat-service.ts'
+export { HistoryCompactor, type CompactionPolicy, type CompactionResult } from './compaction.ts'
 export type {
   ChatLibp2p,
   ChatServiceEvents,
@@ -21,6 +22,7 @@ export { DeliverStatus, MAX_DELIVER_REQUEST_BYTES, isDeliveryReceiptOf } from '.
 export {
   DeliveryRefusedError,
   DeliveryUnreachableError,
+  HistorySegmentReadBackError,
   InboxRateLimitedError,
   InvalidDeliveryResponseError,
   KeyBundleNotFoundError,

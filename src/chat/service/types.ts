@@ -55,6 +55,11 @@ export interface ChatServiceInit {
    */
   queueRetryMs?: number
   queueLifetimeMs?: number
+  /**
+   * When the history is packed into segments by itself (`compactHistory`): once at least `minObjects` (default 32)
+   * single-message objects at least `minAgeMs` (default 5 minutes) old can be packed. `false`: only when asked.
+   */
+  autoCompaction?: false | { minObjects?: number, minAgeMs?: number }
 }
 
 export type DeliveryPath = 'direct' | 'relay'
