@@ -81,30 +81,14 @@ function lockForm (identity: ChatIdentity): HTMLFormElement {
   }
   const form = h('form', { className: 'lock-form' }, [h('h3', { text: 'Lock with a passphrase' }), state, lockFields, unlockFields, error, status])
   show()
-  form.addEventListener('submit', event => {
-    event.preventDefault()
-    const problem = passphraseProblem(passphrase.value, confirmation.value)
-    error.textContent = problem ?? ''
-    if (problem !== undefined) {
-      passphrase.focus()
-      return
-    }
-    submit.disabled = true
-    status.textContent = 'Locking your key… (this takes a few seconds)'
-    void (async () => {
-      try {
-        await identity.lock(passphrase.value)
-        passphrase.value = ''
-        confirmation.value = ''
-        status.textContent = 'Locked. Without the passphrase nobody can open this identity in this browser, you included: keep a backup too.'
-      } catch (err) {
-        status.textContent = ''
-        error.textContent = describeError('Could not lock your key', err)
-      } finally {
-        submit.disabled = false
-        show()
-      }
-    })()
+  onPassphraseSubmit(form, { passphrase, confirmation, submit, error, status }, {
+    busy: 'Locking your key… (this takes a few seconds)',
+    failure: 'Could not lock your key',
+    run: async chosen => {
+      await identity.lock(chosen)
+      return 'Locked. Without the passphrase nobody can open this identity in this browser, you included: keep a backup too.'
+    },
+    after: show
   })
   remove.addEventListener('click', () => {
     remove.disabled = true
@@ -138,6 +122,34 @@ function exportForm (identity: ChatIdentity): HTMLFormElement {
     error,
     status
   ])
+  onPassphraseSubmit(form, { passphrase, confirmation, submit, error, status }, {
+    busy: 'Encrypting your backup… (this takes a few seconds)',
+    failure: 'Could not export the backup',
+    run: async chosen => {
+      const text = await identity.exportBackup(chosen)
+      const fileName = backupFileName(identity.address)
+      downloadText(text, fileName, form)
+      return `Saved ${fileName}. Keep the file and its passphrase safe: together they are your identity.`
+    }
+  })
+  return form
+}
+
+interface PassphraseFields {
+  passphrase: HTMLInputElement
+  confirmation: HTMLInputElement
+  submit: HTMLButtonElement
+  error: HTMLElement
+  status: HTMLElement
+}
+
+/**
+ * A form that asks for a new passphrase twice: on submit, checks the two agree and are long enough, then runs
+ * `run` with it (showing `busy` meanwhile), clears both fields and shows what `run` returns, or the error.
+ */
+function onPassphraseSubmit (form: HTMLFormElement, fields: PassphraseFields,
+  action: { busy: string, failure: string, run: (passphrase: string) => Promise<string>, after?: () => void }): void {
+  const { passphrase, confirmation, submit, error, status } = fields
   form.addEventListener('submit', event => {
     event.preventDefault()
     const problem = passphraseProblem(passphrase.value, confirmation.value)
@@ -147,22 +159,20 @@ function exportForm (identity: ChatIdentity): HTMLFormElement {
       return
     }
     submit.disabled = true
-    status.textContent = 'Encrypting your backup… (this takes a few seconds)'
+    status.textContent = action.busy
     void (async () => {
       try {
-        const text = await identity.exportBackup(passphrase.value)
-        const fileName = backupFileName(identity.address)
-        downloadText(text, fileName, form)
+        const done = await action.run(passphrase.value)
         passphrase.value = ''
         confirmation.value = ''
-        status.textContent = `Saved ${fileName}. Keep the file and its passphrase safe: together they are your identity.`
+        status.textContent = done
       } catch (err) {
         status.textContent = ''
-        error.textContent = describeError('Could not export the backup', err)
+        error.textContent = describeError(action.failure, err)
       } finally {
         submit.disabled = false
+        action.after?.()
       }
     })()
   })
-  return form
 }
