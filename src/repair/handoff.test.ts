@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { WalletIdentity } from '../identity/index.ts'
-import { shardRecordFor } from '../protocols/chunks/shard-record.ts'
 import type { ChunkExchange } from '../protocols/index.ts'
-import { MemoryChunkStore } from '../store/memory.ts'
+import { MemoryChunkStore } from '../store/index.ts'
 import { makeObject, shardInput, type TestObject } from '../testing/chunk-nodes.ts'
 import type { ShardIndex } from '../types/index.ts'
 import { sha256 } from '../crypto/index.ts'
@@ -29,8 +28,11 @@ function fakeExchange (object: TestObject, keeps: 'everything' | 'nothing' | 'ju
 async function setUp (keeps: 'everything' | 'nothing' | 'junk', version: 1 | 2): Promise<{ ctx: RepairContext, object: TestObject, store: MemoryChunkStore }> {
   const object = await makeObject(owner, { version })
   const store = new MemoryChunkStore()
-  const input = shardInput(object, 3)
-  await store.put(shardRecordFor({ ...input, shardHash: sha256(input.shard) }, Date.now()))
+  const { manifest, manifestBytes, shard, shardProof } = shardInput(object, 3)
+  await store.put({
+    placementKey: manifest.placementKey, owner: manifest.owner, objectId: manifest.objectId, shardIndex: 3 as ShardIndex,
+    data: shard, shardHash: sha256(shard), manifest: manifestBytes, ...(shardProof === undefined ? {} : { shardProof }), storedAt: Date.now(), size: shard.length
+  })
   const { exchange } = fakeExchange(object, keeps)
   const ctx: RepairContext = {
     exchange, selfId: 'self', store, placementRules: DEFAULT_PLACEMENT_RULES, isDead: () => false,
