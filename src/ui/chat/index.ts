@@ -124,10 +124,15 @@ export function mountChatApp (deps: ChatAppDeps): ChatApp {
   // the read marks it found) are not announced again.
   const readBefore = store.state.readMarks
   const announced = new Set<string>()
+  // The store replaces its message list on every change to it: a change that left both the list and the open
+  // conversation as they were (a send's progress, an alert) has nothing new to announce.
+  let lookedAt: { messages: readonly unknown[], peer: string } | undefined
   const announceRead = (): void => {
     const { openPeer, view, onboarded, messages } = store.state
     if (deps.chat.markRead === undefined || openPeer === undefined || view !== 'chats' || !onboarded || destroyed) return
     if (document.visibilityState !== 'visible') return
+    if (lookedAt?.messages === messages && lookedAt.peer === openPeer) return
+    lookedAt = { messages, peer: openPeer }
     const since = readBefore[openPeer] ?? -Infinity
     const ids = messages.filter(message => message.peer === openPeer && message.direction === 'incoming' && message.sentAt > since &&
       !announced.has(messageKey(message))).map(message => { announced.add(messageKey(message)); return message.messageId })
