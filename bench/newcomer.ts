@@ -1,6 +1,7 @@
 // `npm run bench -- newcomer`: what two people meet first on the default `npm start` setup (a relay with its 15
 // embedded storage nodes, pages opened with no URL parameters), in real Chromium on loopback inside the namespace
-// bench/run.mjs creates. Prints, per stage, when a tab becomes a node (from the page's own startup trace), then for
+// bench/run.mjs creates. Prints, per stage, when a tab becomes a node (from the page's own startup trace; and again
+// after a reload, which starts from the neighbourhood the last run remembered), then for
 // a first message to a new contact and for 20 later ones: shown at the recipient, "delivered" at the sender, and
 // stored (every shard of the history and inbox copies acknowledged), as p50 / p95, next to the round trip of one
 // libp2p ping between the two tabs in the same run. Then the same with a recipient whose tab cannot open WebRTC to
@@ -42,13 +43,7 @@ async function pair (senderBrowser: Browser, recipientBrowser: Browser, url: str
   const contexts: BrowserContext[] = [await newNodeContext(senderBrowser), await newNodeContext(recipientBrowser)]
   try {
     const [sender, recipient] = await Promise.all(contexts.map(async context => await openDefaultPage(context, url)))
-    for (const [who, page] of [['sender', sender], ['recipient', recipient]] as const) {
-      const stages = await page.evaluate(() => window.zentalk!.startup())
-      const chatAt = await page.evaluate(async () => { await window.zentalk!.chatReady; return Math.round(performance.now()) })
-      const role = await page.evaluate(() => window.zentalk!.status().role)
-      console.log(`  ${who} tab (${role} node) startup (ms since the page began loading): ` +
-        [...stages.map(s => `${s.stage} ${s.atMs}`), `chat usable ${chatAt}`].join(' → '))
-    }
+    for (const [who, page] of [['sender', sender], ['recipient', recipient]] as const) await printStartup(who, page)
     const [from, to] = await Promise.all([sender, recipient].map(async page => await page.evaluate(() => window.zentalk!.address)))
     const recipientPeer = await recipient.evaluate(() => window.zentalk!.peerId)
     await recipient.evaluate(() => {
@@ -100,9 +95,21 @@ async function pair (senderBrowser: Browser, recipientBrowser: Browser, url: str
     console.log(`  later messages (${count}), p50 / p95 ms from Send: shown at the recipient ${pct(later.map(t => t.shownMs))}, ` +
       `delivered ${pct(later.map(t => t.deliveredMs))} (${paths(later)}), stored ${pct(later.map(t => t.storedMs))}; ` +
       `libp2p ping between the tabs (median of 5): ${rtt === undefined ? 'no connection' : `${rtt} ms`}`)
+    // A reload starts from the neighbourhood the last run remembered.
+    await recipient.reload()
+    await waitReady(recipient)
+    await printStartup('recipient reloaded', recipient)
   } finally {
     await Promise.all(contexts.map(async context => { await context.close() }))
   }
+}
+
+/** The page's startup trace, once its node has reached its neighbourhood and published its key bundle. */
+async function printStartup (who: string, page: Page): Promise<void> {
+  await page.evaluate(async () => { await Promise.all([window.zentalk!.joined ?? window.zentalk!.ready, window.zentalk!.chatReady]) })
+  const stages = await page.evaluate(() => window.zentalk!.startup())
+  const role = await page.evaluate(() => window.zentalk!.status().role)
+  console.log(`  ${who} tab (${role} node) startup (ms since the page began loading): ` + stages.map(s => `${s.stage} ${s.atMs}`).join(' → '))
 }
 
 async function openDefaultPage (context: BrowserContext, url: string): Promise<Page> {

@@ -149,7 +149,7 @@ test('a reloaded tab shows its conversation from the device cache before its nod
   // When the last message of the conversation first shows (the chats list or the conversation), and when the
   // node became ready, both on the page's clock.
   await bob.page.addInitScript(() => {
-    const marks = { shownAt: undefined as number | undefined, readyAt: undefined as number | undefined }
+    const marks = { shownAt: undefined as number | undefined, readyAt: undefined as number | undefined, joinedAt: undefined as number | undefined }
     ;(window as unknown as { marks: typeof marks }).marks = marks
     const watch = (): void => {
       const observer = new MutationObserver(() => {
@@ -162,6 +162,7 @@ test('a reloaded tab shows its conversation from the device cache before its nod
       if (window.zentalk === undefined) return
       clearInterval(poll)
       window.zentalk.ready.then(() => { marks.readyAt = performance.now() }, () => {})
+      window.zentalk.joined.then(() => { marks.joinedAt = performance.now() }, () => {})
     }, 5)
   })
   await bob.page.reload()
@@ -179,11 +180,16 @@ test('a reloaded tab shows its conversation from the device cache before its nod
   // Bob opens the conversation (the chats list's preview now shows the queued message).
   await bob.page.locator(peerSelector(alice.address)).click()
   const shownToAlice = whenInConversation(alice.page, bob.address, 'sent before joining')
-  await bob.page.evaluate(async () => { await window.zentalk!.ready })
-  const marks = await bob.page.evaluate(() => (window as unknown as { marks: { shownAt?: number, readyAt?: number } }).marks)
-  console.log(`reloaded tab: cached conversation shown at ${Math.round(marks.shownAt ?? NaN)} ms, node ready at ${Math.round(marks.readyAt ?? NaN)} ms`)
+  await bob.page.evaluate(async () => { await window.zentalk!.joined })
+  const marks = await bob.page.evaluate(() => (window as unknown as { marks: { shownAt?: number, readyAt?: number, joinedAt?: number } }).marks)
+  console.log(`reloaded tab: cached conversation shown at ${Math.round(marks.shownAt ?? NaN)} ms, node ready at ` +
+    `${Math.round(marks.readyAt ?? NaN)} ms, joined its neighbourhood at ${Math.round(marks.joinedAt ?? NaN)} ms`)
   expect(marks.shownAt).toBeDefined()
-  expect(marks.shownAt!).toBeLessThan(marks.readyAt!)
+  // Before the node could read anything from the mesh (a read asks the neighbourhood, reached at `joined`).
+  expect(marks.shownAt!).toBeLessThan(marks.joinedAt!)
+  // It started from the neighbourhood its last run remembered (the relay's 15 storage nodes and Alice's tab).
+  const stages = await bob.page.evaluate(() => window.zentalk!.startup().map(s => s.stage))
+  expect(stages.find(stage => stage.startsWith('neighbourhood of the last run restored'))).toMatch(/restored: (1[5-9]|20) peers$/)
   const result = await bob.page.evaluate(async () => await (window as unknown as { earlySend: Promise<{ storedInInbox: boolean, delivered: boolean }> }).earlySend)
   expect(result.storedInInbox || result.delivered).toBe(true)
   const states = await bob.page.evaluate(() => (window as unknown as { earlyStates: Array<{ state: string, waitingFor?: string }> }).earlyStates)

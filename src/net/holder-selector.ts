@@ -34,7 +34,15 @@ export interface SelectOptions {
   /** Only the storage nodes this node knows now: no DHT lookup, no dial. */
   localOnly?: boolean
   signal?: AbortSignal
+  /** Told when each step of a network answer finishes, for startup traces (only with `signal`). */
+  onStep?: (step: LookupStep) => void
 }
+
+/**
+ * A step of a network answer: the first DHT answer (the node's DHT is bootstrapped: it has heard of peers near the
+ * key), the end of the lookup, and the liveness checks of the candidates.
+ */
+export interface LookupStep { kind: 'first-answer' | 'lookup' | 'checked', text: string }
 
 export interface HolderSelector {
   /** Peer IDs of the `count` live storage nodes closest to `key`, nearest first, this node included where it ranks. */
@@ -56,6 +64,8 @@ export interface HolderSelectorOptions {
   isDead?: (peerId: string) => boolean
   /** How long a network answer for a key is reused (a burst of stores under one key does one lookup). */
   cacheMs?: number
+  /** Dials a lookup opens ahead of its queries to the closest candidates it heard of (0: none). */
+  lookupPredials?: number
   now?: () => number
 }
 
@@ -74,14 +84,16 @@ export class MeshHolderSelector implements HolderSelector {
 
   async select (key: Uint8Array, count: number, options: SelectOptions = {}): Promise<string[]> {
     if (options.localOnly === true) return this.known(key, count)
-    if (options.signal !== undefined) return await this.find(key, count, options.signal)
+    if (options.signal !== undefined) return await this.find(key, count, options.signal, options.onStep)
     return await this.cached(key, count, { fresh: options.fresh })
   }
 
   /** The network answer: the DHT lookup merged with the known peers, each checked live. */
-  private async find (key: Uint8Array, count: number, signal?: AbortSignal): Promise<string[]> {
+  private async find (key: Uint8Array, count: number, signal?: AbortSignal, onStep?: (step: LookupStep) => void): Promise<string[]> {
     const self = this.libp2p.peerId.toString()
-    const candidates = this.candidates([...await this.lookup(key, count, signal), ...this.knownPeers()])
+    const heard = await this.lookup(key, count, signal, onStep)
+    onStep?.({ kind: 'lookup', text: `DHT lookup heard of ${heard.length} peers` })
+    const candidates = this.candidates([...heard, ...this.knownPeers()])
     const ranked = rankByDistance(kadIdOfKey(key), candidates, kadIdOf).map(r => r.item)
     const chosen: string[] = []
     let next = 0
@@ -93,6 +105,7 @@ export class MeshHolderSelector implements HolderSelector {
       const live = await Promise.all(batch.map(async id => id === self ? true : await this.isLiveStorageNode(id, signal)))
       batch.forEach((id, i) => { if (live[i]) chosen.push(id) })
     }
+    onStep?.({ kind: 'checked', text: `${chosen.length} live storage nodes checked of ${next} candidates` })
     // Batches finish out of order; restore distance order.
     const rank = new Map(ranked.map((id, i) => [id, i]))
     return chosen.sort((a, b) => rank.get(a)! - rank.get(b)!).slice(0, count)
@@ -122,7 +135,7 @@ export class MeshHolderSelector implements HolderSelector {
    * as Kademlia's does, once the `count` closest storage candidates heard of have all answered (or failed):
    * nobody closer can be learned after that. Slow peers elsewhere in the mesh are not waited for.
    */
-  private async lookup (key: Uint8Array, count: number, signal?: AbortSignal): Promise<string[]> {
+  private async lookup (key: Uint8Array, count: number, signal?: AbortSignal, onStep?: (step: LookupStep) => void): Promise<string[]> {
     const self = this.libp2p.peerId.toString()
     const target = kadIdOfKey(key)
     // Only peers the lookup itself heard of can block its end: a peer we know of but no DHT peer names
@@ -138,6 +151,23 @@ export class MeshHolderSelector implements HolderSelector {
       const unreachable = (id: string): boolean => !this.keeper.relayConnected() && this.keeper.sinceSeen(id) > 0
       return top.length > 0 && top.every(r => settled.has(r.item) || unreachable(r.item))
     }
+    // Kademlia asks `alpha` peers at a time, and each new peer is a dial first (a WebRTC handshake: about half a
+    // second). Dial the closest candidates heard of ahead of the query, several at once, so its questions find
+    // connections already open instead of waiting for one handshake per round.
+    const predialled = new Set<string>()
+    let predialsInFlight = 0
+    const predial = (): void => {
+      const storage = [...heard].filter(id => id !== self && !settled.has(id) && !predialled.has(id) && !this.keeper.isRelay(id) && !this.keeper.nonStoragePeers.has(id))
+      for (const { item: id } of rankByDistance(target, storage, kadIdOf).slice(0, count)) {
+        if (predialsInFlight >= (this.options.lookupPredials ?? 0)) return
+        let peerId: PeerId
+        try { peerId = peerIdFromString(id) } catch { continue }
+        predialled.add(id)
+        if (this.libp2p.getConnections(peerId).some(isUsableConnection)) continue
+        predialsInFlight++
+        this.dialOrMeet(peerId, lookupSignal).catch(() => {}).finally(() => { predialsInFlight--; if (!lookupSignal.aborted) predial() })
+      }
+    }
     try {
       for await (const event of this.libp2p.services.dht.getClosestPeers(key, { signal: lookupSignal })) {
         if (event.type === EventTypes.FINAL_PEER) heard.add(event.peer.id.toString())
@@ -145,7 +175,9 @@ export class MeshHolderSelector implements HolderSelector {
           heard.add(event.from.toString())
           settled.add(event.from.toString())
           for (const peer of event.closer) heard.add(peer.id.toString())
+          if (settled.size === 1) onStep?.({ kind: 'first-answer', text: `first DHT answer: ${heard.size} peers heard of` })
           if (closestSettled()) break
+          predial()
         } else if (event.type === EventTypes.QUERY_ERROR) {
           settled.add(event.from.toString())
           if (closestSettled()) break

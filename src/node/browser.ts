@@ -196,6 +196,8 @@ export async function startBrowserNode (location: Location, options: StartBrowse
     webrtc: ice.usable,
     dialWebSocketPeers: !ice.usable && location.protocol !== 'https:',
     userAgent: `${TAB_AGENT_PREFIX}0.1.0 ${navigator.userAgent}`,
+    // Ready (and sending) from the first DHT answer; the neighbourhood's connections open behind it.
+    readyAtFirstAnswer: true,
     chunkStore,
     wallet,
     chat: { wallet, cache, ...(displayName === undefined ? {} : { displayName }) }

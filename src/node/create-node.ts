@@ -7,7 +7,7 @@ import { ChatService, type MessageCache } from '../chat/index.ts'
 import type { NodeSettings } from '../config/index.ts'
 import { healthService } from '../health/index.ts'
 import type { Signer, WalletIdentity } from '../identity/index.ts'
-import { connectionPingIntervalFor, createMeshLibp2p, isTabAgent, MeshHolderSelector, PeerKeeper, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type MeshTransport, type RelayRegained } from '../net/index.ts'
+import { connectionPingIntervalFor, createMeshLibp2p, decodeNeighbourhood, dialNeighbours, encodeNeighbourhood, neighbourhoodSnapshot, restoreNeighbourhood, isTabAgent, MeshHolderSelector, PeerKeeper, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type MeshTransport, type RelayRegained } from '../net/index.ts'
 import { DEFAULT_REQUESTS_PER_HOLDER, ObjectStore } from '../objects/index.ts'
 import { CHAT_PLACEMENT_RULES } from '../placement/index.ts'
 import { DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER, createChunkExchange, startChunkService } from '../protocols/index.ts'
@@ -63,6 +63,13 @@ export interface NodeConfig {
   log?: (message: string) => void
   /** Startup stages that ran before the node was created (a tab: identity, databases, bootstrap), in order. */
   earlierStages?: StartupStage[]
+  /**
+   * Call the node ready once its DHT is bootstrapped (the first lookup of its own ID has answered: it knows its
+   * neighbourhood) instead of once that lookup has reached every neighbour. A tab does: it can store, serve and
+   * send from then on, and connecting to each neighbour goes on behind it (`joined`). Health checks and repairs
+   * wait for `joined` either way.
+   */
+  readyAtFirstAnswer?: boolean
 }
 
 /** One step of a node's start and when it finished: `performance.now()` (a tab: ms since the page began loading). */
@@ -102,6 +109,11 @@ export interface ZenTalkNode {
   readonly chunkStore: ChunkStore
   /** Store and fetch of erasure-coded objects; present when the node has a wallet. */
   readonly objects: ObjectStore | undefined
+  /**
+   * Resolves once the lookup of the node's own ID has reached its neighbourhood (the 15 closest storage nodes are
+   * connected or checked). The same moment as `ready`, unless the node was created with `readyAtFirstAnswer`.
+   */
+  readonly joined: Promise<void>
   /** The chat service; present when the node was created with `chat`. */
   readonly chat: ChatService | undefined
   /**
@@ -117,6 +129,15 @@ export interface ZenTalkNode {
 export const DEFAULT_PLACEMENT_COUNT = 15
 /** Per holder, from when the request is sent. */
 export const NODE_FETCH_TIMEOUT_MS = 30_000
+/** Where a node keeps its neighbourhood between runs (in its key store, next to its node key). */
+const NEIGHBOURHOOD_KEY = 'neighbourhood'
+/** How often the remembered neighbourhood is brought up to date. */
+const REMEMBER_NEIGHBOURHOOD_MS = 60_000
+/** Remembered neighbours dialled at once on a restart. */
+const REMEMBERED_DIALS = 6
+/** Dials a tab's lookups open at once ahead of their queries (see `HolderSelectorOptions.lookupPredials`). */
+const TAB_LOOKUP_PREDIALS = 6
+
 /** How often publishing the key bundle and presence is tried again until it works once. */
 export const CHAT_START_RETRY_MS = 5_000
 
@@ -156,6 +177,10 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   })
   await libp2p.start()
   reached('libp2p started')
+  // The neighbourhood of the last run, dialled as soon as the relay (WebRTC's signalling path) is there.
+  const remembered = await restoreNeighbourhood(libp2p, decodeNeighbourhood(await config.keyStore.get(NEIGHBOURHOOD_KEY).catch(() => undefined)))
+    .catch(() => [])
+  if (remembered.length > 0) reached(`neighbourhood of the last run restored: ${remembered.length} peers`)
 
   const keeper = new PeerKeeper(libp2p, {
     relayAddrs: config.relayAddrs,
@@ -182,7 +207,10 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     dialTimeoutMs: settings.dialTimeoutMs,
     livenessGraceMs: settings.livenessGraceMs,
     selfIsStorage: storageNode,
-    isDead: peerId => health.isDead(peerId)
+    isDead: peerId => health.isDead(peerId),
+    // A tab is one node in its page: dialling its neighbourhood several at a time is what makes it ready in
+    // seconds. A headless process may host dozens of nodes and leaves its dials to the lookup's own pace.
+    lookupPredials: isTabAgent(config.userAgent) ? TAB_LOOKUP_PREDIALS : 0
   })
   // Self-healing (seed §4): the health monitor finds dead peers; the repairer rebuilds what they held.
   const repair = repairService({
@@ -219,28 +247,56 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     })
 
   const stopController = new AbortController()
-  const ready = (async () => {
+  let answered: () => void = () => {}
+  const firstAnswer = new Promise<void>(resolve => { answered = resolve })
+  const joined = (async () => {
     const signal = stopController.signal
     await keeper.waitForRelay(signal)
     reached('relay connected')
+    if (remembered.length > 0) {
+      void dialNeighbours(libp2p, remembered, REMEMBERED_DIALS, signal)
+        .then(connected => { reached(`neighbourhood of the last run: ${connected} of ${remembered.length} connected`) }, () => {})
+    }
     await whenJoined(libp2p, signal, config.transports === undefined)
     reached('reservation and first routing-table peer')
-    // One lookup of our own ID fills the routing table with our neighbourhood before we call ourselves ready.
-    await holders.select(libp2p.peerId.toMultihash().bytes, DEFAULT_PLACEMENT_COUNT, { signal })
-    reached('ready: own neighbourhood looked up')
+    // One lookup of our own ID fills the routing table with our neighbourhood and connects to it.
+    await holders.select(libp2p.peerId.toMultihash().bytes, DEFAULT_PLACEMENT_COUNT, {
+      signal,
+      onStep: step => {
+        reached(`neighbourhood: ${step.text}`)
+        if (step.kind === 'first-answer') answered()
+      }
+    })
+    reached(config.readyAtFirstAnswer === true ? 'joined: own neighbourhood looked up' : 'ready: own neighbourhood looked up')
   })()
+  joined.catch(() => {})
+  const ready = config.readyAtFirstAnswer === true
+    ? (async () => {
+        await Promise.race([firstAnswer, joined])
+        reached('ready: DHT bootstrapped (first answer to the lookup of its own ID)')
+      })()
+    : joined
   ready.catch(() => {})
   // Messages composed before the node has joined wait for it (shown as queued) instead of failing.
   const chat = config.chat === undefined || objects === undefined
     ? undefined
     : new ChatService({ wallet: config.chat.wallet, objects, libp2p, cache: config.chat.cache, displayName: config.chat.displayName, relayedDialPeers, nodeReady: ready })
-  ready.then(() => {
+  const rememberNeighbourhood = async (): Promise<void> => {
+    const peers = await neighbourhoodSnapshot(libp2p, keeper.storagePeers)
+    if (peers.length > 0) await config.keyStore.put(NEIGHBOURHOOD_KEY, encodeNeighbourhood(peers))
+  }
+  let rememberTimer: ReturnType<typeof setInterval> | undefined
+  joined.then(() => {
+    void rememberNeighbourhood().catch(() => {})
+    rememberTimer = setInterval(() => { void rememberNeighbourhood().catch(() => {}) }, REMEMBER_NEIGHBOURHOOD_MS)
+  }, () => {})
+  joined.then(() => {
     // The first check one interval after joining: until then the node is still opening its direct connections,
     // and a peer it has not reached yet is not dead.
     health.startChecks(settings.healthIntervalMs)
     repair.startAfterJoin()
   }, () => {})
-  const chatReady = chat === undefined ? new Promise<void>(() => {}) : startChat(chat, ready, stopController.signal)
+  const chatReady = chat === undefined ? new Promise<void>(() => {}) : startChat(chat, ready, stopController.signal, step => { reached(`chat: ${step}`) })
   chatReady.then(() => { reached('chat: key bundle and presence published') }, () => {})
 
   const heldManifests = new ManifestCache()
@@ -248,6 +304,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     libp2p,
     peerId: libp2p.peerId.toString(),
     ready,
+    joined,
     connections: () => connectionsOf(libp2p),
     routingTable: () => routingTablePeers(libp2p).map(String),
     closestPeers: async (key, count = DEFAULT_PLACEMENT_COUNT) => await holders.select(key, count, { fresh: true }),
@@ -261,6 +318,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     startup: () => stages.map(s => ({ ...s })),
     stop: async () => {
       stopController.abort()
+      clearInterval(rememberTimer)
       await chat?.stop()
       keeper.stop()
       await health.stop()
@@ -273,12 +331,12 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
 }
 
 /** Publishes the key bundle and presence once the node has joined, trying again until it works once. */
-async function startChat (chat: ChatService, ready: Promise<void>, signal: AbortSignal): Promise<void> {
+async function startChat (chat: ChatService, ready: Promise<void>, signal: AbortSignal, onStep: (step: string) => void): Promise<void> {
   await ready
   for (;;) {
     signal.throwIfAborted()
     try {
-      await chat.start()
+      await chat.start(onStep)
       return
     } catch (error) {
       // The service stays started (deliveries are served; messages queued for this node's join go out), and

@@ -48,7 +48,10 @@ export interface ApiMessage {
 
 /** `window.zentalk`: what tests and tools drive a tab through. */
 export interface ZenTalkApi {
+  /** The node can store, serve and send: it holds a relay reservation and its DHT has answered. */
   ready: Promise<void>
+  /** The node has also reached its neighbourhood (the storage nodes closest to its ID are connected or checked). */
+  joined: Promise<void>
   peerId: string
   slot: number
   connections(): Array<{ peerId: string, remoteAddr: string, direct: boolean }>
@@ -175,6 +178,7 @@ export function automationApi (node: ZenTalkNode, tab: AutomationTab): ZenTalkAp
   if (objects === undefined || chat === undefined) throw new RangeError('the automation API needs a node with a wallet and chat')
   return {
     ready: node.ready,
+    joined: node.joined,
     peerId: node.peerId,
     slot: tab.slot,
     connections: () => node.connections(),

@@ -138,12 +138,14 @@ export class ChatService {
    * republished periodically and when the node's addresses change. If publishing fails (the mesh is not
    * reachable yet) this throws, but the service stays started and the periodic refresh tries again.
    */
-  async start (): Promise<void> {
+  async start (onStep?: (step: string) => void): Promise<void> {
     if (this.stopped.signal.aborted) this.stopped = new AbortController()
     await this.handler.start()
     this.presence.start()
-    await this.ensureKeyBundle()
-    await this.presence.publish()
+    // Two objects under two keys: stored side by side, each waiting on its own holders.
+    const presence = this.presence.publish().then(() => { onStep?.('presence published') })
+    const bundle = this.ensureKeyBundle(onStep)
+    await Promise.all([bundle, presence])
   }
 
   /** Stops serving deliveries and republishing presence, and waits for background work to end. */
@@ -165,10 +167,11 @@ export class ChatService {
   }
 
   /** Publishes the key bundle unless the mesh already has one naming this identity's key and display name. */
-  async ensureKeyBundle (): Promise<void> {
+  async ensureKeyBundle (onStep?: (step: string) => void): Promise<void> {
     if (this.bundlePublished) return
     try {
       const published = await this.bundles.fetchPublished(this.address)
+      onStep?.('published key bundle fetched')
       if (toHex(published.x25519PublicKey) === toHex(this.keys.publicKey) && published.displayName === this.ownBundle.displayName) {
         this.ownBundle = published
         this.bundlePublished = true
@@ -177,8 +180,10 @@ export class ChatService {
     } catch (error) {
       // Not published yet, or only unusable ones: publish. The mesh not answering is this call's failure.
       if (error instanceof NoHoldersReachableError) throw error
+      onStep?.(`no usable key bundle in the mesh (${(error as Error).name})`)
     }
     await this.publishKeyBundle()
+    onStep?.('key bundle published')
   }
 
   /** Signs and publishes a fresh presence record ("this identity is reachable at this node"). */
