@@ -14,7 +14,7 @@ import type { HeldShard } from './held-shards.ts'
 import type { NodeStatus } from './status.ts'
 import { makeThumbnail } from './thumbnail.ts'
 
-export { compareMessages, displayNameProblem, formatBytes, MAX_ATTACHMENT_BYTES, MIN_PASSPHRASE_CHARS, TypedEvents } from '../chat/index.ts'
+export { compareMessages, displayNameProblem, formatBytes, MAX_ATTACHMENT_BYTES, MessageKind, MIN_PASSPHRASE_CHARS, TypedEvents } from '../chat/index.ts'
 export type { AttachmentProgress, AttachmentRef, ChatMessage, ChatServiceEvents, HistoryReport, MessageProgress, ReadReceipt, Rejection, SendResult } from '../chat/index.ts'
 export { errorText, toErrorShape, type ErrorShape } from '../errors/index.ts'
 export { isAddress, parseAddress, toChecksumAddress, type WalletAddress } from '../identity/index.ts'
