@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { fromHex, toHex } from '../crypto/index.ts'
 import { WalletIdentity } from '../identity/index.ts'
 import type { ObjectId } from '../types/index.ts'
-import { AttachmentRefMessage, MessagePayload } from '../wire/index.ts'
+import { AttachmentRefMessage, MalformedMessageError, MessagePayload } from '../wire/index.ts'
+import { mulberry32, randomBytes as seededBytes, randomInt } from '../testing/seeded-random.ts'
 import {
   ATTACHMENT_ALG,
   MAX_ATTACHMENT_BYTES,
@@ -104,6 +105,32 @@ describe('attachments', () => {
     expect(() => decodeAttachmentRef(AttachmentRefMessage.encode({ ...message, size: MAX_ATTACHMENT_BYTES + 1 }), OWNER)).toThrow(InvalidAttachmentError)
     expect(() => decodeAttachmentRef(AttachmentRefMessage.encode({ ...message, contentKey: fromHex('00') }), OWNER)).toThrow(InvalidAttachmentError)
     expect(() => decodeAttachmentRef(Uint8Array.of(0x1a, 0xff), OWNER)).toThrow(/cannot be decoded/)
+  })
+
+  it('decode any bytes a sender can put in a message to a reference or a typed error (seeded fuzz)', async () => {
+    const random = mulberry32(17)
+    const { ref } = await sealed(randomBytes(2 * CHUNK), { type: 'image/jpeg', bytes: Uint8Array.of(1, 2) })
+    const valid = encodeAttachmentRef(ref)
+    const typed = [MalformedMessageError, InvalidAttachmentError, UnsupportedAttachmentError]
+    let decoded = 0
+    for (let i = 0; i < 3_000; i++) {
+      let bytes: Uint8Array
+      if (i % 3 === 0) bytes = seededBytes(random, randomInt(random, 200))
+      else {
+        bytes = Uint8Array.from(valid)
+        for (let flips = 1 + randomInt(random, 4); flips > 0; flips--) bytes[randomInt(random, bytes.length)] = randomInt(random, 256)
+        if (i % 3 === 2) bytes = bytes.subarray(0, randomInt(random, bytes.length))
+      }
+      try {
+        const out = decodeAttachmentRef(bytes, OWNER)
+        decoded++
+        expect(out.objectIds.length).toBe(Math.ceil(out.size / out.chunkBytes))
+        expect(out.key).toMatch(/^[0-9a-f]{64}$/)
+      } catch (error) {
+        expect(typed.some(ErrorClass => error instanceof ErrorClass), String(error)).toBe(true)
+      }
+    }
+    expect(decoded).toBeGreaterThan(0)
   })
 
   it('formats sizes for people', () => {
