@@ -76,10 +76,7 @@ export async function sealAttachment (input: AttachmentInput, options: { chunkBy
   const maxBytes = options.maxBytes ?? MAX_ATTACHMENT_BYTES
   const chunkBytes = options.chunkBytes ?? ATTACHMENT_CHUNK_BYTES
   const { bytes } = input
-  if (bytes.length === 0) throw new AttachmentTooLargeError('the file is empty; there is nothing to send')
-  if (bytes.length > maxBytes) {
-    throw new AttachmentTooLargeError(`the file is ${formatBytes(bytes.length)}; attachments are limited to ${formatBytes(maxBytes)}`)
-  }
+  checkAttachmentSize(bytes.length, maxBytes)
   if (!Number.isInteger(chunkBytes) || chunkBytes < MIN_CHUNK_BYTES || chunkBytes > ATTACHMENT_CHUNK_BYTES) {
     throw new RangeError(`attachment chunks are ${MIN_CHUNK_BYTES} to ${ATTACHMENT_CHUNK_BYTES} bytes, got ${chunkBytes}`)
   }
@@ -87,7 +84,7 @@ export async function sealAttachment (input: AttachmentInput, options: { chunkBy
     size: bytes.length,
     chunkBytes,
     type: checkText('MIME type', input.type ?? '', MAX_MIME_TYPE_CHARS),
-    name: checkText('file name', baseName(input.name), MAX_ATTACHMENT_NAME_CHARS),
+    name: checkText('file name', attachmentName(input.name), MAX_ATTACHMENT_NAME_CHARS),
     sha256: toHex(await digest(bytes)),
     key: toHex(drawRandom(options.random ?? systemRandom, AES_256_GCM_KEY_BYTES)),
     ...(input.thumbnail === undefined ? {} : { thumbnail: checkThumbnail(input.thumbnail) })
@@ -104,6 +101,21 @@ export async function sealAttachment (input: AttachmentInput, options: { chunkBy
       return { ciphertext, plainBytes: plain.length }
     }
   }
+}
+
+/**
+ * Refuses an empty file and one above `maxBytes` (default MAX_ATTACHMENT_BYTES).
+ * @throws {AttachmentTooLargeError}
+ */
+export function checkAttachmentSize (size: number, maxBytes = MAX_ATTACHMENT_BYTES): void {
+  if (size === 0) throw new AttachmentTooLargeError('the file is empty; there is nothing to send')
+  if (size > maxBytes) throw new AttachmentTooLargeError(`the file is ${formatBytes(size)}; attachments are limited to ${formatBytes(maxBytes)}`)
+}
+
+/** A file name without any path: what a reference names (a browser gives a bare name, a tool might pass a path). */
+export function attachmentName (name: string): string {
+  const base = String(name).split(/[/\\]/).at(-1) ?? ''
+  return base === '' ? 'file' : base
 }
 
 /**
@@ -233,12 +245,6 @@ function fromHexBytes (hex: string, length: number, what: string): Uint8Array<Ar
   const bytes = new Uint8Array(length)
   for (let i = 0; i < length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16)
   return bytes
-}
-
-/** The last path segment: a browser gives a bare name, a tool might pass a path. */
-function baseName (name: string): string {
-  const base = String(name).split(/[/\\]/).at(-1) ?? ''
-  return base === '' ? 'file' : base
 }
 
 function checkText (what: string, value: string, maxChars: number): string {

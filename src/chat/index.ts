@@ -22,6 +22,8 @@ export {
   ATTACHMENT_VERSION,
   MAX_ATTACHMENT_BYTES,
   MAX_THUMBNAIL_BYTES,
+  attachmentName,
+  checkAttachmentSize,
   decodeAttachmentRef,
   encodeAttachmentRef,
   formatBytes,

@@ -3,7 +3,7 @@
  * "Automation API"), the chat view the chat screen renders, and the pure helpers and types it needs. The UI
  * imports this module (through `src/node/index.ts`) and nothing else below it.
  */
-import { AttachmentTooLargeError, MAX_ATTACHMENT_BYTES, formatBytes, type AttachmentRef, type ChatMessage, type ChatService, type SendResult } from '../chat/index.ts'
+import { checkAttachmentSize, type AttachmentRef, type ChatMessage, type ChatService, type SendResult } from '../chat/index.ts'
 import { toErrorShape, type ErrorShape } from '../errors/index.ts'
 import type { MeshLibp2p } from '../net/index.ts'
 import type { GatherStats } from '../objects/index.ts'
@@ -250,7 +250,7 @@ function apiMessage (m: ChatMessage): ApiMessage {
 /** Reads `file` (refusing one over the limit before reading it), adds a thumbnail for an image, and sends it. */
 async function sendFile (chat: ChatService, to: string, file: AttachmentFile, options: { caption?: string, queue?: boolean }): Promise<AttachmentSendResult> {
   const size = file instanceof Blob ? file.size : file.bytes.length
-  if (size > MAX_ATTACHMENT_BYTES) throw new AttachmentTooLargeError(`the file is ${formatBytes(size)}; attachments are limited to ${formatBytes(MAX_ATTACHMENT_BYTES)}`)
+  checkAttachmentSize(size)
   const name = file instanceof Blob ? ('name' in file && typeof file.name === 'string' ? file.name : 'file') : file.name
   const type = (file instanceof Blob ? file.type : file.type) ?? ''
   const bytes = file instanceof Blob ? new Uint8Array(await file.arrayBuffer()) : file.bytes

@@ -26,7 +26,7 @@ import { createKeyBundle, encodeKeyBundle, type KeyBundle } from '../key-bundle.
 import { MESSAGE_ID_BYTES } from '../message-id.ts'
 import { createReadNotice, MAX_READ_NOTICE_IDS, openReadNotice } from '../read-notice.ts'
 import { deriveSegmentKey } from '../history-segment.ts'
-import { encodeAttachmentRef, formatBytes, type AttachmentInput, type AttachmentRef } from '../attachment.ts'
+import { attachmentName, checkAttachmentSize, encodeAttachmentRef, formatBytes, type AttachmentInput, type AttachmentRef } from '../attachment.ts'
 import { MessageKind, type MessageContent } from '../payload.ts'
 import { AttachmentTransfer } from './attachments.ts'
 import { compareMessages, toChatMessage, type ChatMessage } from './chat-message.ts'
@@ -276,11 +276,11 @@ export class ChatService {
     const sentAt = Math.floor(this.now())
     const toSelf = recipient === this.address
     // A file's message says what it is even to a reader that predates attachments.
-    if (file !== undefined && text === '') text = `📎 ${String(file.name).split(/[/\\]/).at(-1) ?? ''} (${formatBytes(file.bytes.length)})`
+    if (file !== undefined && text === '') text = `📎 ${attachmentName(file.name)} (${formatBytes(file.bytes.length)})`
     let progress: MessageProgress = {
       messageId, to: recipient, text, sentAt, state: 'encrypting', historyShards: 0, inboxShards: 0,
       totalShards: DEFAULT_DATA_SHARDS + DEFAULT_PARITY_SHARDS, delivered: false,
-      ...(file === undefined ? {} : { attachment: { name: file.name, type: file.type ?? '', size: file.bytes.length, storedBytes: 0 } })
+      ...(file === undefined ? {} : { attachment: { name: attachmentName(file.name), type: file.type ?? '', size: file.bytes.length, storedBytes: 0 } })
     }
     const update = (change: Partial<MessageProgress>): void => {
       progress = { ...progress, ...change }
@@ -290,6 +290,8 @@ export class ChatService {
     let bytes: Uint8Array
     let attachment: AttachmentRef | undefined
     try {
+      // A file that cannot go is refused before it waits in the queue.
+      if (file !== undefined) checkAttachmentSize(file.bytes.length, this.init.maxAttachmentBytes)
       const queue = options.queue !== false
       if (queue && !this.nodeJoined) {
         update({ state: 'queued', waitingFor: 'node' })
