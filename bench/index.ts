@@ -6,6 +6,7 @@ import { runHealingBench } from './heal.ts'
 import { runIdleBench } from './idle.ts'
 import { runRelayFloodBench } from './relay-flood.ts'
 import { runNewcomerBench } from './newcomer.ts'
+import { runAttachmentBench } from './attachments.ts'
 
 const benches: Record<string, () => Promise<void>> = {
   erasure: runErasureBenchmarks,
@@ -20,7 +21,9 @@ const benches: Record<string, () => Promise<void>> = {
   // Relay lockout: a flood of fresh identities from one address, the relay before and after the hardening.
   'relay-flood': async () => { await runRelayFloodBench() },
   // What two people meet first on `npm start`: tab startup stages, first and later messages, with and without WebRTC.
-  newcomer: runNewcomerBench
+  newcomer: runNewcomerBench,
+  // Attachment upload and download MB/s between two tabs (1, 5 and 25 MiB files).
+  attachments: runAttachmentBench
 }
 
 const picked = process.argv.slice(2)

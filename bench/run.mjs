@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark, inside a loopback-only network namespace (e2e/netns.mjs), since the tab
 // benchmarks run a relay, headless storage nodes and Chromium. Arguments: names of benchmarks to run
-// (erasure, tab, heal, idle, relay-flood, newcomer); default all.
+// (erasure, tab, heal, idle, relay-flood, newcomer, attachments); default all.
 import { spawnSync } from 'node:child_process'
 import { inLoopbackNamespace, reexecInLoopbackNamespace } from '../e2e/netns.mjs'
 

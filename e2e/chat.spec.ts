@@ -3,7 +3,8 @@
  * processes and the three tabs make the mesh. Alice's "Hello Bob" shows live in Bob's tab; three more sent while
  * Bob is away wait in his inbox and show, in order, when he opens the app again, and after a reload. Bob's backup
  * brings his address and history into a fresh browser. Carol cannot read their messages; a tampered ciphertext, a
- * wrong signature and a key bundle signed by another key are refused with visible errors. Finally no holder's raw
+ * wrong signature and a key bundle signed by another key are refused with visible errors. A photo Alice attaches
+ * shows in Bob's tab with its thumbnail and downloads byte-identical. Finally no holder's raw
  * storage (every tab's IndexedDB and web storage, every headless node's files) contains any message text.
  */
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
@@ -259,6 +260,29 @@ test('Carol cannot read Alice-to-Bob messages; tampered, wrongly signed and forg
     expect(await user.page.evaluate(() => window.zentalk!.status().relay.connected)).toBe(true)
   }
   expect(pageErrors).toEqual([])
+})
+
+/** A 1 × 1 PNG: enough for the sender's tab to make a thumbnail of it. */
+const DOT_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64')
+
+test('Alice attaches a photo in the composer: Bob sees its thumbnail and downloads it byte-identical', async () => {
+  test.setTimeout(4 * 60_000)
+  await openConversation(alice, bob.address)
+  await alice.page.getByTestId('attach-input').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: DOT_PNG })
+  const own = alice.page.locator('[data-testid="message"][data-direction="outgoing"]').filter({ has: alice.page.getByTestId('attachment') })
+  await expect(own.getByTestId('attachment-name')).toHaveText('dot.png', { timeout: 60_000 })
+  await expect(own.getByTestId('message-state')).toContainText(/delivered|stored/, { timeout: 60_000 })
+
+  await openConversation(bob, alice.address)
+  const received = bob.page.locator('[data-testid="message"][data-direction="incoming"]').filter({ has: bob.page.getByTestId('attachment') })
+  await expect(received.getByTestId('attachment-name')).toHaveText('dot.png', { timeout: 90_000 })
+  await expect(received.getByTestId('attachment-thumbnail')).toBeVisible()
+  const download = bob.page.waitForEvent('download')
+  await received.getByTestId('attachment-download').click()
+  const file = await download
+  expect(file.suggestedFilename()).toBe('dot.png')
+  expect(readFileSync(await file.path()).equals(DOT_PNG)).toBe(true)
+  await expect(received.getByTestId('attachment')).toHaveAttribute('data-state', 'done')
 })
 
 test('no holder\'s raw storage contains any message text', async () => {

@@ -64,3 +64,18 @@ export class UnsupportedHistorySegmentError extends UnsupportedVersionError { ov
 
 /** AES-GCM refused a history segment: it was altered, or sealed by another identity than the one reading it. */
 export class HistorySegmentDecryptError extends ZenTalkError { override name = 'HistorySegmentDecryptError' }
+
+/** A file is larger than MAX_ATTACHMENT_BYTES (or empty): nothing was encrypted or stored. */
+export class AttachmentTooLargeError extends ZenTalkError { override name = 'AttachmentTooLargeError' }
+
+/** An attachment reference declares a version or algorithm this build does not implement. */
+export class UnsupportedAttachmentError extends UnsupportedVersionError { override name = 'UnsupportedAttachmentError' }
+
+/** An attachment reference is malformed: wrong key or hash length, sizes that do not add up, too many chunks. */
+export class InvalidAttachmentError extends ZenTalkError { override name = 'InvalidAttachmentError' }
+
+/**
+ * A downloaded attachment is not what the message promised: a chunk that AES-GCM refuses (altered, swapped,
+ * another attachment's), a wrong length, or bytes whose SHA-256 differs from the reference. Nothing is handed over.
+ */
+export class AttachmentIntegrityError extends ZenTalkError { override name = 'AttachmentIntegrityError' }

@@ -16,6 +16,23 @@ export {
   type RestoredIdentity,
   type ScryptParameters
 } from './backup.ts'
+export {
+  ATTACHMENT_ALG,
+  ATTACHMENT_CHUNK_BYTES,
+  ATTACHMENT_VERSION,
+  MAX_ATTACHMENT_BYTES,
+  MAX_THUMBNAIL_BYTES,
+  attachmentName,
+  checkAttachmentSize,
+  decodeAttachmentRef,
+  encodeAttachmentRef,
+  formatBytes,
+  openAttachmentChunk,
+  sealAttachment,
+  verifyAttachment,
+  type AttachmentInput,
+  type AttachmentRef
+} from './attachment.ts'
 export { ChatKeyPair, X25519_KEY_BYTES, checkChatPublicKey, deriveChatKeyPair } from './chat-keys.ts'
 export { MAX_DISPLAY_NAME_BYTES, displayNameProblem } from './display-name.ts'
 export {
@@ -30,10 +47,13 @@ export {
 } from './envelope.ts'
 export { ENVELOPE_ALG, ENVELOPE_VERSION, MAX_ENVELOPE_BYTES, type EnvelopeHeader } from './envelope-format.ts'
 export {
+  AttachmentIntegrityError,
+  AttachmentTooLargeError,
   EnvelopeDecryptError,
   EnvelopeSignatureError,
   HistorySegmentDecryptError,
   InvalidBackupError,
+  InvalidAttachmentError,
   InvalidChatKeyError,
   InvalidDisplayNameError,
   KeyBundleOwnerMismatchError,
@@ -45,6 +65,7 @@ export {
   PresenceOwnerMismatchError,
   PresenceSignatureError,
   UnknownPeerKeyError,
+  UnsupportedAttachmentError,
   UnsupportedBackupError,
   UnsupportedEnvelopeError,
   UnsupportedHistorySegmentError,
@@ -94,7 +115,7 @@ export { ChatService } from './service/chat-service.ts'
 export { TypedEvents } from './service/events.ts'
 export { MemoryMessageCache, type MessageCache } from './service/message-cache.ts'
 export type { ChatServiceInit } from './service/types.ts'
-export type { ChatMessage, ChatServiceEvents, CompactionResult, HistoryReport, MessageProgress, ReadReceipt, Rejection, SendResult } from './service/index.ts'
+export type { AttachmentProgress, ChatMessage, ChatServiceEvents, CompactionResult, HistoryReport, MessageProgress, ReadReceipt, Rejection, SendResult } from './service/index.ts'
 export { compareMessages } from './service/chat-message.ts'
 export { IndexedDbMessageCache } from './service/indexeddb-cache.ts'
 export { encodeSignedEnvelope, envelopeSigningMessage } from './envelope-format.ts'

@@ -10,7 +10,12 @@ import { MessagePayload } from '../wire/index.ts'
 /** Kinds of message content; a number on the wire so unknown future kinds still decode (see envelope.proto). */
 export const MessageKind = {
   /** Plain text, optionally replying to an earlier message. */
-  TEXT: 0
+  TEXT: 0,
+  /**
+   * A file or photo stored apart (chat/attachment.ts): `data` is an encoded AttachmentRef, `text` an optional
+   * caption or, for readers that predate attachments, a line naming the file.
+   */
+  ATTACHMENT: 1
 } as const
 
 /** Largest encoded payload (plaintext) of one envelope: a long chat message, not a file transfer. */

@@ -3,7 +3,7 @@
  * "Automation API"), the chat view the chat screen renders, and the pure helpers and types it needs. The UI
  * imports this module (through `src/node/index.ts`) and nothing else below it.
  */
-import type { ChatMessage, ChatService, SendResult } from '../chat/index.ts'
+import { checkAttachmentSize, type AttachmentRef, type ChatMessage, type ChatService, type SendResult } from '../chat/index.ts'
 import { toErrorShape, type ErrorShape } from '../errors/index.ts'
 import type { MeshLibp2p } from '../net/index.ts'
 import type { GatherStats } from '../objects/index.ts'
@@ -12,9 +12,10 @@ import type { ObjectId } from '../types/index.ts'
 import type { StartupStage, ZenTalkNode } from './create-node.ts'
 import type { HeldShard } from './held-shards.ts'
 import type { NodeStatus } from './status.ts'
+import { makeThumbnail } from './thumbnail.ts'
 
-export { compareMessages, displayNameProblem, MIN_PASSPHRASE_CHARS, TypedEvents } from '../chat/index.ts'
-export type { ChatMessage, ChatServiceEvents, HistoryReport, MessageProgress, ReadReceipt, Rejection, SendResult } from '../chat/index.ts'
+export { compareMessages, displayNameProblem, formatBytes, MAX_ATTACHMENT_BYTES, MessageKind, MIN_PASSPHRASE_CHARS, TypedEvents } from '../chat/index.ts'
+export type { AttachmentProgress, AttachmentRef, ChatMessage, ChatServiceEvents, HistoryReport, MessageProgress, ReadReceipt, Rejection, SendResult } from '../chat/index.ts'
 export { errorText, toErrorShape, type ErrorShape } from '../errors/index.ts'
 export { isAddress, parseAddress, toChecksumAddress, type WalletAddress } from '../identity/index.ts'
 export type { ChunkStoreStats } from '../store/index.ts'
@@ -44,7 +45,15 @@ export interface ApiMessage {
   text: string
   sentAt: number
   direction: 'incoming' | 'outgoing'
+  /** For a message that shares a file: what `fetchAttachment` takes (name, type, size, SHA-256, chunks, key, thumbnail). */
+  attachment?: AttachmentRef
 }
+
+/** A file to send: a browser `File` (or `Blob`), or its bytes with a name and a MIME type. */
+export type AttachmentFile = Blob | { name: string, type?: string, bytes: Uint8Array }
+
+/** What `sendAttachment` resolves with: the message's result and the reference it carries. */
+export type AttachmentSendResult = SendResult & { attachment: AttachmentRef }
 
 /** `window.zentalk`: what tests and tools drive a tab through. */
 export interface ZenTalkApi {
@@ -91,6 +100,19 @@ export interface ZenTalkApi {
    * conversation); their 'message-state' then carries `read: true`. Rejects when `peer`'s tab cannot be reached.
    */
   markRead(peer: string, messageIds: string[]): Promise<void>
+  /**
+   * Sends a file of at most 25 MiB (`MAX_ATTACHMENT_BYTES`) to `to`: encrypted in this tab with a fresh key, stored
+   * as chunk objects in this identity's attachment namespace, then a message carrying the reference (and a thumbnail
+   * for images) goes out like `sendMessage`. Upload progress: 'message-state' `attachment.storedBytes` and
+   * 'attachment-progress' events. Rejects with `AttachmentTooLargeError` (nothing stored) or what `sendMessage` rejects with.
+   */
+  sendAttachment(to: string, file: AttachmentFile, options?: { caption?: string, queue?: boolean }): Promise<AttachmentSendResult>
+  /**
+   * The bytes of a message's attachment (`history()[i].attachment`, or `sendAttachment`'s `attachment`), once their
+   * SHA-256 matches the message's; 'attachment-progress' events report the download. Rejects with
+   * `AttachmentIntegrityError` or a mesh error (`NotEnoughShardsError`, …).
+   */
+  fetchAttachment(attachment: AttachmentRef): Promise<Uint8Array>
   /** Verifies and decrypts a sealed envelope with this identity's keys; rejects with the typed error of the failed check. */
   openEnvelope(bytes: Uint8Array): Promise<ApiMessage>
   /**
@@ -118,6 +140,10 @@ export interface ZenTalkApi {
 export interface ChatView extends Pick<ChatService, 'events' | 'readHistory' | 'readCachedHistory' | 'markRead'> {
   /** The app's one send path (the automation API sends through it too). */
   send(to: string, text: string): Promise<SendResult>
+  /** The app's one file send path: reads the file, makes a thumbnail of an image, sends (see `ZenTalkApi.sendAttachment`). */
+  sendAttachment(to: string, file: AttachmentFile, options?: { caption?: string, queue?: boolean }): Promise<AttachmentSendResult>
+  /** A message's file, checked against its hash (see `ZenTalkApi.fetchAttachment`). */
+  fetchAttachment(attachment: AttachmentRef): Promise<Uint8Array>
   /** Looks up the peer's key bundle and presence ahead of a first message, so sending does not wait. Never throws. */
   prepare(peer: string): void
 }
@@ -163,6 +189,8 @@ export function chatView (chat: ChatService): ChatView {
     readCachedHistory: async peer => await chat.readCachedHistory(peer),
     markRead: async (peer, messageIds) => { await chat.markRead(peer, messageIds) },
     send: async (to, text) => await chat.sendMessage(to, text),
+    sendAttachment: async (to, file, options = {}) => await sendFile(chat, to, file, options),
+    fetchAttachment: async attachment => await chat.fetchAttachment(attachment),
     prepare: peer => {
       // Warm the caches the first message needs; a failure here shows when the message is sent.
       chat.lookupBundle(peer).catch(() => {})
@@ -205,6 +233,8 @@ export function automationApi (node: ZenTalkNode, tab: AutomationTab): ZenTalkAp
     sendMessage: async (to, text, options = {}) => await chat.sendMessage(to, text, { queue: options.queue }),
     history: async (peer) => (await chat.history(peer)).map(apiMessage),
     markRead: async (peer, messageIds) => { await chat.markRead(peer, messageIds) },
+    sendAttachment: async (to, file, options = {}) => await sendFile(chat, to, file, options),
+    fetchAttachment: async attachment => await chat.fetchAttachment(attachment),
     openEnvelope: async (bytes) => apiMessage(await chat.openEnvelope(bytes)),
     compactHistory: async () => { await chat.compactHistory() },
     exportBackup: async passphrase => await tab.identity.exportBackup(passphrase),
@@ -218,5 +248,16 @@ export function automationApi (node: ZenTalkNode, tab: AutomationTab): ZenTalkAp
 }
 
 function apiMessage (m: ChatMessage): ApiMessage {
-  return { messageId: m.messageId, from: m.from, to: m.to, text: m.text, sentAt: m.sentAt, direction: m.direction }
+  return { messageId: m.messageId, from: m.from, to: m.to, text: m.text, sentAt: m.sentAt, direction: m.direction, ...(m.attachment === undefined ? {} : { attachment: m.attachment }) }
+}
+
+/** Reads `file` (refusing one over the limit before reading it), adds a thumbnail for an image, and sends it. */
+async function sendFile (chat: ChatService, to: string, file: AttachmentFile, options: { caption?: string, queue?: boolean }): Promise<AttachmentSendResult> {
+  const size = file instanceof Blob ? file.size : file.bytes.length
+  checkAttachmentSize(size)
+  const name = file instanceof Blob ? ('name' in file && typeof file.name === 'string' ? file.name : 'file') : file.name
+  const type = (file instanceof Blob ? file.type : file.type) ?? ''
+  const bytes = file instanceof Blob ? new Uint8Array(await file.arrayBuffer()) : file.bytes
+  const thumbnail = await makeThumbnail(bytes, type)
+  return await chat.sendAttachment(to, { name, type, bytes, ...(thumbnail === undefined ? {} : { thumbnail }) }, options)
 }

@@ -27,5 +27,5 @@ export {
   type PlacementRule,
   type PlacementRules
 } from './rules.ts'
-export { CHAT_PLACEMENT_RULES, NS_KEY_BUNDLE_OBJECTS, NS_PRESENCE_OBJECTS } from './chat-rules.ts'
+export { CHAT_PLACEMENT_RULES, NS_ATTACHMENT_OBJECTS, NS_KEY_BUNDLE_OBJECTS, NS_PRESENCE_OBJECTS } from './chat-rules.ts'
 export { PlacementKeyMismatchError, UnsupportedNamespaceError, UnsupportedStripeError } from './errors.ts'

@@ -31,6 +31,8 @@ async function main (): Promise<void> {
     nodePanel: panelEl,
     chat: app.chat,
     send: app.chat.send,
+    sendAttachment: app.chat.sendAttachment,
+    fetchAttachment: app.chat.fetchAttachment,
     prepare: app.chat.prepare,
     identity: app.identity
   })

@@ -3,6 +3,7 @@ export { HistorySegment as HistorySegmentMessage, HistorySegmentBody } from './c
 export { decodeOrThrow, readLeadingVersion } from './decode-helpers.ts'
 export { MalformedMessageError, OversizeMessageError, ShardHashMismatchError, UnsupportedVersionError } from './errors.ts'
 export { EnvelopeHeader, MessagePayload, SignedEnvelope } from './chat/envelope.ts'
+export { AttachmentRef as AttachmentRefMessage } from './chat/attachment.ts'
 export { KeyBundleBody, SignedKeyBundle } from './chat/key-bundle.ts'
 export { PresenceBody, SignedPresence } from './chat/presence.ts'
 export { DeliverRequest, DeliverResponse, DeliverStatus, ReadNotice, ReadNoticeBody } from './chat/deliver.ts'

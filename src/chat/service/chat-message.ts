@@ -1,6 +1,8 @@
 import type { WalletAddress } from '../../identity/index.ts'
 import type { ObjectId } from '../../types/index.ts'
+import { decodeAttachmentRef, type AttachmentRef } from '../attachment.ts'
 import type { OpenedMessage } from '../envelope.ts'
+import { MessageKind } from '../payload.ts'
 
 /**
  * A verified, decrypted message as the UI and the automation API see it: plain data (serialisable as is).
@@ -20,6 +22,10 @@ export interface ChatMessage {
   /** Content kind (0 = text); a kind this build does not know still shows its text, if any. */
   readonly kind: number
   readonly replyTo?: string
+  /** For an ATTACHMENT message: the file it shares (the key included: it never leaves this device). */
+  readonly attachment?: AttachmentRef
+  /** For an ATTACHMENT message whose reference this build cannot use: why (e.g. `UnsupportedAttachmentError: …`). */
+  readonly attachmentProblem?: string
 }
 
 /** Where a copy of an envelope came from. */
@@ -53,7 +59,17 @@ export function toChatMessage (opened: OpenedMessage): ChatMessage {
     direction: opened.direction,
     peer: opened.peer,
     kind: content.kind,
-    ...(content.replyTo === undefined ? {} : { replyTo: content.replyTo })
+    ...(content.replyTo === undefined ? {} : { replyTo: content.replyTo }),
+    ...(content.kind === MessageKind.ATTACHMENT ? attachmentOf(content.data, header.sender) : {})
+  }
+}
+
+/** The attachment an ATTACHMENT message shares; a reference this build cannot read leaves the message its text. */
+function attachmentOf (data: Uint8Array, sender: WalletAddress): Pick<ChatMessage, 'attachment' | 'attachmentProblem'> {
+  try {
+    return { attachment: decodeAttachmentRef(data, sender) }
+  } catch (error) {
+    return { attachmentProblem: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
   }
 }
 

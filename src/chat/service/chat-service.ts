@@ -26,6 +26,9 @@ import { createKeyBundle, encodeKeyBundle, type KeyBundle } from '../key-bundle.
 import { MESSAGE_ID_BYTES } from '../message-id.ts'
 import { createReadNotice, MAX_READ_NOTICE_IDS, openReadNotice } from '../read-notice.ts'
 import { deriveSegmentKey } from '../history-segment.ts'
+import { attachmentName, checkAttachmentSize, encodeAttachmentRef, formatBytes, type AttachmentInput, type AttachmentRef } from '../attachment.ts'
+import { MessageKind, type MessageContent } from '../payload.ts'
+import { AttachmentTransfer } from './attachments.ts'
 import { compareMessages, toChatMessage, type ChatMessage } from './chat-message.ts'
 import {
   DEFAULT_COMPACTION_MIN_AGE_MS, DEFAULT_COMPACTION_MIN_OBJECTS, DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_QUEUE_LIFETIME_MS, DEFAULT_QUEUE_RETRY_MS, DEFAULT_RELAYED_DELIVERY_AFTER_MS, MAX_QUEUE_RETRY_MS
@@ -81,6 +84,7 @@ export class ChatService {
   /** History objects written since compaction last looked, and the pending look after enough of them. */
   private historyWrites = 0
   private compactionTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly attachments: AttachmentTransfer
 
   constructor (init: ChatServiceInit) {
     this.init = init
@@ -101,6 +105,7 @@ export class ChatService {
       ? undefined
       : { minObjects: init.autoCompaction?.minObjects ?? DEFAULT_COMPACTION_MIN_OBJECTS, minAgeMs: init.autoCompaction?.minAgeMs ?? DEFAULT_COMPACTION_MIN_AGE_MS }
     this.cache = init.cache ?? new MemoryMessageCache()
+    this.attachments = new AttachmentTransfer({ objects: init.objects, chunkBytes: init.attachmentChunkBytes, maxBytes: init.maxAttachmentBytes })
     this.now = init.now ?? Date.now
     const onRejected = (source: 'key-bundle' | 'presence') => (address: string, error: Error): void => {
       this.events.emit('rejected', { source, address, error })
@@ -241,13 +246,46 @@ export class ChatService {
    *   {InboxRateLimitedError} | {SendFailedError} when neither the inbox copy nor live delivery worked
    */
   async sendMessage (to: WalletAddress | string, text: string, options: { replyTo?: string, queue?: boolean } = {}): Promise<SendResult> {
+    return await this.send(to, text, options)
+  }
+
+  /**
+   * Sends a file (`input.bytes`, at most MAX_ATTACHMENT_BYTES) as a message of its own: once the message could be
+   * sealed (node joined, recipient's key bundle found: it queues like any message), the file is encrypted with a
+   * fresh key and stored in chunks in this identity's attachment namespace ('message-state' carries
+   * `attachment.storedBytes`), then a message naming the chunks, the key, the hash and the thumbnail goes out as
+   * `sendMessage` sends text. The chunks are deleted again when the message cannot go out.
+   * @throws {AttachmentTooLargeError} (nothing stored) | {InvalidAttachmentError} | what `sendMessage` throws
+   */
+  async sendAttachment (to: WalletAddress | string, input: AttachmentInput, options: { caption?: string, queue?: boolean } = {}): Promise<SendResult & { attachment: AttachmentRef }> {
+    const result = await this.send(to, options.caption ?? '', options, input)
+    return result as SendResult & { attachment: AttachmentRef }
+  }
+
+  /**
+   * The bytes of an attachment a message of this identity's shares (sent or received), fetched from the sender's
+   * attachment namespace and checked against the message's SHA-256; progress goes out as 'attachment-progress'.
+   * @throws {AttachmentIntegrityError} when a chunk or the whole does not check out | mesh errors (NotEnoughShardsError, …)
+   */
+  async fetchAttachment (ref: AttachmentRef, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    const attachmentId = ref.objectIds[0]
+    return await this.attachments.download(ref, {
+      signal: options.signal,
+      onProgress: ({ doneBytes, totalBytes }) => { this.events.emit('attachment-progress', { attachmentId, direction: 'download', doneBytes, totalBytes }) }
+    })
+  }
+
+  private async send (to: WalletAddress | string, text: string, options: { replyTo?: string, queue?: boolean }, file?: AttachmentInput): Promise<SendResult & { attachment?: AttachmentRef }> {
     const recipient = parseAddress(to)
     const messageId = toHex(drawRandom(systemRandom, MESSAGE_ID_BYTES))
     const sentAt = Math.floor(this.now())
     const toSelf = recipient === this.address
+    // A file's message says what it is even to a reader that predates attachments.
+    if (file !== undefined && text === '') text = `📎 ${attachmentName(file.name)} (${formatBytes(file.bytes.length)})`
     let progress: MessageProgress = {
       messageId, to: recipient, text, sentAt, state: 'encrypting', historyShards: 0, inboxShards: 0,
-      totalShards: DEFAULT_DATA_SHARDS + DEFAULT_PARITY_SHARDS, delivered: false
+      totalShards: DEFAULT_DATA_SHARDS + DEFAULT_PARITY_SHARDS, delivered: false,
+      ...(file === undefined ? {} : { attachment: { name: attachmentName(file.name), type: file.type ?? '', size: file.bytes.length, storedBytes: 0 } })
     }
     const update = (change: Partial<MessageProgress>): void => {
       progress = { ...progress, ...change }
@@ -255,7 +293,10 @@ export class ChatService {
       this.events.emit('message-state', progress)
     }
     let bytes: Uint8Array
+    let attachment: AttachmentRef | undefined
     try {
+      // A file that cannot go is refused before it waits in the queue.
+      if (file !== undefined) checkAttachmentSize(file.bytes.length, this.init.maxAttachmentBytes)
       const queue = options.queue !== false
       if (queue && !this.nodeJoined) {
         update({ state: 'queued', waitingFor: 'node' })
@@ -269,8 +310,22 @@ export class ChatService {
           update(waiting ? { state: 'queued', waitingFor: 'key-bundle' } : { state: 'encrypting', waitingFor: undefined })
         })
         : await this.lookupBundle(recipient)
-      bytes = (await sealMessage({ sender: this.init.wallet, senderKeys: this.keys, recipientBundle, content: { text, replyTo: options.replyTo }, sentAt, messageId })).bytes
+      let content: MessageContent = { text, replyTo: options.replyTo }
+      if (file !== undefined) {
+        const attachmentId = `${messageId}/upload`
+        attachment = await this.attachments.upload(file, {
+          signal: this.stopped.signal,
+          onProgress: ({ doneBytes, totalBytes }) => {
+            if (progress.attachment !== undefined && doneBytes !== progress.attachment.storedBytes) update({ attachment: { ...progress.attachment, storedBytes: doneBytes } })
+            this.events.emit('attachment-progress', { attachmentId, direction: 'upload', doneBytes, totalBytes })
+          }
+        })
+        update({ attachment: { ...progress.attachment!, storedBytes: attachment.size, ref: attachment } })
+        content = { kind: MessageKind.ATTACHMENT, text, replyTo: options.replyTo, data: encodeAttachmentRef(attachment) }
+      }
+      bytes = (await sealMessage({ sender: this.init.wallet, senderKeys: this.keys, recipientBundle, content, sentAt, messageId })).bytes
     } catch (error) {
+      if (attachment !== undefined) await this.attachments.remove(attachment.objectIds)
       update({ state: 'failed', waitingFor: undefined, error: toErrorShape(error) })
       throw error
     }
@@ -304,6 +359,7 @@ export class ChatService {
     const delivered = !toSelf && note('delivery', deliveryOutcome)
     const reachable = toSelf ? storedInHistory : storedInInbox || delivered
     if (!reachable) {
+      if (attachment !== undefined && !storedInHistory) await this.attachments.remove(attachment.objectIds)
       const error = this.sendFailure(messageId, recipient, toSelf ? historyOutcome : inboxOutcome, deliveryOutcome)
       update({ state: 'failed', error: toErrorShape(error) })
       throw error
@@ -312,7 +368,10 @@ export class ChatService {
     // cache may be its only copy (when the history copy failed), so it is kept even then.
     await this.cache.addEnvelope({ sender: this.address, recipient, messageId, sentAt, peer: recipient, bytes }).catch(() => false)
     update({ state: 'sent' })
-    return { messageId, sentAt, to: recipient, delivered, ...(delivered ? { deliveredVia: progress.deliveredVia } : {}), storedInHistory, storedInInbox, problems }
+    return {
+      messageId, sentAt, to: recipient, delivered, ...(delivered ? { deliveredVia: progress.deliveredVia } : {}), storedInHistory, storedInInbox, problems,
+      ...(attachment === undefined ? {} : { attachment })
+    }
   }
 
   /** Every verified message of this identity (or of one conversation), from this device's cache and the mesh. */

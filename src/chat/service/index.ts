@@ -5,7 +5,9 @@
  */
 export { ChatService } from './chat-service.ts'
 export { HistoryCompactor, type CompactionPolicy, type CompactionResult } from './compaction.ts'
+export { ATTACHMENT_CHUNKS_IN_FLIGHT, AttachmentTransfer, type AttachmentTransferInit, type TransferProgress } from './attachments.ts'
 export type {
+  AttachmentProgress,
   ChatLibp2p,
   ChatServiceEvents,
   ChatServiceInit,

@@ -3,6 +3,7 @@ import type { Signer, WalletAddress, WalletIdentity } from '../../identity/index
 import type { ObjectStore } from '../../objects/index.ts'
 import type { ObjectId } from '../../types/index.ts'
 import type { PresenceRecord } from '../presence.ts'
+import type { AttachmentRef } from '../attachment.ts'
 import type { ChatMessage, Rejection } from './chat-message.ts'
 import type { DeliveryDialer, DeliveryRegistrar } from './deliver.ts'
 import type { MessageCache } from './message-cache.ts'
@@ -60,6 +61,10 @@ export interface ChatServiceInit {
    * single-message objects at least `minAgeMs` (default 5 minutes) old can be packed. `false`: only when asked.
    */
   autoCompaction?: false | { minObjects?: number, minAgeMs?: number }
+  /** Plaintext bytes per attachment chunk object (default ATTACHMENT_CHUNK_BYTES, 4 MiB; tests use less). */
+  attachmentChunkBytes?: number
+  /** Largest attachment sent (default MAX_ATTACHMENT_BYTES, 25 MiB). */
+  maxAttachmentBytes?: number
 }
 
 export type DeliveryPath = 'direct' | 'relay'
@@ -95,6 +100,11 @@ export interface MessageProgress {
   /** While 'queued': what it waits for. */
   readonly waitingFor?: QueueReason
   readonly error?: { name: string, message: string }
+  /**
+   * For a file being sent: its name, type and size, plaintext bytes whose chunks are stored so far, and, once all
+   * are, the reference the message carries.
+   */
+  readonly attachment?: { readonly name: string, readonly type: string, readonly size: number, readonly storedBytes: number, readonly ref?: AttachmentRef }
 }
 
 export interface SendResult {
@@ -131,6 +141,19 @@ export interface ChatServiceEvents {
   error: Error
   /** The recipient of this identity's messages `messageIds` read them (a verified read notice). */
   read: ReadReceipt
+  /** An attachment upload (`sendAttachment`) or download (`fetchAttachment`) moved on. */
+  'attachment-progress': AttachmentProgress
+}
+
+/**
+ * Progress of one attachment transfer in plaintext bytes. `attachmentId`: for a download the first chunk's object
+ * ID (`attachment.objectIds[0]`), for an upload `<messageId>/upload`.
+ */
+export interface AttachmentProgress {
+  readonly attachmentId: string
+  readonly direction: 'upload' | 'download'
+  readonly doneBytes: number
+  readonly totalBytes: number
 }
 
 /** What a verified read notice says. */

@@ -2,15 +2,20 @@
  * One conversation: its messages in order (outgoing ones with where they are: encrypting, storing, stored,
  * delivered, failed) and the composer. Enter sends, Shift+Enter starts a new line.
  */
-import type { ChatMessage, WalletAddress } from '../../node/index.ts'
+import { formatBytes, MAX_ATTACHMENT_BYTES, type ChatMessage, type WalletAddress } from '../../node/index.ts'
+import { createAttachmentBlock, type AttachmentBlock } from './attachment-view.ts'
 import { button, h, reconcileList, uniqueId } from './dom.ts'
 import { STORED_LABEL, formatTime, isoTime, peerLabel, progressLabel, readSuffix } from './format.ts'
-import { conversationMessages, messageKey } from './model.ts'
+import { attachmentShown, conversationMessages, messageKey, type AttachmentShown } from './model.ts'
 import type { ChatState } from './store.ts'
 
 export interface ConversationActions {
   send: (to: WalletAddress, text: string) => void
   back: () => void
+  /** Sends a file the user picked; without it the composer offers no attachments. */
+  sendAttachment?: (to: WalletAddress, file: File) => void
+  /** Downloads the file a message shares (`shown.ref` is set). */
+  downloadAttachment?: (shown: AttachmentShown) => void
 }
 
 export interface ConversationView {
@@ -42,7 +47,33 @@ export function createConversation (actions: ConversationActions): ConversationV
   const hint = h('small', { className: 'field-hint', attrs: { id: hintId } })
   const composerLabel = h('label', { className: 'visually-hidden', text: 'Message', attrs: { for: uniqueId('composer') } })
   composer.id = composerLabel.htmlFor
-  const form = h('form', { className: 'composer' }, [composerLabel, composer, send, hint])
+  const attachInput = h('input', { className: 'visually-hidden', testid: 'attach-input', attrs: { type: 'file', tabindex: '-1', 'aria-hidden': 'true' } })
+  const attach = button('Attach', { className: 'secondary attach-button', testid: 'attach', attrs: { 'aria-label': `Attach a photo or a file (up to ${formatBytes(MAX_ATTACHMENT_BYTES)})` } })
+  attach.addEventListener('click', () => { attachInput.click() })
+  attachInput.addEventListener('change', () => {
+    const file = attachInput.files?.[0]
+    attachInput.value = ''
+    if (file !== undefined && peer !== undefined) actions.sendAttachment?.(peer, file)
+  })
+  const attachControls = actions.sendAttachment === undefined ? [] : [attach, attachInput]
+  const form = h('form', { className: 'composer' }, [composerLabel, composer, ...attachControls, send, hint])
+  form.classList.toggle('with-attach', attachControls.length > 0)
+  /** Each message's attachment block, made when it first has something to show. */
+  const attachmentBlocks = new WeakMap<HTMLLIElement, { block: AttachmentBlock, shown: AttachmentShown }>()
+  const updateAttachment = (item: HTMLLIElement, message: ChatMessage, state: ChatState): void => {
+    const progress = message.from === state.self ? state.progress.get(message.messageId) : undefined
+    const shown = attachmentShown(message, progress)
+    if (shown === undefined) return
+    let entry = attachmentBlocks.get(item)
+    if (entry === undefined) {
+      const block = createAttachmentBlock(() => { actions.downloadAttachment?.(attachmentBlocks.get(item)!.shown) })
+      entry = { block, shown }
+      attachmentBlocks.set(item, entry)
+      item.querySelector('.message-text')!.after(block.element)
+    }
+    entry.shown = shown
+    entry.block.update(shown, shown.ref === undefined ? undefined : state.downloads.get(shown.ref.objectIds[0]))
+  }
 
   const element = h('section', { className: 'conversation', testid: 'conversation', attrs: { 'aria-labelledby': titleId } }, [
     h('header', { className: 'conversation-header' }, [back, h('div', { className: 'conversation-title' }, [title, fullAddress])]),
@@ -83,12 +114,16 @@ export function createConversation (actions: ConversationActions): ConversationV
       placeholder.hidden = peer !== undefined
       composer.disabled = peer === undefined
       send.disabled = peer === undefined
+      attach.disabled = peer === undefined
       hint.textContent = peer === undefined ? 'Open a chat to write a message.' : 'Enter sends; Shift+Enter starts a new line.'
 
       const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < STICK_TO_BOTTOM_PX
       const messages = peer === undefined ? [] : conversationMessages(state.messages, peer)
       const now = Date.now()
-      reconcileList(list, messages, messageKey, createMessage, (item, message) => { updateMessage(item, message, state, now) })
+      reconcileList(list, messages, messageKey, createMessage, (item, message) => {
+        updateMessage(item, message, state, now)
+        updateAttachment(item, message, state)
+      })
       if (changedPeer || atBottom) scroller.scrollTop = scroller.scrollHeight
     },
     focusComposer () {

@@ -130,3 +130,14 @@ export function downloadText (text: string, fileName: string, host: HTMLElement)
   // Revoked later: some browsers start reading the Blob only after the click handler returns.
   setTimeout(() => { URL.revokeObjectURL(url) }, 60_000)
 }
+
+/** Offers `bytes` as a file download named `fileName`. */
+export function downloadBytes (bytes: Uint8Array, fileName: string, type: string, host: HTMLElement): void {
+  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: type === '' ? 'application/octet-stream' : type }))
+  const link = h('a', { attrs: { href: url, download: fileName } })
+  link.hidden = true
+  host.append(link)
+  link.click()
+  link.remove()
+  setTimeout(() => { URL.revokeObjectURL(url) }, 60_000)
+}

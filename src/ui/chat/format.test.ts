@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { MessageProgress } from '../../node/index.ts'
-import { MAX_ERROR_MESSAGE_CHARS, UNKNOWN_TIME, backupFileName, describeError, formatTime, isoTime, preview, progressLabel, rejectionText, sendFailureText, shortAddress, unavailableNotice } from './format.ts'
+import { MAX_ERROR_MESSAGE_CHARS, UNKNOWN_TIME, backupFileName, describeError, formatTime, isoTime, preview, progressLabel, rejectionText, sendFailureText, shortAddress, transferText, unavailableNotice } from './format.ts'
 
 const ME = `0x${'a'.repeat(40)}`
 const BOB = `0x${'b'.repeat(40)}`
@@ -102,5 +102,16 @@ describe('texts', () => {
     const error = { name: 'NoHoldersReachableError', message: 'offline' }
     expect(unavailableNotice([{ source: 'history', error }, { source: 'history', error }, { source: 'inbox', error }]))
       .toMatch(/^Part of your history could not be read .*\(history: NoHoldersReachableError; inbox: NoHoldersReachableError\)/)
+  })
+})
+
+describe('attachment progress texts', () => {
+  const attachment = { name: 'a.bin', type: '', size: 3_000_000, storedBytes: 1_000_000 }
+  it('say how far an upload is while its chunks are stored, then what the message does', () => {
+    expect(progressLabel(progress({ state: 'encrypting', attachment }), ME)).toBe('uploading… 33 % of 3.0 MB')
+    const ref = { owner: ME, objectIds: [], size: 3_000_000, chunkBytes: 1, type: '', name: 'a.bin', sha256: '', key: '' }
+    expect(progressLabel(progress({ state: 'encrypting', attachment: { ...attachment, storedBytes: 3_000_000, ref } }), ME)).toBe('encrypting…')
+    expect(transferText(0, 0)).toBe('100 % of 0 B')
+    expect(transferText(5, 10)).toBe('50 % of 10 B')
   })
 })

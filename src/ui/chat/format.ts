@@ -1,5 +1,5 @@
 /** Texts the chat screen shows: addresses, times, send progress, refusals and errors. Pure. */
-import { toErrorShape, type ErrorShape, type MessageProgress, type Rejection } from '../../node/index.ts'
+import { formatBytes, toErrorShape, type ErrorShape, type MessageProgress, type Rejection } from '../../node/index.ts'
 
 /** `0x1234…cdef`: enough to tell people apart at a glance; the full address is shown where it matters. */
 export function shortAddress (address: string): string {
@@ -49,7 +49,9 @@ export function progressLabel (progress: MessageProgress, self: string): string 
         ? 'queued: sends when your node has joined the mesh'
         : 'queued: sends when their key is found (they have not opened ZenTalk yet, or the mesh is still answering)'
     case 'encrypting':
-      return 'encrypting…'
+      return progress.attachment === undefined || progress.attachment.ref !== undefined
+        ? 'encrypting…'
+        : `uploading… ${transferText(progress.attachment.storedBytes, progress.attachment.size)}`
     case 'sending': {
       const storing = `storing… ${placed}/${progress.totalShards}`
       return progress.delivered ? `delivered${readSuffix(progress.read)}, ${storing}` : storing
@@ -59,6 +61,12 @@ export function progressLabel (progress: MessageProgress, self: string): string 
     case 'failed':
       return `failed: ${truncate(progress.error?.message ?? 'unknown error', MAX_ERROR_MESSAGE_CHARS)}`
   }
+}
+
+/** `37 % of 3.2 MB`: how far a file's upload or download is. */
+export function transferText (doneBytes: number, totalBytes: number): string {
+  const percent = totalBytes <= 0 ? 100 : Math.min(100, Math.floor(doneBytes * 100 / totalBytes))
+  return `${percent} % of ${formatBytes(totalBytes)}`
 }
 
 /** The state line of an outgoing message known only from history or the cache: it is stored in the mesh. */

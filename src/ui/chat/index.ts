@@ -3,11 +3,11 @@
  * node panel. It shows what the chat service reports (messages, send progress, refusals, errors) and never lets
  * a failure escape into the page: every error becomes a readable alert.
  */
-import { parseAddress, type MessageProgress, type ReadReceipt, type Rejection, type WalletAddress } from '../../node/index.ts'
+import { parseAddress, type AttachmentProgress, type MessageProgress, type ReadReceipt, type Rejection, type WalletAddress } from '../../node/index.ts'
 import { createAlerts } from './alerts.ts'
 import { conversationSummaries, createChatList } from './chat-list.ts'
 import { createConversation } from './conversation.ts'
-import { h } from './dom.ts'
+import { downloadBytes, h } from './dom.ts'
 import { describeError, peerLabel, rejectionText, sendFailureText, unavailableNotice } from './format.ts'
 import { createIdentityView } from './identity-view.ts'
 import { createNav } from './nav.ts'
@@ -68,6 +68,36 @@ export function mountChatApp (deps: ChatAppDeps): ChatApp {
         }
       })()
     },
+    ...(deps.sendAttachment === undefined ? {} : {
+      sendAttachment: (to: WalletAddress, file: File) => {
+        void (async () => {
+          try {
+            await deps.sendAttachment!(to, file)
+          } catch (error) {
+            store.addAlert(describeError(`Could not send "${file.name}" to ${nameOf(to)}`, error))
+          }
+        })()
+      }
+    }),
+    ...(deps.fetchAttachment === undefined ? {} : {
+      downloadAttachment: shown => {
+        const ref = shown.ref
+        if (ref === undefined) return
+        const id = ref.objectIds[0]
+        if (store.state.downloads.get(id)?.state === 'downloading') return
+        store.applyDownload(id, { state: 'downloading', doneBytes: 0, totalBytes: ref.size, error: undefined })
+        void (async () => {
+          try {
+            const bytes = await deps.fetchAttachment!(ref)
+            store.applyDownload(id, { state: 'done', doneBytes: bytes.length })
+            downloadBytes(bytes, ref.name, ref.type, deps.root)
+          } catch (error) {
+            store.applyDownload(id, { state: 'failed', error: describeError('could not get the file', error) })
+            store.addAlert(describeError(`Could not download "${ref.name}"`, error))
+          }
+        })()
+      }
+    }),
     back: () => {
       const peer = store.state.openPeer
       store.openConversation(undefined)
@@ -161,6 +191,7 @@ export function mountChatApp (deps: ChatAppDeps): ChatApp {
         if (progress.state === 'failed') store.addAlert(sendFailureText(nameOf(progress.to), progress.error ?? new Error('unknown error')))
       })
     }),
+    deps.chat.events.on('attachment-progress', (progress: AttachmentProgress) => { guard('showing a download', () => { store.applyAttachmentProgress(progress) }) }),
     deps.chat.events.on('read', (receipt: ReadReceipt) => { guard('showing a read message', () => { store.applyRead(receipt) }) }),
     deps.chat.events.on('rejected', (rejection: Rejection) => { guard('reporting a refusal', () => { store.addAlert(rejectionText(rejection)) }) }),
     deps.chat.events.on('error', error => { guard('reporting an error', () => { store.addAlert(describeError('A background task failed', error)) }) })

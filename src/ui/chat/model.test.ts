@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { MIN_PASSPHRASE_CHARS, toChecksumAddress, type ChatMessage, type MessageProgress, type WalletAddress } from '../../node/index.ts'
+import { MIN_PASSPHRASE_CHARS, toChecksumAddress, type AttachmentRef, type ChatMessage, type MessageProgress, type WalletAddress } from '../../node/index.ts'
 import {
   MIN_BACKUP_PASSPHRASE_CHARS, addContact, contactAddressProblem, conversationMessages, markConversationRead, mergeMessages, messageFromProgress,
-  passphraseProblem, summarizeConversations, unreadCount
+  passphraseProblem, summarizeConversations, unreadCount, attachmentShown
 } from './model.ts'
 
 const address = (digit: string): WalletAddress => `0x${digit.repeat(40)}` as WalletAddress
@@ -105,5 +105,26 @@ describe('passphraseProblem', () => {
     // Counted in characters, not UTF-16 units: four emoji are four characters.
     expect(passphraseProblem('😀😀😀😀', '😀😀😀😀')).toMatch(/at least 8/)
     expect(MIN_BACKUP_PASSPHRASE_CHARS).toBe(MIN_PASSPHRASE_CHARS)
+  })
+})
+
+describe('attachmentShown', () => {
+  const ref = { owner: ME, objectIds: ['ab'.repeat(32)], size: 10, chunkBytes: 65_536, type: 'image/png', name: 'p.png', sha256: '00'.repeat(32), key: '11'.repeat(32) } as unknown as AttachmentRef
+  const sending: MessageProgress = {
+    messageId: 'e'.repeat(32), to: BOB, text: '📎 p.png', sentAt: 9, state: 'encrypting', historyShards: 0, inboxShards: 0, totalShards: 15, delivered: false,
+    attachment: { name: 'p.png', type: 'image/png', size: 10, storedBytes: 4 }
+  }
+
+  it('shows a file being uploaded from its progress, then the reference once stored; text messages show none', () => {
+    const pending = messageFromProgress(sending, ME)
+    expect(pending).toMatchObject({ kind: 1, text: '📎 p.png' })
+    expect(attachmentShown(pending, sending)).toEqual({ name: 'p.png', type: 'image/png', size: 10, uploadedBytes: 4 })
+    const stored = { ...sending, attachment: { ...sending.attachment!, storedBytes: 10, ref } }
+    expect(messageFromProgress(stored, ME).attachment).toEqual(ref)
+    expect(attachmentShown(pending, stored)).toEqual({ name: 'p.png', type: 'image/png', size: 10, ref })
+    expect(attachmentShown({ ...pending, attachment: ref })).toEqual({ name: 'p.png', type: 'image/png', size: 10, ref })
+    expect(attachmentShown(message(BOB, ME, '1', 1))).toBeUndefined()
+    // A failed upload no longer shows progress.
+    expect(attachmentShown(pending, { ...sending, state: 'failed' })).toEqual({ name: 'p.png', type: 'image/png', size: 10 })
   })
 })

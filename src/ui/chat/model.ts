@@ -3,7 +3,7 @@
  * deliveries and messages being sent), which conversations exist, what is unread, and whether a typed address
  * can be a contact. No DOM, no storage: the views and the store call these.
  */
-import { compareMessages, isAddress, type ChatMessage, type MessageProgress, type WalletAddress } from '../../node/index.ts'
+import { compareMessages, isAddress, MessageKind, type AttachmentRef, type ChatMessage, type MessageProgress, type WalletAddress } from '../../node/index.ts'
 
 export interface Contact {
   readonly address: WalletAddress
@@ -53,8 +53,30 @@ export function messageFromProgress (progress: MessageProgress, self: WalletAddr
     sentAt: progress.sentAt,
     direction: 'outgoing',
     peer: progress.to,
-    kind: 0
+    kind: progress.attachment === undefined ? MessageKind.TEXT : MessageKind.ATTACHMENT,
+    ...(progress.attachment?.ref === undefined ? {} : { attachment: progress.attachment.ref })
   }
+}
+
+/** The file a message shows: from the message itself, or, while this tab still sends it, from its progress. */
+export interface AttachmentShown {
+  readonly name: string
+  readonly type: string
+  readonly size: number
+  /** What a download needs; absent until the sender's chunks are all stored. */
+  readonly ref?: AttachmentRef
+  /** While uploading: plaintext bytes stored so far. */
+  readonly uploadedBytes?: number
+}
+
+/** The attachment `message` shows, or undefined for a message without one. */
+export function attachmentShown (message: ChatMessage, progress?: MessageProgress): AttachmentShown | undefined {
+  const sending = progress?.attachment
+  const ref = message.attachment ?? sending?.ref
+  const uploading = sending !== undefined && sending.ref === undefined && progress?.state !== 'failed' ? { uploadedBytes: sending.storedBytes } : {}
+  if (ref !== undefined) return { name: ref.name, type: ref.type, size: ref.size, ref, ...uploading }
+  if (sending !== undefined) return { name: sending.name, type: sending.type, size: sending.size, ...uploading }
+  return undefined
 }
 
 /** The messages of one conversation, in order. */

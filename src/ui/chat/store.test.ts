@@ -65,3 +65,18 @@ describe('ChatStore', () => {
     expect(store.state.alerts).toHaveLength(MAX_ALERTS - 1)
   })
 })
+
+describe('ChatStore downloads', () => {
+  it('tracks downloads this page started, from their progress events to done or failed; others are ignored', () => {
+    const { store } = newStore()
+    store.applyAttachmentProgress({ attachmentId: 'x', direction: 'download', doneBytes: 1, totalBytes: 2 })
+    expect(store.state.downloads.size).toBe(0)
+    store.applyDownload('a', { state: 'downloading', doneBytes: 0, totalBytes: 10 })
+    store.applyAttachmentProgress({ attachmentId: 'a', direction: 'upload', doneBytes: 9, totalBytes: 10 })
+    store.applyAttachmentProgress({ attachmentId: 'a', direction: 'download', doneBytes: 4, totalBytes: 10 })
+    expect(store.state.downloads.get('a')).toEqual({ state: 'downloading', doneBytes: 4, totalBytes: 10 })
+    store.applyDownload('a', { state: 'done', doneBytes: 10 })
+    store.applyAttachmentProgress({ attachmentId: 'a', direction: 'download', doneBytes: 5, totalBytes: 10 })
+    expect(store.state.downloads.get('a')).toMatchObject({ state: 'done', doneBytes: 10 })
+  })
+})

@@ -2,7 +2,7 @@
  * The state of the chat screen and the changes the user and the chat service make to it. No DOM: views read
  * `state` and re-render when a listener is told something changed.
  */
-import type { ChatMessage, MessageProgress, ReadReceipt, WalletAddress } from '../../node/index.ts'
+import type { AttachmentProgress, ChatMessage, MessageProgress, ReadReceipt, WalletAddress } from '../../node/index.ts'
 import { addContact, markConversationRead, mergeMessages, messageFromProgress, messageKey, type Contact, type ReadMarks } from './model.ts'
 import type { ChatPrefs } from './prefs.ts'
 
@@ -31,6 +31,16 @@ export interface ChatState {
   readonly alerts: readonly Alert[]
   /** A quiet note, e.g. that part of the history could not be read right now. */
   readonly notice?: string
+  /** Attachment downloads of this page, by attachment id (the first chunk's object ID). */
+  readonly downloads: ReadonlyMap<string, AttachmentDownload>
+}
+
+/** A download the user started: its progress, then done or failed (the error's text). */
+export interface AttachmentDownload {
+  readonly doneBytes: number
+  readonly totalBytes: number
+  readonly state: 'downloading' | 'done' | 'failed'
+  readonly error?: string
 }
 
 /** Alerts beyond this many drop the oldest: a flood of refusals must not bury the page. */
@@ -52,7 +62,8 @@ export class ChatStore {
       readByRecipient: new Set(),
       contacts: prefs.loadContacts(),
       readMarks: prefs.loadReadMarks(),
-      alerts: []
+      alerts: [],
+      downloads: new Map()
     }
   }
 
@@ -91,6 +102,21 @@ export class ChatStore {
     const fresh = receipt.messageIds.filter(id => ours.has(id) && !this.current.readByRecipient.has(id))
     if (fresh.length === 0) return
     this.update({ readByRecipient: new Set([...this.current.readByRecipient, ...fresh]) })
+  }
+
+  /** A download starts, moves on (its 'attachment-progress' events), ends or fails; uploads show through `applyProgress`. */
+  applyDownload (attachmentId: string, change: Partial<AttachmentDownload>): void {
+    const previous = this.current.downloads.get(attachmentId) ?? { doneBytes: 0, totalBytes: 0, state: 'downloading' as const }
+    const downloads = new Map(this.current.downloads)
+    downloads.set(attachmentId, { ...previous, ...change })
+    this.update({ downloads })
+  }
+
+  /** An 'attachment-progress' event: only downloads this page started are tracked. */
+  applyAttachmentProgress (progress: AttachmentProgress): void {
+    const known = this.current.downloads.get(progress.attachmentId)
+    if (progress.direction !== 'download' || known?.state !== 'downloading') return
+    this.applyDownload(progress.attachmentId, { doneBytes: progress.doneBytes, totalBytes: progress.totalBytes })
   }
 
   setView (view: View): void {

@@ -1,5 +1,5 @@
 /** What the chat screen is given: the chat service, this browser's identity and the app's send path. */
-import type { ChatView, IdentityActions, SendResult } from '../../node/index.ts'
+import type { AttachmentFile, AttachmentRef, AttachmentSendResult, ChatView, IdentityActions, SendResult } from '../../node/index.ts'
 
 /** This browser's identity and what the user can do with it. */
 export type ChatIdentity = IdentityActions
@@ -19,6 +19,10 @@ export interface ChatAppDeps {
   identity: ChatIdentity
   /** The app's one send path (the automation API sends through it too). */
   send(to: string, text: string): Promise<SendResult>
+  /** The app's file send path; without it (and `fetchAttachment`) the screen offers no attachments. */
+  sendAttachment?(to: string, file: AttachmentFile): Promise<AttachmentSendResult>
+  /** A message's file, checked against its hash; 'attachment-progress' events report the download. */
+  fetchAttachment?(attachment: AttachmentRef): Promise<Uint8Array>
   /**
    * Called when a conversation opens: looks up the peer's key bundle and presence ahead of the first message,
    * so sending does not wait for them. Never throws.
