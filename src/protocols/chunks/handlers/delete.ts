@@ -66,6 +66,8 @@ export async function handleDelete (context: HandlerContext, command: DeleteComm
     await context.store.purgeTombstones(now - context.tombstoneRetentionMs)
   }
   const deleted = await context.store.delete(objectId, shardIndex as ShardIndex | undefined)
+  // An inbox's held count is read again before its next refusal (the recipient removed what it had read).
+  if (deleted > 0 && owner !== targets[0].owner) context.inboxLedger.removed(owner)
   // Remember it until no holder would accept it anyway: the timestamp may be up to the skew ahead of `now`.
   context.replayGuard.add(replayKey, now + context.deleteMaxAgeMs + context.deleteMaxSkewMs, now)
   context.log('deleted %d shard(s) of %s for %s', deleted, objectId, owner)
