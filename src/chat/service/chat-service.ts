@@ -37,6 +37,7 @@ import { assembleHistory, type EnvelopeCopy } from './history.ts'
 import { HistoryCompactor, type CompactionPolicy, type CompactionResult, type FetchedHistory } from './compaction.ts'
 import { expandHistoryObjects } from './history-segments.ts'
 import { KeyBundleDirectory } from './key-bundles.ts'
+import { ContactPasses } from './contact-passes.ts'
 import { MemoryMessageCache, type CachedEnvelope, type MessageCache } from './message-cache.ts'
 import { TypedEvents } from './events.ts'
 import { PresenceDirectory } from './presence-records.ts'
@@ -56,6 +57,8 @@ export class ChatService {
   private readonly cache: MessageCache
   private readonly now: () => number
   private readonly bundles: KeyBundleDirectory
+  /** Passes into the inboxes of people who have written to this identity (contact-passes.ts). */
+  private readonly contactPasses: ContactPasses
   private readonly presenceDirectory: PresenceDirectory
   private readonly presence: PresencePublisher
   private readonly handler: DeliveryHandler
@@ -89,6 +92,7 @@ export class ChatService {
       throw new RangeError(`the object store signs as ${init.objects.owner}, not as this chat identity ${this.address}`)
     }
     this.keys = deriveChatKeyPair(init.wallet)
+    this.contactPasses = new ContactPasses(this.address)
     this.segmentKey = deriveSegmentKey(init.wallet)
     this.compactor = new HistoryCompactor({
       owner: this.address,
@@ -270,6 +274,7 @@ export class ChatService {
       throw error
     }
     update({ state: 'sending' })
+    let inboxRefusals = 0
 
     const history = this.init.objects.storeObject(bytes, {
       namespace: NS_HISTORY,
@@ -279,9 +284,11 @@ export class ChatService {
       ? undefined
       : this.init.objects.storeObject(bytes, {
         namespace: inboxNamespace(recipient),
-        // Every holder of an inbox applies the same per-sender limit: moving on to other nodes would only put the
-        // shards where the recipient does not read.
-        stopOn: error => error instanceof RemoteQuotaExceededError,
+        // A few holders refusing (full, or hostile) do not stop the message: their shards go to the next-closest
+        // nodes, and k of the closest still hold theirs. More than m refusing is the holders' common limit (this
+        // sender's rate, or an inbox full for strangers): the store stops, and what it placed is taken back.
+        stopOn: error => error instanceof RemoteQuotaExceededError && ++inboxRefusals > DEFAULT_PARITY_SHARDS,
+        inboxPass: this.contactPasses.passFor(recipient),
         onShardPlaced: (placed, total) => { update({ inboxShards: placed, totalShards: total }) }
       })
     const delivery = toSelf ? undefined : this.deliverEnvelopeTo(recipient, bytes).then(via => { update({ delivered: true, deliveredVia: via }) })
@@ -373,6 +380,7 @@ export class ChatService {
         replaced = expanded.replaced
       } else {
         copies.push(...outcome.value.objects.map((object: RetrievedObject) => ({ source, bytes: object.bytes, objectId: object.objectId })))
+        this.contactPasses.learn(outcome.value.objects)
       }
       for (const failed of outcome.value.failed) {
         if (replaced.has(failed.objectId)) continue

@@ -28,6 +28,11 @@ export interface InboxLimits {
   readonly maxStrangerHeldObjects: number
   /** New objects all strangers together may put into one inbox on this holder per window. */
   readonly maxStrangerObjectsPerWindow: number
+  /**
+   * For this long after a holder stored an inbox object, its SENDER may delete it too (otherwise only the recipient
+   * may): a send that failed overall takes back the shards it placed instead of leaving them behind.
+   */
+  readonly senderUndoMs: number
 }
 
 /**
@@ -50,6 +55,8 @@ export const DEFAULT_INBOX_MAX_HELD_OBJECTS = 4096
 export const DEFAULT_INBOX_MAX_STRANGER_HELD_OBJECTS = 512
 /** Two first messages a second at most, from all strangers together. */
 export const DEFAULT_INBOX_MAX_STRANGER_OBJECTS_PER_WINDOW = 120
+/** A failed send cleans up within seconds; ten minutes leave room for slow holders and retries. */
+export const DEFAULT_INBOX_SENDER_UNDO_MS = 10 * 60_000
 export const DEFAULT_INBOX_LIMITS: InboxLimits = {
   maxObjectBytes: DEFAULT_INBOX_MAX_OBJECT_BYTES,
   maxObjectsPerWindow: DEFAULT_INBOX_MAX_OBJECTS_PER_WINDOW,
@@ -57,5 +64,6 @@ export const DEFAULT_INBOX_LIMITS: InboxLimits = {
   maxBackdatedPerWindow: DEFAULT_INBOX_MAX_BACKDATED_PER_WINDOW,
   maxHeldObjects: DEFAULT_INBOX_MAX_HELD_OBJECTS,
   maxStrangerHeldObjects: DEFAULT_INBOX_MAX_STRANGER_HELD_OBJECTS,
-  maxStrangerObjectsPerWindow: DEFAULT_INBOX_MAX_STRANGER_OBJECTS_PER_WINDOW
+  maxStrangerObjectsPerWindow: DEFAULT_INBOX_MAX_STRANGER_OBJECTS_PER_WINDOW,
+  senderUndoMs: DEFAULT_INBOX_SENDER_UNDO_MS
 }

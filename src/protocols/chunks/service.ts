@@ -164,7 +164,8 @@ export class ChunkService implements Startable {
       maxBackdatedPerWindow: positive('inboxLimits.maxBackdatedPerWindow', init.inboxLimits?.maxBackdatedPerWindow ?? DEFAULT_INBOX_LIMITS.maxBackdatedPerWindow),
       maxHeldObjects: positive('inboxLimits.maxHeldObjects', init.inboxLimits?.maxHeldObjects ?? DEFAULT_INBOX_LIMITS.maxHeldObjects),
       maxStrangerHeldObjects: positive('inboxLimits.maxStrangerHeldObjects', init.inboxLimits?.maxStrangerHeldObjects ?? DEFAULT_INBOX_LIMITS.maxStrangerHeldObjects),
-      maxStrangerObjectsPerWindow: positive('inboxLimits.maxStrangerObjectsPerWindow', init.inboxLimits?.maxStrangerObjectsPerWindow ?? DEFAULT_INBOX_LIMITS.maxStrangerObjectsPerWindow)
+      maxStrangerObjectsPerWindow: positive('inboxLimits.maxStrangerObjectsPerWindow', init.inboxLimits?.maxStrangerObjectsPerWindow ?? DEFAULT_INBOX_LIMITS.maxStrangerObjectsPerWindow),
+      senderUndoMs: positive('inboxLimits.senderUndoMs', init.inboxLimits?.senderUndoMs ?? DEFAULT_INBOX_LIMITS.senderUndoMs)
     }
     if (inboxLimits.maxStrangerHeldObjects >= inboxLimits.maxHeldObjects) {
       throw new InvalidConfigError(`inboxLimits.maxStrangerHeldObjects (${inboxLimits.maxStrangerHeldObjects}) must be below inboxLimits.maxHeldObjects ` +
