@@ -109,7 +109,7 @@ export class ChatService {
     const onRejected = (source: 'key-bundle' | 'presence') => (address: string, error: Error): void => {
       this.events.emit('rejected', { source, address, error })
     }
-    this.bundles = new KeyBundleDirectory({ objects: init.objects, cache: this.cache, now: this.now, ttlMs: init.bundleCacheMs, onRejected: onRejected('key-bundle') })
+    this.bundles = new KeyBundleDirectory({ objects: init.objects, cache: this.cache, now: this.now, ttlMs: init.bundleCacheMs, onRejected: onRejected('key-bundle'), unknownLookupsPerMinute: init.unknownBundleLookupsPerMinute })
     this.presenceDirectory = new PresenceDirectory({ objects: init.objects, now: this.now, ttlMs: init.presenceCacheMs, onRejected: onRejected('presence') })
     this.presence = new PresencePublisher({
       wallet: init.wallet,
