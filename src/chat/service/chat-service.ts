@@ -84,6 +84,8 @@ export class ChatService {
   /** History objects written since compaction last looked, and the pending look after enough of them. */
   private historyWrites = 0
   private compactionTimer: ReturnType<typeof setTimeout> | undefined
+  /** When a compaction run last started for inbox objects that did not open. */
+  private unopenedLookAt = Number.NEGATIVE_INFINITY
 
   constructor (init: ChatServiceInit) {
     this.init = init
@@ -402,7 +404,8 @@ export class ChatService {
       messages.push(message)
       if (source !== 'cache') await this.cache.addEnvelope(cacheEntry(message, bytes)).catch(() => false)
     }
-    if (own.status === 'fulfilled') this.compactIfDue({ history: own.value, inbox: inbox.status === 'fulfilled' ? inbox.value : undefined })
+    const unopened = assembled.rejected.filter(rejection => rejection.source === 'inbox').length
+    if (own.status === 'fulfilled') this.compactIfDue({ history: own.value, inbox: inbox.status === 'fulfilled' ? inbox.value : undefined }, unopened)
     return { messages, rejected, unavailable }
   }
 
@@ -423,11 +426,14 @@ export class ChatService {
    * read just made, or, without one, by a run that reads first) and no run is under way. Failures go out as
    * 'error' events; what failed is tried again on a later look.
    */
-  private compactIfDue (fetched?: FetchedHistory): void {
+  private compactIfDue (fetched?: FetchedHistory, unopened = 0): void {
     const policy = this.autoCompaction
     if (policy === undefined || this.compacting !== undefined || this.stopped.signal.aborted) return
     const verified = (bytes: Uint8Array): boolean => this.verified.has(toHex(sha256(bytes)))
-    if (fetched !== undefined && this.compactor.countPackable(fetched, policy, verified) < policy.minObjects) return
+    // Inbox objects that did not open may be unreadable for good (a flood's): a run removes those, every so often.
+    const removeUnopened = unopened > 0 && this.now() - this.unopenedLookAt >= UNOPENED_LOOK_MS
+    if (fetched !== undefined && !removeUnopened && this.compactor.countPackable(fetched, policy, verified) < policy.minObjects) return
+    if (removeUnopened) this.unopenedLookAt = this.now()
     this.runCompaction(async () => await this.compactor.run(policy, fetched)).catch(error => { this.events.emit('error', asError(error)) })
   }
 
@@ -642,6 +648,9 @@ export class ChatService {
 
 /** Sends one request over the delivery protocol to `peerId` and checks its answer (deliverEnvelope, deliverReadNotice). */
 type Transfer = (libp2p: ChatLibp2p, peerId: PeerId, options: DeliverOptions) => Promise<void>
+
+/** Inbox objects that did not open start a compaction run (which removes the unreadable ones) at most this often. */
+const UNOPENED_LOOK_MS = 10 * 60_000
 
 /** A look for objects to pack comes this long after the last of them is old enough. */
 const COMPACTION_LOOK_MARGIN_MS = 5_000

@@ -76,4 +76,13 @@ describe('KeyBundleDirectory lookups of unknown senders', () => {
     clock += 60_000
     await expect(directory.lookup(crowd[50])).rejects.toThrow(/no key bundle is published/)
   })
+
+  it('counts one address once, however many of its messages a read opens at once', async () => {
+    const mesh = fakeMesh(new Map())
+    const directory = new KeyBundleDirectory({ objects: mesh.objects, cache: new MemoryMessageCache(), now: () => 1_000_000, unknownLookupsPerMinute: 2 })
+    const sender = WalletIdentity.generate().address
+    const errors = await Promise.all(Array.from({ length: 30 }, async () => await directory.lookup(sender).catch((error: unknown) => error)))
+    expect(errors.every(error => (error as Error).name === 'KeyBundleNotFoundError')).toBe(true) // none put off
+    expect(mesh.lookups()).toBe(1)
+  })
 })

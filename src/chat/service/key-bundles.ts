@@ -21,7 +21,7 @@ import {
   NS_KEY_BUNDLE_OBJECTS
 } from './constants.ts'
 import type { DirectoryObjects, OnRejectedRecord } from './directory-deps.ts'
-import { KeyBundleNotFoundError } from './errors.ts'
+import { KeyBundleLookupDeferredError, KeyBundleNotFoundError } from './errors.ts'
 import type { MessageCache } from './message-cache.ts'
 
 export interface KeyBundleDirectoryDeps {
@@ -48,8 +48,8 @@ export class KeyBundleDirectory {
   private readonly pending = new Map<WalletAddress, Promise<KeyBundle>>()
   /** Addresses without a published bundle, with backoff (bounded: oldest dropped past MAX_MISSING_ENTRIES). */
   private readonly missing = new Map<WalletAddress, Missing>()
-  /** When mesh lookups of unknown addresses started, within the last minute. */
-  private unknownLookups: number[] = []
+  /** Unknown addresses looked up in the mesh within the last minute, and when (each counts once per minute). */
+  private readonly unknownLookups = new Map<WalletAddress, number>()
   private readonly unknownLookupsPerMinute: number
 
   constructor (deps: KeyBundleDirectoryDeps) {
@@ -124,13 +124,13 @@ export class KeyBundleDirectory {
       const now = this.deps.now()
       const missing = this.missing.get(owner)
       if (missing !== undefined && now < missing.until) throw missing.error
-      if (!this.pending.has(owner) && await this.persisted(owner) === undefined) {
-        this.unknownLookups = this.unknownLookups.filter(at => now - at < UNKNOWN_LOOKUP_WINDOW_MS)
-        if (this.unknownLookups.length >= this.unknownLookupsPerMinute) {
-          throw new KeyBundleNotFoundError(`the key bundle of ${owner} is not known here, and this device has looked up ` +
-            `${this.unknownLookups.length} unknown addresses within the last minute, its limit; their messages are opened on a later read`)
+      if (!this.pending.has(owner) && !this.unknownLookups.has(owner) && await this.persisted(owner) === undefined) {
+        for (const [address, at] of this.unknownLookups) if (now - at >= UNKNOWN_LOOKUP_WINDOW_MS) this.unknownLookups.delete(address)
+        if (!this.unknownLookups.has(owner) && this.unknownLookups.size >= this.unknownLookupsPerMinute) {
+          throw new KeyBundleLookupDeferredError(`the key bundle of ${owner} is not known here, and this device has looked up ` +
+            `${this.unknownLookups.size} unknown addresses within the last minute, its limit; their messages are opened on a later read`)
         }
-        this.unknownLookups.push(now)
+        this.unknownLookups.set(owner, now)
       }
     }
     let running = this.pending.get(owner)
