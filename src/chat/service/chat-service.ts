@@ -631,7 +631,12 @@ export class ChatService {
     const why = `${storeError === undefined ? '' : `${storeError.name}: ${storeError.message}`}` +
       (delivery.status === 'rejected' ? `; live delivery: ${asError(delivery.reason).message}` : '')
     const failures = storeError instanceof StoreFailedError ? storeError.failures : []
-    if (failures.some(failure => failure.error instanceof RemoteQuotaExceededError)) {
+    const refusals = failures.filter(failure => failure.error instanceof RemoteQuotaExceededError)
+    if (refusals.length > 0 && refusals.every(failure => /has not written to/.test(failure.error.message))) {
+      return new InboxRateLimitedError(messageId, `${recipient}'s inbox takes no more messages from people they have not written to for now ` +
+        `(it holds many unread ones); try again later, or once they have written to you (${why})`, { cause: storeError })
+    }
+    if (refusals.length > 0) {
       return new InboxRateLimitedError(messageId, `the holders of ${recipient}'s inbox take no more messages from you for now; send again in a minute (${why})`, { cause: storeError })
     }
     return new SendFailedError(messageId, `message ${messageId} did not reach ${recipient}: ${why}`, { cause: storeError })

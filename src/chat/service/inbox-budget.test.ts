@@ -12,6 +12,7 @@ import { QuotaExceededError, type ChunkStore } from '../../store/index.ts'
 import { isRunning, xorClosestPeers, type MeshNode } from '../../testing/object-mesh.ts'
 import { chatServiceOn, createChatMesh, joinMesh } from '../../testing/chat-mesh.ts'
 import type { ChatService } from './chat-service.ts'
+import { InboxRateLimitedError } from './errors.ts'
 
 /** Small budgets, so that a handful of messages fills the strangers' lane. */
 const INBOX_LIMITS = { maxStrangerHeldObjects: 2, maxHeldObjects: 50 }
@@ -65,6 +66,13 @@ describe('an inbox\'s budget, as senders meet it', { timeout: 60_000 }, () => {
     expect(third.storedInInbox).toBe(false)
     expect(third.delivered).toBe(true)
     expect(third.problems.find(problem => problem.part === 'inbox')?.message).toMatch(/has not written to/)
+    expect(await bobsInbox()).toEqual(held)
+    // With Bob offline, Dave learns why his message cannot be left for him.
+    await bob.stop()
+    const refused = await dave.sendMessage(wallets.bob.address, 'fourth').catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(InboxRateLimitedError)
+    expect((refused as Error).message).toMatch(/takes no more messages from people they have not written to/)
+    await bob.start()
     expect(await bobsInbox()).toEqual(held)
 
     // Alice shows Bob's pass: the strangers' allowance does not apply to her.
