@@ -71,6 +71,12 @@ Node settings (storage nodes, including the relay's own):
   --health-retries <n>     failed checks after the first before a peer is marked dead (default 3)
   --handoff-grace-ms <n>   how long a newcomer must stay among a key's closest before shards
                            move to it                                                  (default 600000)
+  --inbox-max-objects <n>  objects one inbox may hold on each node                     (default 4096)
+  --inbox-stranger-objects <n>
+                           an inbox takes messages from senders the recipient has not
+                           written to only while it holds fewer objects than this      (default 512)
+  --inbox-stranger-rate <n>
+                           new objects all such senders may put into one inbox a minute (default 120)
 `
 
 const nodeSettingFlags = {
@@ -88,6 +94,9 @@ const nodeSettingFlags = {
   'health-interval-ms': { type: 'string' },
   'health-retries': { type: 'string' },
   'handoff-grace-ms': { type: 'string' },
+  'inbox-max-objects': { type: 'string' },
+  'inbox-stranger-objects': { type: 'string' },
+  'inbox-stranger-rate': { type: 'string' },
   'rtc-bind-address': { type: 'string' },
   'stagger-ms': { type: 'string' }
 } as const

@@ -21,6 +21,13 @@ describe('node settings', () => {
     expect(parse('allowPrivate=false').allowPrivate).toBe(false)
   })
 
+  it('reads an inbox\'s budget, and refuses a strangers\' allowance that is not below the whole', () => {
+    const s = parse('inboxMaxObjects=100&inboxStrangerObjects=10&inboxStrangerRate=5')
+    expect([s.inboxMaxObjects, s.inboxStrangerObjects, s.inboxStrangerRate]).toEqual([100, 10, 5])
+    expect(() => parse('inboxMaxObjects=100&inboxStrangerObjects=100')).toThrow(/inboxStrangerObjects \(100\) must be below inboxMaxObjects/)
+    expect(() => parse('inboxStrangerObjects=5000')).toThrow(InvalidConfigError) // the default whole is 4096
+  })
+
   it('keeps caller defaults unless overridden', () => {
     const s = parseNodeSettings(fromSearchParams(new URLSearchParams('lookupTimeoutMs=500')), { allowPrivate: true, lookupTimeoutMs: 9 })
     expect(s.allowPrivate).toBe(true)

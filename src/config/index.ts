@@ -50,6 +50,18 @@ export interface NodeSettings {
    * refused. Default the mesh's own stripe, 10+5.
    */
   stripes: Array<{ k: number, m: number }>
+  /**
+   * Objects one inbox may hold on this node, all senders together (its contacts' messages; the recipient's
+   * compaction empties it). Issue 15: an inbox's budget.
+   */
+  inboxMaxObjects: number
+  /**
+   * A sender the recipient has not written to (no contact pass) gets a message into an inbox on this node only while
+   * it holds fewer objects than this; below `inboxMaxObjects`, so strangers cannot crowd contacts out.
+   */
+  inboxStrangerObjects: number
+  /** New objects all strangers together may put into one inbox on this node per minute. */
+  inboxStrangerRate: number
 }
 
 /** Node quota of a headless storage node when `--storage-quota-mb` is not given. */
@@ -72,7 +84,10 @@ export const DEFAULT_SETTINGS: NodeSettings = {
   healthIntervalMs: 300_000,
   healthRetries: 3,
   handoffGraceMs: 600_000,
-  stripes: [{ k: 10, m: 5 }]
+  stripes: [{ k: 10, m: 5 }],
+  inboxMaxObjects: 4096,
+  inboxStrangerObjects: 512,
+  inboxStrangerRate: 120
 }
 
 /** Reads one named setting; returns every value given for it (URL parameters and flags may repeat). */
@@ -102,8 +117,20 @@ export function parseNodeSettings (source: SettingSource, defaults: Partial<Node
     healthIntervalMs: int('healthIntervalMs', last('healthIntervalMs'), 100, 86_400_000) ?? base.healthIntervalMs,
     healthRetries: int('healthRetries', last('healthRetries'), 0, 100) ?? base.healthRetries,
     handoffGraceMs: int('handoffGraceMs', last('handoffGraceMs'), 0, 86_400_000) ?? base.handoffGraceMs,
-    stripes: parseStripes(last('stripes')) ?? base.stripes
+    stripes: parseStripes(last('stripes')) ?? base.stripes,
+    ...inboxSettings(
+      int('inboxMaxObjects', last('inboxMaxObjects'), 2, 1 << 24) ?? base.inboxMaxObjects,
+      int('inboxStrangerObjects', last('inboxStrangerObjects'), 1, 1 << 24) ?? base.inboxStrangerObjects,
+      int('inboxStrangerRate', last('inboxStrangerRate'), 1, 1 << 24) ?? base.inboxStrangerRate
+    )
   }
+}
+
+function inboxSettings (inboxMaxObjects: number, inboxStrangerObjects: number, inboxStrangerRate: number): Pick<NodeSettings, 'inboxMaxObjects' | 'inboxStrangerObjects' | 'inboxStrangerRate'> {
+  if (inboxStrangerObjects >= inboxMaxObjects) {
+    throw new InvalidConfigError(`inboxStrangerObjects (${inboxStrangerObjects}) must be below inboxMaxObjects (${inboxMaxObjects}), or strangers could crowd contacts out of an inbox`)
+  }
+  return { inboxMaxObjects, inboxStrangerObjects, inboxStrangerRate }
 }
 
 export function int (name: string, value: string | undefined, min: number, max: number): number | undefined {

@@ -173,7 +173,15 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   // The chunk protocol is handled before the node starts, so no peer ever sees a storage node without it.
   // Every node holds chat data too (history, inboxes, key bundles, presence), under the same rules everywhere.
   const chunkService = await startChunkService(libp2p, privateKey, {
-    store: config.chunkStore, placementRules: CHAT_PLACEMENT_RULES, allowedStripes: settings.stripes
+    store: config.chunkStore,
+    placementRules: CHAT_PLACEMENT_RULES,
+    allowedStripes: settings.stripes,
+    inboxLimits: {
+      maxHeldObjects: settings.inboxMaxObjects,
+      maxStrangerHeldObjects: settings.inboxStrangerObjects,
+      maxStrangerObjectsPerWindow: settings.inboxStrangerRate,
+      windowMs: 60_000
+    }
   })
   await libp2p.start()
   reached('libp2p started')

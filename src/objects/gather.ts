@@ -16,6 +16,8 @@ export interface RetrievedObject {
   /** From the owner-signed manifest (ms since the epoch). */
   createdAt: number
   namespace: string
+  /** Its owner-signed manifest (an inbox object's is the contact pass into its sender's inbox). */
+  manifest?: SignedManifest
 }
 
 /** An object some holder has shards of, which could not be rebuilt. */
@@ -142,7 +144,7 @@ export class ShardCollector {
         continue
       }
       try {
-        objects.push({ objectId, bytes: await entry.decoding, createdAt: manifest.createdAt, namespace: manifest.namespace })
+        objects.push({ objectId, bytes: await entry.decoding, createdAt: manifest.createdAt, namespace: manifest.namespace, manifest })
       } catch (error) {
         failed.push({ ...base, error: error instanceof Error ? error : new Error(String(error)) })
       }

@@ -94,6 +94,11 @@ export interface StoreOptions {
    * closest holders would sit where readers do not look, and the writer would wrongly believe it stored.
    */
   stopOn?: (error: Error) => boolean
+  /**
+   * Inbox objects: the recipient's contact pass for this owner (an encoded manifest the recipient signed for an
+   * object in this owner's inbox), sent with every shard so holders admit it in the inbox's contacts lane.
+   */
+  inboxPass?: Uint8Array
 }
 
 export interface StoreResult {
@@ -167,7 +172,7 @@ export class ObjectStore {
    * @throws {StoreFailedError} naming how many shards were placed
    */
   async storeObject (bytes: Uint8Array, options: StoreOptions = {}): Promise<StoreResult> {
-    const { namespace = NS_HISTORY, signal, onShardPlaced, stopOn } = options
+    const { namespace = NS_HISTORY, signal, onShardPlaced, stopOn, inboxPass } = options
     const total = this.k + this.m
     const placementKey = placementKeyOf(namespace, this.owner)
     const closest = unique(await this.deps.holders.select(placementKey, total)).slice(0, total)
@@ -181,7 +186,7 @@ export class ObjectStore {
       version: this.deps.manifestVersion ?? MANIFEST_VERSION
     })
     const manifestBytes = encodeSignedManifest(manifest)
-    const shardOf = (index: number, sole: boolean) => ({ manifest, manifestBytes, shardIndex: index, shard: encoded.shards[index], shardProof: shardProofs[index], sole })
+    const shardOf = (index: number, sole: boolean) => ({ manifest, manifestBytes, shardIndex: index, shard: encoded.shards[index], shardProof: shardProofs[index], sole, ...(inboxPass !== undefined ? { inboxPass } : {}) })
     const placement = new Placement(closest, async () => await this.deps.holders.select(placementKey, total + this.spareHolders, { fresh: true }))
     let placedCount = 0
     let stopped = false

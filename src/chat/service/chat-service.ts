@@ -40,6 +40,7 @@ import { assembleHistory, type EnvelopeCopy } from './history.ts'
 import { HistoryCompactor, type CompactionPolicy, type CompactionResult, type FetchedHistory } from './compaction.ts'
 import { expandHistoryObjects } from './history-segments.ts'
 import { KeyBundleDirectory } from './key-bundles.ts'
+import { ContactPasses } from './contact-passes.ts'
 import { MemoryMessageCache, type CachedEnvelope, type MessageCache } from './message-cache.ts'
 import { TypedEvents } from './events.ts'
 import { PresenceDirectory } from './presence-records.ts'
@@ -59,6 +60,8 @@ export class ChatService {
   private readonly cache: MessageCache
   private readonly now: () => number
   private readonly bundles: KeyBundleDirectory
+  /** Passes into the inboxes of people who have written to this identity (contact-passes.ts). */
+  private readonly contactPasses: ContactPasses
   private readonly presenceDirectory: PresenceDirectory
   private readonly presence: PresencePublisher
   private readonly handler: DeliveryHandler
@@ -85,6 +88,8 @@ export class ChatService {
   private historyWrites = 0
   private compactionTimer: ReturnType<typeof setTimeout> | undefined
   private readonly attachments: AttachmentTransfer
+  /** When a compaction run last started for inbox objects that did not open. */
+  private unopenedLookAt = Number.NEGATIVE_INFINITY
 
   constructor (init: ChatServiceInit) {
     this.init = init
@@ -93,6 +98,7 @@ export class ChatService {
       throw new RangeError(`the object store signs as ${init.objects.owner}, not as this chat identity ${this.address}`)
     }
     this.keys = deriveChatKeyPair(init.wallet)
+    this.contactPasses = new ContactPasses(this.address)
     this.segmentKey = deriveSegmentKey(init.wallet)
     this.compactor = new HistoryCompactor({
       owner: this.address,
@@ -110,7 +116,7 @@ export class ChatService {
     const onRejected = (source: 'key-bundle' | 'presence') => (address: string, error: Error): void => {
       this.events.emit('rejected', { source, address, error })
     }
-    this.bundles = new KeyBundleDirectory({ objects: init.objects, cache: this.cache, now: this.now, ttlMs: init.bundleCacheMs, onRejected: onRejected('key-bundle') })
+    this.bundles = new KeyBundleDirectory({ objects: init.objects, cache: this.cache, now: this.now, ttlMs: init.bundleCacheMs, onRejected: onRejected('key-bundle'), unknownLookupsPerMinute: init.unknownBundleLookupsPerMinute })
     this.presenceDirectory = new PresenceDirectory({ objects: init.objects, now: this.now, ttlMs: init.presenceCacheMs, onRejected: onRejected('presence') })
     this.presence = new PresencePublisher({
       wallet: init.wallet,
@@ -330,6 +336,7 @@ export class ChatService {
       throw error
     }
     update({ state: 'sending' })
+    let inboxRefusals = 0
 
     const history = this.init.objects.storeObject(bytes, {
       namespace: NS_HISTORY,
@@ -339,9 +346,11 @@ export class ChatService {
       ? undefined
       : this.init.objects.storeObject(bytes, {
         namespace: inboxNamespace(recipient),
-        // Every holder of an inbox applies the same per-sender limit: moving on to other nodes would only put the
-        // shards where the recipient does not read.
-        stopOn: error => error instanceof RemoteQuotaExceededError,
+        // A few holders refusing (full, or hostile) do not stop the message: their shards go to the next-closest
+        // nodes, and k of the closest still hold theirs. More than m refusing is the holders' common limit (this
+        // sender's rate, or an inbox full for strangers): the store stops, and what it placed is taken back.
+        stopOn: error => error instanceof RemoteQuotaExceededError && ++inboxRefusals > DEFAULT_PARITY_SHARDS,
+        inboxPass: this.contactPasses.passFor(recipient),
         onShardPlaced: (placed, total) => { update({ inboxShards: placed, totalShards: total }) }
       })
     const delivery = toSelf ? undefined : this.deliverEnvelopeTo(recipient, bytes).then(via => { update({ delivered: true, deliveredVia: via }) })
@@ -437,6 +446,7 @@ export class ChatService {
         replaced = expanded.replaced
       } else {
         copies.push(...outcome.value.objects.map((object: RetrievedObject) => ({ source, bytes: object.bytes, objectId: object.objectId })))
+        this.contactPasses.learn(outcome.value.objects)
       }
       for (const failed of outcome.value.failed) {
         if (replaced.has(failed.objectId)) continue
@@ -458,7 +468,8 @@ export class ChatService {
       messages.push(message)
       if (source !== 'cache') await this.cache.addEnvelope(cacheEntry(message, bytes)).catch(() => false)
     }
-    if (own.status === 'fulfilled') this.compactIfDue({ history: own.value, inbox: inbox.status === 'fulfilled' ? inbox.value : undefined })
+    const unopened = assembled.rejected.filter(rejection => rejection.source === 'inbox').length
+    if (own.status === 'fulfilled') this.compactIfDue({ history: own.value, inbox: inbox.status === 'fulfilled' ? inbox.value : undefined }, unopened)
     return { messages, rejected, unavailable }
   }
 
@@ -479,11 +490,14 @@ export class ChatService {
    * read just made, or, without one, by a run that reads first) and no run is under way. Failures go out as
    * 'error' events; what failed is tried again on a later look.
    */
-  private compactIfDue (fetched?: FetchedHistory): void {
+  private compactIfDue (fetched?: FetchedHistory, unopened = 0): void {
     const policy = this.autoCompaction
     if (policy === undefined || this.compacting !== undefined || this.stopped.signal.aborted) return
     const verified = (bytes: Uint8Array): boolean => this.verified.has(toHex(sha256(bytes)))
-    if (fetched !== undefined && this.compactor.countPackable(fetched, policy, verified) < policy.minObjects) return
+    // Inbox objects that did not open may be unreadable for good (a flood's): a run removes those, every so often.
+    const removeUnopened = unopened > 0 && this.now() - this.unopenedLookAt >= UNOPENED_LOOK_MS
+    if (fetched !== undefined && !removeUnopened && this.compactor.countPackable(fetched, policy, verified) < policy.minObjects) return
+    if (removeUnopened) this.unopenedLookAt = this.now()
     this.runCompaction(async () => await this.compactor.run(policy, fetched)).catch(error => { this.events.emit('error', asError(error)) })
   }
 
@@ -681,7 +695,12 @@ export class ChatService {
     const why = `${storeError === undefined ? '' : `${storeError.name}: ${storeError.message}`}` +
       (delivery.status === 'rejected' ? `; live delivery: ${asError(delivery.reason).message}` : '')
     const failures = storeError instanceof StoreFailedError ? storeError.failures : []
-    if (failures.some(failure => failure.error instanceof RemoteQuotaExceededError)) {
+    const refusals = failures.filter(failure => failure.error instanceof RemoteQuotaExceededError)
+    if (refusals.length > 0 && refusals.every(failure => /has not written to/.test(failure.error.message))) {
+      return new InboxRateLimitedError(messageId, `${recipient}'s inbox takes no more messages from people they have not written to for now ` +
+        `(it holds many unread ones); try again later, or once they have written to you (${why})`, { cause: storeError })
+    }
+    if (refusals.length > 0) {
       return new InboxRateLimitedError(messageId, `the holders of ${recipient}'s inbox take no more messages from you for now; send again in a minute (${why})`, { cause: storeError })
     }
     return new SendFailedError(messageId, `message ${messageId} did not reach ${recipient}: ${why}`, { cause: storeError })
@@ -698,6 +717,9 @@ export class ChatService {
 
 /** Sends one request over the delivery protocol to `peerId` and checks its answer (deliverEnvelope, deliverReadNotice). */
 type Transfer = (libp2p: ChatLibp2p, peerId: PeerId, options: DeliverOptions) => Promise<void>
+
+/** Inbox objects that did not open start a compaction run (which removes the unreadable ones) at most this often. */
+const UNOPENED_LOOK_MS = 10 * 60_000
 
 /** A look for objects to pack comes this long after the last of them is old enough. */
 const COMPACTION_LOOK_MARGIN_MS = 5_000

@@ -20,7 +20,11 @@ import type { ObjectId } from '../../types/index.ts'
 import { MAX_SEGMENT_ENTRY_BYTES, MAX_SEGMENT_REPLACES, SEGMENT_TARGET_BYTES, isHistorySegment, openHistorySegment, packSegments, sealHistorySegment } from '../history-segment.ts'
 import { compareMessages, type ChatMessage } from './chat-message.ts'
 import { expandHistoryObjects } from './history-segments.ts'
-import { HistorySegmentReadBackError } from './errors.ts'
+import { HistorySegmentReadBackError, KeyBundleLookupDeferredError, KeyBundleNotFoundError } from './errors.ts'
+import {
+  EnvelopeDecryptError, EnvelopeSignatureError, KeyBundleOwnerMismatchError, KeyBundleSignatureError, NotRecipientError, PeerKeyMismatchError, UnknownPeerKeyError
+} from '../errors.ts'
+import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../../wire/index.ts'
 
 export interface CompactionResult {
   /** Segments written. */
@@ -146,11 +150,19 @@ export class HistoryCompactor {
       }
     }
     let fresh = 0
+    /** Inbox objects that will never open here (unreadable): removed like what was read. */
+    const unreadable: Candidate[] = []
+    const now = this.deps.now()
     for (const [source, namespace] of [[history, NS_HISTORY], [inbox, inboxNamespace(owner)]] as const) {
       for (const object of source?.objects ?? []) {
         if (known.has(object.objectId) || isHistorySegment(object.bytes) || object.bytes.length > MAX_SEGMENT_ENTRY_BYTES) continue
-        const message = await this.deps.open(object.bytes).catch(() => undefined)
-        if (message === undefined) continue
+        let message: ChatMessage | undefined
+        try {
+          message = await this.deps.open(object.bytes)
+        } catch (error) {
+          if (source === inbox && isUnreadable(error, object.createdAt, now)) unreadable.push({ objectId: object.objectId, namespace, keys: [] })
+          continue
+        }
         const key = `${message.from}/${message.messageId}`
         if (kept.has(key)) {
           covered.push({ objectId: object.objectId, namespace, keys: [key] })
@@ -164,7 +176,7 @@ export class HistoryCompactor {
     const mergeSegments = fresh === 0 && underfull.length > 1
     if (fresh < (policy.minObjects ?? 1) && !mergeSegments) {
       // Too little to pack: still drop what is known to be in segments already.
-      return { ...NOTHING, deleted: await this.deleteAll([...leftovers, ...covered]) }
+      return { ...NOTHING, deleted: await this.deleteAll([...leftovers, ...covered, ...unreadable]) }
     }
     /** Leftovers named by segments packed again, still seen: the new segments name them in their place. */
     const inherited: ObjectId[] = []
@@ -196,7 +208,7 @@ export class HistoryCompactor {
       await this.readBack(objectId, sealed, group.length)
       for (const [key, at] of groupOf) if (at === index) stored.add(key)
     }
-    const safe = [...leftovers, ...covered, ...replaced.filter(candidate => candidate.keys.every(key => stored.has(key) || kept.has(key)))]
+    const safe = [...leftovers, ...covered, ...unreadable, ...replaced.filter(candidate => candidate.keys.every(key => stored.has(key) || kept.has(key)))]
     return { segments: groups.length, messages: stored.size, deleted: await this.deleteAll(safe) }
   }
 
@@ -234,6 +246,24 @@ export class HistoryCompactor {
     if (failure !== undefined) throw failure.reason
     return deleted
   }
+}
+
+/** An inbox object that does not open this long after its creation, for want of its sender's usable key bundle, is dropped. */
+export const UNREADABLE_INBOX_GRACE_MS = 24 * 60 * 60_000
+
+/**
+ * Whether an inbox object that failed to open with `error` will never open here: not addressed to this identity,
+ * forged, undecryptable or no envelope at all; or, a day (UNREADABLE_INBOX_GRACE_MS) after it was created, still
+ * without a usable key bundle of its sender (an honest sender publishes one before it writes). A newer envelope
+ * version, a lookup put off and a mesh that does not answer are not reasons: those may open later.
+ */
+export function isUnreadable (error: unknown, createdAt: number, now: number): boolean {
+  if (error instanceof UnsupportedVersionError || error instanceof KeyBundleLookupDeferredError) return false
+  if (error instanceof NotRecipientError || error instanceof EnvelopeSignatureError || error instanceof EnvelopeDecryptError ||
+    error instanceof MalformedMessageError || error instanceof OversizeMessageError) return true
+  const bundleUnusable = error instanceof KeyBundleNotFoundError || error instanceof KeyBundleSignatureError ||
+    error instanceof KeyBundleOwnerMismatchError || error instanceof PeerKeyMismatchError || error instanceof UnknownPeerKeyError
+  return bundleUnusable && createdAt <= now - UNREADABLE_INBOX_GRACE_MS
 }
 
 function envelopeBytes (envelopes: readonly Uint8Array[]): number {

@@ -19,6 +19,17 @@ export const PRESENCE_ADDRESS_DEBOUNCE_MS = 3_000
 export const DEFAULT_PRESENCE_CACHE_MS = 30_000
 /** Key bundles change only when their owner re-keys (never, while the key is derived); reuse for a while. */
 export const DEFAULT_BUNDLE_CACHE_MS = 10 * 60_000
+/**
+ * An address found to have no key bundle (an inbox flood's fresh identities) is not looked up again for this long
+ * when a read meets its messages again; then twice as long each time, up to MAX_MISSING_BUNDLE_RETRY_MS.
+ */
+export const DEFAULT_MISSING_BUNDLE_RETRY_MS = 60_000
+export const MAX_MISSING_BUNDLE_RETRY_MS = 60 * 60_000
+/**
+ * Mesh lookups of key bundles for addresses this device has never verified a bundle of, per minute: past it,
+ * their messages wait unopened for a later read (contacts' bundles are known and never wait).
+ */
+export const DEFAULT_UNKNOWN_BUNDLE_LOOKUPS_PER_MINUTE = 20
 /** A bundle is fetched again on demand (a message names a newer key) at most this often per address. */
 export const MIN_BUNDLE_REFETCH_MS = 30_000
 /** Dial, send and the recipient's checks (which may fetch the sender's key bundle from the mesh). */

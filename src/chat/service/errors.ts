@@ -6,6 +6,12 @@ import { PeerUnreachableError, ZenTalkError } from '../../errors/index.ts'
 /** Nobody has published a key bundle for this address (they never opened the app), or its holders lost it. */
 export class KeyBundleNotFoundError extends ZenTalkError { override name = 'KeyBundleNotFoundError' }
 
+/**
+ * The key bundle was not looked up this time: this device has looked up its limit of unknown addresses for now
+ * (an inbox flood of fresh identities); the message is opened on a later read. Says nothing about the mesh.
+ */
+export class KeyBundleLookupDeferredError extends KeyBundleNotFoundError { override name = 'KeyBundleLookupDeferredError' }
+
 /** No valid presence record is published for the recipient: they are offline (the message waits in their inbox). */
 export class RecipientOfflineError extends ZenTalkError { override name = 'RecipientOfflineError' }
 

@@ -12,9 +12,16 @@ import type { ObjectId } from '../../types/index.ts'
 import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../../wire/index.ts'
 import { KeyBundleOwnerMismatchError } from '../errors.ts'
 import { encodeKeyBundle, verifyKeyBundle, type KeyBundle } from '../key-bundle.ts'
-import { DEFAULT_BUNDLE_CACHE_MS, MIN_BUNDLE_REFETCH_MS, NS_KEY_BUNDLE_OBJECTS } from './constants.ts'
+import {
+  DEFAULT_BUNDLE_CACHE_MS,
+  DEFAULT_MISSING_BUNDLE_RETRY_MS,
+  DEFAULT_UNKNOWN_BUNDLE_LOOKUPS_PER_MINUTE,
+  MAX_MISSING_BUNDLE_RETRY_MS,
+  MIN_BUNDLE_REFETCH_MS,
+  NS_KEY_BUNDLE_OBJECTS
+} from './constants.ts'
 import type { DirectoryObjects, OnRejectedRecord } from './directory-deps.ts'
-import { KeyBundleNotFoundError } from './errors.ts'
+import { KeyBundleLookupDeferredError, KeyBundleNotFoundError } from './errors.ts'
 import type { MessageCache } from './message-cache.ts'
 
 export interface KeyBundleDirectoryDeps {
@@ -23,6 +30,15 @@ export interface KeyBundleDirectoryDeps {
   now: () => number
   ttlMs?: number
   onRejected?: OnRejectedRecord
+  /** Mesh lookups per minute of addresses with no bundle known here (default DEFAULT_UNKNOWN_BUNDLE_LOOKUPS_PER_MINUTE). */
+  unknownLookupsPerMinute?: number
+}
+
+/** An address whose bundle the mesh did not have: not asked again before `until`. */
+interface Missing {
+  until: number
+  pauseMs: number
+  error: KeyBundleNotFoundError
 }
 
 export class KeyBundleDirectory {
@@ -30,10 +46,16 @@ export class KeyBundleDirectory {
   private readonly ttlMs: number
   private readonly known = new Map<WalletAddress, { bundle: KeyBundle, at: number }>()
   private readonly pending = new Map<WalletAddress, Promise<KeyBundle>>()
+  /** Addresses without a published bundle, with backoff (bounded: oldest dropped past MAX_MISSING_ENTRIES). */
+  private readonly missing = new Map<WalletAddress, Missing>()
+  /** Unknown addresses looked up in the mesh within the last minute, and when (each counts once per minute). */
+  private readonly unknownLookups = new Map<WalletAddress, number>()
+  private readonly unknownLookupsPerMinute: number
 
   constructor (deps: KeyBundleDirectoryDeps) {
     this.deps = deps
     this.ttlMs = deps.ttlMs ?? DEFAULT_BUNDLE_CACHE_MS
+    this.unknownLookupsPerMinute = deps.unknownLookupsPerMinute ?? DEFAULT_UNKNOWN_BUNDLE_LOOKUPS_PER_MINUTE
   }
 
   /** Stores the owner's own bundle in the mesh and remembers it. */
@@ -46,6 +68,7 @@ export class KeyBundleDirectory {
   /** Keeps a verified bundle in memory and in the local cache. */
   async remember (bundle: KeyBundle): Promise<void> {
     this.known.set(bundle.owner, { bundle, at: this.deps.now() })
+    this.missing.delete(bundle.owner)
     await this.deps.cache.putKeyBundle(bundle.owner, encodeKeyBundle(bundle))
   }
 
@@ -83,8 +106,12 @@ export class KeyBundleDirectory {
    * The verified bundle of `address`: from memory if looked up within the cache time (with `fresh`, within
    * MIN_BUNDLE_REFETCH_MS, so envelopes with a wrong key cannot make this node refetch for each one), else
    * from the mesh (the newest valid one). When the mesh cannot answer, the last verified bundle (memory or local
-   * cache) is used. Bundles that fail verification are reported to `onRejected`.
-   * @throws {KeyBundleNotFoundError} when none is published; the verification error (e.g.
+   * cache) is used. Bundles that fail verification are reported to `onRejected`. Bounded for addresses without a
+   * known bundle (what an inbox flood of fresh identities brings): one found to have none is not asked for again
+   * for a minute, then two, up to an hour; and at most `unknownLookupsPerMinute` of them go to the mesh per minute,
+   * the others fail at once (their messages wait for a later read). `fresh` (a message being sent, queued for the
+   * recipient's bundle) asks the mesh whatever these say.
+   * @throws {KeyBundleNotFoundError} when none is published (or the lookup was put off); the verification error (e.g.
    *   `KeyBundleSignatureError`) when only invalid ones are; mesh errors (`NoHoldersReachableError`) when the mesh
    *   cannot answer and nothing is cached
    */
@@ -93,6 +120,19 @@ export class KeyBundleDirectory {
     const known = this.known.get(owner)
     const maxAgeMs = options.fresh === true ? Math.min(MIN_BUNDLE_REFETCH_MS, this.ttlMs) : this.ttlMs
     if (known !== undefined && this.deps.now() - known.at < maxAgeMs) return known.bundle
+    if (known === undefined && options.fresh !== true) {
+      const now = this.deps.now()
+      const missing = this.missing.get(owner)
+      if (missing !== undefined && now < missing.until) throw missing.error
+      if (!this.pending.has(owner) && !this.unknownLookups.has(owner) && await this.persisted(owner) === undefined) {
+        for (const [address, at] of this.unknownLookups) if (now - at >= UNKNOWN_LOOKUP_WINDOW_MS) this.unknownLookups.delete(address)
+        if (!this.unknownLookups.has(owner) && this.unknownLookups.size >= this.unknownLookupsPerMinute) {
+          throw new KeyBundleLookupDeferredError(`the key bundle of ${owner} is not known here, and this device has looked up ` +
+            `${this.unknownLookups.size} unknown addresses within the last minute, its limit; their messages are opened on a later read`)
+        }
+        this.unknownLookups.set(owner, now)
+      }
+    }
     let running = this.pending.get(owner)
     if (running === undefined) {
       running = this.fetchOrFallBack(owner).finally(() => this.pending.delete(owner))
@@ -110,8 +150,18 @@ export class KeyBundleDirectory {
       if (isVerificationError(error)) throw error
       const fallback = this.known.get(owner)?.bundle ?? await this.persisted(owner)
       if (fallback !== undefined) return fallback
+      if (error instanceof KeyBundleNotFoundError) this.rememberMissing(owner, error)
       throw error
     }
+  }
+
+  /** `owner` has no bundle in the mesh: not asked again for a while, longer each time. */
+  private rememberMissing (owner: WalletAddress, error: KeyBundleNotFoundError): void {
+    const earlier = this.missing.get(owner)
+    const pauseMs = earlier === undefined ? DEFAULT_MISSING_BUNDLE_RETRY_MS : Math.min(earlier.pauseMs * 2, MAX_MISSING_BUNDLE_RETRY_MS)
+    this.missing.delete(owner)
+    this.missing.set(owner, { until: this.deps.now() + pauseMs, pauseMs, error })
+    if (this.missing.size > MAX_MISSING_ENTRIES) this.missing.delete(this.missing.keys().next().value!)
   }
 
   /**
@@ -149,6 +199,10 @@ export class KeyBundleDirectory {
     }
   }
 }
+
+const UNKNOWN_LOOKUP_WINDOW_MS = 60_000
+/** Addresses remembered as having no bundle. */
+const MAX_MISSING_ENTRIES = 10_000
 
 /** Errors that say "the bundle is bad", as opposed to "the mesh could not answer". */
 function isVerificationError (error: unknown): boolean {

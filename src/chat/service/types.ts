@@ -37,6 +37,12 @@ export interface ChatServiceInit {
   /** How long a looked-up presence record / key bundle is reused. */
   presenceCacheMs?: number
   bundleCacheMs?: number
+  /**
+   * Mesh lookups per minute of key bundles of addresses this device knows no bundle of (default 20): an inbox
+   * flood from fresh identities costs a bounded number of lookups per read; an address found without a bundle is
+   * asked for again after a minute, then two, up to an hour.
+   */
+  unknownBundleLookupsPerMinute?: number
   /** Per live delivery: dial, send, the recipient's checks, the answer. */
   deliveryTimeoutMs?: number
   maxConcurrentDeliveries?: number

@@ -65,6 +65,11 @@ export interface StoreShardInput {
   sole?: boolean
   /** The shard's inclusion proof under a version-2 manifest (`buildManifest`'s `shardProofs`); absent under version 1. */
   shardProof?: Uint8Array
+  /**
+   * Inbox objects: the recipient's contact pass for the sender, an encoded SignedManifest the recipient signed for
+   * an object in the sender's inbox. Holders admit the object in the inbox's contacts lane (inbox-budget.ts).
+   */
+  inboxPass?: Uint8Array
 }
 
 /** A holder's verified, signed receipt for one shard; keep it as proof of placement. */
@@ -156,7 +161,8 @@ export async function storeShard (libp2p: ChunkDialer, peer: PeerId | string, in
   const { manifest } = input
   const shardHash = assertShardMatches(manifest, input.shardIndex, input.shard, input.shardProof)
   const { response, remotePeer } = await exchange(libp2p, peer, {
-    type: 'store', manifest: input.manifestBytes, shardIndex: input.shardIndex, shard: input.shard, sole: input.sole, shardProof: input.shardProof
+    type: 'store', manifest: input.manifestBytes, shardIndex: input.shardIndex, shard: input.shard, sole: input.sole, shardProof: input.shardProof,
+    ...(input.inboxPass !== undefined ? { inboxPass: input.inboxPass } : {})
   }, options)
   const holder = remotePeer.toString()
   const ack = expectOk(response, holder).ack

@@ -38,6 +38,8 @@ export interface OutgoingShard {
   sole?: boolean
   /** The shard's inclusion proof under a version-2 manifest; absent under version 1. */
   shardProof?: Uint8Array
+  /** Inbox objects: the recipient's contact pass for the sender (`StoreShardInput.inboxPass`). */
+  inboxPass?: Uint8Array
 }
 
 export interface ExchangeCallOptions {

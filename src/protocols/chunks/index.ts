@@ -27,6 +27,7 @@ export {
 } from './client.ts'
 export * from './errors.ts'
 export * from './inbox-limits.ts'
+export { DEFAULT_INBOX_RECOUNT_MS, contactPassProblem } from './inbox-budget.ts'
 export {
   createChunkExchange,
   type ChunkExchange,

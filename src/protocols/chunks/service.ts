@@ -37,6 +37,7 @@ import { handleList } from './handlers/list.ts'
 import { InboxAppendLimiter, handleStore } from './handlers/store.ts'
 import { DEFAULT_ALLOWED_STRIPES, DEFAULT_PLACEMENT_RULES, type PlacementRules, type Stripe } from '../../placement/index.ts'
 import { DEFAULT_INBOX_LIMITS, type InboxLimits } from './inbox-limits.ts'
+import { InboxLedger } from './inbox-budget.ts'
 import { ChunkRequestTimeoutError } from './errors.ts'
 import { ReplayGuard } from './replay-guard.ts'
 
@@ -92,7 +93,10 @@ export interface ChunkServiceInit {
    * Default: the mesh's 10 + 5 only.
    */
   allowedStripes?: readonly Stripe[]
-  /** Size and per-sender rate limits on inbox appends (each field defaults to DEFAULT_INBOX_LIMITS). */
+  /**
+   * Size and per-sender rate limits on inbox appends, and each inbox's budget on this holder (each field defaults
+   * to DEFAULT_INBOX_LIMITS).
+   */
   inboxLimits?: Partial<InboxLimits>
   /** Clock for `storedAt` and the delete window (ms since the epoch). */
   now?: () => number
@@ -157,11 +161,20 @@ export class ChunkService implements Startable {
       maxObjectBytes: positive('inboxLimits.maxObjectBytes', init.inboxLimits?.maxObjectBytes ?? DEFAULT_INBOX_LIMITS.maxObjectBytes),
       maxObjectsPerWindow: positive('inboxLimits.maxObjectsPerWindow', init.inboxLimits?.maxObjectsPerWindow ?? DEFAULT_INBOX_LIMITS.maxObjectsPerWindow),
       windowMs: positive('inboxLimits.windowMs', init.inboxLimits?.windowMs ?? DEFAULT_INBOX_LIMITS.windowMs),
-      maxBackdatedPerWindow: positive('inboxLimits.maxBackdatedPerWindow', init.inboxLimits?.maxBackdatedPerWindow ?? DEFAULT_INBOX_LIMITS.maxBackdatedPerWindow)
+      maxBackdatedPerWindow: positive('inboxLimits.maxBackdatedPerWindow', init.inboxLimits?.maxBackdatedPerWindow ?? DEFAULT_INBOX_LIMITS.maxBackdatedPerWindow),
+      maxHeldObjects: positive('inboxLimits.maxHeldObjects', init.inboxLimits?.maxHeldObjects ?? DEFAULT_INBOX_LIMITS.maxHeldObjects),
+      maxStrangerHeldObjects: positive('inboxLimits.maxStrangerHeldObjects', init.inboxLimits?.maxStrangerHeldObjects ?? DEFAULT_INBOX_LIMITS.maxStrangerHeldObjects),
+      maxStrangerObjectsPerWindow: positive('inboxLimits.maxStrangerObjectsPerWindow', init.inboxLimits?.maxStrangerObjectsPerWindow ?? DEFAULT_INBOX_LIMITS.maxStrangerObjectsPerWindow),
+      senderUndoMs: positive('inboxLimits.senderUndoMs', init.inboxLimits?.senderUndoMs ?? DEFAULT_INBOX_LIMITS.senderUndoMs)
     }
+    if (inboxLimits.maxStrangerHeldObjects >= inboxLimits.maxHeldObjects) {
+      throw new InvalidConfigError(`inboxLimits.maxStrangerHeldObjects (${inboxLimits.maxStrangerHeldObjects}) must be below inboxLimits.maxHeldObjects ` +
+        `(${inboxLimits.maxHeldObjects}), or strangers could crowd contacts out of an inbox`)
+    }
+    const now = init.now ?? Date.now
     this.context = {
       store: init.store,
-      now: init.now ?? Date.now,
+      now,
       maxShardBytes,
       maxResponseBytes,
       listPageEntries: positive('listPageEntries', init.listPageEntries ?? DEFAULT_LIST_PAGE_ENTRIES),
@@ -173,6 +186,8 @@ export class ChunkService implements Startable {
       replayGuard: new ReplayGuard(DEFAULT_REPLAY_CACHE_ENTRIES),
       inboxLimits,
       inboxAppends: new InboxAppendLimiter(inboxLimits),
+      strangerAppends: new InboxAppendLimiter({ ...inboxLimits, maxObjectsPerWindow: inboxLimits.maxStrangerObjectsPerWindow }),
+      inboxLedger: new InboxLedger(init.store, inboxLimits, now),
       sign: async data => await components.privateKey.sign(data),
       log: this.log
     }

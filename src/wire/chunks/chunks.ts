@@ -180,6 +180,11 @@ export namespace ChunkRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface ChunkRequestStoreInboxPassFieldEvent {
+    field: '$.store.inboxPass'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface ChunkRequestFetchPlacementKeyFieldEvent {
     field: '$.fetch.placementKey'
     value: Uint8Array<ArrayBuffer>
@@ -248,7 +253,7 @@ export namespace ChunkRequest {
     return decodeMessage(buf, ChunkRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestVersionFieldEvent | ChunkRequestStoreManifestFieldEvent | ChunkRequestStoreShardIndexFieldEvent | ChunkRequestStoreShardFieldEvent | ChunkRequestStoreSoleFieldEvent | ChunkRequestStoreShardProofFieldEvent | ChunkRequestFetchPlacementKeyFieldEvent | ChunkRequestFetchObjectIdFieldEvent | ChunkRequestFetchAfterObjectIdFieldEvent | ChunkRequestFetchAfterShardIndexFieldEvent | ChunkRequestDeleteObjectIdFieldEvent | ChunkRequestDeleteShardIndexFieldEvent | ChunkRequestDeleteOwnerFieldEvent | ChunkRequestDeleteTimestampFieldEvent | ChunkRequestDeleteSignatureFieldEvent | ChunkRequestListPlacementKeyFieldEvent | ChunkRequestListAfterObjectIdFieldEvent | ChunkRequestListAfterShardIndexFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestVersionFieldEvent | ChunkRequestStoreManifestFieldEvent | ChunkRequestStoreShardIndexFieldEvent | ChunkRequestStoreShardFieldEvent | ChunkRequestStoreSoleFieldEvent | ChunkRequestStoreShardProofFieldEvent | ChunkRequestStoreInboxPassFieldEvent | ChunkRequestFetchPlacementKeyFieldEvent | ChunkRequestFetchObjectIdFieldEvent | ChunkRequestFetchAfterObjectIdFieldEvent | ChunkRequestFetchAfterShardIndexFieldEvent | ChunkRequestDeleteObjectIdFieldEvent | ChunkRequestDeleteShardIndexFieldEvent | ChunkRequestDeleteOwnerFieldEvent | ChunkRequestDeleteTimestampFieldEvent | ChunkRequestDeleteSignatureFieldEvent | ChunkRequestListPlacementKeyFieldEvent | ChunkRequestListAfterObjectIdFieldEvent | ChunkRequestListAfterShardIndexFieldEvent> {
     return streamMessage(buf, ChunkRequest.codec(), opts)
   }
 }
@@ -259,6 +264,7 @@ export interface StoreRequest {
   shard: Uint8Array<ArrayBuffer>
   sole?: boolean
   shardProof?: Uint8Array<ArrayBuffer>
+  inboxPass?: Uint8Array<ArrayBuffer>
 }
 
 export namespace StoreRequest {
@@ -296,6 +302,11 @@ export namespace StoreRequest {
           w.bytes(obj.shardProof)
         }
 
+        if (obj.inboxPass != null) {
+          w.uint32(50)
+          w.bytes(obj.inboxPass)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -330,6 +341,10 @@ export namespace StoreRequest {
             }
             case 5: {
               obj.shardProof = reader.bytes()
+              break
+            }
+            case 6: {
+              obj.inboxPass = reader.bytes()
               break
             }
             default: {
@@ -382,6 +397,13 @@ export namespace StoreRequest {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.inboxPass`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -419,6 +441,11 @@ export namespace StoreRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface StoreRequestInboxPassFieldEvent {
+    field: '$.inboxPass'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<StoreRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, StoreRequest.codec())
   }
@@ -427,7 +454,7 @@ export namespace StoreRequest {
     return decodeMessage(buf, StoreRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StoreRequest>): Generator<StoreRequestManifestFieldEvent | StoreRequestShardIndexFieldEvent | StoreRequestShardFieldEvent | StoreRequestSoleFieldEvent | StoreRequestShardProofFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StoreRequest>): Generator<StoreRequestManifestFieldEvent | StoreRequestShardIndexFieldEvent | StoreRequestShardFieldEvent | StoreRequestSoleFieldEvent | StoreRequestShardProofFieldEvent | StoreRequestInboxPassFieldEvent> {
     return streamMessage(buf, StoreRequest.codec(), opts)
   }
 }

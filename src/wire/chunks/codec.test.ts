@@ -65,7 +65,8 @@ describe('chunk requests', () => {
     { type: 'list' },
     { type: 'list', placementKey: new Uint8Array(32).fill(6), after: { objectId, shardIndex: 0 } },
     { type: 'store', manifest: new Uint8Array([1, 2, 3]), shardIndex: 0, shard: new Uint8Array(1).fill(9), sole: true },
-    { type: 'store', manifest: new Uint8Array([1, 2, 3]), shardIndex: 2, shard: new Uint8Array(3).fill(9), sole: true, shardProof: new Uint8Array(128).fill(7) }
+    { type: 'store', manifest: new Uint8Array([1, 2, 3]), shardIndex: 2, shard: new Uint8Array(3).fill(9), sole: true, shardProof: new Uint8Array(128).fill(7) },
+    { type: 'store', manifest: new Uint8Array([1, 2, 3]), shardIndex: 1, shard: new Uint8Array(3).fill(9), inboxPass: new Uint8Array(300).fill(8) }
   ]
 
   it.each(commands.map(command => [command.type, command] as const))('round-trips a %s command', (_type, command) => {
@@ -105,7 +106,9 @@ describe('chunk requests', () => {
       { version: 1, delete: { objectId: new Uint8Array(32), owner: new Uint8Array(19), timestamp: 1, signature: new Uint8Array(65) } },
       { version: 1, list: { placementKey: new Uint8Array(33) } },
       { version: 1, store: { manifest: new Uint8Array(1), shardIndex: 0, shard: new Uint8Array(1), shardProof: new Uint8Array(31) } },
-      { version: 1, store: { manifest: new Uint8Array(1), shardIndex: 0, shard: new Uint8Array(1), shardProof: new Uint8Array(9 * 32) } }
+      { version: 1, store: { manifest: new Uint8Array(1), shardIndex: 0, shard: new Uint8Array(1), shardProof: new Uint8Array(9 * 32) } },
+      { version: 1, store: { manifest: new Uint8Array(1), shardIndex: 0, shard: new Uint8Array(1), inboxPass: new Uint8Array() } },
+      { version: 1, store: { manifest: new Uint8Array(1), shardIndex: 0, shard: new Uint8Array(1), inboxPass: new Uint8Array(10 * 1024 + 1) } }
     ]
     for (const request of bad) {
       expect(() => decodeChunkRequest(ChunkRequest.encode(request)), JSON.stringify(Object.keys(request))).toThrow(MalformedMessageError)

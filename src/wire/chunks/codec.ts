@@ -82,6 +82,12 @@ export interface StoreCommand {
   readonly sole?: boolean
   /** The shard's inclusion proof under a version-2 manifest; absent under version 1. Checked by the holder. */
   readonly shardProof?: Uint8Array
+  /**
+   * Inbox objects: the recipient's contact pass for the sender (an encoded SignedManifest the recipient signed for
+   * an object in the sender's inbox), for the inbox's contacts lane. Checked by the holder; at most
+   * MAX_SIGNED_MANIFEST_BYTES.
+   */
+  readonly inboxPass?: Uint8Array
 }
 
 export interface FetchCommand {
@@ -158,6 +164,7 @@ export function encodeChunkRequest (command: ChunkCommand): Uint8Array {
       request.store = { manifest: own(command.manifest), shardIndex: command.shardIndex, shard: own(command.shard) }
       if (command.sole === true) request.store.sole = true
       if (command.shardProof !== undefined) request.store.shardProof = own(command.shardProof)
+      if (command.inboxPass !== undefined) request.store.inboxPass = own(command.inboxPass)
       break
     case 'fetch':
       request.fetch = 'placementKey' in command.target
@@ -207,11 +214,22 @@ export function decodeChunkRequest (bytes: Uint8Array, maxBytes = MAX_CHUNK_REQU
     throw new MalformedMessageError(`a chunk request carries exactly one of store, fetch, delete, list; this one has ${present.length === 0 ? 'none' : present.join(', ')}`)
   }
   if (request.store !== undefined) {
-    const { manifest, shardIndex, shard, sole, shardProof } = request.store
+    const { manifest, shardIndex, shard, sole, shardProof, inboxPass } = request.store
     if (manifest.length === 0) throw new MalformedMessageError('STORE has no manifest')
     if (shard.length === 0) throw new MalformedMessageError('STORE has no shard bytes')
     if (shardProof !== undefined) checkShardProofShape(shardProof)
-    return { type: 'store', manifest, shardIndex, shard, ...(sole === true ? { sole } : {}), ...(shardProof !== undefined ? { shardProof } : {}) }
+    if (inboxPass !== undefined && (inboxPass.length === 0 || inboxPass.length > MAX_SIGNED_MANIFEST_BYTES)) {
+      throw new MalformedMessageError(`STORE inbox pass is ${inboxPass.length} bytes; a pass is a signed manifest of 1 to ${MAX_SIGNED_MANIFEST_BYTES} bytes`)
+    }
+    return {
+      type: 'store',
+      manifest,
+      shardIndex,
+      shard,
+      ...(sole === true ? { sole } : {}),
+      ...(shardProof !== undefined ? { shardProof } : {}),
+      ...(inboxPass !== undefined ? { inboxPass } : {})
+    }
   }
   if (request.fetch !== undefined) return parseFetch(request.fetch)
   if (request.delete !== undefined) {

@@ -5,6 +5,7 @@ import type { PlacementRules, Stripe } from '../../../placement/index.ts'
 import type { InboxLimits } from '../inbox-limits.ts'
 import type { ReplayGuard } from '../replay-guard.ts'
 import type { InboxAppendLimiter } from './store.ts'
+import type { InboxLedger } from '../inbox-budget.ts'
 
 /** What the per-message handlers share: the store, the limits and the holder's signing key. */
 export interface HandlerContext {
@@ -24,6 +25,10 @@ export interface HandlerContext {
   /** Per-sender size and rate limits on inbox appends, and the appends counted against them. */
   readonly inboxLimits: InboxLimits
   readonly inboxAppends: InboxAppendLimiter
+  /** Strangers' (senders without a contact pass) new objects per inbox and window, all of them together. */
+  readonly strangerAppends: InboxAppendLimiter
+  /** Objects held per inbox, for the per-inbox budget. */
+  readonly inboxLedger: InboxLedger
   /** Signs with the node's libp2p private key. */
   readonly sign: (data: Uint8Array) => Promise<Uint8Array>
   readonly log: Logger

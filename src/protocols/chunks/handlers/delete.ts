@@ -1,5 +1,5 @@
 import { NS_DELETE, sha256, toHex } from '../../../crypto/index.ts'
-import { InvalidSignatureError, recoverAddress } from '../../../identity/index.ts'
+import { InvalidSignatureError, recoverAddress, type WalletAddress } from '../../../identity/index.ts'
 import type { ObjectId, ShardIndex } from '../../../types/index.ts'
 import type { ChunkStore, ShardRecord, Tombstone } from '../../../store/index.ts'
 import { deleteAuthorization, type DeleteCommand } from '../../../wire/index.ts'
@@ -9,7 +9,8 @@ import { ChunkStatus, refuse, type HandlerContext, type Reply } from './context.
 
 /**
  * DELETE: only the shards' delete authority may remove them: the owner recorded with them, except for inbox
- * objects, which only their recipient (named in the manifest) may remove, not their sender. In order: the
+ * objects, which only their recipient (named in the manifest) may remove, and their sender only within
+ * `inboxLimits.senderUndoMs` of the holder storing them (a failed send taking back what it placed). In order: the
  * timestamp is inside the window (not older than `deleteMaxAgeMs`, not more than `deleteMaxSkewMs` ahead), the
  * signature recovers to the named signer, the authorisation was not used before (replay), the shards exist and
  * the signer is the authority of all of them. Nothing changes on any refusal. A replayed authorisation is
@@ -54,9 +55,13 @@ export async function handleDelete (context: HandlerContext, command: DeleteComm
     if (known === undefined) authorities.set(key, known = authorityOf(record))
     return known
   }
-  const foreign = targets.find(record => authority(record) !== owner)
+  // The sender of an inbox object may take it back for a short while after it was stored here (a failed send
+  // cleaning up: no orphan shards); then only the recipient may.
+  const undoing = (record: ShardRecord): boolean => record.owner === owner && authority(record) !== owner && now - record.storedAt < context.inboxLimits.senderUndoMs
+  const foreign = targets.find(record => authority(record) !== owner && !undoing(record))
   if (foreign !== undefined) {
-    return refuse(ChunkStatus.NOT_OWNER, `shard ${foreign.shardIndex} of ${objectId} may be deleted only by ${authority(foreign)}, not by ${owner}`)
+    const sender = foreign.owner === owner ? ` (its sender may, within ${context.inboxLimits.senderUndoMs} ms of its storing)` : ''
+    return refuse(ChunkStatus.NOT_OWNER, `shard ${foreign.shardIndex} of ${objectId} may be deleted only by ${authority(foreign)}${sender}, not by ${owner}`)
   }
   if (shardIndex === undefined) {
     // Tombstones need no quota: only the delete authority of shards held here can leave one, one per object, and
@@ -66,6 +71,9 @@ export async function handleDelete (context: HandlerContext, command: DeleteComm
     await context.store.purgeTombstones(now - context.tombstoneRetentionMs)
   }
   const deleted = await context.store.delete(objectId, shardIndex as ShardIndex | undefined)
+  // An inbox's held count is read again before its next refusal (the recipient removed what it had read).
+  const recipient = authority(targets[0])
+  if (deleted > 0 && recipient !== targets[0].owner) context.inboxLedger.removed(recipient as WalletAddress)
   // Remember it until no holder would accept it anyway: the timestamp may be up to the skew ahead of `now`.
   context.replayGuard.add(replayKey, now + context.deleteMaxAgeMs + context.deleteMaxSkewMs, now)
   context.log('deleted %d shard(s) of %s for %s', deleted, objectId, owner)

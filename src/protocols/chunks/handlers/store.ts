@@ -8,6 +8,7 @@ import { assertShardMatches } from '../../../wire/index.ts'
 import { PlacementKeyMismatchError, UnsupportedNamespaceError, UnsupportedStripeError } from '../errors.ts'
 import { assertPlacementAllowed, assertStripeAllowed, inboxRecipientOf } from '../../../placement/index.ts'
 import type { InboxLimits } from '../inbox-limits.ts'
+import { contactPassProblem } from '../inbox-budget.ts'
 import { shardRecordFor } from '../shard-record.ts'
 import { ChunkStatus, refuse, type HandlerContext, type Reply } from './context.ts'
 import { deletedRefusal } from './delete.ts'
@@ -18,7 +19,9 @@ import { deletedRefusal } from './delete.ts'
  * hundreds), namespace and placement key (an owner writes only under their own
  * key; a sender only under the inbox key of the recipient its manifest names), the inbox object size limit,
  * shard index, shard size and hash against the manifest (version 2: the shard's proof up to the signed root); the object's tombstone (its owner deleted it: DELETED);
- * then, for a new inbox object, the sender's append rate into that inbox, and the store's quota. Storing the same
+ * then, for a new inbox object, the sender's append rate into that inbox and the inbox's budget (inbox-budget.ts:
+ * objects with the recipient's contact pass up to `maxHeldObjects`, strangers' only below `maxStrangerHeldObjects`
+ * and at most `maxStrangerObjectsPerWindow` per window from all of them), and the store's quota. Storing the same
  * shard again is idempotent and re-acknowledged. A `sole` STORE (the sender places one shard per node) is refused
  * with HOLDS_OTHER_SHARD when this holder keeps another shard of the object: two nodes acting on different views
  * cannot put two shards on one node.
@@ -89,14 +92,34 @@ export async function handleStore (context: HandlerContext, command: StoreComman
         `${manifest.objectId} already; the sender asked for shard ${shardIndex} to be its only one`)
     }
     let counted: (() => void) | undefined
+    let inStore: (() => void) | undefined
     if (recipient !== undefined && others.length === 0) {
-      // A new inbox object (further shards of one already held never count): the sender's rate applies.
+      // A new inbox object (further shards of one already held never count): the sender's rate applies, then the
+      // inbox's budget, by lane (inbox-budget.ts).
       const admission = context.inboxAppends.admit(manifest.owner, recipient, manifest.objectId, storedAt, manifest.createdAt)
       if (!admission.admitted) {
         return refuse(ChunkStatus.QUOTA_EXCEEDED, `${manifest.owner} has put ${admission.count} objects into the inbox of ${recipient} ` +
           `on this holder within ${context.inboxLimits.windowMs} ms, its limit; send again later`)
       }
-      counted = admission.release
+      const contact = command.inboxPass !== undefined && contactPassProblem(command.inboxPass, manifest, recipient) === undefined
+      const stranger = contact ? undefined : context.strangerAppends.admit(STRANGERS, recipient, manifest.objectId, storedAt, manifest.createdAt)
+      if (stranger !== undefined && !stranger.admitted) {
+        admission.release()
+        return refuse(ChunkStatus.QUOTA_EXCEEDED, `senders ${recipient} has not written to have put ${stranger.count} objects into their inbox ` +
+          `on this holder within ${context.inboxLimits.windowMs} ms, the most it takes from them; send again later`)
+      }
+      const budget = await context.inboxLedger.admit(recipient, manifest.placementKey, contact)
+      if (!budget.admitted) {
+        admission.release()
+        if (stranger?.admitted === true) stranger.release()
+        return refuse(ChunkStatus.QUOTA_EXCEEDED, budget.reason)
+      }
+      counted = () => {
+        admission.release()
+        if (stranger?.admitted === true) stranger.release()
+        budget.release()
+      }
+      inStore = budget.stored
     }
     try {
       await context.store.put(shardRecordFor({ manifest, manifestBytes: command.manifest, shardIndex, shard, shardHash, shardProof }, storedAt))
@@ -105,6 +128,7 @@ export async function handleStore (context: HandlerContext, command: StoreComman
       if (error instanceof QuotaExceededError) return refuse(ChunkStatus.QUOTA_EXCEEDED, error.message)
       throw error
     }
+    inStore?.()
     // A DELETE of the object that ran while this STORE waited on the store wrote its tombstone before deleting:
     // a shard put after that delete is found here and taken out again.
     const deletedMeanwhile = await deletedRefusal(context.store, manifest.objectId, context.now(), context.tombstoneRetentionMs)
@@ -148,6 +172,9 @@ function inboxSizeProblem (manifest: SignedManifest, limits: InboxLimits): strin
   return undefined
 }
 
+/** The one key under which strangers' new objects are counted per inbox (InboxAppendLimiter's sender). */
+const STRANGERS = 'strangers'
+
 export type InboxAdmission = { admitted: true, release: () => void } | { admitted: false, count: number }
 
 /**
@@ -158,7 +185,7 @@ export type InboxAdmission = { admitted: true, release: () => void } | { admitte
 export class InboxAppendLimiter {
   private readonly appends = new Map<string, Array<{ objectId: string, at: number }>>()
 
-  constructor (private readonly limits: InboxLimits, private readonly maxKeys = 10_000) {}
+  constructor (private readonly limits: Pick<InboxLimits, 'maxObjectsPerWindow' | 'windowMs' | 'maxBackdatedPerWindow'>, private readonly maxKeys = 10_000) {}
 
   /**
    * Counts `objectId` for (sender, recipient) unless counted already within the window. An object created
