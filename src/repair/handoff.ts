@@ -3,7 +3,8 @@
  * another expected holder keeps. Local deletes go straight to this node's own store (no owner-signed DELETE is
  * needed for one's own store), and only after the other side is proven to hold the shard: its copy, fetched back
  * and verified against the manifest, for a hand-off (after the STORE) as for a drop. A receipt alone proves nothing:
- * a node may acknowledge a STORE and keep nothing. So neither step can lose the last copy.
+ * a node may acknowledge a STORE and keep nothing. So neither step can lose the last copy. A node that fails that
+ * challenge is distrusted (`ctx.distrust`): it leaves the repairer's rings, so it is offered no further shard.
  */
 import type { ShardIndex } from '../types/index.ts'
 import { verifyShard, type SignedManifest } from '../wire/index.ts'
@@ -52,6 +53,7 @@ async function confirmHeld (ctx: RepairContext, manifest: SignedManifest, index:
   const kept = shards.some(shard => shard.shardIndex === index && shard.manifest.objectId === manifest.objectId &&
     verifyShard(manifest, index, shard.shard, shard.shardProof))
   if (!kept) {
+    ctx.distrust?.(keeper, `${why} shard ${index} of ${manifest.objectId} but sent no valid copy`)
     throw new KeeperMissingShardError(`${keeper} ${why} shard ${index} of ${manifest.objectId} but sent no valid copy; this node keeps its own`)
   }
 }

@@ -65,6 +65,10 @@ export interface RepairCounters {
   failedTasks: number
   /** LIST calls to other holders that failed (unreachable, refused). */
   surveyFailures: number
+  /** Spot-check FETCHes of other holders' LIST claims (spot-check.ts). */
+  spotChecks: number
+  /** Times a peer was distrusted: it failed a spot check, or kept no valid copy of a shard it acknowledged. */
+  peersDistrusted: number
 }
 
 export interface RepairStatus {
@@ -99,7 +103,9 @@ export class RepairLog {
     rebuildBytesRead: 0,
     bytesWritten: 0,
     failedTasks: 0,
-    surveyFailures: 0
+    surveyFailures: 0,
+    spotChecks: 0,
+    peersDistrusted: 0
   }
 
   constructor (keep = DEFAULT_FINISHED_TASKS_KEPT, now: () => number = Date.now) {

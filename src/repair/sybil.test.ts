@@ -1,0 +1,168 @@
+/**
+ * Hostile peers: a Sybil attack on one user's placement key, over real libp2p nodes on loopback. 20 honest storage
+ * nodes hold the user's objects; then 15 nodes whose IDs were generated to sit closer to the key than any honest
+ * node join. They acknowledge every STORE and keep nothing, claim every shard of every object in their LIST
+ * answers, and answer FETCH with nothing (8 of them) or with junk (7). Readers must still read (they move past
+ * holders that send no verified shard), and repair must see through the lies (spot checks) instead of trusting
+ * them: after the hand-off grace the honest nodes still hold every shard, a lost honest holder is rebuilt, and the
+ * objects survive losing holders down to k.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { NS_HISTORY } from '../crypto/index.ts'
+import { WalletIdentity } from '../identity/index.ts'
+import { ObjectStore } from '../objects/index.ts'
+import { placementKeyFor } from '../placement/index.ts'
+import type { ObjectId } from '../types/index.ts'
+import type { SignedManifest } from '../wire/index.ts'
+import { createHealingMesh, introduce, manifestsOf, shardLayout, stopHealingMesh } from '../testing/heal-mesh.ts'
+import { createStorageNodes, holdersOf, isRunning, objectStoreDeps, stopNodes, xorClosestPeers, type MeshNode } from '../testing/object-mesh.ts'
+import { mulberry32, randomBytes } from '../testing/seeded-random.ts'
+import { SybilStore, grindKeysNear } from '../testing/sybil-nodes.ts'
+import { DEFAULT_HANDOFF_GRACE_MS, type RepairRound } from './repair-settings.ts'
+import { Repairer } from './repair.ts'
+
+const HONEST = 20
+const SYBILS = 15
+const OBJECTS = 4
+const K = 10
+const TOTAL = 15
+const SLOW = 120_000
+
+describe(`${SYBILS} Sybil nodes generated next to a user's key, among ${HONEST} honest nodes`, () => {
+  let honest: MeshNode[] = []
+  let sybils: MeshNode[] = []
+  /** Nodes that have joined. */
+  let members: MeshNode[] = []
+  let wallet: WalletIdentity
+  let placementKey: Uint8Array
+  let manifests: Map<ObjectId, SignedManifest>
+  let generated = 0
+  const originals = new Map<ObjectId, Uint8Array>()
+  const repairers = new Map<string, Repairer>()
+  const logs: string[] = []
+  const clock = { ms: Date.now() }
+  const closestPeers = xorClosestPeers(() => members, { liveOnly: true })
+  const honestIds = (): Set<string> => new Set(honest.map(node => node.peerId))
+  const liveHonest = (): MeshNode[] => honest.filter(isRunning)
+
+  const newRepairer = (node: MeshNode): Repairer => new Repairer({
+    libp2p: node.libp2p,
+    store: node.store,
+    holders: holdersOf(closestPeers),
+    isDead: peer => ![...honest, ...sybils].some(other => other.peerId === peer && isRunning(other)),
+    nodeKey: node.privateKey,
+    requestTimeoutMs: 10_000,
+    resurveyAfterMs: 0,
+    newObjectGraceMs: 0,
+    fallbackDelayMs: 0,
+    now: () => clock.ms,
+    log: message => logs.push(`${node.peerId.slice(-6)} ${message}`)
+  })
+
+  /** Rounds on every live honest node until one where nothing was done. */
+  const settle = async (): Promise<RepairRound[]> => {
+    const all: RepairRound[] = []
+    for (let i = 0; i < 8; i++) {
+      const rounds = await Promise.all(liveHonest().map(async node => await repairers.get(node.peerId)!.runOnce()))
+      all.push(...rounds)
+      if (rounds.every(r => r.rebuilt + r.handedOff + r.dropped + r.failures + r.unanswered === 0)) return all
+    }
+    throw new Error(`no quiet round after 8 rounds:\n${logs.slice(-20).join('\n')}`)
+  }
+
+  /** Per object: distinct shard indices that live honest nodes hold a verified copy of. */
+  const honestShards = async (): Promise<number[]> => {
+    const layout = await shardLayout(liveHonest(), manifests)
+    return [...layout.holders.values()].map(byIndex => byIndex.size)
+  }
+
+  /** Every object read by an honest node, by key and one by one; returns how many came back intact. */
+  const readAll = async (): Promise<{ byKey: number, byId: number }> => {
+    const reader = liveHonest().at(-1)!
+    const objects = new ObjectStore(objectStoreDeps(reader, wallet, closestPeers, { fetchTimeoutMs: 10_000 }))
+    const fetched = await objects.fetchObjects().catch(() => ({ objects: [] }))
+    const byKey = fetched.objects.filter(object => bytesMatch(object.bytes, originals.get(object.objectId))).length
+    let byId = 0
+    for (const [objectId, bytes] of originals) {
+      const object = await objects.fetchObject(objectId).catch(() => undefined)
+      if (object !== undefined && bytesMatch(object.bytes, bytes)) byId++
+    }
+    return { byKey, byId }
+  }
+
+  beforeAll(async () => {
+    honest = await createHealingMesh(HONEST)
+    members = honest
+    wallet = WalletIdentity.generate()
+    placementKey = placementKeyFor(NS_HISTORY, wallet.address)
+    const writer = new ObjectStore(objectStoreDeps(honest[0], wallet, closestPeers))
+    const random = mulberry32(0x5b1)
+    for (let i = 0; i < OBJECTS; i++) {
+      const bytes = randomBytes(random, 2000 + i * 1500)
+      originals.set((await writer.storeObject(bytes)).objectId, bytes)
+    }
+    manifests = await manifestsOf(honest, originals.keys())
+    for (const node of honest) repairers.set(node.peerId, newRepairer(node))
+
+    // The attacker: identities closer to the key than any honest node (about 15 x 21 generations), which then
+    // learn the objects' manifests (anyone may FETCH them) so as to claim their shards.
+    const ground = await grindKeysNear(placementKey, honest.map(node => node.peerId), SYBILS)
+    generated = ground.generated
+    sybils = await createStorageNodes(SYBILS, { privateKeys: ground.keys, store: i => new SybilStore(i % 2 === 0 ? 'empty' : 'garbage') })
+    for (const sybil of sybils) for (const manifest of manifests.values()) (sybil.store as SybilStore).learn(manifest)
+  }, SLOW)
+
+  afterAll(async () => {
+    await stopHealingMesh(repairers.values(), honest)
+    await stopNodes(sybils.filter(isRunning))
+  }, 30_000)
+
+  it('the honest nodes hold every shard, and reads succeed, before the Sybils join', async () => {
+    expect(await honestShards()).toEqual(Array(OBJECTS).fill(TOTAL))
+    expect(await readAll()).toEqual({ byKey: OBJECTS, byId: OBJECTS })
+  }, SLOW)
+
+  it('the Sybils become the closest nodes to the key; reads still succeed', async () => {
+    await introduce(honest, sybils)
+    await introduce(sybils, honest)
+    members = [...honest, ...sybils]
+    const ranking = await closestPeers(placementKey, TOTAL)
+    expect(ranking.filter(peer => honestIds().has(peer))).toEqual([])
+    expect(generated).toBeGreaterThanOrEqual(SYBILS)
+    // Before the fix, a reader asked the 15 Sybils, counted their empty answers as answers and read nothing.
+    expect(await readAll()).toEqual({ byKey: OBJECTS, byId: OBJECTS })
+  }, SLOW)
+
+  it('after the hand-off grace, the honest nodes still hold every shard: the Sybils\' claims were checked, not trusted', async () => {
+    await settle()
+    clock.ms += DEFAULT_HANDOFF_GRACE_MS + 1
+    const rounds = await settle()
+    expect(rounds.reduce((sum, r) => sum + r.errors, 0), logs.slice(-10).join('\n')).toBe(0)
+    expect(await honestShards()).toEqual(Array(OBJECTS).fill(TOTAL))
+    // Every Sybil was caught by some honest node's spot check, and is out of its rings.
+    const counters = [...repairers.values()].map(repairer => repairer.status().counters)
+    expect(counters.reduce((sum, c) => sum + c.peersDistrusted, 0)).toBeGreaterThanOrEqual(SYBILS)
+    expect(counters.reduce((sum, c) => sum + c.shardsHandedOff, 0)).toBe(0)
+    expect(await readAll()).toEqual({ byKey: OBJECTS, byId: OBJECTS })
+  }, SLOW)
+
+  it('shards of 5 honest holders that stop are rebuilt on honest nodes, though the Sybils claim to hold them', async () => {
+    const holders = [...(await shardLayout(honest, manifests)).perNode.keys()]
+    await stopNodes(holders.slice(0, 5).map(id => honest.find(node => node.peerId === id)!))
+    await settle()
+    // Before the fix, repair believed the Sybils and rebuilt nothing: 10 of 15 left.
+    expect(await honestShards()).toEqual(Array(OBJECTS).fill(TOTAL))
+    expect(await readAll()).toEqual({ byKey: OBJECTS, byId: OBJECTS })
+  }, SLOW)
+
+  it('with honest holders stopped down to k, every object is still read', async () => {
+    const holders = [...(await shardLayout(liveHonest(), manifests)).perNode.keys()]
+    await stopNodes(holders.slice(0, TOTAL - K).map(id => honest.find(node => node.peerId === id)!))
+    for (const count of await honestShards()) expect(count).toBeGreaterThanOrEqual(K)
+    expect(await readAll()).toEqual({ byKey: OBJECTS, byId: OBJECTS })
+  }, SLOW)
+})
+
+function bytesMatch (a: Uint8Array, b: Uint8Array | undefined): boolean {
+  return b !== undefined && a.length === b.length && a.every((byte, i) => byte === b[i])
+}
