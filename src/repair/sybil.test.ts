@@ -1,8 +1,8 @@
 /**
  * Hostile peers: a Sybil attack on one user's placement key, over real libp2p nodes on loopback. 20 honest storage
  * nodes hold the user's objects; then 15 nodes whose IDs were generated to sit closer to the key than any honest
- * node join. They acknowledge every STORE and keep nothing, claim every shard of every object in their LIST
- * answers, and answer FETCH with nothing (8 of them) or with junk (7). Readers must still read (they move past
+ * node join. They acknowledge every STORE and keep nothing; 10 claim every shard of every object in their LIST
+ * answers and answer FETCH with nothing (5) or with junk (5), 5 claim nothing, so that hand-offs come their way. Readers must still read (they move past
  * holders that send no verified shard), and repair must see through the lies (spot checks) instead of trusting
  * them: after the hand-off grace the honest nodes still hold every shard, a lost honest holder is rebuilt, and the
  * objects survive losing holders down to k.
@@ -17,7 +17,7 @@ import type { SignedManifest } from '../wire/index.ts'
 import { connectAll, createHealingMesh, introduce, manifestsOf, shardLayout, stopHealingMesh } from '../testing/heal-mesh.ts'
 import { createStorageNodes, holdersOf, isRunning, objectStoreDeps, stopNodes, xorClosestPeers, type MeshNode } from '../testing/object-mesh.ts'
 import { mulberry32, randomBytes } from '../testing/seeded-random.ts'
-import { SybilStore, grindKeysNear } from '../testing/sybil-nodes.ts'
+import { SybilStore, grindKeysNear, type SybilMode } from '../testing/sybil-nodes.ts'
 import { DEFAULT_HANDOFF_GRACE_MS, type RepairRound } from './repair-settings.ts'
 import { Repairer } from './repair.ts'
 
@@ -27,6 +27,8 @@ const OBJECTS = 4
 const K = 10
 const TOTAL = 15
 const SLOW = 120_000
+/** 5 Sybils of each kind: claiming every shard and sending nothing, or junk; claiming nothing, taking hand-offs. */
+const SYBIL_MODES: SybilMode[] = ['empty', 'garbage', 'silent']
 
 describe(`${SYBILS} Sybil nodes generated next to a user's key, among ${HONEST} honest nodes`, () => {
   let honest: MeshNode[] = []
@@ -108,7 +110,7 @@ describe(`${SYBILS} Sybil nodes generated next to a user's key, among ${HONEST} 
     // learn the objects' manifests (anyone may FETCH them) so as to claim their shards.
     const ground = await grindKeysNear(placementKey, honest.map(node => node.peerId), SYBILS)
     generated = ground.generated
-    sybils = await createStorageNodes(SYBILS, { privateKeys: ground.keys, store: i => new SybilStore(i % 2 === 0 ? 'empty' : 'garbage') })
+    sybils = await createStorageNodes(SYBILS, { privateKeys: ground.keys, store: i => new SybilStore(SYBIL_MODES[i % SYBIL_MODES.length]) })
     for (const sybil of sybils) for (const manifest of manifests.values()) (sybil.store as SybilStore).learn(manifest)
     // Storage nodes keep connections to each other (the peer keeper's job); open them before anything is timed.
     await introduce([...honest, ...sybils], [...honest, ...sybils])
@@ -143,7 +145,11 @@ describe(`${SYBILS} Sybil nodes generated next to a user's key, among ${HONEST} 
     // Every Sybil was caught by some honest node's spot check, and is out of its rings.
     const counters = [...repairers.values()].map(repairer => repairer.status().counters)
     expect(counters.reduce((sum, c) => sum + c.peersDistrusted, 0)).toBeGreaterThanOrEqual(SYBILS)
+    // Hand-offs to the silent ones were tried, and failed their check: no honest copy went.
     expect(counters.reduce((sum, c) => sum + c.shardsHandedOff, 0)).toBe(0)
+    const handoffs = [...repairers.values()].flatMap(repairer => repairer.status().finished).filter(task => task.kind === 'handoff')
+    expect(handoffs.length).toBeGreaterThan(0)
+    for (const task of handoffs) expect(task.error).toMatch(/^KeeperMissingShardError/)
     expect(await readAll()).toEqual({ byKey: OBJECTS, byId: OBJECTS })
   }, SLOW)
 

@@ -34,18 +34,21 @@ export async function grindKeysNear (key: Uint8Array, honest: readonly string[],
 }
 
 /**
- * A holder that acknowledges every STORE and keeps nothing; its LIST answer claims every shard of every object it
- * has heard of (`learn`: manifests are public, anyone may FETCH them), and its FETCH answer is empty or, with
- * `garbage`, every claimed shard filled with random bytes.
+ * A holder that acknowledges every STORE and keeps nothing. Its LIST answer claims every shard of every object it
+ * has heard of (`learn`: manifests are public, anyone may FETCH them), and its FETCH answer is empty (`empty`) or
+ * every claimed shard filled with random bytes (`garbage`); `silent` claims nothing and sends nothing, so it looks
+ * like a newcomer with room for shards (hand-offs come its way after the grace period).
  */
+export type SybilMode = 'empty' | 'garbage' | 'silent'
+
 export class SybilStore extends MemoryChunkStore {
   private readonly known = new Map<ObjectId, { manifest: SignedManifest, manifestBytes: Uint8Array }>()
-  private readonly fetchAnswer: 'empty' | 'garbage'
+  private readonly mode: SybilMode
   private readonly random = mulberry32(0x5b11)
 
-  constructor (fetchAnswer: 'empty' | 'garbage') {
+  constructor (mode: SybilMode) {
     super()
-    this.fetchAnswer = fetchAnswer
+    this.mode = mode
   }
 
   learn (manifest: SignedManifest): void {
@@ -80,6 +83,7 @@ export class SybilStore extends MemoryChunkStore {
 
   /** One listing per shard index of every known object: the shards it claims to hold. */
   private claims (): ShardListing[] {
+    if (this.mode === 'silent') return []
     return [...this.known.values()].flatMap(({ manifest }) => Array.from({ length: manifest.k + manifest.m }, (_, index): ShardListing => ({
       objectId: manifest.objectId,
       shardIndex: index as ShardIndex,
@@ -93,7 +97,7 @@ export class SybilStore extends MemoryChunkStore {
   }
 
   private fakeRecords (): ShardRecord[] {
-    if (this.fetchAnswer === 'empty') return []
+    if (this.mode !== 'garbage') return []
     return this.claims().map(claim => {
       const { manifestBytes } = this.known.get(claim.objectId)!
       const data = randomBytes(this.random, Math.max(1, claim.size))
