@@ -23,10 +23,10 @@ import { Repairer } from './repair.ts'
 
 const HONEST = 20
 const SYBILS = 15
-const OBJECTS = 4
+const OBJECTS = 2
 const K = 10
 const TOTAL = 15
-const SLOW = 120_000
+const SLOW = 180_000
 /** 5 Sybils of each kind: claiming every shard and sending nothing, or junk; claiming nothing, taking hand-offs. */
 const SYBIL_MODES: SybilMode[] = ['empty', 'garbage', 'silent']
 
