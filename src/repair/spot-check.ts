@@ -44,7 +44,10 @@ export class DistrustedPeers {
     return false
   }
 
+  /** Peers distrusted now (those whose time is up are forgotten). */
   get size (): number {
+    const now = this.now()
+    for (const [peer, until] of this.until) if (now >= until) this.until.delete(peer)
     return this.until.size
   }
 }
