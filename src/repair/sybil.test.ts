@@ -27,7 +27,7 @@ const SYBILS = 15
 const OBJECTS = 2
 const K = 10
 const TOTAL = 15
-const SLOW = 180_000
+const SLOW = 300_000
 /** 5 Sybils of each kind: claiming every shard and sending nothing, or junk; claiming nothing, taking hand-offs. */
 const SYBIL_MODES: SybilMode[] = ['empty', 'garbage', 'silent']
 
@@ -160,7 +160,13 @@ describe(`${SYBILS} Sybil nodes generated next to a user's key, among ${HONEST} 
   it('shards of 5 honest holders that stop are rebuilt on honest nodes, though the Sybils claim to hold them', async () => {
     const holders = [...(await shardLayout(honest, manifests)).perNode.keys()]
     await stopNodes(holders.slice(0, 5).map(id => honest.find(node => node.peerId === id)!))
-    await settle()
+    // A rebuild whose target is a silent Sybil fails its check; that repairer then distrusts it and plans the next
+    // round without it (each honest node learns this for itself), and steps waiting for a grace period fall due as
+    // time passes. On a loaded machine a store or its check may also time out. Later rounds place the shard.
+    for (let attempt = 0; attempt < 4 && (await honestShards()).some(count => count < TOTAL); attempt++) {
+      clock.ms += DEFAULT_HANDOFF_GRACE_MS + 1
+      await settle()
+    }
     // Before the fix, repair believed the Sybils and rebuilt nothing: 10 of 15 left.
     expect(await honestShards()).toEqual(Array(OBJECTS).fill(TOTAL))
     expect(await readAll()).toEqual({ byKey: OBJECTS, byId: OBJECTS })
