@@ -156,10 +156,12 @@ export class MeshHolderSelector implements HolderSelector {
     // connections already open instead of waiting for one handshake per round.
     const predialled = new Set<string>()
     let predialsInFlight = 0
+    const predials = this.options.lookupPredials ?? 0
     const predial = (): void => {
+      if (predials === 0) return
       const storage = [...heard].filter(id => id !== self && !settled.has(id) && !predialled.has(id) && !this.keeper.isRelay(id) && !this.keeper.nonStoragePeers.has(id))
       for (const { item: id } of rankByDistance(target, storage, kadIdOf).slice(0, count)) {
-        if (predialsInFlight >= (this.options.lookupPredials ?? 0)) return
+        if (predialsInFlight >= predials) return
         let peerId: PeerId
         try { peerId = peerIdFromString(id) } catch { continue }
         predialled.add(id)
