@@ -64,8 +64,6 @@ export interface HolderSelectorOptions {
   isDead?: (peerId: string) => boolean
   /** How long a network answer for a key is reused (a burst of stores under one key does one lookup). */
   cacheMs?: number
-  /** Dials a lookup opens ahead of its queries to the closest candidates it heard of (0: none). */
-  lookupPredials?: number
   now?: () => number
 }
 
@@ -151,25 +149,6 @@ export class MeshHolderSelector implements HolderSelector {
       const unreachable = (id: string): boolean => !this.keeper.relayConnected() && this.keeper.sinceSeen(id) > 0
       return top.length > 0 && top.every(r => settled.has(r.item) || unreachable(r.item))
     }
-    // Kademlia asks `alpha` peers at a time, and each new peer is a dial first (a WebRTC handshake: about half a
-    // second). Dial the closest candidates heard of ahead of the query, several at once, so its questions find
-    // connections already open instead of waiting for one handshake per round.
-    const predialled = new Set<string>()
-    let predialsInFlight = 0
-    const predials = this.options.lookupPredials ?? 0
-    const predial = (): void => {
-      if (predials === 0) return
-      const storage = [...heard].filter(id => id !== self && !settled.has(id) && !predialled.has(id) && !this.keeper.isRelay(id) && !this.keeper.nonStoragePeers.has(id))
-      for (const { item: id } of rankByDistance(target, storage, kadIdOf).slice(0, count)) {
-        if (predialsInFlight >= predials) return
-        let peerId: PeerId
-        try { peerId = peerIdFromString(id) } catch { continue }
-        predialled.add(id)
-        if (this.libp2p.getConnections(peerId).some(isUsableConnection)) continue
-        predialsInFlight++
-        this.dialOrMeet(peerId, lookupSignal).catch(() => {}).finally(() => { predialsInFlight--; if (!lookupSignal.aborted) predial() })
-      }
-    }
     try {
       for await (const event of this.libp2p.services.dht.getClosestPeers(key, { signal: lookupSignal })) {
         if (event.type === EventTypes.FINAL_PEER) heard.add(event.peer.id.toString())
@@ -179,7 +158,6 @@ export class MeshHolderSelector implements HolderSelector {
           for (const peer of event.closer) heard.add(peer.id.toString())
           if (settled.size === 1) onStep?.({ kind: 'first-answer', text: `first DHT answer: ${heard.size} peers heard of` })
           if (closestSettled()) break
-          predial()
         } else if (event.type === EventTypes.QUERY_ERROR) {
           settled.add(event.from.toString())
           if (closestSettled()) break

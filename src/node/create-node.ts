@@ -135,8 +135,6 @@ const NEIGHBOURHOOD_KEY = 'neighbourhood'
 const REMEMBER_NEIGHBOURHOOD_MS = 60_000
 /** Remembered neighbours dialled at once on a restart. */
 const REMEMBERED_DIALS = 6
-/** Dials a tab's lookups open at once ahead of their queries (see `HolderSelectorOptions.lookupPredials`). */
-const TAB_LOOKUP_PREDIALS = 6
 
 /** How often publishing the key bundle and presence is tried again until it works once. */
 export const CHAT_START_RETRY_MS = 5_000
@@ -215,10 +213,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     dialTimeoutMs: settings.dialTimeoutMs,
     livenessGraceMs: settings.livenessGraceMs,
     selfIsStorage: storageNode,
-    isDead: peerId => health.isDead(peerId),
-    // A tab is one node in its page: dialling its neighbourhood several at a time is what makes it ready in
-    // seconds. A headless process may host dozens of nodes and leaves its dials to the lookup's own pace.
-    lookupPredials: isTabAgent(config.userAgent) ? TAB_LOOKUP_PREDIALS : 0
+    isDead: peerId => health.isDead(peerId)
   })
   // Self-healing (seed §4): the health monitor finds dead peers; the repairer rebuilds what they held.
   const repair = repairService({
