@@ -290,6 +290,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   }
   let rememberTimer: ReturnType<typeof setInterval> | undefined
   joined.then(() => {
+    if (stopController.signal.aborted) return
     void rememberNeighbourhood().catch(() => {})
     rememberTimer = setInterval(() => { void rememberNeighbourhood().catch(() => {}) }, REMEMBER_NEIGHBOURHOOD_MS)
   }, () => {})
