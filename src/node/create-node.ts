@@ -284,9 +284,14 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   const chat = config.chat === undefined || objects === undefined
     ? undefined
     : new ChatService({ wallet: config.chat.wallet, objects, libp2p, cache: config.chat.cache, displayName: config.chat.displayName, relayedDialPeers, nodeReady: ready })
+  // Written only when it changed: in a settled mesh the neighbourhood stays the same for hours.
+  let rememberedLast = ''
   const rememberNeighbourhood = async (): Promise<void> => {
     const peers = await neighbourhoodSnapshot(libp2p, keeper.storagePeers)
-    if (peers.length > 0) await config.keyStore.put(NEIGHBOURHOOD_KEY, encodeNeighbourhood(peers))
+    const text = JSON.stringify(peers)
+    if (peers.length === 0 || text === rememberedLast) return
+    await config.keyStore.put(NEIGHBOURHOOD_KEY, encodeNeighbourhood(peers))
+    rememberedLast = text
   }
   let rememberTimer: ReturnType<typeof setInterval> | undefined
   joined.then(() => {
