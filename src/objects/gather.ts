@@ -1,7 +1,10 @@
 /**
  * Retrieval's fan-out: ask every holder at once for the shards of a placement key (or of one object), group the
  * verified shards by object, start decoding an object the moment k distinct shards of it are in, and stop waiting
- * for the remaining holders as soon as the caller's `enough` says so.
+ * for the remaining holders as soon as the caller's `enough` says so. A holder that fails, or answers without a
+ * single verified shard of what was asked (nothing, or only junk), is replaced by the next-closest node: node IDs
+ * cost nothing, so the closest nodes to a key may all be strangers who keep nothing, while the nodes that were
+ * given the shards sit just past them.
  */
 import { ChunkPeerUnreachableError, type ChunkExchange, type FetchedShard } from '../protocols/index.ts'
 import type { ObjectId } from '../types/index.ts'
@@ -42,6 +45,11 @@ export interface GatherStats extends HolderTally {
   cancelled: number
   /** Verified shards read from this node's own store. */
   localShards: number
+  /**
+   * Holders that answered without one verified shard of what was asked (nothing, or only shards that failed
+   * verification); each was replaced by a spare like a failed holder.
+   */
+  emptyAnswers: number
 }
 
 interface ObjectShards {
@@ -163,12 +171,18 @@ export interface GatherInput {
   timeoutMs: number
   signal?: AbortSignal
   /**
-   * Next-closest nodes, nearest first, beyond `holders`: each failing holder is replaced by the first one not yet
-   * asked, since a store that met a failing holder placed its shard there.
+   * Next-closest nodes, nearest first, beyond `holders`: each failing holder, and each holder answering without a
+   * verified shard of the target, is replaced by the first one not yet asked (a store that met a failing holder
+   * placed its shard there; holders that joined closer than the ones given the shards hold none). The list's length
+   * is the bound: a read asks at most `holders` plus these.
    */
   spares?: () => Promise<string[]>
-  /** Called after every answer or failure; true ends the wait and cancels the requests still out. */
-  enough: (collector: ShardCollector, answered: number) => boolean
+  /**
+   * Called after every answer or failure; true ends the wait and cancels the requests still out. `supplied`: holders
+   * (this node included) that sent at least one verified shard of the target; empty answers do not count, so a
+   * read does not stop on the word of holders that hold nothing.
+   */
+  enough: (collector: ShardCollector, supplied: number) => boolean
   /**
    * For the whole read, `ms` from `startedAt` (ms since the epoch): once passed, the requests still out are
    * cancelled and the gather ends with what is in (`ending.deadlineMs` set). Default: none beyond each request's
@@ -198,8 +212,11 @@ export async function collectShards (input: GatherInput): Promise<GatherOutcome>
   const remote = [...new Set(input.holders)].filter(holder => holder !== selfId)
   const selfIsHolder = input.holders.includes(selfId)
   const collector = new ShardCollector(input.maxKeptBytesPerHolder)
-  const stats: GatherStats = { asked: selfIsHolder ? 1 : 0, answered: 0, cancelled: 0, offline: 0, refused: 0, rejectedShards: 0, localShards: 0 }
+  const stats: GatherStats = { asked: selfIsHolder ? 1 : 0, answered: 0, cancelled: 0, offline: 0, refused: 0, rejectedShards: 0, localShards: 0, emptyAnswers: 0 }
   let remoteAnswered = 0
+  let supplied = 0
+  const target = input.target
+  const ofTarget = (shard: FetchedShard): boolean => !('objectId' in target) || shard.manifest.objectId === target.objectId
   const cancel = new AbortController()
   const signal = input.signal === undefined ? cancel.signal : AbortSignal.any([input.signal, cancel.signal])
   const onRejected = (): void => { stats.rejectedShards++ }
@@ -224,15 +241,24 @@ export async function collectShards (input: GatherInput): Promise<GatherOutcome>
         shards.forEach(shard => collector.add(shard, holder))
         stats.answered++
         remoteAnswered++
+        if (shards.some(ofTarget)) {
+          supplied++
+          return
+        }
+        stats.emptyAnswers++
       } catch (error) {
         if (finished || input.signal?.aborted === true) return
         if (error instanceof ChunkPeerUnreachableError) stats.offline++
         else stats.refused++
-        // Its shards may have gone to the next-closest node when it failed during a store: ask that one too.
-        const spare = await nextSpare()
-        if (spare !== undefined && !finished) ask(spare)
       }
+      // Its shards may have gone to the next-closest node (it failed during a store, or it joined closer than the
+      // holders given them): ask that one too.
+      await askSpare()
     })
+  }
+  const askSpare = async (): Promise<void> => {
+    const spare = await nextSpare()
+    if (spare !== undefined && !finished) ask(spare)
   }
   const nextSpare = async (): Promise<string | undefined> => {
     if (input.spares === undefined) return undefined
@@ -248,17 +274,23 @@ export async function collectShards (input: GatherInput): Promise<GatherOutcome>
       const shards = await input.exchange.fetch(selfId, input.target, { onRejected, checkedManifests })
       shards.forEach(shard => collector.add(shard, selfId))
       stats.localShards = shards.length
-      if (selfIsHolder) stats.answered++
+      if (shards.some(ofTarget)) supplied++
+      if (!selfIsHolder) return
+      stats.answered++
+      if (shards.some(ofTarget)) return
+      stats.emptyAnswers++
     } catch {
-      if (selfIsHolder) stats.refused++ // the own store failed (closed, storage error)
+      if (!selfIsHolder) return
+      stats.refused++ // the own store failed (closed, storage error)
     }
+    if (!finished) await askSpare()
   })
 
   const ending: GatherEnding = {}
   let deadline: ReturnType<typeof setTimeout> | undefined
   await new Promise<void>(resolve => {
     wake = () => {
-      if (outstanding === 0 || input.enough(collector, stats.answered) || input.signal?.aborted === true) resolve()
+      if (outstanding === 0 || input.enough(collector, supplied) || input.signal?.aborted === true) resolve()
     }
     input.signal?.addEventListener('abort', wake, { once: true })
     if (input.deadline !== undefined) {

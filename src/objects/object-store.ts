@@ -22,6 +22,13 @@ export const DEFAULT_STORE_TIMEOUT_MS = 20_000
 export const DEFAULT_FETCH_TIMEOUT_MS = 15_000
 /** Next-closest nodes asked for when a holder fails, to take over its shard. */
 export const DEFAULT_SPARE_HOLDERS = 5
+/**
+ * Next-closest nodes a read may ask beyond the k + m closest, one for each holder that fails or answers without a
+ * verified shard: as many as there are holders, so a read still finds the shards when every one of the k + m
+ * closest nodes is a newcomer that keeps nothing (node IDs cost nothing, so a stranger can put 15 nodes next to a
+ * user's keys). A read asks at most 2 (k + m) remote holders, 30 by default.
+ */
+export const DEFAULT_READ_SPARE_HOLDERS = 15
 /** Below a holder's own per-peer cap (4), leaving room for this node's other chunk traffic (repair, audit). */
 export const DEFAULT_REQUESTS_PER_HOLDER = 3
 /**
@@ -74,7 +81,10 @@ export interface ObjectStoreDeps {
    * shards; objects whose shards came past a holder's share fail with ReadBudgetExceededError.
    */
   maxReadBytes?: number
+  /** Next-closest nodes a store moves a failing holder's shard to (default DEFAULT_SPARE_HOLDERS). */
   spareHolders?: number
+  /** Next-closest nodes a read may ask in place of failing or empty holders (default DEFAULT_READ_SPARE_HOLDERS). */
+  readSpareHolders?: number
   /** Clock for `createdAt` and delete authorisations (ms since the epoch). */
   now?: () => number
 }
@@ -145,6 +155,7 @@ export class ObjectStore {
   private readonly readDeadlineMs: number
   private readonly maxReadBytes: number
   private readonly spareHolders: number
+  private readonly readSpareHolders: number
   private readonly now: () => number
 
   constructor (deps: ObjectStoreDeps) {
@@ -156,6 +167,7 @@ export class ObjectStore {
     this.readDeadlineMs = deps.readDeadlineMs ?? Math.max(DEFAULT_READ_DEADLINE_MS, 2 * this.fetchTimeoutMs)
     this.maxReadBytes = deps.maxReadBytes ?? DEFAULT_MAX_READ_BYTES
     this.spareHolders = deps.spareHolders ?? DEFAULT_SPARE_HOLDERS
+    this.readSpareHolders = deps.readSpareHolders ?? DEFAULT_READ_SPARE_HOLDERS
     this.now = deps.now ?? Date.now
   }
 
@@ -269,9 +281,10 @@ export class ObjectStore {
 
   /**
    * Retrieves every object of `owner` (default: this store's own) under the namespace's placement key: asks the
-   * k + m closest holders and this node's store in parallel (a failing holder is replaced by the next-closest
-   * node, where a store would have put its shard), decodes each object from its first k verified shards, and
-   * stops waiting once every object seen is decoded and at least k holders have answered; otherwise once every
+   * k + m closest holders and this node's store in parallel (a holder that fails or sends no verified shard is
+   * replaced by the next-closest node, up to DEFAULT_READ_SPARE_HOLDERS of them), decodes each object from its
+   * first k verified shards, and stops waiting once every object seen is decoded and at least k holders have sent
+   * verified shards (an owner with no objects: once every holder and spare has answered); otherwise once every
    * holder has answered, failed or timed out, or the read's deadline passed. Objects short of shards come back in
    * `failed`. What hostile holders can make a read keep or check is bounded per holder: by the chunk client's
    * FETCH limits (pages, bytes, manifests checked), and by a k-th of `maxReadBytes` of shards kept.
@@ -286,8 +299,8 @@ export class ObjectStore {
     const { collector, stats, remoteAnswered, ending } = await collectShards({
       ...this.gatherBase(holders, signal, started, options.deadlineMs),
       target: placementKey,
-      spares: async () => await this.deps.holders.select(placementKey, this.k + this.m + this.spareHolders, { fresh: true }),
-      enough: (shards, answered) => answered >= answeredEnough && shards.allRebuildable()
+      spares: async () => await this.deps.holders.select(placementKey, this.k + this.m + this.readSpareHolders, { fresh: true }),
+      enough: (shards, supplied) => supplied >= answeredEnough && shards.allRebuildable()
     })
     const remoteHolders = holders.filter(holder => holder !== this.deps.exchange.selfId).length
     if (remoteAnswered === 0 && stats.localShards === 0 && (remoteHolders > 0 || holders.length === 0)) {
@@ -310,7 +323,7 @@ export class ObjectStore {
     const { collector, stats, remoteAnswered, ending } = await collectShards({
       ...this.gatherBase(holders, signal, started, options.deadlineMs),
       target: { objectId },
-      spares: async () => await this.deps.holders.select(placementKey, this.k + this.m + this.spareHolders, { fresh: true }),
+      spares: async () => await this.deps.holders.select(placementKey, this.k + this.m + this.readSpareHolders, { fresh: true }),
       enough: shards => shards.rebuildable(objectId)
     })
     const { objects, failed } = await collector.results(stats, ending)

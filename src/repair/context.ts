@@ -21,4 +21,9 @@ export interface RepairContext {
   rebuiltBytesByOwner: Map<string, number>
   log: (message: string) => void
   signal: AbortSignal
+  /**
+   * Called when `peer` failed a challenge: it claimed or acknowledged a shard and sent no valid copy when asked.
+   * The repairer then leaves it out of its rings for a while (DEFAULT_DISTRUST_MS).
+   */
+  distrust?: (peer: string, why: string) => void
 }

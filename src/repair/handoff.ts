@@ -3,7 +3,8 @@
  * another expected holder keeps. Local deletes go straight to this node's own store (no owner-signed DELETE is
  * needed for one's own store), and only after the other side is proven to hold the shard: its copy, fetched back
  * and verified against the manifest, for a hand-off (after the STORE) as for a drop. A receipt alone proves nothing:
- * a node may acknowledge a STORE and keep nothing. So neither step can lose the last copy.
+ * a node may acknowledge a STORE and keep nothing. So neither step can lose the last copy. A node that fails that
+ * challenge is distrusted (`ctx.distrust`): it leaves the repairer's rings, so it is offered no further shard.
  */
 import type { ShardIndex } from '../types/index.ts'
 import { verifyShard, type SignedManifest } from '../wire/index.ts'
@@ -41,17 +42,27 @@ export async function dropDuplicate (ctx: RepairContext, manifest: SignedManifes
   await ctx.store.delete(manifest.objectId, index as ShardIndex)
 }
 
-/** Fetches `keeper`'s copy of shard `index` and verifies it; throws KeeperMissingShardError unless it is valid. */
-async function confirmHeld (ctx: RepairContext, manifest: SignedManifest, index: number, keeper: string, task: RepairTask,
-  why: 'acknowledged' | 'should keep'): Promise<void> {
+/**
+ * Fetches `keeper`'s copy of shard `index` and verifies it; throws KeeperMissingShardError unless it is valid, and
+ * distrusts the keeper. `rebuilt`: checking a node just given a rebuilt shard (the bytes count as `bytesChecked`,
+ * and the keeper is no source of the rebuild).
+ */
+export async function confirmHeld (ctx: RepairContext, manifest: SignedManifest, index: number, keeper: string, task: RepairTask,
+  why: 'acknowledged' | 'should keep', rebuilt = false): Promise<void> {
   const shards = await ctx.exchange.fetch(keeper, { objectId: manifest.objectId }, {
     signal: ctx.signal, checkedManifests: ctx.checkedManifests, onRejected: () => { task.rejectedShards++ }
   })
-  for (const shard of shards) task.bytesFetched += shard.shard.length
-  task.from.push(keeper)
+  const bytes = shards.reduce((sum, shard) => sum + shard.shard.length, 0)
+  if (rebuilt) {
+    task.bytesChecked = (task.bytesChecked ?? 0) + bytes
+  } else {
+    task.bytesFetched += bytes
+    task.from.push(keeper)
+  }
   const kept = shards.some(shard => shard.shardIndex === index && shard.manifest.objectId === manifest.objectId &&
     verifyShard(manifest, index, shard.shard, shard.shardProof))
   if (!kept) {
+    ctx.distrust?.(keeper, `${why} shard ${index} of ${manifest.objectId} but sent no valid copy`)
     throw new KeeperMissingShardError(`${keeper} ${why} shard ${index} of ${manifest.objectId} but sent no valid copy; this node keeps its own`)
   }
 }

@@ -9,6 +9,7 @@ import { reconstructShards } from '../erasure/index.ts'
 import { RemoteBusyError, type FetchedShard } from '../protocols/index.ts'
 import { checkCodeword, verifyShard, type SignedManifest } from '../wire/index.ts'
 import type { RepairContext } from './context.ts'
+import { confirmHeld } from './handoff.ts'
 import type { KeyShardPool } from './key-pool.ts'
 import { NoShardTargetError, RebuiltShardMismatchError, RepairShortOfShardsError } from './errors.ts'
 import type { ShardRebuild } from './plan.ts'
@@ -176,9 +177,12 @@ async function storeOneRebuilt (ctx: RepairContext, manifest: SignedManifest, ma
     if (ctx.isDead(target)) continue
     try {
       await ctx.exchange.store(target, { manifest, manifestBytes, shardIndex: index, shard, shardProof, sole }, { signal: ctx.signal })
+      task.bytesWritten += shard.length
+      // A receipt proves nothing (a node may acknowledge a STORE and keep nothing): the target must send the shard
+      // back before it counts as placed; one that does not is distrusted, and the next spare gets the shard.
+      await confirmHeld(ctx, manifest, index, target, task, 'acknowledged', true)
       task.to.push(target)
       task.placements.push({ shardIndex: index, peer: target })
-      task.bytesWritten += shard.length
       return
     } catch (error) {
       ctx.signal.throwIfAborted()

@@ -42,6 +42,16 @@ export const DEFAULT_MAX_REBUILD_BYTES_PER_OWNER = 256 * 1024 * 1024
  */
 export const DEFAULT_RESURVEY_AFTER_MS = 60 * 60_000
 /**
+ * Objects whose claimed shards each surveyed peer must produce (a FETCH checked against the manifest) before its
+ * LIST claims count (spot-check.ts); 0 trusts LIST answers as they are.
+ */
+export const DEFAULT_SPOT_CHECK_OBJECTS = 1
+/**
+ * How long a peer that failed a challenge (a spot check of its LIST claims, or a hand-off or drop whose keeper sent
+ * no valid copy back) stays out of this node's rings: no keeper, source or target of repair meanwhile.
+ */
+export const DEFAULT_DISTRUST_MS = 60 * 60_000
+/**
  * After a death, the nodes this near the key (0-based rank among the live ring and this node) survey at once: the
  * repairer is among them. The others wait one fallback delay, the earliest they could be asked to rebuild.
  */
@@ -90,6 +100,10 @@ export interface RepairerInit {
   scrubBytesPerRound?: number
   /** 0 surveys every key every round. */
   resurveyAfterMs?: number
+  /** See DEFAULT_SPOT_CHECK_OBJECTS; 0 turns spot checks off. */
+  spotCheckObjects?: number
+  /** See DEFAULT_DISTRUST_MS. */
+  distrustMs?: number
   finishedTasksKept?: number
   now?: () => number
   log?: (message: string) => void
@@ -121,6 +135,10 @@ export interface RepairRound {
   failures: number
   /** Unexpected errors (the store failing, a bug); logged, and the round carried on with the next object. */
   errors: number
+  /** Spot-check FETCHes of LIST claims sent (spot-check.ts). */
+  spotChecks: number
+  /** Peers this round found claiming shards they could not produce, or keeping none they acknowledged: now distrusted. */
+  distrusted: number
   /** When something this node waits for falls due, if it does before the next regular round. */
   nextDueAt?: number
   aborted: boolean
@@ -128,7 +146,7 @@ export interface RepairRound {
 
 export type RepairSettings = Required<Pick<RepairerInit, 'intervalMs' | 'requestJitterMs' | 'handoffGraceMs' | 'fallbackDelayMs' | 'newObjectGraceMs' |
 'surveySpares' | 'maxConcurrentObjects' | 'maxConcurrentKeys' | 'surveyConcurrency' | 'requestTimeoutMs' | 'unresponsiveRounds' |
-'uncertainRetryMs' | 'scrubBytesPerRound' | 'resurveyAfterMs' | 'maxRebuildBytesPerOwner'>>
+'uncertainRetryMs' | 'scrubBytesPerRound' | 'resurveyAfterMs' | 'maxRebuildBytesPerOwner' | 'spotCheckObjects' | 'distrustMs'>>
 
 /** The settings with defaults filled in. @throws {InvalidConfigError} for a value that cannot be used */
 export function resolveRepairSettings (init: RepairerInit): RepairSettings {
@@ -147,7 +165,9 @@ export function resolveRepairSettings (init: RepairerInit): RepairSettings {
     uncertainRetryMs: positive('uncertainRetryMs', init.uncertainRetryMs ?? DEFAULT_UNCERTAIN_RETRY_MS),
     scrubBytesPerRound: positive('scrubBytesPerRound', init.scrubBytesPerRound ?? DEFAULT_SCRUB_BYTES_PER_ROUND),
     resurveyAfterMs: nonNegative('resurveyAfterMs', init.resurveyAfterMs ?? DEFAULT_RESURVEY_AFTER_MS),
-    maxRebuildBytesPerOwner: positive('maxRebuildBytesPerOwner', init.maxRebuildBytesPerOwner ?? DEFAULT_MAX_REBUILD_BYTES_PER_OWNER)
+    maxRebuildBytesPerOwner: positive('maxRebuildBytesPerOwner', init.maxRebuildBytesPerOwner ?? DEFAULT_MAX_REBUILD_BYTES_PER_OWNER),
+    spotCheckObjects: nonNegative('spotCheckObjects', init.spotCheckObjects ?? DEFAULT_SPOT_CHECK_OBJECTS),
+    distrustMs: nonNegative('distrustMs', init.distrustMs ?? DEFAULT_DISTRUST_MS)
   }
 }
 
@@ -163,7 +183,7 @@ export function uncertainRetryDelay (streak: number, settings: Pick<RepairSettin
 export function emptyRound (startedAt: number): RepairRound {
   return {
     startedAt, durationMs: 0, placementKeys: 0, unchangedKeys: 0, deferredKeys: 0, objects: 0, rebuilt: 0, handedOff: 0, dropped: 0, corrupt: 0,
-    waiting: 0, unanswered: 0, overBudget: 0, unsupportedStripe: 0, failures: 0, errors: 0, aborted: false
+    waiting: 0, unanswered: 0, overBudget: 0, unsupportedStripe: 0, failures: 0, errors: 0, spotChecks: 0, distrusted: 0, aborted: false
   }
 }
 

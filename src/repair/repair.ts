@@ -27,6 +27,7 @@ import { createChunkExchange, type ChunkExchange } from '../protocols/index.ts'
 import { DEFAULT_ALLOWED_STRIPES, DEFAULT_PLACEMENT_RULES, rankPeers, type PlacementRules, type Stripe } from '../placement/index.ts'
 import type { ShardSummary } from '../store/index.ts'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
+import type { SignedManifest } from '../wire/index.ts'
 import type { RepairContext } from './context.ts'
 import { keyPoolFor } from './key-pool.ts'
 import { ManifestCache, type KnownManifest } from './manifest-cache.ts'
@@ -37,7 +38,11 @@ import { errorText } from '../errors/index.ts'
 import { DEFAULT_FINISHED_TASKS_KEPT, RepairLog, type RepairStatus } from './report.ts'
 import { PROMPT_SURVEY_RANKS, emptyRound, resolveRepairSettings, uncertainRetryDelay, type RepairRound, type RepairSettings, type RepairerInit } from './repair-settings.ts'
 import { scrubShards } from './scrub.ts'
-import { surveyKey, surveyOfRing } from './survey.ts'
+import { DistrustedPeers, spotCheckClaims } from './spot-check.ts'
+import { surveyKey, surveyOfRing, type KeySurvey } from './survey.ts'
+
+/** Times a survey's ring is refilled in one round after peers in it died or were caught lying. */
+const MAX_RING_REFRESHES = 3
 
 /** This node's shards of one placement key: indices per object, and when it stored its newest shard of each. */
 interface KeyGroup { key: Uint8Array, keyHex: string, objects: Map<ObjectId, number[]>, storedAt: Map<ObjectId, number> }
@@ -57,6 +62,8 @@ export class Repairer {
   private readonly repairsLast: ((peerId: string) => boolean) | undefined
   private readonly settings: RepairSettings
   private readonly steps: ObjectSteps
+  /** Peers that failed a challenge lately: out of every ring, as dead peers are, until their time is up. */
+  private readonly distrusted: DistrustedPeers
 
   private readonly tasks: RepairLog
   private readonly manifests = new ManifestCache()
@@ -92,10 +99,11 @@ export class Repairer {
     this.placementRules = init.placementRules ?? DEFAULT_PLACEMENT_RULES
     this.allowedStripes = init.allowedStripes ?? DEFAULT_ALLOWED_STRIPES
     const isDead = init.isDead ?? (() => false)
-    this.isDead = peer => peer !== this.selfId && isDead(peer)
+    this.isDead = peer => peer !== this.selfId && (isDead(peer) || this.distrusted.has(peer))
     this.repairsLast = init.repairsLast
     this.tasks = new RepairLog(init.finishedTasksKept ?? DEFAULT_FINISHED_TASKS_KEPT, this.now)
     this.settings = resolveRepairSettings(init)
+    this.distrusted = new DistrustedPeers(this.settings.distrustMs, this.now)
     this.exchange = createChunkExchange({
       libp2p: init.libp2p,
       store: init.store,
@@ -189,6 +197,7 @@ export class Repairer {
 
   private async round (): Promise<RepairRound> {
     const signal = this.controller.signal
+    const round = emptyRound(this.now())
     const ctx: RepairContext = {
       exchange: this.exchange,
       selfId: this.selfId,
@@ -198,9 +207,17 @@ export class Repairer {
       checkedManifests: new Map(),
       rebuiltBytesByOwner: new Map(),
       log: this.emit,
-      signal
+      signal,
+      distrust: (peer, why) => {
+        if (peer === this.selfId) return
+        if (!this.distrusted.has(peer)) {
+          round.distrusted++
+          this.tasks.counters.peersDistrusted++
+        }
+        this.distrusted.distrust(peer)
+        this.emit(`repair: distrusting ${peer} for ${this.settings.distrustMs} ms: it ${why}`)
+      }
     }
-    const round = emptyRound(this.now())
     this.roundNumber++
     for (const [peer, at] of this.recentDeaths) {
       if (round.startedAt - at >= this.settings.newObjectGraceMs || !this.isDead(peer)) this.recentDeaths.delete(peer)
@@ -283,15 +300,15 @@ export class Repairer {
     if (this.surveyNotNeeded(group, ring, widest, ranked, holdings, round)) return
     this.deferrals.delete(group.keyHex)
     const surveyedAt = this.now()
-    let survey = await surveyKey(ctx, group.key, ring, this.settings.surveyConcurrency)
-    ctx.signal.throwIfAborted()
-    // Holders that crashed fail their LIST, and are often declared dead while the survey runs. Leaving them in the
-    // ring would make every object of the key uncertain until another round; instead they leave it now, and the
-    // nodes that move up in their place are surveyed too.
-    if ([...survey.failed.keys()].some(peer => this.isDead(peer))) {
+    const manifests = new Map([...known].map(([objectId, entry]) => [objectId, entry.manifest]))
+    let survey = await this.surveyChecked(ctx, group.key, ring, manifests, round)
+    // Holders that crashed fail their LIST, and are often declared dead while the survey runs; holders caught
+    // claiming shards they do not keep are distrusted. Leaving either in the ring would make objects uncertain or
+    // make them keepers and targets; instead they leave it now, and the nodes that move up in their place are
+    // surveyed (and checked) too. A few times at most: each pass can only remove peers.
+    for (let pass = 0; pass < MAX_RING_REFRESHES && ring.some(peer => this.isDead(peer)); pass++) {
       const fresh = await this.liveRing(group.key, ringSize)
-      const added = await surveyKey(ctx, group.key, fresh.filter(peer => !ring.includes(peer)), this.settings.surveyConcurrency)
-      ctx.signal.throwIfAborted()
+      const added = await this.surveyChecked(ctx, group.key, fresh.filter(peer => !ring.includes(peer)), manifests, round)
       survey = surveyOfRing(survey, added, fresh)
       ring = fresh
       ranked = rankPeers(group.key, [...ring, this.selfId])
@@ -363,6 +380,21 @@ export class Repairer {
     if ((pool?.rejectedShards ?? 0) > 0) {
       this.emit(`repair: ${pool!.rejectedShards} shards read for ${group.keyHex} failed verification and were not used`)
     }
+  }
+
+  /** LISTs `peers` and spot-checks what they claim of `manifests`' objects; liars are distrusted and their claims dropped. */
+  private async surveyChecked (ctx: RepairContext, key: Uint8Array, peers: readonly string[],
+    manifests: ReadonlyMap<ObjectId, SignedManifest>, round: RepairRound): Promise<KeySurvey> {
+    const survey = await surveyKey(ctx, key, peers, this.settings.surveyConcurrency)
+    ctx.signal.throwIfAborted()
+    const { liars, checks } = await spotCheckClaims(ctx, survey, manifests, {
+      placementKey: key, objectsPerPeer: this.settings.spotCheckObjects, concurrency: this.settings.surveyConcurrency
+    })
+    ctx.signal.throwIfAborted()
+    round.spotChecks += checks
+    this.tasks.counters.spotChecks += checks
+    for (const [peer, why] of liars) ctx.distrust?.(peer, why)
+    return survey
   }
 
   /**
@@ -438,7 +470,9 @@ export class Repairer {
     // Every holder of a key checks it every few rounds: a DHT lookup each time (dozens of FIND_NODE requests,
     // every answer merged into the peer store) would cost the mesh far more than the repair. The storage nodes this
     // node knows suffice; the survey then finds out which of them answer and what they hold.
-    return [...new Set(await this.init.holders.select(key, size, { localOnly: true }))].filter(peer => !this.isDead(peer))
+    // Distrusted peers are still live to the selector: ask for that many more, so the ring stays full without them.
+    const selected = await this.init.holders.select(key, size + this.distrusted.size, { localOnly: true })
+    return [...new Set(selected)].filter(peer => !this.isDead(peer)).slice(0, size)
   }
 
   /** Ring peers whose holdings are unknown this round: they did not answer, and not yet for too many rounds. */

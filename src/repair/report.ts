@@ -32,6 +32,11 @@ export interface RepairTask {
   bytesFetched: number
   /** Shard bytes sent to other nodes (or written to this node's store). */
   bytesWritten: number
+  /**
+   * Shard bytes fetched back from the nodes given a rebuilt shard, to check that they keep it (not in
+   * `bytesFetched`, which counts what the rebuild read); absent when none.
+   */
+  bytesChecked?: number
   /** Shards other holders sent that failed verification (never used). */
   rejectedShards: number
   startedAt: number
@@ -65,6 +70,10 @@ export interface RepairCounters {
   failedTasks: number
   /** LIST calls to other holders that failed (unreachable, refused). */
   surveyFailures: number
+  /** Spot-check FETCHes of other holders' LIST claims (spot-check.ts). */
+  spotChecks: number
+  /** Times a peer was distrusted: it failed a spot check, or kept no valid copy of a shard it acknowledged. */
+  peersDistrusted: number
 }
 
 export interface RepairStatus {
@@ -99,7 +108,9 @@ export class RepairLog {
     rebuildBytesRead: 0,
     bytesWritten: 0,
     failedTasks: 0,
-    surveyFailures: 0
+    surveyFailures: 0,
+    spotChecks: 0,
+    peersDistrusted: 0
   }
 
   constructor (keep = DEFAULT_FINISHED_TASKS_KEPT, now: () => number = Date.now) {

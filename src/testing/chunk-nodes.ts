@@ -21,8 +21,8 @@ export interface TestNode {
   privateKey: PrivateKey
 }
 
-export async function createTestNode (options: { userAgent?: string } = {}): Promise<TestNode> {
-  const privateKey = await generateKeyPair('Ed25519')
+export async function createTestNode (options: { userAgent?: string, privateKey?: PrivateKey } = {}): Promise<TestNode> {
+  const privateKey = options.privateKey ?? await generateKeyPair('Ed25519')
   const libp2p = await createMeshLibp2p({
     privateKey,
     listen: ['/ip4/127.0.0.1/tcp/0/ws'],

@@ -10,7 +10,7 @@ import { createChunkExchange, startChunkService, type ChunkService } from '../pr
 import type { Signer } from '../identity/index.ts'
 import { connect, createTestNode, type TestNode } from './chunk-nodes.ts'
 import { MemoryChunkStore } from '../store/index.ts'
-import type { Startable } from '@libp2p/interface'
+import type { PrivateKey, Startable } from '@libp2p/interface'
 
 export interface MeshNode extends TestNode {
   peerId: string
@@ -18,16 +18,24 @@ export interface MeshNode extends TestNode {
   service: ChunkService
 }
 
+export interface StorageNodeOptions {
+  dht?: boolean
+  /** Node i's identity (default: a fresh one), e.g. one ground to sit next to a key. */
+  privateKeys?: readonly PrivateKey[]
+  /** Node i's store (default: an empty MemoryChunkStore). */
+  store?: (i: number) => MemoryChunkStore
+}
+
 /**
  * `count` started storage nodes. Their DHT is stopped unless `dht` is set: placement here comes from an exact
  * ranking (`xorClosestPeers`), and the background lookups of a dozen-plus DHT nodes in one process would
  * otherwise take 30-100 % of a core, which these tests share with others.
  */
-export async function createStorageNodes (count: number, options: { dht?: boolean } = {}): Promise<MeshNode[]> {
-  return await Promise.all(Array.from({ length: count }, async () => {
-    const node = await createTestNode()
+export async function createStorageNodes (count: number, options: StorageNodeOptions = {}): Promise<MeshNode[]> {
+  return await Promise.all(Array.from({ length: count }, async (_, i) => {
+    const node = await createTestNode({ privateKey: options.privateKeys?.[i] })
     if (options.dht !== true) await (node.libp2p.services.dht as unknown as Startable).stop()
-    const store = new MemoryChunkStore()
+    const store = options.store?.(i) ?? new MemoryChunkStore()
     const service = await startChunkService(node.libp2p, node.privateKey, { store })
     return { ...node, peerId: node.libp2p.peerId.toString(), store, service }
   }))

@@ -54,6 +54,7 @@ function repairSection (repair: NodeStatus['repair']): HTMLElement {
       ['Handed off to closer nodes', text(String(c.shardsHandedOff))],
       ['Duplicates dropped', text(String(c.duplicatesDropped))],
       ['Corrupt shards found', text(String(c.corruptShardsFound))],
+      ['Peers distrusted (claimed shards they could not produce)', text(String(c.peersDistrusted))],
       ['Read per rebuilt shard', text(c.shardsRebuilt === 0 ? '-' : formatBytes(repair.bytesReadPerRebuiltShard))]
     ]),
     table(['Task', 'Object', 'Shards', 'To', 'State'], tasks.map(t => [
