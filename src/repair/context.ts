@@ -1,6 +1,7 @@
 import type { PlacementRules } from '../placement/index.ts'
 import type { ChunkExchange } from '../protocols/index.ts'
 import type { ChunkStore } from '../store/index.ts'
+import type { ObjectId } from '../types/index.ts'
 import type { SignedManifest } from '../wire/index.ts'
 
 /** What the repair steps share within one node: its chunk requests, its own store and the round's state. */
@@ -26,4 +27,6 @@ export interface RepairContext {
    * The repairer then leaves it out of its rings for a while (DEFAULT_DISTRUST_MS).
    */
   distrust?: (peer: string, why: string) => void
+  /** Called when `peer` acknowledged a STORE of shard `shardIndex` of `objectId` (under `placementKey`) from this node's repair. */
+  acknowledged?: (peer: string, placementKey: Uint8Array, objectId: ObjectId, shardIndex: number) => void
 }

@@ -42,23 +42,14 @@ export async function dropDuplicate (ctx: RepairContext, manifest: SignedManifes
   await ctx.store.delete(manifest.objectId, index as ShardIndex)
 }
 
-/**
- * Fetches `keeper`'s copy of shard `index` and verifies it; throws KeeperMissingShardError unless it is valid, and
- * distrusts the keeper. `rebuilt`: checking a node just given a rebuilt shard (the bytes count as `bytesChecked`,
- * and the keeper is no source of the rebuild).
- */
-export async function confirmHeld (ctx: RepairContext, manifest: SignedManifest, index: number, keeper: string, task: RepairTask,
-  why: 'acknowledged' | 'should keep', rebuilt = false): Promise<void> {
+/** Fetches `keeper`'s copy of shard `index` and verifies it; throws KeeperMissingShardError unless it is valid, and distrusts the keeper. */
+async function confirmHeld (ctx: RepairContext, manifest: SignedManifest, index: number, keeper: string, task: RepairTask,
+  why: 'acknowledged' | 'should keep'): Promise<void> {
   const shards = await ctx.exchange.fetch(keeper, { objectId: manifest.objectId }, {
     signal: ctx.signal, checkedManifests: ctx.checkedManifests, onRejected: () => { task.rejectedShards++ }
   })
-  const bytes = shards.reduce((sum, shard) => sum + shard.shard.length, 0)
-  if (rebuilt) {
-    task.bytesChecked = (task.bytesChecked ?? 0) + bytes
-  } else {
-    task.bytesFetched += bytes
-    task.from.push(keeper)
-  }
+  for (const shard of shards) task.bytesFetched += shard.shard.length
+  task.from.push(keeper)
   const kept = shards.some(shard => shard.shardIndex === index && shard.manifest.objectId === manifest.objectId &&
     verifyShard(manifest, index, shard.shard, shard.shardProof))
   if (!kept) {

@@ -9,7 +9,6 @@ import { reconstructShards } from '../erasure/index.ts'
 import { RemoteBusyError, type FetchedShard } from '../protocols/index.ts'
 import { checkCodeword, verifyShard, type SignedManifest } from '../wire/index.ts'
 import type { RepairContext } from './context.ts'
-import { confirmHeld } from './handoff.ts'
 import type { KeyShardPool } from './key-pool.ts'
 import { NoShardTargetError, RebuiltShardMismatchError, RepairShortOfShardsError } from './errors.ts'
 import type { ShardRebuild } from './plan.ts'
@@ -178,9 +177,10 @@ async function storeOneRebuilt (ctx: RepairContext, manifest: SignedManifest, ma
     try {
       await ctx.exchange.store(target, { manifest, manifestBytes, shardIndex: index, shard, shardProof, sole }, { signal: ctx.signal })
       task.bytesWritten += shard.length
-      // A receipt proves nothing (a node may acknowledge a STORE and keep nothing): the target must send the shard
-      // back before it counts as placed; one that does not is distrusted, and the next spare gets the shard.
-      await confirmHeld(ctx, manifest, index, target, task, 'acknowledged', true)
+      // A receipt proves nothing by itself (a node may acknowledge a STORE and keep nothing), but it is signed: the
+      // repairer's next survey of the key holds the target to it (acknowledged-shards.ts). Checking it there rather
+      // than reading every rebuilt shard back here keeps a rebuild to one request per shard placed.
+      ctx.acknowledged?.(target, manifest.placementKey, manifest.objectId, index)
       task.to.push(target)
       task.placements.push({ shardIndex: index, peer: target })
       return

@@ -51,6 +51,8 @@ export const DEFAULT_SPOT_CHECK_OBJECTS = 1
  * no valid copy back) stays out of this node's rings: no keeper, source or target of repair meanwhile.
  */
 export const DEFAULT_DISTRUST_MS = 60 * 60_000
+/** How long a peer whose LIST claims passed a spot check is not checked again by this node. */
+export const DEFAULT_SPOT_CHECK_EVERY_MS = 10 * 60_000
 /**
  * After a death, the nodes this near the key (0-based rank among the live ring and this node) survey at once: the
  * repairer is among them. The others wait one fallback delay, the earliest they could be asked to rebuild.
@@ -104,6 +106,8 @@ export interface RepairerInit {
   spotCheckObjects?: number
   /** See DEFAULT_DISTRUST_MS. */
   distrustMs?: number
+  /** See DEFAULT_SPOT_CHECK_EVERY_MS; 0 checks every surveyed peer every time. */
+  spotCheckEveryMs?: number
   finishedTasksKept?: number
   now?: () => number
   log?: (message: string) => void
@@ -146,7 +150,7 @@ export interface RepairRound {
 
 export type RepairSettings = Required<Pick<RepairerInit, 'intervalMs' | 'requestJitterMs' | 'handoffGraceMs' | 'fallbackDelayMs' | 'newObjectGraceMs' |
 'surveySpares' | 'maxConcurrentObjects' | 'maxConcurrentKeys' | 'surveyConcurrency' | 'requestTimeoutMs' | 'unresponsiveRounds' |
-'uncertainRetryMs' | 'scrubBytesPerRound' | 'resurveyAfterMs' | 'maxRebuildBytesPerOwner' | 'spotCheckObjects' | 'distrustMs'>>
+'uncertainRetryMs' | 'scrubBytesPerRound' | 'resurveyAfterMs' | 'maxRebuildBytesPerOwner' | 'spotCheckObjects' | 'distrustMs' | 'spotCheckEveryMs'>>
 
 /** The settings with defaults filled in. @throws {InvalidConfigError} for a value that cannot be used */
 export function resolveRepairSettings (init: RepairerInit): RepairSettings {
@@ -167,7 +171,8 @@ export function resolveRepairSettings (init: RepairerInit): RepairSettings {
     resurveyAfterMs: nonNegative('resurveyAfterMs', init.resurveyAfterMs ?? DEFAULT_RESURVEY_AFTER_MS),
     maxRebuildBytesPerOwner: positive('maxRebuildBytesPerOwner', init.maxRebuildBytesPerOwner ?? DEFAULT_MAX_REBUILD_BYTES_PER_OWNER),
     spotCheckObjects: nonNegative('spotCheckObjects', init.spotCheckObjects ?? DEFAULT_SPOT_CHECK_OBJECTS),
-    distrustMs: nonNegative('distrustMs', init.distrustMs ?? DEFAULT_DISTRUST_MS)
+    distrustMs: nonNegative('distrustMs', init.distrustMs ?? DEFAULT_DISTRUST_MS),
+    spotCheckEveryMs: nonNegative('spotCheckEveryMs', init.spotCheckEveryMs ?? DEFAULT_SPOT_CHECK_EVERY_MS)
   }
 }
 

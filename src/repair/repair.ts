@@ -38,7 +38,8 @@ import { errorText } from '../errors/index.ts'
 import { DEFAULT_FINISHED_TASKS_KEPT, RepairLog, type RepairStatus } from './report.ts'
 import { PROMPT_SURVEY_RANKS, emptyRound, resolveRepairSettings, uncertainRetryDelay, type RepairRound, type RepairSettings, type RepairerInit } from './repair-settings.ts'
 import { scrubShards } from './scrub.ts'
-import { DistrustedPeers, spotCheckClaims } from './spot-check.ts'
+import { AcknowledgedShards } from './acknowledged-shards.ts'
+import { CheckedPeers, DistrustedPeers, spotCheckClaims } from './spot-check.ts'
 import { surveyKey, surveyOfRing, type KeySurvey } from './survey.ts'
 
 /** Times a survey's ring is refilled in one round after peers in it died or were caught lying. */
@@ -64,6 +65,10 @@ export class Repairer {
   private readonly steps: ObjectSteps
   /** Peers that failed a challenge lately: out of every ring, as dead peers are, until their time is up. */
   private readonly distrusted: DistrustedPeers
+  /** Peers whose LIST claims passed a spot check lately. */
+  private readonly checked: CheckedPeers
+  /** Receipts for shards this node's rebuilds placed, held against each key's next survey. */
+  private readonly receipts: AcknowledgedShards
 
   private readonly tasks: RepairLog
   private readonly manifests = new ManifestCache()
@@ -104,6 +109,8 @@ export class Repairer {
     this.tasks = new RepairLog(init.finishedTasksKept ?? DEFAULT_FINISHED_TASKS_KEPT, this.now)
     this.settings = resolveRepairSettings(init)
     this.distrusted = new DistrustedPeers(this.settings.distrustMs, this.now)
+    this.checked = new CheckedPeers(this.settings.spotCheckEveryMs, this.now)
+    this.receipts = new AcknowledgedShards(this.settings.distrustMs, this.now)
     this.exchange = createChunkExchange({
       libp2p: init.libp2p,
       store: init.store,
@@ -215,8 +222,10 @@ export class Repairer {
           this.tasks.counters.peersDistrusted++
         }
         this.distrusted.distrust(peer)
+        this.checked.forget(peer)
         this.emit(`repair: distrusting ${peer} for ${this.settings.distrustMs} ms: it ${why}`)
-      }
+      },
+      acknowledged: (peer, placementKey, objectId, shardIndex) => { this.receipts.record(toHex(placementKey), peer, objectId, shardIndex) }
     }
     this.roundNumber++
     for (const [peer, at] of this.recentDeaths) {
@@ -301,14 +310,14 @@ export class Repairer {
     this.deferrals.delete(group.keyHex)
     const surveyedAt = this.now()
     const manifests = new Map([...known].map(([objectId, entry]) => [objectId, entry.manifest]))
-    let survey = await this.surveyChecked(ctx, group.key, ring, manifests, round)
+    let survey = await this.surveyChecked(ctx, group, ring, manifests, round, true)
     // Holders that crashed fail their LIST, and are often declared dead while the survey runs; holders caught
     // claiming shards they do not keep are distrusted. Leaving either in the ring would make objects uncertain or
     // make them keepers and targets; instead they leave it now, and the nodes that move up in their place are
     // surveyed (and checked) too. A few times at most: each pass can only remove peers.
     for (let pass = 0; pass < MAX_RING_REFRESHES && ring.some(peer => this.isDead(peer)); pass++) {
       const fresh = await this.liveRing(group.key, ringSize)
-      const added = await this.surveyChecked(ctx, group.key, fresh.filter(peer => !ring.includes(peer)), manifests, round)
+      const added = await this.surveyChecked(ctx, group, fresh.filter(peer => !ring.includes(peer)), manifests, round, false)
       survey = surveyOfRing(survey, added, fresh)
       ring = fresh
       ranked = rankPeers(group.key, [...ring, this.selfId])
@@ -362,6 +371,8 @@ export class Repairer {
         this.emit(`repair: object ${objectId} failed: ${errorText(error)}`)
       }
     })
+    // The receipts of the shards just placed are held against the key's next survey: soon, not at the next sweep.
+    if (this.receipts.pending(group.keyHex) > 0) round.nextDueAt = Math.min(round.nextDueAt ?? Infinity, this.now() + this.settings.fallbackDelayMs)
     if (plans.some(({ plan }) => plan.uncertain)) {
       // Ask again soon (sooner than the next regular round), backing off while it stays uncertain.
       const streak = (this.uncertainStreaks.get(group.keyHex) ?? 0) + 1
@@ -382,17 +393,34 @@ export class Repairer {
     }
   }
 
-  /** LISTs `peers` and spot-checks what they claim of `manifests`' objects; liars are distrusted and their claims dropped. */
-  private async surveyChecked (ctx: RepairContext, key: Uint8Array, peers: readonly string[],
-    manifests: ReadonlyMap<ObjectId, SignedManifest>, round: RepairRound): Promise<KeySurvey> {
-    const survey = await surveyKey(ctx, key, peers, this.settings.surveyConcurrency)
+  /**
+   * LISTs `peers` and spot-checks what they claim of `manifests`' objects (peers that passed lately only for shards
+   * they acknowledged to this node's rebuilds since); liars are distrusted and their claims dropped. `settle`: hold
+   * this key's receipts against this survey (acknowledged-shards.ts); the survey of a whole ring does, that of the
+   * peers that moved up into it does not.
+   */
+  private async surveyChecked (ctx: RepairContext, group: KeyGroup, peers: readonly string[],
+    manifests: ReadonlyMap<ObjectId, SignedManifest>, round: RepairRound, settle: boolean): Promise<KeySurvey> {
+    const survey = await surveyKey(ctx, group.key, peers, this.settings.surveyConcurrency)
     ctx.signal.throwIfAborted()
-    const { liars, checks } = await spotCheckClaims(ctx, survey, manifests, {
-      placementKey: key, objectsPerPeer: this.settings.spotCheckObjects, concurrency: this.settings.surveyConcurrency
+    const { mustCheck, broken } = settle
+      ? this.receipts.settle(group.keyHex, survey, new Set(manifests.keys()))
+      : { mustCheck: undefined, broken: new Map<string, string>() }
+    for (const [peer, why] of broken) {
+      survey.held.delete(peer)
+      ctx.distrust?.(peer, why)
+    }
+    const { liars, checks, passed } = await spotCheckClaims(ctx, survey, manifests, {
+      placementKey: group.key,
+      objectsPerPeer: this.settings.spotCheckObjects,
+      concurrency: this.settings.surveyConcurrency,
+      mustCheck,
+      skip: peer => this.checked.passedLately(peer)
     })
     ctx.signal.throwIfAborted()
     round.spotChecks += checks
     this.tasks.counters.spotChecks += checks
+    for (const peer of passed) this.checked.passed(peer)
     for (const [peer, why] of liars) ctx.distrust?.(peer, why)
     return survey
   }
@@ -512,6 +540,7 @@ export class Repairer {
     for (const keyHex of this.views.keys()) if (!groups.has(keyHex)) this.views.delete(keyHex)
     for (const keyHex of this.deferrals.keys()) if (!groups.has(keyHex)) this.deferrals.delete(keyHex)
     for (const keyHex of this.uncertainStreaks.keys()) if (!groups.has(keyHex)) this.uncertainStreaks.delete(keyHex)
+    this.receipts.retain(new Set(groups.keys()))
   }
 }
 

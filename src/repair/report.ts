@@ -32,11 +32,6 @@ export interface RepairTask {
   bytesFetched: number
   /** Shard bytes sent to other nodes (or written to this node's store). */
   bytesWritten: number
-  /**
-   * Shard bytes fetched back from the nodes given a rebuilt shard, to check that they keep it (not in
-   * `bytesFetched`, which counts what the rebuild read); absent when none.
-   */
-  bytesChecked?: number
   /** Shards other holders sent that failed verification (never used). */
   rejectedShards: number
   startedAt: number

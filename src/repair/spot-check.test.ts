@@ -7,7 +7,7 @@ import type { ObjectId } from '../types/index.ts'
 import { DEFAULT_PLACEMENT_RULES } from '../placement/index.ts'
 import type { SignedManifest } from '../wire/index.ts'
 import type { RepairContext } from './context.ts'
-import { DistrustedPeers, spotCheckClaims } from './spot-check.ts'
+import { CheckedPeers, DistrustedPeers, spotCheckClaims, type SpotCheckOptions } from './spot-check.ts'
 import type { KeySurvey } from './survey.ts'
 
 const owner = WalletIdentity.generate()
@@ -22,7 +22,8 @@ function claims (object: TestObject, indices: number[]): HeldShard[] {
   }) as unknown as HeldShard)
 }
 
-async function check (peers: Record<string, Peer>, objects: TestObject[]): Promise<{ survey: KeySurvey, liars: Map<string, string>, checks: number }> {
+async function check (peers: Record<string, Peer>, objects: TestObject[], options: Pick<SpotCheckOptions, 'mustCheck' | 'skip'> = {}):
+Promise<{ survey: KeySurvey, liars: Map<string, string>, passed: string[], checks: number }> {
   const byId = new Map(objects.map(object => [object.manifest.objectId, object]))
   const listOf = (lists: Map<ObjectId, number[]>): HeldShard[] => [...lists].flatMap(([id, indices]) => claims(byId.get(id)!, indices))
   const exchange = {
@@ -44,8 +45,10 @@ async function check (peers: Record<string, Peer>, objects: TestObject[]): Promi
   }
   const survey: KeySurvey = { held: new Map(Object.entries(peers).map(([peer, state]) => [peer, listOf(state.lists)])), failed: new Map() }
   const manifests = new Map<ObjectId, SignedManifest>(objects.map(object => [object.manifest.objectId, object.manifest]))
-  const { liars, checks } = await spotCheckClaims(ctx, survey, manifests, { placementKey: objects[0].manifest.placementKey, objectsPerPeer: 1, concurrency: 4 })
-  return { survey, liars, checks }
+  const { liars, passed, checks } = await spotCheckClaims(ctx, survey, manifests, {
+    placementKey: objects[0].manifest.placementKey, objectsPerPeer: 1, concurrency: 4, ...options
+  })
+  return { survey, liars, passed, checks }
 }
 
 describe('spot checks of LIST claims', () => {
@@ -78,6 +81,28 @@ describe('spot checks of LIST claims', () => {
     }
   })
 
+  it('leaves peers that passed lately alone, but checks every object whose shard a peer acknowledged, and one failure there is a lie', async () => {
+    const objects = await Promise.all([1, 2, 3].map(async seed => await makeObject(owner, { seed, version: 2 })))
+    const [a, b, c] = objects.map(object => object.manifest.objectId)
+    const honest: Peer = { holds: new Map([[a, [1]], [b, [1]], [c, [1]]]), lists: new Map([[a, [1]], [b, [1]], [c, [1]]]) }
+    // Keeps what it held before, and claims the shard of `c` it acknowledged without keeping it.
+    const forgetful: Peer = { holds: new Map([[a, [2]], [b, [2]]]), lists: new Map([[a, [2]], [b, [2]], [c, [2]]]) }
+    const skipped = await check({ honest, forgetful }, objects, { skip: () => true })
+    expect(skipped.checks).toBe(0)
+    expect(skipped.liars.size).toBe(0)
+
+    const held = await check({ honest, forgetful }, objects, { skip: () => true, mustCheck: new Map([['forgetful', new Set([c])]]) })
+    expect([...held.liars.keys()]).toEqual(['forgetful'])
+    expect(held.liars.get('forgetful')).toMatch(/claimed shard\(s\) 2 of .* but sent no valid copy/)
+    expect(held.checks).toBe(1)
+    expect(held.passed).toEqual([])
+
+    const kept = await check({ honest, forgetful: { ...forgetful, holds: new Map([[a, [2]], [b, [2]], [c, [2]]]) } }, objects,
+      { skip: peer => peer === 'honest', mustCheck: new Map([['forgetful', new Set([c])]]) })
+    expect(kept.liars.size).toBe(0)
+    expect(kept.passed).toEqual(['forgetful'])
+  })
+
   it('judges a peer that claims a single object on that one', async () => {
     const objects = [await makeObject(owner, { version: 2 })]
     const { liars } = await check({ liar: { holds: new Map(), lists: new Map([[objects[0].manifest.objectId, [4]]]) } }, objects)
@@ -96,5 +121,21 @@ describe('distrusted peers', () => {
     clock.ms = 1000
     expect(distrusted.has('p')).toBe(false)
     expect(distrusted.size).toBe(0)
+  })
+})
+
+describe('checked peers', () => {
+  it('are left unchecked for the period after passing, and at once after failing a challenge', () => {
+    const clock = { ms: 0 }
+    const checked = new CheckedPeers(1000, () => clock.ms)
+    expect(checked.passedLately('p')).toBe(false)
+    checked.passed('p')
+    clock.ms = 999
+    expect(checked.passedLately('p')).toBe(true)
+    clock.ms = 1000
+    expect(checked.passedLately('p')).toBe(false)
+    checked.passed('p')
+    checked.forget('p')
+    expect(checked.passedLately('p')).toBe(false)
   })
 })

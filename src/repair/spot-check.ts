@@ -9,9 +9,12 @@
  * Cost, per survey: one FETCH per ring peer that claims shards of the objects examined (a ring is k + m +
  * surveySpares, 20 by default, so at most 19), each answered with that peer's shards of one object (one shard, a
  * k-th of the object, from an honest holder; the chunk client's FETCH limits bound a dishonest one); only after a
- * failed check, one LIST and one more FETCH for that peer (so at most 2 FETCHes and 2 LISTs per peer). A peer
- * lying about a fraction f of its claimed objects is caught by one survey with probability about f squared
- * (`objectsPerPeer` = 1), by some survey of the several holders around a key sooner.
+ * failed check, one LIST and one more FETCH for that peer (so at most 2 FETCHes and 2 LISTs per peer). A peer that
+ * passed is not checked again by this node for `spotCheckEveryMs` (10 minutes by default), so the surveys that
+ * follow a death, which must be quick, cost no checks of peers checked before; a node given a rebuilt shard since is
+ * the exception (acknowledged-shards.ts). A peer lying about a fraction f of its claimed objects is caught by one
+ * check with probability about f squared (`objectsPerPeer` = 1), by some check of the several holders around a key
+ * sooner.
  */
 import type { HeldShard } from '../protocols/index.ts'
 import { forEachLimit } from '../async/index.ts'
@@ -52,37 +55,84 @@ export class DistrustedPeers {
   }
 }
 
+/** Peers whose claims passed a spot check, and when: they are not checked again for a while (`spotCheckEveryMs`). */
+export class CheckedPeers {
+  private readonly passedAt = new Map<string, number>()
+  private readonly periodMs: number
+  private readonly now: () => number
+
+  constructor (periodMs: number, now: () => number) {
+    this.periodMs = periodMs
+    this.now = now
+  }
+
+  passed (peer: string): void {
+    this.passedAt.set(peer, this.now())
+  }
+
+  /** Whether `peer` passed a check within the period (and need not be checked now). */
+  passedLately (peer: string): boolean {
+    const at = this.passedAt.get(peer)
+    if (at === undefined) return false
+    if (this.now() - at < this.periodMs) return true
+    this.passedAt.delete(peer)
+    return false
+  }
+
+  /** Forgets a peer (it failed a challenge since). */
+  forget (peer: string): void {
+    this.passedAt.delete(peer)
+  }
+}
+
 export interface SpotCheckResult {
   /** Peers whose claims failed their check, and why: their claims are dropped and they are to be distrusted. */
   liars: Map<string, string>
+  /** Peers whose claims passed. */
+  passed: string[]
   /** FETCHes sent. */
   checks: number
 }
 
+export interface SpotCheckOptions {
+  placementKey: Uint8Array
+  objectsPerPeer: number
+  concurrency: number
+  /** Per peer, objects that must be checked (a shard it acknowledged, see acknowledged-shards.ts); one failure is a lie. */
+  mustCheck?: ReadonlyMap<string, ReadonlySet<ObjectId>>
+  /** Peers to leave unchecked unless they have objects in `mustCheck` (they passed lately). */
+  skip?: (peer: string) => boolean
+}
+
 /**
- * Challenges the claims in `survey` about `manifests`' objects: `objectsPerPeer` random claimed objects per peer,
- * one more after a failed one; a peer failing two (or its only one) is a liar. Liars leave `survey.held`; a peer
- * whose challenge failed (unreachable, busy) moves to `survey.failed`, as a peer that did not answer LIST: its
- * claims are unknown this round. Never throws (but on abort).
+ * Challenges the claims in `survey` about `manifests`' objects: the peer's `mustCheck` objects, and
+ * `objectsPerPeer` random claimed objects per peer, one more after a failed one; a peer failing two (or its only
+ * one, or one of its `mustCheck`) is a liar. Peers `skip` names are left unchecked unless they have `mustCheck`
+ * objects. Liars leave `survey.held`; a peer whose challenge failed (unreachable, busy) moves to `survey.failed`,
+ * as a peer that did not answer LIST: its claims are unknown this round. Never throws (but on abort).
  */
 export async function spotCheckClaims (ctx: RepairContext, survey: KeySurvey, manifests: ReadonlyMap<ObjectId, SignedManifest>,
-  options: { placementKey: Uint8Array, objectsPerPeer: number, concurrency: number }): Promise<SpotCheckResult> {
-  const result: SpotCheckResult = { liars: new Map(), checks: 0 }
+  options: SpotCheckOptions): Promise<SpotCheckResult> {
+  const result: SpotCheckResult = { liars: new Map(), passed: [], checks: 0 }
   if (options.objectsPerPeer <= 0) return result
   const challenged = [...survey.held].flatMap(([peer, held]) => {
     const claims = claimsByObject(held, manifests)
-    return claims.size === 0 ? [] : [{ peer, claims }]
+    const must = [...(options.mustCheck?.get(peer) ?? [])].filter(objectId => claims.has(objectId))
+    if (claims.size === 0 || (must.length === 0 && options.skip?.(peer) === true)) return []
+    return [{ peer, claims, must }]
   })
-  await forEachLimit(challenged, options.concurrency, async ({ peer, claims }) => {
+  await forEachLimit(challenged, options.concurrency, async ({ peer, claims, must }) => {
     // One object at random; after a failure, a second one: an honest holder with one shard gone bad on its disk
     // (its own scrub deletes it) passes the second, a holder lying about its claims fails it too. A peer claiming
-    // a single object is judged on that one.
-    const objects = sample([...claims.keys()], Math.max(1, options.objectsPerPeer) + 1)
+    // a single object is judged on that one. Objects it must produce come first, and each is judged alone.
+    const others = sample([...claims.keys()].filter(objectId => !must.includes(objectId)), Math.max(1, options.objectsPerPeer) + 1)
+    const objects = [...must, ...others]
+    const quota = Math.max(options.objectsPerPeer, must.length)
     const strikesToFail = Math.min(2, objects.length)
     let strikes = 0
     let checked = 0
     for (const objectId of objects) {
-      if (checked >= options.objectsPerPeer && strikes === 0) break
+      if (checked >= quota && strikes === 0) break
       checked++
       result.checks++
       let failure: string | undefined
@@ -95,11 +145,12 @@ export async function spotCheckClaims (ctx: RepairContext, survey: KeySurvey, ma
         return
       }
       if (failure === undefined) continue
-      if (++strikes < strikesToFail) continue
+      if (++strikes < strikesToFail && !must.includes(objectId)) continue
       survey.held.delete(peer)
       result.liars.set(peer, failure)
       return
     }
+    result.passed.push(peer)
   })
   return result
 }
