@@ -36,6 +36,32 @@ export async function runNewcomerBench (): Promise<void> {
     await browser.close()
     await relay.proc.stop()
   }
+  await directStartup()
+}
+
+/**
+ * The same start with the relay's storage nodes listening for WebRTC-Direct (`--webrtc-direct-port 0`): tabs dial
+ * them straight instead of signalling each WebRTC handshake through the relay. Two tabs, startup stages only, next
+ * to the figures above from the same run.
+ */
+async function directStartup (): Promise<void> {
+  const relay = await startRelayProc({ port: PORT + 1, storageNodes: 15, extra: ['--webrtc-direct-port', '0'] })
+  const browser = await chromium.launch(chromiumLaunchOptions)
+  try {
+    await relay.proc.waitFor(/storage node \d+ ready: /, 15, 180_000)
+    console.log('\nThe same, with the relay\'s 15 storage nodes listening for WebRTC-Direct (--webrtc-direct-port 0)')
+    const contexts = [await newNodeContext(browser), await newNodeContext(browser)]
+    const pages = await Promise.all(contexts.map(async context => await openDefaultPage(context, relay.url)))
+    for (const [i, page] of pages.entries()) {
+      await printStartup(i === 0 ? 'first' : 'second', page)
+      const connections = await page.evaluate(() => window.zentalk!.connections())
+      console.log(`    ${connections.filter(c => c.remoteAddr.includes('/webrtc-direct/')).length} of its ${connections.length} connections are WebRTC-Direct`)
+    }
+    await Promise.all(contexts.map(async context => { await context.close() }))
+  } finally {
+    await browser.close()
+    await relay.proc.stop()
+  }
 }
 
 async function pair (senderBrowser: Browser, recipientBrowser: Browser, url: string, title: string): Promise<void> {

@@ -49,6 +49,9 @@ Relay options:
                            sending \`Authorization: Bearer <token>\`; others see counts only
   --hsts                   send Strict-Transport-Security (when users reach the relay over
                            https, e.g. through a TLS proxy)
+  --webrtc-direct-port <n> the relay's storage nodes also listen for WebRTC-Direct (UDP) on
+                           127.0.0.1, port n, n+1, … (0: any free ports), so tabs dial them
+                           without signalling through the relay                       (default: none)
   --ice-servers <list>     STUN/TURN servers handed to pages: comma-separated URLs or JSON
 
 Storage node options:
@@ -59,6 +62,9 @@ Storage node options:
                            use them; browsers always use WebRTC)                        (default: none)
   --host <addr>            interface for --port                                        (default 0.0.0.0)
   --rtc-bind-address <ip>  bind WebRTC to this address (needed inside a loopback-only network namespace)
+  --webrtc-direct-port <n> also listen for WebRTC-Direct (UDP) on port n, n+1, … (0: any free ports) on
+                           --host: browsers dial these nodes straight, without signalling through
+                           the relay, so tabs keep reaching them while the relay is down (default: none)
   --stagger-ms <n>         pause between node starts                                   (default 200)
 
 Node settings (storage nodes, including the relay's own):
@@ -153,6 +159,7 @@ async function runRelay (argv: string[]): Promise<void> {
       'trusted-proxy': { type: 'string', multiple: true },
       'status-token': { type: 'string' },
       hsts: { type: 'boolean' },
+      'webrtc-direct-port': { type: 'string' },
       ...nodeSettingFlags
     },
     strict: true
@@ -198,6 +205,7 @@ async function runRelay (argv: string[]): Promise<void> {
       dataDir: resolve(values.data ?? join(root, '.data', 'relay'), 'storage'),
       port: 0,
       host: '127.0.0.1',
+      webrtcDirectPort: int('--webrtc-direct-port', values['webrtc-direct-port'], 0, 65535),
       settings,
       rtcBindAddress: values['rtc-bind-address'],
       staggerMs: int('--stagger-ms', values['stagger-ms'], 0, 60_000) ?? 200,
@@ -230,6 +238,7 @@ async function runStorage (argv: string[]): Promise<void> {
       data: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
+      'webrtc-direct-port': { type: 'string' },
       ...nodeSettingFlags
     },
     strict: true
@@ -256,6 +265,7 @@ async function runStorage (argv: string[]): Promise<void> {
     dataDir: resolve(values.data ?? join(root, '.data', 'storage')),
     port,
     host: values.host ?? '0.0.0.0',
+    webrtcDirectPort: int('--webrtc-direct-port', values['webrtc-direct-port'], 0, 65535),
     settings,
     rtcBindAddress: values['rtc-bind-address'],
     staggerMs: int('--stagger-ms', values['stagger-ms'], 0, 60_000) ?? 200,

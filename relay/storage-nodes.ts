@@ -1,6 +1,7 @@
 /**
  * Headless storage nodes: the same node code as a browser tab (`createNode`), keyed from a data directory,
- * reachable over WebRTC through the relay and, when given a port, over plain WebSockets from other headless nodes.
+ * reachable over WebRTC through the relay, when given a port over plain WebSockets from other headless nodes, and
+ * when given a WebRTC-Direct port straight from browsers.
  */
 import { join } from 'node:path'
 import { DEFAULT_HEADLESS_QUOTA_MB, type NodeSettings } from '../src/config/index.ts'
@@ -16,6 +17,11 @@ export interface StorageNodesOptions {
   dataDir: string
   /** First WebSocket port (node i listens on port + i); 0: ephemeral ports; undefined: WebRTC only. */
   port: number | undefined
+  /**
+   * First UDP port for WebRTC-Direct (node i listens on port + i), on `host`; 0: ephemeral ports; undefined: none.
+   * Browsers dial it without signalling through the relay, so a tab reaches such a node with the relay down.
+   */
+  webrtcDirectPort?: number
   host: string
   settings: NodeSettings
   /** node-datachannel gathers no candidate inside a loopback-only namespace unless bound (ENVIRONMENT.md). */
@@ -34,6 +40,8 @@ export async function startStorageNodes (options: StorageNodesOptions): Promise<
   const nodes: ZenTalkNode[] = []
   for (let i = 0; i < options.count; i++) {
     const extraListen = options.port == null ? [] : [`/ip4/${options.host}/tcp/${options.port === 0 ? 0 : options.port + i}/ws`]
+    const direct = options.webrtcDirectPort
+    if (direct != null) extraListen.push(`/ip4/${options.host}/udp/${direct === 0 ? 0 : direct + i}/webrtc-direct`)
     const dir = join(options.dataDir, `node-${i}`)
     const { settings } = options
     const node = await createNode({

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
-import { connectionPingIntervalFor, createMeshLibp2p, dialable, DHT_SELF_QUERY_INTERVAL_MS, DHT_TABLE_REFRESH_INTERVAL_MS, type MeshLibp2p } from './libp2p.ts'
+import { connectionPingIntervalFor, createMeshLibp2p, dialable, DHT_SELF_QUERY_INTERVAL_MS, DHT_TABLE_REFRESH_INTERVAL_MS, preferredAddressesFirst, type MeshLibp2p } from './libp2p.ts'
 
 describe('idle cost settings of the libp2p assembly', () => {
   let node: MeshLibp2p | undefined
@@ -61,5 +61,18 @@ describe('dial policy', () => {
     expect(can(`/ip4/127.0.0.1/tcp/9000/ws/p2p/${peer}`)).toBe(false)
     expect(can(`/ip4/127.0.0.1/tcp/9000/ws/p2p/${peer}`, { webrtc: false, dialWebSocketPeers: true })).toBe(true)
     expect(can(`/ip4/127.0.0.1/tcp/9000/ws/p2p/${peer}`, { dialWebSocketPeers: true, allowPrivateAddresses: false })).toBe(false)
+  })
+
+  it('a tab dials WebRTC-Direct addresses (which need WebRTC), and tries them before relay-signalled WebRTC', () => {
+    const direct = `/ip4/127.0.0.1/udp/9001/webrtc-direct/certhash/uEiAyLk6p5ybHGnYZWjEFJvi448ZVCwRPFkhKTzqNDBBzfA/p2p/${peer}`
+    const signalled = `${relayWs}/p2p-circuit/webrtc/p2p/${peer}`
+    const ws = `/ip4/127.0.0.1/tcp/9000/ws/p2p/${peer}`
+    expect(can(direct)).toBe(true)
+    expect(can(direct, { webrtc: false })).toBe(false)
+    const order = (addrs: string[]): string[] => addrs.map(a => ({ multiaddr: multiaddr(a), isCertified: false }))
+      .sort(preferredAddressesFirst).map(a => a.multiaddr.toString())
+    expect(order([signalled, direct])).toEqual([direct, signalled])
+    // Headless nodes, which dial WebSockets, reach each other over them first.
+    expect(order([signalled, direct, ws])).toEqual([ws, direct, signalled])
   })
 })

@@ -265,7 +265,7 @@ export class Repairer {
       this.emit(`repair: round ${this.roundNumber} took ${round.durationMs} ms over ${round.placementKeys} keys and ${round.objects} objects: ` +
         `rebuilt ${round.rebuilt}, handed off ${round.handedOff}, dropped ${round.dropped}, waiting ${round.waiting}, ` +
         `${round.overBudget} rebuilds over their owner's budget, ` +
-        `${round.unanswered} LISTs unanswered, ${round.failures} failed, ${round.errors} errors`)
+        `${round.unanswered} LISTs unanswered, ${round.spotChecks} spot checks, ${round.distrusted} peers distrusted, ${round.failures} failed, ${round.errors} errors`)
     }
     this.tasks.counters.rounds++
     this.tasks.counters.objectsChecked += round.objects
