@@ -5,7 +5,8 @@
 // a first message to a new contact and for 20 later ones: shown at the recipient, "delivered" at the sender, and
 // stored (every shard of the history and inbox copies acknowledged), as p50 / p95, next to the round trip of one
 // libp2p ping between the two tabs in the same run. Then the same with a recipient whose tab cannot open WebRTC to
-// other tabs (no loopback ICE candidates): a light node, whose messages and receipts go through the relay.
+// other tabs (no loopback ICE candidates): a light node, whose messages and receipts go through the relay. Last,
+// the baseline from the same run: two tabs' startup with the relay's storage nodes off WebRTC-Direct.
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test'
 import { chromiumLaunchOptions } from '../e2e/chromium.ts'
 import { newNodeContext, startRelayProc, waitReady } from '../e2e/harness.ts'
@@ -22,7 +23,7 @@ export async function runNewcomerBench (): Promise<void> {
   const browser = await chromium.launch(chromiumLaunchOptions)
   try {
     await relay.proc.waitFor(/storage node \d+ ready: /, 15, 180_000)
-    console.log('\nNewcomer: relay with 15 embedded storage nodes (as `npm start`), two Chromium tabs with default settings')
+    console.log('\nNewcomer: relay with 15 embedded storage nodes (as `npm start`: on WebRTC-Direct), two Chromium tabs with default settings')
     await pair(browser, browser, relay.url, 'tabs reach each other over WebRTC')
     // A Chromium that offers no 127.0.0.1 candidates cannot open WebRTC to anything here, as a tab behind a NAT
     // without TURN cannot reach most peers; it still reaches the relay over its WebSocket.
@@ -36,20 +37,20 @@ export async function runNewcomerBench (): Promise<void> {
     await browser.close()
     await relay.proc.stop()
   }
-  await directStartup()
+  await signalledStartup()
 }
 
 /**
- * The same start with the relay's storage nodes listening for WebRTC-Direct (`--webrtc-direct-port 0`): tabs dial
- * them straight instead of signalling each WebRTC handshake through the relay. Two tabs, startup stages only, next
- * to the figures above from the same run.
+ * The same start with the relay's storage nodes not listening for WebRTC-Direct (`--no-webrtc-direct`, as before
+ * it): tabs then signal each WebRTC handshake with them through the relay. Two tabs, startup stages only, as the
+ * baseline from the same run for the figures above.
  */
-async function directStartup (): Promise<void> {
-  const relay = await startRelayProc({ port: PORT + 1, storageNodes: 15, extra: ['--webrtc-direct-port', '0'] })
+async function signalledStartup (): Promise<void> {
+  const relay = await startRelayProc({ port: PORT + 1, storageNodes: 15, extra: ['--no-webrtc-direct'] })
   const browser = await chromium.launch(chromiumLaunchOptions)
   try {
     await relay.proc.waitFor(/storage node \d+ ready: /, 15, 180_000)
-    console.log('\nThe same, with the relay\'s 15 storage nodes listening for WebRTC-Direct (--webrtc-direct-port 0)')
+    console.log('\nBaseline: the same start with the relay\'s storage nodes not on WebRTC-Direct (--no-webrtc-direct)')
     const contexts = [await newNodeContext(browser), await newNodeContext(browser)]
     const pages = await Promise.all(contexts.map(async context => await openDefaultPage(context, relay.url)))
     for (const [i, page] of pages.entries()) {

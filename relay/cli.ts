@@ -51,7 +51,9 @@ Relay options:
                            https, e.g. through a TLS proxy)
   --webrtc-direct-port <n> the relay's storage nodes also listen for WebRTC-Direct (UDP) on
                            127.0.0.1, port n, n+1, … (0: any free ports), so tabs dial them
-                           without signalling through the relay                       (default: none)
+                           without signalling through the relay     (default: 0 when every announced
+                           host is local, as on one machine; otherwise none)
+  --no-webrtc-direct       the relay's storage nodes do not listen for WebRTC-Direct
   --ice-servers <list>     STUN/TURN servers handed to pages: comma-separated URLs or JSON
 
 Storage node options:
@@ -160,6 +162,7 @@ async function runRelay (argv: string[]): Promise<void> {
       'status-token': { type: 'string' },
       hsts: { type: 'boolean' },
       'webrtc-direct-port': { type: 'string' },
+      'no-webrtc-direct': { type: 'boolean' },
       ...nodeSettingFlags
     },
     strict: true
@@ -205,7 +208,11 @@ async function runRelay (argv: string[]): Promise<void> {
       dataDir: resolve(values.data ?? join(root, '.data', 'relay'), 'storage'),
       port: 0,
       host: '127.0.0.1',
-      webrtcDirectPort: int('--webrtc-direct-port', values['webrtc-direct-port'], 0, 65535),
+      // They listen on 127.0.0.1, which only tabs on this machine can reach: on by default only when every
+      // announced host is local (one machine, as `npm start`), where tabs then join without relay signalling.
+      webrtcDirectPort: values['no-webrtc-direct'] === true
+        ? undefined
+        : int('--webrtc-direct-port', values['webrtc-direct-port'], 0, 65535) ?? (announceHosts.every(isLocalHost) ? 0 : undefined),
       settings,
       rtcBindAddress: values['rtc-bind-address'],
       staggerMs: int('--stagger-ms', values['stagger-ms'], 0, 60_000) ?? 200,
