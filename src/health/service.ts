@@ -18,6 +18,8 @@ export interface HealthServiceInit {
   allowPrivateAddresses: boolean
   /** This node dials other nodes' plain WebSocket addresses (headless nodes). */
   dialWebSocketPeers?: boolean
+  /** This node dials `/webrtc-direct` addresses (a browser): a peer listening for it is reachable without the relay. */
+  dialWebRTCDirect?: boolean
   /** False: this node cannot open WebRTC, so a peer reachable only over WebRTC is no sign of isolation. */
   webrtc?: boolean
   log?: (message: string) => void
@@ -46,7 +48,7 @@ export function healthService (init: HealthServiceInit) {
     const isRelayAddress = relayAddressMatcher(() => keeper.relayPeerIds)
     const isDialable = (addr: string): boolean => {
       try {
-        return dialable(multiaddr(addr), { dialWebSocketPeers: init.dialWebSocketPeers, webrtc: init.webrtc, allowPrivateAddresses: init.allowPrivateAddresses, isRelayAddress })
+        return dialable(multiaddr(addr), { dialWebSocketPeers: init.dialWebSocketPeers, dialWebRTCDirect: init.dialWebRTCDirect, webrtc: init.webrtc, allowPrivateAddresses: init.allowPrivateAddresses, isRelayAddress })
       } catch {
         return false
       }

@@ -63,12 +63,14 @@ describe('dial policy', () => {
     expect(can(`/ip4/127.0.0.1/tcp/9000/ws/p2p/${peer}`, { dialWebSocketPeers: true, allowPrivateAddresses: false })).toBe(false)
   })
 
-  it('a tab dials WebRTC-Direct addresses (which need WebRTC), and tries them before relay-signalled WebRTC', () => {
+  it('a tab dials WebRTC-Direct addresses (which need WebRTC), and tries them before relay-signalled WebRTC; headless nodes do not', () => {
     const direct = `/ip4/127.0.0.1/udp/9001/webrtc-direct/certhash/uEiAyLk6p5ybHGnYZWjEFJvi448ZVCwRPFkhKTzqNDBBzfA/p2p/${peer}`
     const signalled = `${relayWs}/p2p-circuit/webrtc/p2p/${peer}`
     const ws = `/ip4/127.0.0.1/tcp/9000/ws/p2p/${peer}`
-    expect(can(direct)).toBe(true)
-    expect(can(direct, { webrtc: false })).toBe(false)
+    expect(can(direct, { dialWebRTCDirect: true })).toBe(true)
+    expect(can(direct, { dialWebRTCDirect: true, webrtc: false })).toBe(false)
+    // Headless nodes do not dial it (they reach each other over WebSockets).
+    expect(can(direct)).toBe(false)
     const order = (addrs: string[]): string[] => addrs.map(a => ({ multiaddr: multiaddr(a), isCertified: false }))
       .sort(preferredAddressesFirst).map(a => a.multiaddr.toString())
     expect(order([signalled, direct])).toEqual([direct, signalled])

@@ -53,6 +53,12 @@ export interface MeshLibp2pOptions {
   /** Accept WebSocket dials to non-relay peers (headless nodes reaching each other directly). */
   dialWebSocketPeers?: boolean
   /**
+   * Dial `/webrtc-direct` addresses (browsers, which reach headless nodes that listen for it straight). Off for
+   * headless nodes: they reach each other over WebSockets, and node-datachannel aborted the process in 1 of 5
+   * dials to a WebRTC-Direct address whose listener had stopped.
+   */
+  dialWebRTCDirect?: boolean
+  /**
    * This node can open WebRTC connections (default true). A browser that offers no ICE candidate cannot, so its
    * node never dials `/webrtc` addresses and reaches storage nodes over WebSockets instead.
    */
@@ -244,6 +250,8 @@ function ungateDhtLookups (node: MeshLibp2p): void {
 /** What decides whether this node dials an address (its connection gater applies exactly this). */
 export interface DialPolicy {
   dialWebSocketPeers?: boolean
+  /** See `MeshLibp2pOptions.dialWebRTCDirect`. */
+  dialWebRTCDirect?: boolean
   /** False: this node cannot open WebRTC connections, so `/webrtc` addresses are never dialled. */
   webrtc?: boolean
   /** Peers whose plain relayed address may be dialled (see `MeshLibp2pOptions.relayedDialPeers`). */
@@ -264,6 +272,7 @@ export function dialable (ma: Multiaddr, policy: DialPolicy): boolean {
   const addr = ma.toString()
   if (addr.includes('/webrtc')) {
     if (policy.webrtc === false) return false
+    if (addr.includes('/webrtc-direct') && policy.dialWebRTCDirect !== true) return false
     if (addr.includes('/p2p-circuit')) return true
   } else if (isPlainRelayed(ma)) {
     // A plain relayed connection is limited and carries none of the storage protocols, so it is never dialled to

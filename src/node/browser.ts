@@ -195,6 +195,7 @@ export async function startBrowserNode (location: Location, options: StartBrowse
     // is not served over https, which the browser would refuse) and chats through the relay.
     webrtc: ice.usable,
     dialWebSocketPeers: !ice.usable && location.protocol !== 'https:',
+    dialWebRTCDirect: ice.usable,
     userAgent: `${TAB_AGENT_PREFIX}0.1.0 ${navigator.userAgent}`,
     // Ready (and sending) from the first DHT answer; the neighbourhood's connections open behind it.
     readyAtFirstAnswer: true,

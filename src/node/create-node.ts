@@ -31,6 +31,11 @@ export interface NodeConfig {
    */
   dialWebSocketPeers?: boolean
   /**
+   * Let this node dial `/webrtc-direct` addresses: browsers, which reach headless nodes listening for WebRTC-Direct
+   * without the relay. Headless nodes reach each other over WebSockets.
+   */
+  dialWebRTCDirect?: boolean
+  /**
    * Whether this node can open WebRTC connections (default true). A node that cannot (a browser that offers no
    * ICE candidate) is no storage node: no one could reach it to store or fetch. It then serves no shards, stays
    * out of other nodes' routing tables, reaches storage nodes over WebSockets, and still chats in full (live
@@ -156,6 +161,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     allowPrivateAddresses: settings.allowPrivate,
     relayPeerIds: () => relayPeerIds,
     dialWebSocketPeers: config.dialWebSocketPeers,
+    dialWebRTCDirect: config.dialWebRTCDirect,
     webrtc: storageNode,
     relayedDialPeers,
     dhtClientMode: !storageNode,
@@ -205,6 +211,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     retries: settings.healthRetries,
     allowPrivateAddresses: settings.allowPrivate,
     dialWebSocketPeers: config.dialWebSocketPeers,
+    dialWebRTCDirect: config.dialWebRTCDirect,
     webrtc: storageNode,
     log: config.log
   })({ libp2p, keeper })
