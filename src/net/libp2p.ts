@@ -169,9 +169,10 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
     addresses: { listen: options.listen, announce: options.announce },
     transports: [
       // WebRTC-Direct: tabs dial headless nodes that listen for it (`--webrtc-direct-port`) straight, with no
-      // signalling through the relay; browsers cannot listen for it, so tabs only dial.
+      // signalling through the relay; browsers cannot listen for it, so tabs only dial. Only where it is used: in
+      // Node the transport makes a TLS certificate at every start, listening or not.
       ...(options.transports ?? [webSockets(), webRTC({ rtcConfiguration: options.rtcConfiguration }),
-        webRTCDirect({ rtcConfiguration: options.rtcConfiguration })]),
+        ...(usesWebRTCDirect(options) ? [webRTCDirect({ rtcConfiguration: options.rtcConfiguration })] : [])]),
       circuitRelayTransport({ reservationCompletionTimeout: Math.max(options.dialTimeoutMs, 10_000) })
     ],
     connectionEncrypters: [noise()],
@@ -219,6 +220,11 @@ export function preferredAddressesFirst (a: Address, b: Address): -1 | 0 | 1 {
   return loopbackAddressLast(a.multiaddr, b.multiaddr) || publicAddressesFirst(a.multiaddr, b.multiaddr) ||
     circuitRelayAddressesLast(a.multiaddr, b.multiaddr) || (a.isCertified === b.isCertified ? 0 : a.isCertified ? -1 : 1) ||
     reliableTransportsFirst(a.multiaddr, b.multiaddr)
+}
+
+/** Whether a node dials WebRTC-Direct (a browser) or listens for it (a headless node given a port). */
+function usesWebRTCDirect (options: Pick<MeshLibp2pOptions, 'dialWebRTCDirect' | 'listen'>): boolean {
+  return options.dialWebRTCDirect === true || options.listen.some(addr => addr.includes('/webrtc-direct'))
 }
 
 /** kad-dht's own self-query, after the first ones at start (its default is 5 minutes). */

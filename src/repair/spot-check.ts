@@ -67,7 +67,10 @@ export class CheckedPeers {
   }
 
   passed (peer: string): void {
-    this.passedAt.set(peer, this.now())
+    const now = this.now()
+    this.passedAt.set(peer, now)
+    // Peers come and go: past a few hundred entries, those whose period is over are forgotten.
+    if (this.passedAt.size > 512) for (const [other, at] of this.passedAt) if (now - at >= this.periodMs) this.passedAt.delete(other)
   }
 
   /** Whether `peer` passed a check within the period (and need not be checked now). */
