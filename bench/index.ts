@@ -1,5 +1,7 @@
 // `npm run bench` (through bench/run.mjs, inside a loopback-only network namespace). Each benchmark prints its
-// own figures. Arguments pick benchmarks by name; default: all.
+// own figures; erasure and attachments also record them (bench/results/<name>.json), from which
+// bench/report.md and its charts (bench/charts/*.svg) are then rebuilt. Arguments pick benchmarks by name;
+// default: all.
 import { runErasureBenchmarks } from './erasure.ts'
 import { runTabBench } from './tab.ts'
 import { runHealingBench } from './heal.ts'
@@ -7,6 +9,7 @@ import { runIdleBench } from './idle.ts'
 import { runRelayFloodBench } from './relay-flood.ts'
 import { runNewcomerBench } from './newcomer.ts'
 import { runAttachmentBench } from './attachments.ts'
+import { REPORT_PATH, writeReport } from './report.ts'
 
 const benches: Record<string, () => Promise<void>> = {
   erasure: runErasureBenchmarks,
@@ -34,3 +37,5 @@ for (const name of picked) {
   }
 }
 for (const name of picked.length > 0 ? picked : Object.keys(benches)) await benches[name]()
+const sections = writeReport()
+console.log(`\n${REPORT_PATH}: ${sections.length} sections (${sections.map(section => section.name).join(', ')})`)
