@@ -138,6 +138,7 @@ export function erasureSection (options: {
       series: [
         { name: 'simd encode', values: series('simd', row => row.encodeMBps) },
         { name: 'simd rebuild 5', values: series('simd', row => row.rebuildMBps) },
+        { name: 'simd encode, coding alone (→prealloc)', values: series('simd', row => row.encodeIntoMBps) },
         { name: 'reference encode', values: series('reference', row => row.encodeMBps), baseline: true },
         { name: 'reference rebuild 5', values: series('reference', row => row.rebuildMBps), baseline: true },
         { name: 'memcpy (same run)', values: memcpy, baseline: true }

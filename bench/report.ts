@@ -232,10 +232,12 @@ export function renderChart (chart: ReportChart): string {
     })
     parts.push(`<text x="${(left + c * group + group / 2).toFixed(1)}" y="${top + plotHeight + 16}" text-anchor="middle">${escapeXml(category)}</text>`)
   })
-  for (const line of chart.lines ?? []) {
+  // Labels alternate between the right and left ends, so lines close together stay readable.
+  for (const [i, line] of (chart.lines ?? []).entries()) {
     const ly = y(line.value).toFixed(1)
+    const [lx, anchor] = i % 2 === 0 ? [width - right - 4, 'end'] : [left + 4, 'start']
     parts.push(`<line x1="${left}" y1="${ly}" x2="${width - right}" y2="${ly}" stroke="#d62828" stroke-dasharray="6 4"/>`,
-      `<text x="${width - right - 4}" y="${(Number(ly) - 4).toFixed(1)}" text-anchor="end" fill="#d62828">${escapeXml(line.label)}</text>`)
+      `<text x="${lx}" y="${(Number(ly) - 4).toFixed(1)}" text-anchor="${anchor}" fill="#d62828">${escapeXml(line.label)}</text>`)
   }
   chart.series.forEach((series, s) => {
     const lx = left + (s % 3) * (plotWidth / 3)
