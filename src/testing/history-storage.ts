@@ -67,19 +67,42 @@ export async function createHistoryMesh (count = 15): Promise<HistoryMesh> {
   }
 }
 
+/** What holders keep: shard records, and their bytes in all and by part. */
+export interface HolderBytes {
+  /** Shard + signed manifest + shard proof, summed over every holder's records. */
+  bytes: number
+  records: number
+  shardBytes: number
+  manifestBytes: number
+  proofBytes: number
+}
+
 /** Sum over holders of shard + manifest + proof bytes, and the number of shard records. */
-export async function bytesAtHolders (nodes: readonly MeshNode[]): Promise<{ bytes: number, records: number }> {
-  let bytes = 0
-  let records = 0
+export async function bytesAtHolders (nodes: readonly MeshNode[]): Promise<HolderBytes> {
+  const sum: HolderBytes = { bytes: 0, records: 0, shardBytes: 0, manifestBytes: 0, proofBytes: 0 }
   for (const node of nodes) {
     for (const key of await node.store.listShardKeys()) {
       const record = await node.store.get(key.objectId, key.shardIndex)
       if (record === undefined) continue
-      bytes += record.data.length + record.manifest.length + (record.shardProof?.length ?? 0)
-      records++
+      sum.shardBytes += record.data.length
+      sum.manifestBytes += record.manifest.length
+      sum.proofBytes += record.shardProof?.length ?? 0
+      sum.records++
     }
   }
-  return { bytes, records }
+  sum.bytes = sum.shardBytes + sum.manifestBytes + sum.proofBytes
+  return sum
+}
+
+/** What holders gained between two counts. */
+export function holderBytesGrowth (before: HolderBytes, after: HolderBytes): HolderBytes {
+  return {
+    bytes: after.bytes - before.bytes,
+    records: after.records - before.records,
+    shardBytes: after.shardBytes - before.shardBytes,
+    manifestBytes: after.manifestBytes - before.manifestBytes,
+    proofBytes: after.proofBytes - before.proofBytes
+  }
 }
 
 /** One owner's history: Alice writing to Bob, with what reading and compacting it takes. */
@@ -156,18 +179,36 @@ export interface HistoryRead {
   maxRequestsPerHolder: number
   /** Holders asked at least once. */
   holdersAsked: number
+  /** Fetching every object and opening the segments. */
   ms: number
+  /** Then verifying and decrypting every envelope, as a tab does before showing them (with `open` only). */
+  openMs?: number
 }
 
-/** Reads the owner's whole history, as a tab opening the conversation does. */
-export async function readHistory (mesh: HistoryMesh, history: ChatHistory): Promise<HistoryRead> {
+/**
+ * Reads the owner's whole history, as a tab opening the conversation does: every history object of the owner,
+ * segments opened; with `open`, every envelope is then verified and decrypted too (timed apart).
+ */
+export async function readHistory (mesh: HistoryMesh, history: ChatHistory, options: { open?: boolean } = {}): Promise<HistoryRead> {
   const before = new Map(mesh.fetches)
   const started = performance.now()
   const result = await history.objects.fetchObjects(history.alice.address, { namespace: NS_HISTORY })
   const { copies } = await expandHistoryObjects(result.objects, 'history', history.alice.address, history.segmentKey)
   const ms = performance.now() - started
+  let openMs: number | undefined
+  if (options.open === true) {
+    const { alice, aliceKeys, bob, bobBundle, aliceBundle } = history
+    const opening = performance.now()
+    for (const copy of copies) {
+      await openMessage(copy.bytes, {
+        me: alice.address, myKeys: aliceKeys, lookupBundle: async address => address === bob.address ? bobBundle : aliceBundle
+      })
+    }
+    openMs = Math.round(performance.now() - opening)
+  }
   const perHolder = [...mesh.fetches].map(([holder, count]) => count - (before.get(holder) ?? 0)).filter(count => count > 0)
   return {
+    ...(openMs === undefined ? {} : { openMs }),
     objects: result.objects.length,
     failed: result.failed.length,
     messages: copies.length,
