@@ -36,6 +36,7 @@ export function erasureTable (rows: ErasureBenchRow[]): ReportTable {
 }
 
 /** The coder targets, measured on the `simd` rows against `reference` and memcpy of the same run. */
+/** With a `qualifier` ("set for Chromium; …"), the targets are marked as a comparison, not counted as the report's. */
 export function erasureTargets (rows: ErasureBenchRow[], qualifier = ''): ReportTarget[] {
   const rowOf = (coder: ErasureBenchSubject, size: number): ErasureBenchRow | undefined =>
     rows.find(row => row.coder === coder && row.objectBytes === size)
@@ -100,7 +101,7 @@ export function erasureTargets (rows: ErasureBenchRow[], qualifier = ''): Report
       met: smallest.encodeMicros <= FIXED_COST_TARGET_US && smallest.rebuildMicros <= FIXED_COST_TARGET_US
     })
   }
-  return targets
+  return qualifier === '' ? targets : targets.map(target => ({ ...target, comparison: true }))
 }
 
 /** One section for one engine's rows (Node or Chromium). */

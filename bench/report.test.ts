@@ -32,8 +32,17 @@ function section (name: string, overrides: Partial<ReportSection> = {}): ReportS
 }
 
 describe('benchmark report', () => {
-  it('renders a markdown table, escaping pipes', () => {
-    expect(renderTable({ columns: ['a', 'b'], rows: [[1, 'x|y']] })).toBe('| a | b |\n| --- | ---: |\n| 1 | x\\|y |')
+  it('renders a markdown table, escaping pipes, figures aligned right and words left', () => {
+    expect(renderTable({ columns: ['a', 'b'], rows: [[1, 'x|y'], ['2,048 MB/s', 'z']] }))
+      .toBe('| a | b |\n| ---: | --- |\n| 1 | x\\|y |\n| 2,048 MB/s | z |')
+  })
+
+  it('counts a target checked for comparison apart from the report\'s own', () => {
+    const markdown = renderReport([section('erasure-node', {
+      targets: [{ target: 'encode ≥ 2000 MB/s (set for Chromium)', measured: '1,000 MB/s', met: false, comparison: true }]
+    }), section('erasure-chromium')])
+    expect(markdown).toContain('1 of 2 met; 1 more rows check targets set for another environment')
+    expect(markdown).toContain('| 1,000 MB/s | **not met** (comparison) |')
   })
 
   it('lists every target with met or not met, then each section with its chart and figures', () => {
