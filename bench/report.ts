@@ -200,7 +200,7 @@ export function renderChart (chart: ReportChart): string {
   let scale: (value: number) => number
   let ticks: number[]
   if (chart.log === true) {
-    const low = Math.floor(Math.log10(min))
+    const low = Math.floor(Math.log10(min) - 1e-9) // a value at a power of ten still gets a visible bar
     const high = Math.max(low + 1, Math.ceil(Math.log10(max)))
     scale = value => (Math.log10(value) - low) / (high - low)
     ticks = Array.from({ length: high - low + 1 }, (_, i) => 10 ** (low + i))
