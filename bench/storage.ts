@@ -169,6 +169,15 @@ export async function runStorageBench (): Promise<void> {
       'fresh (single-object) bytes are the same per message as at 1,000 (each message is its own object of the ' +
       'same size).')
   }
+  if (thousand !== undefined) {
+    const { fresh, messages } = thousand
+    const perRecord = (bytes: number): string => count(Math.round(bytes / fresh.records))
+    notes.push(`Where a fresh message's ${count(Math.round(fresh.bytes / messages))} B at holders go: each of its ` +
+      `${Math.round(fresh.records / messages)} shard records holds a ${perRecord(fresh.shardBytes)} B shard, the ` +
+      `${perRecord(fresh.manifestBytes)} B signed manifest and a ${perRecord(fresh.proofBytes)} B shard proof; ` +
+      `manifests and proofs are ${((fresh.manifestBytes + fresh.proofBytes) / fresh.bytes * 100).toFixed(0)} % of ` +
+      'the total. Segments pay them once per 64 KiB instead of once per message.')
+  }
   notes.push(`Before the figures, a history of ${WARM_UP_MESSAGES} messages is stored, read, compacted and read ` +
     'again, so they do not carry the first dials and the JIT\'s warm-up. Reads ask every holder of the owner\'s ' +
     'history key once; "verify + decrypt" is every envelope checked and opened one after the other, as a tab does ' +
