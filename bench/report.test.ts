@@ -53,6 +53,8 @@ describe('benchmark report', () => {
     expect(markdown).toContain('![MB/s](charts/erasure-node.svg)')
     expect(markdown).toContain('2026-12-03 16:00:00 UTC; Node 22; load average (1 min) 1.50 before, 2.25 after, on 2 cores.')
     expect(markdown).toContain('- 10,000 left out: too slow')
+    expect(renderReport([section('idle', { loadAverage: { before: 0.5, after: 1.5 } })])).not.toContain('above the core count')
+    expect(renderReport([section('busy', { loadAverage: { before: 1, after: 6.5 } })])).toContain('The load average was above the core count')
     expect(markdown.indexOf('## Section erasure-node')).toBeLessThan(markdown.indexOf('## Section storage'))
   })
 
