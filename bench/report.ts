@@ -164,8 +164,8 @@ export function renderReport (sections: ReportSection[], chartsPath = 'charts'):
     out.push(`${section.when.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}; ${section.environment}; load average ` +
       `(1 min) ${section.loadAverage.before.toFixed(2)} before, ${section.loadAverage.after.toFixed(2)} after, ` +
       `on ${section.cores} cores.` + (Math.max(section.loadAverage.before, section.loadAverage.after) > section.cores
-      ? ' **The load average was above the core count: other processes took CPU during this run, so its wall-clock ' +
-        'figures are lower than on an idle machine.**'
+      ? ' **The load average was above the core count** (it counts this benchmark\'s own processes as well as any ' +
+        'other work on the machine): wall-clock figures may be lower than with the cores to itself.'
       : ''), '')
     out.push(section.description, '')
     if (section.chart !== undefined) out.push(`![${section.chart.title}](${chartsPath}/${section.name}.svg)`, '')
