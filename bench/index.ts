@@ -1,5 +1,7 @@
 // `npm run bench` (through bench/run.mjs, inside a loopback-only network namespace). Each benchmark prints its
-// own figures. Arguments pick benchmarks by name; default: all.
+// own figures; erasure, storage and attachments also record them (bench/results/<name>.json), from which
+// bench/report.md and its charts (bench/charts/*.svg) are then rebuilt. Arguments pick benchmarks by name;
+// default: all.
 import { runErasureBenchmarks } from './erasure.ts'
 import { runTabBench } from './tab.ts'
 import { runHealingBench } from './heal.ts'
@@ -7,6 +9,8 @@ import { runIdleBench } from './idle.ts'
 import { runRelayFloodBench } from './relay-flood.ts'
 import { runNewcomerBench } from './newcomer.ts'
 import { runAttachmentBench } from './attachments.ts'
+import { runStorageBench } from './storage.ts'
+import { REPORT_PATH, writeReport } from './report.ts'
 
 const benches: Record<string, () => Promise<void>> = {
   erasure: runErasureBenchmarks,
@@ -23,7 +27,10 @@ const benches: Record<string, () => Promise<void>> = {
   // What two people meet first on `npm start`: tab startup stages, first and later messages, with and without WebRTC.
   newcomer: runNewcomerBench,
   // Attachment upload and download MB/s between two tabs (1, 5 and 25 MiB files).
-  attachments: runAttachmentBench
+  attachments: runAttachmentBench,
+  // Bytes at holders per message and per MiB of history, fresh and compacted, and the time and holder requests of
+  // reading 100 and 1,000 messages (10,000 stored straight as segments), over 15 libp2p nodes in this process.
+  storage: runStorageBench
 }
 
 const picked = process.argv.slice(2)
@@ -34,3 +41,5 @@ for (const name of picked) {
   }
 }
 for (const name of picked.length > 0 ? picked : Object.keys(benches)) await benches[name]()
+const sections = writeReport()
+console.log(`\n${REPORT_PATH}: ${sections.length} sections (${sections.map(section => section.name).join(', ')})`)
