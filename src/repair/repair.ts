@@ -415,7 +415,8 @@ export class Repairer {
       objectsPerPeer: this.settings.spotCheckObjects,
       concurrency: this.settings.surveyConcurrency,
       mustCheck,
-      skip: peer => this.checked.passedLately(peer)
+      skip: peer => this.checked.passedLately(peer),
+      peersPerSurvey: this.settings.spotCheckPeersPerSurvey
     })
     ctx.signal.throwIfAborted()
     round.spotChecks += checks
