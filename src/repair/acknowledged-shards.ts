@@ -6,8 +6,7 @@
  * would double a repair's requests while holders are being lost; instead the next survey of the key, which runs
  * anyway, settles each receipt:
  *
- * - the node still claims the shard: its claims are spot-checked whatever its record, with a FETCH of one such
- *   object picked at random (a node that acknowledges and keeps nothing fails any of them);
+ * - the node still claims the shard: its claim is spot-checked (a FETCH of that object) whatever its record;
  * - another node of the ring claims it: the shard was handed on (a closer node took it), nothing to hold against anyone;
  * - nobody claims it: the node acknowledged a shard it never kept. It is distrusted, and the shard, missing in the
  *   survey, is rebuilt elsewhere in the same round.

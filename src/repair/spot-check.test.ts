@@ -81,7 +81,7 @@ describe('spot checks of LIST claims', () => {
     }
   })
 
-  it('leaves peers that passed lately alone, but checks one object whose shard a peer acknowledged, and one failure there is a lie', async () => {
+  it('leaves peers that passed lately alone, but checks every object whose shard a peer acknowledged, and one failure there is a lie', async () => {
     const objects = await Promise.all([1, 2, 3].map(async seed => await makeObject(owner, { seed, version: 2 })))
     const [a, b, c] = objects.map(object => object.manifest.objectId)
     const honest: Peer = { holds: new Map([[a, [1]], [b, [1]], [c, [1]]]), lists: new Map([[a, [1]], [b, [1]], [c, [1]]]) }

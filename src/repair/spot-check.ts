@@ -101,10 +101,7 @@ export interface SpotCheckOptions {
   placementKey: Uint8Array
   objectsPerPeer: number
   concurrency: number
-  /**
-   * Per peer, objects of which one (picked at random) must be checked whatever `skip` says: it acknowledged a shard
-   * of each (acknowledged-shards.ts). Failing that check is a lie at once.
-   */
+  /** Per peer, objects that must be checked (a shard it acknowledged, see acknowledged-shards.ts); one failure is a lie. */
   mustCheck?: ReadonlyMap<string, ReadonlySet<ObjectId>>
   /** Peers to leave unchecked unless they have objects in `mustCheck` (they passed lately). */
   skip?: (peer: string) => boolean
@@ -117,9 +114,9 @@ export interface SpotCheckOptions {
 }
 
 /**
- * Challenges the claims in `survey` about `manifests`' objects: one of the peer's `mustCheck` objects, and
+ * Challenges the claims in `survey` about `manifests`' objects: the peer's `mustCheck` objects, and
  * `objectsPerPeer` random claimed objects per peer, one more after a failed one; a peer failing two (or its only
- * one, or its `mustCheck` one) is a liar. Peers `skip` names are left unchecked unless they have `mustCheck`
+ * one, or one of its `mustCheck`) is a liar. Peers `skip` names are left unchecked unless they have `mustCheck`
  * objects. Liars leave `survey.held`; a peer whose challenge failed (unreachable, busy) moves to `survey.failed`,
  * as a peer that did not answer LIST: its claims are unknown this round. Never throws (but on abort).
  */
@@ -129,8 +126,7 @@ export async function spotCheckClaims (ctx: RepairContext, survey: KeySurvey, ma
   if (options.objectsPerPeer <= 0) return result
   const candidates = [...survey.held].flatMap(([peer, held]) => {
     const claims = claimsByObject(held, manifests)
-    // One of the objects it must produce, picked at random: a node that acknowledges and keeps nothing fails any.
-    const must = sample([...(options.mustCheck?.get(peer) ?? [])].filter(objectId => claims.has(objectId)), 1)
+    const must = [...(options.mustCheck?.get(peer) ?? [])].filter(objectId => claims.has(objectId))
     if (claims.size === 0 || (must.length === 0 && options.skip?.(peer) === true)) return []
     return [{ peer, claims, must }]
   })
