@@ -54,12 +54,6 @@ export const DEFAULT_DISTRUST_MS = 60 * 60_000
 /** How long a peer whose LIST claims passed a spot check is not checked again by this node. */
 export const DEFAULT_SPOT_CHECK_EVERY_MS = 10 * 60_000
 /**
- * Peers one survey spot-checks at most (besides those given a rebuilt shard since): every holder of a key surveys
- * its ring at about the same time once the key's objects are no longer new, and checking the whole ring at once
- * there cost the mesh several hundred FETCHes in the same seconds.
- */
-export const DEFAULT_SPOT_CHECK_PEERS_PER_SURVEY = 5
-/**
  * After a death, the nodes this near the key (0-based rank among the live ring and this node) survey at once: the
  * repairer is among them. The others wait one fallback delay, the earliest they could be asked to rebuild.
  */
@@ -114,8 +108,6 @@ export interface RepairerInit {
   distrustMs?: number
   /** See DEFAULT_SPOT_CHECK_EVERY_MS; 0 checks every surveyed peer every time. */
   spotCheckEveryMs?: number
-  /** See DEFAULT_SPOT_CHECK_PEERS_PER_SURVEY. */
-  spotCheckPeersPerSurvey?: number
   finishedTasksKept?: number
   now?: () => number
   log?: (message: string) => void
@@ -158,7 +150,7 @@ export interface RepairRound {
 
 export type RepairSettings = Required<Pick<RepairerInit, 'intervalMs' | 'requestJitterMs' | 'handoffGraceMs' | 'fallbackDelayMs' | 'newObjectGraceMs' |
 'surveySpares' | 'maxConcurrentObjects' | 'maxConcurrentKeys' | 'surveyConcurrency' | 'requestTimeoutMs' | 'unresponsiveRounds' |
-'uncertainRetryMs' | 'scrubBytesPerRound' | 'resurveyAfterMs' | 'maxRebuildBytesPerOwner' | 'spotCheckObjects' | 'distrustMs' | 'spotCheckEveryMs' | 'spotCheckPeersPerSurvey'>>
+'uncertainRetryMs' | 'scrubBytesPerRound' | 'resurveyAfterMs' | 'maxRebuildBytesPerOwner' | 'spotCheckObjects' | 'distrustMs' | 'spotCheckEveryMs'>>
 
 /** The settings with defaults filled in. @throws {InvalidConfigError} for a value that cannot be used */
 export function resolveRepairSettings (init: RepairerInit): RepairSettings {
@@ -180,8 +172,7 @@ export function resolveRepairSettings (init: RepairerInit): RepairSettings {
     maxRebuildBytesPerOwner: positive('maxRebuildBytesPerOwner', init.maxRebuildBytesPerOwner ?? DEFAULT_MAX_REBUILD_BYTES_PER_OWNER),
     spotCheckObjects: nonNegative('spotCheckObjects', init.spotCheckObjects ?? DEFAULT_SPOT_CHECK_OBJECTS),
     distrustMs: nonNegative('distrustMs', init.distrustMs ?? DEFAULT_DISTRUST_MS),
-    spotCheckEveryMs: nonNegative('spotCheckEveryMs', init.spotCheckEveryMs ?? DEFAULT_SPOT_CHECK_EVERY_MS),
-    spotCheckPeersPerSurvey: positive('spotCheckPeersPerSurvey', init.spotCheckPeersPerSurvey ?? DEFAULT_SPOT_CHECK_PEERS_PER_SURVEY)
+    spotCheckEveryMs: nonNegative('spotCheckEveryMs', init.spotCheckEveryMs ?? DEFAULT_SPOT_CHECK_EVERY_MS)
   }
 }
 

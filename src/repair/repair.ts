@@ -415,8 +415,7 @@ export class Repairer {
       objectsPerPeer: this.settings.spotCheckObjects,
       concurrency: this.settings.surveyConcurrency,
       mustCheck,
-      skip: peer => this.checked.passedLately(peer),
-      peersPerSurvey: this.settings.spotCheckPeersPerSurvey
+      skip: peer => this.checked.passedLately(peer)
     })
     ctx.signal.throwIfAborted()
     round.spotChecks += checks

@@ -22,7 +22,7 @@ function claims (object: TestObject, indices: number[]): HeldShard[] {
   }) as unknown as HeldShard)
 }
 
-async function check (peers: Record<string, Peer>, objects: TestObject[], options: Pick<SpotCheckOptions, 'mustCheck' | 'skip' | 'peersPerSurvey'> = {}):
+async function check (peers: Record<string, Peer>, objects: TestObject[], options: Pick<SpotCheckOptions, 'mustCheck' | 'skip'> = {}):
 Promise<{ survey: KeySurvey, liars: Map<string, string>, passed: string[], checks: number }> {
   const byId = new Map(objects.map(object => [object.manifest.objectId, object]))
   const listOf = (lists: Map<ObjectId, number[]>): HeldShard[] => [...lists].flatMap(([id, indices]) => claims(byId.get(id)!, indices))
@@ -101,19 +101,6 @@ describe('spot checks of LIST claims', () => {
       { skip: peer => peer === 'honest', mustCheck: new Map([['forgetful', new Set([c])]]) })
     expect(kept.liars.size).toBe(0)
     expect(kept.passed).toEqual(['forgetful'])
-  })
-
-  it('checks at most the given number of peers per survey, and always those that must produce an object', async () => {
-    const objects = await Promise.all([1, 2].map(async seed => await makeObject(owner, { seed, version: 2 })))
-    const [a, b] = objects.map(object => object.manifest.objectId)
-    const honest = (index: number): Peer => ({ holds: new Map([[a, [index]], [b, [index]]]), lists: new Map([[a, [index]], [b, [index]]]) })
-    const peers = { p1: honest(1), p2: honest(2), p3: honest(3), p4: honest(4) }
-    const limited = await check(peers, objects, { peersPerSurvey: 2 })
-    expect(limited.checks).toBe(2)
-    expect(limited.passed).toHaveLength(2)
-    const withDue = await check(peers, objects, { peersPerSurvey: 1, mustCheck: new Map([['p4', new Set([a])], ['p3', new Set([b])]]) })
-    expect(withDue.passed).toEqual(expect.arrayContaining(['p3', 'p4']))
-    expect(withDue.passed).toHaveLength(3)
   })
 
   it('judges a peer that claims a single object on that one', async () => {

@@ -105,12 +105,6 @@ export interface SpotCheckOptions {
   mustCheck?: ReadonlyMap<string, ReadonlySet<ObjectId>>
   /** Peers to leave unchecked unless they have objects in `mustCheck` (they passed lately). */
   skip?: (peer: string) => boolean
-  /**
-   * Of the peers without `mustCheck` objects, how many one survey checks at most (picked at random); default all.
-   * Spreads the checks of a ring never checked before (every holder of a new key surveys it at about the same
-   * time) over several surveys.
-   */
-  peersPerSurvey?: number
 }
 
 /**
@@ -124,17 +118,12 @@ export async function spotCheckClaims (ctx: RepairContext, survey: KeySurvey, ma
   options: SpotCheckOptions): Promise<SpotCheckResult> {
   const result: SpotCheckResult = { liars: new Map(), passed: [], checks: 0 }
   if (options.objectsPerPeer <= 0) return result
-  const candidates = [...survey.held].flatMap(([peer, held]) => {
+  const challenged = [...survey.held].flatMap(([peer, held]) => {
     const claims = claimsByObject(held, manifests)
     const must = [...(options.mustCheck?.get(peer) ?? [])].filter(objectId => claims.has(objectId))
     if (claims.size === 0 || (must.length === 0 && options.skip?.(peer) === true)) return []
     return [{ peer, claims, must }]
   })
-  // Peers with objects they must produce always; of the others, at most `peersPerSurvey` picked at random (their
-  // claims count unchecked meanwhile, and a later survey checks them).
-  const due = candidates.filter(({ must }) => must.length > 0)
-  const others = sample(candidates.filter(({ must }) => must.length === 0), options.peersPerSurvey ?? Infinity)
-  const challenged = [...due, ...others]
   await forEachLimit(challenged, options.concurrency, async ({ peer, claims, must }) => {
     // One object at random; after a failure, a second one: an honest holder with one shard gone bad on its disk
     // (its own scrub deletes it) passes the second, a holder lying about its claims fails it too. A peer claiming
