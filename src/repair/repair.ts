@@ -372,7 +372,10 @@ export class Repairer {
       }
     })
     // The receipts of the shards just placed are held against the key's next survey: soon, not at the next sweep.
-    if (this.receipts.pending(group.keyHex) > 0) round.nextDueAt = Math.min(round.nextDueAt ?? Infinity, this.now() + this.settings.fallbackDelayMs)
+    // Not while deaths are fresh (surveys then check nothing, see surveyChecked): once they are not.
+    if (this.receipts.pending(group.keyHex) > 0) {
+      round.nextDueAt = Math.min(round.nextDueAt ?? Infinity, Math.max(this.now() + this.settings.fallbackDelayMs, this.deathsFreshUntil()))
+    }
     if (plans.some(({ plan }) => plan.uncertain)) {
       // Ask again soon (sooner than the next regular round), backing off while it stays uncertain.
       const streak = (this.uncertainStreaks.get(group.keyHex) ?? 0) + 1
@@ -403,6 +406,9 @@ export class Repairer {
     manifests: ReadonlyMap<ObjectId, SignedManifest>, round: RepairRound, settle: boolean): Promise<KeySurvey> {
     const survey = await surveyKey(ctx, group.key, peers, this.settings.surveyConcurrency)
     ctx.signal.throwIfAborted()
+    // Right after a death, repair must be quick, and the mesh is busy with every repairer's surveys and rebuilds:
+    // checks wait for a survey after that (the claims were checked before, or are checked then).
+    if (this.deathsFreshUntil() > this.now()) return survey
     const { mustCheck, broken } = settle
       ? this.receipts.settle(group.keyHex, survey, new Set(manifests.keys()))
       : { mustCheck: undefined, broken: new Map<string, string>() }
@@ -473,6 +479,13 @@ export class Repairer {
   private storeInProgress (createdAt: number, storedAt: number, now: number): boolean {
     const grace = this.settings.newObjectGraceMs
     return grace > 0 && now - Math.min(createdAt, storedAt) < grace
+  }
+
+  /** Until when the deaths declared lately count as fresh (`newObjectGraceMs` after the last); 0 if none. */
+  private deathsFreshUntil (): number {
+    let until = 0
+    for (const at of this.recentDeaths.values()) until = Math.max(until, at + this.settings.newObjectGraceMs)
+    return until
   }
 
   /** True if a peer declared dead lately would be among the `total` closest to `key` of the live `ring` and itself. */
