@@ -4,6 +4,7 @@
  * sit nearest the key joins, acknowledges every STORE and keeps nothing, and claims nothing (so no spot check of
  * its LIST answers can catch it: it looks like a newcomer with room). A holder stops: its shard is rebuilt onto
  * that node, whose receipt the next survey finds held by no one; it is distrusted and the shard goes to an honest node.
+ * Last, a survey right after a death checks no claims (it must be quick); a calm one does.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NS_HISTORY } from '../crypto/index.ts'
@@ -27,6 +28,7 @@ describe('receipts of rebuilt shards', () => {
   let silent: MeshNode
   let members: MeshNode[] = []
   let manifests: Map<ObjectId, SignedManifest>
+  let placementKey: Uint8Array
   const repairers = new Map<string, Repairer>()
   const logs: string[] = []
   const closestPeers = xorClosestPeers(() => members, { liveOnly: true })
@@ -36,7 +38,7 @@ describe('receipts of rebuilt shards', () => {
     honest = await createHealingMesh(HONEST)
     members = honest
     const wallet = WalletIdentity.generate()
-    const placementKey = placementKeyFor(NS_HISTORY, wallet.address)
+    placementKey = placementKeyFor(NS_HISTORY, wallet.address)
     const writer = new ObjectStore(objectStoreDeps(honest[0], wallet, closestPeers))
     const { objectId } = await writer.storeObject(randomBytes(mulberry32(7), 3000))
     manifests = await manifestsOf(honest, [objectId])
@@ -85,5 +87,32 @@ describe('receipts of rebuilt shards', () => {
     // Before receipts were held to account, every repairer kept rebuilding onto it: 14 of 15 on honest nodes.
     const after = await shardLayout(liveHonest(), manifests)
     expect(after.holders.get(objectId)!.size).toBe(TOTAL)
+  }, SLOW)
+
+  it('a survey right after a death spot-checks no one; a calm one does', async () => {
+    // The nearest live honest node: among the first holders to survey after a death (the others wait a while).
+    const [nearest] = await xorClosestPeers(() => liveHonest(), { liveOnly: true })(placementKey, 1)
+    const holder = honest.find(node => node.peerId === nearest)!
+    const stopped = honest.find(node => !isRunning(node))!
+    // A clock two minutes ahead, so the object is no longer new to either repairer.
+    const fresh = (): Repairer => new Repairer({
+      libp2p: holder.libp2p,
+      store: holder.store,
+      holders: holdersOf(closestPeers),
+      isDead: peer => ![...honest, silent].some(other => other.peerId === peer && isRunning(other)),
+      nodeKey: holder.privateKey,
+      requestTimeoutMs: 10_000,
+      resurveyAfterMs: 0,
+      newObjectGraceMs: 60_000,
+      now: () => Date.now() + 120_000
+    })
+    const afterDeath = fresh()
+    afterDeath.peerDied(stopped.peerId)
+    const urgent = await afterDeath.runOnce()
+    expect(urgent.objects).toBe(1)
+    expect(urgent.spotChecks).toBe(0)
+    const calm = await fresh().runOnce()
+    expect(calm.objects).toBe(1)
+    expect(calm.spotChecks).toBeGreaterThan(0)
   }, SLOW)
 })
