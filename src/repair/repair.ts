@@ -84,6 +84,11 @@ export class Repairer {
   private readonly deferrals = new Map<string, number>()
   /** Peers the health monitor declared dead within the last `newObjectGraceMs`, and when. */
   private readonly recentDeaths = new Map<string, number>()
+  /**
+   * When the health monitor last declared a peer dead (kept when the peer is forgotten, unlike `recentDeaths`):
+   * spot checks and receipts wait until `newObjectGraceMs` after it.
+   */
+  private lastDeathAt?: number
   /** Per placement key: consecutive rounds whose survey left some object of it uncertain. */
   private readonly uncertainStreaks = new Map<string, number>()
   private scrubCursor: string | undefined
@@ -159,6 +164,7 @@ export class Repairer {
    */
   peerDied (peerId: string): void {
     this.recentDeaths.set(peerId, this.now())
+    this.lastDeathAt = this.now()
     this.requestRound()
   }
 
@@ -483,9 +489,7 @@ export class Repairer {
 
   /** Until when the deaths declared lately count as fresh (`newObjectGraceMs` after the last); 0 if none. */
   private deathsFreshUntil (): number {
-    let until = 0
-    for (const at of this.recentDeaths.values()) until = Math.max(until, at + this.settings.newObjectGraceMs)
-    return until
+    return this.lastDeathAt === undefined ? 0 : this.lastDeathAt + this.settings.newObjectGraceMs
   }
 
   /** True if a peer declared dead lately would be among the `total` closest to `key` of the live `ring` and itself. */
