@@ -22,9 +22,17 @@ describe('reading a key once for its rebuilds', () => {
     expect(pool?.sources).toEqual(Array.from({ length: 9 }, (_, h) => `peer-${h}`))
   })
 
-  it('is not chosen for large objects of which this node rebuilds few: their bytes outweigh the requests saved', () => {
-    expect(keyPoolFor(ctx, KEY, { rebuildingIds: ids(2), k: 10, holders: holdings(14, 30, 100 * 1024) })).toBeUndefined()
+  it('reads only the objects this node rebuilds, so large objects of which it rebuilds few cost no more than per-object reads', () => {
+    // The FETCH names the 2 objects: 9 requests for their 18 shards, against 18 requests for the same shards.
+    expect(keyPoolFor(ctx, KEY, { rebuildingIds: ids(2), k: 10, holders: holdings(14, 30, 100 * 1024) })).toBeDefined()
+    // Were every shard of the key moved, their bytes would outweigh the requests saved.
     expect(poolIsCheaper({ rebuilding: 2, k: 10, poolBytes: 9 * 30 * 100 * 1024, bytesPerObjectRead: 100 * 1024 })).toBe(false)
+  })
+
+  it('covers the objects it reads and no others', () => {
+    const pool = keyPoolFor(ctx, KEY, { rebuildingIds: ids(10), k: 10, holders: holdings(14, 30, 2 * 1024) })!
+    expect(pool.covers('object-9' as ObjectId)).toBe(true)
+    expect(pool.covers('object-10' as ObjectId)).toBe(false)
   })
 
   it('is not chosen for a single rebuild, nor when a holder keeps more of the key than fits in memory', () => {

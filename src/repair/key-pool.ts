@@ -3,15 +3,16 @@
  *
  * Every object of a key is placed on the same closest nodes, so a dead holder leaves every object of the key one
  * shard short, and the repairer rebuilds them all. Per object that is k FETCHes; for the key it is the same k
- * holders each time. One FETCH by placement key to each of those holders reads the same shards (the floor of k
- * per object) in k requests instead of k per object. Shards a holder returns are verified by `fetchShards`, and
+ * holders each time. One FETCH by placement key to each of those holders, naming the objects this node rebuilds,
+ * reads the same shards (the floor of k per object) in k requests instead of k per object. Shards a holder returns are verified by `fetchShards`, and
  * again by the rebuild against this node's own copy of each manifest before use.
  */
 import type { FetchedShard, HeldShard } from '../protocols/index.ts'
+import { MAX_FETCH_OBJECT_IDS } from '../wire/index.ts'
 import type { ObjectId } from '../types/index.ts'
 import type { RepairContext } from './context.ts'
 
-/** A pool is only used when one holder's shards of the key are at most this many bytes: k - 1 holders' worth sit in memory. */
+/** A pool is only used when one holder's shards of the objects rebuilt are at most this many bytes: k - 1 holders' worth sit in memory. */
 export const KEY_POOL_MAX_BYTES_PER_HOLDER = 4 * 1024 * 1024
 
 export interface PooledShard { peer: string, shard: FetchedShard }
@@ -28,10 +29,21 @@ export class KeyShardPool {
   /** Shards that failed `fetchShards`' checks. */
   rejectedShards = 0
 
-  constructor (ctx: RepairContext, placementKey: Uint8Array, sources: readonly string[]) {
+  /** The objects read: those this node rebuilds this round (a holder sends only their shards). */
+  private readonly objectIds: readonly ObjectId[]
+  private readonly covered: ReadonlySet<ObjectId>
+
+  constructor (ctx: RepairContext, placementKey: Uint8Array, sources: readonly string[], objectIds: readonly ObjectId[]) {
     this.ctx = ctx
     this.placementKey = placementKey
     this.sources = sources
+    this.objectIds = objectIds
+    this.covered = new Set(objectIds)
+  }
+
+  /** Whether the pool reads `objectId` (an object this node rebuilds); the shards of others are not in it. */
+  covers (objectId: ObjectId): boolean {
+    return this.covered.has(objectId)
   }
 
   /** The pooled shards of `objectId` (the key's FETCHes run on the first call; a failing holder is left out). */
@@ -48,7 +60,7 @@ export class KeyShardPool {
     await Promise.all(this.sources.map(async peer => {
       try {
         const shards = await ctx.exchange.fetch(peer, this.placementKey, {
-          signal: ctx.signal, checkedManifests: ctx.checkedManifests, onRejected: () => { this.rejectedShards++ }
+          signal: ctx.signal, checkedManifests: ctx.checkedManifests, onRejected: () => { this.rejectedShards++ }, objectIds: this.objectIds
         })
         shardCount += shards.length
         for (const shard of shards) {
@@ -61,7 +73,7 @@ export class KeyShardPool {
         // The per-object reads of the rebuild ask the remaining holders instead.
       }
     }))
-    ctx.log(`repair: read ${shardCount} shards of the key from ${this.answered.size} of ${this.sources.length} holders in ${Date.now() - started} ms`)
+    ctx.log(`repair: read ${shardCount} shards of ${this.objectIds.length} objects of the key from ${this.answered.size} of ${this.sources.length} holders in ${Date.now() - started} ms`)
   }
 }
 
@@ -73,7 +85,7 @@ export const REQUEST_COST_BYTES = 16 * 1024
 
 /**
  * Whether reading the key once from k - 1 holders is cheaper than k - 1 reads per object rebuilt: the pool moves
- * every shard those holders keep of the key (also of objects this node does not rebuild) in k - 1 requests; the
+ * the shards those holders keep of the objects rebuilt (a holder keeps one per object) in k - 1 requests; the
  * per-object reads move only the shards needed, in `rebuilding` × (k - 1) requests. With the rebuilds of a key
  * spread over its three nearest holders, each rebuilds a third of the objects, and for small objects the requests
  * dominate: the pool wins.
@@ -97,7 +109,8 @@ export function keyPoolFor (ctx: RepairContext, placementKey: Uint8Array, option
 }): KeyShardPool | undefined {
   // k shards per object: a node only examines objects it holds a shard of, so k - 1 come from other holders.
   const sources = options.holders.slice(0, options.k - 1)
-  const bytesOf = (held: readonly HeldShard[]): number => held.reduce((sum, shard) => sum + shard.size, 0)
+  // What the pool moves and keeps: the holders' shards of the objects rebuilt (a FETCH names them).
+  const bytesOf = (held: readonly HeldShard[]): number => held.reduce((sum, shard) => sum + (options.rebuildingIds.has(shard.objectId) ? shard.size : 0), 0)
   if (sources.some(([, held]) => bytesOf(held) > KEY_POOL_MAX_BYTES_PER_HOLDER)) return undefined
   // The shard size of the objects rebuilt, as the holders report it (one shard read per holder per object).
   const rebuiltShards = options.holders.flatMap(([, held]) => held.filter(shard => options.rebuildingIds.has(shard.objectId)))
@@ -108,5 +121,5 @@ export function keyPoolFor (ctx: RepairContext, placementKey: Uint8Array, option
     poolBytes: sources.reduce((sum, [, held]) => sum + bytesOf(held), 0),
     bytesPerObjectRead
   })
-  return cheaper ? new KeyShardPool(ctx, placementKey, sources.map(([peer]) => peer)) : undefined
+  return cheaper ? new KeyShardPool(ctx, placementKey, sources.map(([peer]) => peer), [...options.rebuildingIds].slice(0, MAX_FETCH_OBJECT_IDS)) : undefined
 }

@@ -103,7 +103,8 @@ async function gatherShards (ctx: RepairContext, input: RebuildInput): Promise<A
     if (used && !task.from.includes(peer)) task.from.push(peer)
   }
 
-  const { pool } = input
+  // The pool, when it read this object (it reads the objects this node meant to rebuild when the round began).
+  const pool = input.pool?.covers(manifest.objectId) === true ? input.pool : undefined
   if (pool !== undefined) {
     const byPeer = new Map<string, FetchedShard[]>()
     for (const { peer, shard } of await pool.shardsOf(manifest.objectId)) byPeer.set(peer, [...(byPeer.get(peer) ?? []), shard])

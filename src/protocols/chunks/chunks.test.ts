@@ -165,7 +165,7 @@ describe('a holder refuses bad requests, changes nothing, and keeps serving', ()
   it('refuses garbage bytes, a request without a command, and an unknown version', async () => {
     expect((await sendRequest(new Uint8Array([0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0xfa, 0x00, 0x01]))).status).toBe(ChunkStatus.MALFORMED)
     expect((await sendRequest({ version: 1 })).status).toBe(ChunkStatus.MALFORMED)
-    const future = await sendRequest({ version: 2, fetch: { placementKey: new Uint8Array(aliceObject.manifest.placementKey) } })
+    const future = await sendRequest({ version: 2, fetch: { placementKey: new Uint8Array(aliceObject.manifest.placementKey), objectIds: [] } })
     expect(future.status).toBe(ChunkStatus.UNSUPPORTED_VERSION)
     expect(future.message).toMatch(/version 2/)
     await expectUnchangedAndServing()
@@ -393,6 +393,25 @@ describe('holder limits and client verification (on a spare node)', () => {
     expect(first.shards.length).toBeGreaterThan(1)
     expect(first.shards.length).toBeLessThan(15)
     await expect(fetchShards(client.libp2p, spare.libp2p.peerId, big.manifest.placementKey, { maxPages: 1 })).rejects.toThrow(/after 1 pages/)
+  })
+
+  it('answers a FETCH by placement key that names objects with the shards of those objects only', async () => {
+    const store = new MemoryChunkStore()
+    await serve({ store })
+    const objects = await Promise.all([11, 12, 13].map(async seed => await makeObject(alice, { seed, length: 3000 })))
+    for (const object of objects) await storeAll(spare, object)
+    const placementKey = objects[0].manifest.placementKey
+    const wanted = [objects[0].manifest.objectId, objects[2].manifest.objectId]
+    const raw = await rawExchange(client, spare.libp2p.peerId, frame(encodeChunkRequest({
+      type: 'fetch', target: { placementKey, objectIds: wanted }
+    })))
+    expect(raw.status).toBe(ChunkStatus.OK)
+    expect(raw.shards).toHaveLength(30)
+    const fetched = await fetchShards(client.libp2p, spare.libp2p.peerId, placementKey, { objectIds: wanted })
+    expect(new Set(fetched.map(shard => shard.manifest.objectId))).toEqual(new Set(wanted))
+    expect(fetched).toHaveLength(30)
+    // Without names, every object of the key.
+    expect(await fetchShards(client.libp2p, spare.libp2p.peerId, placementKey)).toHaveLength(45)
   })
 
   it('carries maximal 4 MiB shards both ways (frames past the 4 MB default stream buffer)', async () => {

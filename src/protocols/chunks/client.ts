@@ -125,6 +125,11 @@ export interface FetchShardsOptions extends ChunkCallOptions {
    * holding at most DEFAULT_CHECKED_MANIFESTS_ENTRIES (the oldest go first).
    */
   checkedManifests?: Map<string, SignedManifest | Error>
+  /**
+   * With a placement key: only the shards of these objects (at most MAX_FETCH_OBJECT_IDS). A holder that sends
+   * others anyway (one that predates the field) has them left out of the result, unchecked.
+   */
+  objectIds?: readonly ObjectId[]
 }
 
 export interface DeleteShardsOptions extends ChunkCallOptions {
@@ -211,7 +216,10 @@ export async function verifyStoreReceipt (receipt: StoreReceipt, holderKey: Publ
  */
 export async function fetchShards (libp2p: ChunkDialer, peer: PeerId | string, target: Uint8Array | { objectId: ObjectId },
   options: FetchShardsOptions = {}): Promise<FetchedShard[]> {
-  const fetchTarget = target instanceof Uint8Array ? { placementKey: target } : { objectId: target.objectId }
+  const wanted = target instanceof Uint8Array && options.objectIds !== undefined && options.objectIds.length > 0 ? new Set(options.objectIds) : undefined
+  const fetchTarget = target instanceof Uint8Array
+    ? { placementKey: target, ...(wanted === undefined ? {} : { objectIds: [...wanted] }) }
+    : { objectId: target.objectId }
   const rules = options.placementRules ?? DEFAULT_PLACEMENT_RULES
   const peerName = peer.toString()
   const verified = options.checkedManifests ?? new Map<string, SignedManifest | Error>()
@@ -234,6 +242,7 @@ export async function fetchShards (libp2p: ChunkDialer, peer: PeerId | string, t
       }
       const position = { objectId: manifest.objectId, shardIndex: entry.shardIndex }
       if (last === undefined || comparePositions(position, last) > 0) last = position
+      if (wanted !== undefined && !wanted.has(manifest.objectId)) continue
       const checked = checkShard(manifest, entry.shardIndex, entry.shard, entry.shardProof, fetchTarget, rules)
       const problem = checked instanceof Error ? checked : undefined
       const key = `${manifest.objectId}/${entry.shardIndex}`

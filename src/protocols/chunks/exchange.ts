@@ -53,6 +53,8 @@ export interface ExchangeFetchOptions extends ExchangeCallOptions {
   onRejected?: (rejected: RejectedShard) => void
   /** Manifests checked before, by their bytes in hex: each owner signature is checked once per map. */
   checkedManifests?: Map<string, SignedManifest | Error>
+  /** With a placement key: only the shards of these objects (see FetchShardsOptions.objectIds). */
+  objectIds?: readonly ObjectId[]
 }
 
 export interface ExchangeDeleteOptions extends ExchangeCallOptions {
@@ -111,9 +113,14 @@ export function createChunkExchange (init: ChunkExchangeInit): ChunkExchange {
       return await call(holder, options, async timeoutMs => await storeShard(init.libp2p, holder, shard, { signal: options.signal, timeoutMs }))
     },
     fetch: async (holder, target, options = {}) => {
-      if (holder === selfId) return await readFromSelf(self, target, options.onRejected ?? (() => {}), options.checkedManifests)
+      if (holder === selfId) {
+        const own = await readFromSelf(self, target, options.onRejected ?? (() => {}), options.checkedManifests)
+        const wanted = options.objectIds === undefined || options.objectIds.length === 0 ? undefined : new Set(options.objectIds)
+        return wanted === undefined ? own : own.filter(shard => wanted.has(shard.manifest.objectId))
+      }
       return await call(holder, options, async timeoutMs => await fetchShards(init.libp2p, holder, target, {
-        signal: options.signal, timeoutMs, placementRules, onRejected: options.onRejected, checkedManifests: options.checkedManifests
+        signal: options.signal, timeoutMs, placementRules, onRejected: options.onRejected, checkedManifests: options.checkedManifests,
+        objectIds: options.objectIds
       }))
     },
     list: async (holder, placementKey, options = {}) => {

@@ -205,6 +205,12 @@ export namespace ChunkRequest {
     value: number
   }
 
+  export interface ChunkRequestFetchObjectIdsFieldEvent {
+    field: '$.fetch.objectIds[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface ChunkRequestDeleteObjectIdFieldEvent {
     field: '$.delete.objectId'
     value: Uint8Array<ArrayBuffer>
@@ -253,7 +259,7 @@ export namespace ChunkRequest {
     return decodeMessage(buf, ChunkRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestVersionFieldEvent | ChunkRequestStoreManifestFieldEvent | ChunkRequestStoreShardIndexFieldEvent | ChunkRequestStoreShardFieldEvent | ChunkRequestStoreSoleFieldEvent | ChunkRequestStoreShardProofFieldEvent | ChunkRequestStoreInboxPassFieldEvent | ChunkRequestFetchPlacementKeyFieldEvent | ChunkRequestFetchObjectIdFieldEvent | ChunkRequestFetchAfterObjectIdFieldEvent | ChunkRequestFetchAfterShardIndexFieldEvent | ChunkRequestDeleteObjectIdFieldEvent | ChunkRequestDeleteShardIndexFieldEvent | ChunkRequestDeleteOwnerFieldEvent | ChunkRequestDeleteTimestampFieldEvent | ChunkRequestDeleteSignatureFieldEvent | ChunkRequestListPlacementKeyFieldEvent | ChunkRequestListAfterObjectIdFieldEvent | ChunkRequestListAfterShardIndexFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestVersionFieldEvent | ChunkRequestStoreManifestFieldEvent | ChunkRequestStoreShardIndexFieldEvent | ChunkRequestStoreShardFieldEvent | ChunkRequestStoreSoleFieldEvent | ChunkRequestStoreShardProofFieldEvent | ChunkRequestStoreInboxPassFieldEvent | ChunkRequestFetchPlacementKeyFieldEvent | ChunkRequestFetchObjectIdFieldEvent | ChunkRequestFetchAfterObjectIdFieldEvent | ChunkRequestFetchAfterShardIndexFieldEvent | ChunkRequestFetchObjectIdsFieldEvent | ChunkRequestDeleteObjectIdFieldEvent | ChunkRequestDeleteShardIndexFieldEvent | ChunkRequestDeleteOwnerFieldEvent | ChunkRequestDeleteTimestampFieldEvent | ChunkRequestDeleteSignatureFieldEvent | ChunkRequestListPlacementKeyFieldEvent | ChunkRequestListAfterObjectIdFieldEvent | ChunkRequestListAfterShardIndexFieldEvent> {
     return streamMessage(buf, ChunkRequest.codec(), opts)
   }
 }
@@ -575,6 +581,7 @@ export interface FetchRequest {
   placementKey?: Uint8Array<ArrayBuffer>
   objectId?: Uint8Array<ArrayBuffer>
   after?: ShardCursor
+  objectIds: Uint8Array<ArrayBuffer>[]
 }
 
 export namespace FetchRequest {
@@ -602,11 +609,20 @@ export namespace FetchRequest {
           ShardCursor.codec().encode(obj.after, w)
         }
 
+        if (obj.objectIds != null && obj.objectIds.length > 0) {
+          for (const value of obj.objectIds) {
+            w.uint32(34)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
-        const obj: any = {}
+        const obj: any = {
+          objectIds: []
+        }
 
         const end = length == null ? reader.len : reader.pos + length
 
@@ -628,6 +644,14 @@ export namespace FetchRequest {
               })
               break
             }
+            case 4: {
+              if (opts.limits?.objectIds != null && obj.objectIds.length === opts.limits.objectIds) {
+                throw new MaxLengthError('Decode error - repeated field "objectIds" had too many elements')
+              }
+
+              obj.objectIds.push(reader.bytes())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -637,6 +661,10 @@ export namespace FetchRequest {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          objectIds: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -661,6 +689,21 @@ export namespace FetchRequest {
               yield * ShardCursor.codec().stream(reader, reader.uint32(), `${prefix}.after`, {
                 limits: opts.limits?.after
               })
+
+              break
+            }
+            case 4: {
+              if (opts.limits?.objectIds != null && obj.objectIds === opts.limits.objectIds) {
+                throw new MaxLengthError('Streaming decode error - repeated field "objectIds" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.objectIds[]`,
+                index: obj.objectIds,
+                value: reader.bytes()
+              }
+
+              obj.objectIds++
 
               break
             }
@@ -696,6 +739,12 @@ export namespace FetchRequest {
     value: number
   }
 
+  export interface FetchRequestObjectIdsFieldEvent {
+    field: '$.objectIds[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<FetchRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, FetchRequest.codec())
   }
@@ -704,7 +753,7 @@ export namespace FetchRequest {
     return decodeMessage(buf, FetchRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchRequest>): Generator<FetchRequestPlacementKeyFieldEvent | FetchRequestObjectIdFieldEvent | FetchRequestAfterObjectIdFieldEvent | FetchRequestAfterShardIndexFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchRequest>): Generator<FetchRequestPlacementKeyFieldEvent | FetchRequestObjectIdFieldEvent | FetchRequestAfterObjectIdFieldEvent | FetchRequestAfterShardIndexFieldEvent | FetchRequestObjectIdsFieldEvent> {
     return streamMessage(buf, FetchRequest.codec(), opts)
   }
 }

@@ -8,6 +8,7 @@ import {
   CHUNKS_WIRE_VERSION,
   ChunkStatus,
   MAX_CHUNK_REQUEST_BYTES,
+  MAX_FETCH_OBJECT_IDS,
   MAX_FETCH_SHARDS_PER_RESPONSE,
   NS_STORE_ACK,
   decodeChunkRequest,
@@ -66,7 +67,8 @@ describe('chunk requests', () => {
     { type: 'list', placementKey: new Uint8Array(32).fill(6), after: { objectId, shardIndex: 0 } },
     { type: 'store', manifest: new Uint8Array([1, 2, 3]), shardIndex: 0, shard: new Uint8Array(1).fill(9), sole: true },
     { type: 'store', manifest: new Uint8Array([1, 2, 3]), shardIndex: 2, shard: new Uint8Array(3).fill(9), sole: true, shardProof: new Uint8Array(128).fill(7) },
-    { type: 'store', manifest: new Uint8Array([1, 2, 3]), shardIndex: 1, shard: new Uint8Array(3).fill(9), inboxPass: new Uint8Array(300).fill(8) }
+    { type: 'store', manifest: new Uint8Array([1, 2, 3]), shardIndex: 1, shard: new Uint8Array(3).fill(9), inboxPass: new Uint8Array(300).fill(8) },
+    { type: 'fetch', target: { placementKey: new Uint8Array(32).fill(4), objectIds: [objectId, 'ab'.repeat(32) as ObjectId] }, after: { objectId, shardIndex: 1 } }
   ]
 
   it.each(commands.map(command => [command.type, command] as const))('round-trips a %s command', (_type, command) => {
@@ -91,15 +93,18 @@ describe('chunk requests', () => {
     expect(() => decodeChunkRequest(new Uint8Array())).toThrow(MalformedMessageError)
     expect(() => decodeChunkRequest(new Uint8Array([0x2a, 0x00, 0x08, 0x01]))).toThrow(MalformedMessageError)
     expect(() => decodeChunkRequest(ChunkRequest.encode({ version: CHUNKS_WIRE_VERSION }))).toThrow(/none/)
-    expect(() => decodeChunkRequest(ChunkRequest.encode({ version: 1, list: {}, fetch: { placementKey: new Uint8Array(32) } }))).toThrow(/fetch, list/)
+    expect(() => decodeChunkRequest(ChunkRequest.encode({ version: 1, list: {}, fetch: { placementKey: new Uint8Array(32), objectIds: [] } }))).toThrow(/fetch, list/)
   })
 
   it('refuses fields of the wrong size or shape', () => {
     const bad: ChunkRequest[] = [
-      { version: 1, fetch: { placementKey: new Uint8Array(31) } },
-      { version: 1, fetch: {} },
-      { version: 1, fetch: { placementKey: new Uint8Array(32), objectId: new Uint8Array(32) } },
-      { version: 1, fetch: { objectId: new Uint8Array(32), after: { objectId: new Uint8Array(5), shardIndex: 0 } } },
+      { version: 1, fetch: { placementKey: new Uint8Array(31), objectIds: [] } },
+      { version: 1, fetch: { objectIds: [] } },
+      { version: 1, fetch: { placementKey: new Uint8Array(32), objectId: new Uint8Array(32), objectIds: [] } },
+      { version: 1, fetch: { objectId: new Uint8Array(32), after: { objectId: new Uint8Array(5), shardIndex: 0 }, objectIds: [] } },
+      { version: 1, fetch: { placementKey: new Uint8Array(32), objectIds: [new Uint8Array(31)] } },
+      { version: 1, fetch: { objectId: new Uint8Array(32), objectIds: [new Uint8Array(32)] } },
+      { version: 1, fetch: { placementKey: new Uint8Array(32), objectIds: Array.from({ length: MAX_FETCH_OBJECT_IDS + 1 }, () => new Uint8Array(32)) } },
       { version: 1, store: { manifest: new Uint8Array(), shardIndex: 0, shard: new Uint8Array(1) } },
       { version: 1, store: { manifest: new Uint8Array(1), shardIndex: 0, shard: new Uint8Array() } },
       { version: 1, delete: { objectId: new Uint8Array(32), owner: new Uint8Array(20), timestamp: 1, signature: new Uint8Array(64) } },

@@ -66,8 +66,14 @@ export interface ShardPosition {
   readonly shardIndex: number
 }
 
-/** What a FETCH asks for: everything held for a placement key, or the held shards of one object. */
-export type FetchTarget = { readonly placementKey: Uint8Array } | { readonly objectId: ObjectId }
+/**
+ * What a FETCH asks for: everything held for a placement key (only the objects `objectIds` names, when given and
+ * not empty), or the held shards of one object.
+ */
+export type FetchTarget = { readonly placementKey: Uint8Array, readonly objectIds?: readonly ObjectId[] } | { readonly objectId: ObjectId }
+
+/** Most objects one FETCH by placement key may name (`objectIds`). */
+export const MAX_FETCH_OBJECT_IDS = 1024
 
 export interface StoreCommand {
   readonly type: 'store'
@@ -167,9 +173,15 @@ export function encodeChunkRequest (command: ChunkCommand): Uint8Array {
       if (command.inboxPass !== undefined) request.store.inboxPass = own(command.inboxPass)
       break
     case 'fetch':
-      request.fetch = 'placementKey' in command.target
-        ? { placementKey: own(command.target.placementKey) }
-        : { objectId: own(objectIdToBytes(command.target.objectId)) }
+      if ('placementKey' in command.target) {
+        const objectIds = command.target.objectIds ?? []
+        if (objectIds.length > MAX_FETCH_OBJECT_IDS) {
+          throw new MalformedMessageError(`a FETCH names at most ${MAX_FETCH_OBJECT_IDS} objects; this one names ${objectIds.length}`)
+        }
+        request.fetch = { placementKey: own(command.target.placementKey), objectIds: objectIds.map(id => own(objectIdToBytes(id))) }
+      } else {
+        request.fetch = { objectId: own(objectIdToBytes(command.target.objectId)), objectIds: [] }
+      }
       if (command.after !== undefined) request.fetch.after = encodeCursor(command.after)
       break
     case 'delete':
@@ -297,10 +309,16 @@ function parseFetch (fetch: FetchRequest): FetchCommand {
   if ((fetch.placementKey === undefined) === (fetch.objectId === undefined)) {
     throw new MalformedMessageError('FETCH names exactly one of placementKey and objectId')
   }
+  const objectIds = fetch.objectIds ?? []
   if (fetch.placementKey !== undefined) {
     expectLength('placementKey', fetch.placementKey, PLACEMENT_KEY_BYTES)
-    return { type: 'fetch', target: { placementKey: fetch.placementKey }, after }
+    if (objectIds.length > MAX_FETCH_OBJECT_IDS) {
+      throw new MalformedMessageError(`a FETCH names at most ${MAX_FETCH_OBJECT_IDS} objects; this one names ${objectIds.length}`)
+    }
+    if (objectIds.length === 0) return { type: 'fetch', target: { placementKey: fetch.placementKey }, after }
+    return { type: 'fetch', target: { placementKey: fetch.placementKey, objectIds: objectIds.map(id => objectIdFromBytes(id, 'objectIds')) }, after }
   }
+  if (objectIds.length > 0) throw new MalformedMessageError('FETCH names objectIds only with a placementKey')
   return { type: 'fetch', target: { objectId: objectIdFromBytes(fetch.objectId as Uint8Array) }, after }
 }
 

@@ -18,7 +18,7 @@ const RESPONSE_HEADER_BYTES = 2048
 export const FETCH_READ_BATCH = 4
 
 /**
- * FETCH: the shards held for a placement key or an object, with their manifests (and proofs, version 2), in (objectId, shardIndex)
+ * FETCH: the shards held for a placement key (of the objects it names, if any) or an object, with their manifests (and proofs, version 2), in (objectId, shardIndex)
  * order after the cursor, cut to the holder's page size (at least one shard per page, which always fits). Records
  * are read a few at a time and reading stops once the page is full. Each shard's bytes are first `reserve`d from
  * the holder's budget for answers in flight: when that runs out the page ends early, or, empty, is answered BUSY. Anyone may fetch: shards are ciphertext, and the client verifies each against its
@@ -28,6 +28,8 @@ export const FETCH_READ_BATCH = 4
 export async function handleFetch (context: HandlerContext, command: FetchCommand,
   reserve: (bytes: number) => boolean = () => true): Promise<Reply> {
   const target = command.target
+  // Objects named in the request (a repairer's rebuilds): the others are read past, not sent.
+  const wanted = 'placementKey' in target && target.objectIds !== undefined && target.objectIds.length > 0 ? new Set(target.objectIds) : undefined
   const readBatch = 'placementKey' in target
     ? async (after: ShardCursor | undefined) => await context.store.pageByPlacementKey(target.placementKey, { after, limit: FETCH_READ_BATCH })
     // One object's shards here are a handful at most (one stripe, and holders accept only the mesh's stripes).
@@ -41,6 +43,7 @@ export async function handleFetch (context: HandlerContext, command: FetchComman
   for (;;) {
     const batch = await readBatch(after)
     for (const record of batch) {
+      if (wanted !== undefined && !wanted.has(record.objectId)) continue
       const cost = encodedCost(record)
       if (shards.length > 0 && (used + cost > budget || shards.length >= MAX_FETCH_SHARDS_PER_RESPONSE)) {
         return { status: ChunkStatus.OK, shards, more: true }
