@@ -96,4 +96,25 @@ describe('a death declared while the survey runs', () => {
     expect(delays[1]).toBeGreaterThan(55_000)
     expect(delays[1]).toBeLessThanOrEqual(60_000)
   }, SLOW)
+
+  it('sets a round aside when its node declares a death while it surveys, and the next rounds rebuild at once', async () => {
+    const key = placementKeyFor(NS_HISTORY, wallet.address)
+    // The holder stopped in the test above, silent and not declared dead yet.
+    const silent = nodes.find(node => !isRunning(node) && !declared.has(node.peerId))!
+    const live = nodes.filter(isRunning)
+    const [nearestId] = await xorClosestPeers(() => live, { liveOnly: true })(key, 1)
+    const repairer = repairers.get(nearestId)!
+    const surveying = repairer.runOnce()
+    setTimeout(() => {
+      declared.add(silent.peerId)
+      repairer.peerDied(silent.peerId)
+    }, 0)
+    const setAside = await surveying
+    expect(setAside.aborted).toBe(true)
+    expect(setAside.rebuilt).toBe(0)
+    // Without it, that round waited on the silent holder: every object uncertain, nothing rebuilt until a retry 60 s on.
+    const rounds = await Promise.all(live.map(async node => await repairers.get(node.peerId)!.runOnce()))
+    expect(rounds.every(round => !round.aborted)).toBe(true)
+    expect(rounds.reduce((sum, r) => sum + r.rebuilt, 0)).toBe(OBJECTS)
+  }, SLOW)
 })

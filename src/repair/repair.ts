@@ -96,6 +96,10 @@ export class Repairer {
   private lastRound: RepairRound | undefined
 
   private controller = new AbortController()
+  /** Aborts the running round alone: a death it did not know of when it began sets it aside (see peerDied). */
+  private roundAbort: AbortController | undefined
+  /** Whether the running round has begun to act (rebuild, hand off, drop) on some key: then it is not set aside. */
+  private roundActing = false
   private current: Promise<RepairRound> | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
   private running = false
@@ -165,6 +169,13 @@ export class Repairer {
   peerDied (peerId: string): void {
     this.recentDeaths.set(peerId, this.now())
     this.lastDeathAt = this.now()
+    // A round still surveying was planned without this death: its ring still counts the dead peer, and it may be
+    // waiting on it or spot-checking peers. It is set aside and the next round starts at once; one that has begun
+    // to rebuild carries on.
+    if (this.current !== undefined && !this.roundActing && this.roundAbort !== undefined && !this.roundAbort.signal.aborted) {
+      this.roundAbort.abort(new Error(`${peerId} was declared dead while the round surveyed`))
+      this.emit(`repair: round ${this.roundNumber} set aside: ${peerId} was declared dead while it surveyed`)
+    }
     this.requestRound()
   }
 
@@ -209,7 +220,10 @@ export class Repairer {
   }
 
   private async round (): Promise<RepairRound> {
-    const signal = this.controller.signal
+    const roundAbort = new AbortController()
+    this.roundAbort = roundAbort
+    this.roundActing = false
+    const signal = AbortSignal.any([this.controller.signal, roundAbort.signal])
     const round = emptyRound(this.now())
     const ctx: RepairContext = {
       exchange: this.exchange,
@@ -367,6 +381,8 @@ export class Repairer {
       holders: ring.filter(peer => peer !== this.selfId && !unknown.has(peer) && (survey.held.get(peer)?.length ?? 0) > 0)
         .map(peer => [peer, survey.held.get(peer)!])
     })
+    ctx.signal.throwIfAborted()
+    this.roundActing = true
     await forEachLimit(plans, this.settings.maxConcurrentObjects, async ({ objectId, known, total, held, plan }) => {
       round.objects++
       try {
@@ -377,6 +393,14 @@ export class Repairer {
         this.emit(`repair: object ${objectId} failed: ${errorText(error)}`)
       }
     })
+    // Objects whose rebuild is another node's turn first, named once per key and round: who is expected to act, and
+    // this node's turn (it takes over one fallback delay per turn after it first saw the loss).
+    const others = plans.filter(({ plan }) => !plan.uncertain && plan.rebuilds.length > 0 && plan.repairers[0] !== this.selfId)
+    if (others.length > 0) {
+      const [{ objectId, plan }] = others
+      this.emit(`repair: ${others.length} objects of ${group.keyHex} are another node's to rebuild first (first: ${objectId} → ` +
+        `${plan.repairers[0]}; this node is ${plan.repairers.indexOf(this.selfId) < 0 ? 'not a holder' : `turn ${plan.repairers.indexOf(this.selfId)}`})`)
+    }
     // The receipts of the shards just placed are held against the key's next survey: soon, not at the next sweep.
     // Not while deaths are fresh (surveys then check nothing, see surveyChecked): once they are not.
     if (this.receipts.pending(group.keyHex) > 0) {
