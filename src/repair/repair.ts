@@ -85,8 +85,8 @@ export class Repairer {
   /** Peers the health monitor declared dead within the last `newObjectGraceMs`, and when. */
   private readonly recentDeaths = new Map<string, number>()
   /**
-   * When the health monitor last declared a peer dead (kept when the peer is forgotten, unlike `recentDeaths`):
-   * spot checks and receipts wait until `newObjectGraceMs` after it.
+   * When the health monitor last declared a peer dead: spot checks and receipts wait until `newObjectGraceMs`
+   * after it. Kept apart from `recentDeaths`, which each round prunes (also of peers no longer counted dead).
    */
   private lastDeathAt?: number
   /** Per placement key: consecutive rounds whose survey left some object of it uncertain. */
