@@ -30,14 +30,12 @@ export class KeyShardPool {
   rejectedShards = 0
 
   /** The objects read: those this node rebuilds this round (a holder sends only their shards). */
-  private readonly objectIds: readonly ObjectId[]
   private readonly covered: ReadonlySet<ObjectId>
 
   constructor (ctx: RepairContext, placementKey: Uint8Array, sources: readonly string[], objectIds: readonly ObjectId[]) {
     this.ctx = ctx
     this.placementKey = placementKey
     this.sources = sources
-    this.objectIds = objectIds
     this.covered = new Set(objectIds)
   }
 
@@ -60,7 +58,7 @@ export class KeyShardPool {
     await Promise.all(this.sources.map(async peer => {
       try {
         const shards = await ctx.exchange.fetch(peer, this.placementKey, {
-          signal: ctx.signal, checkedManifests: ctx.checkedManifests, onRejected: () => { this.rejectedShards++ }, objectIds: this.objectIds
+          signal: ctx.signal, checkedManifests: ctx.checkedManifests, onRejected: () => { this.rejectedShards++ }, objectIds: [...this.covered]
         })
         shardCount += shards.length
         for (const shard of shards) {
@@ -73,7 +71,7 @@ export class KeyShardPool {
         // The per-object reads of the rebuild ask the remaining holders instead.
       }
     }))
-    ctx.log(`repair: read ${shardCount} shards of ${this.objectIds.length} objects of the key from ${this.answered.size} of ${this.sources.length} holders in ${Date.now() - started} ms`)
+    ctx.log(`repair: read ${shardCount} shards of ${this.covered.size} objects of the key from ${this.answered.size} of ${this.sources.length} holders in ${Date.now() - started} ms`)
   }
 }
 

@@ -23,7 +23,7 @@ import {
   type ShardPosition
 } from '../../wire/index.ts'
 import { isMuxerClosed } from '../../net/index.ts'
-import { assertShardMatches, decodeSignedManifest, type SignedManifest } from '../../wire/index.ts'
+import { assertShardMatches, decodeSignedManifest, namedObjects, type SignedManifest } from '../../wire/index.ts'
 import {
   CHUNKS_PROTOCOL,
   DEFAULT_CHECKED_MANIFESTS_ENTRIES,
@@ -216,7 +216,7 @@ export async function verifyStoreReceipt (receipt: StoreReceipt, holderKey: Publ
  */
 export async function fetchShards (libp2p: ChunkDialer, peer: PeerId | string, target: Uint8Array | { objectId: ObjectId },
   options: FetchShardsOptions = {}): Promise<FetchedShard[]> {
-  const wanted = target instanceof Uint8Array && options.objectIds !== undefined && options.objectIds.length > 0 ? new Set(options.objectIds) : undefined
+  const wanted = target instanceof Uint8Array ? namedObjects(options.objectIds) : undefined
   const fetchTarget = target instanceof Uint8Array
     ? { placementKey: target, ...(wanted === undefined ? {} : { objectIds: [...wanted] }) }
     : { objectId: target.objectId }

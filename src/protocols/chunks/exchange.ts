@@ -8,7 +8,7 @@ import type { Signer } from '../../identity/index.ts'
 import { DEFAULT_PLACEMENT_RULES, type PlacementRules } from '../../placement/index.ts'
 import type { ChunkStore } from '../../store/index.ts'
 import type { ObjectId } from '../../types/index.ts'
-import type { SignedManifest } from '../../wire/index.ts'
+import { namedObjects, type SignedManifest } from '../../wire/index.ts'
 import { isUsableConnection } from '../../net/index.ts'
 import {
   deleteShards,
@@ -115,7 +115,7 @@ export function createChunkExchange (init: ChunkExchangeInit): ChunkExchange {
     fetch: async (holder, target, options = {}) => {
       if (holder === selfId) {
         const own = await readFromSelf(self, target, options.onRejected ?? (() => {}), options.checkedManifests)
-        const wanted = options.objectIds === undefined || options.objectIds.length === 0 ? undefined : new Set(options.objectIds)
+        const wanted = namedObjects(options.objectIds)
         return wanted === undefined ? own : own.filter(shard => wanted.has(shard.manifest.objectId))
       }
       return await call(holder, options, async timeoutMs => await fetchShards(init.libp2p, holder, target, {

@@ -75,6 +75,11 @@ export type FetchTarget = { readonly placementKey: Uint8Array, readonly objectId
 /** Most objects one FETCH by placement key may name (`objectIds`). */
 export const MAX_FETCH_OBJECT_IDS = 1024
 
+/** The objects a FETCH by placement key names, as a set; undefined when it names none (every object of the key). */
+export function namedObjects (objectIds: readonly ObjectId[] | undefined): ReadonlySet<ObjectId> | undefined {
+  return objectIds === undefined || objectIds.length === 0 ? undefined : new Set(objectIds)
+}
+
 export interface StoreCommand {
   readonly type: 'store'
   /** Encoded SignedManifest; decoded and verified by the holder. */

@@ -3,6 +3,7 @@ import {
   MAX_FETCH_SHARDS_PER_RESPONSE,
   STORED_SHARD_OVERHEAD_BYTES,
   comparePositions,
+  namedObjects,
   type FetchCommand,
   type ShardPosition,
   type StoredShard
@@ -29,7 +30,7 @@ export async function handleFetch (context: HandlerContext, command: FetchComman
   reserve: (bytes: number) => boolean = () => true): Promise<Reply> {
   const target = command.target
   // Objects named in the request (a repairer's rebuilds): the others are read past, not sent.
-  const wanted = 'placementKey' in target && target.objectIds !== undefined && target.objectIds.length > 0 ? new Set(target.objectIds) : undefined
+  const wanted = 'placementKey' in target ? namedObjects(target.objectIds) : undefined
   const readBatch = 'placementKey' in target
     ? async (after: ShardCursor | undefined) => await context.store.pageByPlacementKey(target.placementKey, { after, limit: FETCH_READ_BATCH })
     // One object's shards here are a handful at most (one stripe, and holders accept only the mesh's stripes).
