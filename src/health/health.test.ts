@@ -2,7 +2,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createStorageNodes, stopNodes, type MeshNode } from '../testing/object-mesh.ts'
-import { HealthMonitor, ProbeInconclusiveError, type DeadPeer, type HealthRound, type PeerReturned } from './health.ts'
+import { HealthMonitor, MAX_DEAD_PROBE_SKIP, ProbeInconclusiveError, type DeadPeer, type HealthRound, type PeerReturned } from './health.ts'
 import { chunkServiceProbe, pingProbe, unlessIsolated } from './probes.ts'
 import { restartNode } from '../testing/heal-mesh.ts'
 
@@ -142,7 +142,7 @@ describe('HealthMonitor with a fake probe', () => {
     expect(probed).toEqual([headless])
   })
 
-  it('probes a dead peer once per round and takes it back when it answers again', async () => {
+  it('probes a dead peer in the next round and takes it back when it answers again', async () => {
     const fake = fakeProbe()
     fake.answers.set('b', 'fail')
     const monitor = new HealthMonitor({ peers: () => ['a', 'b'], probe: fake.probe, retries: 2, retryDelayMs: 1 })
@@ -155,11 +155,38 @@ describe('HealthMonitor with a fake probe', () => {
     expect(seen.dead).toHaveLength(1) // declared once, not again each round
 
     fake.answers.set('b', 'ok')
+    await monitor.runOnce() // resting one round after its failed probe
+    expect(fake.attempts.get('b')).toBe(4)
     const round = await monitor.runOnce()
     expect(round.returned).toEqual(['b'])
     expect(monitor.isDead('b')).toBe(false)
     expect(monitor.deadPeers()).toEqual([])
     expect(seen.alive).toEqual([{ peerId: 'b', deadForMs: expect.any(Number) }])
+  })
+
+  it('probes a dead peer that stays silent in rounds further apart, at most every MAX_DEAD_PROBE_SKIP + 1 rounds', async () => {
+    const fake = fakeProbe()
+    fake.answers.set('b', 'fail')
+    const monitor = new HealthMonitor({ peers: () => ['a', 'b'], probe: fake.probe, retries: 0 })
+    const probedIn: number[] = []
+    for (let round = 1; round <= 16; round++) {
+      const before = fake.attempts.get('b') ?? 0
+      const { checked } = await monitor.runOnce()
+      if ((fake.attempts.get('b') ?? 0) > before) probedIn.push(round)
+      expect(checked).toBe(probedIn.at(-1) === round ? 2 : 1)
+    }
+    // Declared in round 1; probed again in round 2, then after pauses of 1, 2, 3, 3, ... rounds.
+    expect(MAX_DEAD_PROBE_SKIP).toBe(3)
+    expect(probedIn).toEqual([1, 2, 4, 7, 11, 15])
+    expect(monitor.isDead('b')).toBe(true)
+    // A connection it opens takes it back at once, pause or not, and a later death starts the pauses afresh.
+    monitor.noteAlive('b')
+    expect(monitor.isDead('b')).toBe(false)
+    await monitor.runOnce()
+    expect(monitor.isDead('b')).toBe(true)
+    const before = fake.attempts.get('b') ?? 0
+    await monitor.runOnce()
+    expect(fake.attempts.get('b')).toBe(before + 1)
   })
 
   it('re-checks dead peers the peer list no longer names, and takes one back at once on other evidence of life', async () => {

@@ -1,8 +1,9 @@
 /**
  * The seed's health check: every `intervalMs` (default 5 minutes) probe each peer this node relies on (routing
  * table peers and the co-holders of the shards it keeps); a peer that fails the probe and all `retries` retries
- * (default 3, so 4 attempts, as in the seed's "Retry 1..3: TIMEOUT → DEAD") is marked dead. Dead peers are probed
- * once per round; one answer takes them back. Placement (`closestPeers`) and repair consult `isDead`, so a dead
+ * (default 3, so 4 attempts, as in the seed's "Retry 1..3: TIMEOUT → DEAD") is marked dead. A dead peer is probed
+ * again in the next round, then in rounds further apart the longer it stays silent (at most every
+ * MAX_DEAD_PROBE_SKIP + 1 rounds); one answer takes it back, and so does a connection it opens. Placement (`closestPeers`) and repair consult `isDead`, so a dead
  * node receives no shard and its shards are rebuilt elsewhere.
  *
  * Every node applies the same interval and retries, so nodes agree on who is dead within about one interval.
@@ -19,6 +20,13 @@ export const DEFAULT_HEALTH_CONCURRENCY = 8
 export const DEFAULT_FORGET_DEAD_AFTER_MS = 24 * 60 * 60_000
 export const DEFAULT_MAX_FAILING_FRACTION = 0.5
 const MIN_PEERS_FOR_GUARD = 4
+/**
+ * Rounds a dead peer that keeps failing may be left out of, at most. Every failed probe of a dead peer is a dial
+ * (through a relay too, for a peer known by relayed addresses) by every node that marked it dead: right after a
+ * crash, while the survivors repair, dials to the dead through the relay were about a third of the streams
+ * they opened. A dead peer that comes back is usually taken back sooner anyway, by the connection it opens.
+ */
+export const MAX_DEAD_PROBE_SKIP = 3
 
 /**
  * Answers when `peerId` is alive, throws when it is not; must honour `signal` (the per-attempt deadline). Throws
@@ -111,6 +119,8 @@ export class HealthMonitor extends EventTarget {
   private readonly maxFailingFraction: number
   private readonly now: () => number
   private readonly dead = new Map<string, DeadPeer>()
+  /** Per dead peer: its failed probes since it was declared dead, and the rounds it is still left out of. */
+  private readonly deadProbes = new Map<string, { failed: number, skip: number }>()
   private current: Promise<HealthRound> | undefined
   private controller = new AbortController()
   private timer: ReturnType<typeof setTimeout> | undefined
@@ -194,6 +204,7 @@ export class HealthMonitor extends EventTarget {
 
   private declareDead (dead: DeadPeer): void {
     this.dead.set(dead.peerId, dead)
+    this.deadProbes.set(dead.peerId, { failed: 0, skip: 0 })
     this.init.log?.(`health: ${dead.peerId} is dead after ${dead.failedAttempts} failed attempts (${dead.lastError})`)
     this.emit('dead', { ...dead })
   }
@@ -215,6 +226,7 @@ export class HealthMonitor extends EventTarget {
     const entry = this.dead.get(peerId)
     if (entry === undefined) return
     this.dead.delete(peerId)
+    this.deadProbes.delete(peerId)
     const deadForMs = this.now() - entry.since
     this.init.log?.(`health: ${peerId} is alive again after ${deadForMs} ms`)
     this.emit('alive', { peerId, deadForMs })
@@ -257,10 +269,21 @@ export class HealthMonitor extends EventTarget {
     }
     if (this.init.self !== undefined) listed.delete(this.init.self)
     for (const [peerId, entry] of this.dead) {
-      if (!listed.has(peerId) && startedAt - entry.since > this.forgetDeadAfterMs) this.dead.delete(peerId)
+      if (!listed.has(peerId) && startedAt - entry.since > this.forgetDeadAfterMs) {
+        this.dead.delete(peerId)
+        this.deadProbes.delete(peerId)
+      }
     }
-    const toCheck = new Set([...listed, ...this.dead.keys()])
-    const deadBefore = this.dead.size
+    // Dead peers still in their pause after failed probes sit this round out (listed or not).
+    const resting = new Set<string>()
+    for (const [peerId, probes] of this.deadProbes) {
+      if (probes.skip > 0) {
+        probes.skip--
+        resting.add(peerId)
+      }
+    }
+    const toCheck = new Set([...listed, ...this.dead.keys()].filter(peerId => !resting.has(peerId)))
+    const deadBefore = [...toCheck].filter(peerId => this.dead.has(peerId)).length
     const failing: DeadPeer[] = []
 
     await forEachLimit(toCheck, this.concurrency, async peerId => {
@@ -281,6 +304,11 @@ export class HealthMonitor extends EventTarget {
       if (entry !== undefined) {
         entry.lastError = outcome.error
         entry.failedAttempts += outcome.attempts
+        const probes = this.deadProbes.get(peerId)
+        if (probes !== undefined) {
+          probes.failed++
+          probes.skip = Math.min(2 ** (probes.failed - 1), MAX_DEAD_PROBE_SKIP)
+        }
         return
       }
       failing.push({ peerId, since: this.now(), lastError: outcome.error, failedAttempts: outcome.attempts })
