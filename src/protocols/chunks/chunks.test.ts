@@ -164,8 +164,8 @@ describe('a holder refuses bad requests, changes nothing, and keeps serving', ()
 
   it('refuses garbage bytes, a request without a command, and an unknown version', async () => {
     expect((await sendRequest(new Uint8Array([0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0xfa, 0x00, 0x01]))).status).toBe(ChunkStatus.MALFORMED)
-    expect((await sendRequest({ version: 1 })).status).toBe(ChunkStatus.MALFORMED)
-    const future = await sendRequest({ version: 2, fetch: { placementKey: new Uint8Array(aliceObject.manifest.placementKey), objectIds: [] } })
+    expect((await sendRequest({ version: 1, stores: [] })).status).toBe(ChunkStatus.MALFORMED)
+    const future = await sendRequest({ version: 2, stores: [], fetch: { placementKey: new Uint8Array(aliceObject.manifest.placementKey), objectIds: [] } })
     expect(future.status).toBe(ChunkStatus.UNSUPPORTED_VERSION)
     expect(future.message).toMatch(/version 2/)
     await expectUnchangedAndServing()
@@ -177,7 +177,7 @@ describe('a holder refuses bad requests, changes nothing, and keeps serving', ()
     // Bob signs but names Alice as the owner.
     const timestamp = Date.now()
     const signature = new Uint8Array(bob.sign(NS_DELETE, deleteAuthorization(objectId, undefined, timestamp)))
-    const claimed = await sendRequest({ version: 1, delete: { objectId: objectIdToBytes(objectId) as Uint8Array<ArrayBuffer>, owner: addressToBytes(alice.address), timestamp, signature } })
+    const claimed = await sendRequest({ version: 1, stores: [], delete: { objectId: objectIdToBytes(objectId) as Uint8Array<ArrayBuffer>, owner: addressToBytes(alice.address), timestamp, signature } })
     expect(claimed.status).toBe(ChunkStatus.BAD_SIGNATURE)
     // Alice's own authorisation, but 11 minutes old (outside the replay window) or 3 minutes ahead.
     await expect(deleteShards(client.libp2p, holder.libp2p.peerId, alice, objectId, { now: () => Date.now() - 11 * 60_000 }))
@@ -210,7 +210,7 @@ describe('a holder refuses bad requests, changes nothing, and keeps serving', ()
     await storeAll(holder, fresh)
     const timestamp = Date.now()
     const signature = new Uint8Array(alice.sign(NS_DELETE, deleteAuthorization(fresh.manifest.objectId, 1, timestamp)))
-    const request = { version: 1, delete: { objectId: objectIdToBytes(fresh.manifest.objectId) as Uint8Array<ArrayBuffer>, shardIndex: 1, owner: addressToBytes(alice.address), timestamp, signature } }
+    const request = { version: 1, stores: [], delete: { objectId: objectIdToBytes(fresh.manifest.objectId) as Uint8Array<ArrayBuffer>, shardIndex: 1, owner: addressToBytes(alice.address), timestamp, signature } }
     expect(await sendRequest(request)).toMatchObject({ status: ChunkStatus.OK, deleted: 1 })
     // Deleting one shard leaves no tombstone: the shard may be stored again (e.g. by a hand-off).
     expect(await holderStore.getTombstone(fresh.manifest.objectId)).toBeUndefined()

@@ -20,7 +20,9 @@ import {
   storeAckDigest,
   type ChunkCommand,
   type ChunkResponse,
-  type ShardPosition
+  type ShardPosition,
+  type StoreAckMessage,
+  type StoreCommand
 } from '../../wire/index.ts'
 import { isMuxerClosed } from '../../net/index.ts'
 import { assertShardMatches, decodeSignedManifest, namedObjects, type SignedManifest } from '../../wire/index.ts'
@@ -163,14 +165,50 @@ export interface HeldShard {
  *   `InvalidAckError` for a receipt that does not verify, `ChunkPeerUnreachableError`, `InvalidChunkResponseError`
  */
 export async function storeShard (libp2p: ChunkDialer, peer: PeerId | string, input: StoreShardInput, options: ChunkCallOptions = {}): Promise<StoreReceipt> {
-  const { manifest } = input
-  const shardHash = assertShardMatches(manifest, input.shardIndex, input.shard, input.shardProof)
-  const { response, remotePeer } = await exchange(libp2p, peer, {
+  const shardHash = assertShardMatches(input.manifest, input.shardIndex, input.shard, input.shardProof)
+  const { response, remotePeer } = await exchange(libp2p, peer, storeCommandOf(input), options)
+  return await receiptFrom(remotePeer, input, shardHash, expectOk(response, remotePeer.toString()).ack)
+}
+
+/**
+ * Stores several shards on `peer` in one request (2 to MAX_STORE_BATCH), each checked and answered as a STORE
+ * alone: per shard, its verified receipt or the error a STORE of it alone would have thrown. Checks every shard
+ * against its manifest first (throws without sending). A holder that does not know batches answers MALFORMED
+ * (`RemoteMalformedError`, thrown for the whole batch): send the shards one by one with `storeShard` instead.
+ * @throws {RemoteRejectedError} subclasses for a refusal of the whole request (e.g. `RemoteBusyError`),
+ *   `ChunkPeerUnreachableError`, `InvalidChunkResponseError` (also for an answer without one result per shard)
+ */
+export async function storeShardBatch (libp2p: ChunkDialer, peer: PeerId | string, inputs: readonly StoreShardInput[],
+  options: ChunkCallOptions = {}): Promise<Array<StoreReceipt | Error>> {
+  const shardHashes = inputs.map(input => assertShardMatches(input.manifest, input.shardIndex, input.shard, input.shardProof))
+  const { response, remotePeer } = await exchange(libp2p, peer, { type: 'storeBatch', stores: inputs.map(storeCommandOf) }, options)
+  const holder = remotePeer.toString()
+  const { results } = expectOk(response, holder)
+  if (results.length !== inputs.length) {
+    throw new InvalidChunkResponseError(`peer ${holder} answered a batch of ${inputs.length} STOREs with ${results.length} results`)
+  }
+  return await Promise.all(inputs.map(async (input, i) => {
+    const result = results[i]
+    if (result.status !== ChunkStatus.OK) return remoteErrorFor(result.status, holder, result.message)
+    try {
+      return await receiptFrom(remotePeer, input, shardHashes[i], result.ack)
+    } catch (error) {
+      return error instanceof Error ? error : new InvalidAckError(String(error))
+    }
+  }))
+}
+
+function storeCommandOf (input: StoreShardInput): StoreCommand {
+  return {
     type: 'store', manifest: input.manifestBytes, shardIndex: input.shardIndex, shard: input.shard, sole: input.sole, shardProof: input.shardProof,
     ...(input.inboxPass !== undefined ? { inboxPass: input.inboxPass } : {})
-  }, options)
+  }
+}
+
+/** The holder's receipt for `input`, checked: the shard it names, and its signature by the holder's key. */
+async function receiptFrom (remotePeer: PeerId, input: StoreShardInput, shardHash: Uint8Array, ack: StoreAckMessage | undefined): Promise<StoreReceipt> {
+  const { manifest } = input
   const holder = remotePeer.toString()
-  const ack = expectOk(response, holder).ack
   if (ack === undefined) {
     throw new InvalidAckError(`peer ${holder} answered STORE without a receipt`)
   }

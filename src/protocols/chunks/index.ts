@@ -13,6 +13,7 @@ export {
   fetchShards,
   listShards,
   storeShard,
+  storeShardBatch,
   verifyStoreReceipt,
   type ChunkCallOptions,
   type ChunkDialer,

@@ -34,7 +34,7 @@ import { ChunkStatus, encodeChunkResponse, refuse, type HandlerContext, type Rep
 import { handleDelete } from './handlers/delete.ts'
 import { handleFetch } from './handlers/fetch.ts'
 import { handleList } from './handlers/list.ts'
-import { InboxAppendLimiter, handleStore } from './handlers/store.ts'
+import { InboxAppendLimiter, handleStore, handleStoreBatch } from './handlers/store.ts'
 import { DEFAULT_ALLOWED_STRIPES, DEFAULT_PLACEMENT_RULES, type PlacementRules, type Stripe } from '../../placement/index.ts'
 import { DEFAULT_INBOX_LIMITS, type InboxLimits } from './inbox-limits.ts'
 import { InboxLedger } from './inbox-budget.ts'
@@ -350,6 +350,7 @@ export class ChunkService implements Startable {
     try {
       switch (command.type) {
         case 'store': return await handleStore(this.context, command)
+        case 'storeBatch': return await handleStoreBatch(this.context, command)
         case 'fetch':
           // Shard bytes are reserved as the page fills, and released once the answer is sent (or the stream fails).
           return await handleFetch(this.context, command, bytes => {

@@ -9,6 +9,7 @@ export interface ChunkRequest {
   fetch?: FetchRequest
   delete?: DeleteRequest
   list?: ListRequest
+  stores: StoreRequest[]
 }
 
 export namespace ChunkRequest {
@@ -46,12 +47,20 @@ export namespace ChunkRequest {
           ListRequest.codec().encode(obj.list, w)
         }
 
+        if (obj.stores != null && obj.stores.length > 0) {
+          for (const value of obj.stores) {
+            w.uint32(50)
+            StoreRequest.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          version: 0
+          version: 0,
+          stores: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -88,6 +97,16 @@ export namespace ChunkRequest {
               })
               break
             }
+            case 6: {
+              if (opts.limits?.stores != null && obj.stores.length === opts.limits.stores) {
+                throw new MaxLengthError('Decode error - repeated field "stores" had too many elements')
+              }
+
+              obj.stores.push(StoreRequest.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.stores$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -97,6 +116,10 @@ export namespace ChunkRequest {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          stores: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -135,6 +158,24 @@ export namespace ChunkRequest {
               yield * ListRequest.codec().stream(reader, reader.uint32(), `${prefix}.list`, {
                 limits: opts.limits?.list
               })
+
+              break
+            }
+            case 6: {
+              if (opts.limits?.stores != null && obj.stores === opts.limits.stores) {
+                throw new MaxLengthError('Streaming decode error - repeated field "stores" had too many elements')
+              }
+
+              for (const evt of StoreRequest.codec().stream(reader, reader.uint32(), `${prefix}.stores[]`, {
+                limits: opts.limits?.stores$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.stores
+                }
+              }
+
+              obj.stores++
 
               break
             }
@@ -251,6 +292,42 @@ export namespace ChunkRequest {
     value: number
   }
 
+  export interface ChunkRequestStoresManifestFieldEvent {
+    field: '$.stores[].manifest'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ChunkRequestStoresShardIndexFieldEvent {
+    field: '$.stores[].shardIndex'
+    value: number
+    index: number
+  }
+
+  export interface ChunkRequestStoresShardFieldEvent {
+    field: '$.stores[].shard'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ChunkRequestStoresSoleFieldEvent {
+    field: '$.stores[].sole'
+    value: boolean
+    index: number
+  }
+
+  export interface ChunkRequestStoresShardProofFieldEvent {
+    field: '$.stores[].shardProof'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ChunkRequestStoresInboxPassFieldEvent {
+    field: '$.stores[].inboxPass'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export function encode (obj: Partial<ChunkRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ChunkRequest.codec())
   }
@@ -259,7 +336,7 @@ export namespace ChunkRequest {
     return decodeMessage(buf, ChunkRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestVersionFieldEvent | ChunkRequestStoreManifestFieldEvent | ChunkRequestStoreShardIndexFieldEvent | ChunkRequestStoreShardFieldEvent | ChunkRequestStoreSoleFieldEvent | ChunkRequestStoreShardProofFieldEvent | ChunkRequestStoreInboxPassFieldEvent | ChunkRequestFetchPlacementKeyFieldEvent | ChunkRequestFetchObjectIdFieldEvent | ChunkRequestFetchAfterObjectIdFieldEvent | ChunkRequestFetchAfterShardIndexFieldEvent | ChunkRequestFetchObjectIdsFieldEvent | ChunkRequestDeleteObjectIdFieldEvent | ChunkRequestDeleteShardIndexFieldEvent | ChunkRequestDeleteOwnerFieldEvent | ChunkRequestDeleteTimestampFieldEvent | ChunkRequestDeleteSignatureFieldEvent | ChunkRequestListPlacementKeyFieldEvent | ChunkRequestListAfterObjectIdFieldEvent | ChunkRequestListAfterShardIndexFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestVersionFieldEvent | ChunkRequestStoreManifestFieldEvent | ChunkRequestStoreShardIndexFieldEvent | ChunkRequestStoreShardFieldEvent | ChunkRequestStoreSoleFieldEvent | ChunkRequestStoreShardProofFieldEvent | ChunkRequestStoreInboxPassFieldEvent | ChunkRequestFetchPlacementKeyFieldEvent | ChunkRequestFetchObjectIdFieldEvent | ChunkRequestFetchAfterObjectIdFieldEvent | ChunkRequestFetchAfterShardIndexFieldEvent | ChunkRequestFetchObjectIdsFieldEvent | ChunkRequestDeleteObjectIdFieldEvent | ChunkRequestDeleteShardIndexFieldEvent | ChunkRequestDeleteOwnerFieldEvent | ChunkRequestDeleteTimestampFieldEvent | ChunkRequestDeleteSignatureFieldEvent | ChunkRequestListPlacementKeyFieldEvent | ChunkRequestListAfterObjectIdFieldEvent | ChunkRequestListAfterShardIndexFieldEvent | ChunkRequestStoresManifestFieldEvent | ChunkRequestStoresShardIndexFieldEvent | ChunkRequestStoresShardFieldEvent | ChunkRequestStoresSoleFieldEvent | ChunkRequestStoresShardProofFieldEvent | ChunkRequestStoresInboxPassFieldEvent> {
     return streamMessage(buf, ChunkRequest.codec(), opts)
   }
 }
@@ -1673,6 +1750,7 @@ export interface ChunkResponse {
   summaries: ShardSummary[]
   more: boolean
   deleted: number
+  results: StoreResult[]
 }
 
 export namespace ChunkResponse {
@@ -1724,6 +1802,13 @@ export namespace ChunkResponse {
           w.uint32(obj.deleted)
         }
 
+        if (obj.results != null && obj.results.length > 0) {
+          for (const value of obj.results) {
+            w.uint32(66)
+            StoreResult.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1734,7 +1819,8 @@ export namespace ChunkResponse {
           shards: [],
           summaries: [],
           more: false,
-          deleted: 0
+          deleted: 0,
+          results: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1785,6 +1871,16 @@ export namespace ChunkResponse {
               obj.deleted = reader.uint32()
               break
             }
+            case 8: {
+              if (opts.limits?.results != null && obj.results.length === opts.limits.results) {
+                throw new MaxLengthError('Decode error - repeated field "results" had too many elements')
+              }
+
+              obj.results.push(StoreResult.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.results$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1796,7 +1892,8 @@ export namespace ChunkResponse {
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
           shards: 0,
-          summaries: 0
+          summaries: 0,
+          results: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1874,6 +1971,24 @@ export namespace ChunkResponse {
                 field: `${prefix}.deleted`,
                 value: reader.uint32()
               }
+              break
+            }
+            case 8: {
+              if (opts.limits?.results != null && obj.results === opts.limits.results) {
+                throw new MaxLengthError('Streaming decode error - repeated field "results" had too many elements')
+              }
+
+              for (const evt of StoreResult.codec().stream(reader, reader.uint32(), `${prefix}.results[]`, {
+                limits: opts.limits?.results$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.results
+                }
+              }
+
+              obj.results++
+
               break
             }
             default: {
@@ -1999,6 +2114,48 @@ export namespace ChunkResponse {
     value: number
   }
 
+  export interface ChunkResponseResultsStatusFieldEvent {
+    field: '$.results[].status'
+    value: ChunkStatus
+    index: number
+  }
+
+  export interface ChunkResponseResultsMessageFieldEvent {
+    field: '$.results[].message'
+    value: string
+    index: number
+  }
+
+  export interface ChunkResponseResultsAckObjectIdFieldEvent {
+    field: '$.results[].ack.objectId'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ChunkResponseResultsAckShardIndexFieldEvent {
+    field: '$.results[].ack.shardIndex'
+    value: number
+    index: number
+  }
+
+  export interface ChunkResponseResultsAckShardHashFieldEvent {
+    field: '$.results[].ack.shardHash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ChunkResponseResultsAckSignatureFieldEvent {
+    field: '$.results[].ack.signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ChunkResponseResultsAckStoredAtFieldEvent {
+    field: '$.results[].ack.storedAt'
+    value: number
+    index: number
+  }
+
   export function encode (obj: Partial<ChunkResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ChunkResponse.codec())
   }
@@ -2007,7 +2164,163 @@ export namespace ChunkResponse {
     return decodeMessage(buf, ChunkResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkResponse>): Generator<ChunkResponseStatusFieldEvent | ChunkResponseMessageFieldEvent | ChunkResponseAckObjectIdFieldEvent | ChunkResponseAckShardIndexFieldEvent | ChunkResponseAckShardHashFieldEvent | ChunkResponseAckSignatureFieldEvent | ChunkResponseAckStoredAtFieldEvent | ChunkResponseShardsManifestFieldEvent | ChunkResponseShardsShardIndexFieldEvent | ChunkResponseShardsShardFieldEvent | ChunkResponseShardsShardProofFieldEvent | ChunkResponseSummariesObjectIdFieldEvent | ChunkResponseSummariesShardIndexFieldEvent | ChunkResponseSummariesShardHashFieldEvent | ChunkResponseSummariesSizeFieldEvent | ChunkResponseSummariesPlacementKeyFieldEvent | ChunkResponseSummariesOwnerFieldEvent | ChunkResponseSummariesStoredAtFieldEvent | ChunkResponseMoreFieldEvent | ChunkResponseDeletedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkResponse>): Generator<ChunkResponseStatusFieldEvent | ChunkResponseMessageFieldEvent | ChunkResponseAckObjectIdFieldEvent | ChunkResponseAckShardIndexFieldEvent | ChunkResponseAckShardHashFieldEvent | ChunkResponseAckSignatureFieldEvent | ChunkResponseAckStoredAtFieldEvent | ChunkResponseShardsManifestFieldEvent | ChunkResponseShardsShardIndexFieldEvent | ChunkResponseShardsShardFieldEvent | ChunkResponseShardsShardProofFieldEvent | ChunkResponseSummariesObjectIdFieldEvent | ChunkResponseSummariesShardIndexFieldEvent | ChunkResponseSummariesShardHashFieldEvent | ChunkResponseSummariesSizeFieldEvent | ChunkResponseSummariesPlacementKeyFieldEvent | ChunkResponseSummariesOwnerFieldEvent | ChunkResponseSummariesStoredAtFieldEvent | ChunkResponseMoreFieldEvent | ChunkResponseDeletedFieldEvent | ChunkResponseResultsStatusFieldEvent | ChunkResponseResultsMessageFieldEvent | ChunkResponseResultsAckObjectIdFieldEvent | ChunkResponseResultsAckShardIndexFieldEvent | ChunkResponseResultsAckShardHashFieldEvent | ChunkResponseResultsAckSignatureFieldEvent | ChunkResponseResultsAckStoredAtFieldEvent> {
     return streamMessage(buf, ChunkResponse.codec(), opts)
+  }
+}
+
+export interface StoreResult {
+  status: ChunkStatus
+  message: string
+  ack?: StoreAck
+}
+
+export namespace StoreResult {
+  let _codec: Codec<StoreResult>
+
+  export const codec = (): Codec<StoreResult> => {
+    if (_codec == null) {
+      _codec = message<StoreResult>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.status != null && __ChunkStatusValues[obj.status] !== 0) {
+          w.uint32(8)
+          ChunkStatus.codec().encode(obj.status, w)
+        }
+
+        if ((obj.message != null && obj.message !== '')) {
+          w.uint32(18)
+          w.string(obj.message)
+        }
+
+        if (obj.ack != null) {
+          w.uint32(26)
+          StoreAck.codec().encode(obj.ack, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          status: ChunkStatus.STATUS_UNSPECIFIED,
+          message: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.status = ChunkStatus.codec().decode(reader)
+              break
+            }
+            case 2: {
+              obj.message = reader.string()
+              break
+            }
+            case 3: {
+              obj.ack = StoreAck.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.ack
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.status`,
+                value: ChunkStatus.codec().decode(reader)
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.message`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield * StoreAck.codec().stream(reader, reader.uint32(), `${prefix}.ack`, {
+                limits: opts.limits?.ack
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface StoreResultStatusFieldEvent {
+    field: '$.status'
+    value: ChunkStatus
+  }
+
+  export interface StoreResultMessageFieldEvent {
+    field: '$.message'
+    value: string
+  }
+
+  export interface StoreResultAckObjectIdFieldEvent {
+    field: '$.ack.objectId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface StoreResultAckShardIndexFieldEvent {
+    field: '$.ack.shardIndex'
+    value: number
+  }
+
+  export interface StoreResultAckShardHashFieldEvent {
+    field: '$.ack.shardHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface StoreResultAckSignatureFieldEvent {
+    field: '$.ack.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface StoreResultAckStoredAtFieldEvent {
+    field: '$.ack.storedAt'
+    value: number
+  }
+
+  export function encode (obj: Partial<StoreResult>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, StoreResult.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StoreResult>): StoreResult {
+    return decodeMessage(buf, StoreResult.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StoreResult>): Generator<StoreResultStatusFieldEvent | StoreResultMessageFieldEvent | StoreResultAckObjectIdFieldEvent | StoreResultAckShardIndexFieldEvent | StoreResultAckShardHashFieldEvent | StoreResultAckSignatureFieldEvent | StoreResultAckStoredAtFieldEvent> {
+    return streamMessage(buf, StoreResult.codec(), opts)
   }
 }

@@ -10,6 +10,7 @@ import {
   MAX_CHUNK_REQUEST_BYTES,
   MAX_FETCH_OBJECT_IDS,
   MAX_FETCH_SHARDS_PER_RESPONSE,
+  MAX_STORE_BATCH,
   NS_STORE_ACK,
   decodeChunkRequest,
   decodeChunkResponse,
@@ -17,7 +18,8 @@ import {
   encodeChunkRequest,
   encodeChunkResponse,
   storeAckDigest,
-  type ChunkCommand
+  type ChunkCommand,
+  type StoreCommand
 } from './codec.ts'
 import { MalformedMessageError, OversizeMessageError, UnsupportedVersionError } from '../errors.ts'
 
@@ -68,7 +70,14 @@ describe('chunk requests', () => {
     { type: 'store', manifest: new Uint8Array([1, 2, 3]), shardIndex: 0, shard: new Uint8Array(1).fill(9), sole: true },
     { type: 'store', manifest: new Uint8Array([1, 2, 3]), shardIndex: 2, shard: new Uint8Array(3).fill(9), sole: true, shardProof: new Uint8Array(128).fill(7) },
     { type: 'store', manifest: new Uint8Array([1, 2, 3]), shardIndex: 1, shard: new Uint8Array(3).fill(9), inboxPass: new Uint8Array(300).fill(8) },
-    { type: 'fetch', target: { placementKey: new Uint8Array(32).fill(4), objectIds: [objectId, 'ab'.repeat(32) as ObjectId] }, after: { objectId, shardIndex: 1 } }
+    { type: 'fetch', target: { placementKey: new Uint8Array(32).fill(4), objectIds: [objectId, 'ab'.repeat(32) as ObjectId] }, after: { objectId, shardIndex: 1 } },
+    {
+      type: 'storeBatch',
+      stores: [
+        { type: 'store', manifest: new Uint8Array([1, 2, 3]), shardIndex: 4, shard: new Uint8Array(10).fill(1), sole: true, shardProof: new Uint8Array(128).fill(7) },
+        { type: 'store', manifest: new Uint8Array([4, 5]), shardIndex: 9, shard: new Uint8Array(20).fill(2) }
+      ]
+    }
   ]
 
   it.each(commands.map(command => [command.type, command] as const))('round-trips a %s command', (_type, command) => {
@@ -96,24 +105,39 @@ describe('chunk requests', () => {
     expect(() => decodeChunkRequest(ChunkRequest.encode({ version: 1, list: {}, fetch: { placementKey: new Uint8Array(32), objectIds: [] } }))).toThrow(/fetch, list/)
   })
 
+  it('carries 2 to MAX_STORE_BATCH stores in a batch, and nothing else beside them', () => {
+    const store = (shardIndex: number): StoreCommand => ({ type: 'store', manifest: new Uint8Array([1, 2, 3]), shardIndex, shard: new Uint8Array(4).fill(shardIndex) })
+    const wire = (shardIndex: number): ChunkRequest['stores'][number] => ({ manifest: new Uint8Array([1, 2, 3]), shardIndex, shard: new Uint8Array(4) })
+    const full = Array.from({ length: MAX_STORE_BATCH }, (_, i) => store(i))
+    expect(decodeChunkRequest(encodeChunkRequest({ type: 'storeBatch', stores: full }))).toMatchObject({ type: 'storeBatch', stores: full })
+    expect(() => encodeChunkRequest({ type: 'storeBatch', stores: [store(0)] })).toThrow(MalformedMessageError)
+    expect(() => encodeChunkRequest({ type: 'storeBatch', stores: [...full, store(99)] })).toThrow(MalformedMessageError)
+    // As an older holder's decoder sees them, and as a hostile sender could send them:
+    expect(() => decodeChunkRequest(ChunkRequest.encode({ version: 1, stores: [wire(0)] }))).toThrow(/at least 2/)
+    expect(() => decodeChunkRequest(ChunkRequest.encode({ version: 1, stores: Array.from({ length: MAX_STORE_BATCH + 1 }, (_, i) => wire(i)) })))
+      .toThrow(MalformedMessageError)
+    expect(() => decodeChunkRequest(ChunkRequest.encode({ version: 1, stores: [wire(0), wire(1)], store: wire(2) }))).toThrow(/store, stores/)
+    expect(() => decodeChunkRequest(ChunkRequest.encode({ version: 1, stores: [wire(0), { ...wire(1), shard: new Uint8Array() }] }))).toThrow(/no shard bytes/)
+  })
+
   it('refuses fields of the wrong size or shape', () => {
     const bad: ChunkRequest[] = [
-      { version: 1, fetch: { placementKey: new Uint8Array(31), objectIds: [] } },
-      { version: 1, fetch: { objectIds: [] } },
-      { version: 1, fetch: { placementKey: new Uint8Array(32), objectId: new Uint8Array(32), objectIds: [] } },
-      { version: 1, fetch: { objectId: new Uint8Array(32), after: { objectId: new Uint8Array(5), shardIndex: 0 }, objectIds: [] } },
-      { version: 1, fetch: { placementKey: new Uint8Array(32), objectIds: [new Uint8Array(31)] } },
-      { version: 1, fetch: { objectId: new Uint8Array(32), objectIds: [new Uint8Array(32)] } },
-      { version: 1, fetch: { placementKey: new Uint8Array(32), objectIds: Array.from({ length: MAX_FETCH_OBJECT_IDS + 1 }, () => new Uint8Array(32)) } },
-      { version: 1, store: { manifest: new Uint8Array(), shardIndex: 0, shard: new Uint8Array(1) } },
-      { version: 1, store: { manifest: new Uint8Array(1), shardIndex: 0, shard: new Uint8Array() } },
-      { version: 1, delete: { objectId: new Uint8Array(32), owner: new Uint8Array(20), timestamp: 1, signature: new Uint8Array(64) } },
-      { version: 1, delete: { objectId: new Uint8Array(32), owner: new Uint8Array(19), timestamp: 1, signature: new Uint8Array(65) } },
-      { version: 1, list: { placementKey: new Uint8Array(33) } },
-      { version: 1, store: { manifest: new Uint8Array(1), shardIndex: 0, shard: new Uint8Array(1), shardProof: new Uint8Array(31) } },
-      { version: 1, store: { manifest: new Uint8Array(1), shardIndex: 0, shard: new Uint8Array(1), shardProof: new Uint8Array(9 * 32) } },
-      { version: 1, store: { manifest: new Uint8Array(1), shardIndex: 0, shard: new Uint8Array(1), inboxPass: new Uint8Array() } },
-      { version: 1, store: { manifest: new Uint8Array(1), shardIndex: 0, shard: new Uint8Array(1), inboxPass: new Uint8Array(10 * 1024 + 1) } }
+      { version: 1, stores: [], fetch: { placementKey: new Uint8Array(31), objectIds: [] } },
+      { version: 1, stores: [], fetch: { objectIds: [] } },
+      { version: 1, stores: [], fetch: { placementKey: new Uint8Array(32), objectId: new Uint8Array(32), objectIds: [] } },
+      { version: 1, stores: [], fetch: { objectId: new Uint8Array(32), after: { objectId: new Uint8Array(5), shardIndex: 0 }, objectIds: [] } },
+      { version: 1, stores: [], fetch: { placementKey: new Uint8Array(32), objectIds: [new Uint8Array(31)] } },
+      { version: 1, stores: [], fetch: { objectId: new Uint8Array(32), objectIds: [new Uint8Array(32)] } },
+      { version: 1, stores: [], fetch: { placementKey: new Uint8Array(32), objectIds: Array.from({ length: MAX_FETCH_OBJECT_IDS + 1 }, () => new Uint8Array(32)) } },
+      { version: 1, stores: [], store: { manifest: new Uint8Array(), shardIndex: 0, shard: new Uint8Array(1) } },
+      { version: 1, stores: [], store: { manifest: new Uint8Array(1), shardIndex: 0, shard: new Uint8Array() } },
+      { version: 1, stores: [], delete: { objectId: new Uint8Array(32), owner: new Uint8Array(20), timestamp: 1, signature: new Uint8Array(64) } },
+      { version: 1, stores: [], delete: { objectId: new Uint8Array(32), owner: new Uint8Array(19), timestamp: 1, signature: new Uint8Array(65) } },
+      { version: 1, stores: [], list: { placementKey: new Uint8Array(33) } },
+      { version: 1, stores: [], store: { manifest: new Uint8Array(1), shardIndex: 0, shard: new Uint8Array(1), shardProof: new Uint8Array(31) } },
+      { version: 1, stores: [], store: { manifest: new Uint8Array(1), shardIndex: 0, shard: new Uint8Array(1), shardProof: new Uint8Array(9 * 32) } },
+      { version: 1, stores: [], store: { manifest: new Uint8Array(1), shardIndex: 0, shard: new Uint8Array(1), inboxPass: new Uint8Array() } },
+      { version: 1, stores: [], store: { manifest: new Uint8Array(1), shardIndex: 0, shard: new Uint8Array(1), inboxPass: new Uint8Array(10 * 1024 + 1) } }
     ]
     for (const request of bad) {
       expect(() => decodeChunkRequest(ChunkRequest.encode(request)), JSON.stringify(Object.keys(request))).toThrow(MalformedMessageError)
@@ -149,5 +173,8 @@ describe('chunk responses', () => {
       status: ChunkStatus.OK, message: '', shards: Array.from({ length: MAX_FETCH_SHARDS_PER_RESPONSE + 1 }, () => shard), summaries: [], more: false, deleted: 0
     })
     expect(() => decodeChunkResponse(flood)).toThrow(MalformedMessageError)
+    const results = Array.from({ length: MAX_STORE_BATCH + 1 }, () => ({ status: ChunkStatus.OK, message: '' }))
+    expect(() => decodeChunkResponse(encodeChunkResponse({ status: ChunkStatus.OK, results }))).toThrow(MalformedMessageError)
+    expect(decodeChunkResponse(encodeChunkResponse({ status: ChunkStatus.OK, results: results.slice(1) })).results).toHaveLength(MAX_STORE_BATCH)
   })
 })

@@ -14,6 +14,8 @@ import {
   type ShardCursor,
   type ShardSummary,
   type StoreAck,
+  type StoreRequest,
+  type StoreResult,
   type StoredShard
 } from './chunks.ts'
 import { decodeOrThrow, readLeadingVersion } from '../decode-helpers.ts'
@@ -22,7 +24,7 @@ import { MAX_SIGNED_MANIFEST_BYTES, PLACEMENT_KEY_BYTES, SHARD_HASH_BYTES } from
 import { MAX_SHARD_PROOF_BYTES, SHARD_PROOF_HASH_BYTES } from '../manifest/shard-tree.ts'
 
 export { ChunkStatus }
-export type { ChunkResponse, ShardSummary as ShardSummaryMessage, StoreAck as StoreAckMessage, StoredShard }
+export type { ChunkResponse, ShardSummary as ShardSummaryMessage, StoreAck as StoreAckMessage, StoreResult as StoreResultMessage, StoredShard }
 
 /** The only request format version this build reads and writes. */
 export const CHUNKS_WIRE_VERSION = 1
@@ -40,6 +42,12 @@ export const MAX_CHUNK_RESPONSE_BYTES = 32 * 1024 * 1024
 export const STORED_SHARD_OVERHEAD_BYTES = 32
 /** Most shards in one FETCH response; also the decoder's limit on the repeated field. */
 export const MAX_FETCH_SHARDS_PER_RESPONSE = 4096
+/**
+ * Most STOREs in one batch (`StoreBatchCommand`); also the decoders' limit on the request's `stores` and the
+ * response's `results`. A batch is one request against a holder's per-peer cap, and its frame is bounded like any
+ * request's (MAX_CHUNK_REQUEST_BYTES), so a batch costs a holder at most this many signature checks and writes.
+ */
+export const MAX_STORE_BATCH = 32
 /** Most summaries in one LIST response; also the decoder's limit on the repeated field. */
 export const MAX_LIST_ENTRIES_PER_RESPONSE = 1024
 /** Holders cut the human-readable `message` of a response to this many characters. */
@@ -101,6 +109,13 @@ export interface StoreCommand {
   readonly inboxPass?: Uint8Array
 }
 
+/** Several STOREs to one holder in one request, each handled and answered as if sent alone. */
+export interface StoreBatchCommand {
+  readonly type: 'storeBatch'
+  /** 2 to MAX_STORE_BATCH stores (their `type` is not sent). */
+  readonly stores: readonly StoreCommand[]
+}
+
 export interface FetchCommand {
   readonly type: 'fetch'
   readonly target: FetchTarget
@@ -125,7 +140,7 @@ export interface ListCommand {
   readonly after?: ShardPosition
 }
 
-export type ChunkCommand = StoreCommand | FetchCommand | DeleteCommand | ListCommand
+export type ChunkCommand = StoreCommand | StoreBatchCommand | FetchCommand | DeleteCommand | ListCommand
 
 /** The bytes an owner signs, in namespace NS_DELETE, to authorise a delete; see DELETE_AUTHORIZATION_BYTES. */
 export function deleteAuthorization (objectId: ObjectId, shardIndex: number | undefined, timestamp: number): Uint8Array {
@@ -168,14 +183,16 @@ export function objectIdFromBytes (bytes: Uint8Array, field = 'objectId'): Objec
 
 /** Encodes a command as a version-1 request frame body (without the length prefix). */
 export function encodeChunkRequest (command: ChunkCommand): Uint8Array {
-  const request: ChunkRequest = { version: CHUNKS_WIRE_VERSION }
+  const request: ChunkRequest = { version: CHUNKS_WIRE_VERSION, stores: [] }
   switch (command.type) {
     case 'store':
-      expectUint32('shardIndex', command.shardIndex)
-      request.store = { manifest: own(command.manifest), shardIndex: command.shardIndex, shard: own(command.shard) }
-      if (command.sole === true) request.store.sole = true
-      if (command.shardProof !== undefined) request.store.shardProof = own(command.shardProof)
-      if (command.inboxPass !== undefined) request.store.inboxPass = own(command.inboxPass)
+      request.store = storeRequestOf(command)
+      break
+    case 'storeBatch':
+      if (command.stores.length < 2 || command.stores.length > MAX_STORE_BATCH) {
+        throw new MalformedMessageError(`a STORE batch carries 2 to ${MAX_STORE_BATCH} stores; this one carries ${command.stores.length}`)
+      }
+      request.stores = command.stores.map(storeRequestOf)
       break
     case 'fetch':
       if ('placementKey' in command.target) {
@@ -225,29 +242,18 @@ export function decodeChunkRequest (bytes: Uint8Array, maxBytes = MAX_CHUNK_REQU
   if (version !== CHUNKS_WIRE_VERSION) {
     throw new UnsupportedVersionError(`chunk request version ${version} is not supported (this node speaks version ${CHUNKS_WIRE_VERSION}); the sender may run a newer release`)
   }
-  const request = decodeOrThrow('chunk request', () => ChunkRequest.decode(bytes))
+  const request = decodeOrThrow('chunk request', () => ChunkRequest.decode(bytes, { limits: { stores: MAX_STORE_BATCH } }))
   const present = (['store', 'fetch', 'delete', 'list'] as const).filter(type => request[type] !== undefined)
-  if (present.length !== 1) {
-    throw new MalformedMessageError(`a chunk request carries exactly one of store, fetch, delete, list; this one has ${present.length === 0 ? 'none' : present.join(', ')}`)
+  const batch = request.stores.length > 0
+  if (present.length + (batch ? 1 : 0) !== 1) {
+    const named = [...present, ...(batch ? ['stores'] : [])]
+    throw new MalformedMessageError(`a chunk request carries exactly one of store, fetch, delete, list, stores; this one has ${named.length === 0 ? 'none' : named.join(', ')}`)
   }
-  if (request.store !== undefined) {
-    const { manifest, shardIndex, shard, sole, shardProof, inboxPass } = request.store
-    if (manifest.length === 0) throw new MalformedMessageError('STORE has no manifest')
-    if (shard.length === 0) throw new MalformedMessageError('STORE has no shard bytes')
-    if (shardProof !== undefined) checkShardProofShape(shardProof)
-    if (inboxPass !== undefined && (inboxPass.length === 0 || inboxPass.length > MAX_SIGNED_MANIFEST_BYTES)) {
-      throw new MalformedMessageError(`STORE inbox pass is ${inboxPass.length} bytes; a pass is a signed manifest of 1 to ${MAX_SIGNED_MANIFEST_BYTES} bytes`)
-    }
-    return {
-      type: 'store',
-      manifest,
-      shardIndex,
-      shard,
-      ...(sole === true ? { sole } : {}),
-      ...(shardProof !== undefined ? { shardProof } : {}),
-      ...(inboxPass !== undefined ? { inboxPass } : {})
-    }
+  if (batch) {
+    if (request.stores.length < 2) throw new MalformedMessageError('a STORE batch carries at least 2 stores; one goes as a STORE alone')
+    return { type: 'storeBatch', stores: request.stores.map(parseStore) }
   }
+  if (request.store !== undefined) return parseStore(request.store)
   if (request.fetch !== undefined) return parseFetch(request.fetch)
   if (request.delete !== undefined) {
     const { objectId, shardIndex, owner, timestamp, signature } = request.delete
@@ -268,6 +274,7 @@ export function encodeChunkResponse (response: Partial<ChunkResponse> & { status
     summaries: [],
     more: false,
     deleted: 0,
+    results: [],
     ...response,
     message: (response.message ?? '').slice(0, MAX_RESPONSE_MESSAGE_CHARS)
   })
@@ -279,7 +286,7 @@ export function decodeChunkResponse (bytes: Uint8Array): ChunkResponse {
     throw new OversizeMessageError(`chunk response is ${bytes.length} bytes; the limit is ${MAX_CHUNK_RESPONSE_BYTES}`)
   }
   const response = decodeOrThrow('chunk response', () => ChunkResponse.decode(bytes, {
-    limits: { shards: MAX_FETCH_SHARDS_PER_RESPONSE, summaries: MAX_LIST_ENTRIES_PER_RESPONSE }
+    limits: { shards: MAX_FETCH_SHARDS_PER_RESPONSE, summaries: MAX_LIST_ENTRIES_PER_RESPONSE, results: MAX_STORE_BATCH }
   }))
   if (response.status === ChunkStatus.STATUS_UNSPECIFIED) {
     throw new MalformedMessageError('chunk response has no status')
@@ -306,6 +313,34 @@ export function comparePositions (a: ShardPosition, b: ShardPosition): number {
 export function checkShardProofShape (proof: Uint8Array): void {
   if (proof.length % SHARD_PROOF_HASH_BYTES !== 0 || proof.length > MAX_SHARD_PROOF_BYTES) {
     throw new MalformedMessageError(`a shard proof is at most ${MAX_SHARD_PROOF_BYTES / SHARD_PROOF_HASH_BYTES} hashes of ${SHARD_PROOF_HASH_BYTES} bytes; got ${proof.length} bytes`)
+  }
+}
+
+function storeRequestOf (command: StoreCommand): StoreRequest {
+  expectUint32('shardIndex', command.shardIndex)
+  const store: StoreRequest = { manifest: own(command.manifest), shardIndex: command.shardIndex, shard: own(command.shard) }
+  if (command.sole === true) store.sole = true
+  if (command.shardProof !== undefined) store.shardProof = own(command.shardProof)
+  if (command.inboxPass !== undefined) store.inboxPass = own(command.inboxPass)
+  return store
+}
+
+function parseStore (store: StoreRequest): StoreCommand {
+  const { manifest, shardIndex, shard, sole, shardProof, inboxPass } = store
+  if (manifest.length === 0) throw new MalformedMessageError('STORE has no manifest')
+  if (shard.length === 0) throw new MalformedMessageError('STORE has no shard bytes')
+  if (shardProof !== undefined) checkShardProofShape(shardProof)
+  if (inboxPass !== undefined && (inboxPass.length === 0 || inboxPass.length > MAX_SIGNED_MANIFEST_BYTES)) {
+    throw new MalformedMessageError(`STORE inbox pass is ${inboxPass.length} bytes; a pass is a signed manifest of 1 to ${MAX_SIGNED_MANIFEST_BYTES} bytes`)
+  }
+  return {
+    type: 'store',
+    manifest,
+    shardIndex,
+    shard,
+    ...(sole === true ? { sole } : {}),
+    ...(shardProof !== undefined ? { shardProof } : {}),
+    ...(inboxPass !== undefined ? { inboxPass } : {})
   }
 }
 

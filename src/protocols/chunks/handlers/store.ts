@@ -1,7 +1,7 @@
 import { InvalidSignatureError } from '../../../identity/index.ts'
 import { QuotaExceededError } from '../../../store/index.ts'
 import type { ShardIndex } from '../../../types/index.ts'
-import { storeAckDigest, objectIdToBytes, type StoreCommand } from '../../../wire/index.ts'
+import { storeAckDigest, objectIdToBytes, type StoreBatchCommand, type StoreCommand, type StoreResultMessage } from '../../../wire/index.ts'
 import { MalformedMessageError, OversizeMessageError, ShardHashMismatchError, UnsupportedVersionError } from '../../../wire/index.ts'
 import { decodeSignedManifest, type SignedManifest } from '../../../wire/index.ts'
 import { assertShardMatches } from '../../../wire/index.ts'
@@ -10,6 +10,7 @@ import { assertPlacementAllowed, assertStripeAllowed, inboxRecipientOf } from '.
 import type { InboxLimits } from '../inbox-limits.ts'
 import { contactPassProblem } from '../inbox-budget.ts'
 import { shardRecordFor } from '../shard-record.ts'
+import { errorText } from '../../../errors/index.ts'
 import { ChunkStatus, refuse, type HandlerContext, type Reply } from './context.ts'
 import { deletedRefusal } from './delete.ts'
 
@@ -151,6 +152,25 @@ export async function handleStore (context: HandlerContext, command: StoreComman
       storedAt
     }
   }
+}
+
+/**
+ * A batch of STOREs: each handled as a STORE alone, one after the other, and answered in order. One that fails
+ * here (a storage failure) is answered INTERNAL and the others go on. The response itself is OK.
+ */
+export async function handleStoreBatch (context: HandlerContext, command: StoreBatchCommand): Promise<Reply> {
+  const results: StoreResultMessage[] = []
+  for (const store of command.stores) {
+    let reply: Reply
+    try {
+      reply = await handleStore(context, store)
+    } catch (error) {
+      context.log('a STORE of a batch failed: %s', errorText(error))
+      reply = refuse(ChunkStatus.INTERNAL, 'the holder failed to store this shard; try again or use another holder')
+    }
+    results.push({ status: reply.status, message: reply.message ?? '', ...(reply.ack !== undefined ? { ack: reply.ack } : {}) })
+  }
+  return { status: ChunkStatus.OK, results }
 }
 
 function refuseManifest (error: unknown): Reply {
