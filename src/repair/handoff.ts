@@ -26,7 +26,7 @@ export async function handOffShard (ctx: RepairContext, manifest: SignedManifest
   task.bytesRead += record.data.length
   task.from.push(ctx.selfId)
   if (ctx.isDead(to)) throw new NoShardTargetError(`hand-off target ${to} of shard ${index} of ${manifest.objectId} is dead`)
-  await ctx.exchange.store(to, { manifest, manifestBytes, shardIndex: index, shard: record.data, shardProof: record.shardProof, sole: true }, { signal: ctx.signal })
+  await ctx.exchange.store(to, { manifest, manifestBytes, shardIndex: index, shard: record.data, shardProof: record.shardProof, sole: true }, { signal: ctx.signal, coalesce: true })
   task.bytesWritten += record.data.length
   await confirmHeld(ctx, manifest, index, to, task, 'acknowledged')
   task.to.push(to)

@@ -176,7 +176,7 @@ async function storeOneRebuilt (ctx: RepairContext, manifest: SignedManifest, ma
   for (let target: string | undefined = planned.to; target !== undefined; target = nextSpare(), sole = true) {
     if (ctx.isDead(target)) continue
     try {
-      await ctx.exchange.store(target, { manifest, manifestBytes, shardIndex: index, shard, shardProof, sole }, { signal: ctx.signal })
+      await ctx.exchange.store(target, { manifest, manifestBytes, shardIndex: index, shard, shardProof, sole }, { signal: ctx.signal, coalesce: true })
       task.bytesWritten += shard.length
       // A receipt proves nothing by itself (a node may acknowledge a STORE and keep nothing), but it is signed: the
       // repairer's next survey of the key holds the target to it (acknowledged-shards.ts). Checking it there rather

@@ -8,13 +8,14 @@ import type { Signer } from '../../identity/index.ts'
 import { DEFAULT_PLACEMENT_RULES, type PlacementRules } from '../../placement/index.ts'
 import type { ChunkStore } from '../../store/index.ts'
 import type { ObjectId } from '../../types/index.ts'
-import { namedObjects, type SignedManifest } from '../../wire/index.ts'
+import { MAX_STORE_BATCH, namedObjects, type SignedManifest } from '../../wire/index.ts'
 import { isUsableConnection } from '../../net/index.ts'
 import {
   deleteShards,
   fetchShards,
   listShards,
   storeShard,
+  storeShardBatch,
   type ChunkDialer,
   type FetchedShard,
   type HeldShard,
@@ -22,7 +23,7 @@ import {
   type StoreReceipt
 } from './client.ts'
 import { DEFAULT_CLIENT_TIMEOUT_MS } from './constants.ts'
-import { ChunkPeerUnreachableError, RemoteBusyError } from './errors.ts'
+import { ChunkPeerUnreachableError, RemoteBusyError, RemoteMalformedError } from './errors.ts'
 import { PeerRequestLimiter } from './request-limiter.ts'
 import { readFromSelf, storeOnSelf, type SelfHolder } from './self-holder.ts'
 import type { Connection, PeerId, PrivateKey } from '@libp2p/interface'
@@ -48,6 +49,15 @@ export interface ExchangeCallOptions {
   timeoutMs?: number
 }
 
+export interface ExchangeStoreOptions extends ExchangeCallOptions {
+  /**
+   * May travel with other stores to the same holder: stores waiting for a free request slot to one holder, made with
+   * the same `signal`, go as one batch request when a slot frees (at most MAX_STORE_BATCH, about STORE_BATCH_BYTES).
+   * For many shards to the same few holders at once (a repair after a death); each still gets its own receipt or error.
+   */
+  coalesce?: boolean
+}
+
 export interface ExchangeFetchOptions extends ExchangeCallOptions {
   /** Called for each shard the holder sent that failed verification (it is dropped). */
   onRejected?: (rejected: RejectedShard) => void
@@ -66,7 +76,7 @@ export interface ChunkExchange {
   /** This node's peer ID: requests to it are served from its own store. */
   readonly selfId: string
   /** Stores one shard on `holder` and returns its verified receipt. */
-  store(holder: string, shard: OutgoingShard, options?: ExchangeCallOptions): Promise<StoreReceipt>
+  store(holder: string, shard: OutgoingShard, options?: ExchangeStoreOptions): Promise<StoreReceipt>
   /** Every verified shard `holder` keeps for a placement key or of one object. */
   fetch(holder: string, target: Uint8Array | { objectId: ObjectId }, options?: ExchangeFetchOptions): Promise<FetchedShard[]>
   /** What `holder` reports it keeps for a placement key (unverified summaries). Remote holders only. */
@@ -93,6 +103,20 @@ export interface ChunkExchangeInit {
 }
 
 const BUSY_RETRIES = 3
+/** Shard, manifest and proof bytes one batch of coalesced stores carries at most (one larger store goes alone). */
+export const STORE_BATCH_BYTES = 1024 * 1024
+
+/** A coalesced store waiting for a request slot to its holder. */
+interface PendingStore {
+  shard: OutgoingShard
+  signal: AbortSignal | undefined
+  resolve: (receipt: StoreReceipt) => void
+  reject: (error: unknown) => void
+}
+
+function outgoingBytes (shard: OutgoingShard): number {
+  return shard.shard.length + shard.manifestBytes.length + (shard.shardProof?.length ?? 0) + (shard.inboxPass?.length ?? 0)
+}
 
 export function createChunkExchange (init: ChunkExchangeInit): ChunkExchange {
   const selfId = init.libp2p.peerId.toString()
@@ -106,10 +130,96 @@ export function createChunkExchange (init: ChunkExchangeInit): ChunkExchange {
   const call = async <T>(holder: string, options: ExchangeCallOptions, send: (timeoutMs: number) => Promise<T>): Promise<T> =>
     await callHolder(limiter, holder, options.timeoutMs ?? defaultTimeoutMs, options.signal, send)
 
+  /** Coalesced stores per holder, oldest first, until a request takes them. */
+  const pendingStores = new Map<string, PendingStore[]>()
+  /** Holders that answered a batch MALFORMED (a release without batches): they get one store per request. */
+  const oneAtATime = new Set<string>()
+
+  /**
+   * Queues the store and asks for a request slot for it. When the slot comes, that request carries this store and
+   * every other one queued for the holder with the same signal (up to the batch limits), unless an earlier request
+   * already took this one: then it sends nothing. Every store is settled by the request that took it.
+   */
+  const coalescedStore = async (holder: string, shard: OutgoingShard, options: ExchangeCallOptions): Promise<StoreReceipt> =>
+    await new Promise<StoreReceipt>((resolve, reject) => {
+      const own: PendingStore = { shard, signal: options.signal, resolve, reject }
+      const queue = pendingStores.get(holder) ?? []
+      queue.push(own)
+      pendingStores.set(holder, queue)
+      let taken: PendingStore[] | undefined
+      const take = (): PendingStore[] => {
+        const waiting = pendingStores.get(holder) ?? []
+        if (!waiting.includes(own)) return []
+        const batch: PendingStore[] = [own]
+        let bytes = outgoingBytes(own.shard)
+        for (const other of waiting) {
+          if (batch.length >= MAX_STORE_BATCH) break
+          if (other === own || other.signal !== own.signal || bytes + outgoingBytes(other.shard) > STORE_BATCH_BYTES) continue
+          batch.push(other)
+          bytes += outgoingBytes(other.shard)
+        }
+        const left = waiting.filter(item => !batch.includes(item))
+        if (left.length === 0) pendingStores.delete(holder)
+        else pendingStores.set(holder, left)
+        return batch
+      }
+      call(holder, options, async timeoutMs => {
+        taken ??= take() // once: a BUSY answer is retried with the same stores
+        if (taken.length === 0) return
+        await sendStores(holder, taken, { signal: options.signal, timeoutMs })
+      }).catch(error => {
+        // No answer: the stores this request took fail with it. No slot: its own store, unless another request took it.
+        if (taken !== undefined) {
+          for (const item of taken) item.reject(error)
+          return
+        }
+        const waiting = pendingStores.get(holder) ?? []
+        if (!waiting.includes(own)) return
+        const left = waiting.filter(item => item !== own)
+        if (left.length === 0) pendingStores.delete(holder)
+        else pendingStores.set(holder, left)
+        reject(error)
+      })
+    })
+
+  /** Sends `stores` in one request (a batch, unless one store or a holder without batches) and settles each. */
+  const sendStores = async (holder: string, stores: readonly PendingStore[], options: { signal?: AbortSignal, timeoutMs: number }): Promise<void> => {
+    if (stores.length > 1 && !oneAtATime.has(holder)) {
+      let results: Array<StoreReceipt | Error>
+      try {
+        results = await storeShardBatch(init.libp2p, holder, stores.map(item => item.shard), options)
+      } catch (error) {
+        if (!(error instanceof RemoteMalformedError)) throw error
+        oneAtATime.add(holder)
+        results = []
+      }
+      if (results.length === stores.length) {
+        stores.forEach((item, i) => {
+          const result = results[i]
+          if (result instanceof Error) item.reject(result)
+          else item.resolve(result)
+        })
+        return
+      }
+    }
+    for (const item of stores) {
+      try {
+        item.resolve(await storeShard(init.libp2p, holder, item.shard, options))
+      } catch (error) {
+        if (error instanceof ChunkPeerUnreachableError || options.signal?.aborted === true) {
+          for (const rest of stores.slice(stores.indexOf(item))) rest.reject(error)
+          return
+        }
+        item.reject(error)
+      }
+    }
+  }
+
   return {
     selfId,
     store: async (holder, shard, options = {}) => {
       if (holder === selfId) return await storeOnSelf(self, shard)
+      if (options.coalesce === true) return await coalescedStore(holder, shard, options)
       return await call(holder, options, async timeoutMs => await storeShard(init.libp2p, holder, shard, { signal: options.signal, timeoutMs }))
     },
     fetch: async (holder, target, options = {}) => {
