@@ -55,7 +55,9 @@ export class KeyShardPool {
     const { ctx } = this
     const started = Date.now()
     let shardCount = 0
+    let slowest = { peer: '', ms: -1 }
     await Promise.all(this.sources.map(async peer => {
+      const asked = Date.now()
       try {
         const shards = await ctx.exchange.fetch(peer, this.placementKey, {
           signal: ctx.signal, checkedManifests: ctx.checkedManifests, onRejected: () => { this.rejectedShards++ }, objectIds: [...this.covered]
@@ -69,9 +71,12 @@ export class KeyShardPool {
         this.answered.add(peer)
       } catch {
         // The per-object reads of the rebuild ask the remaining holders instead.
+      } finally {
+        if (Date.now() - asked > slowest.ms) slowest = { peer, ms: Date.now() - asked }
       }
     }))
-    ctx.log(`repair: read ${shardCount} shards of ${this.covered.size} objects of the key from ${this.answered.size} of ${this.sources.length} holders in ${Date.now() - started} ms`)
+    ctx.log(`repair: read ${shardCount} shards of ${this.covered.size} objects of the key from ${this.answered.size} of ${this.sources.length} holders ` +
+      `in ${Date.now() - started} ms (slowest: ${slowest.peer}, ${slowest.ms} ms)`)
   }
 }
 

@@ -378,7 +378,9 @@ export class Repairer {
       rebuildingIds: new Set(plans.filter(({ plan }) => !plan.uncertain && plan.rebuilds.length > 0 && plan.repairers[0] === this.selfId)
         .map(({ objectId }) => objectId)),
       k: Math.max(...plans.map(({ known }) => known.manifest.k)),
-      holders: ring.filter(peer => peer !== this.selfId && !unknown.has(peer) && (survey.held.get(peer)?.length ?? 0) > 0)
+      // Tabs last, as in the order of repairers: the pool waits for its slowest holder, and a tab answers over WebRTC
+      // from a browser that is often busy with other work.
+      holders: repairOrder(ring.filter(peer => peer !== this.selfId && !unknown.has(peer) && (survey.held.get(peer)?.length ?? 0) > 0), this.repairsLast)
         .map(peer => [peer, survey.held.get(peer)!])
     })
     ctx.signal.throwIfAborted()
