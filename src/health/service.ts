@@ -35,6 +35,11 @@ export interface HealthService extends Startable {
   isDead(peerId: string): boolean
   deadPeers(): DeadPeer[]
   on<K extends keyof HealthEvents>(type: K, listener: (detail: HealthEvents[K]) => void): () => void
+  /**
+   * Checks a storage node now, out of turn, as when its connection closes: another service could not reach it (a
+   * repair survey's LIST). A tab, the relay and non-storage peers wait for the round.
+   */
+  checkSoon(peerId: string): void
   /** Adds peers to check every round besides the routing table's (the repairer's co-holders). */
   watch(peers: () => Iterable<string>): void
   /** Starts the checks; the first round comes `firstRoundInMs` later (a node still connecting has dead-looking peers). */
@@ -72,17 +77,18 @@ export function healthService (init: HealthServiceInit) {
     const onConnect = (event: CustomEvent<PeerId>): void => { monitor.noteAlive(event.detail.toString()) }
     // A headless storage node's connections close at once when its process dies: it is checked then, not at the
     // next round. A tab's close as often means a reload, and waits for the round like any silence.
-    const onDisconnect = (event: CustomEvent<PeerId>): void => {
-      const peerId = event.detail.toString()
+    const checkStorageNodeSoon = (peerId: string): void => {
       if (keeper.isRelay(peerId) || keeper.nonStoragePeers.has(peerId) || keeper.tabPeers.has(peerId)) return
       monitor.checkSoon(peerId)
     }
+    const onDisconnect = (event: CustomEvent<PeerId>): void => { checkStorageNodeSoon(event.detail.toString()) }
     let listening = false
     return {
       isDead: peerId => monitor.isDead(peerId),
       deadPeers: () => monitor.deadPeers(),
       on: (type, listener) => monitor.on(type, listener),
       watch: peers => { watched.push(peers) },
+      checkSoon: checkStorageNodeSoon,
       start: () => {
         if (listening) return
         listening = true

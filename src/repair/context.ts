@@ -27,6 +27,8 @@ export interface RepairContext {
    * The repairer then leaves it out of its rings for a while (DEFAULT_DISTRUST_MS).
    */
   distrust?: (peer: string, why: string) => void
+  /** Told of a peer that could not be reached for a LIST (see RepairerInit.suspect). */
+  suspect?: (peer: string) => void
   /** Called when `peer` acknowledged a STORE of shard `shardIndex` of `objectId` (under `placementKey`) from this node's repair. */
   acknowledged?: (peer: string, placementKey: Uint8Array, objectId: ObjectId, shardIndex: number) => void
 }

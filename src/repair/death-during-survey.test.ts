@@ -23,6 +23,8 @@ describe('a death declared while the survey runs', () => {
   const repairers = new Map<string, Repairer>()
   /** Peers the health monitor has declared dead so far. */
   const declared = new Set<string>()
+  /** [surveying node, peer it could not reach]: what each repairer told its health monitor to check now. */
+  const suspected: Array<[string, string]> = []
   const objectIds: ObjectId[] = []
   let wallet: WalletIdentity
 
@@ -42,6 +44,7 @@ describe('a death declared while the survey runs', () => {
         store: node.store,
         holders: holdersOf(known),
         isDead: peer => declared.has(peer),
+        suspect: peer => { suspected.push([node.peerId, peer]) },
         nodeKey: node.privateKey,
         requestTimeoutMs: 10_000,
         resurveyAfterMs: 0,
@@ -82,6 +85,7 @@ describe('a death declared while the survey runs', () => {
     await stopNodes([silent])
     const nearest = nodes.find(node => node.peerId === ranked[0])!
     const repairer = repairers.get(nearest.peerId)!
+    suspected.length = 0
     const delays: number[] = []
     for (let i = 0; i < 2; i++) {
       const round = await repairer.runOnce()
@@ -90,6 +94,9 @@ describe('a death declared while the survey runs', () => {
       expect(round.waiting).toBe(OBJECTS)
       delays.push(round.nextDueAt! - (round.startedAt + round.durationMs))
     }
+    // Each survey that could not reach it asked the health monitor to check it now, not at its next round.
+    expect(suspected.filter(([by, peer]) => by === nearest.peerId && peer === silent.peerId).length).toBeGreaterThanOrEqual(2)
+    expect(suspected.every(([, peer]) => !isRunning(nodes.find(node => node.peerId === peer)!))).toBe(true)
     // 30 s, then 60 s (default settings; a round takes a moment, so a little less), far before the 5-minute sweep.
     expect(delays[0]).toBeGreaterThan(25_000)
     expect(delays[0]).toBeLessThanOrEqual(30_000)

@@ -80,6 +80,11 @@ export interface RepairerInit {
   holders: HolderSelector
   /** The health monitor's verdict; a dead peer is never surveyed, read from or written to. */
   isDead?: (peerId: string) => boolean
+  /**
+   * Told of a peer that could not be reached for a survey's LIST: the health monitor checks it now rather than at
+   * its next round, so the objects it holds are not left uncertain for a round longer than its death takes to show.
+   */
+  suspect?: (peerId: string) => void
   /** Peers (this node included) that take the repairer role only after all others: browser tabs (`repairOrder`). */
   repairsLast?: (peerId: string) => boolean
   /** Signs receipts for shards this node stores on itself. */

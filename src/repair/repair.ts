@@ -231,6 +231,7 @@ export class Repairer {
       store: this.init.store,
       placementRules: this.placementRules,
       isDead: this.isDead,
+      suspect: this.init.suspect,
       checkedManifests: new Map(),
       rebuiltBytesByOwner: new Map(),
       log: this.emit,

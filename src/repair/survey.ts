@@ -3,7 +3,7 @@
  * LIST rather than FETCH because a survey runs every round for every key a node holds, and nearly always finds
  * nothing to do: it must cost bytes per shard summary, not per shard.
  */
-import type { HeldShard } from '../protocols/index.ts'
+import { ChunkPeerUnreachableError, type HeldShard } from '../protocols/index.ts'
 import type { RepairContext } from './context.ts'
 import { forEachLimit, sleep } from '../async/index.ts'
 import { errorText } from '../errors/index.ts'
@@ -33,6 +33,9 @@ export async function surveyKey (ctx: RepairContext, placementKey: Uint8Array, p
       survey.failed.delete(peer)
     } catch (error) {
       survey.failed.set(peer, errorText(error))
+      // Unreachable (not merely busy): a crashed holder, most likely, that this node's health checks have not
+      // reached yet; they check it now.
+      if (error instanceof ChunkPeerUnreachableError && !ctx.signal.aborted) ctx.suspect?.(peer)
     }
   }
   // In random order: every holder of a key surveys the same ring, and in ring order they would all queue at the
