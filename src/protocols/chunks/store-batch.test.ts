@@ -2,17 +2,20 @@ import { lpStream } from '@libp2p/utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WalletIdentity } from '../../identity/index.ts'
 import { MemoryChunkStore } from '../../store/index.ts'
-import { ChunkStatus, MAX_CHUNK_REQUEST_BYTES, MAX_CHUNK_RESPONSE_BYTES, decodeChunkRequest, encodeChunkResponse } from '../../wire/index.ts'
+import { NS_MANIFEST } from '../../crypto/index.ts'
+import { ChunkStatus, MAX_CHUNK_REQUEST_BYTES, MAX_CHUNK_RESPONSE_BYTES, SignedManifestMessage, decodeChunkRequest, encodeChunkResponse } from '../../wire/index.ts'
 import { connect, createTestNode, makeObject, shardInput, type TestNode, type TestObject } from '../../testing/chunk-nodes.ts'
 import { storeShard, storeShardBatch, verifyStoreReceipt } from './client.ts'
 import { CHUNKS_PROTOCOL } from './constants.ts'
-import { RemoteHoldsOtherShardError } from './errors.ts'
+import { RemoteBadSignatureError, RemoteHoldsOtherShardError } from './errors.ts'
+import { MAX_FORGED_PER_BATCH } from './handlers/store.ts'
 import { createChunkExchange, type ChunkExchange } from './exchange.ts'
 import { ChunkService } from './service.ts'
 import type { StoreReceipt } from './client.ts'
 import type { Connection, Stream } from '@libp2p/interface'
 
 const alice = WalletIdentity.generate()
+const mallory = WalletIdentity.generate()
 const TEST_STRIPES = [{ k: 10, m: 5 }]
 
 /** A holder whose chunk service answers through a tap that records each request's command, or refuses batches as a release without them does. */
@@ -85,6 +88,23 @@ describe('a batch of STOREs to one holder', () => {
     expect(results[3]).toBeInstanceOf(RemoteHoldsOtherShardError)
     await expectReceipts(results.slice(0, 3) as StoreReceipt[], holder, stored, 2)
     expect(await holder.store.get(stored[3].manifest.objectId, 2 as never)).toBeUndefined()
+  })
+
+  it('stops checking a batch after a few manifests not signed by their owner, and keeps what came before', async () => {
+    const stored = await objects(5, 150)
+    // Mallory re-signs Alice's manifests: each costs the holder a signature recovery to refuse.
+    const forge = (object: TestObject): Uint8Array => {
+      const body = SignedManifestMessage.decode(object.manifestBytes).body
+      return SignedManifestMessage.encode({ body, signature: new Uint8Array(mallory.sign(NS_MANIFEST, body)) })
+    }
+    const inputs = stored.map((object, i) => i === 0 ? shardInput(object, 3) : { ...shardInput(object, 3), manifestBytes: forge(object) })
+    const results = await storeShardBatch(client.libp2p, holder.node.libp2p.peerId, inputs)
+    await expectReceipts([results[0] as StoreReceipt], holder, stored, 3)
+    expect(MAX_FORGED_PER_BATCH).toBe(2)
+    for (const result of results.slice(1)) expect(result).toBeInstanceOf(RemoteBadSignatureError)
+    expect(results.slice(1, 3).map(result => (result as Error).message)).not.toContainEqual(expect.stringContaining('not checked'))
+    for (const result of results.slice(3)) expect((result as Error).message).toContain('not checked')
+    for (const object of stored.slice(1)) expect(await holder.store.get(object.manifest.objectId, 3 as never)).toBeUndefined()
   })
 })
 

@@ -155,18 +155,32 @@ export async function handleStore (context: HandlerContext, command: StoreComman
 }
 
 /**
+ * Forged manifests a batch may carry before the holder stops checking the rest of it: each costs a signature
+ * recovery, and an honest sender never sends one, so a batch cannot make a holder do more of that work than a few
+ * STOREs alone would.
+ */
+export const MAX_FORGED_PER_BATCH = 2
+
+/**
  * A batch of STOREs: each handled as a STORE alone, one after the other, and answered in order. One that fails
- * here (a storage failure) is answered INTERNAL and the others go on. The response itself is OK.
+ * here (a storage failure) is answered INTERNAL and the others go on. After MAX_FORGED_PER_BATCH manifests that
+ * fail their owner's signature, the rest are refused unread (BAD_SIGNATURE). The response itself is OK.
  */
 export async function handleStoreBatch (context: HandlerContext, command: StoreBatchCommand): Promise<Reply> {
   const results: StoreResultMessage[] = []
+  let forged = 0
   for (const store of command.stores) {
     let reply: Reply
-    try {
-      reply = await handleStore(context, store)
-    } catch (error) {
-      context.log('a STORE of a batch failed: %s', errorText(error))
-      reply = refuse(ChunkStatus.INTERNAL, 'the holder failed to store this shard; try again or use another holder')
+    if (forged >= MAX_FORGED_PER_BATCH) {
+      reply = refuse(ChunkStatus.BAD_SIGNATURE, `not checked: this batch carried ${forged} manifests that are not signed by their owner`)
+    } else {
+      try {
+        reply = await handleStore(context, store)
+      } catch (error) {
+        context.log('a STORE of a batch failed: %s', errorText(error))
+        reply = refuse(ChunkStatus.INTERNAL, 'the holder failed to store this shard; try again or use another holder')
+      }
+      if (reply.status === ChunkStatus.BAD_SIGNATURE) forged++
     }
     results.push({ status: reply.status, message: reply.message ?? '', ...(reply.ack !== undefined ? { ack: reply.ack } : {}) })
   }
