@@ -3,8 +3,9 @@
  * table peers and the co-holders of the shards it keeps); a peer that fails the probe and all `retries` retries
  * (default 3, so 4 attempts, as in the seed's "Retry 1..3: TIMEOUT → DEAD") is marked dead. A dead peer is probed
  * again in the next round, then in rounds further apart the longer it stays silent (at most every
- * MAX_DEAD_PROBE_SKIP + 1 rounds); one answer takes it back, and so does a connection it opens. Placement (`closestPeers`) and repair consult `isDead`, so a dead
- * node receives no shard and its shards are rebuilt elsewhere.
+ * MAX_DEAD_PROBE_SKIP + 1 rounds); one answer takes it back, and so does a connection it opens. Placement
+ * (`closestPeers`) and repair consult `isDead`, so a dead node receives no shard and its shards are rebuilt
+ * elsewhere.
  *
  * Every node applies the same interval and retries, so nodes agree on who is dead within about one interval.
  */

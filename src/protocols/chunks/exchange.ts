@@ -8,7 +8,7 @@ import type { Signer } from '../../identity/index.ts'
 import { DEFAULT_PLACEMENT_RULES, type PlacementRules } from '../../placement/index.ts'
 import type { ChunkStore } from '../../store/index.ts'
 import type { ObjectId } from '../../types/index.ts'
-import { MAX_STORE_BATCH, namedObjects, type SignedManifest } from '../../wire/index.ts'
+import { MAX_STORE_BATCH, assertShardMatches, namedObjects, type SignedManifest } from '../../wire/index.ts'
 import { isUsableConnection } from '../../net/index.ts'
 import {
   deleteShards,
@@ -134,6 +134,12 @@ export function createChunkExchange (init: ChunkExchangeInit): ChunkExchange {
   const pendingStores = new Map<string, PendingStore[]>()
   /** Holders that answered a batch MALFORMED (a release without batches): they get one store per request. */
   const oneAtATime = new Set<string>()
+  /** Takes `items` out of the holder's queue. */
+  const unqueue = (holder: string, items: readonly PendingStore[]): void => {
+    const left = (pendingStores.get(holder) ?? []).filter(item => !items.includes(item))
+    if (left.length === 0) pendingStores.delete(holder)
+    else pendingStores.set(holder, left)
+  }
 
   /**
    * Queues the store and asks for a request slot for it. When the slot comes, that request carries this store and
@@ -158,9 +164,7 @@ export function createChunkExchange (init: ChunkExchangeInit): ChunkExchange {
           batch.push(other)
           bytes += outgoingBytes(other.shard)
         }
-        const left = waiting.filter(item => !batch.includes(item))
-        if (left.length === 0) pendingStores.delete(holder)
-        else pendingStores.set(holder, left)
+        unqueue(holder, batch)
         return batch
       }
       call(holder, options, async timeoutMs => {
@@ -173,17 +177,24 @@ export function createChunkExchange (init: ChunkExchangeInit): ChunkExchange {
           for (const item of taken) item.reject(error)
           return
         }
-        const waiting = pendingStores.get(holder) ?? []
-        if (!waiting.includes(own)) return
-        const left = waiting.filter(item => item !== own)
-        if (left.length === 0) pendingStores.delete(holder)
-        else pendingStores.set(holder, left)
+        if (!(pendingStores.get(holder) ?? []).includes(own)) return
+        unqueue(holder, [own])
         reject(error)
       })
     })
 
   /** Sends `stores` in one request (a batch, unless one store or a holder without batches) and settles each. */
-  const sendStores = async (holder: string, stores: readonly PendingStore[], options: { signal?: AbortSignal, timeoutMs: number }): Promise<void> => {
+  const sendStores = async (holder: string, taken: readonly PendingStore[], options: { signal?: AbortSignal, timeoutMs: number }): Promise<void> => {
+    // A shard that does not match its manifest fails alone, here, as storeShard would fail it before sending.
+    const stores = taken.filter(item => {
+      try {
+        assertShardMatches(item.shard.manifest, item.shard.shardIndex, item.shard.shard, item.shard.shardProof)
+        return true
+      } catch (error) {
+        item.reject(error)
+        return false
+      }
+    })
     if (stores.length > 1 && !oneAtATime.has(holder)) {
       let results: Array<StoreReceipt | Error>
       try {

@@ -120,6 +120,21 @@ describe('coalesced stores through the exchange', () => {
     expect(holder.requests).toEqual(['storeBatch'])
   })
 
+  it('fail one by one: a shard that does not match its manifest fails alone, before anything is sent', async () => {
+    const stored = await objects(4, 250)
+    holder.requests.length = 0
+    const signal = new AbortController().signal
+    const flipped = Uint8Array.from(stored[1].shards[6])
+    flipped[0] ^= 1
+    const settled = await Promise.allSettled(stored.map(async (object, i) => await exchange.store(holder.node.libp2p.peerId.toString(),
+      { ...shardInput(object, 6), ...(i === 1 ? { shard: flipped } : {}) }, { signal, coalesce: true })))
+    expect(settled[1]).toMatchObject({ status: 'rejected', reason: { name: 'ShardHashMismatchError' } })
+    const receipts = settled.filter((_, i) => i !== 1).map(result => (result as PromiseFulfilledResult<StoreReceipt>).value)
+    await expectReceipts(receipts, holder, [stored[0], stored[2], stored[3]], 6)
+    expect(holder.requests).toEqual(['storeBatch'])
+    expect(await holder.store.get(stored[1].manifest.objectId, 6 as never)).toBeUndefined()
+  })
+
   it('go to a holder without batches one by one, after its first refusal', async () => {
     const stored = await objects(6, 300)
     const signal = new AbortController().signal
