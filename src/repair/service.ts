@@ -36,7 +36,7 @@ export interface RepairServiceComponents {
   store: ChunkStore
   nodeKey: PrivateKey
   holders: HolderSelector
-  health: Pick<HealthService, 'isDead' | 'on' | 'watch'> & Partial<Pick<HealthService, 'checkSoon'>>
+  health: Pick<HealthService, 'isDead' | 'on' | 'watch' | 'checkSoon'>
 }
 
 export interface RepairService extends Startable {
@@ -54,7 +54,7 @@ export function repairService (init: RepairServiceInit) {
       nodeKey: components.nodeKey,
       holders: components.holders,
       isDead: peerId => components.health.isDead(peerId),
-      suspect: peerId => { components.health.checkSoon?.(peerId) },
+      suspect: peerId => { components.health.checkSoon(peerId) },
       repairsLast: init.repairsLast,
       placementRules: init.placementRules,
       allowedStripes: init.allowedStripes,
