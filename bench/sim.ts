@@ -1,4 +1,4 @@
-// `npm run sim [-- --scenario lookup] [--nodes N] [--keys K] [--askers A] [--tabs F] [--seed S] [--settle-seconds W] [--idle-seconds T] [--idle-profile FILE.cpuprofile] [--json FILE] [--chart FILE.svg]
+// `npm run sim [-- --scenario lookup] [--nodes N] [--keys K] [--askers A] [--tabs F] [--connection-budget N|none] [--seed S] [--settle-seconds W] [--idle-seconds T] [--idle-profile FILE.cpuprofile] [--json FILE] [--chart FILE.svg]
 //   [--settings name=value,...]`
 //
 // The lookup scenario (the default; bench/lookup/lookup.ts): N real nodes (the project's own node over an
@@ -99,7 +99,8 @@ async function lookup (values: Record<string, string | boolean | string[] | unde
     idleSeconds: number('idle-seconds', text('idle-seconds', '30')),
     settleSeconds: number('settle-seconds', text('settle-seconds', '30')),
     idleProfile: typeof values['idle-profile'] === 'string' ? values['idle-profile'] : undefined,
-    settings: typeof values.settings === 'string' ? settingsFrom(values.settings) : undefined
+    settings: typeof values.settings === 'string' ? settingsFrom(values.settings) : undefined,
+    tabConnectionBudget: values['connection-budget'] === undefined ? undefined : budgetFrom(text('connection-budget', ''))
   }
   if (options.nodes < PLACEMENT_MIN) throw new SimUsageError(`--nodes must be at least ${PLACEMENT_MIN}, got ${options.nodes}`)
   if (options.tabFraction < 0 || options.tabFraction > 1) throw new SimUsageError(`--tabs must be between 0 and 1, got ${options.tabFraction}`)
@@ -117,6 +118,14 @@ async function lookup (values: Record<string, string | boolean | string[] | unde
 }
 
 const PLACEMENT_MIN = 16
+
+/** `--connection-budget N`: tab-like nodes' budget (at least 4), or `none`. */
+function budgetFrom (text: string): number | null {
+  if (text === 'none') return null
+  const n = wholeNumber('connection-budget', text)
+  if (n < 4) throw new SimUsageError(`--connection-budget must be at least 4 or "none", got ${n}`)
+  return n
+}
 
 /** `--settings name=value,name=value`: node settings, read as a tab reads them from its URL. */
 function settingsFrom (text: string): Partial<NodeSettings> {
@@ -143,6 +152,7 @@ async function main (): Promise<void> {
       'settle-seconds': { type: 'string' },
       chart: { type: 'string' },
       settings: { type: 'string' },
+      'connection-budget': { type: 'string' },
       days: { type: 'string', default: '30' },
       seed: { type: 'string', default: '1' },
       objects: { type: 'string' },

@@ -72,6 +72,7 @@ Storage node options:
 Node settings (storage nodes, including the relay's own):
   --dial-timeout-ms <n>  --lookup-timeout-ms <n>  --keeper-interval-ms <n>  --discovery-interval-ms <n>
   --liveness-grace-ms <n>  --target-peers <n>
+  --connection-budget <n>  most connections each storage node holds open at once (default: no limit)
   --dialer-grace-ms <n>  --allow-private <bool>   --ice-servers <list>
   --storage-quota-mb <n>   most MiB of shards each node keeps for others             (default 2048)
   --owner-quota-mb <n>     most MiB any one owner may take on each node              (default 256)
@@ -94,6 +95,7 @@ const nodeSettingFlags = {
   'discovery-interval-ms': { type: 'string' },
   'liveness-grace-ms': { type: 'string' },
   'target-peers': { type: 'string' },
+  'connection-budget': { type: 'string' },
   'dialer-grace-ms': { type: 'string' },
   'allow-private': { type: 'string' },
   'ice-servers': { type: 'string' },

@@ -37,6 +37,8 @@ export interface LookupScenarioOptions {
   idleProfile?: string
   /** Node settings on top of the defaults (as `?name=value` in a tab's URL or `--name` for a headless node). */
   settings?: Partial<NodeSettings>
+  /** Connection budget of the tab-like nodes (default a tab's, 48); null: none. */
+  tabConnectionBudget?: number | null
   /** Lookups in flight at once. */
   concurrency?: number
   log?: (line: string) => void
@@ -193,6 +195,7 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
     tabFraction: options.tabFraction,
     seed: options.seed,
     settings: options.settings,
+    tabConnectionBudget: options.tabConnectionBudget,
     onProgress: (ready, total) => { if (ready % Math.max(1, Math.round(total / 10)) === 0) log(`  ${ready} of ${total} nodes ready`) }
   })
   const started = performance.now()
@@ -289,7 +292,8 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
     const settledHours = (performance.now() - readyAt) / 3_600_000
     const tabs = mesh.nodes.filter(n => n.kind === 'tab')
     const connections = mesh.nodes.map(n => n.node.libp2p.getConnections().length)
-    const maxConnectionsPerTab = Math.max(0, ...tabs.map(n => peak.get(n) ?? 0))
+    // The node's own peak (counted at every connection it opens) and the once-a-second samples.
+    const maxConnectionsPerTab = Math.max(0, ...tabs.map(n => Math.max(peak.get(n) ?? 0, n.node.connectionSummary().peak)))
     const openedPerTabPerHour = tabs.length === 0
       ? 0
       : tabs.reduce((sum, n) => sum + n.opened() - (openedAtReady.get(n) ?? 0), 0) / tabs.length / settledHours

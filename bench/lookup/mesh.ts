@@ -6,7 +6,7 @@
  */
 import { generateKeyPairFromSeed, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { memory } from '@libp2p/memory'
-import { DEFAULT_SETTINGS, type NodeSettings } from '../../src/config/index.ts'
+import { DEFAULT_SETTINGS, DEFAULT_TAB_CONNECTION_BUDGET, type NodeSettings } from '../../src/config/index.ts'
 import { createMeshLibp2p, TAB_AGENT_PREFIX, type MeshLibp2p } from '../../src/net/index.ts'
 import { createNode, MemoryBytesStore, type ZenTalkNode } from '../../src/node/index.ts'
 import { rankPeers } from '../../src/placement/index.ts'
@@ -30,6 +30,8 @@ export interface SimMeshOptions {
   seed: number
   /** Settings of every node on top of the defaults (allowPrivate is always on: memory addresses). */
   settings?: Partial<NodeSettings>
+  /** The connection budget of every tab-like node (a tab's `connectionBudget`); null: none. */
+  tabConnectionBudget?: number | null
   /** Nodes started at once while the mesh builds. */
   startConcurrency?: number
   /** Called as nodes become ready. */
@@ -51,12 +53,13 @@ export class SimMesh {
   private relayAddr = ''
   private readonly settings: NodeSettings
   /** The most connections a tab-like node may hold, when the mesh sets one. */
-  readonly connectionBudget: number | null = null
+  readonly connectionBudget: number | null
 
   constructor (private readonly options: SimMeshOptions) {
     this.random = mulberry32(options.seed)
     this.prefix = `zentalk-sim-${process.pid}-${meshCounter++}`
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings, allowPrivate: true }
+    this.connectionBudget = options.tabConnectionBudget === undefined ? DEFAULT_TAB_CONNECTION_BUDGET : options.tabConnectionBudget
   }
 
   async start (): Promise<void> {
@@ -97,7 +100,7 @@ export class SimMesh {
     await keyStore.put('libp2p-node-key', privateKeyToProtobuf(key))
     const startedAt = performance.now()
     const node = await createNode({
-      settings: this.settings,
+      settings: kind === 'tab' ? { ...this.settings, connectionBudget: this.connectionBudget ?? undefined } : this.settings,
       keyStore,
       chunkStore: new MemoryChunkStore({ nodeQuotaBytes: 64 * MIB, ownerQuotaBytes: 16 * MIB }),
       relayAddrs: [this.relayAddr],

@@ -23,6 +23,12 @@ export interface NodeSettings {
   livenessGraceMs: number
   /** How many storage nodes a node keeps direct connections to. */
   targetPeers: number
+  /**
+   * Most connections the node holds open at once, never exceeded (issue 14): a tab's default is
+   * `DEFAULT_TAB_CONNECTION_BUDGET`; a headless node has none unless given. The peer keeper then keeps its own
+   * neighbourhood within it and leaves room for the connections of lookups and stores.
+   */
+  connectionBudget: number | undefined
   /** How long the larger peer ID of a pair waits for the smaller one to dial before dialling itself. */
   dialerGraceMs: number
   /** Dial loopback and private addresses. Default: only when the page itself is served from such a host. */
@@ -64,6 +70,9 @@ export interface NodeSettings {
   inboxStrangerRate: number
 }
 
+/** A tab's connection budget when its URL names none: well inside what a browser lets a page open. */
+export const DEFAULT_TAB_CONNECTION_BUDGET = 48
+
 /** Node quota of a headless storage node when `--storage-quota-mb` is not given. */
 export const DEFAULT_HEADLESS_QUOTA_MB = 2048
 
@@ -76,6 +85,7 @@ export const DEFAULT_SETTINGS: NodeSettings = {
   discoveryIntervalMs: 30_000,
   livenessGraceMs: 300_000,
   targetPeers: 64,
+  connectionBudget: undefined,
   dialerGraceMs: 5_000,
   allowPrivate: false,
   slot: undefined,
@@ -109,6 +119,7 @@ export function parseNodeSettings (source: SettingSource, defaults: Partial<Node
     discoveryIntervalMs: int('discoveryIntervalMs', last('discoveryIntervalMs'), 100, 86_400_000) ?? base.discoveryIntervalMs,
     livenessGraceMs: int('livenessGraceMs', last('livenessGraceMs'), 0, 86_400_000) ?? base.livenessGraceMs,
     targetPeers: int('targetPeers', last('targetPeers'), 1, 10_000) ?? base.targetPeers,
+    connectionBudget: int('connectionBudget', last('connectionBudget'), 4, 100_000) ?? base.connectionBudget,
     dialerGraceMs: int('dialerGraceMs', last('dialerGraceMs'), 0, 600_000) ?? base.dialerGraceMs,
     allowPrivate: bool('allowPrivate', last('allowPrivate')) ?? base.allowPrivate,
     slot: int('slot', last('slot'), 0, 1000) ?? base.slot,

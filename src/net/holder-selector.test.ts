@@ -1,3 +1,4 @@
+import { defaultLogger } from '@libp2p/logger'
 import { describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
@@ -22,6 +23,7 @@ async function racingDials (opensAfterMs: number): Promise<{ selector: MeshHolde
   let dials = 0
   const libp2p = {
     peerId: self,
+    logger: defaultLogger(),
     services: { dht: { async * getClosestPeers () {} } },
     getConnections: (peer?: PeerId) => connections.filter(c => peer === undefined || c.remotePeer.equals(peer)),
     addEventListener: events.addEventListener.bind(events),

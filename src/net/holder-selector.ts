@@ -23,7 +23,11 @@ import { cachedClosest, DEFAULT_CLOSEST_CACHE_MS, type CachedClosestLookup } fro
 import { isUsableConnection, type MeshLibp2p } from './libp2p.ts'
 import { isIdentified, type PeerKeeper } from './peer-keeper.ts'
 import { routingTablePeers } from './routing-table.ts'
-import type { Connection, PeerId } from '@libp2p/interface'
+import { askClosest, type ClosestPeerAnswer } from './closest-protocol.ts'
+import type { Connection, Logger, PeerId } from '@libp2p/interface'
+
+/** Connected storage nodes a node with a connection budget asks for a key's closest (`askConnected`). */
+const ASK_CONNECTED = 3
 
 /** How long a selector waits for the identify libp2p runs on a new connection before running it itself. */
 const IDENTIFY_WAIT_MS = 2_000
@@ -64,6 +68,13 @@ export interface HolderSelectorOptions {
   isDead?: (peerId: string) => boolean
   /** How long a network answer for a key is reused (a burst of stores under one key does one lookup). */
   cacheMs?: number
+  /**
+   * A node with a connection budget: while it knows more storage nodes than its budget lets it keep connected
+   * (the keeper's `target`), network answers ask the storage nodes it is connected to (operator nodes first) over
+   * the closest-peers protocol, instead of a DHT lookup and liveness dials that would each open a connection. The
+   * DHT lookup remains the way in a mesh small enough to keep connected, and when no connected storage node answers.
+   */
+  askConnected?: boolean
   now?: () => number
 }
 
@@ -72,11 +83,13 @@ export class MeshHolderSelector implements HolderSelector {
   private readonly keeper: PeerKeeper
   private readonly options: HolderSelectorOptions
   private readonly cached: CachedClosestLookup
+  private readonly log: Logger
 
   constructor (libp2p: MeshLibp2p, keeper: PeerKeeper, options: HolderSelectorOptions) {
     this.libp2p = libp2p
     this.keeper = keeper
     this.options = options
+    this.log = libp2p.logger.forComponent('zentalk:holder-selector')
     this.cached = cachedClosest(async (key, count) => await this.find(key, count), options.cacheMs ?? DEFAULT_CLOSEST_CACHE_MS, options.now)
   }
 
@@ -88,6 +101,10 @@ export class MeshHolderSelector implements HolderSelector {
 
   /** The network answer: the DHT lookup merged with the known peers, each checked live. */
   private async find (key: Uint8Array, count: number, signal?: AbortSignal, onStep?: (step: LookupStep) => void): Promise<string[]> {
+    if (this.options.askConnected === true && this.keeper.storagePeers.size > this.keeper.target) {
+      const asked = await this.askConnected(key, count, signal, onStep)
+      if (asked !== undefined) return asked
+    }
     const self = this.libp2p.peerId.toString()
     const heard = await this.lookup(key, count, signal, onStep)
     onStep?.({ kind: 'lookup', text: `DHT lookup heard of ${heard.length} peers` })
@@ -107,6 +124,49 @@ export class MeshHolderSelector implements HolderSelector {
     // Batches finish out of order; restore distance order.
     const rank = new Map(ranked.map((id, i) => [id, i]))
     return chosen.sort((a, b) => rank.get(a)! - rank.get(b)!).slice(0, count)
+  }
+
+  /**
+   * The answer of a node with a connection budget: up to ASK_CONNECTED connected storage nodes (operator nodes
+   * first: they hold the most connections and know the most of the mesh; then those nearest the key) are asked
+   * which live storage nodes they know closest to the key. Their answers and this node's own knowledge are ranked
+   * together; a candidate counts as live when this node holds a connection to it, an answer named it (the
+   * answering node knows it as a live storage node), or it was connected within the liveness grace. Undefined when
+   * no connected storage node answered.
+   */
+  private async askConnected (key: Uint8Array, count: number, signal?: AbortSignal, onStep?: (step: LookupStep) => void): Promise<string[] | undefined> {
+    const self = this.libp2p.peerId.toString()
+    const connected = new Set(this.libp2p.getConnections().filter(isUsableConnection).map(c => c.remotePeer.toString()))
+    const storage = [...connected].filter(id => this.keeper.storagePeers.has(id) && !this.keeper.isRelay(id) && this.options.isDead?.(id) !== true)
+    if (storage.length === 0) return undefined
+    const byDistance = rankByDistance(kadIdOfKey(key), storage, kadIdOf).map(r => r.item)
+    const askers = [...byDistance.filter(id => !this.keeper.tabPeers.has(id)), ...byDistance.filter(id => this.keeper.tabPeers.has(id))].slice(0, ASK_CONNECTED)
+    const timeout = AbortSignal.timeout(this.options.lookupTimeoutMs)
+    const deadline = signal == null ? timeout : AbortSignal.any([signal, timeout])
+    const answers = await Promise.allSettled(askers.map(async id => await askClosest(this.libp2p, peerIdFromString(id), key, count, deadline)))
+    if (signal?.aborted === true) throw signal.reason
+    const vouched = new Map<string, ClosestPeerAnswer>()
+    for (const answer of answers) if (answer.status === 'fulfilled') for (const peer of answer.value) vouched.set(peer.peerId, peer)
+    const answered = answers.filter(a => a.status === 'fulfilled').length
+    for (const [i, answer] of answers.entries()) {
+      if (answer.status === 'rejected') this.log('asking %s for the closest to a key failed - %s', askers[i], (answer.reason as Error)?.message ?? String(answer.reason))
+    }
+    if (answered === 0) return undefined
+    onStep?.({ kind: 'first-answer', text: `${answered} of ${askers.length} connected storage nodes answered` })
+    const ranked = rankByDistance(kadIdOfKey(key), this.candidates([...vouched.keys(), ...this.knownPeers()]), kadIdOf).map(r => r.item)
+    // Live: connected, named by an answer, or a storage node this node was connected to within the liveness grace
+    // (the rule of every answer: a node is not dropped because this node closed its connection for room).
+    const live = (id: string): boolean => id === self || connected.has(id) || vouched.has(id) ||
+      (this.keeper.storagePeers.has(id) && this.keeper.sinceSeen(id) < this.options.livenessGraceMs)
+    const chosen = ranked.filter(live).slice(0, count)
+    // Addresses of the chosen peers this node is not connected to: a store dials them next.
+    for (const id of chosen) {
+      const peer = vouched.get(id)
+      if (peer === undefined || connected.has(id) || id === self || peer.addrs.length === 0) continue
+      void this.libp2p.peerStore.merge(peerIdFromString(id), { multiaddrs: peer.addrs }).catch(() => {})
+    }
+    onStep?.({ kind: 'checked', text: `${chosen.length} live storage nodes from ${answered} answers and ${connected.size} connections` })
+    return chosen
   }
 
   /** The local answer: the storage nodes the peer keeper confirmed, ranked; no lookup, no dial. */

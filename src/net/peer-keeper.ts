@@ -12,7 +12,7 @@ import { ConnectionClosedError, KEEP_ALIVE } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { raceAbort } from '../async/index.ts'
-import { kadIdOf, rankByDistance } from '../placement/index.ts'
+import { compareDistance, kadIdOf, rankByDistance, xorDistance } from '../placement/index.ts'
 import { KAD_PROTOCOL, STORAGE_NODE_PROTOCOL } from '../wire/index.ts'
 import { addToRoutingTable } from './routing-table.ts'
 import { isMuxerClosed, isUsableConnection, type MeshLibp2p } from './libp2p.ts'
@@ -30,6 +30,12 @@ export interface PeerKeeperOptions {
    */
   discoveryIntervalMs: number
   targetPeers: number
+  /**
+   * The node's connection budget (`ConnectionBudget`), when it has one: the keeper then holds at most
+   * `neighbourhoodTarget(budget)` connections, to the storage nodes nearest its own ID, and leaves the rest of the
+   * budget to the connections of lookups and stores.
+   */
+  connectionBudget?: number
   dialTimeoutMs: number
   dialerGraceMs: number
   maxParallelDials: number
@@ -45,6 +51,14 @@ export interface RelayRegained {
   lastError?: string
   /** How long before the relay was back the last failed dial to it ended. */
   lastFailureMsAgo?: number
+}
+
+/**
+ * How many storage nodes a node with a connection budget keeps connected: the budget less the relay and a quarter
+ * (at least 2) left for the connections its lookups and stores open.
+ */
+export function neighbourhoodTarget (budget: number, targetPeers: number): number {
+  return Math.max(1, Math.min(targetPeers, budget - 1 - Math.max(2, Math.floor(budget / 4))))
 }
 
 interface PeerState { firstSeen: number, failures: number, nextAttempt: number, lastError?: string }
@@ -140,6 +154,26 @@ export class PeerKeeper {
     this.relayAddrs = options.relayAddrs.map(a => multiaddr(a))
     this.relayPeerIds = new Set(this.relayAddrs.map(a => a.getComponents().findLast(c => c.name === 'p2p')?.value).filter((v): v is string => v != null))
     this.discoveryPauseMs = options.discoveryIntervalMs
+    this.target = options.connectionBudget === undefined ? options.targetPeers : neighbourhoodTarget(options.connectionBudget, options.targetPeers)
+  }
+
+  /** How many storage nodes this keeper keeps connected (`targetPeers`, or less within a connection budget). */
+  readonly target: number
+  private neighbourhoodCache?: { size: number, at: number, peers: Set<string> }
+
+  /**
+   * Whether `peerId` is among the `target` storage nodes nearest this node that it knows: the connections a node
+   * with a connection budget keeps, and never closes to make room for others.
+   */
+  isNeighbour (peerId: string): boolean {
+    const now = Date.now()
+    const cached = this.neighbourhoodCache
+    if (cached === undefined || cached.size !== this.storagePeers.size || now - cached.at > this.options.intervalMs) {
+      const self = this.libp2p.peerId.toString()
+      const near = rankByDistance(kadIdOf(self), [...this.storagePeers].filter(p => p !== self), kadIdOf).slice(0, this.target)
+      this.neighbourhoodCache = { size: this.storagePeers.size, at: now, peers: new Set(near.map(r => r.item)) }
+    }
+    return this.neighbourhoodCache!.peers.has(peerId)
   }
 
   /** The pause before the next DHT discovery (grows while lookups find nobody new). */
@@ -412,7 +446,7 @@ export class PeerKeeper {
       if (usable.has(id)) open++
       else if (!this.dialing.has(id)) missing++
     }
-    return missing === 0 || open >= this.options.targetPeers
+    return missing === 0 || open >= this.target
   }
 
   private async dialRelay (): Promise<void> {
@@ -481,9 +515,11 @@ export class PeerKeeper {
     // A limited (relayed signalling) connection does not count: none of our protocols run over it.
     const connected = this.usablePeerIds()
     const self = this.libp2p.peerId.toString()
-    let open = [...connected].filter(id => !this.relayPeerIds.has(id)).length
+    // Within a connection budget only the neighbourhood's connections count: those of lookups and stores come and go.
+    const budgeted = this.options.connectionBudget !== undefined
+    let open = [...connected].filter(id => !this.relayPeerIds.has(id) && (!budgeted || this.isNeighbour(id))).length
     const now = Date.now()
-    if (open + this.dialing.size >= this.options.targetPeers) return
+    if (open + this.dialing.size >= this.target) return
     if (!this.scanNeeded && now < this.nextScanAt) return
     this.scanNeeded = false
     this.nextScanAt = now + SCAN_FALLBACK_MS
@@ -521,15 +557,26 @@ export class PeerKeeper {
       }
       candidates.push(peer.id)
     }
-    const slots = Math.min(this.options.maxParallelDials - this.dialing.size, this.options.targetPeers - open - this.dialing.size,
+    const slots = Math.min(this.options.maxParallelDials - this.dialing.size, this.target - open - this.dialing.size,
       REALM_MAX_PARALLEL_DIALS - realmDialsInFlight)
     // Candidates left over for want of dial slots: look again next tick.
     if (candidates.length > Math.max(0, slots)) this.scanNeeded = true
     // Nearest to this node first: its own neighbourhood holds the keys it shares, and connecting there is how the
     // neighbourhood's routing tables learn of a newcomer (lookups for keys near it are answered there).
-    const nearestFirst = candidates.length <= slots
+    let nearestFirst = candidates.length <= slots && !budgeted
       ? candidates
       : rankByDistance(kadIdOf(self), candidates, peerId => kadIdOf(peerId.toString())).map(r => r.item)
+    // Within a budget, only peers that would be among the neighbourhood: nearer than its farthest known member.
+    if (budgeted) {
+      const known = rankByDistance(kadIdOf(self), [...this.storagePeers].filter(p => p !== self), kadIdOf).slice(0, this.target)
+      const farthest = known.length < this.target ? undefined : known[known.length - 1]
+      if (farthest !== undefined) {
+        nearestFirst = nearestFirst.filter(peerId => {
+          const id = peerId.toString()
+          return this.storagePeers.has(id) ? this.isNeighbour(id) : compareDistance(xorDistance(kadIdOf(self), kadIdOf(id)), farthest.distance) < 0
+        })
+      }
+    }
     for (const peerId of nearestFirst.slice(0, Math.max(0, slots))) {
       open++
       void this.dialPeer(peerId)

@@ -7,7 +7,7 @@ import { ChatService, type MessageCache } from '../chat/index.ts'
 import type { NodeSettings } from '../config/index.ts'
 import { healthService } from '../health/index.ts'
 import type { Signer, WalletIdentity } from '../identity/index.ts'
-import { connectionPingIntervalFor, createMeshLibp2p, decodeNeighbourhood, dialNeighbours, encodeNeighbourhood, neighbourhoodSnapshot, restoreNeighbourhood, isTabAgent, MeshHolderSelector, PeerKeeper, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type MeshTransport, type RelayRegained } from '../net/index.ts'
+import { ConnectionBudget, connectionPingIntervalFor, serveClosest, createMeshLibp2p, decodeNeighbourhood, dialNeighbours, encodeNeighbourhood, neighbourhoodSnapshot, restoreNeighbourhood, isTabAgent, MeshHolderSelector, PeerKeeper, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type MeshTransport, type RelayRegained, type ConnectionBudgetStats } from '../net/index.ts'
 import { DEFAULT_REQUESTS_PER_HOLDER, ObjectStore } from '../objects/index.ts'
 import { CHAT_PLACEMENT_RULES } from '../placement/index.ts'
 import { DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER, createChunkExchange, startChunkService } from '../protocols/index.ts'
@@ -100,6 +100,8 @@ export interface ZenTalkNode {
   /** Resolves once the node runs, holds a relay reservation and has bootstrapped its DHT. */
   readonly ready: Promise<void>
   connections(): ConnectionInfo[]
+  /** The connection budget, connections open now, the peak and how many this node opened in its lifetime. */
+  connectionSummary(): ConnectionBudgetStats
   routingTable(): string[]
   closestPeers(key: Uint8Array, count?: number): Promise<string[]>
   status(): NodeStatus
@@ -153,6 +155,12 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   const storageNode = config.webrtc !== false
   // Chat peers this node may reach over the relay's limited connection (live delivery without a direct path).
   const relayedDialPeers = new Set<string>()
+  // The relay's connection and the node's own neighbourhood are never closed to make room within the budget.
+  let keeperRef: PeerKeeper | undefined
+  const budget = new ConnectionBudget({
+    max: settings.connectionBudget,
+    isProtected: peerId => relayPeerIds.has(peerId) || keeperRef?.isNeighbour(peerId) === true
+  })
   const libp2p = await createMeshLibp2p({
     privateKey,
     listen: [...(config.extraListen ?? []), ...(config.transports === undefined ? ['/p2p-circuit', ...(storageNode ? ['/webrtc'] : [])] : [])],
@@ -165,7 +173,9 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     webrtc: storageNode,
     relayedDialPeers,
     dhtClientMode: !storageNode,
-    maxConnections: Math.max(settings.targetPeers * 2, 100),
+    // With a budget, the budget's gater holds the exact limit; libp2p's own pruning stays out of its way.
+    maxConnections: settings.connectionBudget === undefined ? Math.max(settings.targetPeers * 2, 100) : settings.connectionBudget + 8,
+    connectionGater: budget.gater(),
     inboundConnectionThreshold: 1000,
     maxIncomingPendingConnections: 1000,
     dialTimeoutMs: settings.dialTimeoutMs,
@@ -187,6 +197,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
       windowMs: 60_000
     }
   })
+  budget.attach(libp2p)
   await libp2p.start()
   reached('libp2p started')
   // The neighbourhood of the last run, dialled as soon as the relay (WebRTC's signalling path) is there.
@@ -199,12 +210,14 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     intervalMs: settings.keeperIntervalMs,
     discoveryIntervalMs: settings.discoveryIntervalMs,
     targetPeers: settings.targetPeers,
+    connectionBudget: settings.connectionBudget,
     dialTimeoutMs: settings.dialTimeoutMs,
     dialerGraceMs: settings.dialerGraceMs,
     maxParallelDials: 8,
     onRelayLost: config.onRelayLost,
     onRelayRegained: config.onRelayRegained
   })
+  keeperRef = keeper
   keeper.start()
   const health = healthService({
     intervalMs: settings.healthIntervalMs,
@@ -220,8 +233,11 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     dialTimeoutMs: settings.dialTimeoutMs,
     livenessGraceMs: settings.livenessGraceMs,
     selfIsStorage: storageNode,
-    isDead: peerId => health.isDead(peerId)
+    isDead: peerId => health.isDead(peerId),
+    askConnected: settings.connectionBudget !== undefined
   })
+  // Every storage node tells those connected to it which storage nodes it knows closest to a key.
+  if (storageNode) await serveClosest(libp2p, async (key, count) => await holders.select(key, count, { localOnly: true }))
   // Self-healing (seed §4): the health monitor finds dead peers; the repairer rebuilds what they held.
   const repair = repairService({
     healthIntervalMs: settings.healthIntervalMs,
@@ -322,9 +338,10 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     ready,
     joined,
     connections: () => connectionsOf(libp2p),
+    connectionSummary: () => budget.stats(),
     routingTable: () => routingTablePeers(libp2p).map(String),
     closestPeers: async (key, count = DEFAULT_PLACEMENT_COUNT) => await holders.select(key, count, { fresh: true }),
-    status: () => nodeStatus({ libp2p, keeper, storageNode, relayAddrs: config.relayAddrs, deadPeers: () => health.deadPeers(), repair: () => repair.status() }),
+    status: () => nodeStatus({ libp2p, keeper, budget, storageNode, relayAddrs: config.relayAddrs, deadPeers: () => health.deadPeers(), repair: () => repair.status() }),
     storageStats: async () => await config.chunkStore.stats(),
     heldShards: async () => await heldShards(config.chunkStore, heldManifests),
     chunkStore: config.chunkStore,
@@ -337,6 +354,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
       clearInterval(rememberTimer)
       await chat?.stop()
       keeper.stop()
+      budget.detach()
       await health.stop()
       await repair.stop()
       await chunkService.stop()

@@ -64,6 +64,11 @@ export interface ZenTalkApi {
   peerId: string
   slot: number
   connections(): Array<{ peerId: string, remoteAddr: string, direct: boolean }>
+  /**
+   * The tab's connection budget (`connectionBudget` in the URL; null: none), connections open now, the most it has
+   * held open at once, and how many peer connections it has opened in its lifetime (closed ones included).
+   */
+  connectionSummary(): { budget: number | null, open: number, peak: number, openedInLifetime: number, closedForRoom: number, refused: number }
   routingTable(): string[]
   closestPeers(key: Uint8Array, count?: number): Promise<string[]>
   status(): NodeStatus
@@ -210,6 +215,7 @@ export function automationApi (node: ZenTalkNode, tab: AutomationTab): ZenTalkAp
     peerId: node.peerId,
     slot: tab.slot,
     connections: () => node.connections(),
+    connectionSummary: () => node.connectionSummary(),
     routingTable: () => node.routingTable(),
     closestPeers: async (key, count) => await node.closestPeers(key, count),
     status: () => node.status(),

@@ -1,7 +1,7 @@
 /** What the node panel and `window.zentalk.status()` show: the node, its relay, connections, buckets, health. */
 import { toHex } from '../crypto/index.ts'
 import type { DeadPeer } from '../health/index.ts'
-import { hasReservation, isDirect, routingTablePeers, type MeshLibp2p, type PeerKeeper, type PendingPeer } from '../net/index.ts'
+import { hasReservation, isDirect, routingTablePeers, type ConnectionBudget, type ConnectionBudgetStats, type MeshLibp2p, type PeerKeeper, type PendingPeer } from '../net/index.ts'
 import { bucketIndex, formatDistance, kadIdOf, xorDistance } from '../placement/index.ts'
 import type { RepairStatus } from '../repair/index.ts'
 
@@ -18,6 +18,8 @@ export interface NodeStatus {
   relay: { connected: boolean, reservation: boolean, addrs: string[] }
   addresses: string[]
   connections: ConnectionInfo[]
+  /** The connection budget (null: none), the peak held at once and the connections opened in the node's lifetime. */
+  connectionBudget: ConnectionBudgetStats
   buckets: Array<{ index: number, peers: BucketEntry[] }>
   /** Storage nodes this node fails to reach directly, and why. */
   pending: PendingPeer[]
@@ -30,6 +32,7 @@ export interface NodeStatus {
 export interface StatusSources {
   libp2p: MeshLibp2p
   keeper: Pick<PeerKeeper, 'relayConnected' | 'storagePeers' | 'pending'>
+  budget: Pick<ConnectionBudget, 'stats'>
   storageNode: boolean
   relayAddrs: string[]
   deadPeers: () => DeadPeer[]
@@ -63,6 +66,7 @@ export function nodeStatus (sources: StatusSources): NodeStatus {
     relay: { connected: keeper.relayConnected(), reservation: hasReservation(libp2p), addrs: sources.relayAddrs },
     addresses: libp2p.getMultiaddrs().map(ma => ma.toString()),
     connections,
+    connectionBudget: sources.budget.stats(),
     buckets: [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([index, peers]) => ({ index, peers })),
     pending: keeper.pending(),
     dead: sources.deadPeers(),

@@ -40,6 +40,7 @@ import {
 import { assertPlacementAllowed, inboxNamespace, placementKeyFor } from '../placement/index.ts'
 import { NS_ENVELOPE, NS_KEY_BUNDLE, NS_PRESENCE, createKeyBundle, createPresence, deriveChatKeyPair, encodeKeyBundle, encodeSignedEnvelope, envelopeSigningMessage, encodePresence, inspectEnvelope, openMessage, sealMessage, verifyKeyBundle, verifyPresence } from '../chat/index.ts'
 import { NotRecipientError, createReadNotice, decodeDeliverRequestParts, type DeliverRequestParts, decodeDeliverResponse, encodeDeliverRequest, encodeDeliverResponse, encodeReadNoticeRequest, isDeliveryReceiptOf, openReadNotice, signDeliveryReceipt, statusFor } from '../chat/index.ts'
+import { ClosestRequest, ClosestResponse, decodeClosestRequest, decodeClosestResponse, encodeClosestRequest, encodeClosestResponse } from '../wire/index.ts'
 import { makeObject, shardInput, type TestObject } from './chunk-nodes.ts'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
@@ -516,6 +517,36 @@ export async function signedRecordTarget (): Promise<FuzzTarget> {
   }
 }
 
+/**
+ * Closest-peers requests (what a storage node decodes from any connected peer) and answers (what a node with a
+ * connection budget decodes from the peers it asks): both decoders, which must only throw typed errors.
+ */
+export async function closestTarget (): Promise<FuzzTarget> {
+  const key = new Uint8Array(32).fill(7)
+  const peer = { id: '12D3KooWGRUVh9ZYnvsQ2L4hA6yz8Tv3vMuC4d5h6PRuanz4qKJx', addrs: [Uint8Array.from([4, 127, 0, 0, 1, 6, 0x0f, 0xa1])] }
+  const seeds = [encodeClosestRequest({ key, count: 15 }), encodeClosestResponse([peer, peer])]
+  const shaped = fc.oneof(
+    fc.record({ version: u32, key: smallBytes(80), count: u32 }).map(r => encodeOr(() => ClosestRequest.encode(r), seeds[0])),
+    fc.record({
+      version: u32,
+      peers: fc.array(fc.record({ id: fc.oneof(fc.constant(peer.id), fc.string({ maxLength: 140 })), addrs: fc.array(smallBytes(600), { maxLength: 6 }) }), { maxLength: 40 })
+    }).map(r => encodeOr(() => ClosestResponse.encode(r), seeds[1]))
+  )
+  const name = 'closest'
+  return {
+    name,
+    frames: framesOf(seeds, shaped),
+    run: async frame => {
+      const a = await typedOnly(name, frame, () => decodeClosestRequest(frame))
+      const b = await typedOnly(name, frame, () => decodeClosestResponse(frame))
+      return `${a}/${b}`
+    },
+    stillServes: async () => {
+      if (decodeClosestRequest(seeds[0]).count !== 15 || decodeClosestResponse(seeds[1]).length !== 2) throw new Error('valid closest frames no longer decode')
+    }
+  }
+}
+
 /** Every target, in the order `npm run fuzz` runs them. */
 export const FUZZ_TARGETS: Record<string, () => Promise<FuzzTarget>> = {
   'chunks-request': async () => await chunkRequestTarget(),
@@ -524,7 +555,8 @@ export const FUZZ_TARGETS: Record<string, () => Promise<FuzzTarget>> = {
   'deliver-request': deliverRequestTarget,
   'deliver-response': deliverResponseTarget,
   envelope: envelopeTarget,
-  'key-bundle+presence': signedRecordTarget
+  'key-bundle+presence': signedRecordTarget,
+  closest: closestTarget
 }
 
 export interface FuzzRun { target: string, frames: number, ms: number, outcomes: Record<string, number> }

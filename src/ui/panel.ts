@@ -24,7 +24,8 @@ export function renderPanel (root: HTMLElement, status: NodeStatus, storage: Chu
         ['Per owner', text(`at most ${formatBytes(storage.ownerQuotaBytes)}`)]
       ])),
     section(`Connections (${status.connections.length}: ${direct} direct, ${status.connections.length - direct} relayed)`,
-      table(['Peer', 'Path', 'Address'], status.connections.map(c => [short(c.peerId), c.direct ? 'direct' : 'relayed', c.remoteAddr]))),
+      fragment(budgetSummary(status.connectionBudget),
+        table(['Peer', 'Path', 'Address'], status.connections.map(c => [short(c.peerId), c.direct ? 'direct' : 'relayed', c.remoteAddr])))),
     section(`Dead peers (${status.dead.length})`,
       table(['Peer', 'Dead for', 'Failed checks', 'Last error'], status.dead.map(d =>
         [short(d.peerId), formatAge(Date.now() - d.since), String(d.failedAttempts), d.lastError ?? '']))),
@@ -63,6 +64,26 @@ function repairSection (repair: NodeStatus['repair']): HTMLElement {
     ]))
   )
   return section(`Repairs (${repair.pending.length} running, ${repair.finished.length} finished)`, body)
+}
+
+/** The connection budget: what the node may hold at once, its peak, and how many it opened since it started. */
+function budgetSummary (budget: NodeStatus['connectionBudget']): HTMLElement {
+  const summary = dl([
+    ['Budget', text(budget.budget === null ? 'none' : `at most ${budget.budget} open at once`)],
+    ['Open now', text(String(budget.open))],
+    ['Most open at once', text(String(budget.peak))],
+    ['Opened since start', text(String(budget.openedInLifetime))],
+    ['Closed to make room', text(String(budget.closedForRoom))],
+    ['Refused (budget full)', text(String(budget.refused))]
+  ])
+  summary.dataset.testid = 'connection-budget'
+  return summary
+}
+
+function fragment (...nodes: Node[]): DocumentFragment {
+  const f = document.createDocumentFragment()
+  f.append(...nodes)
+  return f
 }
 
 function formatAge (ms: number): string {

@@ -8,3 +8,9 @@ export const KAD_PROTOCOL = '/zentalk/kad/1.0.0'
  * how placement tells storage nodes from relays. Answers with the node's info (see node-info.ts).
  */
 export const STORAGE_NODE_PROTOCOL = '/zentalk/storage-node/1.0.0'
+
+/**
+ * Closest peers: "which live storage nodes do you know closest to this key", answered from what the node knows,
+ * with no lookup and no dial. Nodes with a connection budget ask the storage nodes they are connected to.
+ */
+export const CLOSEST_PROTOCOL = '/zentalk/closest/1.0.0'
