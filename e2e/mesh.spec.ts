@@ -69,13 +69,13 @@ test('every node is ready and tabs talk over direct WebRTC to tabs and headless 
     // The routing table holds the mesh, not just the relay.
     await eventually(`tab ${i} routing table holds the mesh`, async () => await page.evaluate(() => window.zentalk!.routingTable()),
       table => table.length > HEADLESS / 2, 60_000)
-    // A tab's default connection budget, which a mesh this small never fills; the tab counts what it opened.
+    // The tab counts the connections it holds and has opened (no budget unless its URL sets one).
     const summary = await page.evaluate(() => window.zentalk!.connectionSummary())
-    expect(summary.budget).toBe(48)
-    expect(summary.peak).toBeLessThanOrEqual(48)
+    expect(summary.budget).toBeNull()
     expect(summary.open).toBeGreaterThan(HEADLESS / 2)
-    expect(summary.openedInLifetime).toBeGreaterThanOrEqual(summary.open)
-    await expect(page.getByTestId('connection-budget')).toContainText('at most 48 open at once')
+    expect(summary.peak).toBeGreaterThanOrEqual(summary.open)
+    expect(summary.openedInLifetime).toBeGreaterThanOrEqual(summary.peak)
+    await expect(page.getByTestId('connection-budget')).toContainText('Opened since start')
   }
 })
 

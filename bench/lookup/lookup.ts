@@ -37,7 +37,7 @@ export interface LookupScenarioOptions {
   idleProfile?: string
   /** Node settings on top of the defaults (as `?name=value` in a tab's URL or `--name` for a headless node). */
   settings?: Partial<NodeSettings>
-  /** Connection budget of the tab-like nodes (default a tab's, 48); null: none. */
+  /** Connection budget of the tab-like nodes; null or undefined: none. */
   tabConnectionBudget?: number | null
   /** Lookups in flight at once. */
   concurrency?: number

@@ -6,7 +6,7 @@
  */
 import { generateKeyPairFromSeed, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { memory } from '@libp2p/memory'
-import { DEFAULT_SETTINGS, DEFAULT_TAB_CONNECTION_BUDGET, type NodeSettings } from '../../src/config/index.ts'
+import { DEFAULT_SETTINGS, type NodeSettings } from '../../src/config/index.ts'
 import { createMeshLibp2p, TAB_AGENT_PREFIX, type MeshLibp2p } from '../../src/net/index.ts'
 import { createNode, MemoryBytesStore, type ZenTalkNode } from '../../src/node/index.ts'
 import { rankPeers } from '../../src/placement/index.ts'
@@ -30,7 +30,7 @@ export interface SimMeshOptions {
   seed: number
   /** Settings of every node on top of the defaults (allowPrivate is always on: memory addresses). */
   settings?: Partial<NodeSettings>
-  /** The connection budget of every tab-like node (a tab's `connectionBudget`); null: none. */
+  /** The connection budget of every tab-like node (a tab's `connectionBudget`); null or undefined: none. */
   tabConnectionBudget?: number | null
   /** Nodes started at once while the mesh builds. */
   startConcurrency?: number
@@ -59,7 +59,7 @@ export class SimMesh {
     this.random = mulberry32(options.seed)
     this.prefix = `zentalk-sim-${process.pid}-${meshCounter++}`
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings, allowPrivate: true }
-    this.connectionBudget = options.tabConnectionBudget === undefined ? DEFAULT_TAB_CONNECTION_BUDGET : options.tabConnectionBudget
+    this.connectionBudget = options.tabConnectionBudget ?? null
   }
 
   async start (): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { DEFAULT_SETTINGS, DEFAULT_TAB_CONNECTION_BUDGET, fromSearchParams, isLocalHost, pageNotice, pageSettings, parseIceServers, parseNodeSettings } from './index.ts'
+import { DEFAULT_SETTINGS, fromSearchParams, isLocalHost, pageNotice, pageSettings, parseIceServers, parseNodeSettings } from './index.ts'
 import { InvalidConfigError } from '../errors/index.ts'
 
 const parse = (query: string) => parseNodeSettings(fromSearchParams(new URLSearchParams(query)))
@@ -28,9 +28,9 @@ describe('node settings', () => {
     expect(() => parse('inboxStrangerObjects=5000')).toThrow(InvalidConfigError) // the default whole is 4096
   })
 
-  it('reads a connection budget: none by default, a tab\'s default from its caller, at least 4', () => {
+  it('reads a connection budget: none by default, at least 4', () => {
     expect(parse('').connectionBudget).toBeUndefined()
-    expect(parseNodeSettings(fromSearchParams(new URLSearchParams('')), { connectionBudget: DEFAULT_TAB_CONNECTION_BUDGET }).connectionBudget).toBe(48)
+    expect(parse('connectionBudget=48').connectionBudget).toBe(48)
     expect(parseNodeSettings(fromSearchParams(new URLSearchParams('connectionBudget=16')), { connectionBudget: 48 }).connectionBudget).toBe(16)
     expect(() => parse('connectionBudget=3')).toThrow(/connectionBudget must be between 4 and/)
     expect(() => parse('connectionBudget=lots')).toThrow(InvalidConfigError)

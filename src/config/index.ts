@@ -24,9 +24,9 @@ export interface NodeSettings {
   /** How many storage nodes a node keeps direct connections to. */
   targetPeers: number
   /**
-   * Most connections the node holds open at once, never exceeded (issue 14): a tab's default is
-   * `DEFAULT_TAB_CONNECTION_BUDGET`; a headless node has none unless given. The peer keeper then keeps its own
-   * neighbourhood within it and leaves room for the connections of lookups and stores.
+   * Most connections the node holds open at once, never exceeded; none unless given. The peer keeper then keeps
+   * its own neighbourhood within it and leaves room for the connections of lookups and stores. Not a tab's default
+   * yet: in a mesh larger than a budget lets a node keep connected, lookups within it are not exact yet (README).
    */
   connectionBudget: number | undefined
   /** How long the larger peer ID of a pair waits for the smaller one to dial before dialling itself. */
@@ -69,9 +69,6 @@ export interface NodeSettings {
   /** New objects all strangers together may put into one inbox on this node per minute. */
   inboxStrangerRate: number
 }
-
-/** A tab's connection budget when its URL names none: well inside what a browser lets a page open. */
-export const DEFAULT_TAB_CONNECTION_BUDGET = 48
 
 /** Node quota of a headless storage node when `--storage-quota-mb` is not given. */
 export const DEFAULT_HEADLESS_QUOTA_MB = 2048

@@ -15,6 +15,7 @@
  * could be closed for it, and is refused after that, so a tab does not spend an RTCPeerConnection on a connection
  * it would have to refuse.
  */
+import { ConnectionClosedError } from '@libp2p/interface'
 import type { Connection, ConnectionGater, PeerId } from '@libp2p/interface'
 import type { MeshLibp2p } from './libp2p.ts'
 
@@ -127,7 +128,7 @@ export class ConnectionBudget {
       return false
     }
     this.closedForRoom++
-    victim.abort(new Error('closed to keep the connection budget'))
+    victim.abort(new ConnectionClosedError(`closed to make room within the connection budget of ${this.max}`))
     this.admitting.set(peerId, this.now())
     return true
   }

@@ -6,7 +6,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import { IndexedDbMessageCache, displayNameProblem, exportBackup, importBackup } from '../chat/index.ts'
-import { DEFAULT_TAB_CONNECTION_BUDGET, isLocalHost, pageNotice, pageSettings, parseNodeSettings, type NodeSettings, type PageNotice } from '../config/index.ts'
+import { isLocalHost, pageNotice, pageSettings, parseNodeSettings, type NodeSettings, type PageNotice } from '../config/index.ts'
 import { fetchBootstrapInfo, probeIceCandidates, relayAddrFromUrl, TAB_AGENT_PREFIX } from '../net/index.ts'
 import type { WalletIdentity } from '../identity/index.ts'
 import { IndexedDbChunkStore, browserStorageQuota } from '../store/indexeddb.ts'
@@ -161,7 +161,7 @@ export interface StartBrowserNodeOptions {
  */
 export async function startBrowserNode (location: Location, options: StartBrowserNodeOptions = {}): Promise<BrowserNode> {
   const page = pageSettings(new URLSearchParams(location.search), location.hostname)
-  const settings = parseNodeSettings(page.source, { allowPrivate: isLocalHost(location.hostname), connectionBudget: DEFAULT_TAB_CONNECTION_BUDGET })
+  const settings = parseNodeSettings(page.source, { allowPrivate: isLocalHost(location.hostname) })
   const stages: StartupStage[] = []
   const reached = (stage: string): void => { recordStage(stages, stage) }
   reached('page script running')
