@@ -6,12 +6,14 @@
 import { test, expect, type Browser, type BrowserContext, type Page } from '@playwright/test'
 import {
   eventually, newNodeContext, openNodePage, pageClosest, pagePeerId, randomKey, startRelayProc, startStorageFleet,
-  trueClosest, type RelayProc, type StorageFleet
+  TEST_QUERY, trueClosest, type RelayProc, type StorageFleet
 } from './harness.ts'
 
 const HEADLESS = 20
 const TABS = 4
 const PORT = 18080
+const BUDGET = 48
+const BUDGET_QUERY = `${TEST_QUERY}&connectionBudget=${BUDGET}`
 
 test.describe.configure({ mode: 'serial' })
 
@@ -36,7 +38,9 @@ test.beforeAll(async ({ playwright }) => {
     const context = await newNodeContext(browser)
     contexts.push(context)
     const started = Date.now()
-    const page = await openNodePage(context, relay.url)
+    // A connection budget that this mesh fills (relayed signalling connections and connections both ways count):
+    // the tabs keep it through every test of the suite.
+    const page = await openNodePage(context, relay.url, BUDGET_QUERY)
     console.log(`tab ${i} ready ${Date.now() - started} ms after navigation`)
     tabs.push(page)
     tabIds.push(await pagePeerId(page))
@@ -69,13 +73,14 @@ test('every node is ready and tabs talk over direct WebRTC to tabs and headless 
     // The routing table holds the mesh, not just the relay.
     await eventually(`tab ${i} routing table holds the mesh`, async () => await page.evaluate(() => window.zentalk!.routingTable()),
       table => table.length > HEADLESS / 2, 60_000)
-    // The tab counts the connections it holds and has opened (no budget unless its URL sets one).
+    // The tab counts the connections it holds and has opened, and never holds more than its budget.
     const summary = await page.evaluate(() => window.zentalk!.connectionSummary())
-    expect(summary.budget).toBeNull()
+    expect(summary.budget).toBe(BUDGET)
     expect(summary.open).toBeGreaterThan(HEADLESS / 2)
     expect(summary.peak).toBeGreaterThanOrEqual(summary.open)
+    expect(summary.peak).toBeLessThanOrEqual(BUDGET)
     expect(summary.openedInLifetime).toBeGreaterThanOrEqual(summary.peak)
-    await expect(page.getByTestId('connection-budget')).toContainText('Opened since start')
+    await expect(page.getByTestId('connection-budget')).toContainText(`at most ${BUDGET} open at once`)
   }
 })
 
@@ -145,6 +150,16 @@ test('without the relay, lookups stay exact; when it returns, everyone reconnect
   for (const page of tabs) {
     await eventually('tab holds a relay reservation again',
       async () => await page.evaluate(() => window.zentalk!.status().relay), r => r.connected && r.reservation, 15_000)
+  }
+})
+
+test('through lookups, the relay going away and coming back, no tab ever held more connections than its budget', async () => {
+  for (const [i, page] of tabs.entries()) {
+    const summary = await page.evaluate(() => window.zentalk!.connectionSummary())
+    console.log(`tab ${i}: ${JSON.stringify(summary)}`)
+    expect(summary.budget).toBe(BUDGET)
+    expect(summary.peak).toBeLessThanOrEqual(BUDGET)
+    expect(summary.open).toBeLessThanOrEqual(BUDGET)
   }
 })
 

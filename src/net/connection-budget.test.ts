@@ -98,6 +98,25 @@ describe('connection budget', () => {
     await expect(node.services.ping.ping(a.peerId)).resolves.toBeGreaterThanOrEqual(0)
   }, 30_000)
 
+  it('closes a protected peer\'s second connection for room, and keeps its first', async () => {
+    let ahead = 0
+    const budget = new ConnectionBudget({ max: 3, isProtected: () => true, now: () => Date.now() + ahead })
+    const node = await startNode(budget)
+    const [a, b, c] = await Promise.all(Array.from({ length: 3 }, async () => await startNode()))
+    const first = await node.dial(a.getMultiaddrs()[0])
+    ahead += 5_000
+    await node.dial(a.getMultiaddrs()[0], { force: true })
+    ahead += 5_000
+    await node.dial(b.getMultiaddrs()[0])
+    ahead += 5_000
+    await node.dial(c.getMultiaddrs()[0])
+    const open = node.getConnections().filter(conn => conn.status === 'open')
+    expect(open.length).toBe(3)
+    expect(node.getConnections(a.peerId).filter(conn => conn.status === 'open').map(conn => conn.id)).toEqual([first.id])
+    expect(node.getConnections(c.peerId).length).toBe(1)
+    expect(budget.stats()).toMatchObject({ closedForRoom: 1, refused: 0 })
+  })
+
   it('counts without limiting when the node has no budget', async () => {
     const budget = new ConnectionBudget({ max: undefined })
     const node = await startNode(budget)

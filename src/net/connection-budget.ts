@@ -9,8 +9,9 @@
  *
  * libp2p's own `maxConnections` only prunes after a connection has opened, and skips connections with streams
  * open, so the count can go over it. The budget is kept in libp2p's connection gater instead, at the last step
- * of every upgrade, inbound and outbound alike: when the budget is full, the connection that was used least
- * recently and is neither protected nor carrying a stream is closed to make room; when there is none, the new
+ * of every upgrade, inbound and outbound alike: when the budget is full, an idle connection is closed to make
+ * room (a spare one first: a relayed signalling connection left from a WebRTC dial, or a peer's second
+ * connection; else the one used least recently that is not a protected peer's); when there is none, the new
  * connection is refused. Before a dial starts, it waits (up to ROOM_WAIT_MS) until there is room or a connection
  * could be closed for it, and is refused after that, so a tab does not spend an RTCPeerConnection on a connection
  * it would have to refuse.
@@ -111,9 +112,9 @@ export class ConnectionBudget {
   }
 
   /**
-   * Whether one more connection to `peerId` fits, making room if it must: true when the node already holds one to
-   * that peer (libp2p reuses it, or it is a second path being set up), there is a free place, or a connection could
-   * be closed for it. Takes the place when true.
+   * Whether one more connection to `peerId` fits, making room if it must: true when there is a free place or a
+   * connection could be closed for it (a second connection to a peer counts like any other). Takes the place when
+   * true.
    */
   private admit (peerId: string): boolean {
     if (this.max === undefined) return true
@@ -153,21 +154,34 @@ export class ConnectionBudget {
     return this.openConnections().length + this.admitting.size
   }
 
-  /** The connection to close for room: unprotected, idle, not brand new; the one used least recently. */
+  /**
+   * The connection to close for room: idle, not brand new, and not the one connection kept to a protected peer;
+   * spare connections first (relayed signalling connections left over from WebRTC dials, and a second connection
+   * to a peer that already has one: protection covers one usable connection per peer), then the one used least
+   * recently.
+   */
   private evictable (forPeer: string): Connection | undefined {
     const now = this.now()
+    const open = this.openConnections()
+    // Per peer, its oldest usable (not limited) connection: the one kept when the peer is protected.
+    const kept = new Map<string, Connection>()
+    for (const connection of [...open].sort((a, b) => a.timeline.open - b.timeline.open)) {
+      const peer = connection.remotePeer.toString()
+      if (connection.limits == null && !kept.has(peer)) kept.set(peer, connection)
+    }
     let best: Connection | undefined
-    let bestActive = Infinity
-    for (const connection of this.openConnections()) {
+    let bestRank: [number, number] = [Infinity, Infinity]
+    for (const connection of open) {
       const peer = connection.remotePeer.toString()
       const busy = connection.streams.some(s => s.protocol == null || !CLOSABLE_PROTOCOLS.includes(s.protocol))
       if (busy) this.lastActive.set(connection.id, now)
-      if (busy || peer === forPeer || this.isProtected(peer)) continue
-      if (now - connection.timeline.open < MIN_AGE_BEFORE_EVICTION_MS) continue
-      const active = this.lastActive.get(connection.id) ?? connection.timeline.open
-      if (active < bestActive) {
+      if (busy || peer === forPeer || now - connection.timeline.open < MIN_AGE_BEFORE_EVICTION_MS) continue
+      const spare = kept.get(peer) !== connection
+      if (!spare && this.isProtected(peer)) continue
+      const rank: [number, number] = [spare ? 0 : 1, this.lastActive.get(connection.id) ?? connection.timeline.open]
+      if (rank[0] < bestRank[0] || (rank[0] === bestRank[0] && rank[1] < bestRank[1])) {
         best = connection
-        bestActive = active
+        bestRank = rank
       }
     }
     return best
