@@ -159,21 +159,35 @@ export class PeerKeeper {
 
   /** How many storage nodes this keeper keeps connected (`targetPeers`, or less within a connection budget). */
   readonly target: number
-  private neighbourhoodCache?: { size: number, at: number, peers: Set<string> }
+  /** The `target` known storage nodes nearest this node, and the distance of the farthest when there are that many. */
+  private neighbourhoodCache?: { size: number, at: number, peers: Set<string>, farthest?: Uint8Array }
+
+  private neighbourhood (): { peers: Set<string>, farthest?: Uint8Array } {
+    const now = Date.now()
+    const cached = this.neighbourhoodCache
+    if (cached !== undefined && cached.size === this.storagePeers.size && now - cached.at <= this.options.intervalMs) return cached
+    const self = this.libp2p.peerId.toString()
+    const near = rankByDistance(kadIdOf(self), [...this.storagePeers].filter(p => p !== self), kadIdOf).slice(0, this.target)
+    this.neighbourhoodCache = { size: this.storagePeers.size, at: now, peers: new Set(near.map(r => r.item)), farthest: near.length < this.target ? undefined : near[near.length - 1].distance }
+    return this.neighbourhoodCache
+  }
 
   /**
    * Whether `peerId` is among the `target` storage nodes nearest this node that it knows: the connections a node
    * with a connection budget keeps, and never closes to make room for others.
    */
   isNeighbour (peerId: string): boolean {
-    const now = Date.now()
-    const cached = this.neighbourhoodCache
-    if (cached === undefined || cached.size !== this.storagePeers.size || now - cached.at > this.options.intervalMs) {
-      const self = this.libp2p.peerId.toString()
-      const near = rankByDistance(kadIdOf(self), [...this.storagePeers].filter(p => p !== self), kadIdOf).slice(0, this.target)
-      this.neighbourhoodCache = { size: this.storagePeers.size, at: now, peers: new Set(near.map(r => r.item)) }
-    }
-    return this.neighbourhoodCache!.peers.has(peerId)
+    return this.neighbourhood().peers.has(peerId)
+  }
+
+  /**
+   * Whether `peerId` would belong to that neighbourhood: a known storage node in it, or a peer not classified yet
+   * that is nearer than its farthest member (every peer, while the node knows fewer than `target`).
+   */
+  private wouldBeNeighbour (peerId: string): boolean {
+    const { peers, farthest } = this.neighbourhood()
+    if (this.storagePeers.has(peerId)) return peers.has(peerId)
+    return farthest === undefined || compareDistance(xorDistance(kadIdOf(this.libp2p.peerId.toString()), kadIdOf(peerId)), farthest) < 0
   }
 
   /** The pause before the next DHT discovery (grows while lookups find nobody new). */
@@ -563,20 +577,11 @@ export class PeerKeeper {
     if (candidates.length > Math.max(0, slots)) this.scanNeeded = true
     // Nearest to this node first: its own neighbourhood holds the keys it shares, and connecting there is how the
     // neighbourhood's routing tables learn of a newcomer (lookups for keys near it are answered there).
-    let nearestFirst = candidates.length <= slots && !budgeted
-      ? candidates
-      : rankByDistance(kadIdOf(self), candidates, peerId => kadIdOf(peerId.toString())).map(r => r.item)
-    // Within a budget, only peers that would be among the neighbourhood: nearer than its farthest known member.
-    if (budgeted) {
-      const known = rankByDistance(kadIdOf(self), [...this.storagePeers].filter(p => p !== self), kadIdOf).slice(0, this.target)
-      const farthest = known.length < this.target ? undefined : known[known.length - 1]
-      if (farthest !== undefined) {
-        nearestFirst = nearestFirst.filter(peerId => {
-          const id = peerId.toString()
-          return this.storagePeers.has(id) ? this.isNeighbour(id) : compareDistance(xorDistance(kadIdOf(self), kadIdOf(id)), farthest.distance) < 0
-        })
-      }
-    }
+    // Within a budget, only peers that would be among the neighbourhood.
+    const wanted = budgeted ? candidates.filter(peerId => this.wouldBeNeighbour(peerId.toString())) : candidates
+    const nearestFirst = wanted.length <= slots && !budgeted
+      ? wanted
+      : rankByDistance(kadIdOf(self), wanted, peerId => kadIdOf(peerId.toString())).map(r => r.item)
     for (const peerId of nearestFirst.slice(0, Math.max(0, slots))) {
       open++
       void this.dialPeer(peerId)

@@ -5,7 +5,7 @@
  */
 import { checkAttachmentSize, type AttachmentRef, type ChatMessage, type ChatService, type SendResult } from '../chat/index.ts'
 import { toErrorShape, type ErrorShape } from '../errors/index.ts'
-import type { MeshLibp2p } from '../net/index.ts'
+import type { ConnectionBudgetStats, MeshLibp2p } from '../net/index.ts'
 import type { GatherStats } from '../objects/index.ts'
 import type { ChunkStoreStats } from '../store/index.ts'
 import type { ObjectId } from '../types/index.ts'
@@ -68,7 +68,7 @@ export interface ZenTalkApi {
    * The tab's connection budget (`connectionBudget` in the URL; null: none), connections open now, the most it has
    * held open at once, and how many peer connections it has opened in its lifetime (closed ones included).
    */
-  connectionSummary(): { budget: number | null, open: number, peak: number, openedInLifetime: number, closedForRoom: number, refused: number }
+  connectionSummary(): ConnectionBudgetStats
   routingTable(): string[]
   closestPeers(key: Uint8Array, count?: number): Promise<string[]>
   status(): NodeStatus
