@@ -3,14 +3,14 @@
  * peers and the peers other services ask it to watch (the co-holders of the node's shards), with a probe that
  * counts an open connection as an answer and does not blame a relay-only peer for this node's own lost relay.
  * A dead peer leaves the routing table; a peer that connects is alive again at once; a storage node (not a tab)
- * whose last connection closes is checked at once.
+ * whose last connection closes is checked at once, unless this node's own connection budget closed it.
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { dialable, relayAddressMatcher, removeFromRoutingTable, routingTablePeers, type MeshLibp2p, type PeerKeeper } from '../net/index.ts'
+import { dialable, isUsableConnection, relayAddressMatcher, removeFromRoutingTable, routingTablePeers, type MeshLibp2p, type PeerKeeper } from '../net/index.ts'
 import { DEFAULT_RETRY_DELAY_MS, HealthMonitor, type DeadPeer, type HealthEvents } from './health.ts'
 import { chunkServiceProbe, connectedOrProbe, unlessIsolated } from './probes.ts'
-import type { PeerId, Startable } from '@libp2p/interface'
+import type { Connection, PeerId, Startable } from '@libp2p/interface'
 
 export interface HealthServiceInit {
   intervalMs: number
@@ -22,6 +22,12 @@ export interface HealthServiceInit {
   dialWebRTCDirect?: boolean
   /** False: this node cannot open WebRTC, so a peer reachable only over WebRTC is no sign of isolation. */
   webrtc?: boolean
+  /**
+   * Whether this node's connection budget closed `connection` to make room: the peer did nothing, and is not
+   * checked for it (a check dials, which within a full budget closes another connection, whose close led to the
+   * next check: thousands of dials an hour).
+   */
+  closedForRoom?: (connection: Connection) => boolean
   log?: (message: string) => void
 }
 
@@ -81,7 +87,13 @@ export function healthService (init: HealthServiceInit) {
       if (keeper.isRelay(peerId) || keeper.nonStoragePeers.has(peerId) || keeper.tabPeers.has(peerId)) return
       monitor.checkSoon(peerId)
     }
-    const onDisconnect = (event: CustomEvent<PeerId>): void => { checkStorageNodeSoon(event.detail.toString()) }
+    // The last usable connection to the peer closed, and not by this node's budget.
+    const onClose = (event: CustomEvent<Connection>): void => {
+      const connection = event.detail
+      if (connection.limits != null || init.closedForRoom?.(connection) === true) return
+      if (libp2p.getConnections(connection.remotePeer).some(isUsableConnection)) return
+      checkStorageNodeSoon(connection.remotePeer.toString())
+    }
     let listening = false
     return {
       isDead: peerId => monitor.isDead(peerId),
@@ -93,12 +105,12 @@ export function healthService (init: HealthServiceInit) {
         if (listening) return
         listening = true
         libp2p.addEventListener('peer:connect', onConnect)
-        libp2p.addEventListener('peer:disconnect', onDisconnect)
+        libp2p.addEventListener('connection:close', onClose)
       },
       startChecks: firstRoundInMs => { monitor.start(firstRoundInMs) },
       stop: async () => {
         libp2p.removeEventListener('peer:connect', onConnect)
-        libp2p.removeEventListener('peer:disconnect', onDisconnect)
+        libp2p.removeEventListener('connection:close', onClose)
         listening = false
         offDead()
         await monitor.stop()

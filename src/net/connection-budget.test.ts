@@ -2,6 +2,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ConnectionBudget, ROOM_WAIT_MS } from './connection-budget.ts'
 import { createMeshLibp2p, type MeshLibp2p } from './libp2p.ts'
+import type { Connection } from '@libp2p/interface'
 
 // Real libp2p nodes on loopback WebSockets; one of them keeps a connection budget.
 const nodes: MeshLibp2p[] = []
@@ -37,12 +38,21 @@ describe('connection budget', () => {
     const budget = new ConnectionBudget({ max: 2 })
     const node = await startNode(budget)
     const [a, b, c] = await Promise.all(Array.from({ length: 3 }, async () => await startNode()))
+    const closed: Connection[] = []
+    node.addEventListener('connection:close', event => { closed.push(event.detail) })
     await node.dial(a.getMultiaddrs()[0])
     await node.dial(b.getMultiaddrs()[0])
     // Both connections are younger than the minimum age: the third dial waits instead of failing.
     await node.dial(c.getMultiaddrs()[0])
     expect(node.getConnections(c.peerId).length).toBe(1)
     expect(budget.stats()).toMatchObject({ open: 2, peak: 2, closedForRoom: 1, refused: 0 })
+    // The budget tells its own closes apart from the peer's (the health checks and the peer keeper ask).
+    await sleep(100)
+    expect(closed.length).toBe(1)
+    expect(budget.wasClosedForRoom(closed[0])).toBe(true)
+    const kept = node.getConnections().filter(connection => connection.status === 'open')
+    await kept[0].close()
+    expect(budget.wasClosedForRoom(kept[0])).toBe(false)
   }, 30_000)
 
   it('never holds more than its budget: idle unprotected connections make room, protected ones stay', async () => {

@@ -65,6 +65,8 @@ export class ConnectionBudget {
   private readonly admitting = new Map<string, number>()
   /** When each open connection last carried a stream (as far as the budget's checks saw). */
   private readonly lastActive = new Map<string, number>()
+  /** Connections this budget closed for room (so the peer keeper does not take them for the peer's doing). */
+  private readonly closedHere = new WeakSet<Connection>()
   private opened = 0
   private peak = 0
   private closedForRoom = 0
@@ -100,6 +102,11 @@ export class ConnectionBudget {
     this.libp2p?.removeEventListener('connection:close', this.onClose)
   }
 
+  /** Whether this budget closed `connection` to make room for another. */
+  wasClosedForRoom (connection: Connection): boolean {
+    return this.closedHere.has(connection)
+  }
+
   stats (): ConnectionBudgetStats {
     return {
       budget: this.max ?? null,
@@ -129,6 +136,7 @@ export class ConnectionBudget {
       return false
     }
     this.closedForRoom++
+    this.closedHere.add(victim)
     victim.abort(new ConnectionClosedError(`closed to make room within the connection budget of ${this.max}`))
     this.admitting.set(peerId, this.now())
     return true
