@@ -36,6 +36,8 @@ export interface PeerKeeperOptions {
    * budget to the connections of lookups and stores.
    */
   connectionBudget?: number
+  /** Whether this node's connection budget closed `connection` to make room (not the peer closing it). */
+  closedForRoom?: (connection: Connection) => boolean
   dialTimeoutMs: number
   dialerGraceMs: number
   maxParallelDials: number
@@ -61,7 +63,20 @@ export function neighbourhoodTarget (budget: number, targetPeers: number): numbe
   return Math.max(1, Math.min(targetPeers, budget - 1 - Math.max(2, Math.floor(budget / 4))))
 }
 
-interface PeerState { firstSeen: number, failures: number, nextAttempt: number, lastError?: string }
+interface PeerState {
+  firstSeen: number
+  failures: number
+  nextAttempt: number
+  lastError?: string
+  /** Connections the peer closed in a row (within a budget: see `backOffAfterRemoteClose`). */
+  remoteCloses?: number
+}
+
+/** The first pause before redialling a peer that closed this budgeted node's connection; it doubles per close. */
+const REMOTE_CLOSE_BACKOFF_MS = 30_000
+const MAX_REMOTE_CLOSE_BACKOFF_MS = 10 * 60_000
+/** A connection that lasted this long was not closed for room: the peer's pause starts over. */
+const STABLE_CONNECTION_MS = 10 * 60_000
 
 export interface PendingPeer { peerId: string, failures: number, lastError?: string, retryInMs: number }
 
@@ -122,6 +137,26 @@ export function isTabAgent (agentVersion: string): boolean {
   return agentVersion.startsWith(TAB_AGENT_PREFIX)
 }
 
+/** How a node with a connection budget says so in its identify agent: ` budget/<N>` after the agent. */
+const BUDGET_AGENT = / budget\/(\d+)(?: |$)/
+
+/** The identify agent of a node with `budget` (unchanged without one). */
+export function agentWithBudget (agentVersion: string, budget: number | undefined): string {
+  return budget === undefined ? agentVersion : `${agentVersion} budget/${budget}`
+}
+
+/** The connection budget a peer announced in its identify agent, if any. */
+export function budgetOfAgent (agentVersion: string): number | undefined {
+  const match = BUDGET_AGENT.exec(agentVersion)
+  return match === null ? undefined : Number(match[1])
+}
+
+/**
+ * Operator nodes (storage nodes that are not tabs) a node with a connection budget keeps connected besides its
+ * nearest neighbours: they hold connections to the whole mesh and answer its lookups (see closest-protocol.ts).
+ */
+export const BACKBONE_OPERATORS = 2
+
 export class PeerKeeper {
   private readonly libp2p: MeshLibp2p
   private readonly options: PeerKeeperOptions
@@ -132,6 +167,11 @@ export class PeerKeeper {
   readonly nonStoragePeers = new Set<string>()
   /** Peers that announced themselves as browser tabs (their identify agent starts with TAB_AGENT_PREFIX). */
   readonly tabPeers = new Set<string>()
+  /**
+   * Peers that announced a connection budget (`agentWithBudget`). They choose which connections they keep; a node
+   * without a budget does not dial them (it would take a place they need, be closed for room and dial again).
+   */
+  readonly budgetedPeers = new Set<string>()
   private readonly state = new Map<string, PeerState>()
   private readonly dialing = new Set<string>()
   /** Identify runs this keeper started again (a peer whose identify at connection time failed), by peer. */
@@ -167,8 +207,19 @@ export class PeerKeeper {
     const cached = this.neighbourhoodCache
     if (cached !== undefined && cached.size === this.storagePeers.size && now - cached.at <= this.options.intervalMs) return cached
     const self = this.libp2p.peerId.toString()
-    const near = rankByDistance(kadIdOf(self), [...this.storagePeers].filter(p => p !== self), kadIdOf).slice(0, this.target)
-    this.neighbourhoodCache = { size: this.storagePeers.size, at: now, peers: new Set(near.map(r => r.item)), farthest: near.length < this.target ? undefined : near[near.length - 1].distance }
+    const others = [...this.storagePeers].filter(p => p !== self)
+    // Within a budget: the operator nodes nearest this node first (those it asks for lookups), then its nearest.
+    const backbone = this.options.connectionBudget === undefined
+      ? []
+      : rankByDistance(kadIdOf(self), others.filter(p => !this.tabPeers.has(p)), kadIdOf).slice(0, Math.min(BACKBONE_OPERATORS, this.target - 1)).map(r => r.item)
+    const wanted = this.target - backbone.length
+    const near = rankByDistance(kadIdOf(self), others.filter(p => !backbone.includes(p)), kadIdOf).slice(0, wanted)
+    this.neighbourhoodCache = {
+      size: this.storagePeers.size,
+      at: now,
+      peers: new Set([...backbone, ...near.map(r => r.item)]),
+      farthest: near.length < wanted ? undefined : near[near.length - 1].distance
+    }
     return this.neighbourhoodCache
   }
 
@@ -277,6 +328,7 @@ export class PeerKeeper {
     const connection = evt.detail
     this.scanNeeded = true
     if (connection.limits == null) this.lastSeen.set(connection.remotePeer.toString(), Date.now())
+    this.backOffAfterRemoteClose(connection)
     if (this.relayPeerIds.has(connection.remotePeer.toString()) && !this.relayConnected()) {
       this.log('lost the relay connection %a', connection.remoteAddr)
       this.relayOutage ??= { since: Date.now(), failedDials: 0 }
@@ -284,6 +336,31 @@ export class PeerKeeper {
       // Come back at once rather than at the next tick.
       void this.dialRelay()
     }
+  }
+
+  /**
+   * Within a connection budget, a peer that closed this node's last connection to it (its own budget needed the
+   * room: this node is in its way, not in its neighbourhood) is not dialled again at once. Redialling at once made
+   * two tabs take turns closing each other's connections, thousands of times an hour; instead the pause doubles per
+   * such close, from REMOTE_CLOSE_BACKOFF_MS up to MAX_REMOTE_CLOSE_BACKOFF_MS, and a connection that lasted
+   * STABLE_CONNECTION_MS clears it. The peer still counts as live for the liveness grace, and may dial this node.
+   */
+  private backOffAfterRemoteClose (connection: Connection): void {
+    if (this.options.connectionBudget === undefined || connection.limits != null) return
+    const id = connection.remotePeer.toString()
+    if (this.relayPeerIds.has(id) || this.options.closedForRoom?.(connection) === true) return
+    if (this.libp2p.getConnections(connection.remotePeer).some(isUsableConnection)) return
+    const now = Date.now()
+    let s = this.state.get(id)
+    if (s == null) {
+      s = { firstSeen: now, failures: 0, nextAttempt: 0 }
+      this.state.set(id, s)
+    }
+    const lasted = (connection.timeline.close ?? now) - connection.timeline.open
+    if (lasted >= STABLE_CONNECTION_MS) s.remoteCloses = 0
+    s.remoteCloses = (s.remoteCloses ?? 0) + 1
+    const pause = Math.min(MAX_REMOTE_CLOSE_BACKOFF_MS, REMOTE_CLOSE_BACKOFF_MS * 2 ** (s.remoteCloses - 1)) * (0.75 + Math.random() / 2)
+    s.nextAttempt = Math.max(s.nextAttempt, now + pause)
   }
 
   /** Set while the relay is away: since when, and what our dials to it met. */
@@ -312,6 +389,8 @@ export class PeerKeeper {
     if (agentVersion === undefined) return
     if (isTabAgent(agentVersion)) this.tabPeers.add(peerId.toString())
     else this.tabPeers.delete(peerId.toString())
+    if (budgetOfAgent(agentVersion) !== undefined) this.budgetedPeers.add(peerId.toString())
+    else this.budgetedPeers.delete(peerId.toString())
   }
 
   private readonly onPeerUpdate = (evt: CustomEvent<PeerUpdate>): void => {
@@ -544,6 +623,8 @@ export class PeerKeeper {
       const id = peer.id.toString()
       if (id === self || connected.has(id) || this.dialing.has(id) || this.relayPeerIds.has(id) || this.nonStoragePeers.has(id)) continue
       if (peer.addresses.length === 0) continue
+      // A peer with a budget dials the nodes it wants (this one among them if it is an operator it asks).
+      if (!budgeted && this.budgetedPeers.has(id)) continue
       // Only peers that are (or may be) mesh nodes: they speak our DHT or our storage protocol, or we have
       // not learned their protocols yet (peers heard of in FIND_NODE replies).
       if (peer.protocols.length > 0 && !peer.protocols.includes(KAD_PROTOCOL) && !peer.protocols.includes(STORAGE_NODE_PROTOCOL)) continue
@@ -564,8 +645,10 @@ export class PeerKeeper {
         waitUntil(now + this.options.dialerGraceMs)
         continue
       }
-      // The smaller peer ID dials; the larger waits so both sides do not dial at the same moment.
-      if (self > id && now - s.firstSeen < this.options.dialerGraceMs) {
+      // The smaller peer ID dials; the larger waits so both sides do not dial at the same moment. A node with a budget
+      // dials a known node without one at once: that node leaves the dialling to it.
+      const dialsUs = !(budgeted && this.storagePeers.has(id) && !this.budgetedPeers.has(id) && !this.tabPeers.has(id))
+      if (dialsUs && self > id && now - s.firstSeen < this.options.dialerGraceMs) {
         waitUntil(s.firstSeen + this.options.dialerGraceMs)
         continue
       }

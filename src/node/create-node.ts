@@ -7,7 +7,7 @@ import { ChatService, type MessageCache } from '../chat/index.ts'
 import type { NodeSettings } from '../config/index.ts'
 import { healthService } from '../health/index.ts'
 import type { Signer, WalletIdentity } from '../identity/index.ts'
-import { ConnectionBudget, connectionPingIntervalFor, serveClosest, createMeshLibp2p, decodeNeighbourhood, dialNeighbours, encodeNeighbourhood, neighbourhoodSnapshot, restoreNeighbourhood, isTabAgent, MeshHolderSelector, PeerKeeper, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type MeshTransport, type RelayRegained, type ConnectionBudgetStats } from '../net/index.ts'
+import { agentWithBudget, ConnectionBudget, connectionPingIntervalFor, serveClosest, createMeshLibp2p, decodeNeighbourhood, dialNeighbours, encodeNeighbourhood, neighbourhoodSnapshot, restoreNeighbourhood, isTabAgent, MeshHolderSelector, PeerKeeper, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type MeshTransport, type RelayRegained, type ConnectionBudgetStats } from '../net/index.ts'
 import { DEFAULT_REQUESTS_PER_HOLDER, ObjectStore } from '../objects/index.ts'
 import { CHAT_PLACEMENT_RULES } from '../placement/index.ts'
 import { DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER, createChunkExchange, startChunkService } from '../protocols/index.ts'
@@ -179,7 +179,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     inboundConnectionThreshold: 1000,
     maxIncomingPendingConnections: 1000,
     dialTimeoutMs: settings.dialTimeoutMs,
-    userAgent: config.userAgent,
+    userAgent: agentWithBudget(config.userAgent, settings.connectionBudget),
     connectionPingIntervalMs: connectionPingIntervalFor(settings.healthIntervalMs)
   })
   // Serving this protocol is what makes a node a storage node in everyone's placement.
@@ -211,6 +211,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     discoveryIntervalMs: settings.discoveryIntervalMs,
     targetPeers: settings.targetPeers,
     connectionBudget: settings.connectionBudget,
+    closedForRoom: connection => budget.wasClosedForRoom(connection),
     dialTimeoutMs: settings.dialTimeoutMs,
     dialerGraceMs: settings.dialerGraceMs,
     maxParallelDials: 8,
@@ -226,6 +227,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     dialWebSocketPeers: config.dialWebSocketPeers,
     dialWebRTCDirect: config.dialWebRTCDirect,
     webrtc: storageNode,
+    closedForRoom: connection => budget.wasClosedForRoom(connection),
     log: config.log
   })({ libp2p, keeper })
   const holders = new MeshHolderSelector(libp2p, keeper, {
