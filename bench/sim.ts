@@ -82,7 +82,7 @@ function printLookup (r: LookupReport): void {
     ['idle CPU / node', `${r.idleCpuPerNodePct.toFixed(3)} % of a core`],
     ['heap / node', `${r.heapPerNodeMb.toFixed(1)} MB (process baseline ${r.baselineHeapMb.toFixed(0)} MB)`],
     ['connections / node', `mean ${r.connectionsPerNodeMean.toFixed(1)}, max ${r.connectionsPerNodeMax}; tab-like peak ${r.maxConnectionsPerTab} (budget ${r.connectionBudget ?? 'none'})`],
-    ['opened / tab', `${r.openedPerTabWhileBuilding.toFixed(0)} while the mesh was built, then ${r.openedPerTabPerHour.toFixed(0)} per hour`]
+    ['opened / tab', `${r.openedPerTabWhileBuilding.toFixed(0)} while the mesh was built, then ${r.openedPerTabPerHour.toFixed(0)} per hour (${r.openedPerTabPerHourIdle.toFixed(0)} per hour idle)`]
   ]
   const width = Math.max(...rows.map(([k]) => k.length))
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`)

@@ -82,6 +82,8 @@ export interface LookupReport {
   maxConnectionsPerTab: number
   /** Connections a tab-like node opened or accepted after the mesh was up, per hour (RTCPeerConnection-equivalents). */
   openedPerTabPerHour: number
+  /** The same, counted over the idle window only: what a settled tab opens when nobody looks anything up. */
+  openedPerTabPerHourIdle: number
   /** Connections a tab-like node opened or accepted while the mesh was built (all nodes starting at once). */
   openedPerTabWhileBuilding: number
 }
@@ -279,6 +281,7 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
     const profile = options.idleProfile === undefined ? undefined : await startProfile()
     const cpu0 = process.cpuUsage()
     const t0 = performance.now()
+    const openedAtIdle = new Map(mesh.nodes.map(n => [n, n.opened()]))
     await new Promise(resolve => setTimeout(resolve, options.idleSeconds * 1000))
     const cpu = process.cpuUsage(cpu0)
     if (profile !== undefined && options.idleProfile !== undefined) {
@@ -297,6 +300,9 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
     const openedPerTabPerHour = tabs.length === 0
       ? 0
       : tabs.reduce((sum, n) => sum + n.opened() - (openedAtReady.get(n) ?? 0), 0) / tabs.length / settledHours
+    const openedPerTabPerHourIdle = tabs.length === 0
+      ? 0
+      : tabs.reduce((sum, n) => sum + n.opened() - (openedAtIdle.get(n) ?? 0), 0) / tabs.length / (idleMs / 3_600_000)
     const log2Nodes = Math.log2(mesh.nodes.length)
     return {
       scenario: 'lookup',
@@ -333,6 +339,7 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
       connectionsHistogram: histogram(connections.map(c => Math.floor(c / CONNECTION_BIN) * CONNECTION_BIN)),
       maxConnectionsPerTab,
       openedPerTabPerHour,
+      openedPerTabPerHourIdle,
       openedPerTabWhileBuilding: tabs.length === 0 ? 0 : tabs.reduce((sum, n) => sum + (openedAtReady.get(n) ?? 0), 0) / tabs.length
     }
   } finally {
