@@ -4,9 +4,10 @@ import { isMuxerClosed, isUsableConnection, type MeshLibp2p } from './libp2p.ts'
 import { createTestNode } from '../testing/chunk-nodes.ts'
 import { STORAGE_NODE_PROTOCOL } from '../wire/index.ts'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { kadIdOf, rankByDistance } from '../placement/index.ts'
-import { DISCOVERY_MAX_BACKOFF, PeerKeeper, TAB_AGENT_PREFIX, WEBRTC_LOST_CONTACT_MS, webRtcState } from './peer-keeper.ts'
+import { agentWithBudget, DISCOVERY_MAX_BACKOFF, KAD_KEEP_ALIVE_TAG, PeerKeeper, TAB_AGENT_PREFIX, WEBRTC_LOST_CONTACT_MS, webRtcState } from './peer-keeper.ts'
+import { serveClosest } from './closest-protocol.ts'
 
 async function until (what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -159,5 +160,64 @@ describe('PeerKeeper discovery pace', () => {
     await connectTo(c, [a])
     await until('a knows c as a storage node', () => keeper!.storagePeers.has(c.peerId))
     expect(keeper.discoveryPause()).toBeLessThanOrEqual(2 * baseMs)
+  })
+})
+
+describe('PeerKeeper and connection budgets', () => {
+  it('leaves the redialling of a budgeted peer to that peer: kad-dht\'s keep-alive tag comes off it, and stays on others', async () => {
+    const node = await createTestNode()
+    const budgeted = await createTestNode({ userAgent: agentWithBudget(`${TAB_AGENT_PREFIX}0.1.0 Mozilla/5.0 (test)`, 8) })
+    const other = await createTestNode({ userAgent: agentWithBudget('zentalk-storage-node/0.1.0', undefined) })
+    const keeper = new PeerKeeper(node.libp2p as unknown as MeshLibp2p, {
+      relayAddrs: [], intervalMs: 100, discoveryIntervalMs: 3_600_000, targetPeers: 8, dialTimeoutMs: 5_000, dialerGraceMs: 0, maxParallelDials: 4
+    })
+    keeper.start()
+    try {
+      await node.libp2p.dial(budgeted.libp2p.getMultiaddrs()[0])
+      await node.libp2p.dial(other.libp2p.getMultiaddrs()[0])
+      await until('the budgeted peer is known as one', () => keeper.budgetedPeers.has(budgeted.libp2p.peerId.toString()))
+      await until('the other peer is identified', () => keeper.tabPeers.size === 1 && node.libp2p.getConnections(other.libp2p.peerId).length > 0)
+      // What kad-dht does to the peers closest to this node: libp2p then redials them whenever their connection closes.
+      for (const peer of [budgeted, other]) await node.libp2p.peerStore.merge(peer.libp2p.peerId, { tags: { [KAD_KEEP_ALIVE_TAG]: { value: 1 } } })
+      const tagged = async (peer: typeof node): Promise<boolean> => (await node.libp2p.peerStore.get(peer.libp2p.peerId)).tags.has(KAD_KEEP_ALIVE_TAG)
+      const deadline = Date.now() + 5_000
+      while (await tagged(budgeted) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 50))
+      expect(await tagged(budgeted)).toBe(false)
+      expect(keeper.budgetedPeers.has(other.libp2p.peerId.toString())).toBe(false)
+      expect(await tagged(other)).toBe(true)
+    } finally {
+      keeper.stop()
+      await Promise.all([node, budgeted, other].map(async n => { await n.libp2p.stop() }))
+    }
+  })
+
+  it('within a budget, learns its neighbours from the storage nodes it is connected to, without a DHT walk, and connects to them', async () => {
+    // No DHT running anywhere: what a learns of c, it learns from b's answer.
+    const nodes = await createStorageNodes(3)
+    const [a, b, c] = nodes
+    let keeper: PeerKeeper | undefined
+    try {
+      for (const n of nodes) await n.libp2p.handle(STORAGE_NODE_PROTOCOL, async (stream) => { await stream.close() })
+      // b knows c (and has its address); a only knows b.
+      await connectTo(b, [c])
+      await serveClosest(b.libp2p as unknown as MeshLibp2p, async () => [c.peerId])
+      let lookups = 0
+      const dht = (a.libp2p as unknown as MeshLibp2p).services.dht
+      const getClosestPeers = dht.getClosestPeers.bind(dht)
+      dht.getClosestPeers = (...args) => { lookups++; return getClosestPeers(...args) }
+      keeper = new PeerKeeper(a.libp2p as unknown as MeshLibp2p, {
+        relayAddrs: [], intervalMs: 50, discoveryIntervalMs: 300, targetPeers: 8, connectionBudget: 8, dialTimeoutMs: 5_000, dialerGraceMs: 0, maxParallelDials: 4
+      })
+      keeper.start()
+      await connectTo(a, [b])
+      await until('a knows b as a storage node', () => keeper!.storagePeers.has(b.peerId))
+      // Discoveries before that had nobody to ask (and walked the DHT, which is not running here).
+      lookups = 0
+      await until('a is connected to c, which it heard of from b', () => a.libp2p.getConnections(peerIdFromString(c.peerId)).some(isUsableConnection), 15_000)
+      expect(lookups).toBe(0)
+    } finally {
+      keeper?.stop()
+      await stopNodes(nodes)
+    }
   })
 })
