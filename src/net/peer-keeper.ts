@@ -558,7 +558,8 @@ export class PeerKeeper {
    */
   private async discoverFromConnected (): Promise<boolean> {
     const self = this.libp2p.peerId.toString()
-    const usable = [...this.usablePeerIds()].filter(id => this.storagePeers.has(id) && !this.relayPeerIds.has(id))
+    const connected = this.usablePeerIds()
+    const usable = [...connected].filter(id => this.storagePeers.has(id) && !this.relayPeerIds.has(id))
     const askers = [...usable.filter(id => !this.tabPeers.has(id)), ...usable.filter(id => this.tabPeers.has(id))].slice(0, ASK_FOR_NEIGHBOURS)
     if (askers.length === 0) return false
     const signal = AbortSignal.timeout(this.options.dialTimeoutMs)
@@ -569,7 +570,7 @@ export class PeerKeeper {
       if (answer.status !== 'fulfilled') continue
       answered++
       for (const peer of answer.value) {
-        if (peer.peerId === self || peer.addrs.length === 0 || this.usablePeerIds().has(peer.peerId)) continue
+        if (peer.peerId === self || peer.addrs.length === 0 || connected.has(peer.peerId)) continue
         await this.libp2p.peerStore.merge(peerIdFromString(peer.peerId), { multiaddrs: peer.addrs }).catch(() => {})
       }
     }
