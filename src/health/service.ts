@@ -7,7 +7,7 @@
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { dialable, isUsableConnection, relayAddressMatcher, removeFromRoutingTable, routingTablePeers, type MeshLibp2p, type PeerKeeper } from '../net/index.ts'
+import { dialable, lostLastConnection, relayAddressMatcher, removeFromRoutingTable, routingTablePeers, type MeshLibp2p, type PeerKeeper } from '../net/index.ts'
 import { DEFAULT_RETRY_DELAY_MS, HealthMonitor, type DeadPeer, type HealthEvents } from './health.ts'
 import { chunkServiceProbe, connectedOrProbe, unlessIsolated } from './probes.ts'
 import type { Connection, PeerId, Startable } from '@libp2p/interface'
@@ -89,10 +89,7 @@ export function healthService (init: HealthServiceInit) {
     }
     // The last usable connection to the peer closed, and not by this node's budget.
     const onClose = (event: CustomEvent<Connection>): void => {
-      const connection = event.detail
-      if (connection.limits != null || init.closedForRoom?.(connection) === true) return
-      if (libp2p.getConnections(connection.remotePeer).some(isUsableConnection)) return
-      checkStorageNodeSoon(connection.remotePeer.toString())
+      if (lostLastConnection(libp2p, event.detail, init.closedForRoom)) checkStorageNodeSoon(event.detail.remotePeer.toString())
     }
     let listening = false
     return {

@@ -18,7 +18,7 @@
  */
 import { ConnectionClosedError } from '@libp2p/interface'
 import type { Connection, ConnectionGater, PeerId } from '@libp2p/interface'
-import type { MeshLibp2p } from './libp2p.ts'
+import { isUsableConnection, type MeshLibp2p } from './libp2p.ts'
 
 /** Streams of these protocols do not keep a connection from being closed for room (as libp2p's own pruner). */
 const CLOSABLE_PROTOCOLS = ['/ipfs/id/1.0.0', '/ipfs/id/push/1.0.0', '/ipfs/ping/1.0.0']
@@ -208,4 +208,13 @@ export class ConnectionBudget {
   private readonly onClose = (event: CustomEvent<Connection>): void => {
     this.lastActive.delete(event.detail.id)
   }
+}
+
+/**
+ * Whether `connection` was the peer's last usable one and this node's budget did not close it for room (relayed
+ * signalling does not count): the peer, or the link, ended it. What the health checks and the peer keeper react to.
+ */
+export function lostLastConnection (libp2p: Pick<MeshLibp2p, 'getConnections'>, connection: Connection, closedForRoom?: (connection: Connection) => boolean): boolean {
+  if (connection.limits != null || closedForRoom?.(connection) === true) return false
+  return !libp2p.getConnections(connection.remotePeer).some(isUsableConnection)
 }

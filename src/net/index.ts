@@ -8,7 +8,7 @@ export type { DialPolicy, MeshLibp2p, MeshLibp2pOptions, MeshRTCConfiguration, M
 export { BOOTSTRAP_PATH, fetchBootstrapInfo, relayAddrFromUrl } from './bootstrap.ts'
 export type { BootstrapInfo } from './bootstrap.ts'
 export { agentWithBudget, BACKBONE_OPERATORS, budgetOfAgent, isTabAgent, KAD_KEEP_ALIVE_TAG, neighbourhoodTarget, PeerKeeper, TAB_AGENT_PREFIX } from './peer-keeper.ts'
-export { ConnectionBudget, type ConnectionBudgetOptions, type ConnectionBudgetStats } from './connection-budget.ts'
+export { ConnectionBudget, lostLastConnection, type ConnectionBudgetOptions, type ConnectionBudgetStats } from './connection-budget.ts'
 export type { PendingPeer, RelayRegained } from './peer-keeper.ts'
 export { hasReservation, removeFromRoutingTable, routingTablePeers, whenJoined } from './routing-table.ts'
 export { MeshHolderSelector, type HolderSelector, type HolderSelectorOptions, type LookupStep, type SelectOptions } from './holder-selector.ts'

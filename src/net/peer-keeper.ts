@@ -15,6 +15,7 @@ import { raceAbort } from '../async/index.ts'
 import { compareDistance, kadIdOf, rankByDistance, xorDistance } from '../placement/index.ts'
 import { KAD_PROTOCOL, STORAGE_NODE_PROTOCOL } from '../wire/index.ts'
 import { askClosest } from './closest-protocol.ts'
+import { lostLastConnection } from './connection-budget.ts'
 import { addToRoutingTable } from './routing-table.ts'
 import { isMuxerClosed, isUsableConnection, type MeshLibp2p } from './libp2p.ts'
 import type { Connection, Peer, PeerId, IdentifyResult, Logger, PeerUpdate } from '@libp2p/interface'
@@ -355,10 +356,9 @@ export class PeerKeeper {
    * STABLE_CONNECTION_MS clears it. The peer still counts as live for the liveness grace, and may dial this node.
    */
   private backOffAfterRemoteClose (connection: Connection): void {
-    if (this.options.connectionBudget === undefined || connection.limits != null) return
     const id = connection.remotePeer.toString()
-    if (this.relayPeerIds.has(id) || this.options.closedForRoom?.(connection) === true) return
-    if (this.libp2p.getConnections(connection.remotePeer).some(isUsableConnection)) return
+    if (this.options.connectionBudget === undefined || this.relayPeerIds.has(id)) return
+    if (!lostLastConnection(this.libp2p, connection, this.options.closedForRoom)) return
     const now = Date.now()
     let s = this.state.get(id)
     if (s == null) {
