@@ -193,6 +193,8 @@ export class PeerKeeper {
   private nextDiscovery = 0
   /** The pause after the current one: `discoveryIntervalMs` doubled per quiet lookup, capped. */
   private discoveryPauseMs: number
+  /** Whether this node's discovery walked the DHT at least once (see `discover`). */
+  private walkedDht = false
   private stopped = false
 
   private readonly log: Logger
@@ -527,7 +529,10 @@ export class PeerKeeper {
     this.discovering = true
     const known = this.storagePeers.size
     try {
-      if (this.options.connectionBudget !== undefined && await this.discoverFromConnected()) return
+      // A node's first discovery walks the DHT even within a budget: the walk makes the node known to the nodes near
+      // its ID (they meet it), which asking its own connections would not.
+      if (this.options.connectionBudget !== undefined && this.walkedDht && await this.discoverFromConnected()) return
+      this.walkedDht = true
       const targets = [this.libp2p.peerId.toMultihash().bytes, crypto.getRandomValues(new Uint8Array(32))]
       for (const key of targets) {
         const signal = AbortSignal.timeout(this.options.dialTimeoutMs * 2)
