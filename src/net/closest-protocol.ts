@@ -53,25 +53,28 @@ export async function askClosest (libp2p: MeshLibp2p, peerId: PeerId, key: Uint8
     const messages = lpStream(stream, { maxDataLength: MAX_CLOSEST_RESPONSE_BYTES, maxBufferSize: MAX_CLOSEST_RESPONSE_BYTES + 16 })
     await messages.write(encodeClosestRequest({ key, count }), { signal })
     await stream.close({ signal })
-    const peers = decodeClosestResponse((await messages.read({ signal })).subarray())
-    // A peer ID or address that does not parse is left out; the rest of the answer stands.
-    return peers.flatMap(p => {
-      let id: string
-      try {
-        id = peerIdFromString(p.id).toString()
-      } catch {
-        return []
-      }
-      return [{ peerId: id, addrs: p.addrs.flatMap(bytes => { try { return [multiaddr(bytes)] } catch { return [] } }) }]
-    })
+    return parseAnswerPeers(decodeClosestResponse((await messages.read({ signal })).subarray()))
   } catch (error) {
     stream.abort(error instanceof Error ? error : new Error(String(error)))
     throw error
   }
 }
 
+/** The peers of an answer frame; a peer ID or address that does not parse is left out, the rest stands. */
+export function parseAnswerPeers (peers: ClosestAnswerPeer[]): ClosestPeerAnswer[] {
+  return peers.flatMap(p => {
+    let id: string
+    try {
+      id = peerIdFromString(p.id).toString()
+    } catch {
+      return []
+    }
+    return [{ peerId: id, addrs: p.addrs.flatMap(bytes => { try { return [multiaddr(bytes)] } catch { return [] } }) }]
+  })
+}
+
 /** Up to MAX_CLOSEST_ADDRS of a peer's addresses, those a browser can dial (WebRTC) first; the node's own for itself. */
-async function addressesOf (libp2p: MeshLibp2p, peerId: PeerId): Promise<Multiaddr[]> {
+export async function addressesOf (libp2p: MeshLibp2p, peerId: PeerId): Promise<Multiaddr[]> {
   let addrs: Multiaddr[]
   if (peerId.equals(libp2p.peerId)) addrs = libp2p.getMultiaddrs()
   else {

@@ -75,6 +75,11 @@ export interface HolderSelectorOptions {
    * DHT lookup remains the way in a mesh small enough to keep connected, and when no connected storage node answers.
    */
   askConnected?: boolean
+  /**
+   * Storage nodes that connected operator nodes vouch for (the backbone directory): tabs with a budget that hold a
+   * connection to another operator. They are candidates like the storage nodes this node met, and live while vouched.
+   */
+  vouched?: { has: (peerId: string) => boolean, peers: () => Iterable<string> }
   now?: () => number
 }
 
@@ -156,7 +161,7 @@ export class MeshHolderSelector implements HolderSelector {
     const ranked = rankByDistance(kadIdOfKey(key), this.candidates([...vouched.keys(), ...this.knownPeers()]), kadIdOf).map(r => r.item)
     // Live: connected, named by an answer, or a storage node this node was connected to within the liveness grace
     // (the rule of every answer: a node is not dropped because this node closed its connection for room).
-    const live = (id: string): boolean => id === self || connected.has(id) || vouched.has(id) ||
+    const live = (id: string): boolean => id === self || connected.has(id) || vouched.has(id) || this.options.vouched?.has(id) === true ||
       (this.keeper.storagePeers.has(id) && this.keeper.sinceSeen(id) < this.options.livenessGraceMs)
     const chosen = ranked.filter(live).slice(0, count)
     // Addresses of the chosen peers this node is not connected to: a store dials them next.
@@ -171,7 +176,7 @@ export class MeshHolderSelector implements HolderSelector {
 
   /** The local answer: the storage nodes the peer keeper confirmed, ranked; no lookup, no dial. */
   private known (key: Uint8Array, count: number): string[] {
-    const candidates = this.candidates(this.keeper.storagePeers)
+    const candidates = this.candidates([...this.keeper.storagePeers, ...this.options.vouched?.peers() ?? []])
     return rankByDistance(kadIdOfKey(key), candidates, kadIdOf).slice(0, count).map(r => r.item)
   }
 
@@ -231,7 +236,7 @@ export class MeshHolderSelector implements HolderSelector {
   }
 
   private knownPeers (): string[] {
-    const ids = new Set<string>(this.keeper.storagePeers)
+    const ids = new Set<string>([...this.keeper.storagePeers, ...this.options.vouched?.peers() ?? []])
     for (const c of this.libp2p.getConnections()) ids.add(c.remotePeer.toString())
     for (const p of routingTablePeers(this.libp2p)) ids.add(p.toString())
     return [...ids]
@@ -245,6 +250,8 @@ export class MeshHolderSelector implements HolderSelector {
       return false
     }
     const open = this.libp2p.getConnections(peerId).some(isUsableConnection)
+    // A storage node a connected operator holds a connection to: live, without a dial into its budget.
+    if (!open && this.options.vouched?.has(id) === true) return true
     if (!open) {
       const recentlyAlive = this.keeper.sinceSeen(id) < this.options.livenessGraceMs
       // Without a relay only direct addresses can be dialled; do not wait on a dial that cannot work.

@@ -13,9 +13,10 @@ import { webSockets } from '@libp2p/websockets'
 import { circuitRelayAddressesLast, isPrivateIp, loopbackAddressLast, publicAddressesFirst, reliableTransportsFirst } from '@libp2p/utils'
 import { WebSockets } from '@multiformats/multiaddr-matcher'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
+import { keepOutOfRoutingTable } from './routing-table.ts'
 import { KAD_PROTOCOL } from '../wire/index.ts'
 import type { Identify, IdentifyPush } from '@libp2p/identify'
-import type { Address, Connection, ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
+import type { Address, Connection, ConnectionGater, Libp2p, PeerInfo, PrivateKey } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -73,6 +74,11 @@ export interface MeshLibp2pOptions {
    * routing table (a node that others cannot dial).
    */
   dhtClientMode?: boolean
+  /**
+   * Peers this node's DHT leaves out: it neither adds them to its routing table nor names them in its FIND_NODE
+   * answers (an operator node leaves out tabs with a connection budget: see create-node.ts).
+   */
+  dhtLeavesOut?: (peerId: string) => boolean
   /** Run the circuit-relay-v2 server (the `node relay` process). */
   relayServer?: { maxReservations: number, reservationTtlMs: number }
   /** Connection limits: tabs on one machine all come from 127.0.0.1, so the per-IP defaults are far too low. */
@@ -133,7 +139,7 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
       // Every storage node, tab or headless, answers FIND_NODE for others. Only a node no one can dial (a browser
       // without WebRTC) runs as a client, so that it never enters other nodes' routing tables.
       clientMode: options.dhtClientMode === true,
-      peerInfoMapper: options.allowPrivateAddresses ? passthroughMapper : removePrivateAddressesMapper,
+      peerInfoMapper: leavingOut(options.allowPrivateAddresses ? passthroughMapper : removePrivateAddressesMapper, options.dhtLeavesOut),
       networkDialTimeout: { minTimeout: options.dialTimeoutMs, maxTimeout: options.dialTimeoutMs * 3 },
       onPeerConnectTimeout: options.dialTimeoutMs,
       // Refresh often at start so a new node learns the mesh quickly. Later the peer keeper's discovery looks up the
@@ -200,6 +206,7 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
   }) as unknown as MeshLibp2p
   slowDhtTableRefresh(node)
   ungateDhtLookups(node)
+  if (options.dhtLeavesOut !== undefined) keepOutOfRoutingTable(node, options.dhtLeavesOut)
   return node
 }
 
@@ -327,4 +334,10 @@ export function isMuxerClosed (connection: Pick<Connection, 'status'>): boolean 
 export function isDirect (connection: { remoteAddr: Multiaddr, limits?: unknown }): boolean {
   const addr = connection.remoteAddr.toString()
   return connection.limits == null && (!addr.includes('/p2p-circuit') || addr.includes('/webrtc'))
+}
+
+/** A kad-dht peer-info mapper that also leaves out (no addresses: kad-dht skips such a peer) the peers `leavesOut` names. */
+function leavingOut (mapper: (peer: PeerInfo) => PeerInfo, leavesOut?: (peerId: string) => boolean): (peer: PeerInfo) => PeerInfo {
+  if (leavesOut === undefined) return mapper
+  return peer => leavesOut(peer.id.toString()) ? { ...peer, multiaddrs: [] } : mapper(peer)
 }

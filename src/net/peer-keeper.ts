@@ -16,7 +16,7 @@ import { compareDistance, kadIdOf, rankByDistance, xorDistance } from '../placem
 import { KAD_PROTOCOL, STORAGE_NODE_PROTOCOL } from '../wire/index.ts'
 import { askClosest } from './closest-protocol.ts'
 import { lostLastConnection } from './connection-budget.ts'
-import { addToRoutingTable } from './routing-table.ts'
+import { addToRoutingTable, removeFromRoutingTable } from './routing-table.ts'
 import { isMuxerClosed, isUsableConnection, type MeshLibp2p } from './libp2p.ts'
 import type { Connection, Peer, PeerId, IdentifyResult, Logger, PeerUpdate } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -38,6 +38,11 @@ export interface PeerKeeperOptions {
    * budget to the connections of lookups and stores.
    */
   connectionBudget?: number
+  /**
+   * This node is an operator node, part of the DHT's backbone: peers with a connection budget stay out of its routing
+   * table (its DHT walks would dial into their budgets; see `dhtLeavesOut` in libp2p.ts).
+   */
+  dhtBackbone?: boolean
   /** Whether this node's connection budget closed `connection` to make room (not the peer closing it). */
   closedForRoom?: (connection: Connection) => boolean
   dialTimeoutMs: number
@@ -396,12 +401,25 @@ export class PeerKeeper {
     this.classifyAgent(peerId, agentVersion)
   }
 
+  /**
+   * A peer another node vouches for as a storage node with a connection budget (the backbone directory), which this
+   * node has not identified itself: like a peer that announced its budget, a node without one does not dial it.
+   */
+  noteBudgeted (peerId: string): void {
+    if (this.storagePeers.has(peerId) || this.nonStoragePeers.has(peerId) || this.budgetedPeers.has(peerId)) return
+    if (this.options.dhtBackbone === true) void removeFromRoutingTable(this.libp2p, peerIdFromString(peerId)).catch(() => {})
+    this.budgetedPeers.add(peerId)
+  }
+
   private classifyAgent (peerId: PeerId, agentVersion: string | undefined): void {
     if (agentVersion === undefined) return
     if (isTabAgent(agentVersion)) this.tabPeers.add(peerId.toString())
     else this.tabPeers.delete(peerId.toString())
-    if (budgetOfAgent(agentVersion) !== undefined) this.budgetedPeers.add(peerId.toString())
-    else this.budgetedPeers.delete(peerId.toString())
+    if (budgetOfAgent(agentVersion) !== undefined) {
+      // Identify may have put it in the routing table before its agent was known.
+      if (this.options.dhtBackbone === true && !this.budgetedPeers.has(peerId.toString())) void removeFromRoutingTable(this.libp2p, peerId).catch(() => {})
+      this.budgetedPeers.add(peerId.toString())
+    } else this.budgetedPeers.delete(peerId.toString())
   }
 
   private readonly onPeerUpdate = (evt: CustomEvent<PeerUpdate>): void => {
@@ -422,7 +440,8 @@ export class PeerKeeper {
       void this.libp2p.peerStore.merge(peer.id, { tags: { [KAD_KEEP_ALIVE_TAG]: undefined } }).catch(() => {})
     }
     // A peer whose first addresses just arrived: kad-dht dropped it at identify time, add it now.
-    if ((previous?.addresses.length ?? 0) === 0 && peer.addresses.length > 0 && peer.protocols.includes(KAD_PROTOCOL)) {
+    if ((previous?.addresses.length ?? 0) === 0 && peer.addresses.length > 0 && peer.protocols.includes(KAD_PROTOCOL) &&
+      !(this.options.dhtBackbone === true && this.budgetedPeers.has(peer.id.toString()))) {
       void addToRoutingTable(this.libp2p, peer.id).catch(() => {})
     }
   }
@@ -542,6 +561,9 @@ export class PeerKeeper {
           }
         } catch {}
       }
+      // Operator nodes leave tabs with a budget out of their DHT answers: such a walk names no tab, the operators the
+      // walk connected this node to do.
+      if (this.options.connectionBudget !== undefined) await this.discoverFromConnected().catch(() => false)
     } finally {
       this.discovering = false
       // Nobody new met during the lookups, and every known storage node connected (or as many as wanted): wait

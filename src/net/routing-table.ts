@@ -9,7 +9,7 @@ import type { PeerId } from '@libp2p/interface'
 interface KBucketPeer { peerId: PeerId, kadId: Uint8Array }
 interface InternalRoutingTable {
   kb?: { toIterable(): Iterable<KBucketPeer> }
-  add(peerId: PeerId): Promise<void>
+  add(peerId: PeerId, options?: unknown): Promise<void>
   remove(peerId: PeerId): Promise<void>
 }
 
@@ -24,6 +24,23 @@ export function routingTablePeers (libp2p: MeshLibp2p): PeerId[] {
 
 export async function addToRoutingTable (libp2p: MeshLibp2p, peerId: PeerId): Promise<void> {
   await table(libp2p)?.add(peerId)
+}
+
+/**
+ * Makes the routing table refuse the peers `leavesOut` names, checked when one would be added: kad-dht adds peers from
+ * several places (identify, the answers to its own queries, the peer keeper's re-adds), some queued until after the
+ * peer's identify agent is known. One added before it was left out stays until removed (`removeFromRoutingTable`).
+ */
+export function keepOutOfRoutingTable (libp2p: MeshLibp2p, leavesOut: (peerId: string) => boolean): void {
+  const routingTable = table(libp2p)
+  if (routingTable === undefined) return
+  const add = routingTable.add.bind(routingTable)
+  routingTable.add = async (peerId, options) => {
+    if (leavesOut(peerId.toString())) return
+    await add(peerId, options)
+    // Its agent may have arrived while it was being added.
+    if (leavesOut(peerId.toString())) await routingTable.remove(peerId)
+  }
 }
 
 export async function removeFromRoutingTable (libp2p: MeshLibp2p, peerId: PeerId): Promise<void> {

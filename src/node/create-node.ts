@@ -7,7 +7,7 @@ import { ChatService, type MessageCache } from '../chat/index.ts'
 import type { NodeSettings } from '../config/index.ts'
 import { healthService } from '../health/index.ts'
 import type { Signer, WalletIdentity } from '../identity/index.ts'
-import { agentWithBudget, ConnectionBudget, connectionPingIntervalFor, serveClosest, createMeshLibp2p, decodeNeighbourhood, dialNeighbours, encodeNeighbourhood, neighbourhoodSnapshot, restoreNeighbourhood, isTabAgent, MeshHolderSelector, PeerKeeper, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type MeshTransport, type RelayRegained, type ConnectionBudgetStats } from '../net/index.ts'
+import { agentWithBudget, BackboneDirectory, ConnectionBudget, connectionPingIntervalFor, serveClosest, createMeshLibp2p, decodeNeighbourhood, dialNeighbours, encodeNeighbourhood, neighbourhoodSnapshot, restoreNeighbourhood, isTabAgent, MeshHolderSelector, PeerKeeper, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type MeshTransport, type RelayRegained, type ConnectionBudgetStats } from '../net/index.ts'
 import { DEFAULT_REQUESTS_PER_HOLDER, ObjectStore } from '../objects/index.ts'
 import { CHAT_PLACEMENT_RULES } from '../placement/index.ts'
 import { DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER, createChunkExchange, startChunkService } from '../protocols/index.ts'
@@ -153,6 +153,8 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   const privateKey = await loadOrCreateNodeKey(config.keyStore)
   const relayPeerIds = new Set(config.relayAddrs.map(a => a.split('/p2p/').at(-1)!))
   const storageNode = config.webrtc !== false
+  // An operator node: a storage node without a connection budget that is not a browser tab.
+  const operator = storageNode && settings.connectionBudget === undefined && !isTabAgent(config.userAgent)
   // Chat peers this node may reach over the relay's limited connection (live delivery without a direct path).
   const relayedDialPeers = new Set<string>()
   // The relay's connection and the node's own neighbourhood are never closed to make room within the budget.
@@ -173,6 +175,9 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     webrtc: storageNode,
     relayedDialPeers,
     dhtClientMode: !storageNode,
+    // Operator nodes are the DHT's backbone: a tab with a budget stays out of their routing tables and answers, so their
+    // DHT walks never dial into its budget; they name it from the backbone directory instead.
+    dhtLeavesOut: operator ? peerId => keeperRef?.budgetedPeers.has(peerId) === true : undefined,
     // With a budget, the budget's gater holds the exact limit; libp2p's own pruning stays out of its way.
     maxConnections: settings.connectionBudget === undefined ? Math.max(settings.targetPeers * 2, 100) : settings.connectionBudget + 8,
     connectionGater: budget.gater(),
@@ -211,6 +216,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     discoveryIntervalMs: settings.discoveryIntervalMs,
     targetPeers: settings.targetPeers,
     connectionBudget: settings.connectionBudget,
+    dhtBackbone: operator,
     closedForRoom: connection => budget.wasClosedForRoom(connection),
     dialTimeoutMs: settings.dialTimeoutMs,
     dialerGraceMs: settings.dialerGraceMs,
@@ -220,6 +226,9 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   })
   keeperRef = keeper
   keeper.start()
+  // Operator nodes tell one another which tabs with a budget are connected to them (see backbone-directory.ts).
+  const directory = new BackboneDirectory(libp2p, keeper, { operator })
+  await directory.start()
   const health = healthService({
     intervalMs: settings.healthIntervalMs,
     retries: settings.healthRetries,
@@ -236,7 +245,8 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     livenessGraceMs: settings.livenessGraceMs,
     selfIsStorage: storageNode,
     isDead: peerId => health.isDead(peerId),
-    askConnected: settings.connectionBudget !== undefined
+    askConnected: settings.connectionBudget !== undefined,
+    vouched: directory
   })
   // Every storage node tells those connected to it which storage nodes it knows closest to a key.
   if (storageNode) await serveClosest(libp2p, async (key, count) => await holders.select(key, count, { localOnly: true }))
@@ -356,6 +366,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
       clearInterval(rememberTimer)
       await chat?.stop()
       keeper.stop()
+      directory.stop()
       budget.detach()
       await health.stop()
       await repair.stop()

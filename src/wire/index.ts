@@ -15,7 +15,7 @@ export type { ManifestFields, ManifestVersion, SignedManifest, SignedManifestV1,
 export { buildManifest } from './manifest/build.ts'
 export type { BuildManifestInput, BuiltManifest } from './manifest/build.ts'
 export { MAX_SHARD_PROOF_BYTES, shardTreeProofs, shardTreeRoot } from './manifest/shard-tree.ts'
-export { CLOSEST_PROTOCOL, KAD_PROTOCOL, STORAGE_NODE_PROTOCOL } from './protocols.ts'
+export { CLOSEST_PROTOCOL, DIRECTORY_PROTOCOL, KAD_PROTOCOL, STORAGE_NODE_PROTOCOL } from './protocols.ts'
 export { CLOSEST_VERSION, MAX_CLOSEST_ADDRS, MAX_CLOSEST_COUNT, MAX_CLOSEST_KEY_BYTES, MAX_CLOSEST_REQUEST_BYTES, MAX_CLOSEST_RESPONSE_BYTES, decodeClosestRequest, decodeClosestResponse, encodeClosestRequest, encodeClosestResponse } from './closest/codec.ts'
 export type { ClosestAnswerPeer, ClosestQuery } from './closest/codec.ts'
 export { assertShardMatches, checkCodeword, verifyShard } from './manifest/shards.ts'

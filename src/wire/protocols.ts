@@ -14,3 +14,10 @@ export const STORAGE_NODE_PROTOCOL = '/zentalk/storage-node/1.0.0'
  * with no lookup and no dial. Nodes with a connection budget ask the storage nodes they are connected to.
  */
 export const CLOSEST_PROTOCOL = '/zentalk/closest/1.0.0'
+
+/**
+ * Backbone directory: an operator node (a storage node without a connection budget) tells the operator nodes it is
+ * connected to which storage nodes within a connection budget (tabs) hold connections to it, so every operator can
+ * answer CLOSEST_PROTOCOL with tabs it never met. Frames of the closest-peers answer, the last one short.
+ */
+export const DIRECTORY_PROTOCOL = '/zentalk/directory/1.0.0'
