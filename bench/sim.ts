@@ -19,6 +19,8 @@
 //
 // Policies: `recommended` (DURABILITY.md's), `today` (the mesh's current behaviour), or `compared` (every policy
 // of DURABILITY.md's comparison). Default: recommended, then today.
+// First: it sets DEBUG_COLORS before libp2p's logger loads.
+import '../relay/debug-colors.ts'
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { defaultChurnEvents, simulateChurn, type ChurnReport } from './durability/churn.ts'

@@ -30,5 +30,6 @@ if (major < NEEDED_MAJOR) {
   }
   const { register } = await import('tsx/esm/api')
   register()
+  await import('./debug-colors.ts')
   await import('./cli.ts')
 }
