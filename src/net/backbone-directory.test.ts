@@ -6,9 +6,8 @@ import { DIRECTORY_PROTOCOL, MAX_CLOSEST_COUNT, STORAGE_NODE_PROTOCOL, encodeClo
 import { kadIdOf } from '../placement/index.ts'
 import { BackboneDirectory, MAX_VOUCHED } from './backbone-directory.ts'
 import { MeshHolderSelector } from './holder-selector.ts'
-import { createMeshLibp2p, isUsableConnection, type MeshLibp2p } from './libp2p.ts'
+import { isUsableConnection, type MeshLibp2p } from './libp2p.ts'
 import { routingTablePeers } from './routing-table.ts'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { agentWithBudget, PeerKeeper, TAB_AGENT_PREFIX } from './peer-keeper.ts'
 
 const OPERATOR_AGENT = 'zentalk-storage-node/0.1.0 test'
@@ -128,20 +127,7 @@ describe('backbone directory over real libp2p nodes', () => {
 describe('operator nodes as the DHT backbone', () => {
   it('keeps tabs with a budget out of an operator\'s routing table and FIND_NODE answers, and other storage nodes in', async () => {
     let keeper: PeerKeeper | undefined
-    const operator = await createMeshLibp2p({
-      privateKey: await generateKeyPair('Ed25519'),
-      listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-      rtcConfiguration: { iceServers: [] },
-      allowPrivateAddresses: true,
-      dialWebSocketPeers: true,
-      maxConnections: 50,
-      inboundConnectionThreshold: 100,
-      maxIncomingPendingConnections: 100,
-      dialTimeoutMs: 5000,
-      userAgent: OPERATOR_AGENT,
-      dhtLeavesOut: peerId => keeper?.budgetedPeers.has(peerId) === true
-    })
-    await operator.start()
+    const operator = (await createTestNode({ userAgent: OPERATOR_AGENT, dhtLeavesOut: peerId => keeper?.budgetedPeers.has(peerId) === true })).libp2p
     const tab = await createTestNode({ userAgent: TAB_AGENT })
     const other = await createTestNode({ userAgent: OPERATOR_AGENT })
     const asker = await createTestNode({ userAgent: OPERATOR_AGENT })

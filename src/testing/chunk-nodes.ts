@@ -21,7 +21,7 @@ export interface TestNode {
   privateKey: PrivateKey
 }
 
-export async function createTestNode (options: { userAgent?: string, privateKey?: PrivateKey } = {}): Promise<TestNode> {
+export async function createTestNode (options: { userAgent?: string, privateKey?: PrivateKey, dhtLeavesOut?: (peerId: string) => boolean } = {}): Promise<TestNode> {
   const privateKey = options.privateKey ?? await generateKeyPair('Ed25519')
   const libp2p = await createMeshLibp2p({
     privateKey,
@@ -33,7 +33,8 @@ export async function createTestNode (options: { userAgent?: string, privateKey?
     inboundConnectionThreshold: 100,
     maxIncomingPendingConnections: 100,
     dialTimeoutMs: 5000,
-    userAgent: options.userAgent ?? 'zentalk-chunks-test'
+    userAgent: options.userAgent ?? 'zentalk-chunks-test',
+    dhtLeavesOut: options.dhtLeavesOut
   })
   await libp2p.start()
   return { libp2p, privateKey }
