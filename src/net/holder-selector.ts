@@ -145,7 +145,7 @@ export class MeshHolderSelector implements HolderSelector {
     const storage = [...connected].filter(id => this.keeper.storagePeers.has(id) && !this.keeper.isRelay(id) && this.options.isDead?.(id) !== true)
     if (storage.length === 0) return undefined
     const byDistance = rankByDistance(kadIdOfKey(key), storage, kadIdOf).map(r => r.item)
-    const askers = [...byDistance.filter(id => !this.keeper.tabPeers.has(id)), ...byDistance.filter(id => this.keeper.tabPeers.has(id))].slice(0, ASK_CONNECTED)
+    const askers = this.keeper.operatorsFirst(byDistance).slice(0, ASK_CONNECTED)
     const timeout = AbortSignal.timeout(this.options.lookupTimeoutMs)
     const deadline = signal == null ? timeout : AbortSignal.any([signal, timeout])
     const answers = await Promise.allSettled(askers.map(async id => await askClosest(this.libp2p, peerIdFromString(id), key, count, deadline)))

@@ -406,20 +406,35 @@ export class PeerKeeper {
    * node has not identified itself: like a peer that announced its budget, a node without one does not dial it.
    */
   noteBudgeted (peerId: string): void {
-    if (this.storagePeers.has(peerId) || this.nonStoragePeers.has(peerId) || this.budgetedPeers.has(peerId)) return
-    if (this.options.dhtBackbone === true) void removeFromRoutingTable(this.libp2p, peerIdFromString(peerId)).catch(() => {})
-    this.budgetedPeers.add(peerId)
+    if (this.storagePeers.has(peerId) || this.nonStoragePeers.has(peerId)) return
+    this.markBudgeted(peerIdFromString(peerId))
+  }
+
+  /**
+   * Records a peer as budgeted; the DHT backbone (operator nodes) also takes it out of its routing table, where
+   * identify may have put it before its agent was known.
+   */
+  private markBudgeted (peerId: PeerId): void {
+    const id = peerId.toString()
+    if (this.budgetedPeers.has(id)) return
+    if (this.options.dhtBackbone === true) void removeFromRoutingTable(this.libp2p, peerId).catch(() => {})
+    this.budgetedPeers.add(id)
+  }
+
+  /**
+   * `peers` with operator nodes (not tabs) first, each group in its given order: whom to ask for closest peers, since
+   * operators hold connections to the most of the mesh.
+   */
+  operatorsFirst (peers: readonly string[]): string[] {
+    return [...peers.filter(id => !this.tabPeers.has(id)), ...peers.filter(id => this.tabPeers.has(id))]
   }
 
   private classifyAgent (peerId: PeerId, agentVersion: string | undefined): void {
     if (agentVersion === undefined) return
     if (isTabAgent(agentVersion)) this.tabPeers.add(peerId.toString())
     else this.tabPeers.delete(peerId.toString())
-    if (budgetOfAgent(agentVersion) !== undefined) {
-      // Identify may have put it in the routing table before its agent was known.
-      if (this.options.dhtBackbone === true && !this.budgetedPeers.has(peerId.toString())) void removeFromRoutingTable(this.libp2p, peerId).catch(() => {})
-      this.budgetedPeers.add(peerId.toString())
-    } else this.budgetedPeers.delete(peerId.toString())
+    if (budgetOfAgent(agentVersion) !== undefined) this.markBudgeted(peerId)
+    else this.budgetedPeers.delete(peerId.toString())
   }
 
   private readonly onPeerUpdate = (evt: CustomEvent<PeerUpdate>): void => {
@@ -439,9 +454,9 @@ export class PeerKeeper {
     if (peer.tags.has(KAD_KEEP_ALIVE_TAG) && (this.options.connectionBudget !== undefined || this.budgetedPeers.has(peer.id.toString()))) {
       void this.libp2p.peerStore.merge(peer.id, { tags: { [KAD_KEEP_ALIVE_TAG]: undefined } }).catch(() => {})
     }
-    // A peer whose first addresses just arrived: kad-dht dropped it at identify time, add it now.
-    if ((previous?.addresses.length ?? 0) === 0 && peer.addresses.length > 0 && peer.protocols.includes(KAD_PROTOCOL) &&
-      !(this.options.dhtBackbone === true && this.budgetedPeers.has(peer.id.toString()))) {
+    // A peer whose first addresses just arrived: kad-dht dropped it at identify time, add it now (the DHT backbone's
+    // routing table refuses budgeted peers itself: `keepOutOfRoutingTable`).
+    if ((previous?.addresses.length ?? 0) === 0 && peer.addresses.length > 0 && peer.protocols.includes(KAD_PROTOCOL)) {
       void addToRoutingTable(this.libp2p, peer.id).catch(() => {})
     }
   }
@@ -548,8 +563,9 @@ export class PeerKeeper {
     this.discovering = true
     const known = this.storagePeers.size
     try {
-      // A node's first discovery walks the DHT even within a budget: the walk makes the node known to the nodes near
-      // its ID (they meet it), which asking its own connections would not.
+      // A node's first discovery walks the DHT even within a budget: the walk makes the node known to the tabs near
+      // its ID that it reaches (they meet it), which asking its own connections would not. Operator nodes learn of it
+      // from the backbone directory instead: they leave budgeted nodes out of their DHT.
       if (this.options.connectionBudget !== undefined && this.walkedDht && await this.discoverFromConnected()) return
       this.walkedDht = true
       const targets = [this.libp2p.peerId.toMultihash().bytes, crypto.getRandomValues(new Uint8Array(32))]
@@ -587,7 +603,7 @@ export class PeerKeeper {
     const self = this.libp2p.peerId.toString()
     const connected = this.usablePeerIds()
     const usable = [...connected].filter(id => this.storagePeers.has(id) && !this.relayPeerIds.has(id))
-    const askers = [...usable.filter(id => !this.tabPeers.has(id)), ...usable.filter(id => this.tabPeers.has(id))].slice(0, ASK_FOR_NEIGHBOURS)
+    const askers = this.operatorsFirst(usable).slice(0, ASK_FOR_NEIGHBOURS)
     if (askers.length === 0) return false
     const signal = AbortSignal.timeout(this.options.dialTimeoutMs)
     const key = this.libp2p.peerId.toMultihash().bytes
