@@ -13,7 +13,7 @@ import { webSockets } from '@libp2p/websockets'
 import { circuitRelayAddressesLast, isPrivateIp, loopbackAddressLast, publicAddressesFirst, reliableTransportsFirst } from '@libp2p/utils'
 import { WebSockets } from '@multiformats/multiaddr-matcher'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
-import { keepOutOfRoutingTable } from './routing-table.ts'
+import { keepOutOfRoutingTable, keepQueriesOffLeftOut } from './routing-table.ts'
 import { KAD_PROTOCOL } from '../wire/index.ts'
 import type { Identify, IdentifyPush } from '@libp2p/identify'
 import type { Address, Connection, ConnectionGater, Libp2p, PeerInfo, PrivateKey } from '@libp2p/interface'
@@ -76,7 +76,8 @@ export interface MeshLibp2pOptions {
   dhtClientMode?: boolean
   /**
    * Peers this node's DHT leaves out: it neither adds them to its routing table nor names them in its FIND_NODE
-   * answers (an operator node leaves out tabs with a connection budget: see create-node.ts).
+   * answers, and its walks do not dial them (an operator node leaves out tabs with a connection budget: see
+   * create-node.ts).
    */
   dhtLeavesOut?: (peerId: string) => boolean
   /** Run the circuit-relay-v2 server (the `node relay` process). */
@@ -206,7 +207,10 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
   }) as unknown as MeshLibp2p
   slowDhtTableRefresh(node)
   ungateDhtLookups(node)
-  if (options.dhtLeavesOut !== undefined) keepOutOfRoutingTable(node, options.dhtLeavesOut)
+  if (options.dhtLeavesOut !== undefined) {
+    keepOutOfRoutingTable(node, options.dhtLeavesOut)
+    keepQueriesOffLeftOut(node, options.dhtLeavesOut)
+  }
   return node
 }
 
