@@ -237,6 +237,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     dialWebRTCDirect: config.dialWebRTCDirect,
     webrtc: storageNode,
     closedForRoom: connection => budget.wasClosedForRoom(connection),
+    budgeted: settings.connectionBudget !== undefined,
     log: config.log
   })({ libp2p, keeper })
   const holders = new MeshHolderSelector(libp2p, keeper, {
