@@ -705,8 +705,11 @@ export class PeerKeeper {
     const connected = this.usablePeerIds()
     const self = this.libp2p.peerId.toString()
     // Within a connection budget only the neighbourhood's connections count: those of lookups and stores come and go.
+    // Without one, the connections budgeted peers chose to open do not count either: an operator node that tabs
+    // connect to keeps dialling the other operators (the backbone its directory and lookups need) however many tabs
+    // hold connections to it; counting them, an operator with `targetPeers` tabs connected would dial no one.
     const budgeted = this.options.connectionBudget !== undefined
-    let open = [...connected].filter(id => !this.relayPeerIds.has(id) && (!budgeted || this.isNeighbour(id))).length
+    let open = [...connected].filter(id => !this.relayPeerIds.has(id) && (budgeted ? this.isNeighbour(id) : !this.budgetedPeers.has(id))).length
     const now = Date.now()
     if (open + this.dialing.size >= this.target) return
     if (!this.scanNeeded && now < this.nextScanAt) return
