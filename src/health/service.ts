@@ -1,7 +1,8 @@
 /**
  * The health monitor as a node service: `healthService(init)(components)`. It checks the node's routing-table
  * peers (within a connection budget only its neighbourhood and the ones it is connected to) and the peers other
- * services ask it to watch (the co-holders of the node's shards), with a probe that counts an open connection as an answer and does not blame a relay-only peer for this node's own lost relay.
+ * services ask it to watch (the co-holders of the node's shards), with a probe that counts an open connection as an
+ * answer and does not blame a relay-only peer for this node's own lost relay.
  * A dead peer leaves the routing table; a peer that connects is alive again at once; a storage node (not a tab)
  * whose last connection closes is checked at once, unless this node's own connection budget closed it.
  */
