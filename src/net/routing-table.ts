@@ -3,7 +3,7 @@
  * peers) and to re-add peers whose addresses arrived after identify (ENVIRONMENT.md: a tab with no listen
  * address yet is dropped and never retried).
  */
-import type { MeshLibp2p } from './libp2p.ts'
+import { isUsableConnection, type MeshLibp2p } from './libp2p.ts'
 import type { PeerId } from '@libp2p/interface'
 
 interface KBucketPeer { peerId: PeerId, kadId: Uint8Array }
@@ -46,7 +46,7 @@ export function keepOutOfRoutingTable (libp2p: MeshLibp2p, leavesOut: (peerId: s
 interface DhtNetwork { sendRequest(to: PeerId, msg: unknown, options?: unknown): AsyncGenerator<unknown> }
 
 /**
- * Makes the DHT's queries skip the peers `leavesOut` names unless a connection to them is already open: a walk
+ * Makes the DHT's queries skip the peers `leavesOut` names unless a usable connection to them is already open: a walk
  * learns of them from other peers' answers and would otherwise dial each for one request. A skipped peer counts as
  * one that did not answer. On operator nodes this kept walks from dialling into tabs' connection budgets: in a
  * simulated mesh of 60 nodes (48 tabs with a budget of 16), 112 such dials in 20 idle seconds, most of the tabs'
@@ -57,7 +57,8 @@ export function keepQueriesOffLeftOut (libp2p: MeshLibp2p, leavesOut: (peerId: s
   if (network === undefined) return
   const sendRequest = network.sendRequest.bind(network)
   network.sendRequest = async function * (to, msg, options) {
-    if (leavesOut(to.toString()) && libp2p.getConnections(to).length === 0) return
+    // A limited (relayed signalling) connection does not count: kad-dht does not run over it, and would dial.
+    if (leavesOut(to.toString()) && !libp2p.getConnections(to).some(isUsableConnection)) return
     yield * sendRequest(to, msg, options)
   }
 }
