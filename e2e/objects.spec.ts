@@ -293,7 +293,12 @@ test('a headless node keeps its shards across a restart (SQLite)', async () => {
   await node.proc.proc.stop('SIGTERM')
   headless[index] = await restartSingleNode(node, relay.url)
   expectKept(before, ofSuite(shardRows(headless[index])))
-  // And it serves them: Y's objects still rebuild with this node back among their holders.
+  // And it serves them: once the fetcher has found it again (the keeper redials a storage node that came back),
+  // Y's objects still rebuild with this node back among their holders. The next test counts on every holder not
+  // stopped answering.
+  await eventually('the fetcher reconnected directly to the restarted node', async () =>
+    await fetcher.page.evaluate(() => window.zentalk!.connections().filter(c => c.direct).map(c => c.peerId)),
+  direct => direct.includes(node.peerId), 60_000)
   expectAllIdentical(await fetchObjects(fetcher.page, other.address), otherStored)
 })
 

@@ -468,7 +468,8 @@ export class Repairer {
    * True when the key need not be surveyed this round. A key found fully placed stays untouched while its ring and
    * this node's shards of it stay the same (until `resurveyAfterMs`). When the ring changed only by deaths, the
    * nodes nearest the key survey at once, since one of them is the repairer; the others survey one fallback delay
-   * later, when they would take over, so that a death costs a handful of surveys instead of one per holder. The
+   * later per rank beyond them, in the order they would take over, so that a death costs a handful of surveys while
+   * the repair runs instead of one per holder. The
    * same holds for a key this node has not surveyed yet (its objects were new) when one of its expected holders
    * has just died.
    */
@@ -493,8 +494,13 @@ export class Repairer {
         ring.slice(0, expected).every(peer => before.has(peer))
       if (sameRing || !onlyDeaths) return false
     }
-    if (repairOrder(ranked, this.repairsLast).indexOf(this.selfId) < PROMPT_SURVEY_RANKS) return false
-    const deferUntil = this.deferrals.get(group.keyHex) ?? now + this.settings.fallbackDelayMs
+    const rank = repairOrder(ranked, this.repairsLast).indexOf(this.selfId)
+    if (rank < PROMPT_SURVEY_RANKS) return false
+    // Each rank further out waits one fallback delay more: the nearest ranks are rebuilding meanwhile. When every
+    // other holder waited the same single delay, their surveys all landed in the middle of the rebuilds (heal suite:
+    // 20 headless nodes and a tab on two cores, a dozen surveys of 19 LISTs each while three nodes were reading
+    // and storing), and took the CPU and the holders' answers those rebuilds were waiting for.
+    const deferUntil = this.deferrals.get(group.keyHex) ?? now + (rank - PROMPT_SURVEY_RANKS + 1) * this.settings.fallbackDelayMs
     this.deferrals.set(group.keyHex, deferUntil)
     if (now >= deferUntil) return false
     round.deferredKeys++
