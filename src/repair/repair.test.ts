@@ -414,6 +414,19 @@ describe('Repairer over 21 real libp2p storage nodes', () => {
     const far = youngRepairer(byId(ring[10]))
     far.peerDied(lost!.peerId)
     expect(await far.runOnce()).toMatchObject({ objects: 0, deferredKeys: 1 })
+    // One fallback delay more per rank beyond the nearest three: still waiting after the first delay, surveying
+    // once its turn could have come.
+    let at = Date.now()
+    const farther = new Repairer({
+      libp2p: byId(ring[10]).libp2p, store: byId(ring[10]).store, holders: holdersOf(closestPeers), isDead: peer => !isRunning(byId(peer)),
+      nodeKey: byId(ring[10]).privateKey, newObjectGraceMs: 60 * 60_000, fallbackDelayMs: 1_000, now: () => at
+    })
+    farther.peerDied(lost!.peerId)
+    expect(await farther.runOnce()).toMatchObject({ objects: 0, deferredKeys: 1 })
+    at += 1_000
+    expect(await farther.runOnce()).toMatchObject({ objects: 0, deferredKeys: 1 })
+    at += 20 * 1_000
+    expect((await farther.runOnce()).objects).toBeGreaterThan(0)
   }, SLOW)
 
   it('examines at once an object whose shard a node was given (a rebuild) long after its owner created it', async () => {
