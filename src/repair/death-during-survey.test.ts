@@ -109,7 +109,12 @@ describe('a death declared while the survey runs', () => {
     // The holder stopped in the test above, silent and not declared dead yet.
     const silent = nodes.find(node => !isRunning(node) && !declared.has(node.peerId))!
     const live = nodes.filter(isRunning)
-    const [nearestId] = await xorClosestPeers(() => live, { liveOnly: true })(key, 1)
+    const liveRanked = await xorClosestPeers(() => live, { liveOnly: true })(key, live.length)
+    const [nearestId] = liveRanked
+    // A holder far from the key surveys while the silent holder is not declared dead yet: its view of the key is
+    // then not in order (a holder did not answer).
+    const far = repairers.get(liveRanked[6])!
+    expect((await far.runOnce()).unanswered).toBe(1)
     const repairer = repairers.get(nearestId)!
     const surveying = repairer.runOnce()
     setTimeout(() => {
@@ -123,5 +128,8 @@ describe('a death declared while the survey runs', () => {
     const rounds = await Promise.all(live.map(async node => await repairers.get(node.peerId)!.runOnce()))
     expect(rounds.every(round => !round.aborted)).toBe(true)
     expect(rounds.reduce((sum, r) => sum + r.rebuilt, 0)).toBe(OBJECTS)
+    // The far holder leaves that survey to the nearest ones although its last view was not in order: it is not
+    // the one to rebuild, and its survey would only load the holders the rebuild reads from and stores on.
+    expect(rounds[live.findIndex(node => node.peerId === liveRanked[6])]).toMatchObject({ deferredKeys: 1, objects: 0 })
   }, SLOW)
 })

@@ -469,9 +469,9 @@ export class Repairer {
    * this node's shards of it stay the same (until `resurveyAfterMs`). When the ring changed only by deaths, the
    * nodes nearest the key survey at once, since one of them is the repairer; the others survey one fallback delay
    * later per rank beyond them, in the order they would take over, so that a death costs a handful of surveys while
-   * the repair runs instead of one per holder. The
-   * same holds for a key this node has not surveyed yet (its objects were new) when one of its expected holders
-   * has just died.
+   * the repair runs instead of one per holder. That holds whether or not the last survey found the key in order
+   * (right after a store, hand-offs from spare nodes are often pending), and for a key this node has not surveyed
+   * yet (its objects were new) when one of its expected holders has just died.
    */
   private surveyNotNeeded (group: KeyGroup, ring: readonly string[], expected: number, ranked: readonly string[], holdings: string,
     round: RepairRound): boolean {
@@ -480,9 +480,8 @@ export class Repairer {
     if (view === undefined) {
       if (!this.expectedHolderDied(group.key, ring, expected)) return false
     } else {
-      if (!view.settled) return false
       const sameRing = view.ring.length === ring.length && view.ring.every((peer, i) => peer === ring[i])
-      if (sameRing && view.holdings === holdings && now - view.surveyedAt < this.settings.resurveyAfterMs) {
+      if (view.settled && sameRing && view.holdings === holdings && now - view.surveyedAt < this.settings.resurveyAfterMs) {
         round.unchangedKeys++
         return true
       }
