@@ -25,6 +25,8 @@ describe('a death declared while the survey runs', () => {
   const declared = new Set<string>()
   /** [surveying node, peer it could not reach]: what each repairer told its health monitor to check now. */
   const suspected: Array<[string, string]> = []
+  /** What the health monitor does besides, when a repairer tells it of a peer it could not reach. */
+  let onSuspect: (by: string, peer: string) => void = () => {}
   const objectIds: ObjectId[] = []
   let wallet: WalletIdentity
 
@@ -44,7 +46,10 @@ describe('a death declared while the survey runs', () => {
         store: node.store,
         holders: holdersOf(known),
         isDead: peer => declared.has(peer),
-        suspect: peer => { suspected.push([node.peerId, peer]) },
+        suspect: peer => {
+          suspected.push([node.peerId, peer])
+          onSuspect(node.peerId, peer)
+        },
         nodeKey: node.privateKey,
         requestTimeoutMs: 10_000,
         resurveyAfterMs: 0,
@@ -131,5 +136,29 @@ describe('a death declared while the survey runs', () => {
     // The far holder leaves that survey to the nearest ones although its last view was not in order: it is not
     // the one to rebuild, and its survey would only load the holders the rebuild reads from and stores on.
     expect(rounds[live.findIndex(node => node.peerId === liveRanked[6])]).toMatchObject({ deferredKeys: 1, objects: 0 })
+  }, SLOW)
+
+  it('carries on when the death declared while it surveys is of a peer whose LIST already failed, and rebuilds in that round', async () => {
+    const key = placementKeyFor(NS_HISTORY, wallet.address)
+    const live = nodes.filter(isRunning)
+    const [nearestId, crashedId] = await xorClosestPeers(() => live, { liveOnly: true })(key, 2)
+    await stopNodes([nodes.find(node => node.peerId === crashedId)!])
+    // The health monitor checks the peer the survey could not reach, and declares it dead while the survey runs.
+    const repairer = repairers.get(nearestId)!
+    onSuspect = (by, peer) => {
+      if (by !== nearestId || peer !== crashedId || declared.has(peer)) return
+      declared.add(peer)
+      repairer.peerDied(peer)
+    }
+    try {
+      const round = await repairer.runOnce()
+      // Not set aside: the dead peer left the ring, its shards counted as lost, and this node rebuilt the objects
+      // that are its to rebuild (with 14 live nodes for 15 shards, not every one of them).
+      expect(round.aborted).toBe(false)
+      expect(round.unanswered).toBe(0)
+      expect(round.rebuilt).toBeGreaterThan(0)
+    } finally {
+      onSuspect = () => {}
+    }
   }, SLOW)
 })

@@ -100,6 +100,8 @@ export class Repairer {
   private roundAbort: AbortController | undefined
   /** Whether the running round has begun to act (rebuild, hand off, drop) on some key: then it is not set aside. */
   private roundActing = false
+  /** Peers whose LIST failed as unreachable in the running round. */
+  private roundUnreachable = new Set<string>()
   private current: Promise<RepairRound> | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
   private running = false
@@ -171,8 +173,12 @@ export class Repairer {
     this.lastDeathAt = this.now()
     // A round still surveying was planned without this death: its ring still counts the dead peer, and it may be
     // waiting on it or spot-checking peers. It is set aside and the next round starts at once; one that has begun
-    // to rebuild carries on.
-    if (this.current !== undefined && !this.roundActing && this.roundAbort !== undefined && !this.roundAbort.signal.aborted) {
+    // to rebuild carries on. So does one whose LIST to that peer already failed: its survey waits on it no more,
+    // and leaves it out and surveys the nodes that move up once the LISTs are in (examineKey). Starting over cost
+    // a whole survey: in the heal suite the nearest holders' own checks declared the crashed holders while their
+    // surveys ran, one after another, and a repairer set its round aside two or three times.
+    if (this.current !== undefined && !this.roundActing && this.roundAbort !== undefined && !this.roundAbort.signal.aborted &&
+      !this.roundUnreachable.has(peerId)) {
       this.roundAbort.abort(new Error(`${peerId} was declared dead while the round surveyed`))
       this.emit(`repair: round ${this.roundNumber} set aside: ${peerId} was declared dead while it surveyed`)
     }
@@ -223,6 +229,7 @@ export class Repairer {
     const roundAbort = new AbortController()
     this.roundAbort = roundAbort
     this.roundActing = false
+    const unreachable = this.roundUnreachable = new Set<string>()
     const signal = AbortSignal.any([this.controller.signal, roundAbort.signal])
     const round = emptyRound(this.now())
     const ctx: RepairContext = {
@@ -231,7 +238,10 @@ export class Repairer {
       store: this.init.store,
       placementRules: this.placementRules,
       isDead: this.isDead,
-      suspect: this.init.suspect,
+      suspect: peer => {
+        unreachable.add(peer)
+        this.init.suspect?.(peer)
+      },
       checkedManifests: new Map(),
       rebuiltBytesByOwner: new Map(),
       log: this.emit,
