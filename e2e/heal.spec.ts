@@ -276,10 +276,11 @@ async function healAfterCrash (round: number, crash: { stopped: string[], at: nu
   console.log(`round ${round}: crash at ${new Date(crash.at).toISOString()}; detection ${Math.min(...detected) - crash.at} / ${detectionMs} ms ` +
     `(first / last of 5), full redundancy ${fullMs} ms after the crash`)
   // Detection time plus 10 s, as the issue asks. On the 2-core test machine, with 21 nodes and a browser sharing
-  // it, full redundancy comes 6 to 8 s after detection: the repairers' own health rounds may declare the last death
-  // a second or two after the first node does, a repair round takes 3 to 5 s, and this survey about 1 s to see the
-  // result. A repair that waits for the next sweep, for the new-object grace, or for the erasure WASM to compile
-  // fails it.
+  // it, full redundancy comes 5 to 10 s after detection in most runs: the repairers' own health rounds declare the
+  // deaths 1 to 5 s after the first node does, a repair round takes 3 to 7 s (its reads and stores wait on the
+  // slowest of the holders, the tab among them), and this survey 1 to 4 s to see the result. On a machine loaded
+  // beyond that it has taken 17 s. A repair that waits for the next sweep, for the new-object grace, or for the
+  // erasure WASM to compile fails it.
   expect(fullMs, 'every object has 15 verified shards on distinct live nodes within detection time plus 10 s')
     .toBeLessThanOrEqual(detectionMs + REPAIR_BOUND_MS)
 }
