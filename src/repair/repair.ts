@@ -50,7 +50,8 @@ interface KeyGroup { key: Uint8Array, keyHex: string, objects: Map<ObjectId, num
 
 /**
  * What the last survey of a key saw: its live ring, this node's shards of it, whether all was in place, and whether
- * some object was short of shards this node may be the one to rebuild (its turn runs while it keeps seeing that).
+ * some object was short of shards. This node holds a shard of every object it examines, so it is one of that
+ * object's repairers in turn, and its turn runs only while it keeps seeing the shortage.
  */
 interface KeyView { ring: readonly string[], holdings: string, settled: boolean, short: boolean, surveyedAt: number }
 
@@ -436,7 +437,7 @@ export class Repairer {
       surveyedAt,
       settled: survey.failed.size === 0 && plans.every(({ plan }) =>
         !plan.uncertain && plan.missing.length === 0 && plan.moves.length === 0 && plan.drops.length === 0),
-      short: plans.some(({ plan }) => !plan.uncertain && plan.rebuilds.length > 0 && plan.repairers.includes(this.selfId))
+      short: plans.some(({ plan }) => plan.rebuilds.length > 0)
     })
     if ((pool?.rejectedShards ?? 0) > 0) {
       this.emit(`repair: ${pool!.rejectedShards} shards read for ${group.keyHex} failed verification and were not used`)
@@ -484,9 +485,8 @@ export class Repairer {
    * nodes nearest the key survey at once, since one of them is the repairer; the others survey one fallback delay
    * later per rank beyond them, in the order they would take over, so that a death costs a handful of surveys while
    * the repair runs instead of one per holder. That holds whether or not the last survey found the key in order
-   * (right after a store, hand-offs from spare nodes are often pending), unless it found an object short that this
-   * node is one of the repairers of, and for a key this node has not surveyed yet (its objects were new) when one of
-   * its expected holders has just died.
+   * (right after a store, hand-offs from spare nodes are often pending), unless it found an object short, and for
+   * a key this node has not surveyed yet (its objects were new) when one of its expected holders has just died.
    */
   private surveyNotNeeded (group: KeyGroup, ring: readonly string[], expected: number, ranked: readonly string[], holdings: string,
     round: RepairRound): boolean {
@@ -495,8 +495,8 @@ export class Repairer {
     if (view === undefined) {
       if (!this.expectedHolderDied(group.key, ring, expected)) return false
     } else {
-      // A shortage this node is a repairer of is followed round after round: its turn comes only while it keeps
-      // seeing it (ObjectSteps), so a round that skipped the key would put that turn off.
+      // A shortage is followed round after round: this node's turn to rebuild comes only while it keeps seeing it
+      // (ObjectSteps), so a round that skipped the key would put that turn off.
       if (view.short) return false
       const sameRing = view.ring.length === ring.length && view.ring.every((peer, i) => peer === ring[i])
       if (view.settled && sameRing && view.holdings === holdings && now - view.surveyedAt < this.settings.resurveyAfterMs) {
