@@ -3,6 +3,7 @@ import { WalletIdentity } from '../identity/index.ts'
 import type { ObjectId } from '../types/index.ts'
 import { MalformedMessageError, OversizeMessageError, SignedEnvelope } from '../wire/index.ts'
 import { HistorySegmentDecryptError, UnsupportedHistorySegmentError } from './errors.ts'
+import { MAX_ENVELOPE_BYTES } from './envelope-format.ts'
 import {
   MAX_HISTORY_SEGMENT_BYTES, MAX_SEGMENT_ENTRY_BYTES, SEGMENT_TARGET_BYTES, deriveSegmentKey, isHistorySegment, openHistorySegment,
   packSegments, sealHistorySegment
@@ -53,7 +54,11 @@ describe('history segments', () => {
     await expect(openHistorySegment(alice.address, aliceKey, new Uint8Array(MAX_HISTORY_SEGMENT_BYTES + 1).fill(8))).rejects.toBeInstanceOf(OversizeMessageError)
     await expect(openHistorySegment(alice.address, aliceKey, Uint8Array.of(8, 1, 99))).rejects.toBeInstanceOf(MalformedMessageError)
     await expect(sealHistorySegment(alice.address, aliceKey, { envelopes: [], replaces: [] })).rejects.toThrow(RangeError)
-    await expect(sealHistorySegment(alice.address, aliceKey, { envelopes: [new Uint8Array(MAX_SEGMENT_ENTRY_BYTES + 1)], replaces: [] })).rejects.toThrow(RangeError)
+    await expect(sealHistorySegment(alice.address, aliceKey, { envelopes: [new Uint8Array(10), new Uint8Array(MAX_SEGMENT_ENTRY_BYTES + 1)], replaces: [] })).rejects.toThrow(RangeError)
+    // One envelope alone (a sent message's history copy) may be as large as any envelope, and opens; not larger.
+    const large = new Uint8Array(MAX_ENVELOPE_BYTES).fill(10)
+    expect((await openHistorySegment(alice.address, aliceKey, await sealHistorySegment(alice.address, aliceKey, { envelopes: [large], replaces: [] }))).envelopes).toEqual([large])
+    await expect(sealHistorySegment(alice.address, aliceKey, { envelopes: [new Uint8Array(MAX_ENVELOPE_BYTES + 1)], replaces: [] })).rejects.toThrow(RangeError)
   })
 
   it('pack envelopes in order into segments of at most the target size', async () => {

@@ -84,7 +84,13 @@ export function isHistorySegment (bytes: Uint8Array): boolean {
 }
 
 /**
- * Seals envelopes (each at most MAX_SEGMENT_ENTRY_BYTES) and the IDs of the objects they replace into one segment
+ * Encoded size of a segment holding one envelope of at most MAX_SEGMENT_ENTRY_BYTES, at most: what a sent
+ * message's history copy is before compaction packs it with others (framing about 90 bytes; see the .proto).
+ */
+export const MAX_LONE_SEGMENT_BYTES = MAX_SEGMENT_ENTRY_BYTES + 128
+
+/**
+ * Seals envelopes (each at most MAX_SEGMENT_ENTRY_BYTES, or one envelope of any size up to MAX_ENVELOPE_BYTES) and the IDs of the objects they replace into one segment
  * of `owner`.
  * @throws {RangeError} for more than a segment holds (see `packSegments`)
  */
@@ -99,7 +105,10 @@ export async function sealHistorySegment (owner: WalletAddress, key: Uint8Array,
   }
   const total = envelopes.reduce((sum, envelope) => sum + envelope.length, 0)
   const largest = Math.max(...envelopes.map(envelope => envelope.length))
-  if (largest > MAX_SEGMENT_ENTRY_BYTES || total > SEGMENT_TARGET_BYTES + MAX_SEGMENT_ENTRY_BYTES) {
+  if (envelopes.length === 1) {
+    // A lone envelope (a message's history copy, sealed as it is sent) may be as large as any envelope.
+    if (largest > MAX_ENVELOPE_BYTES) throw new RangeError(`an envelope is at most ${MAX_ENVELOPE_BYTES} bytes, got ${largest}`)
+  } else if (largest > MAX_SEGMENT_ENTRY_BYTES || total > SEGMENT_TARGET_BYTES + MAX_SEGMENT_ENTRY_BYTES) {
     throw new RangeError(`a history segment holds envelopes of at most ${MAX_SEGMENT_ENTRY_BYTES} bytes, ${SEGMENT_TARGET_BYTES} bytes in all; got ${total} (largest ${largest})`)
   }
   const nonce = drawRandom(random, AES_GCM_NONCE_BYTES)
@@ -110,11 +119,12 @@ export async function sealHistorySegment (owner: WalletAddress, key: Uint8Array,
 }
 
 /**
- * Opens a segment of `owner` and returns its contents; the envelopes unverified (each is verified like any copy).
+ * Opens a segment of `owner` (or of one of several owners: a user's history identity and, for segments written
+ * before it existed, the user's own address) and returns its contents; the envelopes unverified (each is verified like any copy).
  * @throws {OversizeMessageError} | {MalformedMessageError} | {UnsupportedHistorySegmentError} |
  *   {HistorySegmentDecryptError} (altered, or another identity's)
  */
-export async function openHistorySegment (owner: WalletAddress, key: Uint8Array, bytes: Uint8Array): Promise<SegmentContents> {
+export async function openHistorySegment (owner: WalletAddress | readonly WalletAddress[], key: Uint8Array, bytes: Uint8Array): Promise<SegmentContents> {
   const what = 'history segment'
   const own = checkedCopy(what, bytes, MAX_HISTORY_SEGMENT_BYTES)
   checkVersion(what, readLeadingVersion(what, own), HISTORY_SEGMENT_VERSION, UnsupportedHistorySegmentError)
@@ -125,15 +135,16 @@ export async function openHistorySegment (owner: WalletAddress, key: Uint8Array,
   expectLength(what, 'owner', segment.owner, ADDRESS_BYTES)
   expectLength(what, 'nonce', segment.nonce, AES_GCM_NONCE_BYTES)
   const sealedBy = addressFromBytes(segment.owner)
-  if (sealedBy !== owner) {
-    throw new HistorySegmentDecryptError(`this history segment was sealed by ${sealedBy}; only ${owner}'s segments open here`)
+  const owners: readonly WalletAddress[] = typeof owner === 'string' ? [owner] : owner
+  if (!owners.includes(sealedBy)) {
+    throw new HistorySegmentDecryptError(`this history segment was sealed by ${sealedBy}; only ${owners.join(' or ')}'s segments open here`)
   }
   let body: Uint8Array
   try {
     body = await aesGcmDecrypt(key, segment.nonce, segment.ciphertext, associatedData(segment.version, segment.alg, segment.owner, segment.nonce))
   } catch (error) {
     if (!(error instanceof AeadAuthenticationError)) throw error
-    throw new HistorySegmentDecryptError(`history segment of ${owner} does not open with this identity's key: it was altered or sealed with another key`, { cause: error })
+    throw new HistorySegmentDecryptError(`history segment of ${sealedBy} does not open with this identity's key: it was altered or sealed with another key`, { cause: error })
   }
   const { envelopes, replaces } = decodeOrThrow(`${what} body`, () => HistorySegmentBody.decode(body, { limits: { envelopes: MAX_SEGMENT_ENVELOPES, replaces: MAX_SEGMENT_REPLACES } }))
   if (envelopes.length === 0) throw new MalformedMessageError('history segment holds no envelope')

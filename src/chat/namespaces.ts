@@ -25,3 +25,8 @@ export const BACKUP_CHECK_INFO = 'zentalk/backup/v1/passphrase-check'
 export const NS_HISTORY_SEGMENT = 'zentalk/history-segment/v1'
 /** HKDF info that turns the wallet private key into the AES key of the owner's history segments. */
 export const HISTORY_SEGMENT_KEY_INFO = 'zentalk/history-segment/v1/aes-256-gcm-key'
+/**
+ * HKDF info that turns the wallet private key into the secp256k1 key of the owner's history identity: the
+ * pseudonymous owner that signs, and whose placement key places, the owner's history objects (history-identity.ts).
+ */
+export const HISTORY_IDENTITY_KEY_INFO = 'zentalk/history-identity/v1/secp256k1-key'

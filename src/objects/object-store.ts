@@ -157,6 +157,8 @@ export class ObjectStore {
   private readonly spareHolders: number
   private readonly readSpareHolders: number
   private readonly now: () => number
+  /** Stores `withSigner` made, one per identity. */
+  private readonly signers = new Map<string, ObjectStore>()
 
   constructor (deps: ObjectStoreDeps) {
     this.deps = deps
@@ -174,6 +176,20 @@ export class ObjectStore {
   /** The owner address whose objects this store writes. */
   get owner (): string {
     return this.deps.wallet.address
+  }
+
+  /**
+   * The same store (holders, exchange, limits) writing and deleting as `wallet`: for objects a user keeps under a
+   * second identity of its own (the chat history's pseudonymous owner). One store per identity: asked again, the same one.
+   */
+  withSigner (wallet: Signer): ObjectStore {
+    if (wallet.address === this.owner) return this
+    let store = this.signers.get(wallet.address)
+    if (store === undefined) {
+      store = new ObjectStore({ ...this.deps, wallet })
+      this.signers.set(wallet.address, store)
+    }
+    return store
   }
 
   /**

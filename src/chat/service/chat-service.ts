@@ -25,7 +25,8 @@ import { NotRecipientError, PeerKeyMismatchError, UnknownPeerKeyError } from '..
 import { createKeyBundle, encodeKeyBundle, type KeyBundle } from '../key-bundle.ts'
 import { MESSAGE_ID_BYTES } from '../message-id.ts'
 import { createReadNotice, MAX_READ_NOTICE_IDS, openReadNotice } from '../read-notice.ts'
-import { deriveSegmentKey } from '../history-segment.ts'
+import { deriveSegmentKey, sealHistorySegment } from '../history-segment.ts'
+import { deriveHistoryIdentity } from '../history-identity.ts'
 import { attachmentName, checkAttachmentSize, encodeAttachmentRef, formatBytes, type AttachmentInput, type AttachmentRef } from '../attachment.ts'
 import { MessageKind, type MessageContent } from '../payload.ts'
 import { AttachmentTransfer } from './attachments.ts'
@@ -39,6 +40,7 @@ import { DeliveryUnreachableError, InboxRateLimitedError, KeyBundleNotFoundError
 import { assembleHistory, type EnvelopeCopy } from './history.ts'
 import { HistoryCompactor, type CompactionPolicy, type CompactionResult, type FetchedHistory } from './compaction.ts'
 import { expandHistoryObjects } from './history-segments.ts'
+import { HistoryObjects } from './history-objects.ts'
 import { KeyBundleDirectory } from './key-bundles.ts'
 import { ContactPasses } from './contact-passes.ts'
 import { MemoryMessageCache, type CachedEnvelope, type MessageCache } from './message-cache.ts'
@@ -79,6 +81,8 @@ export class ChatService {
   /** Ends the waits of queued messages when the service stops. */
   private stopped = new AbortController()
   private readonly segmentKey: Uint8Array
+  /** Where this identity's history objects live: under its history identity (history-objects.ts). */
+  private readonly historyObjects: HistoryObjects
   private readonly compactor: HistoryCompactor
   /** When compaction runs by itself (undefined: only when asked, `compactHistory`). */
   private readonly autoCompaction: Required<CompactionPolicy> | undefined
@@ -100,9 +104,11 @@ export class ChatService {
     this.keys = deriveChatKeyPair(init.wallet)
     this.contactPasses = new ContactPasses(this.address)
     this.segmentKey = deriveSegmentKey(init.wallet)
+    this.historyObjects = new HistoryObjects(init.objects, deriveHistoryIdentity(init.wallet))
     this.compactor = new HistoryCompactor({
       owner: this.address,
-      objects: init.objects,
+      historyOwner: this.historyObjects.historyOwner,
+      objects: this.historyObjects,
       segmentKey: this.segmentKey,
       open: async bytes => await this.openEnvelope(bytes),
       now: () => this.now()
@@ -338,10 +344,11 @@ export class ChatService {
     update({ state: 'sending' })
     let inboxRefusals = 0
 
-    const history = this.init.objects.storeObject(bytes, {
+    // The history copy is sealed with the segment key: its holders see neither the envelope's header nor its parties.
+    const history = sealHistorySegment(this.historyObjects.historyOwner, this.segmentKey, { envelopes: [bytes], replaces: [] }).then(async sealed => await this.historyObjects.storeObject(sealed, {
       namespace: NS_HISTORY,
       onShardPlaced: (placed, total) => { update({ historyShards: placed, totalShards: total }) }
-    })
+    }))
     const inbox = toSelf
       ? undefined
       : this.init.objects.storeObject(bytes, {
@@ -422,7 +429,7 @@ export class ChatService {
   async readHistory (peer?: WalletAddress | string): Promise<HistoryReport> {
     const conversation = peer === undefined ? undefined : parseAddress(peer)
     const [own, inbox, cached] = await Promise.allSettled([
-      this.init.objects.fetchObjects(this.address, { namespace: NS_HISTORY }),
+      this.historyObjects.fetchObjects(this.address, { namespace: NS_HISTORY }),
       this.init.objects.fetchObjects(this.address, { namespace: NS_INBOX }),
       this.cache.listEnvelopes(conversation)
     ])
@@ -440,7 +447,7 @@ export class ChatService {
       }
       // Segments (many messages in one object) are only ever written to the owner's own history.
       if (source === 'history') {
-        const expanded = await expandHistoryObjects(outcome.value.objects, source, this.address, this.segmentKey)
+        const expanded = await expandHistoryObjects(outcome.value.objects, source, [this.historyObjects.historyOwner, this.address], this.segmentKey)
         copies.push(...expanded.copies)
         refusedSegments.push(...expanded.rejected)
         replaced = expanded.replaced

@@ -1,7 +1,9 @@
 /**
  * Compaction of a history into segments over 15 real libp2p storage nodes (DHT off, exact XOR placement): Alice
  * and Bob chat; Alice packs her history and inbox, is stopped half way, runs again, and a reader on another node
- * with an empty cache (what a new tab of Alice's sees) finds every message exactly once at every step.
+ * with an empty cache (what a new tab of Alice's sees) finds every message exactly once at every step. Alice's
+ * history lives under her history identity (history-identity.ts): each sent message's copy is a segment of one
+ * envelope until compaction packs them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NS_HISTORY, NS_INBOX } from '../../crypto/index.ts'
@@ -11,6 +13,7 @@ import { isRunning, type MeshNode } from '../../testing/object-mesh.ts'
 import { chatServiceOn, createChatMesh, joinMesh } from '../../testing/chat-mesh.ts'
 import { HistorySegmentDecryptError } from '../errors.ts'
 import { deriveSegmentKey, isHistorySegment, openHistorySegment, sealHistorySegment } from '../history-segment.ts'
+import { deriveHistoryIdentity } from '../history-identity.ts'
 import type { ChatService } from './chat-service.ts'
 import type { ChatMessage } from './chat-message.ts'
 import { HistorySegmentReadBackError } from './errors.ts'
@@ -20,6 +23,9 @@ let nodes: MeshNode[]
 const mesh = (): MeshNode[] => nodes
 let alice: ChatService
 let aliceObjects: ObjectStore
+/** Alice's store signing as her history identity: the one her chat service writes her history with. */
+let aliceHistory: ObjectStore
+const aliceHistoryId = deriveHistoryIdentity(wallets.alice)
 let bob: ChatService
 /** Alice on another node with an empty cache: reads only what the mesh has. */
 let reader: ChatService
@@ -28,6 +34,7 @@ beforeAll(async () => {
   nodes = await createChatMesh(15)
   await Promise.all(nodes.slice(0, 3).map(async node => { await joinMesh(node, nodes, 3) }))
   ;({ chat: alice, objects: aliceObjects } = chatServiceOn(nodes[0], wallets.alice, mesh, { autoCompaction: false }))
+  aliceHistory = aliceObjects.withSigner(aliceHistoryId)
   bob = chatServiceOn(nodes[1], wallets.bob, mesh, { autoCompaction: false }).chat
   reader = chatServiceOn(nodes[2], wallets.alice, mesh, { autoCompaction: false }).chat
   await Promise.all([alice.start(), bob.start()])
@@ -48,10 +55,18 @@ async function readOnce (): Promise<ChatMessage[]> {
   return report.messages
 }
 
+/** Alice's history (under her history identity) or inbox, as the mesh holds it. */
 async function ownObjects (namespace: string): Promise<Uint8Array[]> {
-  const { objects, failed } = await aliceObjects.fetchObjects(wallets.alice.address, { namespace })
+  const { objects, failed } = namespace === NS_HISTORY
+    ? await aliceHistory.fetchObjects(aliceHistoryId.address, { namespace })
+    : await aliceObjects.fetchObjects(wallets.alice.address, { namespace })
   expect(failed).toEqual([])
   return objects.map(object => object.bytes)
+}
+
+/** How many envelopes a segment of Alice's history holds. */
+async function envelopesIn (segment: Uint8Array): Promise<number> {
+  return (await openHistorySegment(aliceHistoryId.address, deriveSegmentKey(wallets.alice), segment)).envelopes.length
 }
 
 describe('history compaction', () => {
@@ -69,26 +84,32 @@ describe('history compaction', () => {
       texts.push(text)
     }
     expect((await readOnce()).map(message => message.text).sort()).toEqual([...texts].sort())
-    expect(await ownObjects(NS_HISTORY)).toHaveLength(24)
+    const sent = await ownObjects(NS_HISTORY)
+    expect(sent).toHaveLength(24)
+    expect(await Promise.all(sent.map(envelopesIn))).toEqual(sent.map(() => 1))
     expect(await ownObjects(NS_INBOX)).toHaveLength(4)
 
     // The node stops after 5 deletes: the segment is stored and read back, most small objects are still there.
-    const deleteObject = aliceObjects.deleteObject.bind(aliceObjects)
-    let deletes = 0
-    aliceObjects.deleteObject = async (...args) => {
-      if (++deletes > 5) throw new Error('node stopped')
-      return await deleteObject(...args)
+    const stores = [aliceObjects, aliceHistory]
+    const deletes = stores.map(store => store.deleteObject.bind(store))
+    let deleted = 0
+    for (const [i, store] of stores.entries()) {
+      store.deleteObject = async (...args) => {
+        if (++deleted > 5) throw new Error('node stopped')
+        return await deletes[i](...args)
+      }
     }
     try {
       await expect(alice.compactHistory()).rejects.toThrow('node stopped')
     } finally {
-      aliceObjects.deleteObject = deleteObject
+      for (const [i, store] of stores.entries()) store.deleteObject = deletes[i]
     }
     const halfway = [...await ownObjects(NS_HISTORY), ...await ownObjects(NS_INBOX)]
-    expect(halfway.filter(isHistorySegment)).toHaveLength(1)
-    expect(halfway.filter(bytes => !isHistorySegment(bytes))).toHaveLength(28 - 5)
-    const [segment] = halfway.filter(isHistorySegment)
-    expect((await openHistorySegment(wallets.alice.address, deriveSegmentKey(wallets.alice), segment)).envelopes).toHaveLength(28)
+    expect(halfway).toHaveLength(1 + 28 - 5)
+    const sizes = await Promise.all(halfway.map(async bytes => isHistorySegment(bytes) ? await envelopesIn(bytes) : 1))
+    expect(sizes.filter(size => size === 28)).toHaveLength(1)
+    expect(sizes.filter(size => size === 1)).toHaveLength(28 - 5)
+    const segment = halfway[sizes.indexOf(28)]
     // Every message once, from the segment and the objects left.
     expect((await readOnce()).map(message => message.text).sort()).toEqual([...texts].sort())
 
@@ -116,8 +137,8 @@ describe('history compaction', () => {
     expect(await readOnce()).toHaveLength(texts.length)
     // Nine holders (too few to rebuild it, enough that any read meets one) will miss the delete of one of them:
     // keep their shards aside, put them back afterwards.
-    const { objects: small } = await aliceObjects.fetchObjects(wallets.alice.address, { namespace: NS_HISTORY })
-    const missed = small.find(object => !isHistorySegment(object.bytes))!
+    const { objects: small } = await aliceHistory.fetchObjects(aliceHistoryId.address, { namespace: NS_HISTORY })
+    const missed = (await Promise.all(small.map(async object => ({ object, count: await envelopesIn(object.bytes) })))).find(({ count }) => count === 1)!.object
     const held = await Promise.all(nodes.map(async node => ({ node, records: await node.store.listObjectShards(missed.objectId) })))
     const missedBy = held.filter(holder => holder.records.length > 0).slice(0, 9)
     expect(missedBy).toHaveLength(9)
@@ -127,7 +148,7 @@ describe('history compaction', () => {
     expect(second).toEqual({ segments: 0, messages: 0, deleted: 0 })
     const history = await ownObjects(NS_HISTORY)
     expect(history).toHaveLength(1)
-    const contents = await openHistorySegment(wallets.alice.address, deriveSegmentKey(wallets.alice), history[0])
+    const contents = await openHistorySegment(aliceHistoryId.address, deriveSegmentKey(wallets.alice), history[0])
     expect(contents.envelopes).toHaveLength(31)
     expect(contents.replaces).toContain(missed.objectId)
     expect((await readOnce()).map(message => message.text).sort()).toEqual([...texts].sort())
@@ -138,7 +159,7 @@ describe('history compaction', () => {
       await node.store.purgeTombstones(Date.now() + 1)
       for (const record of records) await node.store.put(record)
     }
-    const { failed } = await aliceObjects.fetchObjects(wallets.alice.address, { namespace: NS_HISTORY })
+    const { failed } = await aliceHistory.fetchObjects(aliceHistoryId.address, { namespace: NS_HISTORY })
     expect(failed.map(object => object.objectId)).toEqual([missed.objectId])
     expect((await readOnce()).map(message => message.text).sort()).toEqual([...texts].sort())
     expect(await alice.compactHistory()).toEqual({ segments: 0, messages: 0, deleted: 1 })
@@ -149,14 +170,14 @@ describe('history compaction', () => {
   it('reports a segment that does not open as refused, shows the rest, and leaves it alone', async () => {
     // A segment of Alice's history sealed with a key that is not hers (a bug, or a restored wrong wallet).
     const [envelope] = (await aliceObjects.fetchObjects(wallets.bob.address, { namespace: NS_INBOX }).catch(() => ({ objects: [] }))).objects
-    const foreign = await sealHistorySegment(wallets.alice.address, deriveSegmentKey(wallets.bob), { envelopes: [envelope?.bytes ?? new Uint8Array(300).fill(10)], replaces: [] })
-    const { objectId } = await aliceObjects.storeObject(foreign, { namespace: NS_HISTORY })
+    const foreign = await sealHistorySegment(aliceHistoryId.address, deriveSegmentKey(wallets.bob), { envelopes: [envelope?.bytes ?? new Uint8Array(300).fill(10)], replaces: [] })
+    const { objectId } = await aliceHistory.storeObject(foreign, { namespace: NS_HISTORY })
     const report = await reader.readHistory()
     expect(report.rejected).toEqual([expect.objectContaining({ source: 'history', objectId, error: expect.any(HistorySegmentDecryptError) })])
     expect(report.messages.map(message => message.text).sort()).toEqual([...texts].sort())
     expect(await alice.compactHistory()).toEqual({ segments: 0, messages: 0, deleted: 0 })
     expect(await ownObjects(NS_HISTORY)).toHaveLength(2)
-    await aliceObjects.deleteObject(objectId)
+    await aliceHistory.deleteObject(objectId)
   }, 60_000)
 
   it('runs by itself once enough objects are old enough, after a history read', async () => {
@@ -176,7 +197,7 @@ describe('history compaction', () => {
     const deadline = Date.now() + 60_000
     // (Objects being deleted show as failed while only some of their holders have deleted their shards.)
     const current = async (): Promise<number> => {
-      const { objects, failed } = await aliceObjects.fetchObjects(wallets.alice.address, { namespace: NS_HISTORY })
+      const { objects, failed } = await aliceHistory.fetchObjects(aliceHistoryId.address, { namespace: NS_HISTORY })
       return objects.length + failed.length
     }
     while (await current() > 1 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 250))
@@ -184,33 +205,32 @@ describe('history compaction', () => {
     expect(await auto.chat.compactHistory()).toEqual({ segments: 0, messages: 0, deleted: 0 })
     const history = await ownObjects(NS_HISTORY)
     expect(history).toHaveLength(1)
-    expect((await openHistorySegment(wallets.alice.address, deriveSegmentKey(wallets.alice), history[0])).envelopes).toHaveLength(34)
+    expect(await envelopesIn(history[0])).toBe(34)
     expect((await readOnce()).map(message => message.text).sort()).toEqual([...texts].sort())
   }, 120_000)
 
   it('deletes nothing when a segment does not read back as written, and finishes on the next run', async () => {
     await alice.sendMessage(bob.address, 'read back')
     texts.push('read back')
-    const fetchObject = aliceObjects.fetchObject.bind(aliceObjects)
-    aliceObjects.fetchObject = async (...args) => {
+    const fetchObject = aliceHistory.fetchObject.bind(aliceHistory)
+    aliceHistory.fetchObject = async (...args) => {
       const object = await fetchObject(...args)
       return { ...object, bytes: object.bytes.subarray(1) }
     }
     try {
       await expect(alice.compactHistory()).rejects.toBeInstanceOf(HistorySegmentReadBackError)
     } finally {
-      aliceObjects.fetchObject = fetchObject
+      aliceHistory.fetchObject = fetchObject
     }
-    // The old segment, the new message's object and the segment that did not read back: all still there.
+    // The old segment, the new message's copy and the segment that did not read back: all still there.
     const history = await ownObjects(NS_HISTORY)
-    expect(history.filter(isHistorySegment)).toHaveLength(2)
-    expect(history.filter(bytes => !isHistorySegment(bytes))).toHaveLength(1)
+    expect((await Promise.all(history.map(envelopesIn))).sort((a, b) => a - b)).toEqual([1, texts.length - 1, texts.length])
     expect((await readOnce()).map(message => message.text).sort()).toEqual([...texts].sort())
     // The new segment is intact after all (only its read back failed): the next run deletes what it replaces.
     expect(await alice.compactHistory()).toEqual({ segments: 0, messages: 0, deleted: 2 })
     const [segment, ...rest] = await ownObjects(NS_HISTORY)
     expect(rest).toEqual([])
-    expect((await openHistorySegment(wallets.alice.address, deriveSegmentKey(wallets.alice), segment)).envelopes).toHaveLength(texts.length)
+    expect(await envelopesIn(segment)).toBe(texts.length)
     expect((await readOnce()).map(message => message.text).sort()).toEqual([...texts].sort())
   }, 120_000)
 })

@@ -17,7 +17,7 @@ import type { WalletAddress } from '../../identity/index.ts'
 import type { FetchResult, ObjectStore, RetrievedObject } from '../../objects/index.ts'
 import { inboxNamespace } from '../../placement/index.ts'
 import type { ObjectId } from '../../types/index.ts'
-import { MAX_SEGMENT_ENTRY_BYTES, MAX_SEGMENT_REPLACES, SEGMENT_TARGET_BYTES, isHistorySegment, openHistorySegment, packSegments, sealHistorySegment } from '../history-segment.ts'
+import { MAX_LONE_SEGMENT_BYTES, MAX_SEGMENT_ENTRY_BYTES, MAX_SEGMENT_REPLACES, SEGMENT_TARGET_BYTES, isHistorySegment, openHistorySegment, packSegments, sealHistorySegment } from '../history-segment.ts'
 import { compareMessages, type ChatMessage } from './chat-message.ts'
 import { expandHistoryObjects } from './history-segments.ts'
 import { HistorySegmentReadBackError, KeyBundleLookupDeferredError, KeyBundleNotFoundError } from './errors.ts'
@@ -49,7 +49,14 @@ export interface FetchedHistory {
 }
 
 export interface CompactorDeps {
+  /** The wallet address: the inbox's owner (and the owner of segments written before the history identity). */
   readonly owner: WalletAddress
+  /**
+   * Who seals the segments this writes and owns the history's objects: the history identity (history-identity.ts).
+   * Default `owner`.
+   */
+  readonly historyOwner?: WalletAddress
+  /** History reads and writes go where `objects` puts them (HistoryObjects: under the history identity). */
   readonly objects: Pick<ObjectStore, 'fetchObjects' | 'fetchObject' | 'storeObject' | 'deleteObject'>
   readonly segmentKey: Uint8Array
   /** Verifies and opens an envelope (ChatService.openEnvelope); only envelopes that open are packed. */
@@ -92,7 +99,9 @@ export class HistoryCompactor {
     const cutoff = this.deps.now() - (policy.minAgeMs ?? 0)
     const packable = (object: RetrievedObject): boolean => !isHistorySegment(object.bytes) && object.bytes.length <= MAX_SEGMENT_ENTRY_BYTES &&
       object.createdAt <= cutoff && opened(object.bytes)
-    return fetched.history.objects.filter(packable).length + (fetched.inbox?.objects.filter(packable).length ?? 0)
+    // A sent message's history copy is a segment of its own envelope (sealed, so nothing to verify here).
+    const lone = (object: RetrievedObject): boolean => isHistorySegment(object.bytes) && object.bytes.length <= MAX_LONE_SEGMENT_BYTES && object.createdAt <= cutoff
+    return fetched.history.objects.filter(object => packable(object) || lone(object)).length + (fetched.inbox?.objects.filter(packable).length ?? 0)
   }
 
   /**
@@ -103,12 +112,13 @@ export class HistoryCompactor {
    */
   async run (policy: CompactionPolicy = {}, fetched?: FetchedHistory): Promise<CompactionResult> {
     const { owner, objects } = this.deps
+    const historyOwner = this.deps.historyOwner ?? owner
     const history = fetched?.history ?? await objects.fetchObjects(owner, { namespace: NS_HISTORY })
     // The inbox is packed when it can be read; the history alone otherwise.
     const inbox = fetched !== undefined ? fetched.inbox : await objects.fetchObjects(owner, { namespace: NS_INBOX }).catch(() => undefined)
     const cutoff = this.deps.now() - (policy.minAgeMs ?? 0)
 
-    const { segments, replaced: known } = await expandHistoryObjects(history.objects, 'history', owner, this.deps.segmentKey)
+    const { segments, replaced: known } = await expandHistoryObjects(history.objects, 'history', [historyOwner, owner], this.deps.segmentKey)
     /** Every object seen, rebuilt or not, and the namespace its delete goes to. */
     const seen = new Map<ObjectId, string>()
     for (const [source, namespace] of [[history, NS_HISTORY], [inbox, inboxNamespace(owner)]] as const) {
@@ -139,7 +149,11 @@ export class HistoryCompactor {
       return keys
     }
 
-    const underfull = live.filter(segment => envelopeBytes(segment.envelopes) < SEGMENT_TARGET_BYTES / 2)
+    // A lone envelope too large to pack (sealed on its own when sent) stays as it is, like a large single object.
+    const underfull = live.filter(segment => envelopeBytes(segment.envelopes) < SEGMENT_TARGET_BYTES / 2 &&
+      segment.envelopes.every(envelope => envelope.length <= MAX_SEGMENT_ENTRY_BYTES))
+    /** Sent messages' history copies, each a segment of one envelope, old enough to pack: they count like single objects. */
+    const lone = underfull.filter(segment => segment.envelopes.length === 1 && segment.createdAt <= cutoff).length
     for (const segment of live) {
       if (underfull.includes(segment)) continue
       for (const bytes of segment.envelopes) {
@@ -174,7 +188,7 @@ export class HistoryCompactor {
       }
     }
     const mergeSegments = fresh === 0 && underfull.length > 1
-    if (fresh < (policy.minObjects ?? 1) && !mergeSegments) {
+    if (!mergeSegments && (fresh === 0 || fresh + lone < (policy.minObjects ?? 1))) {
       // Too little to pack: still drop what is known to be in segments already.
       return { ...NOTHING, deleted: await this.deleteAll([...leftovers, ...covered, ...unreadable]) }
     }
@@ -203,7 +217,7 @@ export class HistoryCompactor {
     const stored = new Set<string>()
     for (const [index, group] of groups.entries()) {
       const replaces = [...new Set(namedBy[index])].slice(0, MAX_SEGMENT_REPLACES)
-      const sealed = await sealHistorySegment(owner, this.deps.segmentKey, { envelopes: group, replaces })
+      const sealed = await sealHistorySegment(historyOwner, this.deps.segmentKey, { envelopes: group, replaces })
       const { objectId } = await objects.storeObject(sealed, { namespace: NS_HISTORY })
       await this.readBack(objectId, sealed, group.length)
       for (const [key, at] of groupOf) if (at === index) stored.add(key)
@@ -220,7 +234,7 @@ export class HistoryCompactor {
     } catch (error) {
       throw new HistorySegmentReadBackError(`history segment ${objectId} was stored but could not be read back (${(error as Error).message}); nothing it replaces was deleted`, { cause: error })
     }
-    if (!bytesEqual(bytes, sealed) || (await openHistorySegment(this.deps.owner, this.deps.segmentKey, bytes)).envelopes.length !== count) {
+    if (!bytesEqual(bytes, sealed) || (await openHistorySegment(this.deps.historyOwner ?? this.deps.owner, this.deps.segmentKey, bytes)).envelopes.length !== count) {
       throw new HistorySegmentReadBackError(`history segment ${objectId} read back as other bytes (${toHex(sha256(bytes)).slice(0, 16)}…); nothing it replaces was deleted`)
     }
   }

@@ -24,7 +24,8 @@ export interface ExpandedObjects {
   readonly replaced: Set<ObjectId>
 }
 
-export async function expandHistoryObjects (objects: readonly RetrievedObject[], source: EnvelopeSource, owner: WalletAddress,
+/** `owner`: who may have sealed the segments (the history identity and, for older segments, the wallet address). */
+export async function expandHistoryObjects (objects: readonly RetrievedObject[], source: EnvelopeSource, owner: WalletAddress | readonly WalletAddress[],
   segmentKey: Uint8Array): Promise<ExpandedObjects> {
   const copies: EnvelopeCopy[] = []
   const rejected: Rejection[] = []
