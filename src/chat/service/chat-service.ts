@@ -109,6 +109,7 @@ export class ChatService {
       owner: this.address,
       historyOwner: this.historyObjects.historyOwner,
       objects: this.historyObjects,
+      movable: objectId => this.historyObjects.inOldPlace(objectId),
       segmentKey: this.segmentKey,
       open: async bytes => await this.openEnvelope(bytes),
       now: () => this.now()

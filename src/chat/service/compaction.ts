@@ -58,6 +58,11 @@ export interface CompactorDeps {
   readonly historyOwner?: WalletAddress
   /** History reads and writes go where `objects` puts them (HistoryObjects: under the history identity). */
   readonly objects: Pick<ObjectStore, 'fetchObjects' | 'fetchObject' | 'storeObject' | 'deleteObject'>
+  /**
+   * History objects that must move whatever their size: those still in the place earlier versions wrote to
+   * (HistoryObjects.inOldPlace). A run packs their envelopes into segments of the history identity's place.
+   */
+  readonly movable?: (objectId: ObjectId) => boolean
   readonly segmentKey: Uint8Array
   /** Verifies and opens an envelope (ChatService.openEnvelope); only envelopes that open are packed. */
   readonly open: (bytes: Uint8Array) => Promise<ChatMessage>
@@ -101,7 +106,8 @@ export class HistoryCompactor {
       object.createdAt <= cutoff && opened(object.bytes)
     // A sent message's history copy is a segment of its own envelope (sealed, so nothing to verify here).
     const lone = (object: RetrievedObject): boolean => isHistorySegment(object.bytes) && object.bytes.length <= MAX_LONE_SEGMENT_BYTES && object.createdAt <= cutoff
-    return fetched.history.objects.filter(object => packable(object) || lone(object)).length + (fetched.inbox?.objects.filter(packable).length ?? 0)
+    const movable = (object: RetrievedObject): boolean => isHistorySegment(object.bytes) && this.deps.movable?.(object.objectId) === true
+    return fetched.history.objects.filter(object => packable(object) || lone(object) || movable(object)).length + (fetched.inbox?.objects.filter(packable).length ?? 0)
   }
 
   /**
@@ -150,10 +156,15 @@ export class HistoryCompactor {
     }
 
     // A lone envelope too large to pack (sealed on its own when sent) stays as it is, like a large single object.
-    const underfull = live.filter(segment => envelopeBytes(segment.envelopes) < SEGMENT_TARGET_BYTES / 2 &&
+    // Segments still in the old place are packed again whatever their size: that moves them.
+    const moving = (segment: { objectId: ObjectId }): boolean => this.deps.movable?.(segment.objectId) === true
+    const underfull = live.filter(segment => (envelopeBytes(segment.envelopes) < SEGMENT_TARGET_BYTES / 2 || moving(segment)) &&
       segment.envelopes.every(envelope => envelope.length <= MAX_SEGMENT_ENTRY_BYTES))
-    /** Sent messages' history copies, each a segment of one envelope, old enough to pack: they count like single objects. */
-    const lone = underfull.filter(segment => segment.envelopes.length === 1 && segment.createdAt <= cutoff).length
+    /**
+     * Sent messages' history copies, each a segment of one envelope, old enough to pack, and segments to move: they
+     * count like single objects.
+     */
+    const lone = underfull.filter(segment => (segment.envelopes.length === 1 && segment.createdAt <= cutoff) || moving(segment)).length
     for (const segment of live) {
       if (underfull.includes(segment)) continue
       for (const bytes of segment.envelopes) {
@@ -187,7 +198,7 @@ export class HistoryCompactor {
         }
       }
     }
-    const mergeSegments = fresh === 0 && underfull.length > 1
+    const mergeSegments = fresh === 0 && (underfull.length > 1 || underfull.some(moving))
     if (!mergeSegments && (fresh === 0 || fresh + lone < (policy.minObjects ?? 1))) {
       // Too little to pack: still drop what is known to be in segments already.
       return { ...NOTHING, deleted: await this.deleteAll([...leftovers, ...covered, ...unreadable]) }

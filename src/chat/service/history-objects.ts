@@ -28,7 +28,7 @@ export class HistoryObjects implements HistoryObjectStore {
   private readonly history: ObjectStore
   /** History objects read from the old place (the wallet address's history key): their deletes go there. */
   private readonly oldPlace = new Set<ObjectId>()
-  /** The old place answered empty (enough holders asked): later reads skip it. */
+  /** The old place answered empty (at least k holders answered): later reads skip it. */
   private oldPlaceEmpty = false
 
   constructor (own: ObjectStore, historyIdentity: WalletIdentity) {
@@ -46,7 +46,8 @@ export class HistoryObjects implements HistoryObjectStore {
       this.oldPlaceEmpty ? undefined : this.own.fetchObjects(this.owner, { ...options, namespace: NS_HISTORY })
     ])
     if (old === undefined) return fresh
-    if (old.objects.length === 0 && old.failed.length === 0 && old.stats.answered >= Math.min(DEFAULT_DATA_SHARDS, old.stats.asked)) {
+    // Empty only by the word of at least k holders: a node that knows too few of the mesh yet keeps asking.
+    if (old.objects.length === 0 && old.failed.length === 0 && old.stats.answered >= DEFAULT_DATA_SHARDS) {
       this.oldPlaceEmpty = true
       return fresh
     }
@@ -71,6 +72,11 @@ export class HistoryObjects implements HistoryObjectStore {
   async deleteObject (objectId: ObjectId, options: FetchOptions = {}): Promise<number> {
     if (!this.isHistory(options.namespace, this.owner) || this.oldPlace.has(objectId)) return await this.own.deleteObject(objectId, options)
     return await this.history.deleteObject(objectId, options)
+  }
+
+  /** Whether a history object was read from the old place (so compaction moves it, and its delete goes there). */
+  inOldPlace (objectId: ObjectId): boolean {
+    return this.oldPlace.has(objectId)
   }
 
   private isHistory (namespace: string | undefined, owner: string): boolean {
