@@ -43,7 +43,7 @@ import { expandHistoryObjects } from './history-segments.ts'
 import { HistoryObjects } from './history-objects.ts'
 import { KeyBundleDirectory } from './key-bundles.ts'
 import { ContactPasses } from './contact-passes.ts'
-import { MemoryMessageCache, type CachedEnvelope, type MessageCache } from './message-cache.ts'
+import { MemoryMessageCache, type CachedContactPass, type CachedEnvelope, type MessageCache } from './message-cache.ts'
 import { TypedEvents } from './events.ts'
 import { PresenceDirectory } from './presence-records.ts'
 import { PresencePublisher } from './presence-publisher.ts'
@@ -64,6 +64,8 @@ export class ChatService {
   private readonly bundles: KeyBundleDirectory
   /** Passes into the inboxes of people who have written to this identity (contact-passes.ts). */
   private readonly contactPasses: ContactPasses
+  /** The passes kept in the cache, taken back once (`passFor`). */
+  private restoringPasses: Promise<void> | undefined
   private readonly presenceDirectory: PresenceDirectory
   private readonly presence: PresencePublisher
   private readonly handler: DeliveryHandler
@@ -344,6 +346,7 @@ export class ChatService {
     }
     update({ state: 'sending' })
     let inboxRefusals = 0
+    const inboxPass = toSelf ? undefined : await this.passFor(recipient)
 
     // The history copy is sealed with the segment key: its holders see neither the envelope's header nor its parties.
     const history = sealHistorySegment(this.historyObjects.historyOwner, this.segmentKey, { envelopes: [bytes], replaces: [] }).then(async sealed => await this.historyObjects.storeObject(sealed, {
@@ -358,7 +361,7 @@ export class ChatService {
         // nodes, and k of the closest still hold theirs. More than m refusing is the holders' common limit (this
         // sender's rate, or an inbox full for strangers): the store stops, and what it placed is taken back.
         stopOn: error => error instanceof RemoteQuotaExceededError && ++inboxRefusals > DEFAULT_PARITY_SHARDS,
-        inboxPass: this.contactPasses.passFor(recipient),
+        inboxPass,
         onShardPlaced: (placed, total) => { update({ inboxShards: placed, totalShards: total }) }
       })
     const delivery = toSelf ? undefined : this.deliverEnvelopeTo(recipient, bytes).then(via => { update({ delivered: true, deliveredVia: via }) })
@@ -440,6 +443,8 @@ export class ChatService {
     const refusedSegments: Rejection[] = []
     /** Objects whose messages segments hold: shards of them still seen are leftovers of a delete, not missing history. */
     let replaced = new Set<string>()
+    /** Contact passes new in this read: kept in the cache for those whose messages open (not a flood's). */
+    let learnedPasses: CachedContactPass[] = []
     if (cached.status === 'fulfilled') copies.push(...cached.value.map(entry => ({ source: 'cache' as const, bytes: entry.bytes })))
     for (const [source, outcome] of [['history', own], ['inbox', inbox]] as const) {
       if (outcome.status === 'rejected') {
@@ -454,7 +459,7 @@ export class ChatService {
         replaced = expanded.replaced
       } else {
         copies.push(...outcome.value.objects.map((object: RetrievedObject) => ({ source, bytes: object.bytes, objectId: object.objectId })))
-        this.contactPasses.learn(outcome.value.objects)
+        learnedPasses = this.contactPasses.learn(outcome.value.objects)
       }
       for (const failed of outcome.value.failed) {
         if (replaced.has(failed.objectId)) continue
@@ -470,6 +475,8 @@ export class ChatService {
       this.reportedRejections.add(key)
       this.events.emit('rejected', rejection)
     }
+    const writers = new Set(assembled.messages.map(({ message }) => message.from))
+    for (const entry of learnedPasses) if (writers.has(entry.contact)) await this.cache.putContactPass(entry).catch(() => {})
     const messages: ChatMessage[] = []
     for (const { message, bytes, source } of assembled.messages) {
       if (conversation !== undefined && message.peer !== conversation) continue
@@ -549,6 +556,13 @@ export class ChatService {
     const message = toChatMessage(opened)
     this.remember(key, message)
     return message
+  }
+
+  /** This identity's contact pass into `recipient`'s inbox, once the passes kept in the cache are back. */
+  private async passFor (recipient: WalletAddress): Promise<Uint8Array | undefined> {
+    this.restoringPasses ??= this.cache.listContactPasses().then(entries => { this.contactPasses.restore(entries) }, () => {})
+    await this.restoringPasses
+    return this.contactPasses.passFor(recipient)
   }
 
   /** Remembers an opened envelope (by hash) so a copy seen again is not opened again. */

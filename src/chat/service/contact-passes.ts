@@ -3,13 +3,14 @@
  * for an object they put into THIS identity's inbox proves to the holders of THEIR inbox that they have written
  * to this identity: sent with this identity's messages to them (`StoreOptions.inboxPass`), it puts those messages
  * in the contacts lane of their inbox, which a crowd of strangers cannot fill (src/protocols/chunks/inbox-budget.ts).
- * Learned from every read of the inbox; kept in memory only (a reloaded tab learns them again from its inbox, or
- * from the contact's next message once compaction has emptied it).
+ * Learned from every read of the inbox, and kept in the identity's message cache, so a reloaded tab still has them
+ * after compaction removed the objects they came from (`restore`). A pass stays valid: it is a signature.
  */
 import { encodeSignedManifest } from '../../wire/index.ts'
 import { inboxRecipientOf } from '../../placement/index.ts'
 import type { RetrievedObject } from '../../objects/index.ts'
 import type { WalletAddress } from '../../identity/index.ts'
+import type { CachedContactPass } from './message-cache.ts'
 
 /** Contacts whose passes are kept; past it the least recently learned goes. */
 const MAX_CONTACT_PASSES = 10_000
@@ -19,17 +20,32 @@ export class ContactPasses {
 
   constructor (private readonly me: WalletAddress) {}
 
-  /** Keeps, per sender, the newest manifest of the objects read from this identity's inbox. */
-  learn (objects: readonly RetrievedObject[]): void {
+  /**
+   * Keeps, per sender, the newest manifest of the objects read from this identity's inbox; returns the passes that
+   * are new here (for the cache).
+   */
+  learn (objects: readonly RetrievedObject[]): CachedContactPass[] {
+    const learned: CachedContactPass[] = []
     for (const { manifest } of objects) {
       if (manifest === undefined || manifest.owner === this.me || inboxRecipientOf(manifest.namespace) !== this.me) continue
-      const sender = manifest.owner as WalletAddress
-      const known = this.passes.get(sender)
-      if (known !== undefined && known.createdAt >= manifest.createdAt) continue
-      this.passes.delete(sender)
-      this.passes.set(sender, { pass: encodeSignedManifest(manifest), createdAt: manifest.createdAt })
-      if (this.passes.size > MAX_CONTACT_PASSES) this.passes.delete(this.passes.keys().next().value!)
+      const entry = { contact: manifest.owner as WalletAddress, pass: encodeSignedManifest(manifest), createdAt: manifest.createdAt }
+      if (this.keep(entry)) learned.push(entry)
     }
+    return learned
+  }
+
+  /** Takes back passes kept in the cache by an earlier session; newer ones learned meanwhile stay. */
+  restore (entries: readonly CachedContactPass[]): void {
+    for (const entry of entries) this.keep(entry)
+  }
+
+  private keep ({ contact, pass, createdAt }: CachedContactPass): boolean {
+    const known = this.passes.get(contact)
+    if (known !== undefined && known.createdAt >= createdAt) return false
+    this.passes.delete(contact)
+    this.passes.set(contact, { pass, createdAt })
+    if (this.passes.size > MAX_CONTACT_PASSES) this.passes.delete(this.passes.keys().next().value!)
+    return true
   }
 
   /** The pass into `recipient`'s inbox, when they have written to this identity. */

@@ -12,6 +12,9 @@ import { QuotaExceededError, type ChunkStore } from '../../store/index.ts'
 import { isRunning, xorClosestPeers, type MeshNode } from '../../testing/object-mesh.ts'
 import { chatServiceOn, createChatMesh, joinMesh } from '../../testing/chat-mesh.ts'
 import type { ChatService } from './chat-service.ts'
+import { MemoryMessageCache } from './message-cache.ts'
+import { NS_INBOX } from '../../crypto/index.ts'
+import type { ObjectStore } from '../../objects/index.ts'
 import { InboxRateLimitedError } from './errors.ts'
 
 /** Small budgets, so that a handful of messages fills the strangers' lane. */
@@ -21,6 +24,9 @@ const wallets = { alice: WalletIdentity.generate(), bob: WalletIdentity.generate
 let nodes: MeshNode[]
 const mesh = (): MeshNode[] => nodes
 let alice: ChatService
+let aliceObjects: ObjectStore
+/** What Alice's browser keeps across reloads (IndexedDB in a tab). */
+const aliceCache = new MemoryMessageCache()
 let bob: ChatService
 let dave: ChatService
 const started: ChatService[] = []
@@ -39,7 +45,7 @@ async function bobsInbox (): Promise<Map<string, string[]>> {
 beforeAll(async () => {
   nodes = await createChatMesh(20, { inboxLimits: INBOX_LIMITS })
   await Promise.all(nodes.slice(0, 3).map(async node => { await joinMesh(node, nodes, 3) }))
-  alice = chatServiceOn(nodes[0], wallets.alice, mesh, { autoCompaction: false }).chat
+  ;({ chat: alice, objects: aliceObjects } = chatServiceOn(nodes[0], wallets.alice, mesh, { autoCompaction: false, cache: aliceCache }))
   bob = chatServiceOn(nodes[1], wallets.bob, mesh, { autoCompaction: false }).chat
   dave = chatServiceOn(nodes[2], wallets.dave, mesh, { autoCompaction: false }).chat
   started.push(alice, bob, dave)
@@ -78,6 +84,24 @@ describe('an inbox\'s budget, as senders meet it', { timeout: 60_000 }, () => {
     // Alice shows Bob's pass: the strangers' allowance does not apply to her.
     expect((await alice.sendMessage(wallets.bob.address, 'hi Bob, Alice here')).storedInInbox).toBe(true)
     expect((await bobsInbox()).size).toBe(3)
+  })
+
+  it('a reloaded tab keeps its contacts\' passes after compaction emptied its inbox', async () => {
+    // Alice's compaction moves Bob's message from her inbox into her history: her inbox no longer shows his pass.
+    await alice.compactHistory()
+    expect((await aliceObjects.fetchObjects(wallets.alice.address, { namespace: NS_INBOX })).objects).toEqual([])
+    // Her tab reloads: a new service, with what her browser kept.
+    await alice.stop()
+    started.splice(started.indexOf(alice), 1)
+    alice = chatServiceOn(nodes[0], wallets.alice, mesh, { autoCompaction: false, cache: aliceCache }).chat
+    started.push(alice)
+    await alice.start()
+    expect((await alice.history(wallets.bob.address)).map(message => message.text)).toContain('hello Alice')
+    // Bob's inbox still holds its strangers' allowance (Dave's two): only a contact's message gets in.
+    const sent = await alice.sendMessage(wallets.bob.address, 'after a reload')
+    expect(sent.problems).toEqual([])
+    expect(sent.storedInInbox).toBe(true)
+    expect((await bobsInbox()).size).toBe(4)
   })
 
   it('places a message when a minority of the inbox\'s holders refuse it, on the next-closest nodes', async () => {

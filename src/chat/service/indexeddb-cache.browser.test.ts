@@ -118,6 +118,42 @@ describe('IndexedDbMessageCache', () => {
     expect(await reopened.addEnvelope(entry)).toBe(false)
   })
 
+  it('keeps the newest contact pass per contact, across close and reopen', async () => {
+    const owner = nextIdentity()
+    const cache = await openCache(owner)
+    expect(await cache.listContactPasses()).toEqual([])
+    await cache.putContactPass({ contact: BOB, pass: new Uint8Array([1]), createdAt: 10 })
+    await cache.putContactPass({ contact: BOB, pass: new Uint8Array([2]), createdAt: 20 })
+    await cache.putContactPass({ contact: BOB, pass: new Uint8Array([3]), createdAt: 15 }) // older: not kept
+    await cache.putContactPass({ contact: CAROL, pass: new Uint8Array([4]), createdAt: 5 })
+    cache.close()
+    const reopened = await openCache(owner)
+    const passes = (await reopened.listContactPasses()).sort((a, b) => a.contact < b.contact ? -1 : 1)
+    expect(passes).toEqual([{ contact: BOB, pass: new Uint8Array([2]), createdAt: 20 }, { contact: CAROL, pass: new Uint8Array([4]), createdAt: 5 }])
+  })
+
+  it('opens a database of schema 1 (before contact passes) with its envelopes and bundles', async () => {
+    const owner = nextIdentity()
+    const entry = envelope(ALICE, BOB, '7', BOB)
+    await new Promise<void>((resolve, reject) => {
+      const request = indexedDB.open(messageCacheDatabaseName(owner), 1)
+      request.onupgradeneeded = () => {
+        const db = request.result
+        db.createObjectStore('envelopes').createIndex('byPeer', 'peer')
+        db.createObjectStore('bundles', { keyPath: 'owner' })
+        request.transaction!.objectStore('envelopes').add(entry, `${entry.sender}/${entry.messageId}`)
+        request.transaction!.objectStore('bundles').put({ owner: BOB, bytes: new Uint8Array([9]) })
+      }
+      request.onsuccess = () => { request.result.close(); resolve() }
+      request.onerror = () => reject(request.error)
+    })
+    const cache = await openCache(owner)
+    expect(await cache.listEnvelopes(BOB)).toEqual([entry])
+    expect(await cache.getKeyBundle(BOB)).toEqual(new Uint8Array([9]))
+    await cache.putContactPass({ contact: BOB, pass: new Uint8Array([1]), createdAt: 1 })
+    expect(await cache.listContactPasses()).toHaveLength(1)
+  })
+
   it('keeps two identities apart', async () => {
     const first = await openCache(nextIdentity())
     const second = await openCache(nextIdentity())

@@ -2,7 +2,7 @@
  * Browser-only: the message cache of one identity in IndexedDB, so a reopened tab shows its conversations at
  * once and offline. One database per identity (`zentalk-chat-0x…`), so two identities used in the same browser
  * profile never see each other's messages. Like every MessageCache it keeps sealed envelopes (and verified key
- * bundles), never plaintext.
+ * bundles and contacts' passes: signed manifests), never plaintext.
  */
 import { deleteDB, openDB } from 'idb'
 import type { DBSchema, IDBPDatabase } from 'idb'
@@ -10,9 +10,9 @@ import { ZenTalkError } from '../../errors/index.ts'
 import { parseAddress } from '../../identity/index.ts'
 import type { WalletAddress } from '../../identity/index.ts'
 import { UnsupportedStoreVersionError } from '../../store/index.ts'
-import { envelopeKey, type CachedEnvelope, type MessageCache } from './message-cache.ts'
+import { envelopeKey, type CachedContactPass, type CachedEnvelope, type MessageCache } from './message-cache.ts'
 
-export const MESSAGE_CACHE_SCHEMA_VERSION = 1
+export const MESSAGE_CACHE_SCHEMA_VERSION = 2
 const DATABASE_PREFIX = 'zentalk-chat-'
 
 /** The cache was closed (or another tab deleted or upgraded its database); open it again to keep using it. */
@@ -36,6 +36,8 @@ interface MessageCacheSchema extends DBSchema {
     indexes: { byPeer: string }
   }
   bundles: { key: string, value: StoredBundle }
+  /** Contact passes, one per contact (schema 2). */
+  passes: { key: string, value: CachedContactPass }
 }
 
 type Database = IDBPDatabase<MessageCacheSchema>
@@ -64,6 +66,9 @@ export class IndexedDbMessageCache implements MessageCache {
           const envelopes = db.createObjectStore('envelopes')
           envelopes.createIndex('byPeer', 'peer')
           db.createObjectStore('bundles', { keyPath: 'owner' })
+        }
+        if (oldVersion < 2) {
+          db.createObjectStore('passes', { keyPath: 'contact' })
         }
       },
       // Another tab wants to upgrade or delete this database: let it, rather than block it forever.
@@ -117,6 +122,21 @@ export class IndexedDbMessageCache implements MessageCache {
     this.assertOpen('getKeyBundle')
     const stored = await this.db.get('bundles', owner)
     return stored === undefined ? undefined : Uint8Array.from(stored.bytes)
+  }
+
+  async putContactPass (entry: CachedContactPass): Promise<void> {
+    this.assertOpen('putContactPass')
+    const stored: CachedContactPass = { contact: entry.contact, pass: Uint8Array.from(entry.pass), createdAt: entry.createdAt }
+    // One readwrite transaction: two tabs learning passes at once keep the newer.
+    const tx = this.db.transaction('passes', 'readwrite')
+    const kept = await tx.store.get(stored.contact)
+    if (kept === undefined || kept.createdAt < stored.createdAt) await tx.store.put(stored)
+    await tx.done
+  }
+
+  async listContactPasses (): Promise<CachedContactPass[]> {
+    this.assertOpen('listContactPasses')
+    return (await this.db.getAll('passes')).map(({ contact, pass, createdAt }) => ({ contact, pass: Uint8Array.from(pass), createdAt }))
   }
 
   close (): void {

@@ -22,6 +22,20 @@ export interface CachedEnvelope {
   readonly bytes: Uint8Array
 }
 
+/**
+ * A contact pass (contact-passes.ts): the manifest `contact` signed for an object it put into this identity's inbox,
+ * which admits this identity's messages to `contact`'s inbox as a contact's. Kept so a reloaded tab still has it
+ * after compaction removed that object from the inbox.
+ */
+export interface CachedContactPass {
+  /** Whose inbox it opens: the contact who wrote to this identity. */
+  readonly contact: WalletAddress
+  /** The encoded signed manifest. */
+  readonly pass: Uint8Array
+  /** The manifest's createdAt: the newest pass per contact is kept. */
+  readonly createdAt: number
+}
+
 export interface MessageCache {
   /** Adds an envelope unless one with the same (sender, messageId) is already there; true when it was added. */
   addEnvelope(entry: CachedEnvelope): Promise<boolean>
@@ -30,6 +44,10 @@ export interface MessageCache {
   /** Keeps the encoded, verified key bundle of `owner` (replacing an older one). */
   putKeyBundle(owner: WalletAddress, bytes: Uint8Array): Promise<void>
   getKeyBundle(owner: WalletAddress): Promise<Uint8Array | undefined>
+  /** Keeps a contact pass, unless one at least as new is kept for that contact already. */
+  putContactPass(entry: CachedContactPass): Promise<void>
+  /** Every kept contact pass, one per contact. */
+  listContactPasses(): Promise<CachedContactPass[]>
 }
 
 /** The cache key of an envelope. */
@@ -41,6 +59,7 @@ export function envelopeKey (entry: Pick<CachedEnvelope, 'sender' | 'messageId'>
 export class MemoryMessageCache implements MessageCache {
   private readonly envelopes = new Map<string, CachedEnvelope>()
   private readonly bundles = new Map<WalletAddress, Uint8Array>()
+  private readonly passes = new Map<WalletAddress, CachedContactPass>()
 
   async addEnvelope (entry: CachedEnvelope): Promise<boolean> {
     const key = envelopeKey(entry)
@@ -62,5 +81,15 @@ export class MemoryMessageCache implements MessageCache {
   async getKeyBundle (owner: WalletAddress): Promise<Uint8Array | undefined> {
     const bytes = this.bundles.get(owner)
     return bytes === undefined ? undefined : Uint8Array.from(bytes)
+  }
+
+  async putContactPass (entry: CachedContactPass): Promise<void> {
+    const kept = this.passes.get(entry.contact)
+    if (kept !== undefined && kept.createdAt >= entry.createdAt) return
+    this.passes.set(entry.contact, { contact: entry.contact, pass: Uint8Array.from(entry.pass), createdAt: entry.createdAt })
+  }
+
+  async listContactPasses (): Promise<CachedContactPass[]> {
+    return [...this.passes.values()].map(entry => ({ ...entry, pass: Uint8Array.from(entry.pass) }))
   }
 }
