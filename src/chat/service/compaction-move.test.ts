@@ -8,7 +8,7 @@ import { WalletIdentity } from '../../identity/index.ts'
 import type { FetchResult, RetrievedObject } from '../../objects/index.ts'
 import type { ObjectId } from '../../types/index.ts'
 import { deriveHistoryIdentity } from '../history-identity.ts'
-import { SEGMENT_TARGET_BYTES, deriveSegmentKey, openHistorySegment, sealHistorySegment } from '../history-segment.ts'
+import { MAX_SEGMENT_ENTRY_BYTES, SEGMENT_TARGET_BYTES, deriveSegmentKey, openHistorySegment, sealHistorySegment } from '../history-segment.ts'
 import type { ChatMessage } from './chat-message.ts'
 import { HistoryCompactor } from './compaction.ts'
 
@@ -18,9 +18,9 @@ const historyOwner = deriveHistoryIdentity(owner).address
 const segmentKey = deriveSegmentKey(owner)
 const empty: FetchResult = { objects: [], failed: [], stats: {} as FetchResult['stats'] }
 
-/** Fake envelopes of 400 bytes, each opening to its own message. */
-function envelope (n: number): Uint8Array {
-  const bytes = new Uint8Array(400).fill(7)
+/** Fake envelopes (400 bytes unless said), each opening to its own message. */
+function envelope (n: number, size = 400): Uint8Array {
+  const bytes = new Uint8Array(size).fill(7)
   new DataView(bytes.buffer).setUint32(0, n)
   return bytes
 }
@@ -70,5 +70,20 @@ describe('history in the old place', () => {
     expect(contents.replaces).toEqual([old.objectId])
     // Sealed by the history identity: a segment of the wallet address's would not open as one.
     await expect(openHistorySegment(owner.address, segmentKey, segment)).rejects.toThrow(/sealed by/)
+  })
+
+  it('moves an envelope too large to pack, as a segment of its own, and deletes it there once that reads back', async () => {
+    const large = envelope(1, MAX_SEGMENT_ENTRY_BYTES + 1000)
+    const old: RetrievedObject = { objectId: 'c'.repeat(64) as ObjectId, bytes: large, createdAt: NOW - 1000, namespace: NS_HISTORY }
+
+    const stays = await compactorOver([old], new Set())
+    expect(await stays.compactor.run({ minObjects: 1 }, { history: { ...empty, objects: [old] } })).toEqual({ segments: 0, messages: 0, deleted: 0 })
+    expect(stays.stored).toEqual([])
+
+    const moves = await compactorOver([old], new Set([old.objectId]))
+    expect(await moves.compactor.run({ minObjects: 32 }, { history: { ...empty, objects: [old] } })).toEqual({ segments: 1, messages: 1, deleted: 1 })
+    expect(moves.deleted).toEqual([old.objectId])
+    const contents = await openHistorySegment(historyOwner, segmentKey, moves.stored[0])
+    expect(contents).toEqual({ envelopes: [large], replaces: [old.objectId] })
   })
 })

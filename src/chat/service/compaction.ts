@@ -132,6 +132,7 @@ export class HistoryCompactor {
     }
     // Objects a segment names as replaced: what is left of them goes (a holder missed the delete, or a run stopped).
     const leftovers: Candidate[] = [...seen].filter(([objectId]) => known.has(objectId)).map(([objectId, namespace]) => ({ objectId, namespace, keys: [] }))
+    const moved = await this.moveLarge(history.objects.filter(object => !known.has(object.objectId)), historyOwner)
     const live = segments.filter(segment => !known.has(segment.objectId))
 
     /** Messages in segments that stay as they are: what they hold is safe already. */
@@ -201,7 +202,7 @@ export class HistoryCompactor {
     const mergeSegments = fresh === 0 && (underfull.length > 1 || underfull.some(moving))
     if (!mergeSegments && (fresh === 0 || fresh + lone < (policy.minObjects ?? 1))) {
       // Too little to pack: still drop what is known to be in segments already.
-      return { ...NOTHING, deleted: await this.deleteAll([...leftovers, ...covered, ...unreadable]) }
+      return sum(moved, { ...NOTHING, deleted: await this.deleteAll([...leftovers, ...covered, ...unreadable]) })
     }
     /** Leftovers named by segments packed again, still seen: the new segments name them in their place. */
     const inherited: ObjectId[] = []
@@ -234,7 +235,30 @@ export class HistoryCompactor {
       for (const [key, at] of groupOf) if (at === index) stored.add(key)
     }
     const safe = [...leftovers, ...covered, ...unreadable, ...replaced.filter(candidate => candidate.keys.every(key => stored.has(key) || kept.has(key)))]
-    return { segments: groups.length, messages: stored.size, deleted: await this.deleteAll(safe) }
+    return sum(moved, { segments: groups.length, messages: stored.size, deleted: await this.deleteAll(safe) })
+  }
+
+  /**
+   * Moves envelopes too large to pack (over MAX_SEGMENT_ENTRY_BYTES) out of the old place: each that opens is
+   * sealed as a segment of its own under the history identity, stored, read back, and only then deleted there.
+   */
+  private async moveLarge (objects: readonly RetrievedObject[], historyOwner: WalletAddress): Promise<CompactionResult> {
+    let segments = 0
+    let deleted = 0
+    for (const object of objects) {
+      if (this.deps.movable?.(object.objectId) !== true || isHistorySegment(object.bytes) || object.bytes.length <= MAX_SEGMENT_ENTRY_BYTES) continue
+      try {
+        await this.deps.open(object.bytes)
+      } catch {
+        continue
+      }
+      const sealed = await sealHistorySegment(historyOwner, this.deps.segmentKey, { envelopes: [object.bytes], replaces: [object.objectId] })
+      const { objectId } = await this.deps.objects.storeObject(sealed, { namespace: NS_HISTORY })
+      await this.readBack(objectId, sealed, 1)
+      segments++
+      if (await this.deps.objects.deleteObject(object.objectId, { namespace: NS_HISTORY }) > 0) deleted++
+    }
+    return { segments, messages: segments, deleted }
   }
 
   /** Reads a stored segment back from the mesh and checks it is the one written and opens. */
@@ -289,6 +313,10 @@ export function isUnreadable (error: unknown, createdAt: number, now: number): b
   const bundleUnusable = error instanceof KeyBundleNotFoundError || error instanceof KeyBundleSignatureError ||
     error instanceof KeyBundleOwnerMismatchError || error instanceof PeerKeyMismatchError || error instanceof UnknownPeerKeyError
   return bundleUnusable && createdAt <= now - UNREADABLE_INBOX_GRACE_MS
+}
+
+function sum (a: CompactionResult, b: CompactionResult): CompactionResult {
+  return { segments: a.segments + b.segments, messages: a.messages + b.messages, deleted: a.deleted + b.deleted }
 }
 
 function envelopeBytes (envelopes: readonly Uint8Array[]): number {
