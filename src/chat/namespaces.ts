@@ -27,6 +27,13 @@ export const NS_HISTORY_SEGMENT = 'zentalk/history-segment/v1'
 export const HISTORY_SEGMENT_KEY_INFO = 'zentalk/history-segment/v1/aes-256-gcm-key'
 /**
  * HKDF info that turns the wallet private key into the secp256k1 key of the owner's history identity: the
- * pseudonymous owner that signs, and whose placement key places, the owner's history objects (history-identity.ts).
+ * pseudonymous owner that signs, and whose placement key places, the owner's history objects (derived-identities.ts).
  */
 export const HISTORY_IDENTITY_KEY_INFO = 'zentalk/history-identity/v1/secp256k1-key'
+/**
+ * HKDF info that turns the wallet private key into the secp256k1 key of the owner's contact inbox identity: the
+ * recipient, for holders, of the inbox only the owner's contacts know (derived-identities.ts).
+ */
+export const CONTACT_INBOX_KEY_INFO = 'zentalk/contact-inbox/v1/secp256k1-key'
+/** HKDF info of the key that seals an envelope for its recipient alone (sealed-envelope.ts). */
+export const SEALED_ENVELOPE_KEY_INFO = 'zentalk/sealed-envelope/v1'

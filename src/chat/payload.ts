@@ -6,6 +6,7 @@ import { MalformedMessageError, OversizeMessageError } from '../wire/index.ts'
 import { decodeOrThrow } from '../wire/index.ts'
 import { messageIdFromBytes, messageIdToBytes } from './message-id.ts'
 import { MessagePayload } from '../wire/index.ts'
+import { ADDRESS_BYTES, addressFromBytes, addressToBytes, type WalletAddress } from '../identity/index.ts'
 
 /** Kinds of message content; a number on the wire so unknown future kinds still decode (see envelope.proto). */
 export const MessageKind = {
@@ -31,6 +32,8 @@ export interface MessageContent {
   readonly replyTo?: string
   /** Binary content whose meaning depends on `kind`; leave out for text. */
   readonly data?: Uint8Array
+  /** The sender's contact inbox address (derived-identities.ts), for the recipient to write to from then on. */
+  readonly inbox?: WalletAddress
 }
 
 /** What a reader gets back; `kind` may be a value this build does not know, which the UI should say. */
@@ -39,6 +42,8 @@ export interface OpenedContent {
   readonly text: string
   readonly replyTo?: string
   readonly data: Uint8Array
+  /** The sender's contact inbox, when it named one (a field of another length is left out). */
+  readonly inbox?: WalletAddress
 }
 
 /** @throws {MalformedMessageError} for a bad kind or reply id; {OversizeMessageError} above MAX_PAYLOAD_BYTES */
@@ -54,7 +59,8 @@ export function encodePayload (content: MessageContent): Uint8Array<ArrayBuffer>
     kind,
     text: content.text ?? '',
     ...(content.replyTo === undefined ? {} : { replyTo: messageIdToBytes(content.replyTo) }),
-    data: Uint8Array.from(content.data ?? [])
+    data: Uint8Array.from(content.data ?? []),
+    ...(content.inbox === undefined ? {} : { inbox: addressToBytes(content.inbox) as Uint8Array<ArrayBuffer> })
   })
   if (bytes.length > MAX_PAYLOAD_BYTES) {
     throw new OversizeMessageError(`message is ${bytes.length} bytes once encoded; the limit is ${MAX_PAYLOAD_BYTES}`)
@@ -72,6 +78,7 @@ export function decodePayload (bytes: Uint8Array): OpenedContent {
     kind: payload.kind,
     text: payload.text,
     ...(payload.replyTo === undefined ? {} : { replyTo: messageIdFromBytes(payload.replyTo, 'message payload replyTo') }),
-    data: payload.data
+    data: payload.data,
+    ...(payload.inbox?.length === ADDRESS_BYTES ? { inbox: addressFromBytes(payload.inbox) } : {})
   }
 }

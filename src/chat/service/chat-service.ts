@@ -20,13 +20,14 @@ import { NoHoldersReachableError, StoreFailedError, type RetrievedObject } from 
 import { RemoteQuotaExceededError } from '../../protocols/index.ts'
 import { inboxNamespace } from '../../placement/index.ts'
 import { deriveChatKeyPair, type ChatKeyPair } from '../chat-keys.ts'
-import { inspectEnvelope, openMessage, sealMessage, type KeyBundleLookup } from '../envelope.ts'
+import { inspectEnvelope, openMessage, sealMessage, type KeyBundleLookup, type OpenedMessage } from '../envelope.ts'
 import { NotRecipientError, PeerKeyMismatchError, UnknownPeerKeyError } from '../errors.ts'
 import { createKeyBundle, encodeKeyBundle, type KeyBundle } from '../key-bundle.ts'
 import { MESSAGE_ID_BYTES } from '../message-id.ts'
 import { createReadNotice, MAX_READ_NOTICE_IDS, openReadNotice } from '../read-notice.ts'
 import { deriveSegmentKey, sealHistorySegment } from '../history-segment.ts'
-import { deriveHistoryIdentity } from '../history-identity.ts'
+import { deriveContactInboxIdentity, deriveHistoryIdentity } from '../derived-identities.ts'
+import { openSealed, sealForRecipient } from '../sealed-envelope.ts'
 import { attachmentName, checkAttachmentSize, encodeAttachmentRef, formatBytes, type AttachmentInput, type AttachmentRef } from '../attachment.ts'
 import { MessageKind, type MessageContent } from '../payload.ts'
 import { AttachmentTransfer } from './attachments.ts'
@@ -40,7 +41,7 @@ import { DeliveryUnreachableError, InboxRateLimitedError, KeyBundleNotFoundError
 import { assembleHistory, type EnvelopeCopy } from './history.ts'
 import { HistoryCompactor, type CompactionPolicy, type CompactionResult, type FetchedHistory } from './compaction.ts'
 import { expandHistoryObjects } from './history-segments.ts'
-import { HistoryObjects } from './history-objects.ts'
+import { OwnObjects } from './own-objects.ts'
 import { KeyBundleDirectory } from './key-bundles.ts'
 import { ContactPasses } from './contact-passes.ts'
 import { MemoryMessageCache, type CachedContactPass, type CachedEnvelope, type MessageCache } from './message-cache.ts'
@@ -53,6 +54,8 @@ import type { ChatLibp2p, ChatServiceEvents, ChatServiceInit, DeliveryPath, Hist
 import type { PeerId } from '@libp2p/interface'
 
 const VERIFIED_MEMO_ENTRIES = 10_000
+/** Contacts whose contact inboxes are kept in memory; past it the least recently learned goes. */
+const MAX_CONTACT_INBOXES = 10_000
 
 export class ChatService {
   readonly address: WalletAddress
@@ -64,8 +67,10 @@ export class ChatService {
   private readonly bundles: KeyBundleDirectory
   /** Passes into the inboxes of people who have written to this identity (contact-passes.ts). */
   private readonly contactPasses: ContactPasses
-  /** The passes kept in the cache, taken back once (`passFor`). */
-  private restoringPasses: Promise<void> | undefined
+  /** Contacts' contact inboxes (derived-identities.ts), learned from their messages, newest first kept. */
+  private readonly contactInboxes = new Map<WalletAddress, { inbox: WalletAddress, sentAt: number }>()
+  /** The passes and contact inboxes kept in the cache, taken back once (`contactsRestored`). */
+  private restoringContacts: Promise<void> | undefined
   private readonly presenceDirectory: PresenceDirectory
   private readonly presence: PresencePublisher
   private readonly handler: DeliveryHandler
@@ -83,8 +88,8 @@ export class ChatService {
   /** Ends the waits of queued messages when the service stops. */
   private stopped = new AbortController()
   private readonly segmentKey: Uint8Array
-  /** Where this identity's history objects live: under its history identity (history-objects.ts). */
-  private readonly historyObjects: HistoryObjects
+  /** Where this identity's history and inbox objects live (own-objects.ts). */
+  private readonly ownObjects: OwnObjects
   private readonly compactor: HistoryCompactor
   /** When compaction runs by itself (undefined: only when asked, `compactHistory`). */
   private readonly autoCompaction: Required<CompactionPolicy> | undefined
@@ -104,14 +109,16 @@ export class ChatService {
       throw new RangeError(`the object store signs as ${init.objects.owner}, not as this chat identity ${this.address}`)
     }
     this.keys = deriveChatKeyPair(init.wallet)
-    this.contactPasses = new ContactPasses(this.address)
+    // Built before the passes: they are learned from both inboxes.
+    this.ownObjects = new OwnObjects(init.objects, { history: deriveHistoryIdentity(init.wallet), contactInbox: deriveContactInboxIdentity(init.wallet) },
+      async bytes => await openSealed(bytes, this.keys))
+    this.contactPasses = new ContactPasses([this.address, this.ownObjects.contactInbox])
     this.segmentKey = deriveSegmentKey(init.wallet)
-    this.historyObjects = new HistoryObjects(init.objects, deriveHistoryIdentity(init.wallet))
     this.compactor = new HistoryCompactor({
       owner: this.address,
-      historyOwner: this.historyObjects.historyOwner,
-      objects: this.historyObjects,
-      movable: objectId => this.historyObjects.inOldPlace(objectId),
+      historyOwner: this.ownObjects.historyOwner,
+      objects: this.ownObjects,
+      movable: objectId => this.ownObjects.inOldPlace(objectId),
       segmentKey: this.segmentKey,
       open: async bytes => await this.openEnvelope(bytes),
       now: () => this.now()
@@ -308,6 +315,8 @@ export class ChatService {
       this.events.emit('message-state', progress)
     }
     let bytes: Uint8Array
+    /** The recipient's chat key, as their key bundle names it: what a copy for their contact inbox is sealed to. */
+    let recipientKey: Uint8Array | undefined
     let attachment: AttachmentRef | undefined
     try {
       // A file that cannot go is refused before it waits in the queue.
@@ -325,7 +334,9 @@ export class ChatService {
           update(waiting ? { state: 'queued', waitingFor: 'key-bundle' } : { state: 'encrypting', waitingFor: undefined })
         })
         : await this.lookupBundle(recipient)
-      let content: MessageContent = { text, replyTo: options.replyTo }
+      // Everyone this identity writes to learns its contact inbox, and writes there from then on.
+      const inbox = toSelf ? undefined : this.ownObjects.contactInbox
+      let content: MessageContent = { text, replyTo: options.replyTo, inbox }
       if (file !== undefined) {
         const attachmentId = `${messageId}/upload`
         attachment = await this.attachments.upload(file, {
@@ -336,9 +347,10 @@ export class ChatService {
           }
         })
         update({ attachment: { ...progress.attachment!, storedBytes: attachment.size, ref: attachment } })
-        content = { kind: MessageKind.ATTACHMENT, text, replyTo: options.replyTo, data: encodeAttachmentRef(attachment) }
+        content = { kind: MessageKind.ATTACHMENT, text, replyTo: options.replyTo, data: encodeAttachmentRef(attachment), inbox }
       }
       bytes = (await sealMessage({ sender: this.init.wallet, senderKeys: this.keys, recipientBundle, content, sentAt, messageId })).bytes
+      recipientKey = recipientBundle.x25519PublicKey
     } catch (error) {
       if (attachment !== undefined) await this.attachments.remove(attachment.objectIds)
       update({ state: 'failed', waitingFor: undefined, error: toErrorShape(error) })
@@ -346,17 +358,25 @@ export class ChatService {
     }
     update({ state: 'sending' })
     let inboxRefusals = 0
-    const inboxPass = toSelf ? undefined : await this.passFor(recipient)
+    // The recipient's contact inbox once they have named it to this identity, else their public inbox, where a
+    // contact pass (when this identity has one) admits the message as a contact's.
+    const inboxOwner = toSelf ? recipient : await this.inboxOf(recipient)
+    const inboxPass = toSelf ? undefined : await this.passFor(inboxOwner)
+    // Into a contact inbox this identity writes as its own contact inbox: pseudonym to pseudonym, with the pass
+    // that contact's contact inbox signed.
+    const inboxWriter = inboxOwner === recipient ? this.init.objects : this.ownObjects.contactWriter
+    // There the envelope goes sealed for the recipient alone: its holders see neither party nor the header.
+    const inboxBytes = inboxOwner === recipient || recipientKey === undefined ? bytes : await sealForRecipient(bytes, recipientKey)
 
     // The history copy is sealed with the segment key: its holders see neither the envelope's header nor its parties.
-    const history = sealHistorySegment(this.historyObjects.historyOwner, this.segmentKey, { envelopes: [bytes], replaces: [] }).then(async sealed => await this.historyObjects.storeObject(sealed, {
+    const history = sealHistorySegment(this.ownObjects.historyOwner, this.segmentKey, { envelopes: [bytes], replaces: [] }).then(async sealed => await this.ownObjects.storeObject(sealed, {
       namespace: NS_HISTORY,
       onShardPlaced: (placed, total) => { update({ historyShards: placed, totalShards: total }) }
     }))
     const inbox = toSelf
       ? undefined
-      : this.init.objects.storeObject(bytes, {
-        namespace: inboxNamespace(recipient),
+      : inboxWriter.storeObject(inboxBytes, {
+        namespace: inboxNamespace(inboxOwner),
         // A few holders refusing (full, or hostile) do not stop the message: their shards go to the next-closest
         // nodes, and k of the closest still hold theirs. More than m refusing is the holders' common limit (this
         // sender's rate, or an inbox full for strangers): the store stops, and what it placed is taken back.
@@ -414,7 +434,9 @@ export class ChatService {
       let message = this.verified.get(key)
       if (message === undefined) {
         try {
-          message = toChatMessage(await openMessage(entry.bytes, { me: this.address, myKeys: this.keys, lookupBundle: lookup }))
+          const opened = await openMessage(entry.bytes, { me: this.address, myKeys: this.keys, lookupBundle: lookup })
+          this.learnContactInbox(opened)
+          message = toChatMessage(opened)
         } catch {
           continue
         }
@@ -433,8 +455,8 @@ export class ChatService {
   async readHistory (peer?: WalletAddress | string): Promise<HistoryReport> {
     const conversation = peer === undefined ? undefined : parseAddress(peer)
     const [own, inbox, cached] = await Promise.allSettled([
-      this.historyObjects.fetchObjects(this.address, { namespace: NS_HISTORY }),
-      this.init.objects.fetchObjects(this.address, { namespace: NS_INBOX }),
+      this.ownObjects.fetchObjects(this.address, { namespace: NS_HISTORY }),
+      this.ownObjects.fetchObjects(this.address, { namespace: NS_INBOX }),
       this.cache.listEnvelopes(conversation)
     ])
     const copies: EnvelopeCopy[] = []
@@ -453,7 +475,7 @@ export class ChatService {
       }
       // Segments (many messages in one object) are only ever written to the owner's own history.
       if (source === 'history') {
-        const expanded = await expandHistoryObjects(outcome.value.objects, source, [this.historyObjects.historyOwner, this.address], this.segmentKey)
+        const expanded = await expandHistoryObjects(outcome.value.objects, source, [this.ownObjects.historyOwner, this.address], this.segmentKey)
         copies.push(...expanded.copies)
         refusedSegments.push(...expanded.rejected)
         replaced = expanded.replaced
@@ -475,7 +497,12 @@ export class ChatService {
       this.reportedRejections.add(key)
       this.events.emit('rejected', rejection)
     }
-    const writers = new Set(assembled.messages.map(({ message }) => message.from))
+    // Writers are wallet addresses, or the contact inboxes of those who wrote from theirs.
+    const writers = new Set<string>(assembled.messages.map(({ message }) => message.from))
+    for (const writer of [...writers]) {
+      const inbox = this.contactInboxes.get(writer as WalletAddress)?.inbox
+      if (inbox !== undefined) writers.add(inbox)
+    }
     for (const entry of learnedPasses) if (writers.has(entry.contact)) await this.cache.putContactPass(entry).catch(() => {})
     const messages: ChatMessage[] = []
     for (const { message, bytes, source } of assembled.messages) {
@@ -553,6 +580,7 @@ export class ChatService {
       if (!(error instanceof PeerKeyMismatchError || error instanceof UnknownPeerKeyError)) throw error
       opened = await openMessage(bytes, { me: this.address, myKeys: this.keys, lookupBundle: lookup(true) })
     }
+    this.learnContactInbox(opened)
     const message = toChatMessage(opened)
     this.remember(key, message)
     return message
@@ -560,9 +588,44 @@ export class ChatService {
 
   /** This identity's contact pass into `recipient`'s inbox, once the passes kept in the cache are back. */
   private async passFor (recipient: WalletAddress): Promise<Uint8Array | undefined> {
-    this.restoringPasses ??= this.cache.listContactPasses().then(entries => { this.contactPasses.restore(entries) }, () => {})
-    await this.restoringPasses
+    await this.contactsRestored()
     return this.contactPasses.passFor(recipient)
+  }
+
+  /** Whose inbox this identity's messages to `recipient` go to: their contact inbox once they named it, else theirs. */
+  private async inboxOf (recipient: WalletAddress): Promise<WalletAddress> {
+    await this.contactsRestored()
+    return this.contactInboxes.get(recipient)?.inbox ?? recipient
+  }
+
+  /** Takes back, once, the contact passes and contact inboxes an earlier session kept in the cache. */
+  private async contactsRestored (): Promise<void> {
+    this.restoringContacts ??= Promise.all([
+      this.cache.listContactPasses().then(entries => { this.contactPasses.restore(entries) }, () => {}),
+      this.cache.listContactInboxes().then(entries => { for (const entry of entries) this.keepContactInbox(entry.contact, entry.inbox, entry.sentAt) }, () => {})
+    ]).then(() => {})
+    await this.restoringContacts
+  }
+
+  /** Learns the contact inbox a peer named in a message it sent to this identity (signed by that peer). */
+  private learnContactInbox (opened: OpenedMessage): void {
+    const { inbox } = opened.content
+    if (opened.direction !== 'incoming' || inbox === undefined || opened.peer === this.address) return
+    if (this.keepContactInbox(opened.peer, inbox, opened.header.sentAt)) {
+      this.cache.putContactInbox({ contact: opened.peer, inbox, sentAt: opened.header.sentAt }).catch(() => {})
+    }
+  }
+
+  private keepContactInbox (contact: WalletAddress, inbox: WalletAddress, sentAt: number): boolean {
+    const known = this.contactInboxes.get(contact)
+    if (known !== undefined && (known.sentAt >= sentAt || known.inbox === inbox)) {
+      if (known.inbox === inbox && sentAt > known.sentAt) known.sentAt = sentAt
+      return false
+    }
+    this.contactInboxes.delete(contact)
+    this.contactInboxes.set(contact, { inbox, sentAt })
+    if (this.contactInboxes.size > MAX_CONTACT_INBOXES) this.contactInboxes.delete(this.contactInboxes.keys().next().value as WalletAddress)
+    return true
   }
 
   /** Remembers an opened envelope (by hash) so a copy seen again is not opened again. */

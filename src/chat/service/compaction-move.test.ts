@@ -1,13 +1,13 @@
 /**
  * Compaction moves history that earlier versions wrote under the wallet address to the history identity's place
- * (history-objects.ts): every segment there is packed again, however full, and deleted once the new ones read back.
+ * (own-objects.ts): every segment there is packed again, however full, and deleted once the new ones read back.
  */
 import { describe, expect, it } from 'vitest'
 import { NS_HISTORY } from '../../crypto/index.ts'
 import { WalletIdentity } from '../../identity/index.ts'
 import type { FetchResult, RetrievedObject } from '../../objects/index.ts'
 import type { ObjectId } from '../../types/index.ts'
-import { deriveHistoryIdentity } from '../history-identity.ts'
+import { deriveHistoryIdentity } from '../derived-identities.ts'
 import { MAX_SEGMENT_ENTRY_BYTES, SEGMENT_TARGET_BYTES, deriveSegmentKey, openHistorySegment, sealHistorySegment } from '../history-segment.ts'
 import type { ChatMessage } from './chat-message.ts'
 import { HistoryCompactor } from './compaction.ts'

@@ -2,7 +2,7 @@
  * Compaction of a history into segments over 15 real libp2p storage nodes (DHT off, exact XOR placement): Alice
  * and Bob chat; Alice packs her history and inbox, is stopped half way, runs again, and a reader on another node
  * with an empty cache (what a new tab of Alice's sees) finds every message exactly once at every step. Alice's
- * history lives under her history identity (history-identity.ts): each sent message's copy is a segment of one
+ * history lives under her history identity (derived-identities.ts): each sent message's copy is a segment of one
  * envelope until compaction packs them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,7 +13,7 @@ import { isRunning, type MeshNode } from '../../testing/object-mesh.ts'
 import { chatServiceOn, createChatMesh, joinMesh } from '../../testing/chat-mesh.ts'
 import { HistorySegmentDecryptError } from '../errors.ts'
 import { deriveSegmentKey, isHistorySegment, openHistorySegment, sealHistorySegment } from '../history-segment.ts'
-import { deriveHistoryIdentity } from '../history-identity.ts'
+import { deriveContactInboxIdentity, deriveHistoryIdentity } from '../derived-identities.ts'
 import type { ChatService } from './chat-service.ts'
 import type { ChatMessage } from './chat-message.ts'
 import { HistorySegmentReadBackError } from './errors.ts'
@@ -26,6 +26,9 @@ let aliceObjects: ObjectStore
 /** Alice's store signing as her history identity: the one her chat service writes her history with. */
 let aliceHistory: ObjectStore
 const aliceHistoryId = deriveHistoryIdentity(wallets.alice)
+/** The recipient of Alice's contact inbox, where Bob writes once her messages named it; and its signing store. */
+const aliceInboxId = deriveContactInboxIdentity(wallets.alice)
+let aliceInbox: ObjectStore
 let bob: ChatService
 /** Alice on another node with an empty cache: reads only what the mesh has. */
 let reader: ChatService
@@ -35,6 +38,7 @@ beforeAll(async () => {
   await Promise.all(nodes.slice(0, 3).map(async node => { await joinMesh(node, nodes, 3) }))
   ;({ chat: alice, objects: aliceObjects } = chatServiceOn(nodes[0], wallets.alice, mesh, { autoCompaction: false }))
   aliceHistory = aliceObjects.withSigner(aliceHistoryId)
+  aliceInbox = aliceObjects.withSigner(aliceInboxId)
   bob = chatServiceOn(nodes[1], wallets.bob, mesh, { autoCompaction: false }).chat
   reader = chatServiceOn(nodes[2], wallets.alice, mesh, { autoCompaction: false }).chat
   await Promise.all([alice.start(), bob.start()])
@@ -55,13 +59,13 @@ async function readOnce (): Promise<ChatMessage[]> {
   return report.messages
 }
 
-/** Alice's history (under her history identity) or inbox, as the mesh holds it. */
+/** Alice's history (under her history identity) or inboxes (public and contact), as the mesh holds them. */
 async function ownObjects (namespace: string): Promise<Uint8Array[]> {
-  const { objects, failed } = namespace === NS_HISTORY
-    ? await aliceHistory.fetchObjects(aliceHistoryId.address, { namespace })
-    : await aliceObjects.fetchObjects(wallets.alice.address, { namespace })
-  expect(failed).toEqual([])
-  return objects.map(object => object.bytes)
+  const results = namespace === NS_HISTORY
+    ? [await aliceHistory.fetchObjects(aliceHistoryId.address, { namespace })]
+    : [await aliceObjects.fetchObjects(wallets.alice.address, { namespace }), await aliceObjects.fetchObjects(aliceInboxId.address, { namespace })]
+  expect(results.flatMap(result => result.failed)).toEqual([])
+  return results.flatMap(result => result.objects.map(object => object.bytes))
 }
 
 /** How many envelopes a segment of Alice's history holds. */
@@ -90,7 +94,7 @@ describe('history compaction', () => {
     expect(await ownObjects(NS_INBOX)).toHaveLength(4)
 
     // The node stops after 5 deletes: the segment is stored and read back, most small objects are still there.
-    const stores = [aliceObjects, aliceHistory]
+    const stores = [aliceObjects, aliceHistory, aliceInbox]
     const deletes = stores.map(store => store.deleteObject.bind(store))
     let deleted = 0
     for (const [i, store] of stores.entries()) {

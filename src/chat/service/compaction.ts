@@ -52,15 +52,15 @@ export interface CompactorDeps {
   /** The wallet address: the inbox's owner (and the owner of segments written before the history identity). */
   readonly owner: WalletAddress
   /**
-   * Who seals the segments this writes and owns the history's objects: the history identity (history-identity.ts).
+   * Who seals the segments this writes and owns the history's objects: the history identity (derived-identities.ts).
    * Default `owner`.
    */
   readonly historyOwner?: WalletAddress
-  /** History reads and writes go where `objects` puts them (HistoryObjects: under the history identity). */
+  /** History reads and writes go where `objects` puts them (OwnObjects: under the history identity). */
   readonly objects: Pick<ObjectStore, 'fetchObjects' | 'fetchObject' | 'storeObject' | 'deleteObject'>
   /**
    * History objects that must move whatever their size: those still in the place earlier versions wrote to
-   * (HistoryObjects.inOldPlace). A run packs their envelopes into segments of the history identity's place.
+   * (OwnObjects.inOldPlace). A run packs their envelopes into segments of the history identity's place.
    */
   readonly movable?: (objectId: ObjectId) => boolean
   readonly segmentKey: Uint8Array

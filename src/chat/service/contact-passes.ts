@@ -18,16 +18,23 @@ const MAX_CONTACT_PASSES = 10_000
 export class ContactPasses {
   private readonly passes = new Map<WalletAddress, { pass: Uint8Array, createdAt: number }>()
 
-  constructor (private readonly me: WalletAddress) {}
+  /** `me`: the identity's addresses whose inboxes it reads (its wallet address and its contact inbox's). */
+  private readonly me: readonly WalletAddress[]
+
+  constructor (me: WalletAddress | readonly WalletAddress[]) {
+    this.me = typeof me === 'string' ? [me] : me
+  }
 
   /**
-   * Keeps, per sender, the newest manifest of the objects read from this identity's inbox; returns the passes that
-   * are new here (for the cache).
+   * Keeps, per writer (a sender's wallet address, or its contact inbox address when it wrote to this identity's
+   * contact inbox), the newest manifest of the objects read from this identity's inboxes; returns the passes that
+   * are new here (for the cache). A pass opens the inbox of the writer it was signed by.
    */
   learn (objects: readonly RetrievedObject[]): CachedContactPass[] {
     const learned: CachedContactPass[] = []
     for (const { manifest } of objects) {
-      if (manifest === undefined || manifest.owner === this.me || inboxRecipientOf(manifest.namespace) !== this.me) continue
+      const recipient = manifest === undefined ? undefined : inboxRecipientOf(manifest.namespace)
+      if (manifest === undefined || recipient === undefined || this.me.includes(manifest.owner as WalletAddress) || !this.me.includes(recipient)) continue
       const entry = { contact: manifest.owner as WalletAddress, pass: encodeSignedManifest(manifest), createdAt: manifest.createdAt }
       if (this.keep(entry)) learned.push(entry)
     }
@@ -48,7 +55,7 @@ export class ContactPasses {
     return true
   }
 
-  /** The pass into `recipient`'s inbox, when they have written to this identity. */
+  /** The pass into `recipient`'s inbox (a wallet's, or a contact inbox), when they have written to this identity from it. */
   passFor (recipient: WalletAddress): Uint8Array | undefined {
     return this.passes.get(recipient)?.pass
   }

@@ -1,6 +1,6 @@
 /**
  * Where a user's history lives, over 15 real libp2p storage nodes (DHT off, exact XOR placement): under the
- * history identity derived from the wallet key (history-identity.ts), not under a key anyone can compute from the
+ * history identity derived from the wallet key (derived-identities.ts), not under a key anyone can compute from the
  * user's address; each sent message's copy sealed, so its holders learn neither party. History written under the
  * wallet address before is still read, and compaction moves it.
  */
@@ -11,7 +11,7 @@ import { placementKeyFor } from '../../placement/index.ts'
 import type { ShardRecord } from '../../store/index.ts'
 import { isRunning, type MeshNode } from '../../testing/object-mesh.ts'
 import { chatServiceOn, createChatMesh, joinMesh } from '../../testing/chat-mesh.ts'
-import { deriveHistoryIdentity } from '../history-identity.ts'
+import { deriveHistoryIdentity } from '../derived-identities.ts'
 import { deriveSegmentKey, openHistorySegment } from '../history-segment.ts'
 import type { ChatService } from './chat-service.ts'
 

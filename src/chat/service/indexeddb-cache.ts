@@ -2,7 +2,7 @@
  * Browser-only: the message cache of one identity in IndexedDB, so a reopened tab shows its conversations at
  * once and offline. One database per identity (`zentalk-chat-0x…`), so two identities used in the same browser
  * profile never see each other's messages. Like every MessageCache it keeps sealed envelopes (and verified key
- * bundles and contacts' passes: signed manifests), never plaintext.
+ * bundles, contacts' passes (signed manifests) and their contact inboxes' addresses), never plaintext.
  */
 import { deleteDB, openDB } from 'idb'
 import type { DBSchema, IDBPDatabase } from 'idb'
@@ -10,7 +10,7 @@ import { ZenTalkError } from '../../errors/index.ts'
 import { parseAddress } from '../../identity/index.ts'
 import type { WalletAddress } from '../../identity/index.ts'
 import { UnsupportedStoreVersionError } from '../../store/index.ts'
-import { envelopeKey, type CachedContactPass, type CachedEnvelope, type MessageCache } from './message-cache.ts'
+import { envelopeKey, type CachedContactInbox, type CachedContactPass, type CachedEnvelope, type MessageCache } from './message-cache.ts'
 
 export const MESSAGE_CACHE_SCHEMA_VERSION = 2
 const DATABASE_PREFIX = 'zentalk-chat-'
@@ -38,6 +38,8 @@ interface MessageCacheSchema extends DBSchema {
   bundles: { key: string, value: StoredBundle }
   /** Contact passes, one per contact (schema 2). */
   passes: { key: string, value: CachedContactPass }
+  /** Contacts' contact inboxes, one per contact (schema 2). */
+  inboxes: { key: string, value: CachedContactInbox }
 }
 
 type Database = IDBPDatabase<MessageCacheSchema>
@@ -69,6 +71,7 @@ export class IndexedDbMessageCache implements MessageCache {
         }
         if (oldVersion < 2) {
           db.createObjectStore('passes', { keyPath: 'contact' })
+          db.createObjectStore('inboxes', { keyPath: 'contact' })
         }
       },
       // Another tab wants to upgrade or delete this database: let it, rather than block it forever.
@@ -137,6 +140,20 @@ export class IndexedDbMessageCache implements MessageCache {
   async listContactPasses (): Promise<CachedContactPass[]> {
     this.assertOpen('listContactPasses')
     return (await this.db.getAll('passes')).map(({ contact, pass, createdAt }) => ({ contact, pass: Uint8Array.from(pass), createdAt }))
+  }
+
+  async putContactInbox (entry: CachedContactInbox): Promise<void> {
+    this.assertOpen('putContactInbox')
+    const stored: CachedContactInbox = { contact: entry.contact, inbox: entry.inbox, sentAt: entry.sentAt }
+    const tx = this.db.transaction('inboxes', 'readwrite')
+    const kept = await tx.store.get(stored.contact)
+    if (kept === undefined || kept.sentAt < stored.sentAt) await tx.store.put(stored)
+    await tx.done
+  }
+
+  async listContactInboxes (): Promise<CachedContactInbox[]> {
+    this.assertOpen('listContactInboxes')
+    return (await this.db.getAll('inboxes')).map(({ contact, inbox, sentAt }) => ({ contact, inbox, sentAt }))
   }
 
   close (): void {

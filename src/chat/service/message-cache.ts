@@ -36,6 +36,15 @@ export interface CachedContactPass {
   readonly createdAt: number
 }
 
+/** A contact's contact inbox (derived-identities.ts), as it named it in its newest message read here. */
+export interface CachedContactInbox {
+  readonly contact: WalletAddress
+  /** The address whose inbox this identity writes to `contact` in. */
+  readonly inbox: WalletAddress
+  /** When the message naming it was sent: the newest is kept. */
+  readonly sentAt: number
+}
+
 export interface MessageCache {
   /** Adds an envelope unless one with the same (sender, messageId) is already there; true when it was added. */
   addEnvelope(entry: CachedEnvelope): Promise<boolean>
@@ -48,6 +57,10 @@ export interface MessageCache {
   putContactPass(entry: CachedContactPass): Promise<void>
   /** Every kept contact pass, one per contact. */
   listContactPasses(): Promise<CachedContactPass[]>
+  /** Keeps a contact's contact inbox, unless one named at least as recently is kept already. */
+  putContactInbox(entry: CachedContactInbox): Promise<void>
+  /** Every kept contact inbox, one per contact. */
+  listContactInboxes(): Promise<CachedContactInbox[]>
 }
 
 /** The cache key of an envelope. */
@@ -60,6 +73,7 @@ export class MemoryMessageCache implements MessageCache {
   private readonly envelopes = new Map<string, CachedEnvelope>()
   private readonly bundles = new Map<WalletAddress, Uint8Array>()
   private readonly passes = new Map<WalletAddress, CachedContactPass>()
+  private readonly inboxes = new Map<WalletAddress, CachedContactInbox>()
 
   async addEnvelope (entry: CachedEnvelope): Promise<boolean> {
     const key = envelopeKey(entry)
@@ -91,5 +105,15 @@ export class MemoryMessageCache implements MessageCache {
 
   async listContactPasses (): Promise<CachedContactPass[]> {
     return [...this.passes.values()].map(entry => ({ ...entry, pass: Uint8Array.from(entry.pass) }))
+  }
+
+  async putContactInbox (entry: CachedContactInbox): Promise<void> {
+    const kept = this.inboxes.get(entry.contact)
+    if (kept !== undefined && kept.sentAt >= entry.sentAt) return
+    this.inboxes.set(entry.contact, { contact: entry.contact, inbox: entry.inbox, sentAt: entry.sentAt })
+  }
+
+  async listContactInboxes (): Promise<CachedContactInbox[]> {
+    return [...this.inboxes.values()].map(entry => ({ ...entry }))
   }
 }

@@ -416,6 +416,7 @@ export interface MessagePayload {
   text: string
   replyTo?: Uint8Array<ArrayBuffer>
   data: Uint8Array<ArrayBuffer>
+  inbox?: Uint8Array<ArrayBuffer>
 }
 
 export namespace MessagePayload {
@@ -448,6 +449,11 @@ export namespace MessagePayload {
           w.bytes(obj.data)
         }
 
+        if (obj.inbox != null) {
+          w.uint32(42)
+          w.bytes(obj.inbox)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -478,6 +484,10 @@ export namespace MessagePayload {
             }
             case 4: {
               obj.data = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.inbox = reader.bytes()
               break
             }
             default: {
@@ -523,6 +533,13 @@ export namespace MessagePayload {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.inbox`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -555,6 +572,11 @@ export namespace MessagePayload {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface MessagePayloadInboxFieldEvent {
+    field: '$.inbox'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<MessagePayload>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, MessagePayload.codec())
   }
@@ -563,7 +585,165 @@ export namespace MessagePayload {
     return decodeMessage(buf, MessagePayload.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessagePayload>): Generator<MessagePayloadKindFieldEvent | MessagePayloadTextFieldEvent | MessagePayloadReplyToFieldEvent | MessagePayloadDataFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessagePayload>): Generator<MessagePayloadKindFieldEvent | MessagePayloadTextFieldEvent | MessagePayloadReplyToFieldEvent | MessagePayloadDataFieldEvent | MessagePayloadInboxFieldEvent> {
     return streamMessage(buf, MessagePayload.codec(), opts)
+  }
+}
+
+export interface SealedEnvelope {
+  version: number
+  ephemeralKey: Uint8Array<ArrayBuffer>
+  nonce: Uint8Array<ArrayBuffer>
+  ciphertext: Uint8Array<ArrayBuffer>
+}
+
+export namespace SealedEnvelope {
+  let _codec: Codec<SealedEnvelope>
+
+  export const codec = (): Codec<SealedEnvelope> => {
+    if (_codec == null) {
+      _codec = message<SealedEnvelope>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.ephemeralKey != null && obj.ephemeralKey.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.ephemeralKey)
+        }
+
+        if ((obj.nonce != null && obj.nonce.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.nonce)
+        }
+
+        if ((obj.ciphertext != null && obj.ciphertext.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.ciphertext)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          ephemeralKey: uint8ArrayAlloc(0),
+          nonce: uint8ArrayAlloc(0),
+          ciphertext: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.ephemeralKey = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.nonce = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.ciphertext = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.ephemeralKey`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.nonce`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.ciphertext`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SealedEnvelopeVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface SealedEnvelopeEphemeralKeyFieldEvent {
+    field: '$.ephemeralKey'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SealedEnvelopeNonceFieldEvent {
+    field: '$.nonce'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SealedEnvelopeCiphertextFieldEvent {
+    field: '$.ciphertext'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<SealedEnvelope>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SealedEnvelope.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SealedEnvelope>): SealedEnvelope {
+    return decodeMessage(buf, SealedEnvelope.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SealedEnvelope>): Generator<SealedEnvelopeVersionFieldEvent | SealedEnvelopeEphemeralKeyFieldEvent | SealedEnvelopeNonceFieldEvent | SealedEnvelopeCiphertextFieldEvent> {
+    return streamMessage(buf, SealedEnvelope.codec(), opts)
   }
 }
