@@ -5,19 +5,12 @@ import { deriveChatKeyPair } from './chat-keys.ts'
 import { EnvelopeDecryptError, UnsupportedEnvelopeError } from './errors.ts'
 import { MAX_ENVELOPE_BYTES } from './envelope-format.ts'
 import { isSealedEnvelope, openSealed, sealForRecipient } from './sealed-envelope.ts'
+import { containsBytes as contains } from '../testing/chat-mesh.ts'
 
 const bob = deriveChatKeyPair(WalletIdentity.generate())
 const carol = deriveChatKeyPair(WalletIdentity.generate())
 const envelope = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff)
 envelope[0] = 0x0a // an envelope's first byte
-
-function contains (haystack: Uint8Array, needle: Uint8Array): boolean {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer
-    return true
-  }
-  return false
-}
 
 describe('envelopes sealed for their recipient alone', () => {
   it('open for the recipient only, to the envelope as it was, and show none of it', async () => {

@@ -101,13 +101,14 @@ export async function noStoreContains (nodes: readonly MeshNode[], needle: Uint8
   for (const node of nodes) {
     for (const key of await node.store.listShardKeys()) {
       const record = await node.store.get(key.objectId, key.shardIndex)
-      if (record !== undefined && (contains(record.data, needle) || contains(record.manifest, needle))) return false
+      if (record !== undefined && (containsBytes(record.data, needle) || containsBytes(record.manifest, needle))) return false
     }
   }
   return true
 }
 
-function contains (haystack: Uint8Array, needle: Uint8Array): boolean {
+/** True when `needle` occurs in `haystack` as a run of bytes. */
+export function containsBytes (haystack: Uint8Array, needle: Uint8Array): boolean {
   outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
     for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer
     return true

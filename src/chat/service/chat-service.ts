@@ -44,6 +44,7 @@ import { expandHistoryObjects } from './history-segments.ts'
 import { OwnObjects } from './own-objects.ts'
 import { KeyBundleDirectory } from './key-bundles.ts'
 import { ContactPasses } from './contact-passes.ts'
+import { ContactInboxes } from './contact-inboxes.ts'
 import { MemoryMessageCache, type CachedContactPass, type CachedEnvelope, type MessageCache } from './message-cache.ts'
 import { TypedEvents } from './events.ts'
 import { PresenceDirectory } from './presence-records.ts'
@@ -54,8 +55,6 @@ import type { ChatLibp2p, ChatServiceEvents, ChatServiceInit, DeliveryPath, Hist
 import type { PeerId } from '@libp2p/interface'
 
 const VERIFIED_MEMO_ENTRIES = 10_000
-/** Contacts whose contact inboxes are kept in memory; past it the least recently learned goes. */
-const MAX_CONTACT_INBOXES = 10_000
 
 export class ChatService {
   readonly address: WalletAddress
@@ -67,8 +66,8 @@ export class ChatService {
   private readonly bundles: KeyBundleDirectory
   /** Passes into the inboxes of people who have written to this identity (contact-passes.ts). */
   private readonly contactPasses: ContactPasses
-  /** Contacts' contact inboxes (derived-identities.ts), learned from their messages, newest first kept. */
-  private readonly contactInboxes = new Map<WalletAddress, { inbox: WalletAddress, sentAt: number }>()
+  /** Contact inboxes of people who have written to this identity (contact-inboxes.ts). */
+  private readonly contactInboxes: ContactInboxes
   /** The passes and contact inboxes kept in the cache, taken back once (`contactsRestored`). */
   private restoringContacts: Promise<void> | undefined
   private readonly presenceDirectory: PresenceDirectory
@@ -113,6 +112,7 @@ export class ChatService {
     this.ownObjects = new OwnObjects(init.objects, { history: deriveHistoryIdentity(init.wallet), contactInbox: deriveContactInboxIdentity(init.wallet) },
       async bytes => await openSealed(bytes, this.keys))
     this.contactPasses = new ContactPasses([this.address, this.ownObjects.contactInbox])
+    this.contactInboxes = new ContactInboxes(this.address)
     this.segmentKey = deriveSegmentKey(init.wallet)
     this.compactor = new HistoryCompactor({
       owner: this.address,
@@ -500,8 +500,8 @@ export class ChatService {
     // Writers are wallet addresses, or the contact inboxes of those who wrote from theirs.
     const writers = new Set<string>(assembled.messages.map(({ message }) => message.from))
     for (const writer of [...writers]) {
-      const inbox = this.contactInboxes.get(writer as WalletAddress)?.inbox
-      if (inbox !== undefined) writers.add(inbox)
+      const inbox = this.contactInboxes.inboxOf(writer as WalletAddress)
+      if (inbox !== writer) writers.add(inbox)
     }
     for (const entry of learnedPasses) if (writers.has(entry.contact)) await this.cache.putContactPass(entry).catch(() => {})
     const messages: ChatMessage[] = []
@@ -595,37 +595,22 @@ export class ChatService {
   /** Whose inbox this identity's messages to `recipient` go to: their contact inbox once they named it, else theirs. */
   private async inboxOf (recipient: WalletAddress): Promise<WalletAddress> {
     await this.contactsRestored()
-    return this.contactInboxes.get(recipient)?.inbox ?? recipient
+    return this.contactInboxes.inboxOf(recipient)
   }
 
   /** Takes back, once, the contact passes and contact inboxes an earlier session kept in the cache. */
   private async contactsRestored (): Promise<void> {
     this.restoringContacts ??= Promise.all([
       this.cache.listContactPasses().then(entries => { this.contactPasses.restore(entries) }, () => {}),
-      this.cache.listContactInboxes().then(entries => { for (const entry of entries) this.keepContactInbox(entry.contact, entry.inbox, entry.sentAt) }, () => {})
+      this.cache.listContactInboxes().then(entries => { this.contactInboxes.restore(entries) }, () => {})
     ]).then(() => {})
     await this.restoringContacts
   }
 
-  /** Learns the contact inbox a peer named in a message it sent to this identity (signed by that peer). */
+  /** Learns the contact inbox a peer named in a message it sent to this identity, and keeps it in the cache. */
   private learnContactInbox (opened: OpenedMessage): void {
-    const { inbox } = opened.content
-    if (opened.direction !== 'incoming' || inbox === undefined || opened.peer === this.address) return
-    if (this.keepContactInbox(opened.peer, inbox, opened.header.sentAt)) {
-      this.cache.putContactInbox({ contact: opened.peer, inbox, sentAt: opened.header.sentAt }).catch(() => {})
-    }
-  }
-
-  private keepContactInbox (contact: WalletAddress, inbox: WalletAddress, sentAt: number): boolean {
-    const known = this.contactInboxes.get(contact)
-    if (known !== undefined && (known.sentAt >= sentAt || known.inbox === inbox)) {
-      if (known.inbox === inbox && sentAt > known.sentAt) known.sentAt = sentAt
-      return false
-    }
-    this.contactInboxes.delete(contact)
-    this.contactInboxes.set(contact, { inbox, sentAt })
-    if (this.contactInboxes.size > MAX_CONTACT_INBOXES) this.contactInboxes.delete(this.contactInboxes.keys().next().value as WalletAddress)
-    return true
+    const learned = this.contactInboxes.learn(opened)
+    if (learned !== undefined) this.cache.putContactInbox(learned).catch(() => {})
   }
 
   /** Remembers an opened envelope (by hash) so a copy seen again is not opened again. */

@@ -10,7 +10,7 @@ import { addressToBytes, WalletIdentity } from '../../identity/index.ts'
 import { placementKeyFor } from '../../placement/index.ts'
 import type { ShardRecord } from '../../store/index.ts'
 import { isRunning, type MeshNode } from '../../testing/object-mesh.ts'
-import { chatServiceOn, createChatMesh, joinMesh } from '../../testing/chat-mesh.ts'
+import { chatServiceOn, containsBytes as contains, createChatMesh, joinMesh } from '../../testing/chat-mesh.ts'
 import { deriveHistoryIdentity } from '../derived-identities.ts'
 import { deriveSegmentKey, openHistorySegment } from '../history-segment.ts'
 import type { ChatService } from './chat-service.ts'
@@ -50,14 +50,6 @@ function dataOf (records: readonly ShardRecord[], objectId: string): Uint8Array 
   let at = 0
   for (const record of shards) { joined.set(record.data, at); at += record.data.length }
   return joined
-}
-
-function contains (haystack: Uint8Array, needle: Uint8Array): boolean {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer
-    return true
-  }
-  return false
 }
 
 describe('where a history lives', () => {

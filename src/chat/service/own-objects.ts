@@ -38,7 +38,12 @@ export class OwnObjects implements OwnObjectStore {
   readonly contactInbox: WalletAddress
   private readonly own: ObjectStore
   private readonly history: ObjectStore
-  private readonly inbox: ObjectStore
+  /**
+   * The store that signs as the contact inbox identity: what this identity writes into its contacts' contact inboxes
+   * goes through it, so those holders see one contact inbox writing to another, and the contact pass it shows is one
+   * the contact's contact inbox identity signed. Deletes of objects read from its own contact inbox go through it too.
+   */
+  readonly contactWriter: ObjectStore
   /** History objects read from the old place (the wallet address's history key): their deletes go there. */
   private readonly oldPlace = new Remembered()
   /** Inbox objects read from the contact inbox: their deletes are signed by the contact inbox identity. */
@@ -49,11 +54,11 @@ export class OwnObjects implements OwnObjectStore {
   /** Opens an envelope sealed for this identity (sealed-envelope.ts): what contact inbox objects hold. */
   private readonly unseal: (bytes: Uint8Array) => Promise<Uint8Array>
 
-  constructor (own: ObjectStore, identities: { history: WalletIdentity, contactInbox: WalletIdentity }, unseal: (bytes: Uint8Array) => Promise<Uint8Array> = async bytes => bytes) {
+  constructor (own: ObjectStore, identities: { history: WalletIdentity, contactInbox: WalletIdentity }, unseal: (bytes: Uint8Array) => Promise<Uint8Array>) {
     this.own = own
     this.unseal = unseal
     this.history = own.withSigner(identities.history)
-    this.inbox = own.withSigner(identities.contactInbox)
+    this.contactWriter = own.withSigner(identities.contactInbox)
     this.owner = own.owner as WalletAddress
     this.historyOwner = identities.history.address
     this.contactInbox = identities.contactInbox.address
@@ -103,19 +108,10 @@ export class OwnObjects implements OwnObjectStore {
 
   async deleteObject (objectId: ObjectId, options: FetchOptions = {}): Promise<number> {
     if (this.isInbox(options.namespace, this.owner) && this.fromContacts.has(objectId)) {
-      return await this.inbox.deleteObject(objectId, { ...options, namespace: inboxNamespace(this.contactInbox) })
+      return await this.contactWriter.deleteObject(objectId, { ...options, namespace: inboxNamespace(this.contactInbox) })
     }
     if (!this.isHistory(options.namespace, this.owner) || this.oldPlace.has(objectId)) return await this.own.deleteObject(objectId, options)
     return await this.history.deleteObject(objectId, options)
-  }
-
-  /**
-   * The store that signs as the contact inbox identity: what this identity writes into its contacts' contact inboxes
-   * goes through it, so those holders see one contact inbox writing to another, and the contact pass it shows is one
-   * the contact's contact inbox identity signed.
-   */
-  get contactWriter (): ObjectStore {
-    return this.inbox
   }
 
   /** Whether a history object was read from the old place (so compaction moves it, and its delete goes there). */
