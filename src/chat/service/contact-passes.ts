@@ -19,11 +19,7 @@ export class ContactPasses {
   private readonly passes = new Map<WalletAddress, { pass: Uint8Array, createdAt: number }>()
 
   /** `me`: the identity's addresses whose inboxes it reads (its wallet address and its contact inbox's). */
-  private readonly me: readonly WalletAddress[]
-
-  constructor (me: WalletAddress | readonly WalletAddress[]) {
-    this.me = typeof me === 'string' ? [me] : me
-  }
+  constructor (private readonly me: readonly WalletAddress[]) {}
 
   /**
    * Keeps, per writer (a sender's wallet address, or its contact inbox address when it wrote to this identity's
