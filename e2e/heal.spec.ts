@@ -16,11 +16,13 @@
 import Database from 'better-sqlite3'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { test, expect, type Browser, type Page } from '@playwright/test'
 import { NS_HISTORY } from '../src/crypto/index.ts'
 import { placementKeyFor } from '../src/placement/index.ts'
+import { DEFAULT_SETTINGS } from '../src/config/index.ts'
+import { generateNodeKey } from '../src/node/index.ts'
 import { decodeSignedManifest } from '../src/wire/index.ts'
 import { verifyShard } from '../src/wire/index.ts'
 import {
@@ -399,10 +401,10 @@ test('a new node that joins among the closest to the owner\'s key receives its s
   test.setTimeout(3 * 60_000)
   const key = placementKeyFor(NS_HISTORY, owner)
   const live = [...nodes.filter(n => n.alive).map(n => n.peerId), tabPeerId]
-  // A node key that puts the newcomer among the 10 closest live nodes to the key.
+  // A node key (with the mesh's node-ID work) that puts the newcomer among the 10 closest live nodes to the key.
   let chosen
   for (let attempt = 0; attempt < 1000 && chosen === undefined; attempt++) {
-    const candidate = await generateKeyPair('Ed25519')
+    const { key: candidate } = await generateNodeKey(DEFAULT_SETTINGS.nodeIdWorkBits)
     const id = peerIdFromPrivateKey(candidate).toString()
     if (trueClosest(key, [...live, id], 10).includes(id)) chosen = { key: candidate, id }
   }

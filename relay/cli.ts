@@ -86,6 +86,9 @@ Node settings (storage nodes, including the relay's own):
                            written to only while it holds fewer objects than this      (default 512)
   --inbox-stranger-rate <n>
                            new objects all such senders may put into one inbox a minute (default 120)
+  --node-id-work-bits <n>  leading zero bits a storage node's ID work hash needs for it to hold
+                           shards; the same on every node of a mesh (a node generates its key
+                           to meet it)                                                  (default 10)
 `
 
 const nodeSettingFlags = {
@@ -107,6 +110,7 @@ const nodeSettingFlags = {
   'inbox-max-objects': { type: 'string' },
   'inbox-stranger-objects': { type: 'string' },
   'inbox-stranger-rate': { type: 'string' },
+  'node-id-work-bits': { type: 'string' },
   'rtc-bind-address': { type: 'string' },
   'stagger-ms': { type: 'string' }
 } as const

@@ -2,14 +2,17 @@
  * Many real ZenTalk nodes in one process: each is `createNode` (DHT, peer keeper, holder selector, chunk service,
  * health checks, repair) with an in-memory shard store, over `@libp2p/memory` instead of WebSockets and WebRTC,
  * behind one in-memory relay. Tab-like nodes announce the tab agent, operator-like nodes the storage-node agent;
- * none holds a wallet. Keys come from the seed, so the same seed gives the same node IDs.
+ * none holds a wallet. Keys come from the seed, so the same seed gives the same node IDs; each node's key carries the
+ * mesh's node-ID work (`nodeIdWorkBits`), as a real node generates it.
  */
 import { generateKeyPairFromSeed, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import type { PrivateKey } from '@libp2p/interface'
+import type { Signer } from '../../src/identity/index.ts'
 import { memory } from '@libp2p/memory'
 import { DEFAULT_SETTINGS, type NodeSettings } from '../../src/config/index.ts'
 import { createMeshLibp2p, TAB_AGENT_PREFIX, type MeshLibp2p } from '../../src/net/index.ts'
-import { createNode, MemoryBytesStore, type ZenTalkNode } from '../../src/node/index.ts'
-import { rankPeers } from '../../src/placement/index.ts'
+import { createNode, generateNodeKey, MemoryBytesStore, NODE_KEY_NAME, type ZenTalkNode } from '../../src/node/index.ts'
+import { meetsNodeIdWork, rankPeers } from '../../src/placement/index.ts'
 import { MemoryChunkStore } from '../../src/store/index.ts'
 import { mulberry32, randomBytes } from '../../src/testing/seeded-random.ts'
 
@@ -93,16 +96,21 @@ export class SimMesh {
     }))
   }
 
-  /** Starts one more node and resolves once it is ready (relay reservation, routing table, own neighbourhood). */
-  async addNode (kind: SimNodeKind): Promise<SimNode> {
-    const key = await generateKeyPairFromSeed('Ed25519', seededKey(this.random))
+  /**
+   * Starts one more node and resolves once it is ready (relay reservation, routing table, own neighbourhood). A test
+   * may give the node its own key and settings (an attacker's node: a key generated next to a placement key).
+   */
+  async addNode (kind: SimNodeKind, own: { key?: PrivateKey, settings?: Partial<NodeSettings>, wallet?: Signer } = {}): Promise<SimNode> {
+    const key = own.key ?? (await generateNodeKey(this.settings.nodeIdWorkBits, () => seededKey(this.random))).key
     const keyStore = new MemoryBytesStore()
-    await keyStore.put('libp2p-node-key', privateKeyToProtobuf(key))
+    await keyStore.put(NODE_KEY_NAME, privateKeyToProtobuf(key))
     const startedAt = performance.now()
+    const settings = { ...this.settings, ...own.settings }
     const node = await createNode({
-      settings: kind === 'tab' ? { ...this.settings, connectionBudget: this.connectionBudget ?? undefined } : this.settings,
+      settings: kind === 'tab' ? { ...settings, connectionBudget: this.connectionBudget ?? undefined } : settings,
       keyStore,
       chunkStore: new MemoryChunkStore({ nodeQuotaBytes: 64 * MIB, ownerQuotaBytes: 16 * MIB }),
+      wallet: own.wallet,
       relayAddrs: [this.relayAddr],
       extraListen: [`/memory/${this.prefix}-${key.publicKey.toString()}`],
       transports: [memory()],
@@ -117,9 +125,13 @@ export class SimMesh {
     return simNode
   }
 
-  /** The `count` storage nodes of the mesh closest to `key`: what every node's answer should be. */
+  /**
+   * The `count` storage nodes of the mesh closest to `key`: what every node's answer should be (nodes whose peer ID
+   * lacks the mesh's node-ID work never hold a key).
+   */
   trueClosest (key: Uint8Array, count: number): string[] {
-    return rankPeers(key, this.nodes.map(n => n.node.peerId)).slice(0, count)
+    const holders = this.nodes.map(n => n.node.peerId).filter(id => meetsNodeIdWork(id, this.settings.nodeIdWorkBits))
+    return rankPeers(key, holders).slice(0, count)
   }
 
   async stop (): Promise<void> {

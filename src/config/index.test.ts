@@ -36,6 +36,14 @@ describe('node settings', () => {
     expect(() => parse('connectionBudget=lots')).toThrow(InvalidConfigError)
   })
 
+  it('reads the node-ID work: 10 bits by default, 0 to 24', () => {
+    expect(parse('').nodeIdWorkBits).toBe(10)
+    expect(parse('nodeIdWorkBits=0').nodeIdWorkBits).toBe(0)
+    expect(parse('nodeIdWorkBits=16').nodeIdWorkBits).toBe(16)
+    expect(() => parse('nodeIdWorkBits=25')).toThrow(/nodeIdWorkBits must be between 0 and 24/)
+    expect(() => parse('nodeIdWorkBits=-1')).toThrow(InvalidConfigError)
+  })
+
   it('keeps caller defaults unless overridden', () => {
     const s = parseNodeSettings(fromSearchParams(new URLSearchParams('lookupTimeoutMs=500')), { allowPrivate: true, lookupTimeoutMs: 9 })
     expect(s.allowPrivate).toBe(true)

@@ -68,7 +68,18 @@ export interface NodeSettings {
   inboxStrangerObjects: number
   /** New objects all strangers together may put into one inbox on this node per minute. */
   inboxStrangerRate: number
+  /**
+   * Leading zero bits the node-ID work hash of a storage node's peer ID must have for it to hold shards (a cost on
+   * where a node ID lands: `src/placement/node-id-work.ts`). A node generates its key to meet it: 2^bits key
+   * generations on average, once (10 bits: about 0.07 s in Node, 0.1 to 0.4 s in Chromium; an attack that places
+   * generated IDs next to a key costs 1,024 times as much). Every node of a mesh must use the same value, or they
+   * disagree on who holds a key.
+   */
+  nodeIdWorkBits: number
 }
+
+/** Largest `nodeIdWorkBits`: 2^24 key generations are already about 20 minutes of one core in Node. */
+export const MAX_NODE_ID_WORK_BITS = 24
 
 /** Node quota of a headless storage node when `--storage-quota-mb` is not given. */
 export const DEFAULT_HEADLESS_QUOTA_MB = 2048
@@ -94,7 +105,8 @@ export const DEFAULT_SETTINGS: NodeSettings = {
   stripes: [{ k: 10, m: 5 }],
   inboxMaxObjects: 4096,
   inboxStrangerObjects: 512,
-  inboxStrangerRate: 120
+  inboxStrangerRate: 120,
+  nodeIdWorkBits: 10
 }
 
 /** Reads one named setting; returns every value given for it (URL parameters and flags may repeat). */
@@ -126,6 +138,7 @@ export function parseNodeSettings (source: SettingSource, defaults: Partial<Node
     healthRetries: int('healthRetries', last('healthRetries'), 0, 100) ?? base.healthRetries,
     handoffGraceMs: int('handoffGraceMs', last('handoffGraceMs'), 0, 86_400_000) ?? base.handoffGraceMs,
     stripes: parseStripes(last('stripes')) ?? base.stripes,
+    nodeIdWorkBits: int('nodeIdWorkBits', last('nodeIdWorkBits'), 0, MAX_NODE_ID_WORK_BITS) ?? base.nodeIdWorkBits,
     ...inboxSettings(
       int('inboxMaxObjects', last('inboxMaxObjects'), 2, 1 << 24) ?? base.inboxMaxObjects,
       int('inboxStrangerObjects', last('inboxStrangerObjects'), 1, 1 << 24) ?? base.inboxStrangerObjects,

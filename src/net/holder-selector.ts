@@ -17,7 +17,7 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { EventTypes } from '@libp2p/kad-dht'
-import { kadIdOf, kadIdOfKey, rankByDistance } from '../placement/index.ts'
+import { kadIdOf, kadIdOfKey, meetsNodeIdWork, rankByDistance } from '../placement/index.ts'
 import { STORAGE_NODE_PROTOCOL } from '../wire/index.ts'
 import { cachedClosest, DEFAULT_CLOSEST_CACHE_MS, type CachedClosestLookup } from './closest-cache.ts'
 import { isUsableConnection, type MeshLibp2p } from './libp2p.ts'
@@ -66,6 +66,12 @@ export interface HolderSelectorOptions {
   livenessGraceMs: number
   /** Peers the health checks marked dead: left out of every answer until they are seen alive again. */
   isDead?: (peerId: string) => boolean
+  /**
+   * Node-ID work a peer ID must carry to be a candidate (`nodeIdWorkBits`, `src/placement/node-id-work.ts`): IDs
+   * generated for free next to a key never hold it, whoever names them (a DHT answer, a closest-peers answer, an
+   * operator's directory).
+   */
+  nodeIdWorkBits?: number
   /** How long a network answer for a key is reused (a burst of stores under one key does one lookup). */
   cacheMs?: number
   /**
@@ -180,7 +186,10 @@ export class MeshHolderSelector implements HolderSelector {
     return rankByDistance(kadIdOfKey(key), candidates, kadIdOf).slice(0, count).map(r => r.item)
   }
 
-  /** `peers` and this node (when it stores), without relays, non-storage peers and peers declared dead. */
+  /**
+   * `peers` and this node (when it stores), without relays, non-storage peers, peers declared dead and peer IDs
+   * without the node-ID work.
+   */
   private candidates (peers: Iterable<string>): Set<string> {
     const self = this.libp2p.peerId.toString()
     const candidates = new Set<string>(peers)
@@ -188,9 +197,14 @@ export class MeshHolderSelector implements HolderSelector {
     else candidates.delete(self)
     for (const id of candidates) {
       if (id === self) continue
-      if (this.keeper.isRelay(id) || this.keeper.nonStoragePeers.has(id) || this.options.isDead?.(id) === true) candidates.delete(id)
+      if (!this.mayHold(id) || this.options.isDead?.(id) === true) candidates.delete(id)
     }
     return candidates
+  }
+
+  /** Whether `id` may be a storage node at all: not a relay, not known as non-storage, with the node-ID work. */
+  private mayHold (id: string): boolean {
+    return !this.keeper.isRelay(id) && !this.keeper.nonStoragePeers.has(id) && meetsNodeIdWork(id, this.options.nodeIdWorkBits ?? 0)
   }
 
   /**
@@ -208,7 +222,7 @@ export class MeshHolderSelector implements HolderSelector {
     const timeout = AbortSignal.timeout(this.options.lookupTimeoutMs)
     const lookupSignal = signal == null ? timeout : AbortSignal.any([signal, timeout])
     const closestSettled = (): boolean => {
-      const storage = [...heard].filter(id => id !== self && !this.keeper.isRelay(id) && !this.keeper.nonStoragePeers.has(id))
+      const storage = [...heard].filter(id => id !== self && this.mayHold(id))
       const top = rankByDistance(target, storage, kadIdOf).slice(0, count)
       // Without a relay, a peer we hold no connection to cannot be asked: do not wait for the dial to fail.
       const unreachable = (id: string): boolean => !this.keeper.relayConnected() && this.keeper.sinceSeen(id) > 0

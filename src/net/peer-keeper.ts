@@ -12,7 +12,7 @@ import { ConnectionClosedError, KEEP_ALIVE } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { raceAbort } from '../async/index.ts'
-import { compareDistance, kadIdOf, rankByDistance, xorDistance } from '../placement/index.ts'
+import { compareDistance, kadIdOf, meetsNodeIdWork, rankByDistance, xorDistance } from '../placement/index.ts'
 import { KAD_PROTOCOL, STORAGE_NODE_PROTOCOL } from '../wire/index.ts'
 import { askClosest } from './closest-protocol.ts'
 import { lostLastConnection } from './connection-budget.ts'
@@ -43,6 +43,12 @@ export interface PeerKeeperOptions {
    * table (its DHT walks would dial into their budgets; see `dhtLeavesOut` in libp2p.ts).
    */
   dhtBackbone?: boolean
+  /**
+   * Node-ID work a storage node's peer ID must carry to count as one (`nodeIdWorkBits`): a peer that serves the
+   * storage protocol without it is kept as a non-storage peer, so nothing places shards on it, asks it for closest
+   * peers, vouches for it or spends the neighbourhood's connections on it.
+   */
+  nodeIdWorkBits?: number
   /** Whether this node's connection budget closed `connection` to make room (not the peer closing it). */
   closedForRoom?: (connection: Connection) => boolean
   dialTimeoutMs: number
@@ -463,12 +469,13 @@ export class PeerKeeper {
 
   private classify (peerId: PeerId, protocols: string[]): void {
     const id = peerId.toString()
-    if (protocols.includes(STORAGE_NODE_PROTOCOL)) {
+    if (protocols.includes(STORAGE_NODE_PROTOCOL) && meetsNodeIdWork(id, this.options.nodeIdWorkBits ?? 0)) {
       const isNew = !this.storagePeers.has(id)
       this.storagePeers.add(id)
       if (isNew) this.metNewStorageNode(id)
       this.nonStoragePeers.delete(id)
     } else if (protocols.length > 0) {
+      if (protocols.includes(STORAGE_NODE_PROTOCOL) && !this.nonStoragePeers.has(id)) this.log('%s serves storage without the node-ID work: not a storage node here', id)
       this.nonStoragePeers.add(id)
       this.storagePeers.delete(id)
     }

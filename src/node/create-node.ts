@@ -150,9 +150,15 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   const { settings } = config
   const stages: StartupStage[] = [...(config.earlierStages ?? [])]
   const reached = (stage: string): void => { recordStage(stages, stage) }
-  const privateKey = await loadOrCreateNodeKey(config.keyStore)
   const relayPeerIds = new Set(config.relayAddrs.map(a => a.split('/p2p/').at(-1)!))
   const storageNode = config.webrtc !== false
+  // A storage node's peer ID carries the mesh's node-ID work, or no other node would place shards on it.
+  const nodeIdWorkBits = storageNode ? settings.nodeIdWorkBits : 0
+  const privateKey = await loadOrCreateNodeKey(config.keyStore, {
+    workBits: nodeIdWorkBits,
+    onReplaced: old => config.log?.(`node key ${old} lacks ${nodeIdWorkBits} bits of node-ID work: generated a new one`)
+  })
+  reached(`node key ready (${nodeIdWorkBits} bits of node-ID work)`)
   // An operator node: a storage node without a connection budget that is not a browser tab.
   const operator = storageNode && settings.connectionBudget === undefined && !isTabAgent(config.userAgent)
   // Chat peers this node may reach over the relay's limited connection (live delivery without a direct path).
@@ -217,6 +223,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     targetPeers: settings.targetPeers,
     connectionBudget: settings.connectionBudget,
     dhtBackbone: operator,
+    nodeIdWorkBits: settings.nodeIdWorkBits,
     closedForRoom: connection => budget.wasClosedForRoom(connection),
     dialTimeoutMs: settings.dialTimeoutMs,
     dialerGraceMs: settings.dialerGraceMs,
@@ -246,6 +253,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     livenessGraceMs: settings.livenessGraceMs,
     selfIsStorage: storageNode,
     isDead: peerId => health.isDead(peerId),
+    nodeIdWorkBits: settings.nodeIdWorkBits,
     askConnected: settings.connectionBudget !== undefined,
     vouched: directory
   })

@@ -4,7 +4,7 @@
  */
 export { CHAT_START_RETRY_MS, DEFAULT_PLACEMENT_COUNT, NODE_FETCH_TIMEOUT_MS, createNode, type NodeChatConfig, type NodeConfig, type StartupStage, type ZenTalkNode } from './create-node.ts'
 export type { HeldShard } from './held-shards.ts'
-export { loadOrCreateNodeKey, MemoryBytesStore, type BytesStore } from './node-key.ts'
+export { generateNodeKey, keyMeetsWork, loadOrCreateNodeKey, MemoryBytesStore, NODE_KEY_NAME, type BytesStore, type NodeKeyOptions } from './node-key.ts'
 export type { BucketEntry, ConnectionInfo, NodeStatus } from './status.ts'
 export * from './facade.ts'
 export { isProfileWalletLocked, loadProfileWallet, startTab, type TabApp } from './browser.ts'

@@ -27,5 +27,6 @@ export {
   type PlacementRule,
   type PlacementRules
 } from './rules.ts'
+export { NS_NODE_ID_WORK, meetsNodeIdWork, nodeIdWorkOf } from './node-id-work.ts'
 export { CHAT_PLACEMENT_RULES, NS_ATTACHMENT_OBJECTS, NS_KEY_BUNDLE_OBJECTS, NS_PRESENCE_OBJECTS } from './chat-rules.ts'
 export { PlacementKeyMismatchError, UnsupportedNamespaceError, UnsupportedStripeError } from './errors.ts'

@@ -5,7 +5,8 @@
  * answers and answer FETCH with nothing (5) or with junk (5), 5 claim nothing, so that hand-offs come their way. Readers must still read (they move past
  * holders that send no verified shard), and repair must see through the lies (spot checks) instead of trusting
  * them: after the hand-off grace the honest nodes still hold every shard, a lost honest holder is rebuilt, and the
- * objects survive losing holders down to k.
+ * objects survive losing holders down to k. The placement here (`xorClosestPeers`) ranks every member, as for
+ * Sybils that paid the node-ID work; `bench/lookup/node-id-work.test.ts` shows that free IDs are left out.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { forEachLimit } from '../async/index.ts'

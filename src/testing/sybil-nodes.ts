@@ -7,7 +7,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { compareDistance, kadIdOfKey, kadIdOfPeer, xorDistance } from '../placement/index.ts'
+import { compareDistance, kadIdOfKey, kadIdOfPeer, nodeIdWorkOf, xorDistance } from '../placement/index.ts'
 import { MemoryChunkStore, type PageQuery, type ShardListing, type ShardRecord } from '../store/index.ts'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { encodeSignedManifest, type SignedManifest } from '../wire/index.ts'
@@ -15,9 +15,10 @@ import { mulberry32, randomBytes } from './seeded-random.ts'
 
 /**
  * `count` Ed25519 identities each closer (XOR) to `key` than every peer of `honest`; returns them and how many
- * identities were generated to find them (about count x (honest + 1)).
+ * identities were generated to find them (about count x (honest + 1)). With `lackingWorkBits`, only identities
+ * without that much node-ID work (free ones, which a mesh requiring it does not count as holders).
  */
-export async function grindKeysNear (key: Uint8Array, honest: readonly string[], count: number): Promise<{ keys: PrivateKey[], generated: number }> {
+export async function grindKeysNear (key: Uint8Array, honest: readonly string[], count: number, options: { lackingWorkBits?: number } = {}): Promise<{ keys: PrivateKey[], generated: number }> {
   const target = kadIdOfKey(key)
   const distanceOf = (kadId: Uint8Array): Uint8Array => xorDistance(target, kadId)
   const nearestHonest = honest.map(peer => distanceOf(kadIdOfPeer(peerIdFromString(peer).toMultihash().bytes)))
@@ -27,8 +28,9 @@ export async function grindKeysNear (key: Uint8Array, honest: readonly string[],
   while (keys.length < count) {
     const privateKey = await generateKeyPair('Ed25519')
     generated++
-    const distance = distanceOf(kadIdOfPeer(peerIdFromPrivateKey(privateKey).toMultihash().bytes))
-    if (compareDistance(distance, nearestHonest) < 0) keys.push(privateKey)
+    const multihash = peerIdFromPrivateKey(privateKey).toMultihash().bytes
+    const free = options.lackingWorkBits === undefined || nodeIdWorkOf(multihash) < options.lackingWorkBits
+    if (free && compareDistance(distanceOf(kadIdOfPeer(multihash)), nearestHonest) < 0) keys.push(privateKey)
   }
   return { keys, generated }
 }
