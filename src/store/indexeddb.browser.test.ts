@@ -5,6 +5,7 @@ import { runChunkStoreConformance, testObjectId, testRecord, testTombstone } fro
 import { bytesToHex, chargedBytes } from './records.ts'
 import { UnsupportedStoreVersionError } from './errors.ts'
 import { INDEXEDDB_SCHEMA_VERSION, IndexedDbChunkStore, browserStorageQuota } from './indexeddb.ts'
+import { runTombstoneConformance } from './tombstone-conformance.ts'
 import type { ShardIndex } from '../types/index.ts'
 
 // A unique database per store, deleted after each test, so tests neither share nor leave data behind.
@@ -25,6 +26,10 @@ runChunkStoreConformance('IndexedDbChunkStore', async limits => await openStore(
     const { name, limits } = closed as IndexedDbChunkStore
     return await openStore(name, limits)
   }
+})
+
+runTombstoneConformance('IndexedDbChunkStore', async () => await openStore(nextName()), {
+  reopen: async closed => await openStore((closed as IndexedDbChunkStore).name, (closed as IndexedDbChunkStore).limits)
 })
 
 describe('IndexedDbChunkStore in the browser', () => {

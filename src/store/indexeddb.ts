@@ -3,8 +3,8 @@ import { deleteDB, openDB } from 'idb'
 import type { DBSchema, IDBPDatabase, IDBPObjectStore } from 'idb'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { QuotaExceededError, StoreClosedError, UnsupportedStoreVersionError } from './errors.ts'
-import { bytesToHex, chargedBytes, checkQuota, copyBytes, copyShardProof, pageLimit, resolveLimits, validateRecord, validateTombstone } from './records.ts'
-import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, PageQuery, ShardCursor, ShardListing, ShardRecord, ShardSummary, Tombstone } from './types.ts'
+import { bytesToHex, chargedBytes, checkQuota, copyBytes, copyShardProof, copyTombstone, pageLimit, resolveLimits, validateRecord, validateTombstone } from './records.ts'
+import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, PageQuery, ShardCursor, ShardListing, ShardRecord, ShardSummary, Tombstone, TombstoneQuery } from './types.ts'
 
 export { browserStorageQuota } from './browser-quota.ts'
 
@@ -237,15 +237,22 @@ export class IndexedDbChunkStore implements ChunkStore {
   async putTombstone (tombstone: Tombstone): Promise<void> {
     this.assertOpen('putTombstone')
     validateTombstone(tombstone)
-    const { objectId, owner, deletedAt, signature } = tombstone
-    await this.db.put('tombstones', { objectId, owner, deletedAt, signature: copyBytes(signature) })
+    // `placementKey` is a plain field of the value (no index): tombstones stored before it was kept read without it.
+    await this.db.put('tombstones', copyTombstone(tombstone))
   }
 
   async getTombstone (objectId: ObjectId): Promise<Tombstone | undefined> {
     this.assertOpen('getTombstone')
     if (typeof objectId !== 'string') return undefined
     const stored = await this.db.get('tombstones', objectId)
-    return stored === undefined ? undefined : { ...stored, objectId: stored.objectId as ObjectId }
+    return stored === undefined ? undefined : copyTombstone(stored as Tombstone)
+  }
+
+  async pageTombstones (query: TombstoneQuery): Promise<Tombstone[]> {
+    this.assertOpen('pageTombstones')
+    const range = query.after === undefined ? undefined : IDBKeyRange.lowerBound(query.after, true)
+    const stored = await this.db.getAll('tombstones', range, pageLimit(query.limit))
+    return stored.map(tombstone => copyTombstone(tombstone as Tombstone))
   }
 
   async purgeTombstones (before: number): Promise<number> {

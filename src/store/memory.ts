@@ -1,7 +1,7 @@
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { StoreClosedError } from './errors.ts'
-import { bytesToHex, chargedBytes, checkQuota, compareShardKeys, copyBytes, copyShardProof, isAfterCursor, pageLimit, resolveLimits, validateRecord, validateTombstone } from './records.ts'
-import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, PageQuery, ShardListing, ShardRecord, ShardSummary, Tombstone } from './types.ts'
+import { bytesToHex, chargedBytes, checkQuota, compareShardKeys, copyBytes, copyShardProof, copyTombstone, isAfterCursor, pageLimit, resolveLimits, validateRecord, validateTombstone } from './records.ts'
+import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, PageQuery, ShardListing, ShardRecord, ShardSummary, Tombstone, TombstoneQuery } from './types.ts'
 
 /** In-memory `ChunkStore` for tests and simulations. Holds copies, so callers cannot alias stored bytes. */
 export class MemoryChunkStore implements ChunkStore {
@@ -83,13 +83,22 @@ export class MemoryChunkStore implements ChunkStore {
   async putTombstone (tombstone: Tombstone): Promise<void> {
     this.assertOpen('putTombstone')
     validateTombstone(tombstone)
-    this.tombstones.set(tombstone.objectId, cloneTombstone(tombstone))
+    this.tombstones.set(tombstone.objectId, copyTombstone(tombstone))
   }
 
   async getTombstone (objectId: ObjectId): Promise<Tombstone | undefined> {
     this.assertOpen('getTombstone')
     const tombstone = this.tombstones.get(objectId)
-    return tombstone === undefined ? undefined : cloneTombstone(tombstone)
+    return tombstone === undefined ? undefined : copyTombstone(tombstone)
+  }
+
+  async pageTombstones (query: TombstoneQuery): Promise<Tombstone[]> {
+    this.assertOpen('pageTombstones')
+    return [...this.tombstones.values()]
+      .filter(tombstone => query.after === undefined || tombstone.objectId > query.after)
+      .sort((a, b) => a.objectId < b.objectId ? -1 : a.objectId > b.objectId ? 1 : 0)
+      .slice(0, pageLimit(query.limit))
+      .map(copyTombstone)
   }
 
   async purgeTombstones (before: number): Promise<number> {
@@ -175,6 +184,3 @@ function cloneRecord (record: ShardRecord): ShardRecord {
   }
 }
 
-function cloneTombstone (tombstone: Tombstone): Tombstone {
-  return { ...tombstone, signature: copyBytes(tombstone.signature) }
-}

@@ -40,6 +40,15 @@ export function validateTombstone (tombstone: Tombstone): void {
   if (typeof tombstone.owner !== 'string' || !OWNER_PATTERN.test(tombstone.owner)) fail('owner must be 0x + 40 lowercase hex')
   if (!Number.isSafeInteger(tombstone.deletedAt) || tombstone.deletedAt < 0) fail('deletedAt must be a non-negative integer (ms)')
   if (!isBytes(tombstone.signature, TOMBSTONE_SIGNATURE_BYTES)) fail(`signature must be ${TOMBSTONE_SIGNATURE_BYTES} bytes`)
+  if (tombstone.placementKey !== undefined && !isBytes(tombstone.placementKey, PLACEMENT_KEY_BYTES)) {
+    fail(`placementKey must be absent or ${PLACEMENT_KEY_BYTES} bytes`)
+  }
+}
+
+/** A tombstone that owns its bytes, with no `placementKey` key at all when it has none (as every adapter returns it). */
+export function copyTombstone (tombstone: Tombstone): Tombstone {
+  const { objectId, owner, deletedAt, signature, placementKey } = tombstone
+  return { objectId, owner, deletedAt, signature: copyBytes(signature), ...(placementKey === undefined ? {} : { placementKey: copyBytes(placementKey) }) }
 }
 
 export function isObjectId (value: unknown): value is ObjectId {

@@ -7,6 +7,7 @@ import { runChunkStoreConformance, testObjectId, testRecord, testTombstone } fro
 import { UnsupportedStoreVersionError } from './errors.ts'
 import { chargedBytes } from './records.ts'
 import { SQLITE_SCHEMA_VERSION, SqliteChunkStore, migrateChunkDatabase } from './sqlite.ts'
+import { keyedTombstone, runTombstoneConformance } from './tombstone-conformance.ts'
 import type { ShardIndex } from '../types/index.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'zentalk-sqlite-store-'))
@@ -22,6 +23,10 @@ runChunkStoreConformance('SqliteChunkStore (file)', async limits => new SqliteCh
 })
 
 runChunkStoreConformance('SqliteChunkStore (:memory:)', async limits => new SqliteChunkStore(':memory:', limits))
+
+runTombstoneConformance('SqliteChunkStore (file)', async () => new SqliteChunkStore(nextPath()), {
+  reopen: async closed => new SqliteChunkStore((closed as SqliteChunkStore).path)
+})
 
 describe('SqliteChunkStore on disk', () => {
   it('uses WAL, the chunks schema, and user_version, and a shard survives a new process-like reopen', async () => {
@@ -59,7 +64,7 @@ describe('SqliteChunkStore on disk', () => {
     const raw = new Database(path, { readonly: true })
     try {
       const columns = raw.prepare('SELECT name FROM pragma_table_info(\'tombstones\')').pluck().all()
-      expect(columns).toEqual(['object_id', 'user_addr', 'deleted_at', 'signature'])
+      expect(columns).toEqual(['object_id', 'user_addr', 'deleted_at', 'signature', 'placement_key'])
       expect(raw.prepare('SELECT deleted_at FROM tombstones').pluck().all()).toEqual([1_700_000_123_456])
     } finally {
       raw.close()
@@ -111,6 +116,22 @@ describe('SqliteChunkStore on disk', () => {
     await upgraded.delete(testObjectId(1))
     expect(await upgraded.stats()).toMatchObject({ shards: 1, bytes: chargedBytes(withProof) })
     expect(await upgraded.get(testObjectId(2), 0 as ShardIndex)).toEqual(withProof)
+    await upgraded.close()
+  })
+
+  it('upgrades a schema-3 database: its tombstones keep barring their objects, read without a placement key', async () => {
+    const record = testRecord({ size: 300 })
+    const path = oldDatabase(3, record)
+    const raw = new Database(path)
+    const old = testTombstone({ object: 4, deletedAt: 1_700_000_000_004 })
+    raw.prepare('INSERT INTO tombstones (object_id, user_addr, deleted_at, signature) VALUES (?, ?, ?, ?)')
+      .run(old.objectId, old.owner, old.deletedAt, old.signature)
+    raw.close()
+    const upgraded = new SqliteChunkStore(path)
+    expect(await upgraded.getTombstone(testObjectId(4))).toEqual(old)
+    await upgraded.putTombstone(keyedTombstone(5))
+    expect(await upgraded.pageTombstones({ limit: 5 })).toEqual([old, keyedTombstone(5)])
+    expect(await upgraded.get(testObjectId(1), 0 as ShardIndex)).toEqual(record)
     await upgraded.close()
   })
 

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { StoreClosedError, UnsupportedStoreVersionError } from './errors.ts'
 import { checkQuota, pageLimit, resolveLimits, validateRecord, validateTombstone } from './records.ts'
-import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, PageQuery, ShardListing, ShardRecord, ShardSummary, Tombstone } from './types.ts'
+import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, PageQuery, ShardListing, ShardRecord, ShardSummary, Tombstone, TombstoneQuery } from './types.ts'
 
 /**
  * Schema migrations; entry i takes `PRAGMA user_version` from i to i + 1. Append, never edit a released one.
@@ -94,6 +94,11 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       UPDATE owner_usage SET bytes = bytes + NEW.size + length(NEW.manifest) + ifnull(length(NEW.shard_proof), 0), shards = shards + 1
         WHERE user_addr = NEW.user_addr;
     END;
+  `),
+  // The placement key of a tombstone's object, so its holder can pass the signed delete on to co-holders that missed
+  // it (NULL for tombstones written before: those are kept, and not passed on).
+  db => db.exec(`
+    ALTER TABLE tombstones ADD COLUMN placement_key BLOB;
   `)
 ]
 
@@ -118,6 +123,7 @@ export function migrateChunkDatabase (db: Database.Database, target = SQLITE_SCH
 }
 
 const RECORD_COLUMNS = 'placement_key, user_addr, object_id, chunk_id, data, shard_hash, manifest, stored_at, size, shard_proof'
+const TOMBSTONE_COLUMNS = 'object_id, user_addr, deleted_at, signature, placement_key'
 const SUMMARY_COLUMNS = 'placement_key, user_addr, object_id, chunk_id, stored_at, size'
 
 interface SummaryRow {
@@ -133,6 +139,7 @@ interface TombstoneRow {
   user_addr: string
   deleted_at: number
   signature: Buffer
+  placement_key: Buffer | null
 }
 interface ListingRow extends SummaryRow {
   shard_hash: Buffer
@@ -196,10 +203,12 @@ export class SqliteChunkStore implements ChunkStore {
       deleteShard: db.prepare<[string, number]>('DELETE FROM chunks WHERE object_id = ? AND chunk_id = ?'),
       deleteObject: db.prepare<[string]>('DELETE FROM chunks WHERE object_id = ?'),
       deleteByPlacementKey: db.prepare<[Uint8Array]>('DELETE FROM chunks WHERE placement_key = ?'),
-      putTombstone: db.prepare<[string, string, number, Uint8Array]>(
-        'INSERT OR REPLACE INTO tombstones (object_id, user_addr, deleted_at, signature) VALUES (?, ?, ?, ?)'),
+      putTombstone: db.prepare<[string, string, number, Uint8Array, Uint8Array | null]>(
+        `INSERT OR REPLACE INTO tombstones (${TOMBSTONE_COLUMNS}) VALUES (?, ?, ?, ?, ?)`),
       getTombstone: db.prepare<[string], TombstoneRow>(
-        'SELECT object_id, user_addr, deleted_at, signature FROM tombstones WHERE object_id = ?'),
+        `SELECT ${TOMBSTONE_COLUMNS} FROM tombstones WHERE object_id = ?`),
+      pageTombstones: db.prepare<[string, number], TombstoneRow>(
+        `SELECT ${TOMBSTONE_COLUMNS} FROM tombstones WHERE object_id > ? ORDER BY object_id LIMIT ?`),
       purgeTombstones: db.prepare<[number]>('DELETE FROM tombstones WHERE deleted_at < ?')
     }
     // Quota check and write in one IMMEDIATE transaction, so a concurrent writer cannot slip in between.
@@ -277,8 +286,8 @@ export class SqliteChunkStore implements ChunkStore {
   async putTombstone (tombstone: Tombstone): Promise<void> {
     this.assertOpen('putTombstone')
     validateTombstone(tombstone)
-    const { objectId, owner, deletedAt, signature } = tombstone
-    this.statements.putTombstone.run(objectId, owner, deletedAt, signature)
+    const { objectId, owner, deletedAt, signature, placementKey } = tombstone
+    this.statements.putTombstone.run(objectId, owner, deletedAt, signature, placementKey ?? null)
   }
 
   async getTombstone (objectId: ObjectId): Promise<Tombstone | undefined> {
@@ -290,6 +299,11 @@ export class SqliteChunkStore implements ChunkStore {
   async purgeTombstones (before: number): Promise<number> {
     this.assertOpen('purgeTombstones')
     return this.statements.purgeTombstones.run(before).changes
+  }
+
+  async pageTombstones (query: TombstoneQuery): Promise<Tombstone[]> {
+    this.assertOpen('pageTombstones')
+    return this.statements.pageTombstones.all(query.after ?? '', pageLimit(query.limit)).map(toTombstone)
   }
 
   async stats (): Promise<ChunkStoreStats> {
@@ -341,6 +355,7 @@ function toTombstone (row: TombstoneRow): Tombstone {
     objectId: row.object_id as ObjectId,
     owner: row.user_addr,
     deletedAt: row.deleted_at,
-    signature: new Uint8Array(row.signature)
+    signature: new Uint8Array(row.signature),
+    ...(row.placement_key === null ? {} : { placementKey: new Uint8Array(row.placement_key) })
   }
 }

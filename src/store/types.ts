@@ -68,6 +68,18 @@ export interface Tombstone {
   deletedAt: number
   /** 65 bytes: r ‖ s ‖ v. */
   signature: Uint8Array
+  /**
+   * 32 bytes: the placement key the deleted object's shards were held under, so the holder can find who else may
+   * still hold them and pass the signed delete on (src/repair/tombstone-relay.ts). Not signed: it only says where
+   * to look. Absent on tombstones written before it was kept; those are not passed on.
+   */
+  placementKey?: Uint8Array
+}
+
+/** One page of tombstones in objectId order: at most `limit` (a positive integer) after `after`. */
+export interface TombstoneQuery {
+  after?: ObjectId
+  limit: number
 }
 
 /**
@@ -134,6 +146,8 @@ export interface ChunkStore {
   getTombstone (objectId: ObjectId): Promise<Tombstone | undefined>
   /** Deletes the tombstones with `deletedAt` before `before` (ms since the epoch); returns how many went. */
   purgeTombstones (before: number): Promise<number>
+  /** One page of tombstones in objectId order after `query.after`, reading no more than the page. */
+  pageTombstones (query: TombstoneQuery): Promise<Tombstone[]>
   stats (): Promise<ChunkStoreStats>
   /** Charged bytes the owner occupies on this node. */
   usageOf (owner: string): Promise<number>
