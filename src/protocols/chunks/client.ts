@@ -36,7 +36,9 @@ import {
   DEFAULT_MAX_FETCH_REJECTED_MANIFESTS,
   DEFAULT_MAX_PAGES
 } from './constants.ts'
-import { ChunkPeerUnreachableError, FetchLimitExceededError, InvalidAckError, InvalidChunkResponseError, remoteErrorFor } from './errors.ts'
+import { ChunkPeerUnreachableError, FetchLimitExceededError, InvalidAckError, InvalidChunkResponseError, InvalidTombstoneError, remoteErrorFor } from './errors.ts'
+import { isValidTombstone } from './handlers/delete.ts'
+import { validateTombstone, type Tombstone } from '../../store/index.ts'
 import { DEFAULT_PLACEMENT_RULES, assertPlacementAllowed, type PlacementRules } from '../../placement/index.ts'
 import type { AbortOptions, Connection, PeerId, PublicKey, Stream } from '@libp2p/interface'
 
@@ -317,6 +319,31 @@ export async function deleteShards (libp2p: ChunkDialer, peer: PeerId | string, 
   const signature = wallet.sign(NS_DELETE, deleteAuthorization(objectId, options.shardIndex, timestamp))
   const { response, remotePeer } = await exchange(libp2p, peer, {
     type: 'delete', objectId, shardIndex: options.shardIndex, owner: wallet.address, timestamp, signature
+  }, options)
+  return expectOk(response, remotePeer.toString()).deleted
+}
+
+/**
+ * Passes a tombstone on to `peer`: the owner's signed delete of the whole object, sent as the DELETE the owner signed,
+ * for a holder that missed it (src/repair/tombstone-relay.ts). The holder applies it as it would the owner's own,
+ * within the tombstone's retention (handlers/delete.ts). Checked here first: nothing that no holder would apply is
+ * sent. Returns how many shards went.
+ * @throws {InvalidTombstoneError} for a malformed tombstone, or one whose signature is not its owner's delete of the
+ *   object; `RemoteNotFoundError` when the peer keeps no shard of it, the other `RemoteRejectedError` subclasses,
+ *   `ChunkPeerUnreachableError`, `InvalidChunkResponseError`
+ */
+export async function passOnTombstone (libp2p: ChunkDialer, peer: PeerId | string, tombstone: Tombstone, options: ChunkCallOptions = {}): Promise<number> {
+  try {
+    validateTombstone(tombstone)
+  } catch (cause) {
+    throw new InvalidTombstoneError(`tombstone not passed on: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+  }
+  if (!isValidTombstone(tombstone)) {
+    throw new InvalidTombstoneError(`tombstone of ${tombstone.objectId} not passed on: its signature is not ${tombstone.owner}'s delete of the object at ${tombstone.deletedAt}`)
+  }
+  const { objectId, owner, deletedAt, signature } = tombstone
+  const { response, remotePeer } = await exchange(libp2p, peer, {
+    type: 'delete', objectId, shardIndex: undefined, owner: owner as WalletAddress, timestamp: deletedAt, signature
   }, options)
   return expectOk(response, remotePeer.toString()).deleted
 }

@@ -79,6 +79,12 @@ export function remoteErrorFor (status: ChunkStatus, peer: string, remoteMessage
 /** The holder's signed receipt does not verify against its libp2p key, or acknowledges something else. */
 export class InvalidAckError extends ZenTalkError { override name = 'InvalidAckError' }
 
+/**
+ * A tombstone to pass on is not its owner's signed delete of the whole object (a forged or corrupt record): it is not
+ * sent, since no holder would apply it.
+ */
+export class InvalidTombstoneError extends ZenTalkError { override name = 'InvalidTombstoneError' }
+
 /** The holder's answer breaks the protocol (undecodable, oversize, a cursor that does not advance...). */
 export class InvalidChunkResponseError extends ZenTalkError { override name = 'InvalidChunkResponseError' }
 

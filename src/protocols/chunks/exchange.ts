@@ -6,7 +6,7 @@
  */
 import type { Signer } from '../../identity/index.ts'
 import { DEFAULT_PLACEMENT_RULES, type PlacementRules } from '../../placement/index.ts'
-import type { ChunkStore } from '../../store/index.ts'
+import type { ChunkStore, Tombstone } from '../../store/index.ts'
 import type { ObjectId } from '../../types/index.ts'
 import { MAX_STORE_BATCH, assertShardMatches, namedObjects, type SignedManifest } from '../../wire/index.ts'
 import { isUsableConnection } from '../../net/index.ts'
@@ -14,6 +14,7 @@ import {
   deleteShards,
   fetchShards,
   listShards,
+  passOnTombstone,
   storeShard,
   storeShardBatch,
   type ChunkDialer,
@@ -87,6 +88,15 @@ export interface ChunkExchange {
   connected(holder: string): boolean
 }
 
+/** What a holder's repairer needs beyond `ChunkExchange`: passing its tombstones on (src/repair/tombstone-relay.ts). */
+export interface TombstoneExchange {
+  /**
+   * Passes this node's tombstone of an object on to `holder`, which still claims shards of it (`passOnTombstone`),
+   * under the same per-holder cap and BUSY retries as the other calls; how many shards went. Remote holders only.
+   */
+  passOnTombstone(holder: string, tombstone: Tombstone, options?: ExchangeCallOptions): Promise<number>
+}
+
 export interface ChunkExchangeInit {
   libp2p: ChunkDialer & { readonly peerId: PeerId, getConnections(peer?: PeerId): Connection[] }
   /** This node's own shard store. */
@@ -118,7 +128,7 @@ function outgoingBytes (shard: OutgoingShard): number {
   return shard.shard.length + shard.manifestBytes.length + (shard.shardProof?.length ?? 0) + (shard.inboxPass?.length ?? 0)
 }
 
-export function createChunkExchange (init: ChunkExchangeInit): ChunkExchange {
+export function createChunkExchange (init: ChunkExchangeInit): ChunkExchange & TombstoneExchange {
   const selfId = init.libp2p.peerId.toString()
   const placementRules = init.placementRules ?? DEFAULT_PLACEMENT_RULES
   const limiter = new PeerRequestLimiter(init.requestsPerHolder)
@@ -251,6 +261,10 @@ export function createChunkExchange (init: ChunkExchangeInit): ChunkExchange {
     delete: async (holder, signer, objectId, options = {}) => {
       remoteOnly(holder, 'DELETE')
       return await call(holder, options, async timeoutMs => await deleteShards(init.libp2p, holder, signer, objectId, { signal: options.signal, timeoutMs, now: options.now }))
+    },
+    passOnTombstone: async (holder, tombstone, options = {}) => {
+      remoteOnly(holder, 'DELETE')
+      return await call(holder, options, async timeoutMs => await passOnTombstone(init.libp2p, holder, tombstone, { signal: options.signal, timeoutMs }))
     },
     connected: holder => init.libp2p.getConnections().some(c => c.remotePeer.toString() === holder && isUsableConnection(c))
   }

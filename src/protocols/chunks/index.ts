@@ -12,6 +12,7 @@ export {
   deleteShards,
   fetchShards,
   listShards,
+  passOnTombstone,
   storeShard,
   storeShardBatch,
   verifyStoreReceipt,
@@ -36,5 +37,6 @@ export {
   type ExchangeCallOptions,
   type ExchangeDeleteOptions,
   type ExchangeFetchOptions,
-  type OutgoingShard
+  type OutgoingShard,
+  type TombstoneExchange
 } from './exchange.ts'
