@@ -1,7 +1,14 @@
 /** The repairer's settings and what one round reports. */
 import { nonNegative, positive } from '../errors/index.ts'
 import type { HolderSelector } from '../net/index.ts'
-import type { ChunkExchangeInit } from '../protocols/index.ts'
+import { DEFAULT_TOMBSTONE_RETENTION_MS, type ChunkExchangeInit } from '../protocols/index.ts'
+import {
+  DEFAULT_PASS_ONS_PER_PEER,
+  DEFAULT_PASS_ONS_PER_ROUND,
+  DEFAULT_PASS_ON_AGAIN_AFTER_MS,
+  DEFAULT_TOMBSTONES_SCANNED_PER_ROUND,
+  DEFAULT_TOMBSTONE_KEYS_PER_ROUND
+} from './tombstone-relay.ts'
 import type { PlacementRules, Stripe } from '../placement/index.ts'
 import type { ChunkStore } from '../store/index.ts'
 import type { PrivateKey } from '@libp2p/interface'
@@ -118,6 +125,21 @@ export interface RepairerInit {
   distrustMs?: number
   /** See DEFAULT_SPOT_CHECK_EVERY_MS; 0 checks every surveyed peer every time. */
   spotCheckEveryMs?: number
+  /**
+   * How long the holders' tombstones bar a deleted object (the chunk service's `tombstoneRetentionMs`, default 90
+   * days): tombstones are passed on to co-holders that missed the delete for that long (tombstone-relay.ts).
+   */
+  tombstoneRetentionMs?: number
+  /** See DEFAULT_TOMBSTONES_SCANNED_PER_ROUND. */
+  tombstonesScannedPerRound?: number
+  /** See DEFAULT_TOMBSTONE_KEYS_PER_ROUND. */
+  tombstoneKeysPerRound?: number
+  /** See DEFAULT_PASS_ONS_PER_PEER. */
+  passOnsPerPeer?: number
+  /** See DEFAULT_PASS_ONS_PER_ROUND. */
+  passOnsPerRound?: number
+  /** See DEFAULT_PASS_ON_AGAIN_AFTER_MS. */
+  passOnAgainAfterMs?: number
   finishedTasksKept?: number
   now?: () => number
   log?: (message: string) => void
@@ -153,6 +175,10 @@ export interface RepairRound {
   spotChecks: number
   /** Peers this round found claiming shards they could not produce, or keeping none they acknowledged: now distrusted. */
   distrusted: number
+  /** Tombstones passed on to co-holders that still claimed shards of their objects (tombstone-relay.ts). */
+  tombstonesPassedOn: number
+  /** Keys this node keeps tombstones of and no shard, whose rings it surveyed for that. */
+  tombstoneKeysSurveyed: number
   /** When something this node waits for falls due, if it does before the next regular round. */
   nextDueAt?: number
   aborted: boolean
@@ -160,7 +186,8 @@ export interface RepairRound {
 
 export type RepairSettings = Required<Pick<RepairerInit, 'intervalMs' | 'requestJitterMs' | 'handoffGraceMs' | 'fallbackDelayMs' | 'newObjectGraceMs' |
 'surveySpares' | 'maxConcurrentObjects' | 'maxConcurrentKeys' | 'surveyConcurrency' | 'requestTimeoutMs' | 'unresponsiveRounds' |
-'uncertainRetryMs' | 'scrubBytesPerRound' | 'resurveyAfterMs' | 'maxRebuildBytesPerOwner' | 'spotCheckObjects' | 'distrustMs' | 'spotCheckEveryMs'>>
+'uncertainRetryMs' | 'scrubBytesPerRound' | 'resurveyAfterMs' | 'maxRebuildBytesPerOwner' | 'spotCheckObjects' | 'distrustMs' | 'spotCheckEveryMs' |
+'tombstoneRetentionMs' | 'tombstonesScannedPerRound' | 'tombstoneKeysPerRound' | 'passOnsPerPeer' | 'passOnsPerRound' | 'passOnAgainAfterMs'>>
 
 /** The settings with defaults filled in. @throws {InvalidConfigError} for a value that cannot be used */
 export function resolveRepairSettings (init: RepairerInit): RepairSettings {
@@ -182,7 +209,13 @@ export function resolveRepairSettings (init: RepairerInit): RepairSettings {
     maxRebuildBytesPerOwner: positive('maxRebuildBytesPerOwner', init.maxRebuildBytesPerOwner ?? DEFAULT_MAX_REBUILD_BYTES_PER_OWNER),
     spotCheckObjects: nonNegative('spotCheckObjects', init.spotCheckObjects ?? DEFAULT_SPOT_CHECK_OBJECTS),
     distrustMs: nonNegative('distrustMs', init.distrustMs ?? DEFAULT_DISTRUST_MS),
-    spotCheckEveryMs: nonNegative('spotCheckEveryMs', init.spotCheckEveryMs ?? DEFAULT_SPOT_CHECK_EVERY_MS)
+    spotCheckEveryMs: nonNegative('spotCheckEveryMs', init.spotCheckEveryMs ?? DEFAULT_SPOT_CHECK_EVERY_MS),
+    tombstoneRetentionMs: positive('tombstoneRetentionMs', init.tombstoneRetentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS),
+    tombstonesScannedPerRound: positive('tombstonesScannedPerRound', init.tombstonesScannedPerRound ?? DEFAULT_TOMBSTONES_SCANNED_PER_ROUND),
+    tombstoneKeysPerRound: nonNegative('tombstoneKeysPerRound', init.tombstoneKeysPerRound ?? DEFAULT_TOMBSTONE_KEYS_PER_ROUND),
+    passOnsPerPeer: nonNegative('passOnsPerPeer', init.passOnsPerPeer ?? DEFAULT_PASS_ONS_PER_PEER),
+    passOnsPerRound: nonNegative('passOnsPerRound', init.passOnsPerRound ?? DEFAULT_PASS_ONS_PER_ROUND),
+    passOnAgainAfterMs: nonNegative('passOnAgainAfterMs', init.passOnAgainAfterMs ?? DEFAULT_PASS_ON_AGAIN_AFTER_MS)
   }
 }
 
@@ -198,7 +231,8 @@ export function uncertainRetryDelay (streak: number, settings: Pick<RepairSettin
 export function emptyRound (startedAt: number): RepairRound {
   return {
     startedAt, durationMs: 0, placementKeys: 0, unchangedKeys: 0, deferredKeys: 0, objects: 0, rebuilt: 0, handedOff: 0, dropped: 0, corrupt: 0,
-    waiting: 0, unanswered: 0, overBudget: 0, unsupportedStripe: 0, failures: 0, errors: 0, spotChecks: 0, distrusted: 0, aborted: false
+    waiting: 0, unanswered: 0, overBudget: 0, unsupportedStripe: 0, failures: 0, errors: 0, spotChecks: 0, distrusted: 0,
+    tombstonesPassedOn: 0, tombstoneKeysSurveyed: 0, aborted: false
   }
 }
 

@@ -23,7 +23,7 @@
  */
 import { bytesEqual, toHex } from '../crypto/index.ts'
 import { DEFAULT_REQUESTS_PER_HOLDER } from '../objects/index.ts'
-import { createChunkExchange, type ChunkExchange } from '../protocols/index.ts'
+import { createChunkExchange, type ChunkExchange, type TombstoneExchange } from '../protocols/index.ts'
 import { DEFAULT_ALLOWED_STRIPES, DEFAULT_PLACEMENT_RULES, rankPeers, type PlacementRules, type Stripe } from '../placement/index.ts'
 import type { ShardSummary } from '../store/index.ts'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
@@ -41,6 +41,7 @@ import { scrubShards } from './scrub.ts'
 import { AcknowledgedShards } from './acknowledged-shards.ts'
 import { CheckedPeers, DistrustedPeers, spotCheckClaims } from './spot-check.ts'
 import { surveyKey, surveyOfRing, type KeySurvey } from './survey.ts'
+import { TombstoneRelay, type RelayRound } from './tombstone-relay.ts'
 
 /** Times a survey's ring is refilled in one round after peers in it died or were caught lying. */
 const MAX_RING_REFRESHES = 3
@@ -60,7 +61,7 @@ export class Repairer {
   private readonly selfId: string
   private readonly now: () => number
   private readonly emit: (message: string) => void
-  private readonly exchange: ChunkExchange
+  private readonly exchange: ChunkExchange & TombstoneExchange
   private readonly placementRules: PlacementRules
   private readonly allowedStripes: readonly Stripe[]
   private readonly isDead: (peerId: string) => boolean
@@ -73,6 +74,10 @@ export class Repairer {
   private readonly checked: CheckedPeers
   /** Receipts for shards this node's rebuilds placed, held against each key's next survey. */
   private readonly receipts: AcknowledgedShards
+  /** Passes this node's tombstones on to co-holders that missed the delete. */
+  private readonly relay: TombstoneRelay
+  /** What the running round may still pass on. */
+  private relayRound: RelayRound | undefined
 
   private readonly tasks: RepairLog
   private readonly manifests = new ManifestCache()
@@ -134,6 +139,14 @@ export class Repairer {
       requestsPerHolder: init.requestsPerHolder ?? DEFAULT_REQUESTS_PER_HOLDER,
       timeoutMs: this.settings.requestTimeoutMs,
       now: this.now
+    })
+    this.relay = new TombstoneRelay({
+      exchange: this.exchange,
+      settings: this.settings,
+      now: this.now,
+      emit: this.emit,
+      // The widest stripe held here, and the spares: where shards of a deleted object may still be.
+      ring: async key => await this.liveRing(key, Math.max(...this.allowedStripes.map(({ k, m }) => k + m)) + this.settings.surveySpares)
     })
     this.steps = new ObjectSteps({
       selfId: this.selfId, settings: this.settings, tasks: this.tasks, now: this.now, emit: this.emit, roundNumber: () => this.roundNumber
@@ -263,6 +276,7 @@ export class Repairer {
       acknowledged: (peer, placementKey, objectId, shardIndex) => { this.receipts.record(toHex(placementKey), peer, objectId, shardIndex) }
     }
     this.roundNumber++
+    const relayRound = this.relayRound = this.relay.beginRound()
     for (const [peer, at] of this.recentDeaths) {
       if (round.startedAt - at >= this.settings.newObjectGraceMs || !this.isDead(peer)) this.recentDeaths.delete(peer)
     }
@@ -285,6 +299,15 @@ export class Repairer {
           this.emit(`repair: examining placement key ${group.keyHex} failed: ${errorText(error)}`)
         }
       })
+      // Keys this node keeps tombstones of and no shards: the deletes are passed on to co-holders that missed them.
+      try {
+        await this.relay.sweep(ctx, relayRound, round, new Set(groups.keys()))
+      } catch (error) {
+        if (!signal.aborted) {
+          round.errors++
+          this.emit(`repair: passing tombstones on failed: ${errorText(error)}`)
+        }
+      }
     } catch (error) {
       if (!signal.aborted) {
         round.errors++
@@ -296,9 +319,10 @@ export class Repairer {
     // A task that failed (a holder timed out or was busy, a store found no target) is retried after one retry
     // delay, not at the next regular round: the objects it left short stay short until then.
     if (!round.aborted && round.failures > 0) round.nextDueAt = Math.min(round.nextDueAt ?? Infinity, this.now() + this.settings.uncertainRetryMs)
-    if (!round.aborted && round.rebuilt + round.handedOff + round.dropped + round.unanswered + round.failures + round.errors > 0) {
+    if (!round.aborted && round.rebuilt + round.handedOff + round.dropped + round.unanswered + round.failures + round.errors + round.tombstonesPassedOn > 0) {
       this.emit(`repair: round ${this.roundNumber} took ${round.durationMs} ms over ${round.placementKeys} keys and ${round.objects} objects: ` +
         `rebuilt ${round.rebuilt}, handed off ${round.handedOff}, dropped ${round.dropped}, waiting ${round.waiting}, ` +
+        `${round.tombstonesPassedOn} deletes passed on, ` +
         `${round.overBudget} rebuilds over their owner's budget, ` +
         `${round.unanswered} LISTs unanswered, ${round.spotChecks} spot checks, ${round.distrusted} peers distrusted, ${round.failures} failed, ${round.errors} errors`)
     }
@@ -357,6 +381,11 @@ export class Repairer {
       ring = fresh
       ranked = rankPeers(group.key, [...ring, this.selfId])
       this.rings.set(group.keyHex, ring)
+    }
+    // Co-holders claiming shards of objects this node keeps a tombstone of missed the delete: it is passed on to them.
+    if (this.relayRound !== undefined) {
+      await this.relay.passOnClaims(ctx, this.relayRound, round, survey.held, objectId => group.objects.has(objectId))
+      ctx.signal.throwIfAborted()
     }
     this.tasks.counters.surveyFailures += survey.failed.size
     round.unanswered += survey.failed.size
