@@ -5,7 +5,7 @@ import { runChunkStoreConformance, testObjectId, testRecord, testTombstone } fro
 import { bytesToHex, chargedBytes } from './records.ts'
 import { UnsupportedStoreVersionError } from './errors.ts'
 import { INDEXEDDB_SCHEMA_VERSION, IndexedDbChunkStore, browserStorageQuota } from './indexeddb.ts'
-import { runTombstoneConformance } from './tombstone-conformance.ts'
+import { runTombstoneConformance } from '../testing/tombstone-conformance.ts'
 import type { ShardIndex } from '../types/index.ts'
 
 // A unique database per store, deleted after each test, so tests neither share nor leave data behind.

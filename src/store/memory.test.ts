@@ -1,6 +1,6 @@
 import { runChunkStoreConformance } from '../testing/store-conformance.ts'
 import { MemoryChunkStore } from './memory.ts'
-import { runTombstoneConformance } from './tombstone-conformance.ts'
+import { runTombstoneConformance } from '../testing/tombstone-conformance.ts'
 
 runChunkStoreConformance('MemoryChunkStore', async limits => new MemoryChunkStore(limits))
 runTombstoneConformance('MemoryChunkStore', async () => new MemoryChunkStore())

@@ -7,7 +7,7 @@ import { runChunkStoreConformance, testObjectId, testRecord, testTombstone } fro
 import { UnsupportedStoreVersionError } from './errors.ts'
 import { chargedBytes } from './records.ts'
 import { SQLITE_SCHEMA_VERSION, SqliteChunkStore, migrateChunkDatabase } from './sqlite.ts'
-import { keyedTombstone, runTombstoneConformance } from './tombstone-conformance.ts'
+import { keyedTombstone, runTombstoneConformance } from '../testing/tombstone-conformance.ts'
 import type { ShardIndex } from '../types/index.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'zentalk-sqlite-store-'))

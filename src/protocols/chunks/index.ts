@@ -28,6 +28,7 @@ export {
   type StoreShardInput
 } from './client.ts'
 export * from './errors.ts'
+export { isValidTombstone } from './handlers/delete.ts'
 export * from './inbox-limits.ts'
 export { DEFAULT_INBOX_RECOUNT_MS, contactPassProblem } from './inbox-budget.ts'
 export {

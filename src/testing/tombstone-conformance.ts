@@ -1,11 +1,10 @@
 /**
  * Test support (imported by the adapters' tests only): what every `ChunkStore` must do with a tombstone's placement
- * key and with tombstone pages, on top of the shared conformance suite (src/testing/store-conformance.ts).
+ * key and with tombstone pages, on top of the shared conformance suite (store-conformance.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { seededBytes, testObjectId, testTombstone } from '../testing/store-conformance.ts'
-import { InvalidRecordError } from './errors.ts'
-import type { ChunkStore, Tombstone } from './types.ts'
+import { InvalidRecordError, type ChunkStore, type Tombstone } from '../store/index.ts'
+import { seededBytes, testObjectId, testTombstone } from './store-conformance.ts'
 
 export interface TombstoneConformanceOptions {
   /** Opens the same storage again after `close()` (persistent adapters only). */
