@@ -100,6 +100,8 @@ export class ChatService {
   private readonly attachments: AttachmentTransfer
   /** When a compaction run last started for inbox objects that did not open. */
   private unopenedLookAt = Number.NEGATIVE_INFINITY
+  /** When a run last started to move history out of the old place (`compactIfDue`). */
+  private oldPlaceLookAt = Number.NEGATIVE_INFINITY
 
   constructor (init: ChatServiceInit) {
     this.init = init
@@ -529,7 +531,8 @@ export class ChatService {
 
   /**
    * Compaction by itself: when at least `minObjects` objects older than `minAgeMs` can be packed (judged from a
-   * read just made, or, without one, by a run that reads first) and no run is under way. Failures go out as
+   * read just made, or, without one, by a run that reads first), or the read met history in the old place, and no
+   * run is under way. Failures go out as
    * 'error' events; what failed is tried again on a later look.
    */
   private compactIfDue (fetched?: FetchedHistory, unopened = 0): void {
@@ -538,8 +541,13 @@ export class ChatService {
     const verified = (bytes: Uint8Array): boolean => this.verified.has(toHex(sha256(bytes)))
     // Inbox objects that did not open may be unreadable for good (a flood's): a run removes those, every so often.
     const removeUnopened = unopened > 0 && this.now() - this.unopenedLookAt >= UNOPENED_LOOK_MS
-    if (fetched !== undefined && !removeUnopened && this.compactor.countPackable(fetched, policy, verified) < policy.minObjects) return
+    // History an earlier version wrote under the wallet address is moved whatever the count, so reads stop asking
+    // two places (and strangers stop seeing it there); at most every UNOPENED_LOOK_MS, should a move not finish.
+    const moveOld = fetched !== undefined && this.now() - this.oldPlaceLookAt >= UNOPENED_LOOK_MS &&
+      fetched.history.objects.some(object => this.ownObjects.inOldPlace(object.objectId))
+    if (fetched !== undefined && !removeUnopened && !moveOld && this.compactor.countPackable(fetched, policy, verified) < policy.minObjects) return
     if (removeUnopened) this.unopenedLookAt = this.now()
+    if (moveOld) this.oldPlaceLookAt = this.now()
     this.runCompaction(async () => await this.compactor.run(policy, fetched)).catch(error => { this.events.emit('error', asError(error)) })
   }
 
@@ -788,7 +796,10 @@ export class ChatService {
 /** Sends one request over the delivery protocol to `peerId` and checks its answer (deliverEnvelope, deliverReadNotice). */
 type Transfer = (libp2p: ChatLibp2p, peerId: PeerId, options: DeliverOptions) => Promise<void>
 
-/** Inbox objects that did not open start a compaction run (which removes the unreadable ones) at most this often. */
+/**
+ * Inbox objects that did not open start a compaction run (which removes the unreadable ones) at most this often, and
+ * so does history met in the old place.
+ */
 const UNOPENED_LOOK_MS = 10 * 60_000
 
 /** A look for objects to pack comes this long after the last of them is old enough. */

@@ -200,7 +200,9 @@ export class HistoryCompactor {
       }
     }
     const mergeSegments = fresh === 0 && (underfull.length > 1 || underfull.some(moving))
-    if (!mergeSegments && (fresh === 0 || fresh + lone < (policy.minObjects ?? 1))) {
+    // Envelopes still in the old place are packed however few: that moves them.
+    const movingFresh = replaced.some(moving)
+    if (!mergeSegments && !movingFresh && (fresh === 0 || fresh + lone < (policy.minObjects ?? 1))) {
       // Too little to pack: still drop what is known to be in segments already.
       return sum(moved, { ...NOTHING, deleted: await this.deleteAll([...leftovers, ...covered, ...unreadable]) })
     }

@@ -15,14 +15,14 @@ import { deriveHistoryIdentity } from '../derived-identities.ts'
 import { deriveSegmentKey, openHistorySegment } from '../history-segment.ts'
 import type { ChatService } from './chat-service.ts'
 
-const wallets = { alice: WalletIdentity.generate(), bob: WalletIdentity.generate(), carol: WalletIdentity.generate() }
+const wallets = { alice: WalletIdentity.generate(), bob: WalletIdentity.generate(), carol: WalletIdentity.generate(), dave: WalletIdentity.generate(), erin: WalletIdentity.generate() }
 let nodes: MeshNode[]
 const mesh = (): MeshNode[] => nodes
 const started: ChatService[] = []
 
 beforeAll(async () => {
   nodes = await createChatMesh(15)
-  await Promise.all(nodes.slice(0, 6).map(async node => { await joinMesh(node, nodes, 3) }))
+  await Promise.all(nodes.slice(0, 10).map(async node => { await joinMesh(node, nodes, 3) }))
 }, 60_000)
 
 afterAll(async () => {
@@ -116,5 +116,32 @@ describe('where a history lives', () => {
     expect(moved[0].objectId).not.toBe(oldId)
     const { chat: fresh } = await startChat(5, wallets.carol)
     expect((await fresh.history()).map(message => message.text)).toEqual(['written before the history identity'])
+  }, 120_000)
+
+  it('moves one old-place message by itself: a read that meets history in the old place starts compaction', async () => {
+    await startChat(9, wallets.erin)
+    const { chat: dave, objects: daveObjects } = await startChat(6, wallets.dave)
+    const historyId = deriveHistoryIdentity(wallets.dave)
+    const daveHistory = daveObjects.withSigner(historyId)
+    await dave.sendMessage(wallets.erin.address, 'one message from an older version')
+    const [copy] = (await daveHistory.fetchObjects(historyId.address, { namespace: NS_HISTORY })).objects
+    const [envelope] = (await openHistorySegment(historyId.address, deriveSegmentKey(wallets.dave), copy.bytes)).envelopes
+    await daveObjects.storeObject(envelope, { namespace: NS_HISTORY })
+    expect(await daveHistory.deleteObject(copy.objectId)).toBeGreaterThan(0)
+
+    // A tab with compaction on, far below its 32 packable objects: the read alone starts a run that moves it.
+    const service = chatServiceOn(nodes[7], wallets.dave, mesh, { autoCompaction: { minAgeMs: 0 } })
+    await service.chat.start()
+    started.push(service.chat)
+    expect((await service.chat.history()).map(message => message.text)).toEqual(['one message from an older version'])
+    const deadline = Date.now() + 90_000
+    while ((await recordsUnder(placementKeyFor(NS_HISTORY, wallets.dave.address))).length > 0) {
+      if (Date.now() > deadline) throw new Error('the old place still holds records 90 s after the read')
+      await new Promise(resolve => setTimeout(resolve, 250))
+    }
+    const moved = (await daveHistory.fetchObjects(historyId.address, { namespace: NS_HISTORY })).objects
+    expect(moved).toHaveLength(1)
+    const { chat: fresh } = await startChat(8, wallets.dave)
+    expect((await fresh.history()).map(message => message.text)).toEqual(['one message from an older version'])
   }, 120_000)
 })
