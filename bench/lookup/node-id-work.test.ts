@@ -40,6 +40,10 @@ describe('node-ID work: identities generated next to a user\'s key without the w
       const sybils: SimNode[] = []
       for (const sybilKey of keys) sybils.push(await mesh.addNode('operator', { key: sybilKey, settings: { nodeIdWorkBits: 0 } }))
       const sybilIds = new Set(sybils.map(s => s.node.peerId))
+      // The status shows the work each node's ID carries and what its mesh asks.
+      expect(writer.node.status().nodeIdWork.required).toBe(DEFAULT_SETTINGS.nodeIdWorkBits)
+      expect(writer.node.status().nodeIdWork.own).toBeGreaterThanOrEqual(DEFAULT_SETTINGS.nodeIdWorkBits)
+      expect(sybils.map(s => s.node.status().nodeIdWork.own < DEFAULT_SETTINGS.nodeIdWorkBits)).toEqual(sybils.map(() => true))
 
       // The honest nodes meet the Sybils and see them offer storage (they are refused, not unknown): each Sybil is
       // identified by at least a quarter of the honest nodes (the Sybils dial them; the rest hear of them in DHT

@@ -362,7 +362,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     connectionSummary: () => budget.stats(),
     routingTable: () => routingTablePeers(libp2p).map(String),
     closestPeers: async (key, count = DEFAULT_PLACEMENT_COUNT) => await holders.select(key, count, { fresh: true }),
-    status: () => nodeStatus({ libp2p, keeper, budget, storageNode, relayAddrs: config.relayAddrs, deadPeers: () => health.deadPeers(), repair: () => repair.status() }),
+    status: () => nodeStatus({ libp2p, keeper, budget, storageNode, nodeIdWorkBits: settings.nodeIdWorkBits, relayAddrs: config.relayAddrs, deadPeers: () => health.deadPeers(), repair: () => repair.status() }),
     storageStats: async () => await config.chunkStore.stats(),
     heldShards: async () => await heldShards(config.chunkStore, heldManifests),
     chunkStore: config.chunkStore,

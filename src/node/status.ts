@@ -2,7 +2,7 @@
 import { toHex } from '../crypto/index.ts'
 import type { DeadPeer } from '../health/index.ts'
 import { hasReservation, isDirect, routingTablePeers, type ConnectionBudget, type ConnectionBudgetStats, type MeshLibp2p, type PeerKeeper, type PendingPeer } from '../net/index.ts'
-import { bucketIndex, formatDistance, kadIdOf, xorDistance } from '../placement/index.ts'
+import { bucketIndex, formatDistance, kadIdOf, nodeIdWorkOf, xorDistance } from '../placement/index.ts'
 import type { RepairStatus } from '../repair/index.ts'
 
 export interface ConnectionInfo { peerId: string, remoteAddr: string, direct: boolean }
@@ -15,6 +15,11 @@ export interface NodeStatus {
    */
   role: 'storage' | 'light'
   kadId: string
+  /**
+   * Node-ID work: the leading zero bits this node's peer ID carries (`own`) and what the mesh asks of a storage node
+   * (`required`, the setting `nodeIdWorkBits`); peers below it hold no shards here.
+   */
+  nodeIdWork: { own: number, required: number }
   relay: { connected: boolean, reservation: boolean, addrs: string[] }
   addresses: string[]
   connections: ConnectionInfo[]
@@ -34,6 +39,7 @@ export interface StatusSources {
   keeper: Pick<PeerKeeper, 'relayConnected' | 'storagePeers' | 'pending'>
   budget: Pick<ConnectionBudget, 'stats'>
   storageNode: boolean
+  nodeIdWorkBits: number
   relayAddrs: string[]
   deadPeers: () => DeadPeer[]
   repair: () => RepairStatus
@@ -63,6 +69,7 @@ export function nodeStatus (sources: StatusSources): NodeStatus {
     peerId: libp2p.peerId.toString(),
     role: sources.storageNode ? 'storage' : 'light',
     kadId: toHex(selfKadId),
+    nodeIdWork: { own: nodeIdWorkOf(libp2p.peerId.toMultihash().bytes), required: sources.nodeIdWorkBits },
     relay: { connected: keeper.relayConnected(), reservation: hasReservation(libp2p), addrs: sources.relayAddrs },
     addresses: libp2p.getMultiaddrs().map(ma => ma.toString()),
     connections,

@@ -9,6 +9,7 @@ export function renderPanel (root: HTMLElement, status: NodeStatus, storage: Chu
       ['Your address', code(address)],
       ['Peer ID', code(status.peerId)],
       ['Kademlia ID', code(`0x${status.kadId}`)],
+      ['Node-ID work', text(`${status.nodeIdWork.own} bits (storage nodes of this mesh need ${status.nodeIdWork.required})`)],
       ['Role', text(status.role === 'light'
         ? 'light node: no WebRTC in this browser, so it holds no shards and reaches storage nodes over WebSockets'
         : 'storage node')],
