@@ -289,6 +289,8 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
       log(`idle CPU profile: ${options.idleProfile}`)
     }
     const idleMs = performance.now() - t0
+    log(`idle ${connectionBreakdown(mesh, t0, idleMs)}`)
+    log(`since the mesh was ready (lookups, the join, the idle window) ${connectionBreakdown(mesh, readyAt, performance.now() - readyAt)}`)
     const idleCpuPerNodePct = ((cpu.user + cpu.system) / 1000) / idleMs * 100 / mesh.nodes.length
 
     // Connections opened once the mesh was up (lookups, the join, the idle window), per tab-like node and hour.
@@ -346,4 +348,30 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
     clearInterval(sampler)
     await mesh.stop()
   }
+}
+
+/**
+ * Where tab-like nodes' connections opened in a window came from: which way, to which kind of node, and how many went
+ * to a peer the tab had held a connection to before (a redial).
+ */
+function connectionBreakdown (mesh: SimMesh, fromMs: number, windowMs: number): string {
+  const kindOf = new Map(mesh.nodes.map(n => [n.node.peerId, n.kind]))
+  const counts = new Map<string, number>()
+  let redials = 0
+  let total = 0
+  const tabs = mesh.nodes.filter(n => n.kind === 'tab')
+  for (const tab of tabs) {
+    const before = new Set(tab.openLog.filter(o => o.atMs < fromMs).map(o => o.peerId))
+    for (const o of tab.openLog) {
+      if (o.atMs < fromMs || o.atMs > fromMs + windowMs) continue
+      const key = `${o.direction} ${kindOf.get(o.peerId) ?? 'relay/other'}`
+      counts.set(key, (counts.get(key) ?? 0) + 1)
+      if (before.has(o.peerId)) redials++
+      before.add(o.peerId)
+      total++
+    }
+  }
+  const perTabHour = (n: number): string => (n / Math.max(1, tabs.length) / (windowMs / 3_600_000)).toFixed(0)
+  return `connections opened by tab-like nodes, per tab and hour: ${perTabHour(total)} (${[...counts].map(([k, v]) => `${k} ${perTabHour(v)}`).join(', ')}; ` +
+    `to a peer held before: ${perTabHour(redials)})`
 }

@@ -23,8 +23,12 @@ export interface SimNode {
   node: ZenTalkNode
   /** Connections this node opened or accepted since it started (RTCPeerConnection-equivalents for a tab). */
   opened: () => number
+  /** The connections this node opened or accepted since it started: when, which way, to whom (the last 4,096). */
+  openLog: ConnectionOpened[]
   startedAt: number
 }
+
+export interface ConnectionOpened { atMs: number, direction: 'inbound' | 'outbound', peerId: string }
 
 export interface SimMeshOptions {
   nodes: number
@@ -118,9 +122,14 @@ export class SimMesh {
       userAgent: kind === 'tab' ? `${TAB_AGENT_PREFIX}0.1.0 sim` : 'zentalk-storage-node/0.1.0 sim'
     })
     let opened = 0
-    node.libp2p.addEventListener('connection:open', () => { opened++ })
+    const openLog: ConnectionOpened[] = []
+    node.libp2p.addEventListener('connection:open', event => {
+      opened++
+      if (openLog.length >= 4096) openLog.shift()
+      openLog.push({ atMs: performance.now(), direction: event.detail.direction, peerId: event.detail.remotePeer.toString() })
+    })
     await node.ready
-    const simNode: SimNode = { kind, node, opened: () => opened, startedAt }
+    const simNode: SimNode = { kind, node, opened: () => opened, openLog, startedAt }
     this.nodes.push(simNode)
     return simNode
   }
