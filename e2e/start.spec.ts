@@ -64,6 +64,12 @@ test('npm start serves a page whose node becomes ready, with full 15-node placem
     expect(names.findIndex(s => s.startsWith('ready'))).toBeLessThan(names.indexOf('joined: own neighbourhood looked up'))
     expect(stages.every((s, i) => i === 0 || s.atMs >= stages[i - 1].atMs)).toBe(true)
     await expect(page.locator('#node-panel').getByText('Startup (ms since the page began loading)')).toHaveCount(1)
+    // The tab generated its node key with the mesh's node-ID work (10 zero bits), and says so.
+    const work = await page.evaluate(() => window.zentalk!.status().nodeIdWork)
+    expect(work.required).toBe(10)
+    expect(work.own).toBeGreaterThanOrEqual(10)
+    expect(names.find(stage => stage.startsWith('node key ready'))).toBe('node key ready (10 bits of node-ID work)')
+    await expect(page.locator('#node-panel')).toContainText(`${work.own} bits (storage nodes of this mesh need 10)`)
     // One person alone: their tab plus the relay's 15 headless nodes give full 15-node placement.
     const closest = await eventually('15 closest storage nodes', async () => await page.evaluate(async () =>
       await window.zentalk!.closestPeers(new TextEncoder().encode('alice'))), c => c.length === 15, 60_000)
