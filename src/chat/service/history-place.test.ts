@@ -30,8 +30,9 @@ afterAll(async () => {
   await Promise.all((nodes ?? []).filter(isRunning).map(async node => { await node.libp2p.stop() }))
 }, 30_000)
 
-async function startChat (at: number, wallet: WalletIdentity): Promise<ReturnType<typeof chatServiceOn>> {
-  const service = chatServiceOn(nodes[at], wallet, mesh, { autoCompaction: false })
+/** A chat service on node `at`, compaction off unless `autoCompaction` says otherwise. */
+async function startChat (at: number, wallet: WalletIdentity, autoCompaction: false | { minAgeMs: number } = false): Promise<ReturnType<typeof chatServiceOn>> {
+  const service = chatServiceOn(nodes[at], wallet, mesh, { autoCompaction })
   await service.chat.start()
   started.push(service.chat)
   return service
@@ -130,10 +131,8 @@ describe('where a history lives', () => {
     expect(await daveHistory.deleteObject(copy.objectId)).toBeGreaterThan(0)
 
     // A tab with compaction on, far below its 32 packable objects: the read alone starts a run that moves it.
-    const service = chatServiceOn(nodes[7], wallets.dave, mesh, { autoCompaction: { minAgeMs: 0 } })
-    await service.chat.start()
-    started.push(service.chat)
-    expect((await service.chat.history()).map(message => message.text)).toEqual(['one message from an older version'])
+    const { chat: compacting } = await startChat(7, wallets.dave, { minAgeMs: 0 })
+    expect((await compacting.history()).map(message => message.text)).toEqual(['one message from an older version'])
     const deadline = Date.now() + 90_000
     while ((await recordsUnder(placementKeyFor(NS_HISTORY, wallets.dave.address))).length > 0) {
       if (Date.now() > deadline) throw new Error('the old place still holds records 90 s after the read')
