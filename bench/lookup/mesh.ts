@@ -15,6 +15,7 @@ import { createNode, generateNodeKey, MemoryBytesStore, NODE_KEY_NAME, type ZenT
 import { meetsNodeIdWork, rankPeers } from '../../src/placement/index.ts'
 import { MemoryChunkStore } from '../../src/store/index.ts'
 import { mulberry32, randomBytes } from '../../src/testing/seeded-random.ts'
+import { ed25519KeyFromSeed } from '../../src/testing/seeded-keys.ts'
 
 export type SimNodeKind = 'tab' | 'operator'
 
@@ -105,7 +106,7 @@ export class SimMesh {
    * may give the node its own key and settings (an attacker's node: a key generated next to a placement key).
    */
   async addNode (kind: SimNodeKind, own: { key?: PrivateKey, settings?: Partial<NodeSettings>, wallet?: Signer } = {}): Promise<SimNode> {
-    const key = own.key ?? (await generateNodeKey(this.settings.nodeIdWorkBits, () => seededKey(this.random))).key
+    const key = own.key ?? (await generateNodeKey(this.settings.nodeIdWorkBits, () => seededKey(this.random), ed25519KeyFromSeed)).key
     const keyStore = new MemoryBytesStore()
     await keyStore.put(NODE_KEY_NAME, privateKeyToProtobuf(key))
     const startedAt = performance.now()

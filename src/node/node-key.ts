@@ -34,11 +34,16 @@ export function keyMeetsWork (key: PrivateKey, bits: number): boolean {
 
 /**
  * An Ed25519 key whose peer ID carries `bits` of node-ID work, and how many keys were generated to find it. With
- * `seed`, keys come from the 32-byte seeds it returns in turn (a simulation's nodes are then the same every run).
+ * `seed`, keys come from the 32-byte seeds it returns in turn (a simulation's nodes are then the same every run),
+ * derived by `fromSeed` (default libp2p's `generateKeyPairFromSeed`; Node code may pass a faster equivalent).
  */
-export async function generateNodeKey (bits: number, seed?: () => Uint8Array): Promise<{ key: PrivateKey, attempts: number }> {
+export async function generateNodeKey (
+  bits: number,
+  seed?: () => Uint8Array,
+  fromSeed: (seed: Uint8Array) => PrivateKey | Promise<PrivateKey> = async s => await generateKeyPairFromSeed('Ed25519', s)
+): Promise<{ key: PrivateKey, attempts: number }> {
   for (let attempts = 1; ; attempts++) {
-    const key = seed === undefined ? await generateKeyPair('Ed25519') : await generateKeyPairFromSeed('Ed25519', seed())
+    const key = seed === undefined ? await generateKeyPair('Ed25519') : await fromSeed(seed())
     if (keyMeetsWork(key, bits)) return { key, attempts }
     if (attempts % ATTEMPTS_PER_YIELD === 0) await new Promise(resolve => setTimeout(resolve, 0))
   }
