@@ -8,6 +8,7 @@ import { DEFAULT_HEADLESS_QUOTA_MB, type NodeSettings } from '../src/config/inde
 import { createNode, type ZenTalkNode } from '../src/node/index.ts'
 import { SqliteChunkStore } from '../src/store/sqlite.ts'
 import { FileBytesStore } from './file-store.ts'
+import { freeUdpPort } from './free-port.ts'
 
 const MIB = 1024 * 1024
 
@@ -39,34 +40,58 @@ function say (line: string): void {
 export async function startStorageNodes (options: StorageNodesOptions): Promise<ZenTalkNode[]> {
   const nodes: ZenTalkNode[] = []
   for (let i = 0; i < options.count; i++) {
-    const extraListen = options.port == null ? [] : [`/ip4/${options.host}/tcp/${options.port === 0 ? 0 : options.port + i}/ws`]
-    const direct = options.webrtcDirectPort
-    if (direct != null) extraListen.push(`/ip4/${options.host}/udp/${direct === 0 ? 0 : direct + i}/webrtc-direct`)
-    const dir = join(options.dataDir, `node-${i}`)
-    const { settings } = options
-    const node = await createNode({
-      settings,
-      keyStore: new FileBytesStore(dir),
-      // Shards survive restarts: the node comes back with its key and everything it held.
-      chunkStore: new SqliteChunkStore(join(dir, 'chunks.sqlite'), {
-        nodeQuotaBytes: (settings.storageQuotaMb ?? DEFAULT_HEADLESS_QUOTA_MB) * MIB,
-        ownerQuotaBytes: settings.ownerQuotaMb * MIB
-      }),
-      relayAddrs: options.relayAddrs,
-      extraListen,
-      dialWebSocketPeers: true,
-      rtc: options.rtcBindAddress != null ? { bindAddress: options.rtcBindAddress } : {},
-      userAgent: 'zentalk-storage-node/0.1.0',
-      onRelayLost: () => { say(`storage node ${i} lost its relay connection; reconnecting`) },
-      onRelayRegained: ({ downMs, failedDials, lastError, lastFailureMsAgo }) => {
-        say(`storage node ${i} is back on the relay after ${downMs} ms (${failedDials} failed dials` +
-          `${lastError == null ? '' : `, the last ${lastFailureMsAgo ?? '?'} ms ago: ${lastError}`})`)
-      },
-      log: message => { say(`storage node ${i}: ${message}`) }
-    })
+    const node = await startWithUdpPort(options, async direct => await startStorageNode(options, i, direct))
     nodes.push(node)
     options.onStarted?.(node, i)
     if (i < options.count - 1) await new Promise(resolve => setTimeout(resolve, options.staggerMs))
   }
   return nodes
+}
+
+/** Attempts at a node start when the UDP port picked for its WebRTC-Direct listener was taken before it bound. */
+const UDP_PORT_ATTEMPTS = 3
+
+/**
+ * Runs `start` with the WebRTC-Direct port to listen on: the given one, or for 0 a UDP port probed free just before
+ * (and another, up to UDP_PORT_ATTEMPTS in all, when something took it before the listener bound).
+ */
+async function startWithUdpPort (options: StorageNodesOptions, start: (direct: number | undefined) => Promise<ZenTalkNode>): Promise<ZenTalkNode> {
+  if (options.webrtcDirectPort !== 0) return await start(options.webrtcDirectPort)
+  for (let attempt = 1; ; attempt++) {
+    const port = await freeUdpPort(options.host)
+    try {
+      return await start(port)
+    } catch (err) {
+      if (attempt >= UDP_PORT_ATTEMPTS || !/UDP/.test(String((err as Error)?.message ?? err))) throw err
+      say(`UDP port ${port} was taken before the WebRTC-Direct listener bound it (${(err as Error).message}); trying another`)
+    }
+  }
+}
+
+/** Node `i`, listening for WebRTC-Direct on UDP port `direct` (undefined: not at all). */
+async function startStorageNode (options: StorageNodesOptions, i: number, direct: number | undefined): Promise<ZenTalkNode> {
+  const extraListen = options.port == null ? [] : [`/ip4/${options.host}/tcp/${options.port === 0 ? 0 : options.port + i}/ws`]
+  if (direct != null) extraListen.push(`/ip4/${options.host}/udp/${options.webrtcDirectPort === 0 ? direct : direct + i}/webrtc-direct`)
+  const dir = join(options.dataDir, `node-${i}`)
+  const { settings } = options
+  return await createNode({
+    settings,
+    keyStore: new FileBytesStore(dir),
+    // Shards survive restarts: the node comes back with its key and everything it held.
+    chunkStore: new SqliteChunkStore(join(dir, 'chunks.sqlite'), {
+      nodeQuotaBytes: (settings.storageQuotaMb ?? DEFAULT_HEADLESS_QUOTA_MB) * MIB,
+      ownerQuotaBytes: settings.ownerQuotaMb * MIB
+    }),
+    relayAddrs: options.relayAddrs,
+    extraListen,
+    dialWebSocketPeers: true,
+    rtc: options.rtcBindAddress != null ? { bindAddress: options.rtcBindAddress } : {},
+    userAgent: 'zentalk-storage-node/0.1.0',
+    onRelayLost: () => { say(`storage node ${i} lost its relay connection; reconnecting`) },
+    onRelayRegained: ({ downMs, failedDials, lastError, lastFailureMsAgo }) => {
+      say(`storage node ${i} is back on the relay after ${downMs} ms (${failedDials} failed dials` +
+        `${lastError == null ? '' : `, the last ${lastFailureMsAgo ?? '?'} ms ago: ${lastError}`})`)
+    },
+    log: message => { say(`storage node ${i}: ${message}`) }
+  })
 }

@@ -209,7 +209,13 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     }
   })
   budget.attach(libp2p)
-  await libp2p.start()
+  try {
+    await libp2p.start()
+  } catch (err) {
+    // A listener that failed (a port taken) leaves the others open: close them, so the caller may start again.
+    await Promise.resolve(libp2p.stop()).catch(() => {})
+    throw err
+  }
   reached('libp2p started')
   // The neighbourhood of the last run, dialled as soon as the relay (WebRTC's signalling path) is there.
   const remembered = await restoreNeighbourhood(libp2p, decodeNeighbourhood(await config.keyStore.get(NEIGHBOURHOOD_KEY).catch(() => undefined)))
