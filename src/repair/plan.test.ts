@@ -214,17 +214,17 @@ describe('planObject', () => {
       expect(plan.rebuilds.map(r => [r.index, r.to])).toEqual([[2, 'p15'], [7, 'p16'], [11, 'p17']])
     })
 
-    it('counts the shards of holders inside their grace, and rebuilds them too once the threshold is reached', () => {
-      // p02 offline inside the grace: shard 2 still counts (15 > 14), nothing is rebuilt.
-      expect(planObject({ ...after(['p02']), graced: new Set([2]) })).toMatchObject({ heldBack: true, counted: 15, rebuilds: [] })
+    it('counts the shards of holders inside their grace, and never rebuilds them', () => {
+      // p02 offline inside the grace: shard 2 still counts, nothing is lost, nothing is rebuilt.
+      expect(planObject({ ...after(['p02']), graced: new Set([2]) })).toMatchObject({ heldBack: false, counted: 15, graced: [2], rebuilds: [] })
       // Threshold 12: p02 and p07 offline, p11 lost: 14 counted, held back.
       expect(planObject({ ...after(['p02', 'p07', 'p11']), graced: new Set([2, 7]), threshold: 12 })).toMatchObject({ heldBack: true, counted: 14 })
-      // p04, p05, p11 lost and p02 offline: 12 counted, so all four shards not readable now are rebuilt.
+      // p04, p05, p11 lost and p02 offline: 12 counted, so the three lost shards are rebuilt; p02 keeps shard 2.
       const plan = planObject({ ...after(['p02', 'p04', 'p05', 'p11']), graced: new Set([2]), threshold: 12 })
-      expect(plan).toMatchObject({ heldBack: false, counted: 12 })
-      expect(plan.rebuilds.map(r => r.index)).toEqual([2, 4, 5, 11])
+      expect(plan).toMatchObject({ heldBack: false, counted: 12, missing: [2, 4, 5, 11], graced: [2] })
+      expect(plan.rebuilds.map(r => r.index)).toEqual([4, 5, 11])
       // A graced index some live peer holds anyway counts once.
-      expect(planObject({ ...after(['p02']), graced: new Set([3]) })).toMatchObject({ heldBack: false, counted: 14 })
+      expect(planObject({ ...after(['p02']), graced: new Set([3]) })).toMatchObject({ heldBack: false, counted: 14, graced: [] })
     })
 
     it('is today\'s plan with the default threshold and no holder inside a grace', () => {
@@ -244,6 +244,7 @@ describe('planObject', () => {
         const today = planObject(base)
         expect(planObject({ ...base, threshold: total - 1, graced: new Set() })).toEqual(today)
         expect(today.heldBack).toBe(false)
+        expect(today.graced).toEqual([])
         expect(today.counted).toBe(total - today.missing.length)
       }))
     })
@@ -258,10 +259,12 @@ describe('planObject', () => {
         const plan = planObject({ ...after(lost.map(i => peers[i])), graced: new Set(graced), threshold })
         const counted = 15 - lost.filter(index => !graced.includes(index)).length
         expect(plan.counted).toBe(counted)
-        expect(plan.heldBack).toBe(lost.length > 0 && counted > threshold)
-        expect(plan.heldBack).toBe(lost.length > 0 && !repairDue(counted, threshold))
-        // Rebuilt: nothing, or every shard not readable now (there are enough vacant nodes here).
-        expect(plan.rebuilds.map(r => r.index)).toEqual(plan.heldBack ? [] : [...lost].sort((a, b) => a - b))
+        const written = lost.filter(index => !graced.includes(index)).sort((a, b) => a - b)
+        expect(plan.heldBack).toBe(written.length > 0 && counted > threshold)
+        expect(plan.heldBack).toBe(written.length > 0 && !repairDue(counted, threshold))
+        // Rebuilt: nothing, or every lost shard, none of a holder inside its grace (enough vacant nodes here).
+        expect(plan.rebuilds.map(r => r.index)).toEqual(plan.heldBack ? [] : written)
+        expect(plan.graced).toEqual(lost.filter(index => graced.includes(index)).sort((a, b) => a - b))
       }))
     })
   })

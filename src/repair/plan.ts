@@ -42,9 +42,9 @@ export interface ObjectSurvey {
 
 /**
  * Whether an object with `counted` shards is rebuilt under `threshold`. Counted: the distinct shards on peers that
- * answered, plus those known to be on holders still inside their grace. Every shard not readable now is then
- * rebuilt, those of the offline holders too: the rebuild reads k shards either way, and an offline holder that
- * comes back keeps its copy while the rebuilt one, now surplus, is dropped.
+ * answered, plus those known to be on holders still inside their grace. The shards then rebuilt are the lost ones
+ * (no answering peer holds them, and no holder inside its grace): the offline holders' shards are not rebuilt
+ * elsewhere while they may come back with them, as DURABILITY.md's model and simulation assume.
  */
 export function repairDue (counted: number, threshold: number): boolean {
   return counted <= threshold
@@ -81,8 +81,13 @@ export interface ShardRebuild { index: number, to: string, sole: boolean }
 export interface ObjectPlan {
   /** Shard index → the expected holder that keeps it. */
   keepers: ReadonlyMap<number, string>
-  /** Indices no answering peer holds: they must be rebuilt from k others. */
+  /**
+   * Indices no answering peer holds: they must be rebuilt from k others, but for those in `graced` (their holder
+   * is offline inside its grace) and all of them while `heldBack`.
+   */
   missing: readonly number[]
+  /** The `missing` indices known to be on holders inside their grace: counted, and not rebuilt. */
+  graced: readonly number[]
   /** Where each missing shard goes once rebuilt: the nearest vacant expected holders, second slots last. */
   rebuilds: readonly ShardRebuild[]
   /**
@@ -110,7 +115,7 @@ export interface ObjectPlan {
   reducedRedundancy: boolean
   /** Distinct shards held by peers that answered, plus `graced` ones none of them holds. */
   counted: number
-  /** Shards are missing but the counted ones are above the threshold: nothing is rebuilt yet (`rebuilds` is empty). */
+  /** Shards are lost but the counted ones are above the threshold: nothing is rebuilt yet (`rebuilds` is empty). */
   heldBack: boolean
 }
 
@@ -147,8 +152,9 @@ export function planObject (survey: ObjectSurvey): ObjectPlan {
 
   // A node still holding a shard it is about to drop (a copy kept elsewhere) is no vacancy yet: receiving another
   // shard first would put two shards of the object on it. It becomes one once the drop is done.
-  const counted = total - missing.length + missing.filter(index => survey.graced?.has(index) === true).length
-  const heldBack = missing.length > 0 && !repairDue(counted, survey.threshold ?? total - 1)
+  const graced = missing.filter(index => survey.graced?.has(index) === true)
+  const counted = total - missing.length + graced.length
+  const heldBack = missing.length > graced.length && !repairDue(counted, survey.threshold ?? total - 1)
 
   const vacancies = slots.filter((peer, slot) => !filledSlots.has(slot) && (perNode > 1 || holdings(peer).size === 0))
   const rebuilds: ShardRebuild[] = []
@@ -156,7 +162,7 @@ export function planObject (survey: ObjectSurvey): ObjectPlan {
   const receiving = new Set<string>()
   const sole = (peer: string): boolean => holdings(peer).size === 0 && !receiving.has(peer)
   let next = 0
-  for (const index of heldBack ? [] : missing) {
+  for (const index of heldBack ? [] : missing.filter(index => !graced.includes(index))) {
     if (next >= vacancies.length) break
     const to = vacancies[next++]
     rebuilds.push({ index, to, sole: sole(to) })
@@ -185,6 +191,7 @@ export function planObject (survey: ObjectSurvey): ObjectPlan {
   return {
     keepers,
     missing,
+    graced,
     rebuilds: uncertain ? [] : rebuilds,
     moves: uncertain ? [] : moves,
     drops,

@@ -188,6 +188,8 @@ export interface RepairRound {
    * offline for less than `lostAfterMs` count).
    */
   heldBack: number
+  /** Objects lacking shards of holders inside their grace (`lostAfterMs`): those shards count and are not rebuilt. */
+  graced: number
   /** Tasks that failed (a holder unreachable, too few shards): they are retried next round. */
   failures: number
   /** Unexpected errors (the store failing, a bug); logged, and the round carried on with the next object. */
@@ -283,7 +285,7 @@ export function uncertainRetryDelay (streak: number, settings: Pick<RepairSettin
 export function emptyRound (startedAt: number): RepairRound {
   return {
     startedAt, durationMs: 0, placementKeys: 0, unchangedKeys: 0, deferredKeys: 0, objects: 0, rebuilt: 0, handedOff: 0, dropped: 0, corrupt: 0,
-    waiting: 0, unanswered: 0, overBudget: 0, unsupportedStripe: 0, heldBack: 0, failures: 0, errors: 0, spotChecks: 0, distrusted: 0,
+    waiting: 0, unanswered: 0, overBudget: 0, unsupportedStripe: 0, heldBack: 0, graced: 0, failures: 0, errors: 0, spotChecks: 0, distrusted: 0,
     tombstonesPassedOn: 0, tombstoneKeysSurveyed: 0, aborted: false
   }
 }

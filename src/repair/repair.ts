@@ -463,8 +463,10 @@ export class Repairer {
     })
     ctx.signal.throwIfAborted()
     round.heldBack += plans.filter(({ plan }) => plan.heldBack).length
-    // A key whose objects wait on holders inside their grace is examined again when the first grace ends.
-    if (plans.some(({ plan }) => plan.heldBack) && graced.until < Infinity) round.nextDueAt = Math.min(round.nextDueAt ?? Infinity, graced.until)
+    round.graced += plans.filter(({ plan }) => !plan.uncertain && plan.graced.length > 0).length
+    // A key whose objects count shards of holders inside their grace is examined again when the first grace ends.
+    const awaiting = plans.some(({ plan }) => plan.heldBack || plan.graced.length > 0)
+    if (awaiting && graced.until < Infinity) round.nextDueAt = Math.min(round.nextDueAt ?? Infinity, graced.until)
     this.roundActing = true
     await forEachLimit(plans, this.settings.maxConcurrentObjects, async ({ objectId, known, total, held, plan }) => {
       round.objects++
@@ -501,12 +503,12 @@ export class Repairer {
       ring,
       holdings,
       surveyedAt,
-      // Objects short of shards but above the repair threshold are settled too, until the next change of the ring or
-      // the end of a grace.
-      settled: survey.failed.size === 0 && plans.every(({ plan }) =>
-        !plan.uncertain && (plan.missing.length === 0 || plan.heldBack) && plan.moves.length === 0 && plan.drops.length === 0),
+      // Objects that lack only shards of holders inside their grace, or are above the repair threshold, are settled
+      // too, until the next change of the ring or the end of a grace.
+      settled: survey.failed.size === 0 && plans.every(({ plan }) => !plan.uncertain &&
+        (plan.missing.length === plan.graced.length || plan.heldBack) && plan.moves.length === 0 && plan.drops.length === 0),
       short: plans.some(({ plan }) => plan.rebuilds.length > 0),
-      reexamineAt: plans.some(({ plan }) => plan.heldBack) ? graced.until : Infinity
+      reexamineAt: awaiting ? graced.until : Infinity
     })
     if ((pool?.rejectedShards ?? 0) > 0) {
       this.emit(`repair: ${pool!.rejectedShards} shards read for ${group.keyHex} failed verification and were not used`)
