@@ -250,4 +250,36 @@ describe('grace before an offline holder counts as lost, and the repair threshol
     await expectFullyPlaced()
     await expectReadable()
   }, SLOW)
+
+  it('leaves a key lacking only shards of an offline holder unsurveyed until that holder\'s grace ends', async () => {
+    await useRepairers({ lostAfterMs: GRACE_MS })
+    await settle()
+    const [nearestId, , offlineId] = await ranking()
+    const offline = byId(offlineId)
+    // The nearest holder with the production resurvey time (an hour): only a change or a grace's end brings it back.
+    const nearest = byId(nearestId)
+    const repairer = new Repairer({
+      libp2p: nearest.libp2p, store: nearest.store, holders: holdersOf(xorClosestPeers(() => nodes, { liveOnly: false })),
+      isDead: peer => declared.has(peer), nodeKey: nearest.privateKey, newObjectGraceMs: 0, lostAfterMs: GRACE_MS, now: () => clock.ms
+    })
+    try {
+      expect(await repairer.runOnce()).toMatchObject({ objects: OBJECTS, rebuilt: 0, graced: 0 })
+      await stopNodes([offline])
+      declared.add(offline.peerId)
+      repairer.peerDied(offline.peerId)
+      const diedAt = clock.ms
+      const first = await repairer.runOnce()
+      expect(first).toMatchObject({ objects: OBJECTS, rebuilt: 0, graced: OBJECTS, heldBack: 0 })
+      expect(first.nextDueAt).toBe(diedAt + GRACE_MS)
+      advance(GRACE_MS - 1)
+      expect(await repairer.runOnce()).toMatchObject({ objects: 0, unchangedKeys: 1 })
+      advance(1)
+      const after = await repairer.runOnce()
+      expect(after).toMatchObject({ objects: OBJECTS, unchangedKeys: 0, graced: 0 })
+      // Lost now: the objects are short, this node rebuilds those it is the repairer of, the others wait their turn.
+      expect(after.rebuilt + after.waiting).toBeGreaterThan(0)
+    } finally {
+      await repairer.stop()
+    }
+  }, SLOW)
 })
