@@ -80,6 +80,10 @@ Node settings (storage nodes, including the relay's own):
   --health-retries <n>     failed checks after the first before a peer is marked dead (default 3)
   --handoff-grace-ms <n>   how long a newcomer must stay among a key's closest before shards
                            move to it                                                  (default 600000)
+  --lost-after-ms <n>      how long a holder declared dead still counts as holding its shards
+                           before they are rebuilt elsewhere; at most 30 days          (default 0)
+  --repair-threshold <n>   rebuild an object only once its counted shards are this many or
+                           fewer, then all it lacks; k to k + m - 1        (default k + m - 1: 14)
   --inbox-max-objects <n>  objects one inbox may hold on each node                     (default 4096)
   --inbox-stranger-objects <n>
                            an inbox takes messages from senders the recipient has not
@@ -107,6 +111,8 @@ const nodeSettingFlags = {
   'health-interval-ms': { type: 'string' },
   'health-retries': { type: 'string' },
   'handoff-grace-ms': { type: 'string' },
+  'lost-after-ms': { type: 'string' },
+  'repair-threshold': { type: 'string' },
   'inbox-max-objects': { type: 'string' },
   'inbox-stranger-objects': { type: 'string' },
   'inbox-stranger-rate': { type: 'string' },

@@ -28,6 +28,22 @@ describe('node settings', () => {
     expect(() => parse('inboxStrangerObjects=5000')).toThrow(InvalidConfigError) // the default whole is 4096
   })
 
+  it('reads the grace before an offline holder counts as lost (0 to 30 days) and the repair threshold (k to k + m - 1)', () => {
+    expect([parse('').lostAfterMs, parse('').repairThreshold]).toEqual([0, undefined])
+    expect(parse('lostAfterMs=604800000&repairThreshold=12')).toMatchObject({ lostAfterMs: 604_800_000, repairThreshold: 12 })
+    expect(parse('lostAfterMs=2592000000').lostAfterMs).toBe(2_592_000_000)
+    expect(() => parse('lostAfterMs=2592000001')).toThrow(/lostAfterMs must be between 0 and 2592000000/)
+    expect(() => parse('lostAfterMs=-1')).toThrow(InvalidConfigError)
+    expect(parse('repairThreshold=10').repairThreshold).toBe(10)
+    expect(parse('repairThreshold=14').repairThreshold).toBe(14)
+    expect(() => parse('repairThreshold=9')).toThrow(/repairThreshold must be from k to k \+ m - 1 for every stripe \(10\+5: 10 to 14\), got 9/)
+    expect(() => parse('repairThreshold=15')).toThrow(InvalidConfigError)
+    expect(() => parse('repairThreshold=twelve')).toThrow(InvalidConfigError)
+    // Checked against every stripe the node repairs.
+    expect(parse('stripes=10%2B5,12%2B6&repairThreshold=13').repairThreshold).toBe(13)
+    expect(() => parse('stripes=10%2B5,12%2B6&repairThreshold=11')).toThrow(/\(12\+6: 12 to 17\)/)
+  })
+
   it('reads a connection budget: none by default, at least 4', () => {
     expect(parse('').connectionBudget).toBeUndefined()
     expect(parse('connectionBudget=48').connectionBudget).toBe(48)

@@ -52,6 +52,17 @@ export interface NodeSettings {
   /** How long a node must stay among the closest to a key before shards move to it (tabs come and go). */
   handoffGraceMs: number
   /**
+   * How long a holder the health monitor declared dead still counts as holding its shards before they are rebuilt
+   * elsewhere: offline is not gone (DURABILITY.md "Grace and threshold"). 0, the default: rebuilt at once.
+   */
+  lostAfterMs: number
+  /**
+   * Rebuild an object only once its counted shards (those on holders that answer, plus those on holders still inside
+   * `lostAfterMs`) are this many or fewer, and then every shard it lacks. From k to k + m - 1 for every stripe in
+   * `stripes`; default (undefined) k + m - 1: any missing shard is rebuilt.
+   */
+  repairThreshold: number | undefined
+  /**
    * Erasure stripes (k data + m parity shards) this node stores and repairs for others, e.g. `10+5`; others are
    * refused. Default the mesh's own stripe, 10+5.
    */
@@ -102,6 +113,8 @@ export const DEFAULT_SETTINGS: NodeSettings = {
   healthIntervalMs: 300_000,
   healthRetries: 3,
   handoffGraceMs: 600_000,
+  lostAfterMs: 0,
+  repairThreshold: undefined,
   stripes: [{ k: 10, m: 5 }],
   inboxMaxObjects: 4096,
   inboxStrangerObjects: 512,
@@ -119,6 +132,7 @@ export function fromSearchParams (params: URLSearchParams): SettingSource {
 export function parseNodeSettings (source: SettingSource, defaults: Partial<NodeSettings> = {}): NodeSettings {
   const base = { ...DEFAULT_SETTINGS, ...defaults }
   const last = (name: string): string | undefined => source(name).at(-1)
+  const stripes = parseStripes(last('stripes')) ?? base.stripes
   return {
     relay: source('relay').flatMap(v => v.split(',')).map(s => s.trim()).filter(s => s !== '').map(validateRelay).concat(source('relay').length > 0 ? [] : base.relay),
     iceServers: parseIceServers(last('iceServers')) ?? base.iceServers,
@@ -137,7 +151,9 @@ export function parseNodeSettings (source: SettingSource, defaults: Partial<Node
     healthIntervalMs: int('healthIntervalMs', last('healthIntervalMs'), 100, 86_400_000) ?? base.healthIntervalMs,
     healthRetries: int('healthRetries', last('healthRetries'), 0, 100) ?? base.healthRetries,
     handoffGraceMs: int('handoffGraceMs', last('handoffGraceMs'), 0, 86_400_000) ?? base.handoffGraceMs,
-    stripes: parseStripes(last('stripes')) ?? base.stripes,
+    lostAfterMs: int('lostAfterMs', last('lostAfterMs'), 0, MAX_LOST_AFTER_MS) ?? base.lostAfterMs,
+    repairThreshold: repairThreshold(int('repairThreshold', last('repairThreshold'), 1, 255) ?? base.repairThreshold, stripes),
+    stripes,
     nodeIdWorkBits: int('nodeIdWorkBits', last('nodeIdWorkBits'), 0, MAX_NODE_ID_WORK_BITS) ?? base.nodeIdWorkBits,
     ...inboxSettings(
       int('inboxMaxObjects', last('inboxMaxObjects'), 2, 1 << 24) ?? base.inboxMaxObjects,
@@ -145,6 +161,20 @@ export function parseNodeSettings (source: SettingSource, defaults: Partial<Node
       int('inboxStrangerRate', last('inboxStrangerRate'), 1, 1 << 24) ?? base.inboxStrangerRate
     )
   }
+}
+
+/** The longest `lostAfterMs`: 30 days. */
+export const MAX_LOST_AFTER_MS = 30 * 24 * 60 * 60_000
+
+/** `threshold` if it lies in k..k + m - 1 for every stripe (below k an object is unreadable before repair starts). */
+function repairThreshold (threshold: number | undefined, stripes: ReadonlyArray<{ k: number, m: number }>): number | undefined {
+  if (threshold === undefined) return undefined
+  for (const { k, m } of stripes) {
+    if (threshold < k || threshold >= k + m) {
+      throw new InvalidConfigError(`repairThreshold must be from k to k + m - 1 for every stripe (${k}+${m}: ${k} to ${k + m - 1}), got ${threshold}`)
+    }
+  }
+  return threshold
 }
 
 function inboxSettings (inboxMaxObjects: number, inboxStrangerObjects: number, inboxStrangerRate: number): Pick<NodeSettings, 'inboxMaxObjects' | 'inboxStrangerObjects' | 'inboxStrangerRate'> {

@@ -269,6 +269,8 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   const repair = repairService({
     healthIntervalMs: settings.healthIntervalMs,
     handoffGraceMs: settings.handoffGraceMs,
+    lostAfterMs: settings.lostAfterMs,
+    repairThreshold: settings.repairThreshold,
     placementRules: CHAT_PLACEMENT_RULES,
     allowedStripes: settings.stripes,
     // As many requests to one holder as a holder serves for one peer at once; more would be refused as BUSY.

@@ -1,6 +1,7 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { mulberry32 } from '../testing/seeded-random.ts'
-import { planObject, type ObjectSurvey } from './plan.ts'
+import { planObject, repairDue, type ObjectSurvey } from './plan.ts'
 
 /** Peers p00, p01, … nearest first. */
 const peers = Array.from({ length: 25 }, (_, i) => `p${String(i).padStart(2, '0')}`)
@@ -191,5 +192,80 @@ describe('planObject', () => {
       expect(new Set(plan.keepers.values()).size).toBe(plan.keepers.size)
       for (const drop of plan.drops) expect(held[drop.peer]).toContain(drop.index)
     }
+  })
+
+  describe('repair threshold and grace', () => {
+    /** p00..p14 held shard i each; `gone` left the live ring (p15.. moved up). */
+    const after = (gone: string[]): ObjectSurvey => {
+      const live = peers.slice(0, 20).filter(peer => !gone.includes(peer))
+      const held = oneEach(peers.slice(0, 15))
+      for (const peer of gone) delete held[peer]
+      return survey(held, { closest: live.slice(0, 15), ranked: live })
+    }
+
+    it('with threshold 12 on 10+5, rebuilds nothing for 1 or 2 lost holders and all 3 shards once 3 are lost', () => {
+      for (const gone of [['p02'], ['p02', 'p07']]) {
+        const plan = planObject({ ...after(gone), threshold: 12 })
+        expect(plan).toMatchObject({ heldBack: true, rebuilds: [], counted: 15 - gone.length })
+        expect(plan.missing).toHaveLength(gone.length)
+      }
+      const plan = planObject({ ...after(['p02', 'p07', 'p11']), threshold: 12 })
+      expect(plan).toMatchObject({ heldBack: false, counted: 12, missing: [2, 7, 11] })
+      expect(plan.rebuilds.map(r => [r.index, r.to])).toEqual([[2, 'p15'], [7, 'p16'], [11, 'p17']])
+    })
+
+    it('counts the shards of holders inside their grace, and never rebuilds them', () => {
+      // p02 offline inside the grace: shard 2 still counts, nothing is lost, nothing is rebuilt.
+      expect(planObject({ ...after(['p02']), graced: new Set([2]) })).toMatchObject({ heldBack: false, counted: 15, graced: [2], rebuilds: [] })
+      // Threshold 12: p02 and p07 offline, p11 lost: 14 counted, held back.
+      expect(planObject({ ...after(['p02', 'p07', 'p11']), graced: new Set([2, 7]), threshold: 12 })).toMatchObject({ heldBack: true, counted: 14 })
+      // p04, p05, p11 lost and p02 offline: 12 counted, so the three lost shards are rebuilt; p02 keeps shard 2.
+      const plan = planObject({ ...after(['p02', 'p04', 'p05', 'p11']), graced: new Set([2]), threshold: 12 })
+      expect(plan).toMatchObject({ heldBack: false, counted: 12, missing: [2, 4, 5, 11], graced: [2] })
+      expect(plan.rebuilds.map(r => r.index)).toEqual([4, 5, 11])
+      // A graced index some live peer holds anyway counts once.
+      expect(planObject({ ...after(['p02']), graced: new Set([3]) })).toMatchObject({ heldBack: false, counted: 14, graced: [] })
+    })
+
+    it('is today\'s plan with the default threshold and no holder inside a grace', () => {
+      const arbitrary = fc.record({
+        total: fc.integer({ min: 2, max: 15 }),
+        held: fc.array(fc.array(fc.integer({ min: 0, max: 14 }), { maxLength: 2 }), { minLength: 20, maxLength: 20 }),
+        unknown: fc.array(fc.integer({ min: 0, max: 19 }), { maxLength: 2 }),
+        spread: fc.nat()
+      })
+      fc.assert(fc.property(arbitrary, ({ total, held, unknown, spread }) => {
+        const base: ObjectSurvey = {
+          ...survey(Object.fromEntries(held.map((indices, i) => [peers[i], indices.filter(index => index < total)])), {
+            total, unknown: unknown.map(i => peers[i])
+          }),
+          spread
+        }
+        const today = planObject(base)
+        expect(planObject({ ...base, threshold: total - 1, graced: new Set() })).toEqual(today)
+        expect(today.heldBack).toBe(false)
+        expect(today.graced).toEqual([])
+        expect(today.counted).toBe(total - today.missing.length)
+      }))
+    })
+
+    it('holds back exactly when shards are missing and the counted ones are above the threshold', () => {
+      const arbitrary = fc.record({
+        lost: fc.uniqueArray(fc.integer({ min: 0, max: 14 }), { maxLength: 6 }),
+        graced: fc.uniqueArray(fc.integer({ min: 0, max: 14 }), { maxLength: 6 }),
+        threshold: fc.integer({ min: 10, max: 14 })
+      })
+      fc.assert(fc.property(arbitrary, ({ lost, graced, threshold }) => {
+        const plan = planObject({ ...after(lost.map(i => peers[i])), graced: new Set(graced), threshold })
+        const counted = 15 - lost.filter(index => !graced.includes(index)).length
+        expect(plan.counted).toBe(counted)
+        const written = lost.filter(index => !graced.includes(index)).sort((a, b) => a - b)
+        expect(plan.heldBack).toBe(written.length > 0 && counted > threshold)
+        expect(plan.heldBack).toBe(written.length > 0 && !repairDue(counted, threshold))
+        // Rebuilt: nothing, or every lost shard, none of a holder inside its grace (enough vacant nodes here).
+        expect(plan.rebuilds.map(r => r.index)).toEqual(plan.heldBack ? [] : written)
+        expect(plan.graced).toEqual(lost.filter(index => graced.includes(index)).sort((a, b) => a - b))
+      }))
+    })
   })
 })

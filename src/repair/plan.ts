@@ -31,6 +31,23 @@ export interface ObjectSurvey {
    * same way (by the agent they announce), so every node computes the same order.
    */
   repairsLast?: (peer: string) => boolean
+  /**
+   * Shard indices known (from earlier surveys) to be on holders the health monitor declared dead less than
+   * `lostAfterMs` ago. They cannot be read now, but they still count: such a holder is offline, not gone.
+   */
+  graced?: ReadonlySet<number>
+  /** Rebuild only when the counted shards are this many or fewer (`repairDue`); default total - 1. */
+  threshold?: number
+}
+
+/**
+ * Whether an object with `counted` shards is rebuilt under `threshold`. Counted: the distinct shards on peers that
+ * answered, plus those known to be on holders still inside their grace. The shards then rebuilt are the lost ones
+ * (no answering peer holds them, and no holder inside its grace): the offline holders' shards are not rebuilt
+ * elsewhere while they may come back with them, as DURABILITY.md's model and simulation assume.
+ */
+export function repairDue (counted: number, threshold: number): boolean {
+  return counted <= threshold
 }
 
 /** `peers` in order, with those that repair last moved behind the others; each part keeps its order. */
@@ -64,8 +81,13 @@ export interface ShardRebuild { index: number, to: string, sole: boolean }
 export interface ObjectPlan {
   /** Shard index → the expected holder that keeps it. */
   keepers: ReadonlyMap<number, string>
-  /** Indices no answering peer holds: they must be rebuilt from k others. */
+  /**
+   * Indices no answering peer holds: they must be rebuilt from k others, but for those in `graced` (their holder
+   * is offline inside its grace) and all of them while `heldBack`.
+   */
   missing: readonly number[]
+  /** The `missing` indices known to be on holders inside their grace: counted, and not rebuilt. */
+  graced: readonly number[]
   /** Where each missing shard goes once rebuilt: the nearest vacant expected holders, second slots last. */
   rebuilds: readonly ShardRebuild[]
   /**
@@ -91,6 +113,10 @@ export interface ObjectPlan {
   uncertain: boolean
   /** Fewer live storage nodes than shards: some node must keep more than one. */
   reducedRedundancy: boolean
+  /** Distinct shards held by peers that answered, plus `graced` ones none of them holds. */
+  counted: number
+  /** Shards are lost but the counted ones are above the threshold: nothing is rebuilt yet (`rebuilds` is empty). */
+  heldBack: boolean
 }
 
 /** Plans one object. Deterministic: the same survey always yields the same plan. */
@@ -126,13 +152,17 @@ export function planObject (survey: ObjectSurvey): ObjectPlan {
 
   // A node still holding a shard it is about to drop (a copy kept elsewhere) is no vacancy yet: receiving another
   // shard first would put two shards of the object on it. It becomes one once the drop is done.
+  const graced = missing.filter(index => survey.graced?.has(index) === true)
+  const counted = total - missing.length + graced.length
+  const heldBack = missing.length > graced.length && !repairDue(counted, survey.threshold ?? total - 1)
+
   const vacancies = slots.filter((peer, slot) => !filledSlots.has(slot) && (perNode > 1 || holdings(peer).size === 0))
   const rebuilds: ShardRebuild[] = []
   const moves: ShardMove[] = []
   const receiving = new Set<string>()
   const sole = (peer: string): boolean => holdings(peer).size === 0 && !receiving.has(peer)
   let next = 0
-  for (const index of missing) {
+  for (const index of heldBack ? [] : missing.filter(index => !graced.includes(index))) {
     if (next >= vacancies.length) break
     const to = vacancies[next++]
     rebuilds.push({ index, to, sole: sole(to) })
@@ -161,13 +191,16 @@ export function planObject (survey: ObjectSurvey): ObjectPlan {
   return {
     keepers,
     missing,
+    graced,
     rebuilds: uncertain ? [] : rebuilds,
     moves: uncertain ? [] : moves,
     drops,
     repairers: [...holders.slice(turn, sharing), ...holders.slice(0, turn), ...holders.slice(sharing)],
     spares: ranked.filter(peer => !unknown.has(peer) && holdings(peer).size === 0 && !targets.has(peer)),
     uncertain,
-    reducedRedundancy: closest.length < total
+    reducedRedundancy: closest.length < total,
+    counted,
+    heldBack: heldBack && !uncertain
   }
 }
 

@@ -1,5 +1,5 @@
 /** The repairer's settings and what one round reports. */
-import { nonNegative, positive } from '../errors/index.ts'
+import { InvalidConfigError, nonNegative, positive } from '../errors/index.ts'
 import type { HolderSelector } from '../net/index.ts'
 import { DEFAULT_TOMBSTONE_RETENTION_MS, type ChunkExchangeInit } from '../protocols/index.ts'
 import {
@@ -9,7 +9,7 @@ import {
   DEFAULT_TOMBSTONES_SCANNED_PER_ROUND,
   DEFAULT_TOMBSTONE_KEYS_PER_ROUND
 } from './tombstone-relay.ts'
-import type { PlacementRules, Stripe } from '../placement/index.ts'
+import { DEFAULT_ALLOWED_STRIPES, type PlacementRules, type Stripe } from '../placement/index.ts'
 import type { ChunkStore } from '../store/index.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
@@ -66,6 +66,14 @@ export const DEFAULT_DISTRUST_MS = 60 * 60_000
 /** How long a peer whose LIST claims passed a spot check is not checked again by this node. */
 export const DEFAULT_SPOT_CHECK_EVERY_MS = 10 * 60_000
 /**
+ * How long a holder the health monitor declared dead still counts as holding its shards: its shards are rebuilt
+ * elsewhere only once it has stayed dead this long (a tab closed overnight is offline, not gone). 0: at once.
+ */
+export const DEFAULT_LOST_AFTER_MS = 0
+/** The longest `lostAfterMs` accepted: 30 days. */
+export const MAX_LOST_AFTER_MS = 30 * 24 * 60 * 60_000
+
+/**
  * After a death, the nodes this near the key (0-based rank among the live ring and this node) survey at once: the
  * repairer is among them. The others wait one fallback delay, the earliest they could be asked to rebuild.
  */
@@ -105,6 +113,14 @@ export interface RepairerInit {
   intervalMs?: number
   requestJitterMs?: number
   handoffGraceMs?: number
+  /** See DEFAULT_LOST_AFTER_MS (at most MAX_LOST_AFTER_MS). */
+  lostAfterMs?: number
+  /**
+   * An object is rebuilt only when its counted shards (distinct shards on holders that answer, plus those of holders
+   * dead for less than `lostAfterMs`) are this many or fewer; every shard it lacks is then rebuilt at once. Must lie
+   * in k..k + m - 1 for every stripe in `allowedStripes`. Default k + m - 1 per object: any missing shard.
+   */
+  repairThreshold?: number
   fallbackDelayMs?: number
   newObjectGraceMs?: number
   surveySpares?: number
@@ -167,6 +183,13 @@ export interface RepairRound {
   overBudget: number
   /** Objects of a stripe this node does not accept, left alone. */
   unsupportedStripe: number
+  /**
+   * Objects short of shards whose rebuild waits: their counted shards are still above the repair threshold (holders
+   * offline for less than `lostAfterMs` count).
+   */
+  heldBack: number
+  /** Objects lacking shards of holders inside their grace (`lostAfterMs`): those shards count and are not rebuilt. */
+  graced: number
   /** Tasks that failed (a holder unreachable, too few shards): they are retried next round. */
   failures: number
   /** Unexpected errors (the store failing, a bug); logged, and the round carried on with the next object. */
@@ -187,7 +210,8 @@ export interface RepairRound {
 export type RepairSettings = Required<Pick<RepairerInit, 'intervalMs' | 'requestJitterMs' | 'handoffGraceMs' | 'fallbackDelayMs' | 'newObjectGraceMs' |
 'surveySpares' | 'maxConcurrentObjects' | 'maxConcurrentKeys' | 'surveyConcurrency' | 'requestTimeoutMs' | 'unresponsiveRounds' |
 'uncertainRetryMs' | 'scrubBytesPerRound' | 'resurveyAfterMs' | 'maxRebuildBytesPerOwner' | 'spotCheckObjects' | 'distrustMs' | 'spotCheckEveryMs' |
-'tombstoneRetentionMs' | 'tombstonesScannedPerRound' | 'tombstoneKeysPerRound' | 'passOnsPerPeer' | 'passOnsPerRound' | 'passOnAgainAfterMs'>>
+'tombstoneRetentionMs' | 'tombstonesScannedPerRound' | 'tombstoneKeysPerRound' | 'passOnsPerPeer' | 'passOnsPerRound' | 'passOnAgainAfterMs' | 'lostAfterMs'>> &
+{ repairThreshold: number | undefined }
 
 /** The settings with defaults filled in. @throws {InvalidConfigError} for a value that cannot be used */
 export function resolveRepairSettings (init: RepairerInit): RepairSettings {
@@ -195,6 +219,8 @@ export function resolveRepairSettings (init: RepairerInit): RepairSettings {
     intervalMs: positive('intervalMs', init.intervalMs ?? DEFAULT_REPAIR_INTERVAL_MS),
     requestJitterMs: nonNegative('requestJitterMs', init.requestJitterMs ?? DEFAULT_REQUEST_JITTER_MS),
     handoffGraceMs: nonNegative('handoffGraceMs', init.handoffGraceMs ?? DEFAULT_HANDOFF_GRACE_MS),
+    lostAfterMs: lostAfter(init.lostAfterMs ?? DEFAULT_LOST_AFTER_MS),
+    repairThreshold: validRepairThreshold(init.repairThreshold, init.allowedStripes ?? DEFAULT_ALLOWED_STRIPES),
     fallbackDelayMs: nonNegative('fallbackDelayMs', init.fallbackDelayMs ?? DEFAULT_FALLBACK_DELAY_MS),
     newObjectGraceMs: nonNegative('newObjectGraceMs', init.newObjectGraceMs ?? DEFAULT_NEW_OBJECT_GRACE_MS),
     surveySpares: nonNegative('surveySpares', init.surveySpares ?? DEFAULT_SURVEY_SPARES),
@@ -219,6 +245,34 @@ export function resolveRepairSettings (init: RepairerInit): RepairSettings {
   }
 }
 
+function lostAfter (value: number): number {
+  if (!(nonNegative('lostAfterMs', value) <= MAX_LOST_AFTER_MS)) {
+    throw new InvalidConfigError(`lostAfterMs must be at most ${MAX_LOST_AFTER_MS} (30 days), got ${value}`)
+  }
+  return value
+}
+
+/**
+ * `threshold` if it is a whole number in k..k + m - 1 for every stripe of `stripes` (undefined stays undefined: k + m
+ * - 1 per object). Below k an object would be unreadable before its repair starts; k + m or more would repair
+ * objects that lack nothing. @throws {InvalidConfigError} otherwise
+ */
+export function validRepairThreshold (threshold: number | undefined, stripes: readonly Stripe[]): number | undefined {
+  if (threshold === undefined) return undefined
+  for (const { k, m } of stripes) {
+    if (!Number.isInteger(threshold) || threshold < k || threshold >= k + m) {
+      throw new InvalidConfigError(`repairThreshold must be a whole number from k to k + m - 1 for every stripe (${k}+${m}: ` +
+        `${k} to ${k + m - 1}), got ${String(threshold)}`)
+    }
+  }
+  return threshold
+}
+
+/** The repair threshold of an object of `total` = k + m shards under `settings`: the setting, or total - 1. */
+export function repairThresholdOf (settings: Pick<RepairSettings, 'repairThreshold'>, total: number): number {
+  return settings.repairThreshold ?? total - 1
+}
+
 /**
  * When a key left uncertain `streak` rounds in a row is surveyed again: one retry delay after the first such round,
  * twice that after the second, and so on up to the regular interval (a holder that stays silent, or a tab not
@@ -231,7 +285,7 @@ export function uncertainRetryDelay (streak: number, settings: Pick<RepairSettin
 export function emptyRound (startedAt: number): RepairRound {
   return {
     startedAt, durationMs: 0, placementKeys: 0, unchangedKeys: 0, deferredKeys: 0, objects: 0, rebuilt: 0, handedOff: 0, dropped: 0, corrupt: 0,
-    waiting: 0, unanswered: 0, overBudget: 0, unsupportedStripe: 0, failures: 0, errors: 0, spotChecks: 0, distrusted: 0,
+    waiting: 0, unanswered: 0, overBudget: 0, unsupportedStripe: 0, heldBack: 0, graced: 0, failures: 0, errors: 0, spotChecks: 0, distrusted: 0,
     tombstonesPassedOn: 0, tombstoneKeysSurveyed: 0, aborted: false
   }
 }

@@ -19,6 +19,10 @@ export interface RepairServiceInit {
   /** The health interval every node shares; repair timings derive from it (`repairTimings`). */
   healthIntervalMs: number
   handoffGraceMs: number
+  /** How long a holder declared dead still counts as holding its shards (see DEFAULT_LOST_AFTER_MS); default 0. */
+  lostAfterMs?: number
+  /** Rebuild an object only when its counted shards fall to this (see RepairerInit.repairThreshold). */
+  repairThreshold?: number
   placementRules: PlacementRules
   /** Stripes (k + m) repaired; default the mesh's 10 + 5 (the node's `stripes` setting). */
   allowedStripes?: RepairerInit['allowedStripes']
@@ -61,6 +65,8 @@ export function repairService (init: RepairServiceInit) {
       intervalMs: timings.intervalMs,
       resurveyAfterMs: timings.resurveyAfterMs,
       handoffGraceMs: init.handoffGraceMs,
+      lostAfterMs: init.lostAfterMs,
+      repairThreshold: init.repairThreshold,
       newObjectGraceMs: timings.newObjectGraceMs,
       requestJitterMs: timings.requestJitterMs,
       uncertainRetryMs: timings.uncertainRetryMs,
@@ -76,7 +82,7 @@ export function repairService (init: RepairServiceInit) {
         components.health.watch(() => repairer.coHolders())
         unsubscribe.push(
           components.health.on('dead', ({ peerId }) => { repairer.peerDied(peerId) }),
-          components.health.on('alive', () => { repairer.requestRound() })
+          components.health.on('alive', ({ peerId }) => { repairer.peerAlive(peerId) })
         )
       },
       startAfterJoin: () => {

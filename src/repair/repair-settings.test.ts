@@ -1,0 +1,40 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { InvalidConfigError } from '../errors/index.ts'
+import { MAX_LOST_AFTER_MS, repairThresholdOf, resolveRepairSettings, validRepairThreshold, type RepairerInit } from './repair-settings.ts'
+
+/** The settings part of a repairer's init (what resolveRepairSettings reads). */
+const resolve = (init: Partial<RepairerInit>) => resolveRepairSettings(init as RepairerInit)
+
+describe('the grace and threshold settings', () => {
+  it('default to today\'s policy: no grace, and any missing shard is repaired', () => {
+    const settings = resolve({})
+    expect(settings.lostAfterMs).toBe(0)
+    expect(settings.repairThreshold).toBeUndefined()
+    expect(repairThresholdOf(settings, 15)).toBe(14)
+    expect(repairThresholdOf(resolve({ repairThreshold: 12 }), 15)).toBe(12)
+  })
+
+  it('take a grace from 0 to 30 days', () => {
+    expect(resolve({ lostAfterMs: MAX_LOST_AFTER_MS }).lostAfterMs).toBe(30 * 86_400_000)
+    expect(() => resolve({ lostAfterMs: MAX_LOST_AFTER_MS + 1 })).toThrow(/lostAfterMs must be at most/)
+    expect(() => resolve({ lostAfterMs: -1 })).toThrow(InvalidConfigError)
+    expect(() => resolve({ lostAfterMs: Number.NaN })).toThrow(InvalidConfigError)
+  })
+
+  it('take a threshold from k to k + m - 1 of every allowed stripe, and refuse any other', () => {
+    expect(resolve({ repairThreshold: 10 }).repairThreshold).toBe(10)
+    expect(resolve({ repairThreshold: 14 }).repairThreshold).toBe(14)
+    for (const bad of [9, 15, 12.5, Number.NaN]) expect(() => resolve({ repairThreshold: bad })).toThrow(InvalidConfigError)
+    expect(() => resolve({ repairThreshold: 15 })).toThrow('repairThreshold must be a whole number from k to k + m - 1 for every stripe (10+5: 10 to 14), got 15')
+    // Two stripes: the threshold must suit both.
+    const stripes = [{ k: 10, m: 5 }, { k: 4, m: 8 }]
+    expect(resolve({ repairThreshold: 11, allowedStripes: stripes }).repairThreshold).toBe(11)
+    expect(() => resolve({ repairThreshold: 9, allowedStripes: stripes })).toThrow(/\(10\+5: 10 to 14\)/)
+    fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: -5, max: 90 }), (k, m, threshold) => {
+      const ok = threshold >= k && threshold < k + m
+      if (ok) expect(validRepairThreshold(threshold, [{ k, m }])).toBe(threshold)
+      else expect(() => validRepairThreshold(threshold, [{ k, m }])).toThrow(InvalidConfigError)
+    }))
+  })
+})
