@@ -9,11 +9,11 @@ import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { webRTC, webRTCDirect } from '@libp2p/webrtc'
-import { webSockets } from '@libp2p/websockets'
 import { circuitRelayAddressesLast, isPrivateIp, loopbackAddressLast, publicAddressesFirst, reliableTransportsFirst } from '@libp2p/utils'
 import { WebSockets } from '@multiformats/multiaddr-matcher'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { keepOutOfRoutingTable, keepQueriesOffLeftOut } from './routing-table.ts'
+import { closingWebSockets } from './websockets.ts'
 import { KAD_PROTOCOL } from '../wire/index.ts'
 import type { Identify, IdentifyPush } from '@libp2p/identify'
 import type { Address, Connection, ConnectionGater, Libp2p, PeerInfo, PrivateKey } from '@libp2p/interface'
@@ -178,7 +178,7 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
       // WebRTC-Direct: tabs dial headless nodes that listen for it (`--webrtc-direct-port`) straight, with no
       // signalling through the relay; browsers cannot listen for it, so tabs only dial. Only where it is used: in
       // Node the transport makes a TLS certificate at every start, listening or not.
-      ...(options.transports ?? [webSockets(), webRTC({ rtcConfiguration: options.rtcConfiguration }),
+      ...(options.transports ?? [closingWebSockets(), webRTC({ rtcConfiguration: options.rtcConfiguration }),
         ...(usesWebRTCDirect(options) ? [webRTCDirect({ rtcConfiguration: options.rtcConfiguration })] : [])]),
       circuitRelayTransport({ reservationCompletionTimeout: Math.max(options.dialTimeoutMs, 10_000) })
     ],
