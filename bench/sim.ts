@@ -1,4 +1,4 @@
-// `npm run sim [-- --scenario lookup] [--nodes N] [--keys K] [--askers A] [--tabs F] [--connection-budget N|none] [--seed S] [--settle-seconds W] [--idle-seconds T] [--idle-profile FILE.cpuprofile] [--json FILE] [--chart FILE.svg]
+// `npm run sim [-- --scenario lookup] [--nodes N] [--keys K] [--askers A] [--tabs F] [--connection-budget N|none] [--seed S] [--warmup-seconds U] [--settle-seconds W] [--idle-seconds T] [--idle-profile FILE.cpuprofile] [--json FILE] [--chart FILE.svg]
 //   [--settings name=value,...]`
 //
 // The lookup scenario (the default; bench/lookup/lookup.ts): N real nodes (the project's own node over an
@@ -100,6 +100,7 @@ async function lookup (values: Record<string, string | boolean | string[] | unde
     seed: wholeNumber('seed', text('seed', '1')),
     idleSeconds: number('idle-seconds', text('idle-seconds', '30')),
     settleSeconds: number('settle-seconds', text('settle-seconds', '30')),
+    warmupSeconds: number('warmup-seconds', text('warmup-seconds', '0')),
     idleProfile: typeof values['idle-profile'] === 'string' ? values['idle-profile'] : undefined,
     settings: typeof values.settings === 'string' ? settingsFrom(values.settings) : undefined,
     tabConnectionBudget: values['connection-budget'] === undefined ? undefined : budgetFrom(text('connection-budget', ''))
@@ -152,6 +153,7 @@ async function main (): Promise<void> {
       'idle-seconds': { type: 'string' },
       'idle-profile': { type: 'string' },
       'settle-seconds': { type: 'string' },
+      'warmup-seconds': { type: 'string' },
       chart: { type: 'string' },
       settings: { type: 'string' },
       'connection-budget': { type: 'string' },

@@ -41,6 +41,13 @@ export interface LookupScenarioOptions {
   tabConnectionBudget?: number | null
   /** Lookups in flight at once. */
   concurrency?: number
+  /**
+   * Seconds the mesh is left alone once every node is ready, before the first lookup (default 0): the last nodes to
+   * start have then been up at least this long, as a node in a running mesh has.
+   */
+  warmupSeconds?: number
+  /** Keys whose raw DHT lookups are measured for hops and messages (default: all `keys`). */
+  hopKeys?: number
   log?: (line: string) => void
 }
 
@@ -212,6 +219,10 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
     const readyAt = performance.now()
     const openedAtReady = new Map(mesh.nodes.map(n => [n, n.opened()]))
     log(`mesh ready in ${meshReadySeconds.toFixed(1)} s`)
+    if ((options.warmupSeconds ?? 0) > 0) {
+      await new Promise(resolve => setTimeout(resolve, options.warmupSeconds! * 1000))
+      log(`left alone ${options.warmupSeconds} s before the lookups`)
+    }
 
     // Exactness and agreement of the answers placement uses.
     const keys = Array.from({ length: options.keys }, () => randomBytes(random, 32))
@@ -246,7 +257,7 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
     const hops: number[] = []
     const messages: number[] = []
     let dhtLookupsTimedOut = 0
-    await forEachLimit(keys, options.concurrency ?? 4, async key => {
+    await forEachLimit(keys.slice(0, options.hopKeys ?? keys.length), options.concurrency ?? 4, async key => {
       const node = mesh.nodes[randomInt(random, mesh.nodes.length)]
       const result = await dhtLookup(node, key, PLACEMENT)
       hops.push(result.hops)
