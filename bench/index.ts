@@ -10,6 +10,7 @@ import { runRelayFloodBench } from './relay-flood.ts'
 import { runNewcomerBench } from './newcomer.ts'
 import { runAttachmentBench } from './attachments.ts'
 import { runStorageBench } from './storage.ts'
+import { runFleetBench } from './fleet.ts'
 import { REPORT_PATH, writeReport } from './report.ts'
 
 const benches: Record<string, () => Promise<void>> = {
@@ -30,7 +31,10 @@ const benches: Record<string, () => Promise<void>> = {
   attachments: runAttachmentBench,
   // Bytes at holders per message and per MiB of history, fresh and compacted, and the time and holder requests of
   // reading 100 and 1,000 messages (10,000 stored straight as segments), over 15 libp2p nodes in this process.
-  storage: runStorageBench
+  storage: runStorageBench,
+  // A relay, 60 headless nodes in 6 processes and 3 tabs with a budget of 16: CPU and sockets per process, and
+  // whether the tabs' lookups are exact.
+  fleet: runFleetBench
 }
 
 const picked = process.argv.slice(2)

@@ -86,11 +86,19 @@ export interface StorageProc { proc: Proc, peerIds: string[] }
 /** A fleet of headless storage nodes spread over several processes, as operators would run them. */
 export interface StorageFleet { procs: StorageProc[], peerIds: string[], stop(): Promise<void> }
 
-export async function startStorageFleet (opts: { bootstrap: string, count: number, perProcess?: number }): Promise<StorageFleet> {
+/**
+ * `count` headless storage nodes, `perProcess` (default 5) to a process, `parallel` (default 1) processes starting
+ * at a time; `extra` flags go to every process.
+ */
+export async function startStorageFleet (opts: { bootstrap: string, count: number, perProcess?: number, parallel?: number, extra?: string[] }): Promise<StorageFleet> {
   const per = opts.perProcess ?? 5
+  const counts: number[] = []
+  for (let left = opts.count; left > 0; left -= per) counts.push(Math.min(per, left))
   const procs: StorageProc[] = []
-  for (let started = 0; started < opts.count; started += per) {
-    procs.push(await startStorageProc({ bootstrap: opts.bootstrap, count: Math.min(per, opts.count - started) }))
+  const parallel = Math.max(1, opts.parallel ?? 1)
+  for (let i = 0; i < counts.length; i += parallel) {
+    procs.push(...await Promise.all(counts.slice(i, i + parallel).map(async count =>
+      await startStorageProc({ bootstrap: opts.bootstrap, count, extra: opts.extra }))))
   }
   return {
     procs,
@@ -103,7 +111,7 @@ export async function startStorageProc (opts: { bootstrap: string, count: number
   const proc = new Proc(['relay', 'storage', '--bootstrap', opts.bootstrap, '--count', String(opts.count),
     '--data', opts.dataDir ?? tempDir('storage'), '--port', '0', '--host', '127.0.0.1', '--rtc-bind-address', '127.0.0.1',
     '--stagger-ms', '100', ...(opts.extra ?? [])], 'storage')
-  const started = await proc.waitFor(/storage node \d+ started: (\S+)/, opts.count)
+  const started = await proc.waitFor(/storage node \d+ started: (\S+)/, opts.count, 180_000)
   if (opts.count === 1) proc.name = `storage …${started[0][1].slice(-6)}`
   await proc.waitFor(/storage node \d+ ready: /, opts.count, 180_000)
   return { proc, peerIds: started.map(m => m[1]) }

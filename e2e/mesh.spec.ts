@@ -144,6 +144,12 @@ test('without the relay, lookups stay exact; when it returns, everyone reconnect
   }, s => everyone.every(id => s.connectedPeers.includes(id)), 15_000).finally(() => {
     const when = (ids: string[]): string => ids.map(id => reconnectedAt.get(id) ?? 'not yet').join(', ')
     console.log(`reconnected after ms: tabs ${when(tabIds)}; headless ${when(storage.peerIds)}`)
+    // What the headless nodes of a process that is not back said of their relay: the dials that failed and why.
+    for (const [n, p] of storage.procs.entries()) {
+      if (p.peerIds.every(id => reconnectedAt.has(id))) continue
+      const lines = p.proc.output.split('\n').filter(l => /lost its relay|back on the relay/.test(l)).slice(-2 * p.peerIds.length)
+      console.log(`headless process ${n}, relay lines:\n${lines.join('\n')}`)
+    }
   })
   console.log(`all ${everyone.length} storage nodes back on the relay after ${Date.now() - back} ms`)
   expect(status.connectedPeers.length).toBeGreaterThanOrEqual(everyone.length)

@@ -1,0 +1,101 @@
+/**
+ * `npm run bench -- fleet`: a mesh of real processes at the size of issue "A mesh of thousands"'s Playwright
+ * acceptance: a relay, 60 headless storage nodes in 6 processes (WebRTC-Direct listeners) and 3 Chromium tabs whose
+ * connection budget is 16. Prints how long the fleet took to start, the CPU and established TCP connections of each
+ * headless process while the fleet is left alone (the baseline) and while the tabs look up 20 random keys, and how
+ * many of the tabs' answers equal the true 15 closest storage nodes, with their lookup times.
+ *
+ * Environment: ZENTALK_FLEET_NODES (60), ZENTALK_FLEET_PER_PROCESS (10), ZENTALK_FLEET_TABS (3), ZENTALK_FLEET_KEYS (20).
+ */
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { chromium, type Page } from '@playwright/test'
+import { chromiumLaunchOptions } from '../e2e/chromium.ts'
+import {
+  newNodeContext, openNodePage, pageClosest, pagePeerId, randomKey, startRelayProc, startStorageFleet, TEST_QUERY, trueClosest,
+  type StorageFleet
+} from '../e2e/harness.ts'
+
+const NODES = Number(process.env.ZENTALK_FLEET_NODES ?? 60)
+const PER_PROCESS = Number(process.env.ZENTALK_FLEET_PER_PROCESS ?? 10)
+const TABS = Number(process.env.ZENTALK_FLEET_TABS ?? 3)
+const KEYS = Number(process.env.ZENTALK_FLEET_KEYS ?? 20)
+const BUDGET = 16
+const TICKS = 100 // clock ticks per second (Linux USER_HZ)
+
+/** CPU seconds used so far by `pid` (user + system). */
+function cpuSeconds (pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / TICKS
+}
+
+/** Established TCP connections held by `pid`. */
+function establishedSockets (pid: number): number {
+  const out = execFileSync('ss', ['-tnpH', 'state', 'established'], { encoding: 'utf8' })
+  return out.split('\n').filter(line => line.includes(`pid=${pid},`)).length
+}
+
+/** The node process of each headless process (the harness starts them in their own process groups). */
+function nodePids (fleet: StorageFleet): number[] {
+  return fleet.procs.map(p => p.proc.child.pid!)
+}
+
+async function sample (fleet: StorageFleet, seconds: number): Promise<string> {
+  const pids = nodePids(fleet)
+  const before = pids.map(cpuSeconds)
+  await new Promise(resolve => setTimeout(resolve, seconds * 1000))
+  const cpu = pids.map((pid, i) => (100 * (cpuSeconds(pid) - before[i]) / seconds))
+  const sockets = pids.map(establishedSockets)
+  const perNode = cpu.reduce((a, b) => a + b, 0) / NODES
+  return `CPU per process ${cpu.map(c => `${c.toFixed(0)} %`).join(', ')} (${perNode.toFixed(2)} % of a core per node); ` +
+    `established TCP connections per process ${sockets.join(', ')}`
+}
+
+export async function runFleetBench (): Promise<void> {
+  console.log(`\nFleet: a relay, ${NODES} headless nodes (${PER_PROCESS} per process, WebRTC-Direct), ${TABS} tabs with a budget of ${BUDGET}`)
+  const started = Date.now()
+  const relay = await startRelayProc({ port: 18_700 })
+  const fleet = await startStorageFleet({
+    bootstrap: relay.url, count: NODES, perProcess: PER_PROCESS, parallel: Math.ceil(NODES / PER_PROCESS), extra: ['--webrtc-direct-port', '0']
+  })
+  const browser = await chromium.launch(chromiumLaunchOptions)
+  try {
+    console.log(`  fleet ready in ${((Date.now() - started) / 1000).toFixed(0)} s`)
+    console.log(`  fleet alone, 30 s after ready (baseline): ${await sample(fleet, 30)}`)
+    const tabs: Page[] = []
+    const tabIds: string[] = []
+    for (let i = 0; i < TABS; i++) {
+      const page = await openNodePage(await newNodeContext(browser), relay.url, `${TEST_QUERY}&connectionBudget=${BUDGET}`)
+      tabs.push(page)
+      tabIds.push(await pagePeerId(page))
+    }
+    const everyone = [...fleet.peerIds, ...tabIds]
+    const during = sample(fleet, 30)
+    let exact = 0
+    let minAgreement = 15
+    const times: number[] = []
+    for (let k = 0; k < KEYS; k++) {
+      const key = randomKey()
+      const want = trueClosest(key, everyone)
+      for (const page of tabs) {
+        const t0 = Date.now()
+        const got = await pageClosest(page, key)
+        times.push(Date.now() - t0)
+        const agreement = got.filter(id => want.includes(id)).length
+        if (agreement === 15 && got.length === 15) exact++
+        minAgreement = Math.min(minAgreement, agreement)
+      }
+    }
+    console.log(`  with tabs looking up: ${await during}`)
+    times.sort((a, b) => a - b)
+    console.log(`  closestPeers from the tabs: ${exact} of ${times.length} exact, min agreement ${minAgreement} of 15; ` +
+      `lookup ms p50 ${times[Math.floor(times.length / 2)]}, max ${times[times.length - 1]}`)
+    for (const [i, page] of tabs.entries()) {
+      console.log(`  tab ${i}: ${JSON.stringify(await page.evaluate(() => window.zentalk!.connectionSummary()))}`)
+    }
+  } finally {
+    await browser.close()
+    await fleet.stop()
+    await relay.proc.stop()
+  }
+}
