@@ -74,14 +74,15 @@ async function startStorageNode (options: StorageNodesOptions, i: number, direct
   if (direct != null) extraListen.push(`/ip4/${options.host}/udp/${options.webrtcDirectPort === 0 ? direct : direct + i}/webrtc-direct`)
   const dir = join(options.dataDir, `node-${i}`)
   const { settings } = options
+  // Shards survive restarts: the node comes back with its key and everything it held.
+  const chunkStore = new SqliteChunkStore(join(dir, 'chunks.sqlite'), {
+    nodeQuotaBytes: (settings.storageQuotaMb ?? DEFAULT_HEADLESS_QUOTA_MB) * MIB,
+    ownerQuotaBytes: settings.ownerQuotaMb * MIB
+  })
   return await createNode({
     settings,
     keyStore: new FileBytesStore(dir),
-    // Shards survive restarts: the node comes back with its key and everything it held.
-    chunkStore: new SqliteChunkStore(join(dir, 'chunks.sqlite'), {
-      nodeQuotaBytes: (settings.storageQuotaMb ?? DEFAULT_HEADLESS_QUOTA_MB) * MIB,
-      ownerQuotaBytes: settings.ownerQuotaMb * MIB
-    }),
+    chunkStore,
     relayAddrs: options.relayAddrs,
     extraListen,
     dialWebSocketPeers: true,
@@ -93,5 +94,9 @@ async function startStorageNode (options: StorageNodesOptions, i: number, direct
         `${lastError == null ? '' : `, the last ${lastFailureMsAgo ?? '?'} ms ago: ${lastError}`})`)
     },
     log: message => { say(`storage node ${i}: ${message}`) }
+  }).catch(async err => {
+    // A start that failed (a port taken) is tried again on the same database: release this one first.
+    await chunkStore.close().catch(() => {})
+    throw err
   })
 }
