@@ -1,4 +1,5 @@
 /** The repairer's settings and what one round reports. */
+import { MAX_LOST_AFTER_MS } from '../config/index.ts'
 import { InvalidConfigError, nonNegative, positive } from '../errors/index.ts'
 import type { HolderSelector } from '../net/index.ts'
 import { DEFAULT_TOMBSTONE_RETENTION_MS, type ChunkExchangeInit } from '../protocols/index.ts'
@@ -70,8 +71,8 @@ export const DEFAULT_SPOT_CHECK_EVERY_MS = 10 * 60_000
  * elsewhere only once it has stayed dead this long (a tab closed overnight is offline, not gone). 0: at once.
  */
 export const DEFAULT_LOST_AFTER_MS = 0
-/** The longest `lostAfterMs` accepted: 30 days. */
-export const MAX_LOST_AFTER_MS = 30 * 24 * 60 * 60_000
+/** The longest `lostAfterMs` accepted (30 days): the node setting's own bound. */
+export { MAX_LOST_AFTER_MS }
 
 /**
  * After a death, the nodes this near the key (0-based rank among the live ring and this node) survey at once: the
