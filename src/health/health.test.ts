@@ -77,6 +77,27 @@ describe('HealthMonitor with a fake probe', () => {
     expect(seen.dead.map(peer => peer.peerId)).toEqual(['down'])
   })
 
+  it('counts a peer that connected while its probe was failing as alive, and takes back a dead peer that is connected now', async () => {
+    const fake = fakeProbe()
+    fake.answers.set('raced', 'fail') // its dial loses to the peer's own, which connects meanwhile
+    fake.answers.set('down', 'fail')
+    const connected = new Set<string>()
+    const monitor = new HealthMonitor({
+      peers: () => ['raced', 'down', 'up'], probe: fake.probe, retries: 1, retryDelayMs: 5, aliveNow: peer => connected.has(peer)
+    })
+    const seen = collect(monitor)
+    const failing = monitor.runOnce()
+    connected.add('raced')
+    expect(await failing).toMatchObject({ alive: 2, died: ['down'] })
+    expect(monitor.isDead('raced')).toBe(false)
+    expect(fake.attempts.get('raced')).toBe(2) // the probe's verdict came first; the connection decided
+    // A dead peer that is connected by the next round is back, though its probe still fails.
+    connected.add('down')
+    expect(await monitor.runOnce()).toMatchObject({ returned: ['down'] })
+    expect(monitor.isDead('down')).toBe(false)
+    expect(seen.alive.map(peer => peer.peerId)).toEqual(['down'])
+  })
+
   it('neither declares dead nor takes back a peer whose check is inconclusive', async () => {
     const fake = fakeProbe()
     fake.answers.set('gone', 'fail')

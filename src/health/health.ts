@@ -63,6 +63,13 @@ export interface HealthMonitorInit {
   maxFailingFraction?: number
   /** This node's own peer ID: never probed. */
   self?: string
+  /**
+   * Evidence of life at the moment a check has failed (e.g. a usable connection to the peer): the peer counts as
+   * alive. A peer that connects while its probe is failing (its dial lost a race to the peer's own) is met only
+   * by the connection event before the verdict, and was declared dead while connected, left out of every answer
+   * until a later round.
+   */
+  aliveNow?: (peerId: string) => boolean
   now?: () => number
   log?: (message: string) => void
 }
@@ -362,6 +369,7 @@ export class HealthMonitor extends EventTarget {
         lastError = errorText(error)
       }
     }
+    if (!signal.aborted && this.init.aliveNow?.(peerId) === true) return { ok: true }
     return { ok: false, error: lastError, attempts: retries + 1 }
   }
 }

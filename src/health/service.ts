@@ -8,7 +8,7 @@
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { dialable, lostLastConnection, relayAddressMatcher, removeFromRoutingTable, routingTablePeers, type MeshLibp2p, type PeerKeeper } from '../net/index.ts'
+import { dialable, isUsableConnection, lostLastConnection, relayAddressMatcher, removeFromRoutingTable, routingTablePeers, type MeshLibp2p, type PeerKeeper } from '../net/index.ts'
 import { DEFAULT_RETRY_DELAY_MS, HealthMonitor, type DeadPeer, type HealthEvents } from './health.ts'
 import { chunkServiceProbe, connectedOrProbe, unlessIsolated } from './probes.ts'
 import type { Connection, PeerId, Startable } from '@libp2p/interface'
@@ -92,6 +92,7 @@ export function healthService (init: HealthServiceInit) {
         .filter(id => !keeper.isRelay(id) && !keeper.nonStoragePeers.has(id)),
       probe: connectedOrProbe(libp2p, unlessIsolated(libp2p, () => keeper.relayConnected(), chunkServiceProbe(libp2p), isDialable)),
       self: libp2p.peerId.toString(),
+      aliveNow: peerId => libp2p.getConnections(peerIdFromString(peerId)).some(isUsableConnection),
       intervalMs: init.intervalMs,
       retries: init.retries,
       // Retries 2 s apart, or closer when the interval is short (tests), so that a check fits in one interval: a
