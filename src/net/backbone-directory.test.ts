@@ -94,6 +94,22 @@ describe('backbone directory over real libp2p nodes', () => {
     expect(dialledTab).toBe(0)
   })
 
+  it('sends a snapshot again that an operator refused because it had not recognised the sender as an operator yet', async () => {
+    const a = await node(OPERATOR_AGENT, true)
+    // b's keeper is not running: b cannot tell what a is, and refuses a's snapshot (after waiting for it to be known).
+    const b = await node(OPERATOR_AGENT, true, false)
+    const tab = await node(TAB_AGENT, false, false)
+    await a.libp2p.dial(b.libp2p.getMultiaddrs()[0])
+    await tab.libp2p.dial(a.libp2p.getMultiaddrs()[0])
+    await until('a knows the tab as a budgeted storage node', () => a.keeper.budgetedPeers.has(tab.id) && a.keeper.storagePeers.has(tab.id))
+    await new Promise(resolve => setTimeout(resolve, 6_000))
+    expect(b.directory.has(tab.id)).toBe(false)
+    // b recognises a; a's snapshot has not changed since, and still reaches b.
+    b.keeper.start()
+    await until('b hears of the tab from a', () => b.directory.has(tab.id), 15_000)
+    expect(connected(a, b)).toBe(true)
+  }, 30_000)
+
   it('takes no directory from a tab, and survives directories that are malformed or too long', async () => {
     const b = await node(OPERATOR_AGENT, true)
     const tab = await node(TAB_AGENT, false)

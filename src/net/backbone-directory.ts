@@ -20,7 +20,7 @@ import { DIRECTORY_PROTOCOL, MAX_CLOSEST_COUNT, MAX_CLOSEST_RESPONSE_BYTES, deco
 import { addressesOf, parseAnswerPeers } from './closest-protocol.ts'
 import { isUsableConnection, type MeshLibp2p } from './libp2p.ts'
 import type { PeerKeeper } from './peer-keeper.ts'
-import type { Connection, Logger, Stream } from '@libp2p/interface'
+import type { Connection, Logger, Stream, StreamCloseEvent } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 /** The most budgeted storage nodes one operator's snapshot names (and this node keeps from it). */
@@ -166,6 +166,10 @@ export class BackboneDirectory {
           if (frame.length < MAX_CLOSEST_COUNT) break
         }
         await stream.close({ signal })
+        // Sent only once the operator took it: it refuses (resets the stream) a snapshot from a node it has not
+        // recognised as an operator yet (identify still running on a busy node), and an unchanged snapshot is not
+        // sent again; a refused one is, at the next send.
+        await closedByRemote(stream, signal)
         this.sent.set(operator, snapshot)
       } catch (err: any) {
         stream?.abort(err instanceof Error ? err : new Error(String(err)))
@@ -223,4 +227,31 @@ export class BackboneDirectory {
       this.log('a directory from %s was refused - %s', from, err?.message ?? String(err))
     }
   }
+}
+
+/**
+ * Resolves once the remote end has closed `stream` as well (it read the whole snapshot and kept it); throws when it
+ * reset the stream instead (it refused the snapshot), or on `signal`.
+ */
+async function closedByRemote (stream: Stream, signal: AbortSignal): Promise<void> {
+  const refused = (error?: Error): Error => new Error(`the snapshot was refused${error === undefined ? '' : ` - ${error.message}`}`)
+  if (stream.status === 'closed') return
+  if (stream.status === 'reset' || stream.status === 'aborted') throw refused()
+  await new Promise<void>((resolve, reject) => {
+    const done = (): void => {
+      stream.removeEventListener('close', onClose)
+      signal.removeEventListener('abort', onAbort)
+    }
+    const onClose = (event: StreamCloseEvent): void => {
+      done()
+      if (event.error === undefined) resolve()
+      else reject(refused(event.error))
+    }
+    const onAbort = (): void => {
+      done()
+      reject(signal.reason)
+    }
+    stream.addEventListener('close', onClose)
+    signal.addEventListener('abort', onAbort)
+  })
 }
