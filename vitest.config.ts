@@ -1,10 +1,12 @@
 import { playwright } from '@vitest/browser-playwright'
 import { configDefaults, defineConfig } from 'vitest/config'
 
-// Two projects: Node unit tests (pure logic, Node-side adapters, relay) and browser tests (`*.browser.test.ts`,
-// e.g. the IndexedDB store) in real Chromium. The system Chromium is used: Playwright's own browsers are not
-// downloadable here. Flags keep the browser off the network; only the loopback Vitest server is contacted.
+// Three projects: Node unit tests (pure logic, Node-side adapters, relay), browser tests (`*.browser.test.ts`,
+// e.g. the IndexedDB store) in real Chromium, and the simulated meshes, alone after both. The system Chromium is
+// used: Playwright's own browsers are not downloadable here. Flags keep the browser off the network; only the loopback Vitest server is contacted.
 const BROWSER_TESTS = 'src/**/*.browser.test.ts'
+// Many real nodes in one process (bench/lookup): run on their own, after the rest.
+const SIMULATIONS = 'bench/lookup/lookup.test.ts'
 
 export default defineConfig({
   test: {
@@ -15,7 +17,19 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['src/**/*.test.ts', 'relay/**/*.test.ts', 'bench/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, BROWSER_TESTS]
+          exclude: [...configDefaults.exclude, BROWSER_TESTS, SIMULATIONS],
+          sequence: { groupOrder: 0 }
+        }
+      },
+      {
+        extends: true,
+        // The simulated meshes run once every other test has finished, alone: a hundred nodes in one process keep
+        // their timers (dials, health checks, directory snapshots) only on a core nothing else competes for. Sharing
+        // two cores with the other test files, their health checks declared live peers dead and tabs met operators late.
+        test: {
+          name: 'sim',
+          include: [SIMULATIONS],
+          sequence: { groupOrder: 1 }
         }
       },
       {
@@ -25,6 +39,7 @@ export default defineConfig({
         optimizeDeps: { entries: [BROWSER_TESTS], include: ['idb'] },
         test: {
           name: 'browser',
+          sequence: { groupOrder: 0 },
           include: [BROWSER_TESTS],
           api: { host: '127.0.0.1' }, // the Vitest server the page loads tests from: loopback only
           browser: {
