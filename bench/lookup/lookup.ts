@@ -14,6 +14,7 @@ import { runInNewContext } from 'node:vm'
 import { EventTypes } from '@libp2p/kad-dht'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { forEachLimit } from '../../src/async/index.ts'
+import { askClosest } from '../../src/net/index.ts'
 import type { NodeSettings } from '../../src/config/index.ts'
 import { kadIdOf, kadIdOfKey, rankByDistance } from '../../src/placement/index.ts'
 import { mulberry32, randomBytes, randomInt } from '../../src/testing/seeded-random.ts'
@@ -172,7 +173,7 @@ async function dhtLookup (node: SimNode, key: Uint8Array, count: number): Promis
 }
 
 /** Why an answer missed: how long it was, and what the asker knew of each true holder it left out. */
-async function describeMiss (mesh: SimMesh, asker: SimNode, answer: string[], truth: Set<string>): Promise<string> {
+async function describeMiss (mesh: SimMesh, asker: SimNode, key: Uint8Array, answer: string[], truth: Set<string>): Promise<string> {
   const node = asker.node
   const missing = [...truth].filter(id => !answer.includes(id))
   const connected = new Set(node.libp2p.getConnections().map(c => c.remotePeer.toString()))
@@ -188,10 +189,38 @@ async function describeMiss (mesh: SimMesh, asker: SimNode, answer: string[], tr
       const agent = peer.metadata.get('AgentVersion')
       return `${id.slice(-6)}: node #${index} ${mesh.nodes[index]?.kind}, protocols ${peer.protocols.join(',')}, agent ${agent === undefined ? 'none' : new TextDecoder().decode(agent)}`
     } catch (err: any) {
-      return `${id.slice(-6)}: node #${index}, not in the peer store (${err?.name})`
+      return `${id.slice(-6)}: node #${index} ${mesh.nodes[index]?.kind}, not in the peer store (${err?.name})`
     }
   }))
-  return `${asker.kind} ${node.peerId.slice(-6)} answered ${answer.length}, missing ${missing.length} [${what.join(' ')}] (connections ${connected.size}); ${details.join('; ')}`
+  // Where the missing nodes stood in the mesh: how long they had been up, and the operator nodes they were connected
+  // to (an operator vouches for a connected tab to the other operators once the connection has lasted a few seconds).
+  const kindOf = new Map(mesh.nodes.map(n => [n.node.peerId, n.kind]))
+  const standing = missing.map(id => {
+    const missed = mesh.nodes.find(n => n.node.peerId === id)
+    if (missed === undefined) return `${id.slice(-6)}: not in the mesh`
+    const now = Date.now()
+    const ops = missed.node.libp2p.getConnections().filter(c => kindOf.get(c.remotePeer.toString()) === 'operator')
+      .map(c => `${c.remotePeer.toString().slice(-6)} ${((now - c.timeline.open) / 1000).toFixed(0)} s`)
+    return `${id.slice(-6)}: up ${((performance.now() - missed.startedAt) / 1000).toFixed(0)} s, ${missed.node.libp2p.getConnections().length} connections, to operators [${ops.join(', ')}]`
+  })
+  const operators = [...new Set(node.libp2p.getConnections().filter(c => kindOf.get(c.remotePeer.toString()) === 'operator').map(c => c.remotePeer.toString()))]
+  const asked = operators.map(id => id.slice(-6))
+  // What the asker holds against them (the health checks' verdict), and which of its operators know them now.
+  const dead = new Set(node.status().dead.map(d => d.peerId))
+  const knownBy = await Promise.all(operators.map(async id => {
+    try {
+      const named = await askClosest(node.libp2p, peerIdFromString(id), key, PLACEMENT, AbortSignal.timeout(5_000))
+      return `${id.slice(-6)} names ${missing.filter(m => named.some(p => p.peerId === m)).length}`
+    } catch (err: any) {
+      return `${id.slice(-6)} failed (${err?.name})`
+    }
+  }))
+  const verdicts = `dead on the asker: ${missing.filter(id => dead.has(id)).length} of ${missing.length}; the asker's operators now: ${knownBy.join(', ')}`
+  // Asked again now: a miss that mends itself is a late discovery, one that stays is a hole.
+  const again = await node.closestPeers(key, PLACEMENT).catch(() => [] as string[])
+  const mended = missing.filter(id => again.includes(id)).length
+  return `${asker.kind} ${node.peerId.slice(-6)} answered ${answer.length}, missing ${missing.length} [${what.join(' ')}] (connections ${connected.size}, ` +
+    `to operators [${asked.join(', ')}]); ${details.join('; ')}; ${standing.join('; ')}; ${verdicts}; asked again: ${mended} of ${missing.length} found`
 }
 
 export async function runLookupScenario (options: LookupScenarioOptions): Promise<LookupReport> {
@@ -245,7 +274,7 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
       lookupMs.push(performance.now() - t0)
       const agreement = answer.filter(id => ask.truth.has(id)).length
       if (agreement === PLACEMENT && answer.length === PLACEMENT) exactAnswers++
-      else if (misses.length < 20) misses.push(await describeMiss(mesh, ask.node, answer, ask.truth))
+      else if (misses.length < 20) misses.push(await describeMiss(mesh, ask.node, ask.key, answer, ask.truth))
       minAgreement = Math.min(minAgreement, agreement)
       agreementSum += agreement
       if (++done % Math.max(1, Math.round(asks.length / 10)) === 0) log(`  ${done} of ${asks.length} answers, ${exactAnswers} exact`)
