@@ -6,9 +6,10 @@ import { networkInterfaces } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { int, isLocalHost, parseIceServers, parseNodeSettings, type NodeSettings } from '../src/config/index.ts'
+import { int, isLocalHost, parseIceServers } from '../src/config/index.ts'
 import { fetchBootstrapInfo, relayAddrFromUrl } from '../src/net/index.ts'
 import { startRelay } from './relay-node.ts'
+import { nodeSettingFlags, settingsFromFlags } from './setting-flags.ts'
 import { startStorageNodes } from './storage-nodes.ts'
 import type { ZenTalkNode } from '../src/node/index.ts'
 
@@ -81,7 +82,10 @@ Node settings (storage nodes, including the relay's own):
   --handoff-grace-ms <n>   how long a newcomer must stay among a key's closest before shards
                            move to it                                                  (default 600000)
   --lost-after-ms <n>      how long a holder declared dead still counts as holding its shards
-                           before they are rebuilt elsewhere; at most 30 days          (default 0)
+                           before they are rebuilt elsewhere (operator nodes, and holders not
+                           known to be tabs); at most 30 days                          (default 0)
+  --tab-lost-after-ms <n>  the same for holders that are browser tabs (they close for the
+                           night and come back); at most 30 days   (default: --lost-after-ms)
   --repair-threshold <n>   rebuild an object only once its counted shards are this many or
                            fewer, then all it lacks; k to k + m - 1        (default k + m - 1: 14)
   --inbox-max-objects <n>  objects one inbox may hold on each node                     (default 4096)
@@ -94,40 +98,6 @@ Node settings (storage nodes, including the relay's own):
                            shards; the same on every node of a mesh (a node generates its key
                            to meet it)                                                  (default 10)
 `
-
-const nodeSettingFlags = {
-  'dial-timeout-ms': { type: 'string' },
-  'lookup-timeout-ms': { type: 'string' },
-  'keeper-interval-ms': { type: 'string' },
-  'discovery-interval-ms': { type: 'string' },
-  'liveness-grace-ms': { type: 'string' },
-  'target-peers': { type: 'string' },
-  'connection-budget': { type: 'string' },
-  'dialer-grace-ms': { type: 'string' },
-  'allow-private': { type: 'string' },
-  'ice-servers': { type: 'string' },
-  'storage-quota-mb': { type: 'string' },
-  'owner-quota-mb': { type: 'string' },
-  'health-interval-ms': { type: 'string' },
-  'health-retries': { type: 'string' },
-  'handoff-grace-ms': { type: 'string' },
-  'lost-after-ms': { type: 'string' },
-  'repair-threshold': { type: 'string' },
-  'inbox-max-objects': { type: 'string' },
-  'inbox-stranger-objects': { type: 'string' },
-  'inbox-stranger-rate': { type: 'string' },
-  'node-id-work-bits': { type: 'string' },
-  'rtc-bind-address': { type: 'string' },
-  'stagger-ms': { type: 'string' }
-} as const
-
-function settingsFromFlags (values: Record<string, unknown>, defaults: Partial<NodeSettings>): NodeSettings {
-  const kebab = (name: string): string => name.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)
-  return parseNodeSettings(name => {
-    const v = values[kebab(name)]
-    return v == null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]
-  }, defaults)
-}
 
 function onShutdown (stop: () => Promise<void>): void {
   let stopping = false

@@ -44,6 +44,19 @@ describe('node settings', () => {
     expect(() => parse('stripes=10%2B5,12%2B6&repairThreshold=11')).toThrow(/\(12\+6: 12 to 17\)/)
   })
 
+  it('reads the grace of tab holders (0 to 30 days); unset, the repairer uses lostAfterMs for tabs too', () => {
+    expect(parse('').tabLostAfterMs).toBeUndefined()
+    expect(parse('lostAfterMs=259200000')).toMatchObject({ lostAfterMs: 259_200_000, tabLostAfterMs: undefined })
+    expect(parse('lostAfterMs=259200000&tabLostAfterMs=604800000')).toMatchObject({ lostAfterMs: 259_200_000, tabLostAfterMs: 604_800_000 })
+    expect(parse('tabLostAfterMs=0').tabLostAfterMs).toBe(0)
+    expect(parse('tabLostAfterMs=2592000000').tabLostAfterMs).toBe(2_592_000_000)
+    expect(() => parse('tabLostAfterMs=2592000001')).toThrow(InvalidConfigError)
+    expect(() => parse('tabLostAfterMs=2592000001')).toThrow(/tabLostAfterMs must be between 0 and 2592000000, got 2592000001/)
+    expect(() => parse('tabLostAfterMs=-1')).toThrow(/tabLostAfterMs must be between 0 and/)
+    expect(() => parse('tabLostAfterMs=7d')).toThrow(/tabLostAfterMs must be a whole number/)
+    expect(parseNodeSettings(fromSearchParams(new URLSearchParams('tabLostAfterMs=5')), { tabLostAfterMs: 9 }).tabLostAfterMs).toBe(5)
+  })
+
   it('reads a connection budget: none by default, at least 4', () => {
     expect(parse('').connectionBudget).toBeUndefined()
     expect(parse('connectionBudget=48').connectionBudget).toBe(48)

@@ -53,9 +53,15 @@ export interface NodeSettings {
   handoffGraceMs: number
   /**
    * How long a holder the health monitor declared dead still counts as holding its shards before they are rebuilt
-   * elsewhere: offline is not gone (DURABILITY.md "Grace and threshold"). 0, the default: rebuilt at once.
+   * elsewhere: offline is not gone (DURABILITY.md "Grace and threshold"). 0, the default: rebuilt at once. The
+   * grace of operator nodes and of holders whose class is not known; tabs have `tabLostAfterMs`.
    */
   lostAfterMs: number
+  /**
+   * The same grace for holders that announced themselves as browser tabs (they close every evening and come
+   * back). Default (undefined): `lostAfterMs`. At most 30 days too.
+   */
+  tabLostAfterMs: number | undefined
   /**
    * Rebuild an object only once its counted shards (those on holders that answer, plus those on holders still inside
    * `lostAfterMs`) are this many or fewer, and then every shard it lacks. From k to k + m - 1 for every stripe in
@@ -114,6 +120,7 @@ export const DEFAULT_SETTINGS: NodeSettings = {
   healthRetries: 3,
   handoffGraceMs: 600_000,
   lostAfterMs: 0,
+  tabLostAfterMs: undefined,
   repairThreshold: undefined,
   stripes: [{ k: 10, m: 5 }],
   inboxMaxObjects: 4096,
@@ -152,6 +159,7 @@ export function parseNodeSettings (source: SettingSource, defaults: Partial<Node
     healthRetries: int('healthRetries', last('healthRetries'), 0, 100) ?? base.healthRetries,
     handoffGraceMs: int('handoffGraceMs', last('handoffGraceMs'), 0, 86_400_000) ?? base.handoffGraceMs,
     lostAfterMs: int('lostAfterMs', last('lostAfterMs'), 0, MAX_LOST_AFTER_MS) ?? base.lostAfterMs,
+    tabLostAfterMs: int('tabLostAfterMs', last('tabLostAfterMs'), 0, MAX_LOST_AFTER_MS) ?? base.tabLostAfterMs,
     repairThreshold: repairThreshold(int('repairThreshold', last('repairThreshold'), 1, 255) ?? base.repairThreshold, stripes),
     stripes,
     nodeIdWorkBits: int('nodeIdWorkBits', last('nodeIdWorkBits'), 0, MAX_NODE_ID_WORK_BITS) ?? base.nodeIdWorkBits,
@@ -163,7 +171,7 @@ export function parseNodeSettings (source: SettingSource, defaults: Partial<Node
   }
 }
 
-/** The longest `lostAfterMs`: 30 days. */
+/** The longest `lostAfterMs` and `tabLostAfterMs`: 30 days. */
 export const MAX_LOST_AFTER_MS = 30 * 24 * 60 * 60_000
 
 /** `threshold` if it lies in k..k + m - 1 for every stripe (below k an object is unreadable before repair starts). */

@@ -270,6 +270,10 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     healthIntervalMs: settings.healthIntervalMs,
     handoffGraceMs: settings.handoffGraceMs,
     lostAfterMs: settings.lostAfterMs,
+    // A dead tab keeps counting as a holder for the tabs' grace (they close for the night and come back), any other
+    // holder for lostAfterMs. The class is the agent a peer announced, kept after it disconnects.
+    tabLostAfterMs: settings.tabLostAfterMs,
+    isTab: peerId => keeper.tabPeers.has(peerId),
     repairThreshold: settings.repairThreshold,
     placementRules: CHAT_PLACEMENT_RULES,
     allowedStripes: settings.stripes,

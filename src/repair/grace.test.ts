@@ -1,7 +1,7 @@
 /**
  * Offline is not gone: a holder the health monitor declares dead keeps counting as holding its shards until it has
- * stayed dead `lostAfterMs`, and with a `repairThreshold` an object is rebuilt only once its counted shards fall to
- * it, then every missing shard at once. Real libp2p nodes; the repairers' clock is the test's own.
+ * stayed dead `lostAfterMs` (`tabLostAfterMs` for a tab), and with a `repairThreshold` an object is rebuilt only
+ * once its counted shards fall to it, then every missing shard at once. Real libp2p nodes; the repairers' clock is the test's own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NS_HISTORY } from '../crypto/index.ts'
@@ -277,6 +277,39 @@ describe('grace before an offline holder counts as lost, and the repair threshol
       const after = await repairer.runOnce()
       expect(after).toMatchObject({ objects: OBJECTS, unchangedKeys: 0, graced: 0 })
       // Lost now: the objects are short, this node rebuilds those it is the repairer of, the others wait their turn.
+      expect(after.rebuilt + after.waiting).toBeGreaterThan(0)
+    } finally {
+      await repairer.stop()
+    }
+  }, SLOW)
+
+  it('gives a holder that is a tab the tab grace: its shards still count once the others\' grace is over', async () => {
+    await useRepairers({ lostAfterMs: GRACE_MS })
+    await settle()
+    const [nearestId, , tabId] = await ranking()
+    const tab = byId(tabId)
+    const nearest = byId(nearestId)
+    // The nearest holder, surveying every round; the holder of rank 2 announced itself as a tab.
+    const repairer = new Repairer({
+      libp2p: nearest.libp2p, store: nearest.store, holders: holdersOf(xorClosestPeers(() => nodes, { liveOnly: false })),
+      isDead: peer => declared.has(peer), nodeKey: nearest.privateKey, newObjectGraceMs: 0, resurveyAfterMs: 0, now: () => clock.ms,
+      lostAfterMs: GRACE_MS, tabLostAfterMs: 2 * GRACE_MS, isTab: peer => peer === tabId
+    })
+    try {
+      expect(await repairer.runOnce()).toMatchObject({ objects: OBJECTS, rebuilt: 0, graced: 0 })
+      await stopNodes([tab])
+      declared.add(tab.peerId)
+      repairer.peerDied(tab.peerId)
+      const diedAt = clock.ms
+      const first = await repairer.runOnce()
+      expect(first).toMatchObject({ objects: OBJECTS, rebuilt: 0, graced: OBJECTS, heldBack: 0 })
+      expect(first.nextDueAt).toBe(diedAt + 2 * GRACE_MS)
+      // Past lostAfterMs, an operator holder would be lost now; the tab's shards still count.
+      advance(GRACE_MS + 1_000)
+      expect(await repairer.runOnce()).toMatchObject({ objects: OBJECTS, rebuilt: 0, waiting: 0, graced: OBJECTS })
+      clock.ms = diedAt + 2 * GRACE_MS
+      const after = await repairer.runOnce()
+      expect(after).toMatchObject({ objects: OBJECTS, graced: 0 })
       expect(after.rebuilt + after.waiting).toBeGreaterThan(0)
     } finally {
       await repairer.stop()

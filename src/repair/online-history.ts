@@ -1,7 +1,8 @@
 /**
  * Per peer: since when it has been dead without interruption (declared dead by the health monitor and not seen
  * answering since), and when it was last seen alive. The repairer reads it to tell a holder that is offline (dead
- * for less than `lostAfterMs`: its shards still count) from one that is gone (its shards are rebuilt elsewhere).
+ * for less than its grace, `lostAfterMs` or `tabLostAfterMs`: its shards still count) from one that is gone (its
+ * shards are rebuilt elsewhere).
  *
  * Bounded: at most `capacity` peers are remembered. A new peer beyond that evicts the peer updated longest ago
  * among the live ones (all a live entry says is when it was last seen), and only when none is left, the dead peer

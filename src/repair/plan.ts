@@ -32,8 +32,8 @@ export interface ObjectSurvey {
    */
   repairsLast?: (peer: string) => boolean
   /**
-   * Shard indices known (from earlier surveys) to be on holders the health monitor declared dead less than
-   * `lostAfterMs` ago. They cannot be read now, but they still count: such a holder is offline, not gone.
+   * Shard indices known (from earlier surveys) to be on holders the health monitor declared dead less than their
+   * grace ago (`lostAfterMs`, or `tabLostAfterMs` for a tab). They cannot be read now, but they still count: such a holder is offline, not gone.
    */
   graced?: ReadonlySet<number>
   /** Rebuild only when the counted shards are this many or fewer (`repairDue`); default total - 1. */

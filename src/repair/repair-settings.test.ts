@@ -22,6 +22,18 @@ describe('the grace and threshold settings', () => {
     expect(() => resolve({ lostAfterMs: Number.NaN })).toThrow(InvalidConfigError)
   })
 
+  it('give tabs lostAfterMs unless tabLostAfterMs is set, from 0 to 30 days', () => {
+    expect(resolve({})).toMatchObject({ lostAfterMs: 0, tabLostAfterMs: 0 })
+    expect(resolve({ lostAfterMs: 3 * 86_400_000 })).toMatchObject({ lostAfterMs: 3 * 86_400_000, tabLostAfterMs: 3 * 86_400_000 })
+    expect(resolve({ lostAfterMs: 3 * 86_400_000, tabLostAfterMs: 7 * 86_400_000 })).toMatchObject({ lostAfterMs: 3 * 86_400_000, tabLostAfterMs: 7 * 86_400_000 })
+    expect(resolve({ lostAfterMs: 3 * 86_400_000, tabLostAfterMs: 0 })).toMatchObject({ lostAfterMs: 3 * 86_400_000, tabLostAfterMs: 0 })
+    expect(resolve({ tabLostAfterMs: MAX_LOST_AFTER_MS }).tabLostAfterMs).toBe(MAX_LOST_AFTER_MS)
+    expect(() => resolve({ tabLostAfterMs: MAX_LOST_AFTER_MS + 1 })).toThrow(InvalidConfigError)
+    expect(() => resolve({ tabLostAfterMs: MAX_LOST_AFTER_MS + 1 })).toThrow(/^tabLostAfterMs must be at most 2592000000 \(30 days\)/)
+    expect(() => resolve({ tabLostAfterMs: -1 })).toThrow(/tabLostAfterMs/)
+    expect(() => resolve({ tabLostAfterMs: Number.NaN })).toThrow(InvalidConfigError)
+  })
+
   it('take a threshold from k to k + m - 1 of every allowed stripe, and refuse any other', () => {
     expect(resolve({ repairThreshold: 10 }).repairThreshold).toBe(10)
     expect(resolve({ repairThreshold: 14 }).repairThreshold).toBe(14)

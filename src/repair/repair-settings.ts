@@ -69,9 +69,10 @@ export const DEFAULT_SPOT_CHECK_EVERY_MS = 10 * 60_000
 /**
  * How long a holder the health monitor declared dead still counts as holding its shards: its shards are rebuilt
  * elsewhere only once it has stayed dead this long (a tab closed overnight is offline, not gone). 0: at once.
+ * The grace of operator nodes and of holders whose class is not known; tabs have `tabLostAfterMs`, by default the same.
  */
 export const DEFAULT_LOST_AFTER_MS = 0
-/** The longest `lostAfterMs` accepted (30 days): the node setting's own bound. */
+/** The longest `lostAfterMs` and `tabLostAfterMs` accepted (30 days): the node setting's own bound. */
 export { MAX_LOST_AFTER_MS }
 
 /**
@@ -103,6 +104,11 @@ export interface RepairerInit {
   suspect?: (peerId: string) => void
   /** Peers (this node included) that take the repairer role only after all others: browser tabs (`repairOrder`). */
   repairsLast?: (peerId: string) => boolean
+  /**
+   * Peers that announced themselves as browser tabs: a dead one keeps counting as a holder for `tabLostAfterMs`
+   * instead of `lostAfterMs`. Default none.
+   */
+  isTab?: (peerId: string) => boolean
   /** Signs receipts for shards this node stores on itself. */
   nodeKey?: PrivateKey
   placementRules?: PlacementRules
@@ -114,12 +120,15 @@ export interface RepairerInit {
   intervalMs?: number
   requestJitterMs?: number
   handoffGraceMs?: number
-  /** See DEFAULT_LOST_AFTER_MS (at most MAX_LOST_AFTER_MS). */
+  /** See DEFAULT_LOST_AFTER_MS (at most MAX_LOST_AFTER_MS): the grace of every holder that is not a tab (`isTab`). */
   lostAfterMs?: number
+  /** The grace of holders that are tabs (`isTab`), at most MAX_LOST_AFTER_MS; default `lostAfterMs`. */
+  tabLostAfterMs?: number
   /**
    * An object is rebuilt only when its counted shards (distinct shards on holders that answer, plus those of holders
-   * dead for less than `lostAfterMs`) are this many or fewer; every shard it lacks is then rebuilt at once. Must lie
-   * in k..k + m - 1 for every stripe in `allowedStripes`. Default k + m - 1 per object: any missing shard.
+   * dead for less than their grace, `lostAfterMs` or `tabLostAfterMs`) are this many or fewer; every shard it lacks
+   * is then rebuilt at once. Must lie in k..k + m - 1 for every stripe in `allowedStripes`. Default k + m - 1 per
+   * object: any missing shard.
    */
   repairThreshold?: number
   fallbackDelayMs?: number
@@ -186,10 +195,13 @@ export interface RepairRound {
   unsupportedStripe: number
   /**
    * Objects short of shards whose rebuild waits: their counted shards are still above the repair threshold (holders
-   * offline for less than `lostAfterMs` count).
+   * offline for less than their grace, `lostAfterMs` or `tabLostAfterMs`, count).
    */
   heldBack: number
-  /** Objects lacking shards of holders inside their grace (`lostAfterMs`): those shards count and are not rebuilt. */
+  /**
+   * Objects lacking shards of holders inside their grace (`lostAfterMs`, or `tabLostAfterMs` for tabs): those shards
+   * count and are not rebuilt.
+   */
   graced: number
   /** Tasks that failed (a holder unreachable, too few shards): they are retried next round. */
   failures: number
@@ -211,16 +223,18 @@ export interface RepairRound {
 export type RepairSettings = Required<Pick<RepairerInit, 'intervalMs' | 'requestJitterMs' | 'handoffGraceMs' | 'fallbackDelayMs' | 'newObjectGraceMs' |
 'surveySpares' | 'maxConcurrentObjects' | 'maxConcurrentKeys' | 'surveyConcurrency' | 'requestTimeoutMs' | 'unresponsiveRounds' |
 'uncertainRetryMs' | 'scrubBytesPerRound' | 'resurveyAfterMs' | 'maxRebuildBytesPerOwner' | 'spotCheckObjects' | 'distrustMs' | 'spotCheckEveryMs' |
-'tombstoneRetentionMs' | 'tombstonesScannedPerRound' | 'tombstoneKeysPerRound' | 'passOnsPerPeer' | 'passOnsPerRound' | 'passOnAgainAfterMs' | 'lostAfterMs'>> &
+'tombstoneRetentionMs' | 'tombstonesScannedPerRound' | 'tombstoneKeysPerRound' | 'passOnsPerPeer' | 'passOnsPerRound' | 'passOnAgainAfterMs' | 'lostAfterMs' | 'tabLostAfterMs'>> &
 { repairThreshold: number | undefined }
 
 /** The settings with defaults filled in. @throws {InvalidConfigError} for a value that cannot be used */
 export function resolveRepairSettings (init: RepairerInit): RepairSettings {
+  const lostAfterMs = lostAfter('lostAfterMs', init.lostAfterMs ?? DEFAULT_LOST_AFTER_MS)
   return {
     intervalMs: positive('intervalMs', init.intervalMs ?? DEFAULT_REPAIR_INTERVAL_MS),
     requestJitterMs: nonNegative('requestJitterMs', init.requestJitterMs ?? DEFAULT_REQUEST_JITTER_MS),
     handoffGraceMs: nonNegative('handoffGraceMs', init.handoffGraceMs ?? DEFAULT_HANDOFF_GRACE_MS),
-    lostAfterMs: lostAfter(init.lostAfterMs ?? DEFAULT_LOST_AFTER_MS),
+    lostAfterMs,
+    tabLostAfterMs: lostAfter('tabLostAfterMs', init.tabLostAfterMs ?? lostAfterMs),
     repairThreshold: validRepairThreshold(init.repairThreshold, init.allowedStripes ?? DEFAULT_ALLOWED_STRIPES),
     fallbackDelayMs: nonNegative('fallbackDelayMs', init.fallbackDelayMs ?? DEFAULT_FALLBACK_DELAY_MS),
     newObjectGraceMs: nonNegative('newObjectGraceMs', init.newObjectGraceMs ?? DEFAULT_NEW_OBJECT_GRACE_MS),
@@ -246,9 +260,9 @@ export function resolveRepairSettings (init: RepairerInit): RepairSettings {
   }
 }
 
-function lostAfter (value: number): number {
-  if (!(nonNegative('lostAfterMs', value) <= MAX_LOST_AFTER_MS)) {
-    throw new InvalidConfigError(`lostAfterMs must be at most ${MAX_LOST_AFTER_MS} (30 days), got ${value}`)
+function lostAfter (name: 'lostAfterMs' | 'tabLostAfterMs', value: number): number {
+  if (!(nonNegative(name, value) <= MAX_LOST_AFTER_MS)) {
+    throw new InvalidConfigError(`${name} must be at most ${MAX_LOST_AFTER_MS} (30 days), got ${value}`)
   }
   return value
 }

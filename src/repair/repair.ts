@@ -7,9 +7,10 @@
  * - rebuild missing shards, if this node is the object's repairer: the nearest node holding a shard of it. Each
  *   next-nearest holder takes over after one more `fallbackDelayMs` of the shortage persisting, in case the
  *   nearer ones are gone or stuck; a holder known dead is not in the ring at all, so the next one takes over at once.
- *   With `lostAfterMs`, a holder declared dead still counts as holding the shards an earlier survey saw on it until
- *   it has stayed dead that long (online-history.ts); with `repairThreshold`, an object is rebuilt only once its
- *   counted shards fall to the threshold, and then every shard it lacks at once (plan.ts `repairDue`);
+ *   With a grace (`lostAfterMs`, or `tabLostAfterMs` for a holder that is a browser tab), a holder declared dead
+ *   still counts as holding the shards an earlier survey saw on it until it has stayed dead that long
+ *   (holder-grace.ts); with `repairThreshold`, an object is rebuilt only once its counted shards fall to the
+ *   threshold, and then every shard it lacks at once (plan.ts `repairDue`);
  * - hand its own shard off to a closer node that holds none of the object, once that node has been among the
  *   expected holders for `handoffGraceMs` (tabs that come and go cause no traffic);
  * - drop its own copy of a shard an expected holder keeps (a node returned after its shards were rebuilt
@@ -35,7 +36,7 @@ import type { RepairContext } from './context.ts'
 import { keyPoolFor } from './key-pool.ts'
 import { ManifestCache, type KnownManifest } from './manifest-cache.ts'
 import { ObjectSteps } from './object-steps.ts'
-import { OnlineHistory } from './online-history.ts'
+import { HolderGrace } from './holder-grace.ts'
 import { planObject, repairOrder, spreadOf } from './plan.ts'
 import { forEachLimit } from '../async/index.ts'
 import { errorText } from '../errors/index.ts'
@@ -45,7 +46,6 @@ import { scrubShards } from './scrub.ts'
 import { AcknowledgedShards } from './acknowledged-shards.ts'
 import { CheckedPeers, DistrustedPeers, spotCheckClaims } from './spot-check.ts'
 import { surveyKey, surveyOfRing, type KeySurvey } from './survey.ts'
-import type { HeldShard } from '../protocols/index.ts'
 import { TombstoneRelay, type RelayRound } from './tombstone-relay.ts'
 
 /** Times a survey's ring is refilled in one round after peers in it died or were caught lying. */
@@ -86,13 +86,8 @@ export class Repairer {
   /** What the running round may still pass on. */
   private relayRound: RelayRound | undefined
 
-  /** Per peer: since when it has been dead, when it was last seen alive (kept only with a `lostAfterMs`). */
-  private readonly history: OnlineHistory
-  /**
-   * Per placement key held, with a `lostAfterMs`: what each co-holder held at the last survey it answered, kept for
-   * the peers that answered the last one and for those that have not answered since but are not written off yet.
-   */
-  private readonly lastHeld = new Map<string, Map<string, HeldShard[]>>()
+  /** Which dead holders still count, each for the grace of its class (tab or not), and what they held. */
+  private readonly grace: HolderGrace
   private readonly tasks: RepairLog
   private readonly manifests = new ManifestCache()
   /** Per placement key and k + m: since when each peer has been among the expected holders without interruption. */
@@ -143,7 +138,13 @@ export class Repairer {
     this.repairsLast = init.repairsLast
     this.tasks = new RepairLog(init.finishedTasksKept ?? DEFAULT_FINISHED_TASKS_KEPT, this.now)
     this.settings = resolveRepairSettings(init)
-    this.history = new OnlineHistory({ now: this.now })
+    this.grace = new HolderGrace({
+      settings: this.settings,
+      isTab: init.isTab,
+      declaredDead: this.declaredDead,
+      distrusted: peer => this.distrusted.has(peer),
+      now: this.now
+    })
     this.distrusted = new DistrustedPeers(this.settings.distrustMs, this.now)
     this.checked = new CheckedPeers(this.settings.spotCheckEveryMs, this.now)
     this.receipts = new AcknowledgedShards(this.settings.distrustMs, this.now)
@@ -202,7 +203,7 @@ export class Repairer {
    * expected holders: their missing shards are then a loss, not a store in progress.
    */
   peerDied (peerId: string): void {
-    if (this.settings.lostAfterMs > 0) this.history.died(peerId)
+    this.grace.died(peerId)
     this.recentDeaths.set(peerId, this.now())
     this.lastDeathAt = this.now()
     // A round still surveying was planned without this death: its ring still counts the dead peer, and it may be
@@ -221,7 +222,7 @@ export class Repairer {
 
   /** Tells the repairer that the health monitor found `peerId` alive again, and asks for a round. */
   peerAlive (peerId: string): void {
-    if (this.settings.lostAfterMs > 0) this.history.alive(peerId)
+    this.grace.alive(peerId)
     this.requestRound()
   }
 
@@ -239,7 +240,7 @@ export class Repairer {
     const peers = new Set<string>()
     for (const ring of this.rings.values()) for (const peer of ring) peers.add(peer)
     // Holders inside their grace too: the health monitor keeps checking them, so their return is seen.
-    for (const held of this.lastHeld.values()) for (const peer of held.keys()) if (this.inGrace(peer)) peers.add(peer)
+    for (const peer of this.grace.gracedPeers()) peers.add(peer)
     peers.delete(this.selfId)
     return [...peers]
   }
@@ -419,7 +420,7 @@ export class Repairer {
       this.emit(`repair: ${survey.failed.size} of ${ring.length - 1} nodes did not answer LIST for ${group.keyHex} (first: ${peer}: ${why})`)
     }
     const unknown = this.unknownPeers(ring, survey.failed)
-    const graced = this.gracedHoldings(group.keyHex, survey)
+    const graced = this.grace.holdings(group.keyHex, survey)
     const since = new Map([...totals].map(total => [total, this.trackClosest(group.keyHex, total, ring.slice(0, total))]))
 
     const plans = [...known].map(([objectId, known]) => {
@@ -641,46 +642,6 @@ export class Repairer {
     return [...new Set(selected)].filter(peer => !this.isDead(peer)).slice(0, size)
   }
 
-  /** True for a peer the health monitor declared dead less than `lostAfterMs` ago (and that is not distrusted). */
-  private inGrace (peer: string): boolean {
-    if (this.settings.lostAfterMs === 0 || !this.declaredDead(peer) || this.distrusted.has(peer)) return false
-    // Dead before this repairer heard of it (it started later, or forgot the peer): its grace starts now.
-    this.history.died(peer)
-    return this.history.deadFor(peer) < this.settings.lostAfterMs
-  }
-
-  /**
-   * Records what the peers that answered `survey` hold under the key, and returns, per object, the shard indices
-   * last seen on holders inside their grace (that did not answer now), with the time the first of those graces
-   * ends. Nothing without a `lostAfterMs`.
-   */
-  private gracedHoldings (keyHex: string, survey: KeySurvey): { shards: Map<string, Set<number>>, until: number } {
-    const shards = new Map<string, Set<number>>()
-    let until = Infinity
-    if (this.settings.lostAfterMs === 0) return { shards, until }
-    const previous = this.lastHeld.get(keyHex) ?? new Map<string, HeldShard[]>()
-    const current = new Map<string, HeldShard[]>()
-    for (const [peer, held] of survey.held) {
-      this.history.alive(peer)
-      if (held.length > 0) current.set(peer, held)
-    }
-    for (const [peer, held] of previous) {
-      if (current.has(peer) || survey.held.has(peer)) continue
-      const graced = this.inGrace(peer)
-      // Kept while it may still count: inside its grace, or silent but not declared dead yet.
-      if (graced || (survey.failed.has(peer) && !this.declaredDead(peer))) current.set(peer, held)
-      if (!graced) continue
-      until = Math.min(until, this.now() - this.history.deadFor(peer) + this.settings.lostAfterMs)
-      for (const shard of held) {
-        const indices = shards.get(shard.objectId) ?? new Set<number>()
-        indices.add(shard.shardIndex)
-        shards.set(shard.objectId, indices)
-      }
-    }
-    this.lastHeld.set(keyHex, current)
-    return { shards, until }
-  }
-
   /** Ring peers whose holdings are unknown this round: they did not answer, and not yet for too many rounds. */
   private unknownPeers (ring: readonly string[], failed: ReadonlyMap<string, string>): Set<string> {
     const unknown = new Set<string>()
@@ -716,7 +677,7 @@ export class Repairer {
     for (const id of this.closestSince.keys()) if (!groups.has(id.split('/')[0])) this.closestSince.delete(id)
     for (const keyHex of this.rings.keys()) if (!groups.has(keyHex)) this.rings.delete(keyHex)
     for (const keyHex of this.views.keys()) if (!groups.has(keyHex)) this.views.delete(keyHex)
-    for (const keyHex of this.lastHeld.keys()) if (!groups.has(keyHex)) this.lastHeld.delete(keyHex)
+    this.grace.retain(new Set(groups.keys()))
     for (const keyHex of this.deferrals.keys()) if (!groups.has(keyHex)) this.deferrals.delete(keyHex)
     for (const keyHex of this.uncertainStreaks.keys()) if (!groups.has(keyHex)) this.uncertainStreaks.delete(keyHex)
     this.receipts.retain(new Set(groups.keys()))

@@ -19,8 +19,15 @@ export interface RepairServiceInit {
   /** The health interval every node shares; repair timings derive from it (`repairTimings`). */
   healthIntervalMs: number
   handoffGraceMs: number
-  /** How long a holder declared dead still counts as holding its shards (see DEFAULT_LOST_AFTER_MS); default 0. */
+  /**
+   * How long a holder declared dead still counts as holding its shards (see DEFAULT_LOST_AFTER_MS); default 0. The
+   * grace of every holder that is not a tab.
+   */
   lostAfterMs?: number
+  /** The same for holders that are browser tabs (`isTab`); default `lostAfterMs`. */
+  tabLostAfterMs?: number
+  /** Peers that announced themselves as browser tabs (they get `tabLostAfterMs`). */
+  isTab?: RepairerInit['isTab']
   /** Rebuild an object only when its counted shards fall to this (see RepairerInit.repairThreshold). */
   repairThreshold?: number
   placementRules: PlacementRules
@@ -66,6 +73,8 @@ export function repairService (init: RepairServiceInit) {
       resurveyAfterMs: timings.resurveyAfterMs,
       handoffGraceMs: init.handoffGraceMs,
       lostAfterMs: init.lostAfterMs,
+      tabLostAfterMs: init.tabLostAfterMs,
+      isTab: init.isTab,
       repairThreshold: init.repairThreshold,
       newObjectGraceMs: timings.newObjectGraceMs,
       requestJitterMs: timings.requestJitterMs,

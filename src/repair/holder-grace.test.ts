@@ -1,0 +1,108 @@
+/**
+ * The grace per holder class: a dead holder that is a browser tab keeps counting for `tabLostAfterMs`, any other
+ * for `lostAfterMs`; unset, the tab grace is `lostAfterMs`. A fake clock and fake surveys, no network.
+ */
+import { describe, expect, it } from 'vitest'
+import type { HeldShard } from '../protocols/index.ts'
+import { HolderGrace, graceOf } from './holder-grace.ts'
+import { resolveRepairSettings, type RepairerInit } from './repair-settings.ts'
+import type { KeySurvey } from './survey.ts'
+
+const DAY = 86_400_000
+const KEY = 'aa'
+const TAB = 'tab'
+const OPERATOR = 'operator'
+/** A holder that never announced an agent: not known to be a tab. */
+const UNKNOWN = 'unknown'
+
+const shard = (objectId: string, shardIndex: number): HeldShard => ({ objectId, shardIndex }) as unknown as HeldShard
+const survey = (held: Record<string, HeldShard[]>, failed: string[] = []): KeySurvey =>
+  ({ held: new Map(Object.entries(held)), failed: new Map(failed.map(peer => [peer, 'unreachable'])) })
+
+/** A HolderGrace over `settings` (resolved as the repairer resolves them), its clock, and the dead set it reads. */
+function setup (settings: Partial<RepairerInit>) {
+  const clock = { ms: 1_000_000 }
+  const dead = new Set<string>()
+  const grace = new HolderGrace({
+    settings: resolveRepairSettings(settings as RepairerInit),
+    isTab: peer => peer === TAB,
+    declaredDead: peer => dead.has(peer),
+    distrusted: () => false,
+    now: () => clock.ms
+  })
+  // Every holder answered the first survey: the tab holds shard 0, the operator 1, the unknown holder 2.
+  grace.holdings(KEY, survey({ [TAB]: [shard('o', 0)], [OPERATOR]: [shard('o', 1)], [UNKNOWN]: [shard('o', 2)], live: [shard('o', 3)] }))
+  const die = (...peers: string[]): void => { for (const peer of peers) { dead.add(peer); grace.died(peer) } }
+  /** A survey where only `live` answers: the graced shard indices of object `o`, and when the first grace ends. */
+  const graced = (): { indices: number[], until: number } => {
+    const { shards, until } = grace.holdings(KEY, survey({ live: [shard('o', 3)] }))
+    return { indices: [...(shards.get('o') ?? [])].sort((a, b) => a - b), until }
+  }
+  return { clock, grace, die, graced }
+}
+
+describe('the grace of a dead holder, per class', () => {
+  it('keeps a tab inside its longer grace counting while an operator dead as long no longer counts', () => {
+    const { clock, grace, die, graced } = setup({ lostAfterMs: 3 * DAY, tabLostAfterMs: 7 * DAY })
+    const diedAt = clock.ms
+    die(TAB, OPERATOR, UNKNOWN)
+    clock.ms += 2 * DAY
+    // Two days: all three inside their graces; the first grace to end is the operators' (3 days).
+    expect(graced()).toEqual({ indices: [0, 1, 2], until: diedAt + 3 * DAY })
+    clock.ms += 2 * DAY
+    // Four days: the operator and the holder of unknown class are lost, the tab still counts until day 7.
+    expect([grace.inGrace(TAB), grace.inGrace(OPERATOR), grace.inGrace(UNKNOWN)]).toEqual([true, false, false])
+    expect(graced()).toEqual({ indices: [0], until: diedAt + 7 * DAY })
+    expect([...grace.gracedPeers()]).toEqual([TAB])
+    clock.ms += 3 * DAY - 1
+    expect(graced()).toEqual({ indices: [0], until: diedAt + 7 * DAY })
+    clock.ms += 1
+    expect(graced()).toEqual({ indices: [], until: Infinity })
+    expect(grace.inGrace(TAB)).toBe(false)
+  })
+
+  it('ends each holder\'s grace by its own class: a tab with the shorter grace is lost first', () => {
+    const { clock, die, graced } = setup({ lostAfterMs: 3 * DAY, tabLostAfterMs: DAY })
+    die(OPERATOR)
+    const operatorDiedAt = clock.ms
+    clock.ms += DAY / 2
+    die(TAB)
+    const tabDiedAt = clock.ms
+    // The tab died later but its grace ends first: a single grace would have said operatorDiedAt + 3 days.
+    expect(graced()).toEqual({ indices: [0, 1], until: tabDiedAt + DAY })
+    clock.ms = tabDiedAt + DAY
+    expect(graced()).toEqual({ indices: [1], until: operatorDiedAt + 3 * DAY })
+  })
+
+  it('without tabLostAfterMs, gives tabs lostAfterMs: both classes count alike and are lost together', () => {
+    const { clock, grace, die, graced } = setup({ lostAfterMs: 3 * DAY })
+    expect([grace.graceOf(TAB), grace.graceOf(OPERATOR), grace.graceOf(UNKNOWN)]).toEqual([3 * DAY, 3 * DAY, 3 * DAY])
+    const diedAt = clock.ms
+    die(TAB, OPERATOR)
+    clock.ms += 3 * DAY - 1
+    expect(graced()).toEqual({ indices: [0, 1], until: diedAt + 3 * DAY })
+    clock.ms += 1
+    expect(graced()).toEqual({ indices: [], until: Infinity })
+  })
+
+  it('keeps the online history when only the tabs have a grace, and none when neither has', () => {
+    const tabsOnly = setup({ lostAfterMs: 0, tabLostAfterMs: 7 * DAY })
+    expect(tabsOnly.grace.enabled).toBe(true)
+    const diedAt = tabsOnly.clock.ms
+    tabsOnly.die(TAB, OPERATOR)
+    tabsOnly.clock.ms += DAY
+    // The operator is lost at once (today's policy for it), the tab counts from when it was declared dead.
+    expect(tabsOnly.graced()).toEqual({ indices: [0], until: diedAt + 7 * DAY })
+    const neither = setup({})
+    expect(neither.grace.enabled).toBe(false)
+    neither.die(TAB, OPERATOR)
+    expect(neither.graced()).toEqual({ indices: [], until: Infinity })
+  })
+
+  it('graceOf: tabs get tabLostAfterMs, every other holder lostAfterMs, and without isTab every holder does', () => {
+    const settings = { lostAfterMs: 5, tabLostAfterMs: 9 }
+    expect(graceOf(settings, peer => peer === TAB, TAB)).toBe(9)
+    expect(graceOf(settings, peer => peer === TAB, OPERATOR)).toBe(5)
+    expect(graceOf(settings, undefined, TAB)).toBe(5)
+  })
+})

@@ -1,0 +1,118 @@
+/**
+ * Offline is not gone: a holder the health monitor declared dead keeps counting as holding the shards an earlier
+ * survey saw on it until it has stayed dead for the grace of its class: `tabLostAfterMs` for a holder that announced
+ * itself as a browser tab (tabs close for the night and come back), `lostAfterMs` for every other holder (operator
+ * nodes, and holders whose class is not known). With both graces 0, the default, nothing is kept: a dead holder's
+ * shards are rebuilt elsewhere at once.
+ */
+import type { HeldShard } from '../protocols/index.ts'
+import { OnlineHistory } from './online-history.ts'
+import type { RepairSettings } from './repair-settings.ts'
+import type { KeySurvey } from './survey.ts'
+
+export interface HolderGraceInit {
+  settings: Pick<RepairSettings, 'lostAfterMs' | 'tabLostAfterMs'>
+  /** Peers that announced themselves as browser tabs; default none (every holder has `lostAfterMs`). */
+  isTab?: (peer: string) => boolean
+  /** The health monitor's verdict (this node itself never dead). */
+  declaredDead: (peer: string) => boolean
+  /** Peers caught lying: never inside a grace. */
+  distrusted: (peer: string) => boolean
+  now: () => number
+}
+
+/** The shard indices per object last seen on holders inside their grace, and when the first of those graces ends. */
+export interface GracedHoldings { shards: Map<string, Set<number>>, until: number }
+
+/** The grace of `peer` under `settings`: `tabLostAfterMs` for a tab, `lostAfterMs` for any other holder. */
+export function graceOf (settings: Pick<RepairSettings, 'lostAfterMs' | 'tabLostAfterMs'>, isTab: ((peer: string) => boolean) | undefined,
+  peer: string): number {
+  return isTab?.(peer) === true ? settings.tabLostAfterMs : settings.lostAfterMs
+}
+
+export class HolderGrace {
+  /** Whether any class has a grace: only then is the online history and what holders held kept. */
+  readonly enabled: boolean
+  private readonly init: HolderGraceInit
+  /** Per peer: since when it has been dead, when it was last seen alive (kept only when `enabled`). */
+  private readonly history: OnlineHistory
+  /**
+   * Per placement key held, when `enabled`: what each co-holder held at the last survey it answered, kept for the
+   * peers that answered the last one and for those that have not answered since but are not written off yet.
+   */
+  private readonly lastHeld = new Map<string, Map<string, HeldShard[]>>()
+
+  constructor (init: HolderGraceInit) {
+    this.init = init
+    this.enabled = init.settings.lostAfterMs > 0 || init.settings.tabLostAfterMs > 0
+    this.history = new OnlineHistory({ now: init.now })
+  }
+
+  /** The grace of `peer`'s class. */
+  graceOf (peer: string): number {
+    return graceOf(this.init.settings, this.init.isTab, peer)
+  }
+
+  /** The health monitor declared `peer` dead. */
+  died (peer: string): void {
+    if (this.enabled) this.history.died(peer)
+  }
+
+  /** The health monitor found `peer` alive again. */
+  alive (peer: string): void {
+    if (this.enabled) this.history.alive(peer)
+  }
+
+  /** True for a peer the health monitor declared dead less than its class's grace ago (and that is not distrusted). */
+  inGrace (peer: string): boolean {
+    const grace = this.graceOf(peer)
+    if (grace === 0 || !this.init.declaredDead(peer) || this.init.distrusted(peer)) return false
+    // Dead before this repairer heard of it (it started later, or forgot the peer): its grace starts now.
+    this.history.died(peer)
+    return this.history.deadFor(peer) < grace
+  }
+
+  /** Peers that held shards of some key at its last survey and are inside their grace now. */
+  gracedPeers (): Set<string> {
+    const peers = new Set<string>()
+    for (const held of this.lastHeld.values()) for (const peer of held.keys()) if (this.inGrace(peer)) peers.add(peer)
+    return peers
+  }
+
+  /**
+   * Records what the peers that answered `survey` hold under the key, and returns, per object, the shard indices
+   * last seen on holders inside their grace (that did not answer now), with the time the first of those graces
+   * ends, each holder's own. Nothing when no class has a grace.
+   */
+  holdings (keyHex: string, survey: KeySurvey): GracedHoldings {
+    const shards = new Map<string, Set<number>>()
+    let until = Infinity
+    if (!this.enabled) return { shards, until }
+    const previous = this.lastHeld.get(keyHex) ?? new Map<string, HeldShard[]>()
+    const current = new Map<string, HeldShard[]>()
+    for (const [peer, held] of survey.held) {
+      this.history.alive(peer)
+      if (held.length > 0) current.set(peer, held)
+    }
+    for (const [peer, held] of previous) {
+      if (current.has(peer) || survey.held.has(peer)) continue
+      const graced = this.inGrace(peer)
+      // Kept while it may still count: inside its grace, or silent but not declared dead yet.
+      if (graced || (survey.failed.has(peer) && !this.init.declaredDead(peer))) current.set(peer, held)
+      if (!graced) continue
+      until = Math.min(until, this.init.now() - this.history.deadFor(peer) + this.graceOf(peer))
+      for (const shard of held) {
+        const indices = shards.get(shard.objectId) ?? new Set<number>()
+        indices.add(shard.shardIndex)
+        shards.set(shard.objectId, indices)
+      }
+    }
+    this.lastHeld.set(keyHex, current)
+    return { shards, until }
+  }
+
+  /** Forgets what was held under keys not in `keys` (this node holds no shard of them any more). */
+  retain (keys: ReadonlySet<string>): void {
+    for (const keyHex of this.lastHeld.keys()) if (!keys.has(keyHex)) this.lastHeld.delete(keyHex)
+  }
+}
