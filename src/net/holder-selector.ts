@@ -77,8 +77,9 @@ export interface HolderSelectorOptions {
   /**
    * A node with a connection budget: while it knows more storage nodes than its budget lets it keep connected
    * (the keeper's `target`), network answers ask the storage nodes it is connected to (operator nodes first) over
-   * the closest-peers protocol, instead of a DHT lookup and liveness dials that would each open a connection. The
-   * DHT lookup remains the way in a mesh small enough to keep connected, and when no connected storage node answers.
+   * the closest-peers protocol, instead of a DHT lookup and liveness dials that would each open a connection; so does
+   * a node that knows fewer storage nodes than an answer needs. The DHT lookup remains the way in a mesh small enough
+   * to keep connected, and when no connected storage node answers.
    */
   askConnected?: boolean
   /**
@@ -112,7 +113,12 @@ export class MeshHolderSelector implements HolderSelector {
 
   /** The network answer: the DHT lookup merged with the known peers, each checked live. */
   private async find (key: Uint8Array, count: number, signal?: AbortSignal, onStep?: (step: LookupStep) => void): Promise<string[]> {
-    if (this.options.askConnected === true && this.keeper.storagePeers.size > this.keeper.target) {
+    // Also when it knows fewer storage nodes than it is asked for: a tab that has met only its neighbourhood and two
+    // operators (its budget's worth) cannot rank the mesh, and a DHT lookup does not show it the tabs elsewhere
+    // (operator nodes leave budgeted tabs out of their DHT answers). In a simulated mesh of 100 nodes such a tab
+    // answered 11 of 15 right by the DHT; asked again once it knew more, by its operators, 15.
+    const knowsTooFew = this.keeper.storagePeers.size < count
+    if (this.options.askConnected === true && (this.keeper.storagePeers.size > this.keeper.target || knowsTooFew)) {
       const asked = await this.askConnected(key, count, signal, onStep)
       if (asked !== undefined) return asked
     }
