@@ -79,7 +79,9 @@ function printLookup (r: LookupReport): void {
     ['closestPeers', `p50 ${r.lookupMsP50.toFixed(0)} ms, p99 ${r.lookupMsP99.toFixed(0)} ms`],
     ['DHT hops', `p50 ${r.hopsP50}, p99 ${r.hopsP99}, max ${r.hopsMax} (log2 N = ${r.log2Nodes.toFixed(1)}, target p50 ≤ ${r.hopsTarget.toFixed(1)})`],
     ['DHT messages / lookup', `p50 ${r.messagesPerLookupP50}, p99 ${r.messagesPerLookupP99}${r.dhtLookupsTimedOut > 0 ? ` (${r.dhtLookupsTimedOut} lookups ran out of time)` : ''}`],
-    ['mesh ready', `${r.meshReadySeconds.toFixed(1)} s`],
+    ['mesh ready', `${r.meshReadySeconds.toFixed(1)} s` + (r.operatorContactWaitSeconds > 0
+      ? `, then ${r.operatorContactWaitSeconds.toFixed(1)} s until every tab had met an operator node${r.tabsWithoutOperatorContact > 0 ? ` (${r.tabsWithoutOperatorContact} never did)` : ''}`
+      : '')],
     ['new node exact after', `${r.joinExactSeconds.toFixed(1)} s`],
     ['idle CPU / node', `${r.idleCpuPerNodePct.toFixed(3)} % of a core`],
     ['heap / node', `${r.heapPerNodeMb.toFixed(1)} MB (process baseline ${r.baselineHeapMb.toFixed(0)} MB)`],
@@ -101,6 +103,7 @@ async function lookup (values: Record<string, string | boolean | string[] | unde
     idleSeconds: number('idle-seconds', text('idle-seconds', '30')),
     settleSeconds: number('settle-seconds', text('settle-seconds', '30')),
     warmupSeconds: number('warmup-seconds', text('warmup-seconds', '0')),
+    operatorContactSeconds: number('operator-contact-seconds', text('operator-contact-seconds', '0')),
     idleProfile: typeof values['idle-profile'] === 'string' ? values['idle-profile'] : undefined,
     settings: typeof values.settings === 'string' ? settingsFrom(values.settings) : undefined,
     tabConnectionBudget: values['connection-budget'] === undefined ? undefined : budgetFrom(text('connection-budget', ''))
@@ -154,6 +157,7 @@ async function main (): Promise<void> {
       'idle-profile': { type: 'string' },
       'settle-seconds': { type: 'string' },
       'warmup-seconds': { type: 'string' },
+      'operator-contact-seconds': { type: 'string' },
       chart: { type: 'string' },
       settings: { type: 'string' },
       'connection-budget': { type: 'string' },

@@ -14,7 +14,7 @@ import { runInNewContext } from 'node:vm'
 import { EventTypes } from '@libp2p/kad-dht'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { forEachLimit } from '../../src/async/index.ts'
-import { askClosest } from '../../src/net/index.ts'
+import { askClosest, isUsableConnection } from '../../src/net/index.ts'
 import type { NodeSettings } from '../../src/config/index.ts'
 import { kadIdOf, kadIdOfKey, rankByDistance } from '../../src/placement/index.ts'
 import { mulberry32, randomBytes, randomInt } from '../../src/testing/seeded-random.ts'
@@ -47,6 +47,14 @@ export interface LookupScenarioOptions {
    * start have then been up at least this long, as a node in a running mesh has.
    */
   warmupSeconds?: number
+  /**
+   * After the warmup, wait (at most `maxSettleSeconds`, default 120) until every tab-like node has held a connection to
+   * an operator node for at least this many seconds (default 0: no wait). Operator nodes answer tabs' lookups and
+   * learn of a tab from the operator it is connected to once that connection has lasted a few seconds; a tab that
+   * has not met one yet is known only to its neighbours. How long the wait took is in the report.
+   */
+  operatorContactSeconds?: number
+  maxSettleSeconds?: number
   /** Keys whose raw DHT lookups are measured for hops and messages (default: all `keys`). */
   hopKeys?: number
   log?: (line: string) => void
@@ -78,6 +86,10 @@ export interface LookupReport {
   log2Nodes: number
   hopsTarget: number
   meshReadySeconds: number
+  /** Seconds from the end of the warmup until every tab-like node had held an operator connection long enough. */
+  operatorContactWaitSeconds: number
+  /** Tab-like nodes still without such a connection when the lookups started (the wait ran out). */
+  tabsWithoutOperatorContact: number
   joinExactSeconds: number
   idleCpuPerNodePct: number
   heapPerNodeMb: number
@@ -219,7 +231,7 @@ async function describeMiss (mesh: SimMesh, asker: SimNode, key: Uint8Array, ans
   // Asked again now: a miss that mends itself is a late discovery, one that stays is a hole.
   const again = await node.closestPeers(key, PLACEMENT).catch(() => [] as string[])
   const mended = missing.filter(id => again.includes(id)).length
-  return `${asker.kind} ${node.peerId.slice(-6)} answered ${answer.length}, missing ${missing.length} [${what.join(' ')}] (connections ${connected.size}, ` +
+  return `${asker.kind} ${node.peerId.slice(-6)} key ${Buffer.from(key).toString('hex').slice(0, 8)} answered ${answer.length} [${answer.map(a => a.slice(-6)).join(',')}], missing ${missing.length} [${what.join(' ')}] (connections ${connected.size}, ` +
     `to operators [${asked.join(', ')}]); ${details.join('; ')}; ${standing.join('; ')}; ${verdicts}; asked again: ${mended} of ${missing.length} found`
 }
 
@@ -251,6 +263,11 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
     if ((options.warmupSeconds ?? 0) > 0) {
       await new Promise(resolve => setTimeout(resolve, options.warmupSeconds! * 1000))
       log(`left alone ${options.warmupSeconds} s before the lookups`)
+    }
+    const contact = await waitForOperatorContact(mesh, options.operatorContactSeconds ?? 0, options.maxSettleSeconds ?? 120)
+    if ((options.operatorContactSeconds ?? 0) > 0) {
+      log(`every tab-like node held an operator connection for ${options.operatorContactSeconds} s after ${contact.waitSeconds.toFixed(1)} s more` +
+        (contact.lagging > 0 ? ` (${contact.lagging} still without one when the wait ran out)` : ''))
     }
 
     // Exactness and agreement of the answers placement uses.
@@ -371,6 +388,8 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
       log2Nodes,
       hopsTarget: Math.max(1, Math.log2(mesh.nodes.length / 20) + 1),
       meshReadySeconds,
+      operatorContactWaitSeconds: contact.waitSeconds,
+      tabsWithoutOperatorContact: contact.lagging,
       joinExactSeconds,
       idleCpuPerNodePct,
       heapPerNodeMb,
@@ -388,6 +407,23 @@ export async function runLookupScenario (options: LookupScenarioOptions): Promis
     clearInterval(sampler)
     await mesh.stop()
   }
+}
+
+/**
+ * Waits until every tab-like node of `mesh` holds a usable connection to an operator node that has lasted `seconds`,
+ * for at most `maxSeconds`: how long it waited, and how many tabs still had none.
+ */
+async function waitForOperatorContact (mesh: SimMesh, seconds: number, maxSeconds: number): Promise<{ waitSeconds: number, lagging: number }> {
+  if (seconds <= 0) return { waitSeconds: 0, lagging: 0 }
+  const operators = new Set(mesh.nodes.filter(n => n.kind === 'operator').map(n => n.node.peerId))
+  const started = performance.now()
+  const lagging = (): number => {
+    const now = Date.now()
+    return mesh.nodes.filter(n => n.kind === 'tab' && !n.node.libp2p.getConnections()
+      .some(c => operators.has(c.remotePeer.toString()) && isUsableConnection(c) && now - c.timeline.open >= seconds * 1000)).length
+  }
+  while (lagging() > 0 && performance.now() - started < maxSeconds * 1000) await new Promise(resolve => setTimeout(resolve, 500))
+  return { waitSeconds: (performance.now() - started) / 1000, lagging: lagging() }
 }
 
 /**
