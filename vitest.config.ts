@@ -3,7 +3,8 @@ import { configDefaults, defineConfig } from 'vitest/config'
 
 // Three projects: Node unit tests (pure logic, Node-side adapters, relay), browser tests (`*.browser.test.ts`,
 // e.g. the IndexedDB store) in real Chromium, and the simulated meshes, alone after both. The system Chromium is
-// used: Playwright's own browsers are not downloadable here. Flags keep the browser off the network; only the loopback Vitest server is contacted.
+// used: Playwright's own browsers are not downloadable here. Flags keep the browser off the network; only the
+// loopback Vitest server is contacted.
 const BROWSER_TESTS = 'src/**/*.browser.test.ts'
 // Many real nodes in one process (bench/lookup): run on their own, after the rest.
 const SIMULATIONS = 'bench/lookup/lookup.test.ts'
@@ -24,8 +25,8 @@ export default defineConfig({
       {
         extends: true,
         // The simulated meshes run once every other test has finished, alone: a hundred nodes in one process keep
-        // their timers (dials, health checks, directory snapshots) only on a core nothing else competes for. Sharing
-        // two cores with the other test files, their health checks declared live peers dead and tabs met operators late.
+        // their timers (dials, health checks, directory snapshots) on a core nothing else competes for, so what they
+        // assert is how the nodes behave, not how busy two cores were with other test files.
         test: {
           name: 'sim',
           include: [SIMULATIONS],
