@@ -5,6 +5,7 @@ import { createTestNode, type TestNode } from '../testing/chunk-nodes.ts'
 import { DIRECTORY_PROTOCOL, MAX_CLOSEST_COUNT, STORAGE_NODE_PROTOCOL, encodeClosestResponse } from '../wire/index.ts'
 import { kadIdOf } from '../placement/index.ts'
 import { BackboneDirectory, MAX_VOUCHED } from './backbone-directory.ts'
+import { serveClosest } from './closest-protocol.ts'
 import { MeshHolderSelector } from './holder-selector.ts'
 import { isUsableConnection, type MeshLibp2p } from './libp2p.ts'
 import { routingTablePeers } from './routing-table.ts'
@@ -39,19 +40,24 @@ describe('backbone directory over real libp2p nodes', () => {
 
   /** `keep`: the node runs its peer keeper (a tab here does not: it would dial operators it hears of by itself). */
   async function node (userAgent: string, operator: boolean, keep = true): Promise<Node> {
-    const test = await createTestNode({ userAgent })
+    // Operators leave budgeted tabs out of their DHT, as operator nodes do (create-node.ts).
+    let keeperRef: PeerKeeper | undefined
+    const test = await createTestNode({ userAgent, dhtLeavesOut: operator ? peerId => keeperRef?.budgetedPeers.has(peerId) === true : undefined })
     const libp2p = test.libp2p as unknown as MeshLibp2p
     await libp2p.handle(STORAGE_NODE_PROTOCOL, async (stream) => { await stream.close() })
     const keeper = new PeerKeeper(libp2p, {
       relayAddrs: [], intervalMs: 100, discoveryIntervalMs: 3_600_000, targetPeers: 8, dialTimeoutMs: 5_000, dialerGraceMs: 0, maxParallelDials: 4,
-      ...(operator ? {} : { connectionBudget: 8 })
+      ...(operator ? { dhtBackbone: true } : { connectionBudget: 8 })
     })
+    keeperRef = keeper
     if (keep) keeper.start()
     const directory = new BackboneDirectory(libp2p, keeper, { operator, debounceMs: 50, minIntervalMs: 100, vouchAfterMs: 0 })
     await directory.start()
     const holders = new MeshHolderSelector(libp2p, keeper, {
-      lookupTimeoutMs: 2_000, dialTimeoutMs: 2_000, livenessGraceMs: 10_000, selfIsStorage: true, vouched: directory
+      lookupTimeoutMs: 2_000, dialTimeoutMs: 2_000, livenessGraceMs: 10_000, selfIsStorage: true, vouched: directory, askConnected: !operator
     })
+    // Operators answer the closest-peers protocol from what they know, as storage nodes do (create-node.ts).
+    if (operator) await serveClosest(libp2p, async (key, count) => await holders.select(key, count, { localOnly: true }))
     const n = { ...test, id: libp2p.peerId.toString(), keeper, directory, holders }
     nodes.push(n)
     return n
@@ -109,6 +115,26 @@ describe('backbone directory over real libp2p nodes', () => {
     await until('b hears of the tab from a', () => b.directory.has(tab.id), 15_000)
     expect(connected(a, b)).toBe(true)
   }, 30_000)
+
+  it('a budgeted tab that knows fewer storage nodes than an answer needs asks its operators, and finds a tab only another operator met', async () => {
+    const a = await node(OPERATOR_AGENT, true)
+    const b = await node(OPERATOR_AGENT, true)
+    await a.libp2p.dial(b.libp2p.getMultiaddrs()[0])
+    const asker = await node(TAB_AGENT, false)
+    await asker.libp2p.dial(b.libp2p.getMultiaddrs()[0])
+    await until('the asker knows both operators', () => asker.keeper.storagePeers.has(a.id) && asker.keeper.storagePeers.has(b.id))
+    // Its first discovery is over: it knows 2 storage nodes, fewer than it keeps connected within its budget.
+    await new Promise(resolve => setTimeout(resolve, 1_000))
+    // A tab arrives that only a meets; a vouches for it to b. Both operators leave budgeted tabs out of their DHT
+    // answers, so a DHT lookup from the asker does not hear of it.
+    const far = await node(TAB_AGENT, false, false)
+    await far.libp2p.dial(a.libp2p.getMultiaddrs()[0])
+    await until('b hears of the far tab from a', () => b.directory.has(far.id))
+    expect(asker.keeper.storagePeers.has(far.id)).toBe(false)
+    expect(asker.keeper.storagePeers.size).toBeLessThanOrEqual(asker.keeper.target)
+    const answer = await asker.holders.select(kadIdOf(far.id), 15, { fresh: true })
+    expect([...answer].sort()).toEqual([a.id, b.id, asker.id, far.id].sort())
+  })
 
   it('takes no directory from a tab, and survives directories that are malformed or too long', async () => {
     const b = await node(OPERATOR_AGENT, true)
