@@ -42,6 +42,15 @@ describe('grace before an offline holder counts as lost, and the repair threshol
   /** Live nodes, nearest the key first. */
   const ranking = async (): Promise<string[]> => await xorClosestPeers(() => nodes, { liveOnly: true })(key, NODES)
 
+  /**
+   * A repairer of `node` alone, outside the ones `useRepairers` runs: every node known, the health monitor's verdicts
+   * from `declared`, the test's clock, no new-object grace, and `settings` on top.
+   */
+  const soleRepairer = (node: MeshNode, settings: Partial<RepairerInit>): Repairer => new Repairer({
+    libp2p: node.libp2p, store: node.store, holders: holdersOf(xorClosestPeers(() => nodes, { liveOnly: false })),
+    isDead: peer => declared.has(peer), nodeKey: node.privateKey, newObjectGraceMs: 0, now: () => clock.ms, ...settings
+  })
+
   /** A fresh repairer on every node with `settings`, the stopped ones included (they run no rounds while stopped). */
   const useRepairers = async (settings: Partial<RepairerInit>): Promise<void> => {
     await Promise.all([...repairers.values()].map(async repairer => { await repairer.stop() }))
@@ -258,10 +267,7 @@ describe('grace before an offline holder counts as lost, and the repair threshol
     const offline = byId(offlineId)
     // The nearest holder with the production resurvey time (an hour): only a change or a grace's end brings it back.
     const nearest = byId(nearestId)
-    const repairer = new Repairer({
-      libp2p: nearest.libp2p, store: nearest.store, holders: holdersOf(xorClosestPeers(() => nodes, { liveOnly: false })),
-      isDead: peer => declared.has(peer), nodeKey: nearest.privateKey, newObjectGraceMs: 0, lostAfterMs: GRACE_MS, now: () => clock.ms
-    })
+    const repairer = soleRepairer(nearest, { lostAfterMs: GRACE_MS })
     try {
       expect(await repairer.runOnce()).toMatchObject({ objects: OBJECTS, rebuilt: 0, graced: 0 })
       await stopNodes([offline])
@@ -290,11 +296,7 @@ describe('grace before an offline holder counts as lost, and the repair threshol
     const tab = byId(tabId)
     const nearest = byId(nearestId)
     // The nearest holder, surveying every round; the holder of rank 2 announced itself as a tab.
-    const repairer = new Repairer({
-      libp2p: nearest.libp2p, store: nearest.store, holders: holdersOf(xorClosestPeers(() => nodes, { liveOnly: false })),
-      isDead: peer => declared.has(peer), nodeKey: nearest.privateKey, newObjectGraceMs: 0, resurveyAfterMs: 0, now: () => clock.ms,
-      lostAfterMs: GRACE_MS, tabLostAfterMs: 2 * GRACE_MS, isTab: peer => peer === tabId
-    })
+    const repairer = soleRepairer(nearest, { resurveyAfterMs: 0, lostAfterMs: GRACE_MS, tabLostAfterMs: 2 * GRACE_MS, isTab: peer => peer === tabId })
     try {
       expect(await repairer.runOnce()).toMatchObject({ objects: OBJECTS, rebuilt: 0, graced: 0 })
       await stopNodes([tab])
