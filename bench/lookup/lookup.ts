@@ -216,7 +216,6 @@ async function describeMiss (mesh: SimMesh, asker: SimNode, key: Uint8Array, ans
     return `${id.slice(-6)}: up ${((performance.now() - missed.startedAt) / 1000).toFixed(0)} s, ${missed.node.libp2p.getConnections().length} connections, to operators [${ops.join(', ')}]`
   })
   const operators = [...new Set(node.libp2p.getConnections().filter(c => kindOf.get(c.remotePeer.toString()) === 'operator').map(c => c.remotePeer.toString()))]
-  const asked = operators.map(id => id.slice(-6))
   // What the asker holds against them (the health checks' verdict), and which of its operators know them now.
   const dead = new Set(node.status().dead.map(d => d.peerId))
   const knownBy = await Promise.all(operators.map(async id => {
@@ -232,7 +231,7 @@ async function describeMiss (mesh: SimMesh, asker: SimNode, key: Uint8Array, ans
   const again = await node.closestPeers(key, PLACEMENT).catch(() => [] as string[])
   const mended = missing.filter(id => again.includes(id)).length
   return `${asker.kind} ${node.peerId.slice(-6)} key ${Buffer.from(key).toString('hex').slice(0, 8)} answered ${answer.length} [${answer.map(a => a.slice(-6)).join(',')}], missing ${missing.length} [${what.join(' ')}] (connections ${connected.size}, ` +
-    `to operators [${asked.join(', ')}]); ${details.join('; ')}; ${standing.join('; ')}; ${verdicts}; asked again: ${mended} of ${missing.length} found`
+    `to operators [${operators.map(id => id.slice(-6)).join(', ')}]); ${details.join('; ')}; ${standing.join('; ')}; ${verdicts}; asked again: ${mended} of ${missing.length} found`
 }
 
 export async function runLookupScenario (options: LookupScenarioOptions): Promise<LookupReport> {
