@@ -51,6 +51,14 @@ describe('grace before an offline holder counts as lost, and the repair threshol
     isDead: peer => declared.has(peer), nodeKey: node.privateKey, newObjectGraceMs: 0, now: () => clock.ms, ...settings
   })
 
+  /** Stops `node` and declares it dead to `repairer` alone; returns the test clock's time of death. */
+  const takeDownFor = async (repairer: Repairer, node: MeshNode): Promise<number> => {
+    await stopNodes([node])
+    declared.add(node.peerId)
+    repairer.peerDied(node.peerId)
+    return clock.ms
+  }
+
   /** A fresh repairer on every node with `settings`, the stopped ones included (they run no rounds while stopped). */
   const useRepairers = async (settings: Partial<RepairerInit>): Promise<void> => {
     await Promise.all([...repairers.values()].map(async repairer => { await repairer.stop() }))
@@ -270,10 +278,7 @@ describe('grace before an offline holder counts as lost, and the repair threshol
     const repairer = soleRepairer(nearest, { lostAfterMs: GRACE_MS })
     try {
       expect(await repairer.runOnce()).toMatchObject({ objects: OBJECTS, rebuilt: 0, graced: 0 })
-      await stopNodes([offline])
-      declared.add(offline.peerId)
-      repairer.peerDied(offline.peerId)
-      const diedAt = clock.ms
+      const diedAt = await takeDownFor(repairer, offline)
       const first = await repairer.runOnce()
       expect(first).toMatchObject({ objects: OBJECTS, rebuilt: 0, graced: OBJECTS, heldBack: 0 })
       expect(first.nextDueAt).toBe(diedAt + GRACE_MS)
@@ -299,10 +304,7 @@ describe('grace before an offline holder counts as lost, and the repair threshol
     const repairer = soleRepairer(nearest, { resurveyAfterMs: 0, lostAfterMs: GRACE_MS, tabLostAfterMs: 2 * GRACE_MS, isTab: peer => peer === tabId })
     try {
       expect(await repairer.runOnce()).toMatchObject({ objects: OBJECTS, rebuilt: 0, graced: 0 })
-      await stopNodes([tab])
-      declared.add(tab.peerId)
-      repairer.peerDied(tab.peerId)
-      const diedAt = clock.ms
+      const diedAt = await takeDownFor(repairer, tab)
       const first = await repairer.runOnce()
       expect(first).toMatchObject({ objects: OBJECTS, rebuilt: 0, graced: OBJECTS, heldBack: 0 })
       expect(first.nextDueAt).toBe(diedAt + 2 * GRACE_MS)
