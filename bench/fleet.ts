@@ -6,7 +6,8 @@
  * of the tabs' answers equal the true 15 closest storage nodes, with their lookup times.
  *
  * Environment: ZENTALK_FLEET_NODES (60), ZENTALK_FLEET_PER_PROCESS (10), ZENTALK_FLEET_TABS (3) and
- * ZENTALK_FLEET_KEYS (5: in a loaded fleet one lookup can take tens of seconds).
+ * ZENTALK_FLEET_KEYS (5: in a loaded fleet one lookup can take tens of seconds); ZENTALK_FLEET_BASELINE_WINDOWS (1)
+ * baseline windows of 30 s each, one after another, to see whether the cost of the fleet left alone decays.
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -21,6 +22,8 @@ const NODES = Number(process.env.ZENTALK_FLEET_NODES ?? 60)
 const PER_PROCESS = Number(process.env.ZENTALK_FLEET_PER_PROCESS ?? 10)
 const TABS = Number(process.env.ZENTALK_FLEET_TABS ?? 3)
 const KEYS = Number(process.env.ZENTALK_FLEET_KEYS ?? 5)
+/** How many 30-s baseline windows to sample one after another before the tabs open (1): does the cost decay? */
+const BASELINE_WINDOWS = Number(process.env.ZENTALK_FLEET_BASELINE_WINDOWS ?? 1)
 const BUDGET = 16
 const TICKS = 100 // clock ticks per second (Linux USER_HZ)
 
@@ -62,7 +65,9 @@ export async function runFleetBench (): Promise<void> {
   const browser = await chromium.launch(chromiumLaunchOptions)
   try {
     console.log(`  fleet ready in ${((Date.now() - started) / 1000).toFixed(0)} s`)
-    console.log(`  fleet alone, 30 s after ready (baseline): ${await sample(fleet, 30)}`)
+    for (let w = 0; w < BASELINE_WINDOWS; w++) {
+      console.log(`  fleet alone, ${30 * w} to ${30 * (w + 1)} s after ready (baseline): ${await sample(fleet, 30)}`)
+    }
     const tabs: Page[] = []
     const tabIds: string[] = []
     for (let i = 0; i < TABS; i++) {
