@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest'
-import type { HeldShard } from '../protocols/index.ts'
+import { describe, expect, it, vi } from 'vitest'
+import type { FetchedShard, HeldShard } from '../protocols/index.ts'
 import type { ObjectId } from '../types/index.ts'
 import type { RepairContext } from './context.ts'
-import { KEY_POOL_MAX_BYTES_PER_HOLDER, keyPoolFor, poolIsCheaper } from './key-pool.ts'
+import { KEY_POOL_MAX_BYTES_PER_HOLDER, KeyShardPool, POOL_STRAGGLER_MIN_MS, keyPoolFor, poolIsCheaper, type PooledShard } from './key-pool.ts'
 
 const KEY = new Uint8Array(32).fill(7)
 const ctx = { log: () => {} } as unknown as RepairContext
@@ -43,5 +43,60 @@ describe('reading a key once for its rebuilds', () => {
 
   it('is chosen whenever this node rebuilds every object of the key', () => {
     expect(keyPoolFor(ctx, KEY, { rebuildingIds: ids(30), k: 10, holders: holdings(14, 30, 64 * 1024) })).toBeDefined()
+  })
+})
+
+describe('a key pool whose holder does not answer', () => {
+  it('gives up that holder\'s read once the others have answered, so the rebuild asks it again instead of waiting out the deadline', async () => {
+    vi.useFakeTimers()
+    try {
+      const sources = Array.from({ length: 9 }, (_, h) => `peer-${h}`)
+      const aborted: string[] = []
+      const logged: string[] = []
+      const shardOf = (peer: string): FetchedShard => ({ manifest: { objectId: 'object-0' }, shardIndex: Number(peer.slice(5)) } as unknown as FetchedShard)
+      const exchange = {
+        // Eight holders answer after 500 ms; peer-8 (a busy tab) never answers on its own.
+        fetch: async (peer: string, _key: Uint8Array, options: { signal: AbortSignal }) => await new Promise<FetchedShard[]>((resolve, reject) => {
+          if (peer !== 'peer-8') { setTimeout(() => { resolve([shardOf(peer)]) }, 500); return }
+          options.signal.addEventListener('abort', () => { aborted.push(peer); reject(options.signal.reason) })
+        })
+      }
+      const pool = new KeyShardPool({ exchange, log: (line: string) => logged.push(line), signal: new AbortController().signal, checkedManifests: new Map() } as unknown as RepairContext,
+        KEY, sources, ['object-0' as ObjectId])
+      let shards: PooledShard[] | undefined
+      void pool.shardsOf('object-0' as ObjectId).then(s => { shards = s })
+      // Half of them answered at 500 ms: the rest have until POOL_STRAGGLER_MIN_MS from the start.
+      await vi.advanceTimersByTimeAsync(POOL_STRAGGLER_MIN_MS - 1)
+      expect(shards).toBeUndefined()
+      await vi.advanceTimersByTimeAsync(1)
+      expect(aborted).toEqual(['peer-8'])
+      expect(shards?.map(s => s.peer)).toEqual(sources.slice(0, 8))
+      expect([...pool.answered]).toEqual(sources.slice(0, 8))
+      expect(logged.some(line => line.includes('peer-8 had not answered'))).toBe(true)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('gives a slow mesh as long as it needs: the last holder gets three times what half of them took', async () => {
+    vi.useFakeTimers()
+    try {
+      const sources = Array.from({ length: 4 }, (_, h) => `peer-${h}`)
+      const answerAfter = [2_000, 2_000, 5_000, 5_900]
+      const exchange = {
+        fetch: async (peer: string, _key: Uint8Array, options: { signal: AbortSignal }) => await new Promise<FetchedShard[]>((resolve, reject) => {
+          const timer = setTimeout(() => { resolve([{ manifest: { objectId: 'object-0' } } as unknown as FetchedShard]) }, answerAfter[Number(peer.slice(5))])
+          options.signal.addEventListener('abort', () => { clearTimeout(timer); reject(options.signal.reason) })
+        })
+      }
+      const pool = new KeyShardPool({ exchange, log: () => {}, signal: new AbortController().signal, checkedManifests: new Map() } as unknown as RepairContext,
+        KEY, sources, ['object-0' as ObjectId])
+      const loaded = pool.shardsOf('object-0' as ObjectId)
+      await vi.advanceTimersByTimeAsync(6_000)
+      // Half answered at 2 s: the others had until 6 s, and both answered before then.
+      expect((await loaded).length).toBe(4)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

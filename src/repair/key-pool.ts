@@ -15,6 +15,21 @@ import type { RepairContext } from './context.ts'
 /** A pool is only used when one holder's shards of the objects rebuilt are at most this many bytes: k - 1 holders' worth sit in memory. */
 export const KEY_POOL_MAX_BYTES_PER_HOLDER = 4 * 1024 * 1024
 
+/**
+ * A holder still reading once half of the pool's holders have answered gets this many times as long as they took
+ * (and at least POOL_STRAGGLER_MIN_MS) before its read is given up; the per-object reads of the rebuild then ask it
+ * again, on a new request. A pool waits for every holder it reads, and after 5 of 15 holders die it needs every one
+ * of the 10 left: in the heal suite a busy tab left one FETCH unanswered for the whole request deadline (15 s) while
+ * the other holders had answered within 2 s, and asked again it answered in 4.
+ */
+export const POOL_STRAGGLER_FACTOR = 3
+export const POOL_STRAGGLER_MIN_MS = 3_000
+
+/** Why a pool gave up a holder's read: it was far slower than the others (see POOL_STRAGGLER_FACTOR). */
+export class PoolStragglerError extends Error {
+  override name = 'PoolStragglerError'
+}
+
 export interface PooledShard { peer: string, shard: FetchedShard }
 
 export class KeyShardPool {
@@ -56,25 +71,52 @@ export class KeyShardPool {
     const started = Date.now()
     let shardCount = 0
     let slowest = { peer: '', ms: -1 }
-    await Promise.all(this.sources.map(async peer => {
-      const asked = Date.now()
-      try {
-        const shards = await ctx.exchange.fetch(peer, this.placementKey, {
-          signal: ctx.signal, checkedManifests: ctx.checkedManifests, onRejected: () => { this.rejectedShards++ }, objectIds: [...this.covered]
-        })
-        shardCount += shards.length
-        for (const shard of shards) {
-          const list = this.byObject.get(shard.manifest.objectId) ?? []
-          list.push({ peer, shard })
-          this.byObject.set(shard.manifest.objectId, list)
+    let settled = 0
+    let straggling: ReturnType<typeof setTimeout> | undefined
+    const reading = new Map<string, AbortController>()
+    // Once half the holders have answered, the rest get POOL_STRAGGLER_FACTOR times as long as that took.
+    const cutStragglers = (): void => {
+      if (straggling !== undefined || settled < Math.ceil(this.sources.length / 2) || reading.size === 0) return
+      const elapsed = Date.now() - started
+      straggling = setTimeout(() => {
+        for (const [peer, reader] of reading) {
+          reader.abort(new PoolStragglerError(`${peer} had not answered the key's FETCH ${Date.now() - started} ms in, ` +
+            `when half of the holders had answered within ${elapsed} ms`))
         }
-        this.answered.add(peer)
-      } catch {
-        // The per-object reads of the rebuild ask the remaining holders instead.
-      } finally {
-        if (Date.now() - asked > slowest.ms) slowest = { peer, ms: Date.now() - asked }
-      }
-    }))
+      }, Math.max(POOL_STRAGGLER_MIN_MS, POOL_STRAGGLER_FACTOR * elapsed) - elapsed)
+    }
+    try {
+      await Promise.all(this.sources.map(async peer => {
+        const asked = Date.now()
+        const reader = new AbortController()
+        reading.set(peer, reader)
+        try {
+          const shards = await ctx.exchange.fetch(peer, this.placementKey, {
+            signal: AbortSignal.any([ctx.signal, reader.signal]),
+            checkedManifests: ctx.checkedManifests,
+            onRejected: () => { this.rejectedShards++ },
+            objectIds: [...this.covered]
+          })
+          shardCount += shards.length
+          for (const shard of shards) {
+            const list = this.byObject.get(shard.manifest.objectId) ?? []
+            list.push({ peer, shard })
+            this.byObject.set(shard.manifest.objectId, list)
+          }
+          this.answered.add(peer)
+        } catch {
+          // The per-object reads of the rebuild ask the remaining holders instead.
+          if (reader.signal.aborted && !ctx.signal.aborted) ctx.log(`repair: ${(reader.signal.reason as Error).message}`)
+        } finally {
+          reading.delete(peer)
+          settled++
+          if (Date.now() - asked > slowest.ms) slowest = { peer, ms: Date.now() - asked }
+          cutStragglers()
+        }
+      }))
+    } finally {
+      clearTimeout(straggling)
+    }
     ctx.log(`repair: read ${shardCount} shards of ${this.covered.size} objects of the key from ${this.answered.size} of ${this.sources.length} holders ` +
       `in ${Date.now() - started} ms (slowest: ${slowest.peer}, ${slowest.ms} ms)`)
   }
