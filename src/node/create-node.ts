@@ -274,6 +274,8 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     // holder for lostAfterMs. The class is the agent a peer announced, kept after it disconnects.
     tabLostAfterMs: settings.tabLostAfterMs,
     isTab: peerId => keeper.tabPeers.has(peerId),
+    // A tab whose browser may evict its shards waits no longer than an operator node (the shorter grace of the two).
+    hasBestEffortStorage: peerId => keeper.bestEffortPeers.has(peerId),
     repairThreshold: settings.repairThreshold,
     placementRules: CHAT_PLACEMENT_RULES,
     allowedStripes: settings.stripes,
