@@ -6,7 +6,7 @@ import { STORAGE_NODE_PROTOCOL } from '../wire/index.ts'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { kadIdOf, rankByDistance } from '../placement/index.ts'
-import { agentWithBudget, DISCOVERY_MAX_BACKOFF, KAD_KEEP_ALIVE_TAG, PeerKeeper, TAB_AGENT_PREFIX, WEBRTC_LOST_CONTACT_MS, webRtcState } from './peer-keeper.ts'
+import { agentWithBudget, agentWithStorage, budgetOfAgent, DISCOVERY_MAX_BACKOFF, KAD_KEEP_ALIVE_TAG, PeerKeeper, storageOfAgent, TAB_AGENT_PREFIX, WEBRTC_LOST_CONTACT_MS, webRtcState } from './peer-keeper.ts'
 import { serveClosest } from './closest-protocol.ts'
 
 async function until (what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -160,6 +160,51 @@ describe('PeerKeeper discovery pace', () => {
     await connectTo(c, [a])
     await until('a knows c as a storage node', () => keeper!.storagePeers.has(c.peerId))
     expect(keeper.discoveryPause()).toBeLessThanOrEqual(2 * baseMs)
+  })
+})
+
+describe('the storage a tab announces in its agent', () => {
+  const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
+  const TAB = `${TAB_AGENT_PREFIX}0.1.0 ${BROWSER}`
+
+  it('reads persistent or best-effort storage back, before or after a budget, and nothing from agents that do not say', () => {
+    expect(storageOfAgent(agentWithStorage(TAB, true))).toBe('persistent')
+    expect(storageOfAgent(agentWithStorage(TAB, false))).toBe('best-effort')
+    // The node appends its budget after the storage token; both read back.
+    const budgeted = agentWithBudget(agentWithStorage(TAB, false), 8)
+    expect(budgeted).toBe(`${TAB} storage/best-effort budget/8`)
+    expect([storageOfAgent(budgeted), budgetOfAgent(budgeted)]).toEqual(['best-effort', 8])
+    expect(storageOfAgent(`${agentWithBudget(TAB, 8)} storage/persistent`)).toBe('persistent')
+    // Tabs of older versions, headless nodes and a storage that was not asked: nothing said.
+    expect(agentWithStorage(TAB, undefined)).toBe(TAB)
+    for (const agent of [TAB, agentWithBudget(TAB, 8), 'zentalk-storage-node/0.1.0', 'zentalk-storage-node/0.1.0 sim', '']) {
+      expect(storageOfAgent(agent)).toBeUndefined()
+    }
+    // Only the whole token counts.
+    for (const agent of [`${TAB} storage/`, `${TAB} storage/persistently`, `${TAB} storage/best-effortless budget/8`, `${TAB}storage/best-effort`]) {
+      expect(storageOfAgent(agent)).toBeUndefined()
+    }
+  })
+
+  it('PeerKeeper records the peers that announced best-effort storage, and not those with persistent storage or none said', async () => {
+    const node = await createTestNode()
+    const bestEffort = await createTestNode({ userAgent: agentWithBudget(agentWithStorage(TAB, false), 8) })
+    const persistent = await createTestNode({ userAgent: agentWithStorage(TAB, true) })
+    const olderTab = await createTestNode({ userAgent: TAB })
+    const keeper = new PeerKeeper(node.libp2p as unknown as MeshLibp2p, {
+      relayAddrs: [], intervalMs: 100, discoveryIntervalMs: 3_600_000, targetPeers: 8, dialTimeoutMs: 5_000, dialerGraceMs: 0, maxParallelDials: 4
+    })
+    keeper.start()
+    const peers = [bestEffort, persistent, olderTab]
+    try {
+      for (const peer of peers) await node.libp2p.dial(peer.libp2p.getMultiaddrs()[0])
+      // Each is a tab: once all three are known as tabs, their agents have been read.
+      await until('the three tabs are known as tabs', () => peers.every(peer => keeper.tabPeers.has(peer.libp2p.peerId.toString())))
+      expect(peers.map(peer => keeper.bestEffortPeers.has(peer.libp2p.peerId.toString()))).toEqual([true, false, false])
+    } finally {
+      keeper.stop()
+      await Promise.all([node, ...peers].map(async n => { await n.libp2p.stop() }))
+    }
   })
 })
 

@@ -167,6 +167,25 @@ export function budgetOfAgent (agentVersion: string): number | undefined {
 }
 
 /**
+ * Whether a tab's shard store is persistent storage, as the browser answered `navigator.storage.persist()`:
+ * 'best-effort' storage may be evicted by the browser under storage pressure, shards included.
+ */
+export type StoragePersistence = 'persistent' | 'best-effort'
+
+/** How a tab says what storage it has in its identify agent: ` storage/persistent` or ` storage/best-effort`. */
+const STORAGE_AGENT = / storage\/(persistent|best-effort)(?: |$)/
+
+/** The identify agent of a node whose storage is `persistent` or not (unchanged when not said: headless nodes). */
+export function agentWithStorage (agentVersion: string, persistent: boolean | undefined): string {
+  return persistent === undefined ? agentVersion : `${agentVersion} storage/${persistent ? 'persistent' : 'best-effort'}`
+}
+
+/** The storage a peer announced in its identify agent; undefined when it did not say (older nodes, headless nodes). */
+export function storageOfAgent (agentVersion: string): StoragePersistence | undefined {
+  return STORAGE_AGENT.exec(agentVersion)?.[1] as StoragePersistence | undefined
+}
+
+/**
  * Operator nodes (storage nodes that are not tabs) a node with a connection budget keeps connected besides its
  * nearest neighbours: they hold connections to the whole mesh and answer its lookups (see closest-protocol.ts).
  */
@@ -193,6 +212,11 @@ export class PeerKeeper {
    * without a budget does not dial them (it would take a place they need, be closed for room and dial again).
    */
   readonly budgetedPeers = new Set<string>()
+  /**
+   * Peers that announced best-effort storage (`agentWithStorage`): tabs whose browser may evict the shards they hold.
+   * Peers that announced persistent storage or said nothing are not in it.
+   */
+  readonly bestEffortPeers = new Set<string>()
   private readonly state = new Map<string, PeerState>()
   private readonly dialing = new Set<string>()
   /** Identify runs this keeper started again (a peer whose identify at connection time failed), by peer. */
@@ -441,6 +465,8 @@ export class PeerKeeper {
     else this.tabPeers.delete(peerId.toString())
     if (budgetOfAgent(agentVersion) !== undefined) this.markBudgeted(peerId)
     else this.budgetedPeers.delete(peerId.toString())
+    if (storageOfAgent(agentVersion) === 'best-effort') this.bestEffortPeers.add(peerId.toString())
+    else this.bestEffortPeers.delete(peerId.toString())
   }
 
   private readonly onPeerUpdate = (evt: CustomEvent<PeerUpdate>): void => {

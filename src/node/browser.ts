@@ -9,7 +9,7 @@ import { IndexedDbMessageCache, displayNameProblem, exportBackup, importBackup }
 import { isLocalHost, pageNotice, pageSettings, parseNodeSettings, type NodeSettings, type PageNotice } from '../config/index.ts'
 import { fetchBootstrapInfo, probeIceCandidates, relayAddrFromUrl, TAB_AGENT_PREFIX } from '../net/index.ts'
 import type { WalletIdentity } from '../identity/index.ts'
-import { IndexedDbChunkStore, browserStorageQuota } from '../store/indexeddb.ts'
+import { IndexedDbChunkStore, browserStorageGrant, requestPersistentStorage } from '../store/indexeddb.ts'
 import { createNode, recordStage, type StartupStage, type ZenTalkNode } from './create-node.ts'
 import { automationApi, chatView, type ChatView, type IdentityActions, type ZenTalkApi } from './facade.ts'
 import type { BytesStore } from './node-key.ts'
@@ -127,14 +127,20 @@ export function setDisplayName (address: string, name: string): void {
   else localStorage.setItem(`zentalk-display-name:${address}`, name)
 }
 
-/** The slot's shard database; its quota is this tab's share of what the browser grants the site. */
-export async function openSlotChunkStore (slot: number, settings: NodeSettings): Promise<IndexedDbChunkStore> {
-  // browserStorageQuota also asks for persistent storage; with a quota given, ask anyway, since other people
-  // rely on these shards and the browser must not evict them under storage pressure.
-  const nodeQuotaBytes = settings.storageQuotaMb !== undefined
-    ? (await navigator.storage?.persist?.().catch(() => false), settings.storageQuotaMb * MIB)
-    : await browserStorageQuota(STORAGE_FRACTION)
-  return await IndexedDbChunkStore.open(`zentalk-node-${slot}`, { nodeQuotaBytes, ownerQuotaBytes: settings.ownerQuotaMb * MIB })
+/** A slot's shard database, and whether the browser keeps it (the origin's storage) persistent. */
+export interface SlotChunkStore { chunkStore: IndexedDbChunkStore, persisted: boolean }
+
+/**
+ * The slot's shard database; its quota is this tab's share of what the browser grants the site. Persistent storage
+ * is asked for either way (a quota given or not): other people rely on these shards, and best-effort storage may be
+ * evicted by the browser under storage pressure. The answer is returned, for the node to announce and show.
+ */
+export async function openSlotChunkStore (slot: number, settings: NodeSettings): Promise<SlotChunkStore> {
+  const { quotaBytes, persisted } = settings.storageQuotaMb !== undefined
+    ? { quotaBytes: settings.storageQuotaMb * MIB, persisted: await requestPersistentStorage() }
+    : await browserStorageGrant(STORAGE_FRACTION)
+  const chunkStore = await IndexedDbChunkStore.open(`zentalk-node-${slot}`, { nodeQuotaBytes: quotaBytes, ownerQuotaBytes: settings.ownerQuotaMb * MIB })
+  return { chunkStore, persisted }
 }
 
 export interface BrowserNode {
@@ -180,7 +186,7 @@ export async function startBrowserNode (location: Location, options: StartBrowse
     reached(result.usable ? `WebRTC usable (first ICE candidate: ${result.firstCandidate ?? 'unknown'})` : 'WebRTC unusable: this browser offered no ICE candidate')
     return result
   })
-  const [wallet, chunkStore, ice] = await Promise.all([options.wallet ?? loadProfileWallet(), openSlotChunkStore(slot, settings), iceProbe])
+  const [wallet, { chunkStore, persisted }, ice] = await Promise.all([options.wallet ?? loadProfileWallet(), openSlotChunkStore(slot, settings), iceProbe])
   // A name that is no longer valid (e.g. edited by hand) is left out rather than keeping the tab from starting.
   const storedName = getDisplayName(wallet.address)
   const displayName = storedName !== undefined && displayNameProblem(storedName) === undefined ? storedName : undefined
@@ -200,6 +206,8 @@ export async function startBrowserNode (location: Location, options: StartBrowse
     // Ready (and sending) from the first DHT answer; the neighbourhood's connections open behind it.
     readyAtFirstAnswer: true,
     chunkStore,
+    // Announced to other nodes (a tab whose shards the browser may evict gets a shorter grace) and shown in the panel.
+    persistentStorage: persisted,
     wallet,
     chat: { wallet, cache, ...(displayName === undefined ? {} : { displayName }) }
   })

@@ -7,7 +7,7 @@ import { ChatService, type MessageCache } from '../chat/index.ts'
 import type { NodeSettings } from '../config/index.ts'
 import { healthService } from '../health/index.ts'
 import type { Signer, WalletIdentity } from '../identity/index.ts'
-import { agentWithBudget, BackboneDirectory, ConnectionBudget, connectionPingIntervalFor, serveClosest, createMeshLibp2p, decodeNeighbourhood, dialNeighbours, encodeNeighbourhood, neighbourhoodSnapshot, restoreNeighbourhood, isTabAgent, MeshHolderSelector, PeerKeeper, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type MeshTransport, type RelayRegained, type ConnectionBudgetStats } from '../net/index.ts'
+import { agentWithBudget, agentWithStorage, BackboneDirectory, ConnectionBudget, connectionPingIntervalFor, serveClosest, createMeshLibp2p, decodeNeighbourhood, dialNeighbours, encodeNeighbourhood, neighbourhoodSnapshot, restoreNeighbourhood, isTabAgent, MeshHolderSelector, PeerKeeper, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type MeshTransport, type RelayRegained, type ConnectionBudgetStats } from '../net/index.ts'
 import { DEFAULT_REQUESTS_PER_HOLDER, ObjectStore } from '../objects/index.ts'
 import { CHAT_PLACEMENT_RULES } from '../placement/index.ts'
 import { DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER, createChunkExchange, startChunkService } from '../protocols/index.ts'
@@ -57,6 +57,12 @@ export interface NodeConfig {
   onRelayRegained?: (info: RelayRegained) => void
   /** Where this node keeps the shards it holds for others: IndexedDB in a tab, SQLite on a headless node. */
   chunkStore: ChunkStore
+  /**
+   * A tab's: whether the browser made its storage persistent (`navigator.storage.persist()`); false, best-effort
+   * storage the browser may evict under storage pressure. Announced in the node's agent (other nodes then wait no
+   * longer for a dead best-effort tab than for an operator node) and shown in its status. Unset on headless nodes.
+   */
+  persistentStorage?: boolean
   /**
    * The identity of the person using this node, which signs the objects they store. Tabs have one (per browser
    * profile); headless nodes only hold other people's shards and have none.
@@ -190,7 +196,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     inboundConnectionThreshold: 1000,
     maxIncomingPendingConnections: 1000,
     dialTimeoutMs: settings.dialTimeoutMs,
-    userAgent: agentWithBudget(config.userAgent, settings.connectionBudget),
+    userAgent: agentWithBudget(agentWithStorage(config.userAgent, config.persistentStorage), settings.connectionBudget),
     connectionPingIntervalMs: connectionPingIntervalFor(settings.healthIntervalMs)
   })
   // Serving this protocol is what makes a node a storage node in everyone's placement.
@@ -274,6 +280,8 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     // holder for lostAfterMs. The class is the agent a peer announced, kept after it disconnects.
     tabLostAfterMs: settings.tabLostAfterMs,
     isTab: peerId => keeper.tabPeers.has(peerId),
+    // A tab whose browser may evict its shards waits no longer than an operator node (the shorter grace of the two).
+    hasBestEffortStorage: peerId => keeper.bestEffortPeers.has(peerId),
     repairThreshold: settings.repairThreshold,
     placementRules: CHAT_PLACEMENT_RULES,
     allowedStripes: settings.stripes,
@@ -374,7 +382,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     connectionSummary: () => budget.stats(),
     routingTable: () => routingTablePeers(libp2p).map(String),
     closestPeers: async (key, count = DEFAULT_PLACEMENT_COUNT) => await holders.select(key, count, { fresh: true }),
-    status: () => nodeStatus({ libp2p, keeper, budget, storageNode, nodeIdWorkBits: settings.nodeIdWorkBits, relayAddrs: config.relayAddrs, deadPeers: () => health.deadPeers(), repair: () => repair.status() }),
+    status: () => nodeStatus({ libp2p, keeper, budget, storageNode, nodeIdWorkBits: settings.nodeIdWorkBits, persistentStorage: config.persistentStorage, relayAddrs: config.relayAddrs, deadPeers: () => health.deadPeers(), repair: () => repair.status() }),
     storageStats: async () => await config.chunkStore.stats(),
     heldShards: async () => await heldShards(config.chunkStore, heldManifests),
     chunkStore: config.chunkStore,

@@ -71,6 +71,7 @@ export interface ZenTalkApi {
   connectionSummary(): ConnectionBudgetStats
   routingTable(): string[]
   closestPeers(key: Uint8Array, count?: number): Promise<string[]>
+  /** Everything the node panel shows, e.g. `persistentStorage`: whether the browser keeps this tab's storage. */
   status(): NodeStatus
   /** The owner address of this browser profile's wallet: '0x' + 40 hex. */
   address: string

@@ -32,6 +32,12 @@ export interface NodeStatus {
   dead: DeadPeer[]
   /** Repairs and hand-offs of the shards this node holds: pending, finished, totals. */
   repair: RepairStatus
+  /**
+   * Whether the browser keeps this tab's storage persistent: true, it will not evict the shards under storage
+   * pressure; false, best-effort storage it may evict (other nodes then wait for this tab no longer than for an
+   * operator node). null on a node that keeps no shards in browser storage (headless nodes).
+   */
+  persistentStorage: boolean | null
 }
 
 export interface StatusSources {
@@ -40,6 +46,8 @@ export interface StatusSources {
   budget: Pick<ConnectionBudget, 'stats'>
   storageNode: boolean
   nodeIdWorkBits: number
+  /** A tab's answer from the browser (`NodeConfig.persistentStorage`); undefined on headless nodes. */
+  persistentStorage?: boolean
   relayAddrs: string[]
   deadPeers: () => DeadPeer[]
   repair: () => RepairStatus
@@ -77,6 +85,7 @@ export function nodeStatus (sources: StatusSources): NodeStatus {
     buckets: [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([index, peers]) => ({ index, peers })),
     pending: keeper.pending(),
     dead: sources.deadPeers(),
-    repair: sources.repair()
+    repair: sources.repair(),
+    persistentStorage: sources.persistentStorage ?? null
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The grace per holder class: a dead holder that is a browser tab keeps counting for `tabLostAfterMs`, any other
- * for `lostAfterMs`; unset, the tab grace is `lostAfterMs`. A fake clock and fake surveys, no network.
+ * for `lostAfterMs`; unset, the tab grace is `lostAfterMs`. A tab with best-effort storage gets the shorter of the
+ * two. A fake clock and fake surveys, no network.
  */
 import { describe, expect, it } from 'vitest'
 import type { HeldShard } from '../protocols/index.ts'
@@ -14,24 +15,36 @@ const TAB = 'tab'
 const OPERATOR = 'operator'
 /** A holder that never announced an agent: not known to be a tab. */
 const UNKNOWN = 'unknown'
+/** A tab that announced best-effort storage: the browser may evict its shards while it is closed. */
+const BEST_EFFORT_TAB = 'best-effort-tab'
 
 const shard = (objectId: string, shardIndex: number): HeldShard => ({ objectId, shardIndex }) as unknown as HeldShard
 const survey = (held: Record<string, HeldShard[]>, failed: string[] = []): KeySurvey =>
   ({ held: new Map(Object.entries(held)), failed: new Map(failed.map(peer => [peer, 'unreachable'])) })
 
-/** A HolderGrace over `settings` (resolved as the repairer resolves them), its clock, and the dead set it reads. */
-function setup (settings: Partial<RepairerInit>) {
+/**
+ * A HolderGrace over `settings` (resolved as the repairer resolves them), its clock, and the dead set it reads. With
+ * `withBestEffortTab`, a tab with best-effort storage holds shard 4 too.
+ */
+function setup (settings: Partial<RepairerInit>, withBestEffortTab = false) {
   const clock = { ms: 1_000_000 }
   const dead = new Set<string>()
   const grace = new HolderGrace({
     settings: resolveRepairSettings(settings as RepairerInit),
-    isTab: peer => peer === TAB,
+    isTab: peer => peer === TAB || peer === BEST_EFFORT_TAB,
+    hasBestEffortStorage: peer => peer === BEST_EFFORT_TAB,
     declaredDead: peer => dead.has(peer),
     distrusted: () => false,
     now: () => clock.ms
   })
   // Every holder answered the first survey: the tab holds shard 0, the operator 1, the unknown holder 2.
-  grace.holdings(KEY, survey({ [TAB]: [shard('o', 0)], [OPERATOR]: [shard('o', 1)], [UNKNOWN]: [shard('o', 2)], live: [shard('o', 3)] }))
+  grace.holdings(KEY, survey({
+    [TAB]: [shard('o', 0)],
+    [OPERATOR]: [shard('o', 1)],
+    [UNKNOWN]: [shard('o', 2)],
+    live: [shard('o', 3)],
+    ...(withBestEffortTab ? { [BEST_EFFORT_TAB]: [shard('o', 4)] } : {})
+  }))
   const die = (...peers: string[]): void => { for (const peer of peers) { dead.add(peer); grace.died(peer) } }
   /** A survey where only `live` answers: the graced shard indices of object `o`, and when the first grace ends. */
   const graced = (): { indices: number[], until: number } => {
@@ -99,10 +112,45 @@ describe('the grace of a dead holder, per class', () => {
     expect(neither.graced()).toEqual({ indices: [], until: Infinity })
   })
 
+  it('gives a tab with best-effort storage the operators\' grace when that is shorter, and never a longer one', () => {
+    const { clock, grace, die, graced } = setup({ lostAfterMs: 3 * DAY, tabLostAfterMs: 7 * DAY }, true)
+    expect([grace.graceOf(TAB), grace.graceOf(BEST_EFFORT_TAB), grace.graceOf(OPERATOR)]).toEqual([7 * DAY, 3 * DAY, 3 * DAY])
+    const diedAt = clock.ms
+    die(TAB, BEST_EFFORT_TAB, OPERATOR)
+    clock.ms += 3 * DAY - 1
+    expect(graced()).toEqual({ indices: [0, 1, 4], until: diedAt + 3 * DAY })
+    clock.ms += 1
+    // Three days: the best-effort tab is lost with the operator (its shards may be gone); the other tab still counts.
+    expect([grace.inGrace(TAB), grace.inGrace(BEST_EFFORT_TAB), grace.inGrace(OPERATOR)]).toEqual([true, false, false])
+    expect(graced()).toEqual({ indices: [0], until: diedAt + 7 * DAY })
+
+    // Where tabs have the shorter grace, a best-effort tab keeps it: it is lost with the other tabs.
+    const shortTabs = setup({ lostAfterMs: 3 * DAY, tabLostAfterMs: DAY }, true)
+    expect([shortTabs.grace.graceOf(TAB), shortTabs.grace.graceOf(BEST_EFFORT_TAB)]).toEqual([DAY, DAY])
+    const shortTabsDiedAt = shortTabs.clock.ms
+    shortTabs.die(TAB, BEST_EFFORT_TAB, OPERATOR)
+    shortTabs.clock.ms += DAY
+    expect(shortTabs.graced()).toEqual({ indices: [1], until: shortTabsDiedAt + 3 * DAY })
+  })
+
   it('graceOf: tabs get tabLostAfterMs, every other holder lostAfterMs, and without isTab every holder does', () => {
     const settings = { lostAfterMs: 5, tabLostAfterMs: 9 }
     expect(graceOf(settings, peer => peer === TAB, TAB)).toBe(9)
     expect(graceOf(settings, peer => peer === TAB, OPERATOR)).toBe(5)
     expect(graceOf(settings, undefined, TAB)).toBe(5)
+  })
+
+  it('graceOf: a tab with best-effort storage gets min(lostAfterMs, tabLostAfterMs); a holder that is no tab, lostAfterMs', () => {
+    const isTab = (peer: string): boolean => peer === TAB || peer === BEST_EFFORT_TAB
+    const bestEffort = (peer: string): boolean => peer === BEST_EFFORT_TAB || peer === OPERATOR
+    expect(graceOf({ lostAfterMs: 5, tabLostAfterMs: 9 }, isTab, BEST_EFFORT_TAB, bestEffort)).toBe(5)
+    expect(graceOf({ lostAfterMs: 9, tabLostAfterMs: 5 }, isTab, BEST_EFFORT_TAB, bestEffort)).toBe(5)
+    // Persistent storage, or nothing said: the tabs' grace.
+    expect(graceOf({ lostAfterMs: 5, tabLostAfterMs: 9 }, isTab, TAB, bestEffort)).toBe(9)
+    expect(graceOf({ lostAfterMs: 5, tabLostAfterMs: 9 }, isTab, BEST_EFFORT_TAB)).toBe(9)
+    // Best-effort storage announced by a holder that is no tab changes nothing: it has lostAfterMs already.
+    expect(graceOf({ lostAfterMs: 9, tabLostAfterMs: 5 }, isTab, OPERATOR, bestEffort)).toBe(9)
+    // With no grace for operator nodes (lostAfterMs 0), a best-effort tab has none either: its shards are rebuilt at once.
+    expect(graceOf({ lostAfterMs: 0, tabLostAfterMs: 9 }, isTab, BEST_EFFORT_TAB, bestEffort)).toBe(0)
   })
 })

@@ -109,6 +109,11 @@ export interface RepairerInit {
    * instead of `lostAfterMs`. Default none.
    */
   isTab?: (peerId: string) => boolean
+  /**
+   * Peers that announced best-effort storage (the browser may evict their shards): a dead tab among them keeps
+   * counting for the shorter of `lostAfterMs` and `tabLostAfterMs`. Default none.
+   */
+  hasBestEffortStorage?: (peerId: string) => boolean
   /** Signs receipts for shards this node stores on itself. */
   nodeKey?: PrivateKey
   placementRules?: PlacementRules

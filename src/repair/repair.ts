@@ -141,6 +141,7 @@ export class Repairer {
     this.grace = new HolderGrace({
       settings: this.settings,
       isTab: init.isTab,
+      hasBestEffortStorage: init.hasBestEffortStorage,
       declaredDead: this.declaredDead,
       distrusted: peer => this.distrusted.has(peer),
       now: this.now

@@ -28,6 +28,8 @@ export interface RepairServiceInit {
   tabLostAfterMs?: number
   /** Peers that announced themselves as browser tabs (they get `tabLostAfterMs`). */
   isTab?: RepairerInit['isTab']
+  /** Peers that announced best-effort storage (a tab among them gets the shorter of the two graces). */
+  hasBestEffortStorage?: RepairerInit['hasBestEffortStorage']
   /** Rebuild an object only when its counted shards fall to this (see RepairerInit.repairThreshold). */
   repairThreshold?: number
   placementRules: PlacementRules
@@ -75,6 +77,7 @@ export function repairService (init: RepairServiceInit) {
       lostAfterMs: init.lostAfterMs,
       tabLostAfterMs: init.tabLostAfterMs,
       isTab: init.isTab,
+      hasBestEffortStorage: init.hasBestEffortStorage,
       repairThreshold: init.repairThreshold,
       newObjectGraceMs: timings.newObjectGraceMs,
       requestJitterMs: timings.requestJitterMs,

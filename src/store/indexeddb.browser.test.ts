@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { runChunkStoreConformance, testObjectId, testRecord, testTombstone } from '../testing/store-conformance.ts'
 import { bytesToHex, chargedBytes } from './records.ts'
 import { UnsupportedStoreVersionError } from './errors.ts'
-import { INDEXEDDB_SCHEMA_VERSION, IndexedDbChunkStore, browserStorageQuota } from './indexeddb.ts'
+import { INDEXEDDB_SCHEMA_VERSION, IndexedDbChunkStore, browserStorageGrant, browserStorageQuota, requestPersistentStorage } from './indexeddb.ts'
 import { runTombstoneConformance } from '../testing/tombstone-conformance.ts'
 import type { ShardIndex } from '../types/index.ts'
 
@@ -102,5 +102,14 @@ describe('IndexedDbChunkStore in the browser', () => {
     expect(Math.abs(await browserStorageQuota() - quota * 0.5)).toBeLessThan(quota * 0.01)
     expect(Math.abs(await browserStorageQuota(0.1) - quota * 0.1)).toBeLessThan(quota * 0.01)
     await expect(browserStorageQuota(0)).rejects.toThrow('fraction')
+  })
+
+  it('returns the quota share with the browser\'s own answer on persistent storage', async () => {
+    const { quota = 0 } = await navigator.storage.estimate()
+    const grant = await browserStorageGrant(0.5)
+    expect(Math.abs(grant.quotaBytes - quota * 0.5)).toBeLessThan(quota * 0.01)
+    // Whatever this Chromium decides (it grants persistence by site engagement), what a tab announces is what it has.
+    expect(grant.persisted).toBe(await navigator.storage.persisted())
+    expect(await requestPersistentStorage()).toBe(grant.persisted)
   })
 })

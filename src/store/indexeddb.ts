@@ -6,7 +6,7 @@ import { QuotaExceededError, StoreClosedError, UnsupportedStoreVersionError } fr
 import { bytesToHex, chargedBytes, checkQuota, copyBytes, copyShardProof, copyTombstone, pageLimit, resolveLimits, validateRecord, validateTombstone } from './records.ts'
 import type { ChunkStore, ChunkStoreLimits, ChunkStoreStats, PageQuery, ShardCursor, ShardListing, ShardRecord, ShardSummary, Tombstone, TombstoneQuery } from './types.ts'
 
-export { browserStorageQuota } from './browser-quota.ts'
+export { browserStorageGrant, browserStorageQuota, requestPersistentStorage, type BrowserStorage, type BrowserStorageGrant } from './browser-quota.ts'
 
 export const INDEXEDDB_SCHEMA_VERSION = 2
 

@@ -17,12 +17,13 @@ export function renderPanel (root: HTMLElement, status: NodeStatus, storage: Chu
       ['Addresses', list(status.addresses.map(code))]
     ])),
     section('Storage for others', storage === undefined
-      ? text('not available')
+      ? fragment(text('not available'), dl([persistenceRow(status.persistentStorage)]))
       : dl([
         ['Shards held', text(String(storage.shards))],
         ['Owners', text(String(storage.owners))],
         ['Used', text(`${formatBytes(storage.bytes)} of ${formatBytes(storage.quotaBytes)}`)],
-        ['Per owner', text(`at most ${formatBytes(storage.ownerQuotaBytes)}`)]
+        ['Per owner', text(`at most ${formatBytes(storage.ownerQuotaBytes)}`)],
+        persistenceRow(status.persistentStorage)
       ])),
     section(`Connections (${status.connections.length}: ${direct} direct, ${status.connections.length - direct} relayed)`,
       fragment(budgetSummary(status.connectionBudget),
@@ -65,6 +66,18 @@ function repairSection (repair: NodeStatus['repair']): HTMLElement {
     ]))
   )
   return section(`Repairs (${repair.pending.length} running, ${repair.finished.length} finished)`, body)
+}
+
+/** Whether the browser keeps this tab's storage, shards included, when the disk fills (`persistentStorage`). */
+function persistenceRow (persistent: NodeStatus['persistentStorage']): [string, Node] {
+  const value = document.createElement('span')
+  value.dataset.testid = 'node-storage-persistent'
+  value.textContent = persistent === null
+    ? 'not browser storage'
+    : persistent
+      ? 'persistent: the browser keeps these shards when the disk fills'
+      : 'best-effort: the browser may evict these shards when the disk fills (other nodes wait for this tab no longer than for an operator node)'
+  return ['Browser storage', value]
 }
 
 /** The connection budget: what the node may hold at once, its peak, and how many it opened since it started. */
