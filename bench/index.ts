@@ -11,6 +11,7 @@ import { runNewcomerBench } from './newcomer.ts'
 import { runAttachmentBench } from './attachments.ts'
 import { runStorageBench } from './storage.ts'
 import { runFleetBench } from './fleet.ts'
+import { runLongTailBench } from './long-tail.ts'
 import { REPORT_PATH, writeReport } from './report.ts'
 
 const benches: Record<string, () => Promise<void>> = {
@@ -34,7 +35,9 @@ const benches: Record<string, () => Promise<void>> = {
   storage: runStorageBench,
   // A relay, 60 headless nodes in 6 processes and 3 tabs with a budget of 16: CPU and sockets per process, and
   // whether the tabs' lookups are exact.
-  fleet: runFleetBench
+  fleet: runFleetBench,
+  // Store latency p50/p99 with one slow holder of 15, long-tail (hedged) stores off and on, over an in-memory exchange.
+  'long-tail': async () => { await runLongTailBench() }
 }
 
 const picked = process.argv.slice(2)

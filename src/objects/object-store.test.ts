@@ -1,15 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { NS_HISTORY } from '../crypto/index.ts'
 import { mulberry32, randomBytes, randomInt } from '../testing/seeded-random.ts'
 import { WalletIdentity } from '../identity/index.ts'
-import { CHUNKS_PROTOCOL, verifyStoreReceipt, type StoreReceipt } from '../protocols/index.ts'
+import { CHUNKS_PROTOCOL, verifyStoreReceipt, type ChunkExchange, type OutgoingShard, type StoreReceipt } from '../protocols/index.ts'
 import { placementKeyFor } from '../placement/index.ts'
-import type { ShardRecord } from '../store/index.ts'
+import { MemoryChunkStore, type ShardRecord } from '../store/index.ts'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import { runObjectBench } from '../../bench/tab/object-bench.ts'
 import { NoHoldersReachableError, StoreFailedError } from './errors.ts'
-import { ObjectStore, type ObjectStoreDeps, type StoreResult } from './object-store.ts'
+import { DEFAULT_HEDGE_FLOOR_MS, ObjectStore, type ObjectStoreDeps, type StoreResult } from './object-store.ts'
 import type { HolderSelector } from '../net/index.ts'
 import { connectTo, createStorageNodes, holdersOf, isRunning, objectStoreDeps, stopNodes, xorClosestPeers, type MeshNode } from '../testing/object-mesh.ts'
 
@@ -41,8 +41,9 @@ describe('ObjectStore over 16 real libp2p storage nodes', () => {
     await connectTo(sender, nodes)
     ;({ wallet, ranking } = await findWallet(nodes, sender))
     // Not filtered to live nodes: a stopped holder stays in the top 15, so the store must fail over by itself
-    // and fetches count it offline.
-    deps = objectStoreDeps(sender, wallet, xorClosestPeers(() => nodes))
+    // and fetches count it offline. Placement is asserted exactly here, so long-tail stores are off: on a loaded
+    // machine one slow request could be hedged to a spare (the "long-tail stores" tests below cover hedging).
+    deps = { ...objectStoreDeps(sender, wallet, xorClosestPeers(() => nodes)), maxHedges: 0 }
     objects = new ObjectStore(deps)
   }, 60_000)
 
@@ -307,6 +308,151 @@ describe('ObjectStore on a 6-node mesh', () => {
     expect(rows[2].objectsPerOp).toBe(4)
     for (const row of rows) expect(row.p50Ms).toBeGreaterThan(0)
     expect((await new ObjectStore(deps).fetchObjects()).objects).toEqual([])
+  })
+})
+
+/**
+ * Long-tail stores, over a ChunkExchange standing in for 20 storage nodes (the placement logic is what is tested;
+ * the shards are real and owner-signed): nodes answer a STORE at once unless told to hold it, and a held request
+ * ends only when released or cancelled. Fake timers and clock: the hedge is due after a pause, never waited for.
+ */
+describe('long-tail stores: a slow holder does not hold a store', () => {
+  const nodes = Array.from({ length: 20 }, (_, i) => `node-${String(i).padStart(2, '0')}`)
+  const closest15 = nodes.slice(0, 15)
+  const SLOW = 3 // shard 3's holder, node-03, is the slow one
+
+  interface HeldRequest { holder: string, shardIndex: number, signal: AbortSignal, release: () => void }
+
+  /** Nodes answering at once (after `answerAfterMs`, for those not held), except the `held` ones, which wait to be released. */
+  function fakeMesh (held: ReadonlySet<string>, options: Partial<ObjectStoreDeps> & { answerAfterMs?: number } = {}) {
+    const requests: Array<{ holder: string, shardIndex: number }> = []
+    const heldRequests: HeldRequest[] = []
+    const deletes: string[] = []
+    const receipt = (holder: string, shard: OutgoingShard): StoreReceipt =>
+      ({ holder: holder as StoreReceipt['holder'], objectId: shard.manifest.objectId, shardIndex: shard.shardIndex, shardHash: new Uint8Array(32), signature: new Uint8Array(64), storedAt: 0 })
+    const exchange: ChunkExchange = {
+      selfId: 'writer',
+      store: async (holder, shard, { signal } = {}) => {
+        requests.push({ holder, shardIndex: shard.shardIndex })
+        if (!held.has(holder)) {
+          if (options.answerAfterMs !== undefined) await new Promise(resolve => setTimeout(resolve, options.answerAfterMs))
+          return receipt(holder, shard)
+        }
+        return await new Promise<StoreReceipt>((resolve, reject) => {
+          const request = { holder, shardIndex: shard.shardIndex, signal: signal!, release: () => { resolve(receipt(holder, shard)) } }
+          heldRequests.push(request)
+          signal?.addEventListener('abort', () => { reject(signal.reason) }, { once: true })
+        })
+      },
+      fetch: async () => { throw new Error('not used') },
+      list: async () => { throw new Error('not used') },
+      delete: async holder => { deletes.push(holder); return 1 },
+      connected: () => true
+    }
+    const { answerAfterMs: _, ...deps } = options
+    const objects = new ObjectStore({
+      wallet: WalletIdentity.generate(), holders: { select: async (_key, count) => nodes.slice(0, count) }, exchange, selfStore: new MemoryChunkStore(), ...deps
+    })
+    return { objects, requests, heldRequests, deletes }
+  }
+
+  /**
+   * Starts a store and returns once its first 15 requests are out (encoding and signing come first, on no fake
+   * timer); `outcome()` is its result or error once settled, undefined while it is still out.
+   */
+  async function startStore (objects: ObjectStore, requests: readonly unknown[], placed: number[] = []):
+  Promise<{ settled: Promise<StoreResult>, outcome: () => StoreResult | Error | undefined }> {
+    let outcome: StoreResult | Error | undefined
+    const settled = objects.storeObject(randomBytes(mulberry32(21), 8 * KIB), { onShardPlaced: count => placed.push(count) })
+    settled.then(result => { outcome = result }, (error: Error) => { outcome = error })
+    while (requests.length < 15 && outcome === undefined) await new Promise(resolve => setImmediate(resolve))
+    return { settled, outcome: () => outcome }
+  }
+
+  beforeEach(() => { vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] }) })
+  afterEach(() => { vi.useRealTimers() })
+
+  it('stores a shard whose holder never answers on the next spare node, cancels the slow request, and resolves with 15 receipts on 15 distinct nodes', async () => {
+    const { objects, requests, heldRequests, deletes } = fakeMesh(new Set([nodes[SLOW]]))
+    const placed: number[] = []
+    const store = await startStore(objects, requests, placed)
+    // The other 14 answered at once, so the slow request is due its hedge after the floor (2 s).
+    await vi.advanceTimersByTimeAsync(DEFAULT_HEDGE_FLOOR_MS)
+    expect(store.outcome()).toBeDefined()
+    const result = await store.settled
+
+    expect(result.holders).toEqual(closest15.map((node, index) => index === SLOW ? nodes[15] : node))
+    expect(new Set(result.holders).size).toBe(15)
+    expect(result.receipts.map(receipt => [receipt.holder, receipt.shardIndex])).toEqual(result.holders.map((holder, index) => [holder, index]))
+    expect(result.reducedRedundancy).toBe(false)
+    expect(result.failures).toEqual([]) // slow is not failed: nothing went wrong on the spare either
+    expect(placed).toEqual(Array.from({ length: 15 }, (_, i) => i + 1)) // each shard counted once
+    expect(heldRequests).toHaveLength(1)
+    expect(heldRequests[0]).toMatchObject({ holder: nodes[SLOW], shardIndex: SLOW })
+    expect(heldRequests[0].signal.aborted).toBe(true)
+    // One hedge, on the nearest spare; nothing asked of any other node, and no copy deleted.
+    expect(requests.filter(request => !closest15.includes(request.holder))).toEqual([{ holder: nodes[15], shardIndex: SLOW }])
+    expect(deletes).toEqual([])
+  })
+
+  it('keeps waiting for a slow holder with hedging off (maxHedges 0), as every store did before', async () => {
+    const { objects, requests, heldRequests } = fakeMesh(new Set([nodes[SLOW]]), { maxHedges: 0 })
+    const placed: number[] = []
+    const store = await startStore(objects, requests, placed)
+    await vi.advanceTimersByTimeAsync(60 * DEFAULT_HEDGE_FLOOR_MS)
+    expect(store.outcome()).toBeUndefined()
+    expect(placed).toHaveLength(14)
+    expect(requests.every(request => closest15.includes(request.holder))).toBe(true)
+    heldRequests[0].release()
+    const result = await store.settled
+    expect(result.holders).toEqual(closest15)
+  })
+
+  it('keeps the slow holder when it answers before the spare, and cancels the spare\'s request', async () => {
+    const { objects, requests, heldRequests } = fakeMesh(new Set([nodes[SLOW], nodes[15]]))
+    const placed: number[] = []
+    const store = await startStore(objects, requests, placed)
+    await vi.advanceTimersByTimeAsync(DEFAULT_HEDGE_FLOOR_MS)
+    expect(heldRequests.map(request => [request.holder, request.shardIndex])).toEqual([[nodes[SLOW], SLOW], [nodes[15], SLOW]])
+    heldRequests[0].release()
+    const result = await store.settled
+    expect(result.holders).toEqual(closest15)
+    expect(result.failures).toEqual([])
+    expect(placed).toHaveLength(15)
+    expect(heldRequests[1].signal.aborted).toBe(true)
+    expect(heldRequests[0].signal.aborted).toBe(false)
+  })
+
+  it('hedges no sooner than hedgeFactor times the median receipt time when that is above the floor', async () => {
+    // Holders take 1 s each, so the slow request is hedged at 3 × 1 s, not at the 2 s floor.
+    const { objects, requests } = fakeMesh(new Set([nodes[SLOW]]), { answerAfterMs: 1000 })
+    const store = await startStore(objects, requests)
+    const spareAsked = (): boolean => requests.some(request => request.holder === nodes[15])
+    await vi.advanceTimersByTimeAsync(2999)
+    expect(spareAsked()).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(spareAsked()).toBe(true)
+    await vi.advanceTimersByTimeAsync(1000) // the spare answers after 1 s, as the others did
+    expect((await store.settled).holders[SLOW]).toBe(nodes[15])
+  })
+
+  it('hedges at most maxHedges shards of one object', async () => {
+    const slow = new Set([nodes[1], nodes[3], nodes[5], nodes[7]])
+    const { objects, requests, heldRequests } = fakeMesh(slow, { maxHedges: 2 })
+    const store = await startStore(objects, requests)
+    await vi.advanceTimersByTimeAsync(60 * DEFAULT_HEDGE_FLOOR_MS)
+    expect(store.outcome()).toBeUndefined() // two shards still wait for their holders
+    expect(heldRequests).toHaveLength(4)
+    for (const request of heldRequests.filter(request => request.signal?.aborted !== true)) request.release()
+    const result = await store.settled
+    expect(new Set(result.holders).size).toBe(15)
+    expect(result.holders.filter(holder => !closest15.includes(holder))).toHaveLength(2)
+  })
+
+  it('refuses hedging options out of range with a RangeError naming the option', () => {
+    expect(() => fakeMesh(new Set(), { maxHedges: -1 })).toThrow(/maxHedges/)
+    expect(() => fakeMesh(new Set(), { hedgeFactor: 0.5 })).toThrow(RangeError)
+    expect(() => fakeMesh(new Set(), { hedgeFloorMs: Number.NaN })).toThrow(/hedgeFloorMs/)
   })
 })
 

@@ -15,8 +15,10 @@ import type { ObjectId } from '../types/index.ts'
 import { MANIFEST_VERSION, buildManifest, decodeSignedManifest, encodeSignedManifest, type ManifestVersion, type SignedManifest } from '../wire/index.ts'
 import { NoHoldersReachableError, ObjectNotFoundError, ReadDeadlineError, StoreFailedError, type ShardPlacementFailure } from './errors.ts'
 import { collectShards, type FailedObject, type GatherStats, type RetrievedObject } from './gather.ts'
+import { DEFAULT_HEDGE_FACTOR, DEFAULT_HEDGE_FLOOR_MS, LongTail, checkLongTailSettings, type LongTailSettings } from './long-tail.ts'
 
 export type { FailedObject, GatherStats, RetrievedObject } from './gather.ts'
+export { DEFAULT_HEDGE_FACTOR, DEFAULT_HEDGE_FLOOR_MS } from './long-tail.ts'
 
 export const DEFAULT_STORE_TIMEOUT_MS = 20_000
 export const DEFAULT_FETCH_TIMEOUT_MS = 15_000
@@ -85,6 +87,16 @@ export interface ObjectStoreDeps {
   spareHolders?: number
   /** Next-closest nodes a read may ask in place of failing or empty holders (default DEFAULT_READ_SPARE_HOLDERS). */
   readSpareHolders?: number
+  /**
+   * Long-tail stores: shards of one object whose STORE, still out well after k shards have receipts, is also sent
+   * to the next spare node, the first receipt winning and the other request being cancelled (default m, 5; 0
+   * turns this off: every shard waits for its own holder until it answers, fails or times out).
+   */
+  maxHedges?: number
+  /** A request is hedged once out longer than this (default DEFAULT_HEDGE_FLOOR_MS, 2 s) and than `hedgeFactor` × the median. */
+  hedgeFloorMs?: number
+  /** ...and longer than this multiple of the object's median receipt time so far (default DEFAULT_HEDGE_FACTOR, 3). */
+  hedgeFactor?: number
   /** Clock for `createdAt` and delete authorisations (ms since the epoch). */
   now?: () => number
 }
@@ -156,6 +168,7 @@ export class ObjectStore {
   private readonly maxReadBytes: number
   private readonly spareHolders: number
   private readonly readSpareHolders: number
+  private readonly longTail: Omit<LongTailSettings, 'after'>
   private readonly now: () => number
   /** Stores `withSigner` made, one per identity. */
   private readonly signers = new Map<string, ObjectStore>()
@@ -170,6 +183,8 @@ export class ObjectStore {
     this.maxReadBytes = deps.maxReadBytes ?? DEFAULT_MAX_READ_BYTES
     this.spareHolders = deps.spareHolders ?? DEFAULT_SPARE_HOLDERS
     this.readSpareHolders = deps.readSpareHolders ?? DEFAULT_READ_SPARE_HOLDERS
+    this.longTail = { maxHedges: deps.maxHedges ?? this.m, floorMs: deps.hedgeFloorMs ?? DEFAULT_HEDGE_FLOOR_MS, factor: deps.hedgeFactor ?? DEFAULT_HEDGE_FACTOR }
+    checkLongTailSettings({ ...this.longTail, after: this.k })
     this.now = deps.now ?? Date.now
   }
 
@@ -197,6 +212,9 @@ export class ObjectStore {
    * i-th closest storage node, all in parallel. A failing holder's shard goes to the next-closest node that holds
    * none of this object yet, found by a fresh lookup; only when no such node is left are shards doubled up on
    * nodes that hold one already, and `reducedRedundancy` is set. Succeeds only when every shard is placed somewhere.
+   * One slow holder does not hold the store: once k shards have receipts, a shard whose request is still out well
+   * past the others (`hedgeFloorMs`, `hedgeFactor`) also goes to the next spare node, and the first receipt wins
+   * (`maxHedges` shards per object at most; 0 turns this off).
    * @throws {StoreFailedError} naming how many shards were placed
    */
   async storeObject (bytes: Uint8Array, options: StoreOptions = {}): Promise<StoreResult> {
@@ -224,40 +242,106 @@ export class ObjectStore {
       onShardPlaced?.(++placedCount, total)
       return receipt
     }
+    const longTail = new LongTail({ ...this.longTail, after: this.k })
+    /**
+     * Shard `index` to `holder`, hedged: if the request is still out when `longTail` says it is due, the shard goes
+     * to the next spare node too, and the first receipt wins; the other request is cancelled. Rejects with the
+     * holder's error once every request sent failed (the hedge's failure, if any, is recorded in `failures`).
+     *
+     * A request that lost the race may still have stored its copy (the holder wrote it before the cancel arrived).
+     * It is kept, not deleted: the result names one holder per shard (the winner), and the copy is harmless. Both
+     * nodes are among the closest k + m + spareHolders, which the owner's `deleteObject` asks, and the repairers
+     * drop a copy of an index that another expected holder keeps (src/repair/plan.ts `drops`), deleting it from
+     * their own store. An owner-signed DELETE (`forget`) would be worse than the copy: it removes the whole object
+     * from that node and leaves a tombstone, which that node's repairer passes on to every node still holding
+     * shards of the object, so the object would be deleted everywhere.
+     */
+    const hedgedPut = async (holder: string, index: number): Promise<StoreReceipt> => await new Promise((resolve, reject) => {
+      let settled = false
+      let out = 0
+      let holderError: unknown
+      const requests: AbortController[] = []
+      const settle = (winner?: AbortController): void => {
+        settled = true
+        stopWatching()
+        for (const request of requests) if (request !== winner) request.abort(new Error(`shard ${index} was stored elsewhere first`))
+      }
+      const send = (to: string, hedge: boolean): void => {
+        const request = new AbortController()
+        requests.push(request)
+        out++
+        const sentAt = longTail.now()
+        this.deps.exchange.store(to, shardOf(index, true), {
+          signal: signal === undefined ? request.signal : AbortSignal.any([signal, request.signal]),
+          timeoutMs: this.storeTimeoutMs
+        }).then(receipt => {
+          out--
+          if (settled) return // lost the race; its copy is kept (above)
+          settle(request)
+          // The holder failed while its hedge was out: the shard went to the spare, as after any failure.
+          if (holderError !== undefined) placement.failed(index, holder, holderError)
+          longTail.receipt(longTail.now() - sentAt)
+          onShardPlaced?.(++placedCount, total)
+          resolve(receipt)
+        }, (error: unknown) => {
+          out--
+          if (settled) return
+          if (hedge) placement.failed(index, to, error)
+          else holderError = error
+          if (signal?.aborted === true) {
+            settle()
+            reject(signal.reason)
+          } else if (out === 0) {
+            settle()
+            reject(holderError)
+          }
+        })
+      }
+      const stopWatching = longTail.watch(index, () => {
+        void placement.nextSpare().then(spare => {
+          if (spare !== undefined && !settled && !stopped) send(spare, true)
+        })
+      })
+      send(holder, false)
+    })
 
     // Shard i to the i-th closest; a failure passes the shard on to the next spare node. A short answer (fewer
     // nodes than shards) can be a passing view of a larger mesh: the shards past it go to spare nodes a fresh
     // lookup finds, and double up on a node (below) only when there is none. Each node here holds one shard.
-    await Promise.all(encoded.shards.map(async (_, index) => {
-      let holder: string | undefined = index < closest.length ? closest[index] : await placement.nextSpare()
-      let askedAgain = false
-      while (holder !== undefined) {
-        // A holder this node was connected to when it asked: a failure is more likely the connection than the node.
-        const connectedBefore = askedAgain || this.deps.exchange.connected(holder)
-        try {
-          placement.placed(index, await put(holder, index, true))
-          return
-        } catch (error) {
-          signal?.throwIfAborted()
-          // The request failed on a holder that was connected (a connection replaced, reset or dropped
-          // mid-request): ask it once more, dialling again if need be, before its shard goes to a node further
-          // away. A holder that really went away costs one more dial.
-          if (!askedAgain && error instanceof ChunkPeerUnreachableError && (connectedBefore || this.deps.exchange.connected(holder))) {
-            askedAgain = true
-            await new Promise(resolve => setTimeout(resolve, STORE_ASK_AGAIN_AFTER_MS))
-            signal?.throwIfAborted()
-            continue
-          }
-          askedAgain = false
-          placement.failed(index, holder, error)
-          if (stopped || (stopOn !== undefined && error instanceof Error && stopOn(error))) {
-            stopped = true
+    try {
+      await Promise.all(encoded.shards.map(async (_, index) => {
+        let holder: string | undefined = index < closest.length ? closest[index] : await placement.nextSpare()
+        let askedAgain = false
+        while (holder !== undefined) {
+          // A holder this node was connected to when it asked: a failure is more likely the connection than the node.
+          const connectedBefore = askedAgain || this.deps.exchange.connected(holder)
+          try {
+            placement.placed(index, await hedgedPut(holder, index))
             return
+          } catch (error) {
+            signal?.throwIfAborted()
+            // The request failed on a holder that was connected (a connection replaced, reset or dropped
+            // mid-request): ask it once more, dialling again if need be, before its shard goes to a node further
+            // away. A holder that really went away costs one more dial.
+            if (!askedAgain && error instanceof ChunkPeerUnreachableError && (connectedBefore || this.deps.exchange.connected(holder))) {
+              askedAgain = true
+              await new Promise(resolve => setTimeout(resolve, STORE_ASK_AGAIN_AFTER_MS))
+              signal?.throwIfAborted()
+              continue
+            }
+            askedAgain = false
+            placement.failed(index, holder, error)
+            if (stopped || (stopOn !== undefined && error instanceof Error && stopOn(error))) {
+              stopped = true
+              return
+            }
+            holder = await placement.nextSpare()
           }
-          holder = await placement.nextSpare()
         }
-      }
-    }))
+      }))
+    } finally {
+      longTail.close()
+    }
     // No distinct node left: double up on holders that took a shard and never failed, least loaded first, the
     // shards in parallel, each starting at its own place in that order so that they spread.
     const unplaced = stopped ? [] : placement.unplaced(total)
