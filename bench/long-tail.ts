@@ -112,10 +112,10 @@ export async function runLongTailBench (): Promise<Row[]> {
     `max(${DEFAULT_HEDGE_FLOOR_MS} ms, ${DEFAULT_HEDGE_FACTOR} x median receipt) once 10 shards have receipts.`)
   const configs: Config[] = [
     { label: 'no slow holder, hedging off', slow: false, deps: { maxHedges: 0 } },
-    { label: 'no slow holder, hedging on (defaults)', slow: false, deps: {} },
-    { label: 'one slow holder, hedging off (baseline)', slow: true, deps: { maxHedges: 0 } },
-    { label: 'one slow holder, hedging on (defaults)', slow: true, deps: {} },
-    { label: 'one slow holder, hedging on, floor 500 ms', slow: true, deps: { hedgeFloorMs: 500 } }
+    { label: 'no slow holder, hedging on (maxHedges 5)', slow: false, deps: { maxHedges: 5 } },
+    { label: 'one slow holder, hedging off (baseline, the default)', slow: true, deps: { maxHedges: 0 } },
+    { label: 'one slow holder, hedging on (maxHedges 5)', slow: true, deps: { maxHedges: 5 } },
+    { label: 'one slow holder, hedging on, floor 500 ms', slow: true, deps: { maxHedges: 5, hedgeFloorMs: 500 } }
   ]
   const rows: Row[] = []
   for (const config of configs) rows.push(await measure(config, objects, concurrency, slowMs))

@@ -5,6 +5,11 @@
  * Pure timing, no I/O: a clock (`performance.now`) and one timer per object being stored.
  */
 
+/**
+ * Shards of one object that may get a hedged request, unless the store says otherwise: none. A hedge that wins
+ * places its shard on a spare node rather than on one of the 15 closest, so exact placement is the default.
+ */
+export const DEFAULT_MAX_HEDGES = 0
 /** A request still out after this long at least (and `DEFAULT_HEDGE_FACTOR` × the median receipt time) is hedged. */
 export const DEFAULT_HEDGE_FLOOR_MS = 2000
 /** Multiple of the object's median receipt time so far after which a request still out is hedged. */

@@ -43,7 +43,7 @@ describe('ObjectStore over 16 real libp2p storage nodes', () => {
     // Not filtered to live nodes: a stopped holder stays in the top 15, so the store must fail over by itself
     // and fetches count it offline. Placement is asserted exactly here, so long-tail stores are off: on a loaded
     // machine one slow request could be hedged to a spare (the "long-tail stores" tests below cover hedging).
-    deps = { ...objectStoreDeps(sender, wallet, xorClosestPeers(() => nodes)), maxHedges: 0 }
+    deps = objectStoreDeps(sender, wallet, xorClosestPeers(() => nodes))
     objects = new ObjectStore(deps)
   }, 60_000)
 
@@ -349,7 +349,8 @@ describe('long-tail stores: a slow holder does not hold a store', () => {
       delete: async holder => { deletes.push(holder); return 1 },
       connected: () => true
     }
-    const { answerAfterMs: _, ...deps } = options
+    // Hedged stores are off by default; these tests turn them on with m shards at most, unless they say otherwise.
+    const { answerAfterMs: _, ...deps } = { maxHedges: 5, ...options }
     const objects = new ObjectStore({
       wallet: WalletIdentity.generate(), holders: { select: async (_key, count) => nodes.slice(0, count) }, exchange, selfStore: new MemoryChunkStore(), ...deps
     })

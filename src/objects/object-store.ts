@@ -15,10 +15,10 @@ import type { ObjectId } from '../types/index.ts'
 import { MANIFEST_VERSION, buildManifest, decodeSignedManifest, encodeSignedManifest, type ManifestVersion, type SignedManifest } from '../wire/index.ts'
 import { NoHoldersReachableError, ObjectNotFoundError, ReadDeadlineError, StoreFailedError, type ShardPlacementFailure } from './errors.ts'
 import { collectShards, type FailedObject, type GatherStats, type RetrievedObject } from './gather.ts'
-import { DEFAULT_HEDGE_FACTOR, DEFAULT_HEDGE_FLOOR_MS, LongTail, checkLongTailSettings, type LongTailSettings } from './long-tail.ts'
+import { DEFAULT_HEDGE_FACTOR, DEFAULT_HEDGE_FLOOR_MS, DEFAULT_MAX_HEDGES, LongTail, checkLongTailSettings, type LongTailSettings } from './long-tail.ts'
 
 export type { FailedObject, GatherStats, RetrievedObject } from './gather.ts'
-export { DEFAULT_HEDGE_FACTOR, DEFAULT_HEDGE_FLOOR_MS } from './long-tail.ts'
+export { DEFAULT_HEDGE_FACTOR, DEFAULT_HEDGE_FLOOR_MS, DEFAULT_MAX_HEDGES } from './long-tail.ts'
 
 export const DEFAULT_STORE_TIMEOUT_MS = 20_000
 export const DEFAULT_FETCH_TIMEOUT_MS = 15_000
@@ -89,8 +89,9 @@ export interface ObjectStoreDeps {
   readSpareHolders?: number
   /**
    * Long-tail stores: shards of one object whose STORE, still out well after k shards have receipts, is also sent
-   * to the next spare node, the first receipt winning and the other request being cancelled (default m, 5; 0
-   * turns this off: every shard waits for its own holder until it answers, fails or times out).
+   * to the next spare node, the first receipt winning and the other request being cancelled (m, 5, is a good
+   * value). Default 0, off: every shard waits for its own holder until it answers, fails or times out, so that every
+   * object sits on exactly its 15 closest nodes; a hedge that wins places its shard on a spare node instead.
    */
   maxHedges?: number
   /** A request is hedged once out longer than this (default DEFAULT_HEDGE_FLOOR_MS, 2 s) and than `hedgeFactor` × the median. */
@@ -183,7 +184,7 @@ export class ObjectStore {
     this.maxReadBytes = deps.maxReadBytes ?? DEFAULT_MAX_READ_BYTES
     this.spareHolders = deps.spareHolders ?? DEFAULT_SPARE_HOLDERS
     this.readSpareHolders = deps.readSpareHolders ?? DEFAULT_READ_SPARE_HOLDERS
-    this.longTail = { maxHedges: deps.maxHedges ?? this.m, floorMs: deps.hedgeFloorMs ?? DEFAULT_HEDGE_FLOOR_MS, factor: deps.hedgeFactor ?? DEFAULT_HEDGE_FACTOR }
+    this.longTail = { maxHedges: deps.maxHedges ?? DEFAULT_MAX_HEDGES, floorMs: deps.hedgeFloorMs ?? DEFAULT_HEDGE_FLOOR_MS, factor: deps.hedgeFactor ?? DEFAULT_HEDGE_FACTOR }
     checkLongTailSettings({ ...this.longTail, after: this.k })
     this.now = deps.now ?? Date.now
   }
