@@ -57,6 +57,13 @@ describe('node settings', () => {
     expect(parseNodeSettings(fromSearchParams(new URLSearchParams('tabLostAfterMs=5')), { tabLostAfterMs: 9 }).tabLostAfterMs).toBe(5)
   })
 
+  it('reads how many shards of an object a store may hedge: none by default', () => {
+    expect(parse('').storeHedges).toBe(0)
+    expect(parse('storeHedges=5').storeHedges).toBe(5)
+    expect(() => parse('storeHedges=-1')).toThrow(/storeHedges must be between 0 and 255/)
+    expect(() => parse('storeHedges=all')).toThrow(/storeHedges must be a whole number/)
+  })
+
   it('reads a connection budget: none by default, at least 4', () => {
     expect(parse('').connectionBudget).toBeUndefined()
     expect(parse('connectionBudget=48').connectionBudget).toBe(48)

@@ -69,6 +69,12 @@ export interface NodeSettings {
    */
   repairThreshold: number | undefined
   /**
+   * Long-tail stores: shards of one object this node's stores may also send to a spare node when their holder is
+   * far slower than the others (the first receipt wins). 0, the default: none, and every object sits on exactly its
+   * closest nodes. 5 (m) lets no slow holder hold a store.
+   */
+  storeHedges: number
+  /**
    * Erasure stripes (k data + m parity shards) this node stores and repairs for others, e.g. `10+5`; others are
    * refused. Default the mesh's own stripe, 10+5.
    */
@@ -122,6 +128,7 @@ export const DEFAULT_SETTINGS: NodeSettings = {
   lostAfterMs: 0,
   tabLostAfterMs: undefined,
   repairThreshold: undefined,
+  storeHedges: 0,
   stripes: [{ k: 10, m: 5 }],
   inboxMaxObjects: 4096,
   inboxStrangerObjects: 512,
@@ -161,6 +168,7 @@ export function parseNodeSettings (source: SettingSource, defaults: Partial<Node
     lostAfterMs: int('lostAfterMs', last('lostAfterMs'), 0, MAX_LOST_AFTER_MS) ?? base.lostAfterMs,
     tabLostAfterMs: int('tabLostAfterMs', last('tabLostAfterMs'), 0, MAX_LOST_AFTER_MS) ?? base.tabLostAfterMs,
     repairThreshold: repairThreshold(int('repairThreshold', last('repairThreshold'), 1, 255) ?? base.repairThreshold, stripes),
+    storeHedges: int('storeHedges', last('storeHedges'), 0, 255) ?? base.storeHedges,
     stripes,
     nodeIdWorkBits: int('nodeIdWorkBits', last('nodeIdWorkBits'), 0, MAX_NODE_ID_WORK_BITS) ?? base.nodeIdWorkBits,
     ...inboxSettings(

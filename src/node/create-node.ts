@@ -310,7 +310,8 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
       // A holder's FETCH answer carries every shard it keeps for the owner (hundreds of KiB for a long history)
       // over WebRTC from a node that may be busy; a fetch stops waiting for holders once it has what it needs,
       // so only a fetch that is short of shards ever waits this long.
-      fetchTimeoutMs: NODE_FETCH_TIMEOUT_MS
+      fetchTimeoutMs: NODE_FETCH_TIMEOUT_MS,
+      maxHedges: settings.storeHedges
     })
 
   const stopController = new AbortController()
