@@ -39,12 +39,11 @@ const IDENTIFY_WAIT_MS = 2_000
  * How long a storage node with a connection budget stays in this node's local answer after its last connection here
  * closed, unless a connected operator node vouches for it. Nothing else tells a node that a budgeted one left: nodes
  * without a budget never dial it, its health is not checked (it is not in their routing tables), and the peer keeper
- * remembers every storage node it met, so a closed tab was named in closest-peers answers for as long as the
- * answering node ran. The grace covers a node moving its connection to another operator node, whose vouch arrives
- * after the connection lasted VOUCH_AFTER_MS, within DIRECTORY_MIN_INTERVAL_MS of that operator's last snapshot and
- * DIRECTORY_DEBOUNCE_MS (11 s at most), and a reloading tab coming back; rounded up to 15 s. A node asking for
- * closest peers unites the answers of several operator nodes, so one that drops a tab a little early costs nothing
- * while another still names it.
+ * remembers every storage node it met. The grace covers a node moving its connection to another operator node, whose
+ * vouch arrives after the connection lasted VOUCH_AFTER_MS, within DIRECTORY_MIN_INTERVAL_MS of that operator's last
+ * snapshot and DIRECTORY_DEBOUNCE_MS (11 s at most), and a reloading tab coming back; rounded up to 15 s. A node
+ * asking for closest peers unites the answers of several operator nodes, so one that drops a tab a little early
+ * costs nothing while another still names it.
  */
 export const DEPARTED_GRACE_MS = VOUCH_AFTER_MS + DIRECTORY_MIN_INTERVAL_MS + DIRECTORY_DEBOUNCE_MS + 4_000
 
