@@ -10,9 +10,7 @@
  * health checks declared dead, relays and non-storage peers are never candidates.
  *
  * A caller that asks often and cheaply (repair surveys its keys every few seconds) asks `localOnly`: the same
- * candidates and rules without the lookup and without dials, i.e. the storage nodes this node already knows. Of the
- * storage nodes with a connection budget, it knows only those it holds a connection to, those a connected operator node
- * vouches for, and those whose last connection closed within DEPARTED_GRACE_MS: nothing else tells it that one left.
+ * candidates and rules without the lookup and without dials, i.e. the storage nodes this node already knows.
  * With the mesh small enough that every node holds connections to all storage nodes, both answers are exact and
  * equal; beyond that the lookup converges on the true closest set, and every storage node it finds joins the
  * known set the local answers rank.
@@ -26,7 +24,6 @@ import { isUsableConnection, type MeshLibp2p } from './libp2p.ts'
 import { isIdentified, type PeerKeeper } from './peer-keeper.ts'
 import { routingTablePeers } from './routing-table.ts'
 import { askClosest, type ClosestPeerAnswer } from './closest-protocol.ts'
-import { DIRECTORY_DEBOUNCE_MS, DIRECTORY_MIN_INTERVAL_MS, VOUCH_AFTER_MS } from './backbone-directory.ts'
 import type { Connection, Logger, PeerId } from '@libp2p/interface'
 
 /** Connected storage nodes a node with a connection budget asks for a key's closest (`askConnected`). */
@@ -34,18 +31,6 @@ const ASK_CONNECTED = 3
 
 /** How long a selector waits for the identify libp2p runs on a new connection before running it itself. */
 const IDENTIFY_WAIT_MS = 2_000
-
-/**
- * How long a storage node with a connection budget stays in this node's local answer after its last connection here
- * closed, unless a connected operator node vouches for it. Nothing else tells a node that a budgeted one left: nodes
- * without a budget never dial it, its health is not checked (it is not in their routing tables), and the peer keeper
- * remembers every storage node it met. The grace covers a node moving its connection to another operator node, whose
- * vouch arrives after the connection lasted VOUCH_AFTER_MS, within DIRECTORY_MIN_INTERVAL_MS of that operator's last
- * snapshot and DIRECTORY_DEBOUNCE_MS (11 s at most), and a reloading tab coming back; rounded up to 15 s. A node
- * asking for closest peers unites the answers of several operator nodes, so one that drops a tab a little early
- * costs nothing while another still names it.
- */
-export const DEPARTED_GRACE_MS = VOUCH_AFTER_MS + DIRECTORY_MIN_INTERVAL_MS + DIRECTORY_DEBOUNCE_MS + 4_000
 
 export interface SelectOptions {
   /** A holder just failed: look up afresh instead of reusing a recent answer (and keep the new one). */
@@ -102,8 +87,6 @@ export interface HolderSelectorOptions {
    * connection to another operator. They are candidates like the storage nodes this node met, and live while vouched.
    */
   vouched?: { has: (peerId: string) => boolean, peers: () => Iterable<string> }
-  /** DEPARTED_GRACE_MS unless given: how long a budgeted storage node stays in the local answer after its connection closed. */
-  departedGraceMs?: number
   now?: () => number
 }
 
@@ -203,18 +186,9 @@ export class MeshHolderSelector implements HolderSelector {
     return chosen
   }
 
-  /**
-   * The local answer: the storage nodes the peer keeper confirmed and connected operators vouch for, ranked; no
-   * lookup, no dial. A budgeted one counts only while it is here (see DEPARTED_GRACE_MS).
-   */
+  /** The local answer: the storage nodes the peer keeper confirmed, ranked; no lookup, no dial. */
   private known (key: Uint8Array, count: number): string[] {
     const candidates = this.candidates([...this.keeper.storagePeers, ...this.options.vouched?.peers() ?? []])
-    const connected = new Set(this.libp2p.getConnections().filter(isUsableConnection).map(c => c.remotePeer.toString()))
-    const grace = this.options.departedGraceMs ?? DEPARTED_GRACE_MS
-    for (const id of candidates) {
-      if (!this.keeper.budgetedPeers.has(id) || connected.has(id)) continue
-      if (this.options.vouched?.has(id) !== true && this.keeper.sinceClosed(id) >= grace) candidates.delete(id)
-    }
     return rankByDistance(kadIdOfKey(key), candidates, kadIdOf).slice(0, count).map(r => r.item)
   }
 

@@ -371,12 +371,6 @@ export class PeerKeeper {
     return seen == null ? Infinity : Date.now() - seen
   }
 
-  /** Milliseconds since a usable connection to `peerId` last closed (Infinity if none has); open ones are not looked at. */
-  sinceClosed (peerId: string): number {
-    const seen = this.lastSeen.get(peerId)
-    return seen == null ? Infinity : Date.now() - seen
-  }
-
   private readonly onConnectionClose = (evt: CustomEvent<Connection>): void => {
     const connection = evt.detail
     this.scanNeeded = true
