@@ -30,6 +30,14 @@ describe('persistent storage for a tab node', () => {
     expect(await requestPersistentStorage(fakeStorage({ persisted: 'throws', persist: 'throws' }))).toBe(false)
     // A browser without persisted() answers through persist() alone.
     expect(await requestPersistentStorage(fakeStorage({ persisted: 'absent', persist: true }))).toBe(true)
+    // persisted() throwing does not keep persist() from being asked.
+    expect(await requestPersistentStorage(fakeStorage({ persisted: 'throws', persist: true }))).toBe(true)
+  })
+
+  it('is best-effort on a browser whose storage manager has neither call', async () => {
+    const bare = { estimate: async () => ({ quota: QUOTA, usage: 0 }) } as unknown as BrowserStorage
+    expect(await requestPersistentStorage(bare)).toBe(false)
+    expect(await browserStorageGrant(0.5, bare)).toEqual({ quotaBytes: QUOTA / 2, persisted: false })
   })
 
   it('is persistent when persisted() already says so, whatever persist() would answer, without asking again', async () => {

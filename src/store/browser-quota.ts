@@ -21,8 +21,16 @@ export interface BrowserStorageGrant {
 export async function requestPersistentStorage (storage: BrowserStorage | undefined = globalThis.navigator?.storage): Promise<boolean> {
   if (storage === undefined) return false
   // Asked first: a browser that prompts the user for persist() need not when the origin already has it.
-  if (await storage.persisted?.().catch(() => false) === true) return true
-  return await storage.persist().catch(() => false) === true
+  // A browser that throws instead of answering (or lacks the call) is taken as "no".
+  const answer = async (call: (() => Promise<boolean>) | undefined): Promise<boolean> => {
+    try {
+      return await call?.() === true
+    } catch {
+      return false
+    }
+  }
+  if (await answer(storage.persisted?.bind(storage))) return true
+  return await answer(storage.persist?.bind(storage))
 }
 
 /**
