@@ -236,11 +236,13 @@ export class ObjectStore {
     const shardOf = (index: number, sole: boolean) => ({ manifest, manifestBytes, shardIndex: index, shard: encoded.shards[index], shardProof: shardProofs[index], sole, ...(inboxPass !== undefined ? { inboxPass } : {}) })
     const placement = new Placement(closest, async () => await this.deps.holders.select(placementKey, total + this.spareHolders, { fresh: true }))
     let placedCount = 0
+    const placedOne = (): void => { onShardPlaced?.(++placedCount, total) }
     let stopped = false
-    // `sole`: the holder is to keep no other shard of the object (a node taking two would refuse).
-    const put = async (holder: string, index: number, sole: boolean): Promise<StoreReceipt> => {
-      const receipt = await this.deps.exchange.store(holder, shardOf(index, sole), { signal, timeoutMs: this.storeTimeoutMs })
-      onShardPlaced?.(++placedCount, total)
+    // A second shard of the object for a node that holds one already (`sole` false: a holder asked for a sole
+    // shard, as in hedgedPut below, refuses to take two).
+    const putAnother = async (holder: string, index: number): Promise<StoreReceipt> => {
+      const receipt = await this.deps.exchange.store(holder, shardOf(index, false), { signal, timeoutMs: this.storeTimeoutMs })
+      placedOne()
       return receipt
     }
     const longTail = new LongTail({ ...this.longTail, after: this.k })
@@ -282,7 +284,7 @@ export class ObjectStore {
           // The holder failed while its hedge was out: the shard went to the spare, as after any failure.
           if (holderError !== undefined) placement.failed(index, holder, holderError)
           longTail.receipt(longTail.now() - sentAt)
-          onShardPlaced?.(++placedCount, total)
+          placedOne()
           resolve(receipt)
         }, (error: unknown) => {
           out--
@@ -352,7 +354,7 @@ export class ObjectStore {
         const holder = fallback[(i + tried) % fallback.length]
         if (placement.hasFailed(holder)) continue
         try {
-          placement.placed(index, await put(holder, index, false))
+          placement.placed(index, await putAnother(holder, index))
           return
         } catch (error) {
           signal?.throwIfAborted()
