@@ -12,6 +12,7 @@ import { webRTC, webRTCDirect } from '@libp2p/webrtc'
 import { circuitRelayAddressesLast, isPrivateIp, loopbackAddressLast, publicAddressesFirst, reliableTransportsFirst } from '@libp2p/utils'
 import { WebSockets } from '@multiformats/multiaddr-matcher'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
+import { skipMergesThatAddNothing } from './peer-store-cache.ts'
 import { keepOutOfRoutingTable, keepQueriesOffLeftOut } from './routing-table.ts'
 import { closingWebSockets } from './websockets.ts'
 import { KAD_PROTOCOL } from '../wire/index.ts'
@@ -103,6 +104,12 @@ export interface MeshLibp2pOptions {
    * runs many nodes in one process over `@libp2p/memory`.
    */
   transports?: MeshTransport[]
+  /**
+   * Answer peer-store merges that add nothing (the protocol of every stream, the addresses of every peer a lookup
+   * names) without reading or writing the datastore (default true; see peer-store-cache.ts). Benchmarks turn it
+   * off to measure what it saves.
+   */
+  skipPeerStoreMergesThatAddNothing?: boolean
 }
 
 /** A libp2p transport factory, as `createLibp2p` takes it. */
@@ -205,6 +212,7 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
     },
     services
   }) as unknown as MeshLibp2p
+  if (options.skipPeerStoreMergesThatAddNothing !== false) skipMergesThatAddNothing(node.peerStore)
   slowDhtTableRefresh(node)
   ungateDhtLookups(node)
   if (options.dhtLeavesOut !== undefined) {
