@@ -7,7 +7,7 @@ import { persistentPeerStore } from '@libp2p/peer-store'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MemoryDatastore } from 'datastore-core'
 import { TypedEventEmitter } from 'main-event'
-import { InvalidMergeCacheOptionsError, skipMergesThatAddNothing, type PeerStoreMergeCacheOptions } from './peer-store-cache.ts'
+import { InvalidPeerStoreCacheOptionsError, cachePeerStore, type PeerStoreCacheOptions } from './peer-store-cache.ts'
 import type { AbortOptions, PeerId, PeerStore } from '@libp2p/interface'
 import type { Key } from 'interface-datastore'
 
@@ -31,7 +31,7 @@ async function peerId (): Promise<PeerId> {
 }
 
 /** A real libp2p peer store over a memory datastore, with the fast path installed. */
-async function setUp (options: PeerStoreMergeCacheOptions = {}): Promise<{ store: PeerStore, datastore: CountingDatastore, cache: ReturnType<typeof skipMergesThatAddNothing>, remote: PeerId }> {
+async function setUp (options: PeerStoreCacheOptions = {}): Promise<{ store: PeerStore, datastore: CountingDatastore, cache: ReturnType<typeof cachePeerStore>, remote: PeerId }> {
   const datastore = new CountingDatastore()
   const store = persistentPeerStore({
     peerId: await peerId(),
@@ -39,7 +39,7 @@ async function setUp (options: PeerStoreMergeCacheOptions = {}): Promise<{ store
     events: new TypedEventEmitter(),
     logger: defaultLogger()
   })
-  const cache = skipMergesThatAddNothing(store, options)
+  const cache = cachePeerStore(store, options)
   return { store, datastore, cache, remote: await peerId() }
 }
 
@@ -48,7 +48,7 @@ const KAD = '/zentalk/kad/1.0.0'
 const WS = '/ip4/127.0.0.1/tcp/4001/ws'
 const WEBRTC_DIRECT = '/ip4/127.0.0.1/udp/4002/webrtc-direct'
 
-describe('peer store merges that add nothing', () => {
+describe('peer-store cache', () => {
   it('a merge of a protocol the peer already has neither reads nor writes the datastore', async () => {
     const { store, datastore, cache, remote } = await setUp()
     await store.merge(remote, { protocols: [PING, KAD] })
@@ -115,6 +115,41 @@ describe('peer store merges that add nothing', () => {
     expect(answered).toEqual(await store.get(signer))
   })
 
+  it('a read of a peer written within the refresh interval does not touch the datastore, and equals the store\'s own', async () => {
+    let clock = 1_000_000
+    const { store, datastore, cache, remote } = await setUp({ now: () => clock })
+    await store.merge(remote, { multiaddrs: [multiaddr(WS), multiaddr(WEBRTC_DIRECT)], protocols: [PING], tags: { keep: { value: 5 } } })
+    const gets = datastore.gets
+    const answered = await store.get(remote)
+    const info = await store.getInfo(remote)
+    expect(datastore.gets).toBe(gets)
+    expect(cache.answeredReads).toBe(2)
+    expect(info.multiaddrs.map(ma => ma.toString())).toEqual([WS, WEBRTC_DIRECT])
+    cache.uninstall()
+    expect(answered).toEqual(await store.get(remote))
+  })
+
+  it('reads go to the store once the refresh interval has passed, or while a write is running', async () => {
+    let clock = 1_000_000
+    const { store, datastore, remote } = await setUp({ refreshIntervalMs: 60_000, now: () => clock })
+    await store.merge(remote, { protocols: [PING] })
+    const writing = store.merge(remote, { protocols: [KAD] })
+    expect((await store.get(remote)).protocols).toEqual([PING, KAD])
+    await writing
+    clock += 60_000
+    const gets = datastore.gets
+    expect((await store.get(remote)).protocols).toEqual([PING, KAD])
+    expect(datastore.gets).toBe(gets + 1)
+  })
+
+  it('answerReads: false leaves reads to the store', async () => {
+    const { store, datastore, remote } = await setUp({ answerReads: false })
+    await store.merge(remote, { protocols: [PING] })
+    const gets = datastore.gets
+    await store.get(remote)
+    expect(datastore.gets).toBe(gets + 1)
+  })
+
   it('a deleted peer is written again by its next merge', async () => {
     const { store, remote } = await setUp()
     await store.merge(remote, { protocols: [PING] })
@@ -161,8 +196,8 @@ describe('peer store merges that add nothing', () => {
 
   it('rejects a refresh interval or size that is not a number it can use', async () => {
     const { store } = await setUp()
-    expect(() => skipMergesThatAddNothing(store, { refreshIntervalMs: -1 })).toThrow(InvalidMergeCacheOptionsError)
-    expect(() => skipMergesThatAddNothing(store, { maxPeers: 0 })).toThrow(InvalidMergeCacheOptionsError)
+    expect(() => cachePeerStore(store, { refreshIntervalMs: -1 })).toThrow(InvalidPeerStoreCacheOptionsError)
+    expect(() => cachePeerStore(store, { maxPeers: 0 })).toThrow(InvalidPeerStoreCacheOptionsError)
   })
 
   it('uninstall gives the store its own methods back', async () => {
