@@ -73,7 +73,8 @@ interface KeptPeer {
 }
 
 /**
- * Installs the cache on `peerStore` (its `merge`, `get`, `patch`, `save` and `delete` are replaced on the object itself, so callers that already hold it use it too).
+ * Installs the cache on `peerStore`: its `merge`, `get`, `patch`, `save` and `delete` are replaced on the object
+ * itself, so callers that already hold it use the cache too.
  */
 export function cachePeerStore (peerStore: PeerStore, options: PeerStoreCacheOptions = {}): PeerStoreCache {
   const refreshIntervalMs = options.refreshIntervalMs ?? DEFAULT_MERGE_REFRESH_INTERVAL_MS
