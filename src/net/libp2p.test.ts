@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { memory } from '@libp2p/memory'
 import { multiaddr } from '@multiformats/multiaddr'
 import { connectionPingIntervalFor, createMeshLibp2p, dialable, DHT_SELF_QUERY_INTERVAL_MS, DHT_TABLE_REFRESH_INTERVAL_MS, preferredAddressesFirst, type MeshLibp2p } from './libp2p.ts'
 
@@ -38,6 +39,52 @@ describe('idle cost settings of the libp2p assembly', () => {
     // Lookups do not wait for kad-dht's first self-query (up to 5 s in a mesh smaller than its bucket size).
     expect('initialQuerySelfHasRun' in dht.queryManager).toBe(true)
     expect(dht.queryManager.initialQuerySelfHasRun).toBeUndefined()
+  })
+})
+
+describe('peer store writes of a built node', () => {
+  const nodes: MeshLibp2p[] = []
+  afterAll(async () => { await Promise.all(nodes.map(async node => { await node.stop() })) })
+
+  async function memoryNode (name: string): Promise<MeshLibp2p> {
+    const node = await createMeshLibp2p({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: [`/memory/peer-store-writes-${name}`],
+      transports: [memory()],
+      rtcConfiguration: { iceServers: [] },
+      allowPrivateAddresses: true,
+      maxConnections: 10,
+      inboundConnectionThreshold: 10,
+      maxIncomingPendingConnections: 10,
+      dialTimeoutMs: 5000,
+      userAgent: 'zentalk-libp2p-test'
+    })
+    nodes.push(node)
+    await node.start()
+    return node
+  }
+
+  it('streams to a peer whose protocols the store already holds do not rewrite its record', async () => {
+    const dialer = await memoryNode('dialer')
+    const listener = await memoryNode('listener')
+    // libp2p's own datastore (private): count writes of peer records.
+    const datastore = (dialer as unknown as { components: { datastore: { put: (key: { toString: () => string }, ...rest: unknown[]) => unknown } } }).components.datastore
+    const put = datastore.put.bind(datastore)
+    let recordWrites = 0
+    datastore.put = (key, ...rest) => {
+      if (key.toString().startsWith('/peers/')) recordWrites++
+      return put(key, ...rest)
+    }
+    const writesOfPings = async (pings: number): Promise<number> => {
+      const before = recordWrites
+      for (let i = 0; i < pings; i++) await dialer.services.ping.ping(listener.peerId)
+      return recordWrites - before
+    }
+    await dialer.services.ping.ping(listener.getMultiaddrs()[0])
+    // A new connection brings writes of its own (identify, the DHT's tags): let them pass first.
+    for (let settling = 0; settling < 50 && await writesOfPings(3) > 0; settling++);
+    expect(await writesOfPings(5)).toBe(0)
+    expect((await dialer.peerStore.get(listener.peerId)).protocols).toContain('/ipfs/ping/1.0.0')
   })
 })
 

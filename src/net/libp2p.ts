@@ -12,6 +12,7 @@ import { webRTC, webRTCDirect } from '@libp2p/webrtc'
 import { circuitRelayAddressesLast, isPrivateIp, loopbackAddressLast, publicAddressesFirst, reliableTransportsFirst } from '@libp2p/utils'
 import { WebSockets } from '@multiformats/multiaddr-matcher'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
+import { cachePeerStore, type PeerStoreCacheOptions } from './peer-store-cache.ts'
 import { keepOutOfRoutingTable, keepQueriesOffLeftOut } from './routing-table.ts'
 import { closingWebSockets } from './websockets.ts'
 import { KAD_PROTOCOL } from '../wire/index.ts'
@@ -103,6 +104,12 @@ export interface MeshLibp2pOptions {
    * runs many nodes in one process over `@libp2p/memory`.
    */
   transports?: MeshTransport[]
+  /**
+   * The peer-store cache (peer-store-cache.ts): merges that add nothing (the protocol of every stream, the
+   * addresses of every peer a lookup names) and reads answered from each peer's last write, without the
+   * datastore. Default: on, with its default settings. `false` leaves it out (benchmarks measure what it saves).
+   */
+  peerStoreCache?: false | PeerStoreCacheOptions
 }
 
 /** A libp2p transport factory, as `createLibp2p` takes it. */
@@ -205,6 +212,7 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
     },
     services
   }) as unknown as MeshLibp2p
+  if (options.peerStoreCache !== false) cachePeerStore(node.peerStore, options.peerStoreCache)
   slowDhtTableRefresh(node)
   ungateDhtLookups(node)
   if (options.dhtLeavesOut !== undefined) {
