@@ -24,6 +24,10 @@ const TABS = Number(process.env.ZENTALK_FLEET_TABS ?? 3)
 const KEYS = Number(process.env.ZENTALK_FLEET_KEYS ?? 5)
 /** How many 30-s baseline windows to sample one after another before the tabs open (1): does the cost decay? */
 const BASELINE_WINDOWS = Number(process.env.ZENTALK_FLEET_BASELINE_WINDOWS ?? 1)
+/** ZENTALK_FLEET_TRACE=1: also what the tabs' connections were (direction, transport, which kind of peer), idle and looking up. */
+const TRACE = process.env.ZENTALK_FLEET_TRACE === '1'
+/** With the trace: how many idle minutes to trace before the lookups (ZENTALK_FLEET_TRACE_WINDOWS, 1). */
+const TRACE_WINDOWS = Number(process.env.ZENTALK_FLEET_TRACE_WINDOWS ?? 1)
 const BUDGET = 16
 const TICKS = 100 // clock ticks per second (Linux USER_HZ)
 
@@ -55,6 +59,65 @@ async function sample (fleet: StorageFleet, seconds: number): Promise<string> {
     `established TCP connections per process ${sockets.join(', ')}`
 }
 
+interface TracedConnection { peer: string, direction: string, addr: string, limited: boolean }
+
+/** Starts recording, in the tab, every connection that opens and every one that closes. */
+async function traceConnections (page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { fleetTrace: { opened: TracedConnection[], closed: number } }
+    w.fleetTrace = { opened: [], closed: 0 }
+    const libp2p = window.zentalk!.libp2p
+    libp2p.addEventListener('connection:open', (event) => {
+      const c = event.detail
+      w.fleetTrace.opened.push({ peer: c.remotePeer.toString(), direction: c.direction, addr: c.remoteAddr.toString(), limited: c.limits != null })
+    })
+    libp2p.addEventListener('connection:close', () => { w.fleetTrace.closed++ })
+    // Who asks for each new connection: the caller's stack (readable when the bundle is built with --minify false).
+    const manager = (libp2p as unknown as { components: { connectionManager: { openConnection: (...args: unknown[]) => Promise<unknown> } } }).components.connectionManager
+    const open = manager.openConnection.bind(manager)
+    const callers = new Map<string, number>()
+    ;(window as unknown as { fleetCallers: Map<string, number> }).fleetCallers = callers
+    manager.openConnection = async (...args: unknown[]) => {
+      // Only calls that need a new connection: the others return the open one.
+      const target = args[0] as { toMultihash?: unknown, getPeerId?: () => string | null }
+      const peer = typeof target?.toMultihash === 'function' ? String(target) : target?.getPeerId?.() ?? undefined
+      if (peer !== undefined && libp2p.getConnections().some(c => c.remotePeer.toString() === peer && c.status === 'open' && c.limits == null)) return await open(...args)
+      const stack = (new Error().stack ?? '').split('\n').slice(2, 16).map(l => l.trim().replace(/^at /, '').replace(/\(?https?:\/\/[^)]*\/([^/)]+)\)?/, '$1')).join(' < ')
+      callers.set(stack, (callers.get(stack) ?? 0) + 1)
+      return await open(...args)
+    }
+  })
+}
+
+/** The connections recorded since the last call, counted by direction, transport and kind of peer; starts over. */
+async function connectionTrace (page: Page, headless: string[], tabs: string[]): Promise<string> {
+  const { opened, closed } = await page.evaluate(() => {
+    const w = window as unknown as { fleetTrace: { opened: TracedConnection[], closed: number } }
+    const trace = w.fleetTrace
+    w.fleetTrace = { opened: [], closed: 0 }
+    return trace
+  })
+  const kinds = new Map<string, number>()
+  const perPeer = new Map<string, number>()
+  for (const c of opened) {
+    const transport = c.addr.includes('/webrtc-direct') ? 'webrtc-direct' : c.addr.includes('/webrtc') ? 'webrtc' : c.addr.includes('/p2p-circuit') ? 'circuit' : 'other'
+    const who = headless.includes(c.peer) ? 'headless' : tabs.includes(c.peer) ? 'tab' : 'relay/other'
+    const kind = `${c.direction} ${transport}${c.limited ? ' (limited)' : ''} to ${who}`
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1)
+    perPeer.set(c.peer, (perPeer.get(c.peer) ?? 0) + 1)
+  }
+  const callers = await page.evaluate(() => {
+    const w = window as unknown as { fleetCallers: Map<string, number> }
+    const all = [...w.fleetCallers.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)
+    w.fleetCallers.clear()
+    return all
+  })
+  for (const [stack, n] of callers) console.log(`      ${n} dials from ${stack}`)
+  const most = [...perPeer.values()].sort((a, b) => b - a).slice(0, 5)
+  return `${opened.length} opened, ${closed} closed, ${perPeer.size} distinct peers (most per peer ${most.join(', ')}); ` +
+    [...kinds.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`).join('; ')
+}
+
 export async function runFleetBench (): Promise<void> {
   console.log(`\nFleet: a relay, ${NODES} headless nodes (${PER_PROCESS} per process, WebRTC-Direct), ${TABS} tabs with a budget of ${BUDGET}`)
   const started = Date.now()
@@ -74,6 +137,12 @@ export async function runFleetBench (): Promise<void> {
       const page = await openNodePage(await newNodeContext(browser), relay.url, `${TEST_QUERY}&connectionBudget=${BUDGET}`)
       tabs.push(page)
       tabIds.push(await pagePeerId(page))
+    }
+    if (TRACE) for (const page of tabs) await traceConnections(page)
+    for (let w = 0; TRACE && w < TRACE_WINDOWS; w++) {
+      await new Promise(resolve => setTimeout(resolve, 60_000))
+      console.log(`  connections the tabs opened ${60 * w} to ${60 * (w + 1)} s after ready, nothing asked of them:`)
+      for (const [i, page] of tabs.entries()) console.log(`    tab ${i}: ${await connectionTrace(page, fleet.peerIds, tabIds)}`)
     }
     const everyone = [...fleet.peerIds, ...tabIds]
     const during = sample(fleet, 30)
@@ -96,6 +165,10 @@ export async function runFleetBench (): Promise<void> {
     times.sort((a, b) => a - b)
     console.log(`  closestPeers from the tabs: ${exact} of ${times.length} exact, min agreement ${minAgreement} of 15; ` +
       `lookup ms p50 ${times[Math.floor(times.length / 2)]}, max ${times[times.length - 1]}`)
+    if (TRACE) {
+      console.log('  connections the tabs opened while looking up:')
+      for (const [i, page] of tabs.entries()) console.log(`    tab ${i}: ${await connectionTrace(page, fleet.peerIds, tabIds)}`)
+    }
     for (const [i, page] of tabs.entries()) {
       console.log(`  tab ${i}: ${JSON.stringify(await page.evaluate(() => window.zentalk!.connectionSummary()))}`)
     }
