@@ -1,8 +1,9 @@
 import { defaultLogger } from '@libp2p/logger'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { MeshHolderSelector } from './holder-selector.ts'
+import { ASK_STRAGGLER_MIN_MS, firstAnswers, MeshHolderSelector } from './holder-selector.ts'
+import { kadIdOf, kadIdOfKey, rankByDistance } from '../placement/index.ts'
 import type { MeshLibp2p } from './libp2p.ts'
 import type { PeerKeeper } from './peer-keeper.ts'
 import type { PeerId } from '@libp2p/interface'
@@ -59,5 +60,89 @@ describe('MeshHolderSelector liveness', () => {
     expect(new Set(chosen)).toEqual(new Set([self.toString(), other.toString()]))
     expect(dials()).toBe(1)
     expect(Date.now() - started).toBeLessThan(10_000)
+  })
+})
+
+describe('firstAnswers', () => {
+  const answerAfter = (ms: number, value: string) => async (stop: AbortSignal): Promise<string> => await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { resolve(value) }, ms)
+    stop.addEventListener('abort', () => { clearTimeout(timer); reject(stop.reason) })
+  })
+
+  it('stops an asked node still out after three times the first answer\'s time (at least 1 s), and keeps the answers in', async () => {
+    vi.useFakeTimers()
+    try {
+      const settled = firstAnswers([answerAfter(600, 'a'), answerAfter(1_500, 'b'), answerAfter(8_000, 'stalled')])
+      await vi.advanceTimersByTimeAsync(600 + 3 * 600)
+      const results = await settled
+      expect(results.map(r => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected'])
+      expect(results.slice(0, 2).map(r => (r as PromiseFulfilledResult<string>).value)).toEqual(['a', 'b'])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('waits for every asked node while nobody has answered, and gives a fast mesh at least ASK_STRAGGLER_MIN_MS', async () => {
+    vi.useFakeTimers()
+    try {
+      const slow = firstAnswers([answerAfter(7_000, 'a'), answerAfter(7_500, 'b')])
+      await vi.advanceTimersByTimeAsync(7_500)
+      expect((await slow).map(r => r.status)).toEqual(['fulfilled', 'fulfilled'])
+      const fast = firstAnswers([answerAfter(10, 'a'), answerAfter(ASK_STRAGGLER_MIN_MS - 50, 'b')])
+      await vi.advanceTimersByTimeAsync(ASK_STRAGGLER_MIN_MS)
+      expect((await fast).map(r => r.status)).toEqual(['fulfilled', 'fulfilled'])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
+
+describe('MeshHolderSelector within a connection budget', () => {
+  /**
+   * A tab with a budget that knows 30 storage nodes, holds connections to 8 of them and was connected to the others
+   * within the liveness grace; none of the connected nodes answers the closest-peers protocol.
+   */
+  async function budgetedTab (): Promise<{ selector: MeshHolderSelector, everyone: string[], dials: () => number }> {
+    const self = await newPeerId()
+    const others = await Promise.all(Array.from({ length: 30 }, newPeerId))
+    const connections = others.slice(0, 8).map(remotePeer => ({
+      remotePeer,
+      status: 'open',
+      limits: undefined,
+      newStream: async () => { throw new Error('the protocol is not supported') }
+    }))
+    let dials = 0
+    const libp2p = {
+      peerId: self,
+      logger: defaultLogger(),
+      services: { dht: { async * getClosestPeers () {} } },
+      getConnections: (peer?: PeerId) => connections.filter(c => peer === undefined || c.remotePeer.equals(peer)),
+      addEventListener: () => {},
+      removeEventListener: () => {},
+      dial: async () => { dials++; throw new Error('no dial expected') },
+      peerStore: { get: async () => ({ protocols: [] }), merge: async () => {} }
+    } as unknown as MeshLibp2p
+    const keeper = {
+      storagePeers: new Set(others.map(String)),
+      nonStoragePeers: new Set<string>(),
+      target: 11,
+      isRelay: () => false,
+      relayConnected: () => true,
+      operatorsFirst: (peers: string[]) => peers,
+      sinceSeen: (id: string) => connections.some(c => c.remotePeer.toString() === id) ? 0 : 5_000
+    } as unknown as PeerKeeper
+    const selector = new MeshHolderSelector(libp2p, keeper, {
+      lookupTimeoutMs: 2_000, dialTimeoutMs: 2_000, selfIsStorage: true, livenessGraceMs: 60_000, askConnected: true
+    })
+    return { selector, everyone: [self, ...others].map(String), dials: () => dials }
+  }
+
+  it('answers from the storage nodes it knows to be live, without a dial, when no connected node answers', async () => {
+    const { selector, everyone, dials } = await budgetedTab()
+    const key = crypto.getRandomValues(new Uint8Array(32))
+    const chosen = await selector.select(key, 15, { fresh: true })
+    // Before, the node walked the DHT and dialled candidates one after another to check them live.
+    expect(dials()).toBe(0)
+    expect(chosen).toEqual(rankByDistance(kadIdOfKey(key), everyone, kadIdOf).slice(0, 15).map(r => r.item))
   })
 })

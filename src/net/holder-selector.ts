@@ -29,6 +29,40 @@ import type { Connection, Logger, PeerId } from '@libp2p/interface'
 /** Connected storage nodes a node with a connection budget asks for a key's closest (`askConnected`). */
 const ASK_CONNECTED = 3
 
+/** Rounds of asks (`askConnected`): the next connected storage nodes are asked when nobody of a round answered. */
+const ASK_ROUNDS = 2
+/**
+ * Once one asked node answered, the others get this many times as long as it took (at least ASK_STRAGGLER_MIN_MS):
+ * a node busy elsewhere must not hold every lookup to the whole deadline (a tab among 60 headless nodes on a loaded
+ * machine waited out 8 s per lookup for one asked node while the others had answered in a fraction of that).
+ */
+export const ASK_STRAGGLER_FACTOR = 3
+export const ASK_STRAGGLER_MIN_MS = 1_000
+
+/**
+ * Runs `asks` at once and settles like `Promise.allSettled`, except that once the first has answered, those still out
+ * after max(ASK_STRAGGLER_MIN_MS, ASK_STRAGGLER_FACTOR × its time) are stopped (their signal aborts) and count as
+ * failed.
+ */
+export async function firstAnswers<T> (asks: Array<(stop: AbortSignal) => Promise<T>>, now: () => number = Date.now): Promise<Array<PromiseSettledResult<T>>> {
+  const stop = new AbortController()
+  const started = now()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const results = asks.map(async ask => {
+    const value = await ask(stop.signal)
+    if (timer === undefined && !stop.signal.aborted) {
+      const allowance = Math.max(ASK_STRAGGLER_MIN_MS, ASK_STRAGGLER_FACTOR * (now() - started))
+      timer = setTimeout(() => { stop.abort(new Error(`no answer within ${allowance} ms, when another asked node had answered`)) }, allowance)
+    }
+    return value
+  })
+  try {
+    return await Promise.allSettled(results)
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** How long a selector waits for the identify libp2p runs on a new connection before running it itself. */
 const IDENTIFY_WAIT_MS = 2_000
 
@@ -118,9 +152,22 @@ export class MeshHolderSelector implements HolderSelector {
     // (operator nodes leave budgeted tabs out of their DHT answers). In a simulated mesh of 100 nodes such a tab
     // answered 11 of 15 right by the DHT; asked again once it knew more, by its operators, 15.
     const knowsTooFew = this.keeper.storagePeers.size < count
-    if (this.options.askConnected === true && (this.keeper.storagePeers.size > this.keeper.target || knowsTooFew)) {
+    const knowsMoreThanItKeeps = this.keeper.storagePeers.size > this.keeper.target
+    if (this.options.askConnected === true && (knowsMoreThanItKeeps || knowsTooFew)) {
       const asked = await this.askConnected(key, count, signal, onStep)
       if (asked !== undefined) return asked
+      // Nobody answered in time. A node that knows more storage nodes than its budget keeps connected ranks those it
+      // knows to be live instead of walking the DHT: the walk and its liveness checks dial one candidate after
+      // another, each closing a connection for room (a tab with a budget of 16 among 60 headless nodes opened over
+      // a hundred connections a minute that way, and lost the connections its next asks needed). Only when it knows
+      // too few live ones does the walk run.
+      if (!knowsTooFew) {
+        const known = this.knownLive(key, count)
+        if (known.length === count) {
+          onStep?.({ kind: 'checked', text: `${known.length} live storage nodes known; no connected storage node answered` })
+          return known
+        }
+      }
     }
     const self = this.libp2p.peerId.toString()
     const heard = await this.lookup(key, count, signal, onStep)
@@ -157,25 +204,32 @@ export class MeshHolderSelector implements HolderSelector {
     const storage = [...connected].filter(id => this.keeper.storagePeers.has(id) && !this.keeper.isRelay(id) && this.options.isDead?.(id) !== true)
     if (storage.length === 0) return undefined
     const byDistance = rankByDistance(kadIdOfKey(key), storage, kadIdOf).map(r => r.item)
-    const askers = this.keeper.operatorsFirst(byDistance).slice(0, ASK_CONNECTED)
+    const ordered = this.keeper.operatorsFirst(byDistance)
     const timeout = AbortSignal.timeout(this.options.lookupTimeoutMs)
     const deadline = signal == null ? timeout : AbortSignal.any([signal, timeout])
-    const answers = await Promise.allSettled(askers.map(async id => await askClosest(this.libp2p, peerIdFromString(id), key, count, deadline)))
-    if (signal?.aborted === true) throw signal.reason
     const vouched = new Map<string, ClosestPeerAnswer>()
-    for (const answer of answers) if (answer.status === 'fulfilled') for (const peer of answer.value) vouched.set(peer.peerId, peer)
-    const answered = answers.filter(a => a.status === 'fulfilled').length
-    for (const [i, answer] of answers.entries()) {
-      if (answer.status === 'rejected') this.log('asking %s for the closest to a key failed - %s', askers[i], (answer.reason as Error)?.message ?? String(answer.reason))
+    let answered = 0
+    let asked = 0
+    // A second round, to the next connected storage nodes, when nobody of the first answered (their connections
+    // may have closed under the asks); all within the one deadline.
+    for (let round = 0; round < ASK_ROUNDS && answered === 0 && asked < ordered.length && !deadline.aborted; round++) {
+      const askers = ordered.slice(asked, asked + ASK_CONNECTED)
+      asked += askers.length
+      const answers = await firstAnswers(askers.map(id => async (stop: AbortSignal) =>
+        await askClosest(this.libp2p, peerIdFromString(id), key, count, AbortSignal.any([deadline, stop]))))
+      if (signal?.aborted === true) throw signal.reason
+      for (const [i, answer] of answers.entries()) {
+        if (answer.status === 'fulfilled') {
+          answered++
+          for (const peer of answer.value) vouched.set(peer.peerId, peer)
+        } else this.log('asking %s for the closest to a key failed - %s', askers[i], (answer.reason as Error)?.message ?? String(answer.reason))
+      }
     }
     if (answered === 0) return undefined
-    onStep?.({ kind: 'first-answer', text: `${answered} of ${askers.length} connected storage nodes answered` })
+    onStep?.({ kind: 'first-answer', text: `${answered} of ${asked} connected storage nodes answered` })
     const ranked = rankByDistance(kadIdOfKey(key), this.candidates([...vouched.keys(), ...this.knownPeers()]), kadIdOf).map(r => r.item)
-    // Live: connected, named by an answer, or a storage node this node was connected to within the liveness grace
-    // (the rule of every answer: a node is not dropped because this node closed its connection for room).
-    const live = (id: string): boolean => id === self || connected.has(id) || vouched.has(id) || this.options.vouched?.has(id) === true ||
-      (this.keeper.storagePeers.has(id) && this.keeper.sinceSeen(id) < this.options.livenessGraceMs)
-    const chosen = ranked.filter(live).slice(0, count)
+    // Live: named by an answer (the answering node knows it as a live storage node), or live as this node knows it.
+    const chosen = ranked.filter(id => vouched.has(id) || this.knownToBeLive(id, connected)).slice(0, count)
     // Addresses of the chosen peers this node is not connected to: a store dials them next.
     for (const id of chosen) {
       const peer = vouched.get(id)
@@ -184,6 +238,23 @@ export class MeshHolderSelector implements HolderSelector {
     }
     onStep?.({ kind: 'checked', text: `${chosen.length} live storage nodes from ${answered} answers and ${connected.size} connections` })
     return chosen
+  }
+
+  /**
+   * Live as far as this node knows without asking anyone: itself, connected, vouched for by a connected operator, or
+   * a storage node it was connected to within the liveness grace (the rule of every answer: a node is not dropped
+   * because this node closed its connection for room).
+   */
+  private knownToBeLive (id: string, connected: Set<string>): boolean {
+    return id === this.libp2p.peerId.toString() || connected.has(id) || this.options.vouched?.has(id) === true ||
+      (this.keeper.storagePeers.has(id) && this.keeper.sinceSeen(id) < this.options.livenessGraceMs)
+  }
+
+  /** The `count` storage nodes closest to `key` among those this node knows to be live (`knownToBeLive`); no dial. */
+  private knownLive (key: Uint8Array, count: number): string[] {
+    const connected = new Set(this.libp2p.getConnections().filter(isUsableConnection).map(c => c.remotePeer.toString()))
+    const ranked = rankByDistance(kadIdOfKey(key), this.candidates(this.knownPeers()), kadIdOf).map(r => r.item)
+    return ranked.filter(id => this.knownToBeLive(id, connected)).slice(0, count)
   }
 
   /** The local answer: the storage nodes the peer keeper confirmed, ranked; no lookup, no dial. */
