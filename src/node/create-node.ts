@@ -7,7 +7,7 @@ import { ChatService, type MessageCache } from '../chat/index.ts'
 import type { NodeSettings } from '../config/index.ts'
 import { healthService } from '../health/index.ts'
 import type { Signer, WalletIdentity } from '../identity/index.ts'
-import { agentWithBudget, agentWithStorage, BackboneDirectory, ConnectionBudget, connectionPingIntervalFor, serveClosest, createMeshLibp2p, decodeNeighbourhood, dialNeighbours, encodeNeighbourhood, neighbourhoodSnapshot, restoreNeighbourhood, isTabAgent, MeshHolderSelector, PeerKeeper, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type MeshTransport, type RelayRegained, type ConnectionBudgetStats } from '../net/index.ts'
+import { agentWithBudget, agentWithStorage, BackboneDirectory, ConnectionBudget, connectionPingIntervalFor, serveClosest, createMeshLibp2p, decodeNeighbourhood, dialNeighbours, encodeNeighbourhood, neighbourhoodSnapshot, restoreNeighbourhood, isTabAgent, MeshHolderSelector, PeerKeeper, pingOnlyConnected, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type MeshTransport, type RelayRegained, type ConnectionBudgetStats } from '../net/index.ts'
 import { DEFAULT_REQUESTS_PER_HOLDER, ObjectStore } from '../objects/index.ts'
 import { CHAT_PLACEMENT_RULES } from '../placement/index.ts'
 import { DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER, createChunkExchange, startChunkService } from '../protocols/index.ts'
@@ -215,6 +215,10 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     }
   })
   budget.attach(libp2p)
+  // Within a budget the routing table's liveness pings never dial (each dial would close a connection for room).
+  if (settings.connectionBudget !== undefined) {
+    pingOnlyConnected(libp2p, peerId => keeperRef !== undefined && keeperRef.sinceSeen(peerId) < settings.livenessGraceMs)
+  }
   try {
     await libp2p.start()
   } catch (err) {
