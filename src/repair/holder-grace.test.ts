@@ -4,6 +4,7 @@
  * two. A fake clock and fake surveys, no network.
  */
 import { describe, expect, it } from 'vitest'
+import type { HolderClass } from '../net/index.ts'
 import type { HeldShard } from '../protocols/index.ts'
 import { HolderGrace, graceOf } from './holder-grace.ts'
 import { resolveRepairSettings, type RepairerInit } from './repair-settings.ts'
@@ -17,6 +18,8 @@ const OPERATOR = 'operator'
 const UNKNOWN = 'unknown'
 /** A tab that announced best-effort storage: the browser may evict its shards while it is closed. */
 const BEST_EFFORT_TAB = 'best-effort-tab'
+/** The class each holder announced, as the peer keeper keeps them. */
+const CLASSES: Record<string, HolderClass> = { [TAB]: 'tab', [OPERATOR]: 'operator', [BEST_EFFORT_TAB]: 'best-effort-tab', live: 'operator' }
 
 const shard = (objectId: string, shardIndex: number): HeldShard => ({ objectId, shardIndex }) as unknown as HeldShard
 const survey = (held: Record<string, HeldShard[]>, failed: string[] = []): KeySurvey =>
@@ -31,8 +34,7 @@ function setup (settings: Partial<RepairerInit>, withBestEffortTab = false) {
   const dead = new Set<string>()
   const grace = new HolderGrace({
     settings: resolveRepairSettings(settings as RepairerInit),
-    isTab: peer => peer === TAB || peer === BEST_EFFORT_TAB,
-    hasBestEffortStorage: peer => peer === BEST_EFFORT_TAB,
+    classOf: peer => CLASSES[peer] ?? 'unknown',
     declaredDead: peer => dead.has(peer),
     distrusted: () => false,
     now: () => clock.ms
@@ -133,24 +135,17 @@ describe('the grace of a dead holder, per class', () => {
     expect(shortTabs.graced()).toEqual({ indices: [1], until: shortTabsDiedAt + 3 * DAY })
   })
 
-  it('graceOf: tabs get tabLostAfterMs, every other holder lostAfterMs, and without isTab every holder does', () => {
+  it('graceOf: tabs get tabLostAfterMs, operator nodes and holders of unknown class lostAfterMs', () => {
     const settings = { lostAfterMs: 5, tabLostAfterMs: 9 }
-    expect(graceOf(settings, peer => peer === TAB, TAB)).toBe(9)
-    expect(graceOf(settings, peer => peer === TAB, OPERATOR)).toBe(5)
-    expect(graceOf(settings, undefined, TAB)).toBe(5)
+    expect((['tab', 'operator', 'unknown'] as const).map(holderClass => graceOf(settings, holderClass))).toEqual([9, 5, 5])
   })
 
-  it('graceOf: a tab with best-effort storage gets min(lostAfterMs, tabLostAfterMs); a holder that is no tab, lostAfterMs', () => {
-    const isTab = (peer: string): boolean => peer === TAB || peer === BEST_EFFORT_TAB
-    const bestEffort = (peer: string): boolean => peer === BEST_EFFORT_TAB || peer === OPERATOR
-    expect(graceOf({ lostAfterMs: 5, tabLostAfterMs: 9 }, isTab, BEST_EFFORT_TAB, bestEffort)).toBe(5)
-    expect(graceOf({ lostAfterMs: 9, tabLostAfterMs: 5 }, isTab, BEST_EFFORT_TAB, bestEffort)).toBe(5)
-    // Persistent storage, or nothing said: the tabs' grace.
-    expect(graceOf({ lostAfterMs: 5, tabLostAfterMs: 9 }, isTab, TAB, bestEffort)).toBe(9)
-    expect(graceOf({ lostAfterMs: 5, tabLostAfterMs: 9 }, isTab, BEST_EFFORT_TAB)).toBe(9)
-    // Best-effort storage announced by a holder that is no tab changes nothing: it has lostAfterMs already.
-    expect(graceOf({ lostAfterMs: 9, tabLostAfterMs: 5 }, isTab, OPERATOR, bestEffort)).toBe(9)
+  it('graceOf: a tab with best-effort storage gets min(lostAfterMs, tabLostAfterMs)', () => {
+    expect(graceOf({ lostAfterMs: 5, tabLostAfterMs: 9 }, 'best-effort-tab')).toBe(5)
+    expect(graceOf({ lostAfterMs: 9, tabLostAfterMs: 5 }, 'best-effort-tab')).toBe(5)
+    // Persistent storage, or nothing said (an older tab): the tabs' grace.
+    expect(graceOf({ lostAfterMs: 5, tabLostAfterMs: 9 }, 'tab')).toBe(9)
     // With no grace for operator nodes (lostAfterMs 0), a best-effort tab has none either: its shards are rebuilt at once.
-    expect(graceOf({ lostAfterMs: 0, tabLostAfterMs: 9 }, isTab, BEST_EFFORT_TAB, bestEffort)).toBe(0)
+    expect(graceOf({ lostAfterMs: 0, tabLostAfterMs: 9 }, 'best-effort-tab')).toBe(0)
   })
 })

@@ -1,11 +1,13 @@
 /**
  * Offline is not gone: a holder the health monitor declared dead keeps counting as holding the shards an earlier
- * survey saw on it until it has stayed dead for the grace of its class: `tabLostAfterMs` for a holder that announced
- * itself as a browser tab (tabs close for the night and come back), `lostAfterMs` for every other holder (operator
- * nodes, and holders whose class is not known). A tab that announced best-effort storage (the browser may evict its
- * shards under storage pressure while it is closed) waits no longer than an operator node: the shorter of the two.
- * With both graces 0, the default, nothing is kept: a dead holder's shards are rebuilt elsewhere at once.
+ * survey saw on it until it has stayed dead for the grace of its class (`HolderClass`, what the peer announced in its
+ * identify agent): `tabLostAfterMs` for a browser tab (tabs close for the night and come back), `lostAfterMs` for
+ * every other holder (operator nodes, and holders whose class is not known). A tab that announced best-effort storage
+ * (the browser may evict its shards under storage pressure while it is closed) waits no longer than an operator
+ * node: the shorter of the two. With both graces 0, the default, nothing is kept: a dead holder's shards are rebuilt
+ * elsewhere at once.
  */
+import type { HolderClass } from '../net/index.ts'
 import type { HeldShard } from '../protocols/index.ts'
 import { OnlineHistory } from './online-history.ts'
 import type { RepairSettings } from './repair-settings.ts'
@@ -13,13 +15,8 @@ import type { KeySurvey } from './survey.ts'
 
 export interface HolderGraceInit {
   settings: Pick<RepairSettings, 'lostAfterMs' | 'tabLostAfterMs'>
-  /** Peers that announced themselves as browser tabs; default none (every holder has `lostAfterMs`). */
-  isTab?: (peer: string) => boolean
-  /**
-   * Peers that announced best-effort storage (`PeerKeeper.bestEffortPeers`); default none. A tab among them gets
-   * `min(lostAfterMs, tabLostAfterMs)`; a tab with persistent storage, or that did not say, `tabLostAfterMs`.
-   */
-  hasBestEffortStorage?: (peer: string) => boolean
+  /** The class each peer announced (`PeerKeeper.classOf`); default 'unknown' for all (every holder has `lostAfterMs`). */
+  classOf?: (peer: string) => HolderClass
   /** The health monitor's verdict (this node itself never dead). */
   declaredDead: (peer: string) => boolean
   /** Peers caught lying: never inside a grace. */
@@ -31,13 +28,17 @@ export interface HolderGraceInit {
 export interface GracedHoldings { shards: Map<string, Set<number>>, until: number }
 
 /**
- * The grace of `peer` under `settings`: `tabLostAfterMs` for a tab, the shorter of `lostAfterMs` and `tabLostAfterMs`
- * for a tab with best-effort storage (`hasBestEffortStorage`), `lostAfterMs` for any other holder.
+ * The grace of a holder of `holderClass` under `settings`: `tabLostAfterMs` for a tab, the shorter of `lostAfterMs`
+ * and `tabLostAfterMs` for a tab with best-effort storage, `lostAfterMs` for an operator node or a holder whose
+ * class is not known.
  */
-export function graceOf (settings: Pick<RepairSettings, 'lostAfterMs' | 'tabLostAfterMs'>, isTab: ((peer: string) => boolean) | undefined,
-  peer: string, hasBestEffortStorage?: (peer: string) => boolean): number {
-  if (isTab?.(peer) !== true) return settings.lostAfterMs
-  return hasBestEffortStorage?.(peer) === true ? Math.min(settings.lostAfterMs, settings.tabLostAfterMs) : settings.tabLostAfterMs
+export function graceOf (settings: Pick<RepairSettings, 'lostAfterMs' | 'tabLostAfterMs'>, holderClass: HolderClass): number {
+  switch (holderClass) {
+    case 'tab': return settings.tabLostAfterMs
+    case 'best-effort-tab': return Math.min(settings.lostAfterMs, settings.tabLostAfterMs)
+    case 'operator':
+    case 'unknown': return settings.lostAfterMs
+  }
 }
 
 export class HolderGrace {
@@ -60,7 +61,7 @@ export class HolderGrace {
 
   /** The grace of `peer`'s class. */
   graceOf (peer: string): number {
-    return graceOf(this.init.settings, this.init.isTab, peer, this.init.hasBestEffortStorage)
+    return graceOf(this.init.settings, this.init.classOf?.(peer) ?? 'unknown')
   }
 
   /** The health monitor declared `peer` dead. */

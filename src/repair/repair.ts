@@ -140,8 +140,7 @@ export class Repairer {
     this.settings = resolveRepairSettings(init)
     this.grace = new HolderGrace({
       settings: this.settings,
-      isTab: init.isTab,
-      hasBestEffortStorage: init.hasBestEffortStorage,
+      classOf: init.classOf,
       declaredDead: this.declaredDead,
       distrusted: peer => this.distrusted.has(peer),
       now: this.now

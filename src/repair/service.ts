@@ -7,7 +7,7 @@
 import { initErasure } from '../erasure/index.ts'
 import { errorText } from '../errors/index.ts'
 import type { HealthService } from '../health/index.ts'
-import type { HolderSelector } from '../net/index.ts'
+import type { HolderSelector, PeerKeeper } from '../net/index.ts'
 import type { PlacementRules } from '../placement/index.ts'
 import type { ChunkStore } from '../store/index.ts'
 import { Repairer } from './repair.ts'
@@ -21,15 +21,14 @@ export interface RepairServiceInit {
   handoffGraceMs: number
   /**
    * How long a holder declared dead still counts as holding its shards (see DEFAULT_LOST_AFTER_MS); default 0. The
-   * grace of every holder that is not a tab.
+   * grace of every holder that is not a tab. Each holder's class is the keeper's (`RepairServiceComponents.keeper`).
    */
   lostAfterMs?: number
-  /** The same for holders that are browser tabs (`isTab`); default `lostAfterMs`. */
+  /**
+   * The same for holders that are browser tabs; default `lostAfterMs`. A tab with best-effort storage gets the
+   * shorter of the two.
+   */
   tabLostAfterMs?: number
-  /** Peers that announced themselves as browser tabs (they get `tabLostAfterMs`). */
-  isTab?: RepairerInit['isTab']
-  /** Peers that announced best-effort storage (a tab among them gets the shorter of the two graces). */
-  hasBestEffortStorage?: RepairerInit['hasBestEffortStorage']
   /** Rebuild an object only when its counted shards fall to this (see RepairerInit.repairThreshold). */
   repairThreshold?: number
   placementRules: PlacementRules
@@ -42,6 +41,8 @@ export interface RepairServiceInit {
   /** Peers (this node included) that repair only after all others: browser tabs. */
   repairsLast?: RepairerInit['repairsLast']
   log?: (message: string) => void
+  /** The clock graces and delays are measured on; default `Date.now`. */
+  now?: () => number
 }
 
 export interface RepairServiceComponents {
@@ -50,6 +51,8 @@ export interface RepairServiceComponents {
   nodeKey: PrivateKey
   holders: HolderSelector
   health: Pick<HealthService, 'isDead' | 'on' | 'watch' | 'checkSoon'>
+  /** The class each peer announced (tab, tab with best-effort storage, operator): how long a dead holder counts. */
+  keeper: Pick<PeerKeeper, 'classOf'>
 }
 
 export interface RepairService extends Startable {
@@ -76,8 +79,7 @@ export function repairService (init: RepairServiceInit) {
       handoffGraceMs: init.handoffGraceMs,
       lostAfterMs: init.lostAfterMs,
       tabLostAfterMs: init.tabLostAfterMs,
-      isTab: init.isTab,
-      hasBestEffortStorage: init.hasBestEffortStorage,
+      classOf: peerId => components.keeper.classOf(peerId),
       repairThreshold: init.repairThreshold,
       newObjectGraceMs: timings.newObjectGraceMs,
       requestJitterMs: timings.requestJitterMs,
@@ -85,7 +87,8 @@ export function repairService (init: RepairServiceInit) {
       fallbackDelayMs: timings.fallbackDelayMs,
       maxConcurrentObjects: init.maxConcurrentObjects,
       requestsPerHolder: init.requestsPerHolder,
-      log: init.log
+      log: init.log,
+      now: init.now
     })
     const unsubscribe: Array<() => void> = []
     let startTimer: ReturnType<typeof setTimeout> | undefined
