@@ -271,7 +271,8 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   })
   // Every storage node tells those connected to it which storage nodes it knows closest to a key.
   if (storageNode) await serveClosest(libp2p, async (key, count) => await holders.select(key, count, { localOnly: true }))
-  // Self-healing (seed §4): the health monitor finds dead peers; the repairer rebuilds what they held.
+  // Self-healing (seed §4): the health monitor finds dead peers; the repairer rebuilds what they held. The dead holders
+  // it counts are kept in the key store, next to the node key, so a restart does not start their graces over.
   const repair = repairService({
     healthIntervalMs: settings.healthIntervalMs,
     handoffGraceMs: settings.handoffGraceMs,
@@ -292,7 +293,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     // WebRTC connection stays open) and rebuild slowly, so their share would wait for the next holder's turn.
     repairsLast: peerId => peerId === libp2p.peerId.toString() ? isTabAgent(config.userAgent) : isTabClass(keeper.classOf(peerId)),
     log: config.log
-  })({ libp2p, store: config.chunkStore, nodeKey: privateKey, holders, health, keeper })
+  })({ libp2p, store: config.chunkStore, nodeKey: privateKey, holders, health, keeper, records: config.keyStore })
   await health.start()
   await repair.start()
 

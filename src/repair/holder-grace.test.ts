@@ -32,13 +32,14 @@ const survey = (held: Record<string, HeldShard[]>, failed: string[] = []): KeySu
 function setup (settings: Partial<RepairerInit>, withBestEffortTab = false) {
   const clock = { ms: 1_000_000 }
   const dead = new Set<string>()
-  const grace = new HolderGrace({
+  const newGrace = (): HolderGrace => new HolderGrace({
     settings: resolveRepairSettings(settings as RepairerInit),
     classOf: peer => CLASSES[peer] ?? 'unknown',
     declaredDead: peer => dead.has(peer),
     distrusted: () => false,
     now: () => clock.ms
   })
+  let grace = newGrace()
   // Every holder answered the first survey: the tab holds shard 0, the operator 1, the unknown holder 2.
   grace.holdings(KEY, survey({
     [TAB]: [shard('o', 0)],
@@ -53,7 +54,9 @@ function setup (settings: Partial<RepairerInit>, withBestEffortTab = false) {
     const { shards, until } = grace.holdings(KEY, survey({ live: [shard('o', 3)] }))
     return { indices: [...(shards.get('o') ?? [])].sort((a, b) => a - b), until }
   }
-  return { clock, grace, die, graced }
+  /** The node restarts: a new HolderGrace, on the same clock and health verdicts, that `graced` asks from then on. */
+  const restart = (): HolderGrace => { grace = newGrace(); return grace }
+  return { clock, grace, die, graced, restart }
 }
 
 describe('the grace of a dead holder, per class', () => {
@@ -147,5 +150,38 @@ describe('the grace of a dead holder, per class', () => {
     expect(graceOf({ lostAfterMs: 5, tabLostAfterMs: 9 }, 'tab')).toBe(9)
     // With no grace for operator nodes (lostAfterMs 0), a best-effort tab has none either: its shards are rebuilt at once.
     expect(graceOf({ lostAfterMs: 0, tabLostAfterMs: 9 }, 'best-effort-tab')).toBe(0)
+  })
+
+  it('after a restart within a health interval, counts a dead holder for the rest of its grace, from its first death', () => {
+    const { clock, grace, die, graced, restart } = setup({ lostAfterMs: 3 * DAY, tabLostAfterMs: 7 * DAY })
+    const diedAt = clock.ms
+    die(TAB, OPERATOR)
+    clock.ms += 2 * DAY
+    expect(graced()).toEqual({ indices: [0, 1], until: diedAt + 3 * DAY })
+    const snapshot = grace.snapshot()!
+    // Down for a minute; the health interval is 5 minutes.
+    clock.ms += 60_000
+    expect(restart().restore(snapshot, 5 * 60_000)).toBe(2)
+    expect(graced()).toEqual({ indices: [0, 1], until: diedAt + 3 * DAY })
+    clock.ms = diedAt + 3 * DAY
+    // The operator's grace ends when it would have without the restart; the tab's goes on to day 7.
+    expect(graced()).toEqual({ indices: [0], until: diedAt + 7 * DAY })
+  })
+
+  it('after a longer stop, still counts what dead holders held but starts their graces over; without the record, nothing', () => {
+    const { clock, grace, die, graced, restart } = setup({ lostAfterMs: 3 * DAY, tabLostAfterMs: 7 * DAY })
+    die(TAB, OPERATOR)
+    clock.ms += 2 * DAY
+    const snapshot = grace.snapshot()!
+    // Down for 10 minutes: either may have come back and died again meanwhile, so neither spell keeps its start.
+    clock.ms += 10 * 60_000
+    const restartedAt = clock.ms
+    expect(restart().restore(snapshot, 5 * 60_000)).toBe(0)
+    expect(graced()).toEqual({ indices: [0, 1], until: restartedAt + 3 * DAY })
+    // A node that kept no record does not know what they held: their shards count for nothing.
+    restart()
+    expect(graced()).toEqual({ indices: [], until: Infinity })
+    // And with no grace at all, nothing is kept to begin with.
+    expect(setup({}).grace.snapshot()).toBeUndefined()
   })
 })

@@ -6,9 +6,14 @@
  * (the browser may evict its shards under storage pressure while it is closed) waits no longer than an operator
  * node: the shorter of the two. With both graces 0, the default, nothing is kept: a dead holder's shards are rebuilt
  * elsewhere at once.
+ *
+ * A restart does not forget the dead holders: `snapshot` is what the node keeps in its key store (grace-record.ts),
+ * the dead spells and what each dead holder held, and `restore` takes it back. What they held keeps counting; a
+ * spell keeps its start only if this node was down briefly, else its grace starts over (see online-history.ts).
+ * Without the record, a holder dead at the restart would count for nothing: this node would not know what it held.
  */
 import type { HolderClass } from '../net/index.ts'
-import type { HeldShard } from '../protocols/index.ts'
+import type { GraceSnapshot, ShardRef } from './grace-record.ts'
 import { OnlineHistory } from './online-history.ts'
 import type { RepairSettings } from './repair-settings.ts'
 import type { KeySurvey } from './survey.ts'
@@ -51,7 +56,7 @@ export class HolderGrace {
    * Per placement key held, when `enabled`: what each co-holder held at the last survey it answered, kept for the
    * peers that answered the last one and for those that have not answered since but are not written off yet.
    */
-  private readonly lastHeld = new Map<string, Map<string, HeldShard[]>>()
+  private readonly lastHeld = new Map<string, Map<string, ShardRef[]>>()
 
   constructor (init: HolderGraceInit) {
     this.init = init
@@ -99,8 +104,8 @@ export class HolderGrace {
     const shards = new Map<string, Set<number>>()
     let until = Infinity
     if (!this.enabled) return { shards, until }
-    const previous = this.lastHeld.get(keyHex) ?? new Map<string, HeldShard[]>()
-    const current = new Map<string, HeldShard[]>()
+    const previous = this.lastHeld.get(keyHex) ?? new Map<string, ShardRef[]>()
+    const current = new Map<string, ShardRef[]>()
     for (const [peer, held] of survey.held) {
       this.history.alive(peer)
       if (held.length > 0) current.set(peer, held)
@@ -120,6 +125,50 @@ export class HolderGrace {
     }
     this.lastHeld.set(keyHex, current)
     return { shards, until }
+  }
+
+  /**
+   * The dead spells and what each dead holder held at its last survey, to keep across a restart; undefined when no
+   * class has a grace (nothing is kept then).
+   */
+  snapshot (): GraceSnapshot | undefined {
+    if (!this.enabled) return undefined
+    const { takenAt, dead } = this.history.snapshot()
+    return {
+      takenAt,
+      dead: dead.map(spell => {
+        const held = new Map<string, ShardRef[]>()
+        for (const [keyHex, byPeer] of this.lastHeld) {
+          const shards = byPeer.get(spell.peer)
+          if (shards !== undefined) held.set(keyHex, shards.map(({ objectId, shardIndex }) => ({ objectId, shardIndex })))
+        }
+        return { ...spell, held }
+      })
+    }
+  }
+
+  /**
+   * Takes back what the dead holders of `snapshot` held, and their dead spells if this node was down no longer than
+   * `maxGapMs` since it was taken (the online history's rule: after a longer gap each grace starts over when the
+   * holder is next reported dead). What this run already knows stays. Returns the dead spells restored with their
+   * start. Nothing when no class has a grace.
+   */
+  restore (snapshot: GraceSnapshot, maxGapMs: number): number {
+    if (!this.enabled) return 0
+    const restored = this.history.restore(snapshot, maxGapMs)
+    for (const spell of snapshot.dead) {
+      for (const [keyHex, shards] of spell.held) {
+        const byPeer = this.lastHeld.get(keyHex) ?? new Map<string, ShardRef[]>()
+        if (!byPeer.has(spell.peer)) byPeer.set(spell.peer, shards)
+        this.lastHeld.set(keyHex, byPeer)
+      }
+    }
+    return restored.length
+  }
+
+  /** Moves whenever a dead spell begins, ends or is restored: a new snapshot is due. */
+  get revision (): number {
+    return this.history.revision
   }
 
   /** Forgets what was held under keys not in `keys` (this node holds no shard of them any more). */
