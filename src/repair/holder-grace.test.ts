@@ -56,7 +56,7 @@ function setup (settings: Partial<RepairerInit>, withBestEffortTab = false) {
   }
   /** The node restarts: a new HolderGrace, on the same clock and health verdicts, that `graced` asks from then on. */
   const restart = (): HolderGrace => { grace = newGrace(); return grace }
-  return { clock, grace, die, graced, restart }
+  return { clock, grace, die, graced, restart, dead }
 }
 
 describe('the grace of a dead holder, per class', () => {
@@ -183,5 +183,24 @@ describe('the grace of a dead holder, per class', () => {
     expect(graced()).toEqual({ indices: [], until: Infinity })
     // And with no grace at all, nothing is kept to begin with.
     expect(setup({}).grace.snapshot()).toBeUndefined()
+  })
+
+  it('after a restart, counts a restored dead holder until this run\'s health monitor judges it, then by its verdict', () => {
+    const { clock, grace, die, graced, restart, dead } = setup({ lostAfterMs: 3 * DAY, tabLostAfterMs: 7 * DAY })
+    const diedAt = clock.ms
+    die(TAB, OPERATOR)
+    clock.ms += DAY
+    const snapshot = grace.snapshot()!
+    clock.ms += 60_000
+    // The new run's health monitor has not checked either yet (its first round comes an interval after joining).
+    dead.clear()
+    const restarted = restart()
+    restarted.restore(snapshot, 5 * 60_000)
+    expect(graced()).toEqual({ indices: [0, 1], until: diedAt + 3 * DAY })
+    expect([...restarted.gracedPeers()].sort()).toEqual([OPERATOR, TAB]) // watched by the health monitor
+    // Its verdicts: the operator answers, the tab is dead still and its spell goes on from its first death.
+    restarted.alive(OPERATOR)
+    die(TAB)
+    expect(graced()).toEqual({ indices: [0], until: diedAt + 7 * DAY })
   })
 })

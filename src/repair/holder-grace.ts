@@ -57,6 +57,12 @@ export class HolderGrace {
    * peers that answered the last one and for those that have not answered since but are not written off yet.
    */
   private readonly lastHeld = new Map<string, Map<string, ShardRef[]>>()
+  /**
+   * Dead holders restored from the last run that the health monitor of this one has not judged yet: dead as far as
+   * this node knows. Until its verdict their shards count (it checks them: they are graced peers), else the first
+   * round after a restart would rebuild the shards of every holder not yet found dead again.
+   */
+  private readonly awaitingVerdict = new Set<string>()
 
   constructor (init: HolderGraceInit) {
     this.init = init
@@ -71,18 +77,25 @@ export class HolderGrace {
 
   /** The health monitor declared `peer` dead. */
   died (peer: string): void {
+    this.awaitingVerdict.delete(peer)
     if (this.enabled) this.history.died(peer)
   }
 
   /** The health monitor found `peer` alive again. */
   alive (peer: string): void {
+    this.awaitingVerdict.delete(peer)
     if (this.enabled) this.history.alive(peer)
   }
 
-  /** True for a peer the health monitor declared dead less than its class's grace ago (and that is not distrusted). */
+  /**
+   * True for a peer the health monitor declared dead less than its class's grace ago (and that is not distrusted),
+   * or restored as dead from the last run and not judged by the health monitor of this one yet.
+   */
   inGrace (peer: string): boolean {
     const grace = this.graceOf(peer)
-    if (grace === 0 || !this.init.declaredDead(peer) || this.init.distrusted(peer)) return false
+    if (grace === 0 || this.init.distrusted(peer)) return false
+    // Not judged in this run yet: its restored spell, if any, goes on; without one, its grace starts at the verdict.
+    if (!this.init.declaredDead(peer)) return this.awaitingVerdict.has(peer) && this.history.deadFor(peer) < grace
     // Dead before this repairer heard of it (it started later, or forgot the peer): its grace starts now.
     this.history.died(peer)
     return this.history.deadFor(peer) < grace
@@ -107,6 +120,7 @@ export class HolderGrace {
     const previous = this.lastHeld.get(keyHex) ?? new Map<string, ShardRef[]>()
     const current = new Map<string, ShardRef[]>()
     for (const [peer, held] of survey.held) {
+      this.awaitingVerdict.delete(peer)
       this.history.alive(peer)
       if (held.length > 0) current.set(peer, held)
     }
@@ -150,17 +164,22 @@ export class HolderGrace {
   /**
    * Takes back what the dead holders of `snapshot` held, and their dead spells if this node was down no longer than
    * `maxGapMs` since it was taken (the online history's rule: after a longer gap each grace starts over when the
-   * holder is next reported dead). What this run already knows stays. Returns the dead spells restored with their
-   * start. Nothing when no class has a grace.
+   * holder is next reported dead). Until the health monitor of this run judges them, those holders count as dead
+   * (`inGrace`). What this run already knows stays. Returns the dead spells restored with their start. Nothing when
+   * no class has a grace.
    */
   restore (snapshot: GraceSnapshot, maxGapMs: number): number {
     if (!this.enabled) return 0
     const restored = this.history.restore(snapshot, maxGapMs)
     for (const spell of snapshot.dead) {
+      const known = this.history.get(spell.peer)
+      if (known.lastSeenAlive !== undefined && known.deadSince === undefined) continue // seen alive in this run
       for (const [keyHex, shards] of spell.held) {
         const byPeer = this.lastHeld.get(keyHex) ?? new Map<string, ShardRef[]>()
-        if (!byPeer.has(spell.peer)) byPeer.set(spell.peer, shards)
+        if (byPeer.has(spell.peer)) continue
+        byPeer.set(spell.peer, shards)
         this.lastHeld.set(keyHex, byPeer)
+        if (!this.init.declaredDead(spell.peer)) this.awaitingVerdict.add(spell.peer)
       }
     }
     return restored.length
