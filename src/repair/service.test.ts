@@ -1,6 +1,7 @@
 /**
- * The repair service as a node runs it: the peer keeper's class of each holder reaches the grace a dead holder gets.
- * Real libp2p storage nodes; the health monitor's verdicts and the repairer's clock are the test's own.
+ * The repair service as a node runs it: the peer keeper's class of each holder reaches the grace a dead holder gets,
+ * and the dead holders it counts outlive a restart through the node's key store. Real libp2p storage nodes; the
+ * health monitor's verdicts, the key store (in memory) and the repairer's clock are the test's own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NS_HISTORY } from '../crypto/index.ts'
