@@ -7,7 +7,7 @@ export { connectionPingIntervalFor, createMeshLibp2p, DEFAULT_CONNECTION_PING_IN
 export type { DialPolicy, MeshLibp2p, MeshLibp2pOptions, MeshRTCConfiguration, MeshServices, MeshTransport } from './libp2p.ts'
 export { BOOTSTRAP_PATH, fetchBootstrapInfo, relayAddrFromUrl } from './bootstrap.ts'
 export type { BootstrapInfo } from './bootstrap.ts'
-export { agentWithBudget, agentWithStorage, BACKBONE_OPERATORS, budgetOfAgent, isTabAgent, KAD_KEEP_ALIVE_TAG, neighbourhoodTarget, PeerKeeper, storageOfAgent, TAB_AGENT_PREFIX, type StoragePersistence } from './peer-keeper.ts'
+export { agentWithBudget, agentWithStorage, BACKBONE_OPERATORS, budgetOfAgent, holderClassOfAgent, isTabAgent, isTabClass, KAD_KEEP_ALIVE_TAG, neighbourhoodTarget, PeerKeeper, storageOfAgent, TAB_AGENT_PREFIX, type HolderClass, type StoragePersistence } from './peer-keeper.ts'
 export { ConnectionBudget, lostLastConnection, type ConnectionBudgetOptions, type ConnectionBudgetStats } from './connection-budget.ts'
 export type { PendingPeer, RelayRegained } from './peer-keeper.ts'
 export { hasReservation, keepOutOfRoutingTable, pingOnlyConnected, removeFromRoutingTable, routingTablePeers, whenJoined } from './routing-table.ts'

@@ -6,7 +6,7 @@ import { STORAGE_NODE_PROTOCOL } from '../wire/index.ts'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { kadIdOf, rankByDistance } from '../placement/index.ts'
-import { agentWithBudget, agentWithStorage, budgetOfAgent, DISCOVERY_MAX_BACKOFF, KAD_KEEP_ALIVE_TAG, PeerKeeper, storageOfAgent, TAB_AGENT_PREFIX, WEBRTC_LOST_CONTACT_MS, webRtcState } from './peer-keeper.ts'
+import { agentWithBudget, agentWithStorage, budgetOfAgent, DISCOVERY_MAX_BACKOFF, holderClassOfAgent, KAD_KEEP_ALIVE_TAG, PeerKeeper, storageOfAgent, TAB_AGENT_PREFIX, WEBRTC_LOST_CONTACT_MS, webRtcState } from './peer-keeper.ts'
 import { serveClosest } from './closest-protocol.ts'
 
 async function until (what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -106,6 +106,9 @@ describe('PeerKeeper tab classification', () => {
       await until('the other node is identified', () => node.libp2p.getConnections(other.libp2p.peerId).length > 0)
       await new Promise(resolve => setTimeout(resolve, 300))
       expect(keeper.tabPeers.has(other.libp2p.peerId.toString())).toBe(false)
+      // One class per peer for repair: the tab, the headless node, and a peer never identified.
+      expect([tab, other].map(peer => keeper.classOf(peer.libp2p.peerId.toString()))).toEqual(['tab', 'operator'])
+      expect(keeper.classOf(node.libp2p.peerId.toString())).toBe('unknown')
     } finally {
       keeper.stop()
       await Promise.all([node, tab, other].map(async n => { await n.libp2p.stop() }))
@@ -184,6 +187,9 @@ describe('the storage a tab announces in its agent', () => {
     for (const agent of [`${TAB} storage/`, `${TAB} storage/persistently`, `${TAB} storage/best-effortless budget/8`, `${TAB}storage/best-effort`]) {
       expect(storageOfAgent(agent)).toBeUndefined()
     }
+    // The class repair reads: best-effort storage matters only on a tab.
+    expect([agentWithStorage(TAB, false), agentWithBudget(agentWithStorage(TAB, false), 8), agentWithStorage(TAB, true), TAB, 'zentalk-storage-node/0.1.0',
+      agentWithStorage('zentalk-storage-node/0.1.0', false)].map(holderClassOfAgent)).toEqual(['best-effort-tab', 'best-effort-tab', 'tab', 'tab', 'operator', 'operator'])
   })
 
   it('PeerKeeper records the peers that announced best-effort storage, and not those with persistent storage or none said', async () => {
@@ -201,6 +207,11 @@ describe('the storage a tab announces in its agent', () => {
       // Each is a tab: once all three are known as tabs, their agents have been read.
       await until('the three tabs are known as tabs', () => peers.every(peer => keeper.tabPeers.has(peer.libp2p.peerId.toString())))
       expect(peers.map(peer => keeper.bestEffortPeers.has(peer.libp2p.peerId.toString()))).toEqual([true, false, false])
+      expect(peers.map(peer => keeper.classOf(peer.libp2p.peerId.toString()))).toEqual(['best-effort-tab', 'tab', 'tab'])
+      // Kept after the peer leaves: a dead holder's class is what repair needs.
+      await bestEffort.libp2p.stop()
+      await until('the best-effort tab is gone', () => node.libp2p.getConnections(bestEffort.libp2p.peerId).length === 0)
+      expect(keeper.classOf(bestEffort.libp2p.peerId.toString())).toBe('best-effort-tab')
     } finally {
       keeper.stop()
       await Promise.all([node, ...peers].map(async n => { await n.libp2p.stop() }))

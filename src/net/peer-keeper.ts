@@ -186,6 +186,25 @@ export function storageOfAgent (agentVersion: string): StoragePersistence | unde
 }
 
 /**
+ * What a peer is as a holder of shards, by the agent it announced: a browser tab ('tab'), a tab whose browser storage
+ * is best-effort ('best-effort-tab': the browser may evict its shards under storage pressure while it is closed), any
+ * other identified peer ('operator': headless storage nodes, and software that is no tab), or 'unknown' while its
+ * agent has not been read. Repair waits for a dead holder according to its class (see src/repair, holder-grace.ts).
+ */
+export type HolderClass = 'operator' | 'tab' | 'best-effort-tab' | 'unknown'
+
+/** The class a peer announcing `agentVersion` is in. */
+export function holderClassOfAgent (agentVersion: string): Exclude<HolderClass, 'unknown'> {
+  if (!isTabAgent(agentVersion)) return 'operator'
+  return storageOfAgent(agentVersion) === 'best-effort' ? 'best-effort-tab' : 'tab'
+}
+
+/** Whether `holderClass` is a browser tab's, whatever its storage. */
+export function isTabClass (holderClass: HolderClass): boolean {
+  return holderClass === 'tab' || holderClass === 'best-effort-tab'
+}
+
+/**
  * Operator nodes (storage nodes that are not tabs) a node with a connection budget keeps connected besides its
  * nearest neighbours: they hold connections to the whole mesh and answer its lookups (see closest-protocol.ts).
  */
@@ -217,6 +236,8 @@ export class PeerKeeper {
    * Peers that announced persistent storage or said nothing are not in it.
    */
   readonly bestEffortPeers = new Set<string>()
+  /** The class each identified peer announced (`holderClassOfAgent`), kept after it disconnects. */
+  private readonly classes = new Map<string, Exclude<HolderClass, 'unknown'>>()
   private readonly state = new Map<string, PeerState>()
   private readonly dialing = new Set<string>()
   /** Identify runs this keeper started again (a peer whose identify at connection time failed), by peer. */
@@ -459,8 +480,17 @@ export class PeerKeeper {
     return [...peers.filter(id => !this.tabPeers.has(id)), ...peers.filter(id => this.tabPeers.has(id))]
   }
 
+  /**
+   * The class `peerId` announced in its identify agent ('unknown' until its agent has been read). Kept after it
+   * disconnects: the class of a dead holder is what repair needs.
+   */
+  classOf (peerId: string): HolderClass {
+    return this.classes.get(peerId) ?? 'unknown'
+  }
+
   private classifyAgent (peerId: PeerId, agentVersion: string | undefined): void {
     if (agentVersion === undefined) return
+    this.classes.set(peerId.toString(), holderClassOfAgent(agentVersion))
     if (isTabAgent(agentVersion)) this.tabPeers.add(peerId.toString())
     else this.tabPeers.delete(peerId.toString())
     if (budgetOfAgent(agentVersion) !== undefined) this.markBudgeted(peerId)

@@ -7,7 +7,7 @@ import { ChatService, type MessageCache } from '../chat/index.ts'
 import type { NodeSettings } from '../config/index.ts'
 import { healthService } from '../health/index.ts'
 import type { Signer, WalletIdentity } from '../identity/index.ts'
-import { agentWithBudget, agentWithStorage, BackboneDirectory, ConnectionBudget, connectionPingIntervalFor, serveClosest, createMeshLibp2p, decodeNeighbourhood, dialNeighbours, encodeNeighbourhood, neighbourhoodSnapshot, restoreNeighbourhood, isTabAgent, MeshHolderSelector, PeerKeeper, pingOnlyConnected, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type MeshTransport, type RelayRegained, type ConnectionBudgetStats } from '../net/index.ts'
+import { agentWithBudget, agentWithStorage, BackboneDirectory, ConnectionBudget, connectionPingIntervalFor, serveClosest, createMeshLibp2p, decodeNeighbourhood, dialNeighbours, encodeNeighbourhood, neighbourhoodSnapshot, restoreNeighbourhood, isTabAgent, isTabClass, MeshHolderSelector, PeerKeeper, pingOnlyConnected, routingTablePeers, whenJoined, type MeshLibp2p, type MeshRTCConfiguration, type MeshTransport, type RelayRegained, type ConnectionBudgetStats } from '../net/index.ts'
 import { DEFAULT_REQUESTS_PER_HOLDER, ObjectStore } from '../objects/index.ts'
 import { CHAT_PLACEMENT_RULES } from '../placement/index.ts'
 import { DEFAULT_MAX_CONCURRENT_REQUESTS_PER_PEER, createChunkExchange, startChunkService } from '../protocols/index.ts'
@@ -275,17 +275,16 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   })
   // Every storage node tells those connected to it which storage nodes it knows closest to a key.
   if (storageNode) await serveClosest(libp2p, async (key, count) => await holders.select(key, count, { localOnly: true }))
-  // Self-healing (seed §4): the health monitor finds dead peers; the repairer rebuilds what they held.
+  // Self-healing (seed §4): the health monitor finds dead peers; the repairer rebuilds what they held. The dead holders
+  // it counts are kept in the key store, next to the node key, so a restart does not start their graces over.
   const repair = repairService({
     healthIntervalMs: settings.healthIntervalMs,
     handoffGraceMs: settings.handoffGraceMs,
     lostAfterMs: settings.lostAfterMs,
-    // A dead tab keeps counting as a holder for the tabs' grace (they close for the night and come back), any other
-    // holder for lostAfterMs. The class is the agent a peer announced, kept after it disconnects.
+    // A dead tab keeps counting as a holder for the tabs' grace (they close for the night and come back), a tab whose
+    // browser may evict its shards no longer than an operator node, any other holder for lostAfterMs. The class is
+    // the keeper's: the agent a peer announced, kept after it disconnects.
     tabLostAfterMs: settings.tabLostAfterMs,
-    isTab: peerId => keeper.tabPeers.has(peerId),
-    // A tab whose browser may evict its shards waits no longer than an operator node (the shorter grace of the two).
-    hasBestEffortStorage: peerId => keeper.bestEffortPeers.has(peerId),
     repairThreshold: settings.repairThreshold,
     placementRules: CHAT_PLACEMENT_RULES,
     allowedStripes: settings.stripes,
@@ -296,9 +295,9 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     maxConcurrentObjects: 16,
     // Tabs take a key's repairs only after every other holder: they learn of a crash seconds late (a dead peer's
     // WebRTC connection stays open) and rebuild slowly, so their share would wait for the next holder's turn.
-    repairsLast: peerId => peerId === libp2p.peerId.toString() ? isTabAgent(config.userAgent) : keeper.tabPeers.has(peerId),
+    repairsLast: peerId => peerId === libp2p.peerId.toString() ? isTabAgent(config.userAgent) : isTabClass(keeper.classOf(peerId)),
     log: config.log
-  })({ libp2p, store: config.chunkStore, nodeKey: privateKey, holders, health })
+  })({ libp2p, store: config.chunkStore, nodeKey: privateKey, holders, health, keeper, records: config.keyStore })
   await health.start()
   await repair.start()
 

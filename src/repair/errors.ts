@@ -38,3 +38,12 @@ export class KeeperMissingShardError extends ZenTalkError {
 export class LocalShardCorruptError extends ZenTalkError {
   override name = 'LocalShardCorruptError'
 }
+
+/**
+ * The record of dead holders a node keeps across restarts (their dead spells and what they held) cannot be read:
+ * damaged, of another version, or beyond its bounds. Repair then starts without it: the graces of holders dead now
+ * start over, which delays their rebuild and never hastens it.
+ */
+export class InvalidGraceRecordError extends ZenTalkError {
+  override name = 'InvalidGraceRecordError'
+}

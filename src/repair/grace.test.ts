@@ -301,7 +301,7 @@ describe('grace before an offline holder counts as lost, and the repair threshol
     const tab = byId(tabId)
     const nearest = byId(nearestId)
     // The nearest holder, surveying every round; the holder of rank 2 announced itself as a tab.
-    const repairer = soleRepairer(nearest, { resurveyAfterMs: 0, lostAfterMs: GRACE_MS, tabLostAfterMs: 2 * GRACE_MS, isTab: peer => peer === tabId })
+    const repairer = soleRepairer(nearest, { resurveyAfterMs: 0, lostAfterMs: GRACE_MS, tabLostAfterMs: 2 * GRACE_MS, classOf: peer => peer === tabId ? 'tab' : 'operator' })
     try {
       expect(await repairer.runOnce()).toMatchObject({ objects: OBJECTS, rebuilt: 0, graced: 0 })
       const diedAt = await takeDownFor(repairer, tab)

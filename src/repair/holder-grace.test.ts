@@ -4,6 +4,7 @@
  * two. A fake clock and fake surveys, no network.
  */
 import { describe, expect, it } from 'vitest'
+import type { HolderClass } from '../net/index.ts'
 import type { HeldShard } from '../protocols/index.ts'
 import { HolderGrace, graceOf } from './holder-grace.ts'
 import { resolveRepairSettings, type RepairerInit } from './repair-settings.ts'
@@ -17,6 +18,8 @@ const OPERATOR = 'operator'
 const UNKNOWN = 'unknown'
 /** A tab that announced best-effort storage: the browser may evict its shards while it is closed. */
 const BEST_EFFORT_TAB = 'best-effort-tab'
+/** The class each holder announced, as the peer keeper keeps them. */
+const CLASSES: Record<string, HolderClass> = { [TAB]: 'tab', [OPERATOR]: 'operator', [BEST_EFFORT_TAB]: 'best-effort-tab', live: 'operator' }
 
 const shard = (objectId: string, shardIndex: number): HeldShard => ({ objectId, shardIndex }) as unknown as HeldShard
 const survey = (held: Record<string, HeldShard[]>, failed: string[] = []): KeySurvey =>
@@ -29,14 +32,14 @@ const survey = (held: Record<string, HeldShard[]>, failed: string[] = []): KeySu
 function setup (settings: Partial<RepairerInit>, withBestEffortTab = false) {
   const clock = { ms: 1_000_000 }
   const dead = new Set<string>()
-  const grace = new HolderGrace({
+  const newGrace = (): HolderGrace => new HolderGrace({
     settings: resolveRepairSettings(settings as RepairerInit),
-    isTab: peer => peer === TAB || peer === BEST_EFFORT_TAB,
-    hasBestEffortStorage: peer => peer === BEST_EFFORT_TAB,
+    classOf: peer => CLASSES[peer] ?? 'unknown',
     declaredDead: peer => dead.has(peer),
     distrusted: () => false,
     now: () => clock.ms
   })
+  let grace = newGrace()
   // Every holder answered the first survey: the tab holds shard 0, the operator 1, the unknown holder 2.
   grace.holdings(KEY, survey({
     [TAB]: [shard('o', 0)],
@@ -51,7 +54,9 @@ function setup (settings: Partial<RepairerInit>, withBestEffortTab = false) {
     const { shards, until } = grace.holdings(KEY, survey({ live: [shard('o', 3)] }))
     return { indices: [...(shards.get('o') ?? [])].sort((a, b) => a - b), until }
   }
-  return { clock, grace, die, graced }
+  /** The node restarts: a new HolderGrace, on the same clock and health verdicts, that `graced` asks from then on. */
+  const restart = (): HolderGrace => { grace = newGrace(); return grace }
+  return { clock, grace, die, graced, restart, dead }
 }
 
 describe('the grace of a dead holder, per class', () => {
@@ -133,24 +138,69 @@ describe('the grace of a dead holder, per class', () => {
     expect(shortTabs.graced()).toEqual({ indices: [1], until: shortTabsDiedAt + 3 * DAY })
   })
 
-  it('graceOf: tabs get tabLostAfterMs, every other holder lostAfterMs, and without isTab every holder does', () => {
+  it('graceOf: tabs get tabLostAfterMs, operator nodes and holders of unknown class lostAfterMs', () => {
     const settings = { lostAfterMs: 5, tabLostAfterMs: 9 }
-    expect(graceOf(settings, peer => peer === TAB, TAB)).toBe(9)
-    expect(graceOf(settings, peer => peer === TAB, OPERATOR)).toBe(5)
-    expect(graceOf(settings, undefined, TAB)).toBe(5)
+    expect((['tab', 'operator', 'unknown'] as const).map(holderClass => graceOf(settings, holderClass))).toEqual([9, 5, 5])
   })
 
-  it('graceOf: a tab with best-effort storage gets min(lostAfterMs, tabLostAfterMs); a holder that is no tab, lostAfterMs', () => {
-    const isTab = (peer: string): boolean => peer === TAB || peer === BEST_EFFORT_TAB
-    const bestEffort = (peer: string): boolean => peer === BEST_EFFORT_TAB || peer === OPERATOR
-    expect(graceOf({ lostAfterMs: 5, tabLostAfterMs: 9 }, isTab, BEST_EFFORT_TAB, bestEffort)).toBe(5)
-    expect(graceOf({ lostAfterMs: 9, tabLostAfterMs: 5 }, isTab, BEST_EFFORT_TAB, bestEffort)).toBe(5)
-    // Persistent storage, or nothing said: the tabs' grace.
-    expect(graceOf({ lostAfterMs: 5, tabLostAfterMs: 9 }, isTab, TAB, bestEffort)).toBe(9)
-    expect(graceOf({ lostAfterMs: 5, tabLostAfterMs: 9 }, isTab, BEST_EFFORT_TAB)).toBe(9)
-    // Best-effort storage announced by a holder that is no tab changes nothing: it has lostAfterMs already.
-    expect(graceOf({ lostAfterMs: 9, tabLostAfterMs: 5 }, isTab, OPERATOR, bestEffort)).toBe(9)
+  it('graceOf: a tab with best-effort storage gets min(lostAfterMs, tabLostAfterMs)', () => {
+    expect(graceOf({ lostAfterMs: 5, tabLostAfterMs: 9 }, 'best-effort-tab')).toBe(5)
+    expect(graceOf({ lostAfterMs: 9, tabLostAfterMs: 5 }, 'best-effort-tab')).toBe(5)
+    // Persistent storage, or nothing said (an older tab): the tabs' grace.
+    expect(graceOf({ lostAfterMs: 5, tabLostAfterMs: 9 }, 'tab')).toBe(9)
     // With no grace for operator nodes (lostAfterMs 0), a best-effort tab has none either: its shards are rebuilt at once.
-    expect(graceOf({ lostAfterMs: 0, tabLostAfterMs: 9 }, isTab, BEST_EFFORT_TAB, bestEffort)).toBe(0)
+    expect(graceOf({ lostAfterMs: 0, tabLostAfterMs: 9 }, 'best-effort-tab')).toBe(0)
+  })
+
+  it('after a restart within a health interval, counts a dead holder for the rest of its grace, from its first death', () => {
+    const { clock, grace, die, graced, restart } = setup({ lostAfterMs: 3 * DAY, tabLostAfterMs: 7 * DAY })
+    const diedAt = clock.ms
+    die(TAB, OPERATOR)
+    clock.ms += 2 * DAY
+    expect(graced()).toEqual({ indices: [0, 1], until: diedAt + 3 * DAY })
+    const snapshot = grace.snapshot()!
+    // Down for a minute; the health interval is 5 minutes.
+    clock.ms += 60_000
+    expect(restart().restore(snapshot, 5 * 60_000)).toBe(2)
+    expect(graced()).toEqual({ indices: [0, 1], until: diedAt + 3 * DAY })
+    clock.ms = diedAt + 3 * DAY
+    // The operator's grace ends when it would have without the restart; the tab's goes on to day 7.
+    expect(graced()).toEqual({ indices: [0], until: diedAt + 7 * DAY })
+  })
+
+  it('after a longer stop, still counts what dead holders held but starts their graces over; without the record, nothing', () => {
+    const { clock, grace, die, graced, restart } = setup({ lostAfterMs: 3 * DAY, tabLostAfterMs: 7 * DAY })
+    die(TAB, OPERATOR)
+    clock.ms += 2 * DAY
+    const snapshot = grace.snapshot()!
+    // Down for 10 minutes: either may have come back and died again meanwhile, so neither spell keeps its start.
+    clock.ms += 10 * 60_000
+    const restartedAt = clock.ms
+    expect(restart().restore(snapshot, 5 * 60_000)).toBe(0)
+    expect(graced()).toEqual({ indices: [0, 1], until: restartedAt + 3 * DAY })
+    // A node that kept no record does not know what they held: their shards count for nothing.
+    restart()
+    expect(graced()).toEqual({ indices: [], until: Infinity })
+    // And with no grace at all, nothing is kept to begin with.
+    expect(setup({}).grace.snapshot()).toBeUndefined()
+  })
+
+  it('after a restart, counts a restored dead holder until this run\'s health monitor judges it, then by its verdict', () => {
+    const { clock, grace, die, graced, restart, dead } = setup({ lostAfterMs: 3 * DAY, tabLostAfterMs: 7 * DAY })
+    const diedAt = clock.ms
+    die(TAB, OPERATOR)
+    clock.ms += DAY
+    const snapshot = grace.snapshot()!
+    clock.ms += 60_000
+    // The new run's health monitor has not checked either yet (its first round comes an interval after joining).
+    dead.clear()
+    const restarted = restart()
+    restarted.restore(snapshot, 5 * 60_000)
+    expect(graced()).toEqual({ indices: [0, 1], until: diedAt + 3 * DAY })
+    expect([...restarted.gracedPeers()].sort()).toEqual([OPERATOR, TAB]) // watched by the health monitor
+    // Its verdicts: the operator answers, the tab is dead still and its spell goes on from its first death.
+    restarted.alive(OPERATOR)
+    die(TAB)
+    expect(graced()).toEqual({ indices: [0], until: diedAt + 7 * DAY })
   })
 })

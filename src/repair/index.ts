@@ -26,6 +26,7 @@ export {
 export { planObject, type ObjectPlan, type ObjectSurvey, type ShardDrop, type ShardMove, type ShardRebuild } from './plan.ts'
 export type { RepairCounters, RepairStatus, RepairTask, RepairTaskKind } from './report.ts'
 export {
+  InvalidGraceRecordError,
   KeeperMissingShardError,
   LocalShardCorruptError,
   NoShardTargetError,
@@ -34,4 +35,4 @@ export {
 } from './errors.ts'
 export { ManifestCache } from './manifest-cache.ts'
 export { REPAIR_START_DELAY_MS, REPAIR_SWEEP_EVERY_HEALTH_ROUNDS, repairTimings, type RepairTimings } from './repair-settings.ts'
-export { repairService, type RepairService, type RepairServiceComponents, type RepairServiceInit } from './service.ts'
+export { GRACE_RECORD_NAME, repairService, type LocalRecords, type RepairService, type RepairServiceComponents, type RepairServiceInit } from './service.ts'

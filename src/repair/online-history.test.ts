@@ -79,4 +79,92 @@ describe('OnlineHistory', () => {
       }
     }))
   })
+
+  it('snapshots the dead spells with its time and restores them with their starts after a short gap', () => {
+    let now = 1_000
+    const history = new OnlineHistory({ now: () => now })
+    history.alive('a')
+    now = 2_000
+    history.died('a')
+    now = 3_000
+    history.died('b')
+    history.alive('live')
+    now = 10_000
+    const snapshot = history.snapshot()
+    // Live peers are not kept: when one was last seen decides nothing after a restart.
+    expect(snapshot).toEqual({ takenAt: 10_000, dead: [{ peer: 'a', deadSince: 2_000, lastSeenAlive: 1_000 }, { peer: 'b', deadSince: 3_000 }] })
+    // Down 4 s, within the 5 s allowed: both spells go on from where they were.
+    now = 14_000
+    const restarted = new OnlineHistory({ now: () => now })
+    expect(restarted.restore(snapshot, 5_000)).toEqual(['a', 'b'])
+    expect(restarted.get('a')).toEqual({ deadSince: 2_000, lastSeenAlive: 1_000 })
+    expect([restarted.deadFor('a'), restarted.deadFor('b')]).toEqual([12_000, 11_000])
+    restarted.died('a') // reported dead again in this run: the spell keeps its start
+    expect(restarted.deadFor('a')).toBe(12_000)
+    expect(restarted.get('live')).toEqual({})
+  })
+
+  it('restores no spell after a gap longer than allowed or a clock gone back: each grace starts over at the next report', () => {
+    let now = 0
+    const history = new OnlineHistory({ now: () => now })
+    history.died('a')
+    now = 60_000
+    const snapshot = history.snapshot()
+    // While this node was down, 'a' may have come back and died again: its spell may have begun any time up to now.
+    for (const restartAt of [60_000 + 5_001, 60_000 - 1]) {
+      now = restartAt
+      const restarted = new OnlineHistory({ now: () => now })
+      expect(restarted.restore(snapshot, 5_000)).toEqual([])
+      expect(restarted.deadFor('a')).toBe(0)
+      restarted.died('a')
+      now += 1_000
+      // Counted from this run's report only, never from before the restart.
+      expect(restarted.deadFor('a')).toBe(1_000)
+    }
+    // At exactly the allowed gap, restored.
+    now = 65_000
+    const restarted = new OnlineHistory({ now: () => now })
+    expect(restarted.restore(snapshot, 5_000)).toEqual(['a'])
+    expect(restarted.deadFor('a')).toBe(65_000)
+    expect(() => restarted.restore(snapshot, -1)).toThrow(InvalidConfigError)
+  })
+
+  it('restores within its capacity, the longest dead dropped first, and leaves what this run knows as it is', () => {
+    let now = 0
+    const big = new OnlineHistory({ capacity: 10, now: () => now })
+    for (const peer of ['d1', 'd2', 'd3', 'd4', 'd5']) { now += 100; big.died(peer) }
+    const snapshot = big.snapshot()
+    const small = new OnlineHistory({ capacity: 3, now: () => now })
+    expect(small.restore(snapshot, 1_000)).toEqual(['d3', 'd4', 'd5'])
+    expect(small.size).toBe(3)
+    expect(small.get('d1')).toEqual({})
+    // This run's own knowledge stays: a peer seen alive, and a spell that began in this run, are newer than the record.
+    const known = new OnlineHistory({ now: () => now })
+    known.alive('d5')
+    now += 50
+    known.died('d4')
+    expect(known.restore(snapshot, 1_000)).toEqual(['d1', 'd2', 'd3'])
+    expect(['d1', 'd2', 'd3', 'd4', 'd5'].map(peer => known.get(peer).deadSince)).toEqual([100, 200, 300, 550, undefined])
+    expect(known.get('d5').lastSeenAlive).toBe(500)
+  })
+
+  it('moves its revision when a dead spell begins, ends or is restored, and not when a live peer is seen again', () => {
+    let now = 0
+    const history = new OnlineHistory({ now: () => now })
+    const start = history.revision
+    history.alive('a')
+    history.alive('a')
+    expect(history.revision).toBe(start)
+    history.died('a')
+    const died = history.revision
+    expect(died).toBeGreaterThan(start)
+    now = 10
+    history.died('a') // already dead: nothing changes
+    expect(history.revision).toBe(died)
+    history.alive('a')
+    expect(history.revision).toBeGreaterThan(died)
+    const restarted = new OnlineHistory({ now: () => now })
+    restarted.restore({ takenAt: now, dead: [{ peer: 'b', deadSince: 5 }] }, 0)
+    expect(restarted.revision).toBeGreaterThan(0)
+  })
 })

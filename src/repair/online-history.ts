@@ -8,8 +8,19 @@
  * among the live ones (all a live entry says is when it was last seen), and only when none is left, the dead peer
  * that died longest ago. A dead peer that was evicted, or that died before this node started, is taken as dead
  * from the moment it is next reported dead: its grace starts over, which delays a rebuild but never hastens one.
+ *
+ * Kept across restarts (`snapshot`, `restore`; grace-record.ts encodes it): the dead spells, with the time
+ * the snapshot was taken, the last moment this node is known to have watched. While this node was down it watched
+ * no one: a peer dead since T at the snapshot may have come back and died again meanwhile, and its spell then began
+ * later than T. So a restored spell keeps its start only if this node was down, from the snapshot to the restore,
+ * no longer than `maxGapMs` (the node passes its health interval: a node that never stopped probes a dead peer at
+ * most once an interval, so a return shorter than that can pass unseen by it too). After a longer gap, or if the
+ * clock went back, no spell is restored: each peer's grace starts over when it is next reported dead, as above,
+ * which delays a rebuild and never hastens one. (Counting only the time this node watched would not be safe: a
+ * peer that came back and died again just before the restart has a spell shorter than the part watched before the
+ * stop.) Live peers are not kept: when one was last seen decides nothing after a restart.
  */
-import { positive } from '../errors/index.ts'
+import { nonNegative, positive } from '../errors/index.ts'
 
 /** Peers remembered by default: far more than the co-holders of the keys a node holds (20 per key, shared). */
 export const DEFAULT_ONLINE_HISTORY_PEERS = 4096
@@ -21,6 +32,17 @@ export interface PeerHistory {
   deadSince?: number
 }
 
+/** A dead spell as a snapshot keeps it. */
+export interface DeadSpell { peer: string, deadSince: number, lastSeenAlive?: number }
+
+/** What `OnlineHistory.snapshot` keeps: the dead spells, longest dead first, and when it was taken. */
+export interface OnlineHistorySnapshot {
+  /** When the snapshot was taken (ms since the epoch, the history's clock). */
+  takenAt: number
+  /** At most the history's capacity, longest dead first; no spell begins after `takenAt`. */
+  dead: DeadSpell[]
+}
+
 export class OnlineHistory {
   private readonly capacity: number
   private readonly now: () => number
@@ -28,6 +50,7 @@ export class OnlineHistory {
   private readonly live = new Map<string, number>()
   /** Dead peers, longest dead first. */
   private readonly dead = new Map<string, PeerHistory & { deadSince: number }>()
+  private deadChanges = 0
 
   /** @throws {InvalidConfigError} for a capacity below 1 */
   constructor (options: { capacity?: number, now?: () => number } = {}) {
@@ -37,7 +60,7 @@ export class OnlineHistory {
 
   /** The peer answered or was reported back: it is alive now, and any dead spell ends. */
   alive (peer: string): void {
-    this.dead.delete(peer)
+    if (this.dead.delete(peer)) this.deadChanges++
     this.live.delete(peer)
     this.live.set(peer, this.now())
     this.evict()
@@ -49,6 +72,7 @@ export class OnlineHistory {
     const lastSeenAlive = this.live.get(peer)
     this.live.delete(peer)
     this.dead.set(peer, { deadSince: this.now(), lastSeenAlive })
+    this.deadChanges++
     this.evict()
   }
 
@@ -71,11 +95,46 @@ export class OnlineHistory {
     return this.live.size + this.dead.size
   }
 
+  /** Counts changes to the dead spells (a spell begun, ended, evicted or restored): a snapshot is due when it moved. */
+  get revision (): number {
+    return this.deadChanges
+  }
+
+  /** The dead spells now, to be restored after a restart (see the rule above). */
+  snapshot (): OnlineHistorySnapshot {
+    return {
+      takenAt: this.now(),
+      dead: [...this.dead].map(([peer, { deadSince, lastSeenAlive }]) => lastSeenAlive === undefined ? { peer, deadSince } : { peer, deadSince, lastSeenAlive })
+    }
+  }
+
+  /**
+   * Takes the dead spells of `snapshot` back, if it was taken at most `maxGapMs` ago (and not in the future): each
+   * keeps its start. Peers this history already knows keep what it knows (it is newer); the longest dead are dropped
+   * beyond the capacity. Returns the peers whose spells were restored: none after a longer gap.
+   * @throws {InvalidConfigError} for a negative `maxGapMs`
+   */
+  restore (snapshot: OnlineHistorySnapshot, maxGapMs: number): string[] {
+    nonNegative('maxGapMs', maxGapMs)
+    const gap = this.now() - snapshot.takenAt
+    if (!(gap >= 0 && gap <= maxGapMs)) return []
+    const restored = snapshot.dead.filter(spell => !this.dead.has(spell.peer) && !this.live.has(spell.peer))
+    // Longest dead first, the restored spells among those known now: eviction then drops the longest dead.
+    const known = [...this.dead]
+    this.dead.clear()
+    const spells = [...restored.map(({ peer, deadSince, lastSeenAlive }) => [peer, { deadSince, lastSeenAlive }] as const), ...known]
+    spells.sort((a, b) => a[1].deadSince - b[1].deadSince)
+    for (const [peer, spell] of spells) this.dead.set(peer, spell)
+    this.deadChanges++
+    this.evict()
+    return restored.map(spell => spell.peer).filter(peer => this.dead.has(peer))
+  }
+
   private evict (): void {
     while (this.size > this.capacity) {
       const oldest = this.live.keys().next()
       if (oldest.done !== true) this.live.delete(oldest.value)
-      else this.dead.delete(this.dead.keys().next().value!)
+      else if (this.dead.delete(this.dead.keys().next().value!)) this.deadChanges++
     }
   }
 }

@@ -1,7 +1,7 @@
 /** The repairer's settings and what one round reports. */
 import { MAX_LOST_AFTER_MS } from '../config/index.ts'
 import { InvalidConfigError, nonNegative, positive } from '../errors/index.ts'
-import type { HolderSelector } from '../net/index.ts'
+import type { HolderClass, HolderSelector } from '../net/index.ts'
 import { DEFAULT_TOMBSTONE_RETENTION_MS, type ChunkExchangeInit } from '../protocols/index.ts'
 import {
   DEFAULT_PASS_ONS_PER_PEER,
@@ -105,15 +105,11 @@ export interface RepairerInit {
   /** Peers (this node included) that take the repairer role only after all others: browser tabs (`repairOrder`). */
   repairsLast?: (peerId: string) => boolean
   /**
-   * Peers that announced themselves as browser tabs: a dead one keeps counting as a holder for `tabLostAfterMs`
-   * instead of `lostAfterMs`. Default none.
+   * The class each peer announced (`PeerKeeper.classOf`): a dead tab keeps counting as a holder for `tabLostAfterMs`,
+   * a dead tab with best-effort storage (the browser may evict its shards) for the shorter of `lostAfterMs` and
+   * `tabLostAfterMs`, any other holder for `lostAfterMs`. Default 'unknown' for every peer: `lostAfterMs`.
    */
-  isTab?: (peerId: string) => boolean
-  /**
-   * Peers that announced best-effort storage (the browser may evict their shards): a dead tab among them keeps
-   * counting for the shorter of `lostAfterMs` and `tabLostAfterMs`. Default none.
-   */
-  hasBestEffortStorage?: (peerId: string) => boolean
+  classOf?: (peerId: string) => HolderClass
   /** Signs receipts for shards this node stores on itself. */
   nodeKey?: PrivateKey
   placementRules?: PlacementRules
@@ -125,9 +121,9 @@ export interface RepairerInit {
   intervalMs?: number
   requestJitterMs?: number
   handoffGraceMs?: number
-  /** See DEFAULT_LOST_AFTER_MS (at most MAX_LOST_AFTER_MS): the grace of every holder that is not a tab (`isTab`). */
+  /** See DEFAULT_LOST_AFTER_MS (at most MAX_LOST_AFTER_MS): the grace of every holder that is not a tab (`classOf`). */
   lostAfterMs?: number
-  /** The grace of holders that are tabs (`isTab`), at most MAX_LOST_AFTER_MS; default `lostAfterMs`. */
+  /** The grace of holders that are tabs (`classOf`), at most MAX_LOST_AFTER_MS; default `lostAfterMs`. */
   tabLostAfterMs?: number
   /**
    * An object is rebuilt only when its counted shards (distinct shards on holders that answer, plus those of holders

@@ -37,6 +37,7 @@ import { keyPoolFor } from './key-pool.ts'
 import { ManifestCache, type KnownManifest } from './manifest-cache.ts'
 import { ObjectSteps } from './object-steps.ts'
 import { HolderGrace } from './holder-grace.ts'
+import type { GraceSnapshot } from './grace-record.ts'
 import { planObject, repairOrder, spreadOf } from './plan.ts'
 import { forEachLimit } from '../async/index.ts'
 import { errorText } from '../errors/index.ts'
@@ -140,8 +141,7 @@ export class Repairer {
     this.settings = resolveRepairSettings(init)
     this.grace = new HolderGrace({
       settings: this.settings,
-      isTab: init.isTab,
-      hasBestEffortStorage: init.hasBestEffortStorage,
+      classOf: init.classOf,
       declaredDead: this.declaredDead,
       distrusted: peer => this.distrusted.has(peer),
       now: this.now
@@ -244,6 +244,21 @@ export class Repairer {
     for (const peer of this.grace.gracedPeers()) peers.add(peer)
     peers.delete(this.selfId)
     return [...peers]
+  }
+
+  /** What this node keeps across a restart of the dead holders it counts (`HolderGrace.snapshot`). */
+  graceSnapshot (): GraceSnapshot | undefined {
+    return this.grace.snapshot()
+  }
+
+  /** Takes a kept snapshot back (`HolderGrace.restore`); returns how many dead holders were restored. */
+  restoreGrace (snapshot: GraceSnapshot, maxGapMs: number): number {
+    return this.grace.restore(snapshot, maxGapMs)
+  }
+
+  /** Moves whenever what `graceSnapshot` keeps changes: a death, a return. */
+  get graceRevision (): number {
+    return this.grace.revision
   }
 
   /** Pending and recent tasks, totals, and the last round, for the node panel. */
