@@ -48,15 +48,23 @@ export async function serveClosest (libp2p: MeshLibp2p, answer: (key: Uint8Array
 export async function askClosest (libp2p: MeshLibp2p, peerId: PeerId, key: Uint8Array, count: number, signal: AbortSignal): Promise<ClosestPeerAnswer[]> {
   const connection = libp2p.getConnections(peerId).find(c => c.status === 'open' && c.limits == null)
   if (connection === undefined) throw new Error(`no open connection to ${peerId.toString()}`)
-  const stream = await connection.newStream(CLOSEST_PROTOCOL, { signal })
+  let step = 'opening a stream'
+  let stream: Stream | undefined
   try {
+    stream = await connection.newStream(CLOSEST_PROTOCOL, { signal })
     const messages = lpStream(stream, { maxDataLength: MAX_CLOSEST_RESPONSE_BYTES, maxBufferSize: MAX_CLOSEST_RESPONSE_BYTES + 16 })
+    step = 'sending the request'
     await messages.write(encodeClosestRequest({ key, count }), { signal })
-    await stream.close({ signal })
-    return parseAnswerPeers(decodeClosestResponse((await messages.read({ signal })).subarray()))
+    // The answer is read while our end closes: on WebRTC closing waits for the peer's acknowledgement of it, which
+    // the answer does not need (the request is one frame), and a lookup must not wait on it.
+    const closing = stream.close({ signal }).catch(() => {})
+    step = 'reading the answer'
+    const answer = parseAnswerPeers(decodeClosestResponse((await messages.read({ signal })).subarray()))
+    void closing
+    return answer
   } catch (error) {
-    stream.abort(error instanceof Error ? error : new Error(String(error)))
-    throw error
+    stream?.abort(error instanceof Error ? error : new Error(String(error)))
+    throw new Error(`${step}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
   }
 }
 
