@@ -82,7 +82,11 @@ async function traceConnections (page: Page): Promise<void> {
       const target = args[0] as { toMultihash?: unknown, getPeerId?: () => string | null }
       const peer = typeof target?.toMultihash === 'function' ? String(target) : target?.getPeerId?.() ?? undefined
       if (peer !== undefined && libp2p.getConnections().some(c => c.remotePeer.toString() === peer && c.status === 'open' && c.limits == null)) return await open(...args)
-      const stack = (new Error().stack ?? '').split('\n').slice(2, 16).map(l => l.trim().replace(/^at /, '').replace(/\(?https?:\/\/[^)]*\/([^/)]+)\)?/, '$1')).join(' < ')
+      const limit = Error.stackTraceLimit
+      Error.stackTraceLimit = 60
+      const error = new Error()
+      Error.stackTraceLimit = limit
+      const stack = (error.stack ?? '').split('\n').slice(2).filter(l => !l.includes('Array.map') && !l.includes('.next (')).slice(-14).map(l => l.trim().replace(/^at /, '').replace(/\(?https?:\/\/[^)]*\/([^/)]+)\)?/, '$1')).join(' < ')
       callers.set(stack, (callers.get(stack) ?? 0) + 1)
       return await open(...args)
     }
