@@ -12,8 +12,7 @@
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { freeLoopbackPort } from '../relay/free-port.ts'
-import { createMeshLibp2p, type MeshLibp2p } from '../src/net/libp2p.ts'
-import type { PeerStoreCacheOptions } from '../src/net/peer-store-cache.ts'
+import { createMeshLibp2p, type MeshLibp2p, type PeerStoreCacheOptions } from '../src/net/index.ts'
 
 const pingsPerRound = Number(process.argv[2] ?? 400)
 const rounds = Number(process.argv[3] ?? 6)

@@ -5,6 +5,7 @@
  */
 export { connectionPingIntervalFor, createMeshLibp2p, DEFAULT_CONNECTION_PING_INTERVAL_MS, dialable, MAX_CONNECTION_PING_INTERVAL_MS, isDirect, isMuxerClosed, isPlainRelayed, isUsableConnection, relayAddressMatcher } from './libp2p.ts'
 export type { DialPolicy, MeshLibp2p, MeshLibp2pOptions, MeshRTCConfiguration, MeshServices, MeshTransport } from './libp2p.ts'
+export type { PeerStoreCacheOptions } from './peer-store-cache.ts'
 export { BOOTSTRAP_PATH, fetchBootstrapInfo, relayAddrFromUrl } from './bootstrap.ts'
 export type { BootstrapInfo } from './bootstrap.ts'
 export { agentWithBudget, agentWithStorage, BACKBONE_OPERATORS, budgetOfAgent, holderClassOfAgent, isTabAgent, isTabClass, KAD_KEEP_ALIVE_TAG, neighbourhoodTarget, PeerKeeper, storageOfAgent, TAB_AGENT_PREFIX, type HolderClass, type StoragePersistence } from './peer-keeper.ts'
