@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { memory } from '@libp2p/memory'
 import { multiaddr } from '@multiformats/multiaddr'
+import { startMemoryLibp2p } from '../testing/memory-libp2p.ts'
 import { connectionPingIntervalFor, createMeshLibp2p, dialable, DHT_SELF_QUERY_INTERVAL_MS, DHT_TABLE_REFRESH_INTERVAL_MS, preferredAddressesFirst, type MeshLibp2p } from './libp2p.ts'
 
 describe('idle cost settings of the libp2p assembly', () => {
@@ -47,20 +47,8 @@ describe('peer store writes of a built node', () => {
   afterAll(async () => { await Promise.all(nodes.map(async node => { await node.stop() })) })
 
   async function memoryNode (name: string): Promise<MeshLibp2p> {
-    const node = await createMeshLibp2p({
-      privateKey: await generateKeyPair('Ed25519'),
-      listen: [`/memory/peer-store-writes-${name}`],
-      transports: [memory()],
-      rtcConfiguration: { iceServers: [] },
-      allowPrivateAddresses: true,
-      maxConnections: 10,
-      inboundConnectionThreshold: 10,
-      maxIncomingPendingConnections: 10,
-      dialTimeoutMs: 5000,
-      userAgent: 'zentalk-libp2p-test'
-    })
+    const node = await startMemoryLibp2p(`peer-store-writes-${name}`)
     nodes.push(node)
-    await node.start()
     return node
   }
 

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { memory } from '@libp2p/memory'
-import { createMeshLibp2p, type MeshLibp2p } from './libp2p.ts'
+import { startMemoryLibp2p } from '../testing/memory-libp2p.ts'
+import type { MeshLibp2p } from './libp2p.ts'
 import { addToRoutingTable, pingOnlyConnected, routingTablePeers } from './routing-table.ts'
 
 describe('routing-table pings within a connection budget (pingOnlyConnected)', () => {
@@ -10,20 +9,8 @@ describe('routing-table pings within a connection budget (pingOnlyConnected)', (
 
   let next = 0
   async function memoryNode (): Promise<MeshLibp2p> {
-    const node = await createMeshLibp2p({
-      privateKey: await generateKeyPair('Ed25519'),
-      listen: [`/memory/routing-table-pings-${next++}`],
-      transports: [memory()],
-      rtcConfiguration: { iceServers: [] },
-      allowPrivateAddresses: true,
-      maxConnections: 10,
-      inboundConnectionThreshold: 10,
-      maxIncomingPendingConnections: 10,
-      dialTimeoutMs: 5000,
-      userAgent: 'zentalk-routing-table-test'
-    })
+    const node = await startMemoryLibp2p(`routing-table-pings-${next++}`)
     nodes.push(node)
-    await node.start()
     return node
   }
 
