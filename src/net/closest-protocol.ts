@@ -57,11 +57,9 @@ export async function askClosest (libp2p: MeshLibp2p, peerId: PeerId, key: Uint8
     await messages.write(encodeClosestRequest({ key, count }), { signal })
     // The answer is read while our end closes: on WebRTC closing waits for the peer's acknowledgement of it, which
     // the answer does not need (the request is one frame), and a lookup must not wait on it.
-    const closing = stream.close({ signal }).catch(() => {})
+    void stream.close({ signal }).catch(() => {})
     step = 'reading the answer'
-    const answer = parseAnswerPeers(decodeClosestResponse((await messages.read({ signal })).subarray()))
-    void closing
-    return answer
+    return parseAnswerPeers(decodeClosestResponse((await messages.read({ signal })).subarray()))
   } catch (error) {
     stream?.abort(error instanceof Error ? error : new Error(String(error)))
     throw new Error(`${step}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
