@@ -13,6 +13,24 @@ async function newPeerId (): Promise<PeerId> {
 }
 
 /**
+ * The parts of a libp2p node the selector uses: `connections` as its open connections, `dial` as its dials, a DHT that
+ * names nobody, and a peer store that knows no protocols.
+ */
+function fakeLibp2p (self: PeerId, connections: Array<{ remotePeer: PeerId }>, dial: (peer: PeerId, options: { signal: AbortSignal }) => Promise<unknown>,
+  events = new EventTarget()): MeshLibp2p {
+  return {
+    peerId: self,
+    logger: defaultLogger(),
+    services: { dht: { async * getClosestPeers () {} } },
+    getConnections: (peer?: PeerId) => connections.filter(c => peer === undefined || c.remotePeer.equals(peer)),
+    addEventListener: events.addEventListener.bind(events),
+    removeEventListener: events.removeEventListener.bind(events),
+    dial,
+    peerStore: { get: async () => ({ protocols: [] }), merge: async () => {} }
+  } as unknown as MeshLibp2p
+}
+
+/**
  * A node whose own dial to `other` never completes (as a tab's WebRTC dial that lost a race), while a connection
  * to `other` opens by another path `opensAfterMs` later.
  */
@@ -22,19 +40,10 @@ async function racingDials (opensAfterMs: number): Promise<{ selector: MeshHolde
   const events = new EventTarget()
   const connections: Array<{ remotePeer: PeerId, status: string, limits: undefined }> = []
   let dials = 0
-  const libp2p = {
-    peerId: self,
-    logger: defaultLogger(),
-    services: { dht: { async * getClosestPeers () {} } },
-    getConnections: (peer?: PeerId) => connections.filter(c => peer === undefined || c.remotePeer.equals(peer)),
-    addEventListener: events.addEventListener.bind(events),
-    removeEventListener: events.removeEventListener.bind(events),
-    dial: async (_peer: PeerId, options: { signal: AbortSignal }) => {
-      dials++
-      await new Promise((_resolve, reject) => { options.signal.addEventListener('abort', () => { reject(options.signal.reason) }) })
-    },
-    peerStore: { get: async () => ({ protocols: [] }) }
-  } as unknown as MeshLibp2p
+  const libp2p = fakeLibp2p(self, connections, async (_peer, options) => {
+    dials++
+    await new Promise((_resolve, reject) => { options.signal.addEventListener('abort', () => { reject(options.signal.reason) }) })
+  }, events)
   const keeper = {
     storagePeers: new Set([other.toString()]),
     nonStoragePeers: new Set<string>(),
@@ -112,16 +121,7 @@ describe('MeshHolderSelector within a connection budget', () => {
       newStream: async () => { throw new Error('the protocol is not supported') }
     }))
     let dials = 0
-    const libp2p = {
-      peerId: self,
-      logger: defaultLogger(),
-      services: { dht: { async * getClosestPeers () {} } },
-      getConnections: (peer?: PeerId) => connections.filter(c => peer === undefined || c.remotePeer.equals(peer)),
-      addEventListener: () => {},
-      removeEventListener: () => {},
-      dial: async () => { dials++; throw new Error('no dial expected') },
-      peerStore: { get: async () => ({ protocols: [] }), merge: async () => {} }
-    } as unknown as MeshLibp2p
+    const libp2p = fakeLibp2p(self, connections, async () => { dials++; throw new Error('no dial expected') })
     const keeper = {
       storagePeers: new Set(others.map(String)),
       nonStoragePeers: new Set<string>(),

@@ -231,11 +231,6 @@ export class PeerKeeper {
    * without a budget does not dial them (it would take a place they need, be closed for room and dial again).
    */
   readonly budgetedPeers = new Set<string>()
-  /**
-   * Peers that announced best-effort storage (`agentWithStorage`): tabs whose browser may evict the shards they hold.
-   * Peers that announced persistent storage or said nothing are not in it.
-   */
-  readonly bestEffortPeers = new Set<string>()
   /** The class each identified peer announced (`holderClassOfAgent`), kept after it disconnects. */
   private readonly classes = new Map<string, Exclude<HolderClass, 'unknown'>>()
   private readonly state = new Map<string, PeerState>()
@@ -495,8 +490,6 @@ export class PeerKeeper {
     else this.tabPeers.delete(peerId.toString())
     if (budgetOfAgent(agentVersion) !== undefined) this.markBudgeted(peerId)
     else this.budgetedPeers.delete(peerId.toString())
-    if (storageOfAgent(agentVersion) === 'best-effort') this.bestEffortPeers.add(peerId.toString())
-    else this.bestEffortPeers.delete(peerId.toString())
   }
 
   private readonly onPeerUpdate = (evt: CustomEvent<PeerUpdate>): void => {
