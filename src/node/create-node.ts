@@ -314,7 +314,9 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
       // over WebRTC from a node that may be busy; a fetch stops waiting for holders once it has what it needs,
       // so only a fetch that is short of shards ever waits this long.
       fetchTimeoutMs: NODE_FETCH_TIMEOUT_MS,
-      maxHedges: settings.storeHedges
+      maxHedges: settings.storeHedges,
+      // Within a connection budget a read dials only the holders it needs beyond those it is connected to.
+      readConnectedFirst: settings.connectionBudget !== undefined
     })
 
   const stopController = new AbortController()

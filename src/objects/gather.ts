@@ -191,6 +191,14 @@ export interface GatherInput {
   deadline?: { ms: number, startedAt: number }
   /** Bytes of shards kept from one holder over the read; past it, its shards are dropped. Default: no limit. */
   maxKeptBytesPerHolder?: number
+  /**
+   * Connected holders first (a node within a connection budget, where each holder not connected costs a dial and
+   * another connection closed for room): every holder `connected` says yes to is asked at once, then the nearest
+   * others until `firstWave` are asked. The rest wait: each failing or empty holder is replaced by the next of them
+   * (before any spare), and all of them are asked once `waveDelayMs` passes or every request out has settled
+   * without enough. Default: every holder at once.
+   */
+  connectedFirst?: { connected: (holder: string) => boolean, firstWave: number, waveDelayMs: number }
 }
 
 export interface GatherOutcome {
@@ -226,6 +234,8 @@ export async function collectShards (input: GatherInput): Promise<GatherOutcome>
   let outstanding = 0
   let wake = (): void => {}
   let spares: Promise<string[]> | undefined
+  // Holders not asked yet (connected-first reads), nearest first.
+  const waiting: string[] = []
 
   const launch = (task: () => Promise<void>): void => {
     outstanding++
@@ -257,18 +267,36 @@ export async function collectShards (input: GatherInput): Promise<GatherOutcome>
     })
   }
   const askSpare = async (): Promise<void> => {
+    const next = waiting.shift()
+    if (next !== undefined) {
+      if (!finished) ask(next)
+      return
+    }
     const spare = await nextSpare()
     if (spare !== undefined && !finished) ask(spare)
+  }
+  const askWaiting = (): void => {
+    while (waiting.length > 0 && !finished) ask(waiting.shift()!)
   }
   const nextSpare = async (): Promise<string | undefined> => {
     if (input.spares === undefined) return undefined
     spares ??= input.spares().catch(() => [])
-    const spare = (await spares).find(candidate => !asked.has(candidate))
+    const spare = (await spares).find(candidate => !asked.has(candidate) && !waiting.includes(candidate))
     if (spare !== undefined) asked.add(spare) // claimed now: failures settling together must not share a spare
     return spare
   }
 
-  remote.forEach(ask)
+  const first = input.connectedFirst
+  if (first === undefined) {
+    remote.forEach(ask)
+  } else {
+    const connected = remote.filter(holder => first.connected(holder))
+    const others = remote.filter(holder => !connected.includes(holder))
+    const wave = Math.max(0, first.firstWave - connected.length)
+    connected.forEach(ask)
+    others.slice(0, wave).forEach(ask)
+    waiting.push(...others.slice(wave))
+  }
   launch(async () => {
     try {
       const shards = await input.exchange.fetch(selfId, input.target, { onRejected, checkedManifests })
@@ -288,10 +316,17 @@ export async function collectShards (input: GatherInput): Promise<GatherOutcome>
 
   const ending: GatherEnding = {}
   let deadline: ReturnType<typeof setTimeout> | undefined
+  let waveTimer: ReturnType<typeof setTimeout> | undefined
   await new Promise<void>(resolve => {
     wake = () => {
-      if (outstanding === 0 || input.enough(collector, supplied) || input.signal?.aborted === true) resolve()
+      if (input.enough(collector, supplied) || input.signal?.aborted === true) {
+        resolve()
+        return
+      }
+      if (outstanding === 0 && waiting.length > 0) askWaiting()
+      if (outstanding === 0) resolve()
     }
+    if (waiting.length > 0) waveTimer = setTimeout(() => { askWaiting() }, input.connectedFirst?.waveDelayMs ?? 0)
     input.signal?.addEventListener('abort', wake, { once: true })
     if (input.deadline !== undefined) {
       const { ms, startedAt } = input.deadline
@@ -300,6 +335,7 @@ export async function collectShards (input: GatherInput): Promise<GatherOutcome>
     wake()
   })
   clearTimeout(deadline)
+  clearTimeout(waveTimer)
   input.signal?.removeEventListener('abort', wake)
   finished = true
   stats.cancelled = stats.asked - stats.answered - stats.offline - stats.refused

@@ -117,6 +117,46 @@ describe('ObjectStore over 16 real libp2p storage nodes', () => {
     }
   })
 
+  it('within a connection budget, reads ask the connected holders and dial only the nearest others needed for k + 2', async () => {
+    const remoteHolders = ranking.slice(0, 15).filter(id => id !== sender.peerId)
+    // Ten holders count as connected, the farthest ten: a plain read would dial the nearest ones too.
+    const connected = new Set(remoteHolders.slice(-10))
+    const others = remoteHolders.filter(id => !connected.has(id))
+    const asked: string[] = []
+    const exchange = {
+      ...deps.exchange,
+      connected: (holder: string) => connected.has(holder),
+      fetch: async (...args: Parameters<typeof deps.exchange.fetch>) => { asked.push(args[0]); return await deps.exchange.fetch(...args) }
+    }
+    const reader = new ObjectStore({ ...deps, exchange, readConnectedFirst: true, readWaveDelayMs: 600_000 })
+    const fetched = await reader.fetchObjects()
+    expect(fetched.failed).toEqual([])
+    expect(fetched.objects).toHaveLength(20)
+    for (const object of fetched.objects) expect(object.bytes).toEqual(originals.get(object.objectId))
+    const remoteAsked = asked.filter(id => id !== sender.peerId)
+    expect(new Set(remoteAsked)).toEqual(new Set([...connected, ...others.slice(0, 12 - connected.size)]))
+
+    // Connected holders that hold nothing are replaced by the nearest holders not asked yet, before any spare:
+    // with three of them empty, the first wave has 9 suppliers, one short of k.
+    const empties = [...connected].slice(0, 3).map(id => byId(nodes).get(id)!.store)
+    const saved = (await Promise.all(empties.flatMap(store => stored.map(async result =>
+      ({ store, record: await store.get(result.objectId, result.holders.findIndex(h => byId(nodes).get(h)!.store === store) as ShardIndex) })))))
+    for (const store of empties) for (const result of stored) await store.delete(result.objectId)
+    try {
+      asked.length = 0
+      const again = await reader.fetchObjects()
+      expect(again.failed).toEqual([])
+      expect(again.objects).toHaveLength(20)
+      const askedAgain = asked.filter(id => id !== sender.peerId)
+      const replacements = askedAgain.slice(12)
+      expect(replacements.length).toBeGreaterThan(0)
+      const fromWaiting = Math.min(replacements.length, others.length - 2)
+      expect(replacements.slice(0, fromWaiting)).toEqual(others.slice(2, 2 + fromWaiting))
+    } finally {
+      for (const { store, record } of saved) if (record !== undefined) await store.put(record)
+    }
+  })
+
   it('does not wait for holders that never answer once every object has k shards', async () => {
     const stalled = ranking.slice(0, 15).filter(id => id !== sender.peerId).slice(-5).map(id => byId(nodes).get(id)!)
     for (const node of stalled) {

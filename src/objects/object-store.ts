@@ -31,6 +31,10 @@ export const DEFAULT_SPARE_HOLDERS = 5
  * user's keys). A read asks at most 2 (k + m) remote holders, 30 by default.
  */
 export const DEFAULT_READ_SPARE_HOLDERS = 15
+/** Connected-first reads: holders asked at once beyond k, so one slow or empty holder does not stall the read. */
+export const READ_FIRST_WAVE_SLACK = 2
+/** Connected-first reads: after this long without enough shards, every holder not asked yet is asked. */
+export const READ_WAVE_DELAY_MS = 1_500
 /** Below a holder's own per-peer cap (4), leaving room for this node's other chunk traffic (repair, audit). */
 export const DEFAULT_REQUESTS_PER_HOLDER = 3
 /**
@@ -87,6 +91,14 @@ export interface ObjectStoreDeps {
   spareHolders?: number
   /** Next-closest nodes a read may ask in place of failing or empty holders (default DEFAULT_READ_SPARE_HOLDERS). */
   readSpareHolders?: number
+  /**
+   * Reads ask the holders this node is connected to first, and dial others only to make up k + READ_FIRST_WAVE_SLACK
+   * (then one per failing or empty holder, and all of them after READ_WAVE_DELAY_MS). For a node within a
+   * connection budget, where every holder dialled closes another connection. Default false: every holder at once.
+   */
+  readConnectedFirst?: boolean
+  /** Connected-first reads: how long before every holder not asked yet is asked (default READ_WAVE_DELAY_MS). */
+  readWaveDelayMs?: number
   /**
    * Long-tail stores: shards of one object whose STORE, still out well after k shards have receipts, is also sent
    * to the next spare node, the first receipt winning and the other request being cancelled (m, 5, is a good
@@ -461,7 +473,10 @@ export class ObjectStore {
       timeoutMs: this.fetchTimeoutMs,
       signal,
       deadline: { ms: deadlineMs, startedAt: started },
-      maxKeptBytesPerHolder: Math.ceil(this.maxReadBytes / this.k)
+      maxKeptBytesPerHolder: Math.ceil(this.maxReadBytes / this.k),
+      connectedFirst: this.deps.readConnectedFirst === true
+        ? { connected: (holder: string) => this.deps.exchange.connected(holder), firstWave: this.k + READ_FIRST_WAVE_SLACK, waveDelayMs: this.deps.readWaveDelayMs ?? READ_WAVE_DELAY_MS }
+        : undefined
     }
   }
 
