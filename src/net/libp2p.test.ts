@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
-import { startMemoryLibp2p } from '../testing/memory-libp2p.ts'
+import { startMemoryLibp2p, TEST_LIBP2P_LIMITS } from '../testing/memory-libp2p.ts'
 import { connectionPingIntervalFor, createMeshLibp2p, dialable, DHT_SELF_QUERY_INTERVAL_MS, DHT_TABLE_REFRESH_INTERVAL_MS, preferredAddressesFirst, type MeshLibp2p } from './libp2p.ts'
 
 describe('idle cost settings of the libp2p assembly', () => {
@@ -19,12 +19,7 @@ describe('idle cost settings of the libp2p assembly', () => {
     node = await createMeshLibp2p({
       privateKey: await generateKeyPair('Ed25519'),
       listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-      rtcConfiguration: { iceServers: [] },
-      allowPrivateAddresses: true,
-      maxConnections: 10,
-      inboundConnectionThreshold: 10,
-      maxIncomingPendingConnections: 10,
-      dialTimeoutMs: 5000,
+      ...TEST_LIBP2P_LIMITS,
       userAgent: 'zentalk-libp2p-test',
       connectionPingIntervalMs: connectionPingIntervalFor(100_000)
     })
