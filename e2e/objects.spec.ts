@@ -304,10 +304,15 @@ test('a tab that holds shards keeps them across a reload (IndexedDB)', async () 
   const after = await held()
   expectKept(before, after)
   for (const value of after.values()) expect(value).toMatch(/ intact$/)
+  // And it serves them again, once the fetcher has met the reloaded tab: with five of X's holders gone, X's objects
+  // rebuild only when every other holder answers (the 6th-holder test counts on that).
+  const again = await eventually('the fetcher rebuilds all of X with the reloaded tab back', async () => await fetchObjects(fetcher.page, owner.address),
+    fetched => fetched.failed.length === 0, 120_000)
+  expectAllIdentical(again, stored)
 })
 
 test('a headless node keeps its shards across a restart (SQLite)', async () => {
-  test.setTimeout(4 * 60_000)
+  test.setTimeout(6 * 60_000)
   const hy = holdersOf(other.address)
   const index = headless.findIndex(node => hy.includes(node.peerId) && !stops.includes(node.peerId))
   const node = headless[index]
@@ -325,6 +330,9 @@ test('a headless node keeps its shards across a restart (SQLite)', async () => {
     await fetcher.page.evaluate(() => window.zentalk!.connections().filter(c => c.direct).map(c => c.peerId)),
   direct => direct.includes(node.peerId), 60_000)
   expectAllIdentical(await fetchObjects(fetcher.page, other.address), otherStored)
+  // X's objects too, which need every holder not stopped (the restarted node among them when it holds X's shards).
+  expectAllIdentical(await eventually('the fetcher rebuilds all of X with the restarted node back', async () => await fetchObjects(fetcher.page, owner.address),
+    fetched => fetched.failed.length === 0, 120_000), stored)
 })
 
 test('a 6th holder gone: that owner gets NotEnoughShardsError, another owner still fetches, no node crashes', async () => {
