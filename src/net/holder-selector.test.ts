@@ -2,7 +2,7 @@ import { defaultLogger } from '@libp2p/logger'
 import { describe, expect, it, vi } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { ASK_STRAGGLER_MIN_MS, firstAnswers, MeshHolderSelector } from './holder-selector.ts'
+import { ASK_STRAGGLER_MIN_MS, askInWaves, firstAnswers, MeshHolderSelector, NotAskedError } from './holder-selector.ts'
 import { kadIdOf, kadIdOfKey, rankByDistance } from '../placement/index.ts'
 import type { MeshLibp2p } from './libp2p.ts'
 import type { PeerKeeper } from './peer-keeper.ts'
@@ -100,6 +100,77 @@ describe('firstAnswers', () => {
       const fast = firstAnswers([answerAfter(10, 'a'), answerAfter(ASK_STRAGGLER_MIN_MS - 50, 'b')])
       await vi.advanceTimersByTimeAsync(ASK_STRAGGLER_MIN_MS)
       expect((await fast).map(r => r.status)).toEqual(['fulfilled', 'fulfilled'])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
+
+describe('askInWaves', () => {
+  /** Asks that answer after `answerMs[id]` ms, fail at once when it is negative, and hang when it is undefined. */
+  function asker (answerMs: Record<string, number | undefined>): { ask: (id: string, stop: AbortSignal) => Promise<string>, asked: string[] } {
+    const asked: string[] = []
+    const ask = async (id: string, stop: AbortSignal): Promise<string> => await new Promise((resolve, reject) => {
+      asked.push(id)
+      const ms = answerMs[id]
+      if (ms !== undefined && ms < 0) { reject(new Error(`${id} refused`)); return }
+      const timer = ms === undefined ? undefined : setTimeout(() => { resolve(id) }, ms)
+      stop.addEventListener('abort', () => { clearTimeout(timer); reject(stop.reason) })
+    })
+    return { ask, asked }
+  }
+  const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']
+
+  it('asks the next wave when nobody of the first answered within the hedge, and the third never', async () => {
+    vi.useFakeTimers()
+    try {
+      const { ask, asked } = asker({ d: 300, e: 5_000 })
+      const deadline = new AbortController()
+      const settled = askInWaves(ids, ask, { perWave: 3, hedgeMs: 1_000, signal: deadline.signal })
+      await vi.advanceTimersByTimeAsync(999)
+      expect(asked).toEqual(['a', 'b', 'c'])
+      await vi.advanceTimersByTimeAsync(1_000 + 300 + 3 * 1_300)
+      const results = await settled
+      expect(asked).toEqual(['a', 'b', 'c', 'd', 'e', 'f'])
+      expect(results.map(r => r.status === 'fulfilled' ? r.value : (r.reason instanceof NotAskedError ? 'not asked' : 'failed')))
+        .toEqual(['failed', 'failed', 'failed', 'd', 'failed', 'failed', 'not asked', 'not asked', 'not asked'])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('asks the next wave at once when every ask out has failed', async () => {
+    vi.useFakeTimers()
+    try {
+      const { ask, asked } = asker({ a: -1, b: -1, c: -1, d: 50, e: 60, f: 70 })
+      const settled = askInWaves(ids, ask, { perWave: 3, hedgeMs: 1_000, signal: new AbortController().signal })
+      await vi.advanceTimersByTimeAsync(100)
+      const results = await settled
+      expect(asked).toEqual(['a', 'b', 'c', 'd', 'e', 'f'])
+      expect(results.filter(r => r.status === 'fulfilled').map(r => (r as PromiseFulfilledResult<string>).value)).toEqual(['d', 'e', 'f'])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('asks only the first wave when it answers in time, and nobody once the lookup has ended', async () => {
+    vi.useFakeTimers()
+    try {
+      const { ask, asked } = asker({ a: 100, b: 200, c: 300 })
+      const settled = askInWaves(ids, ask, { perWave: 3, hedgeMs: 1_000, signal: new AbortController().signal })
+      await vi.advanceTimersByTimeAsync(5_000)
+      expect((await settled).filter(r => r.status === 'fulfilled')).toHaveLength(3)
+      expect(asked).toEqual(['a', 'b', 'c'])
+
+      const ended = new AbortController()
+      const hung = asker({})
+      const none = askInWaves(ids, hung.ask, { perWave: 3, hedgeMs: 1_000, signal: ended.signal })
+      await vi.advanceTimersByTimeAsync(500)
+      ended.abort(new Error('the lookup\'s deadline'))
+      const results = await none
+      expect(hung.asked).toEqual(['a', 'b', 'c'])
+      expect(results.every(r => r.status === 'rejected')).toBe(true)
+      expect(results.slice(3).every(r => r.status === 'rejected' && r.reason instanceof NotAskedError)).toBe(true)
     } finally {
       vi.useRealTimers()
     }

@@ -26,11 +26,110 @@ import { routingTablePeers } from './routing-table.ts'
 import { askClosest, type ClosestPeerAnswer } from './closest-protocol.ts'
 import type { Connection, Logger, PeerId } from '@libp2p/interface'
 
-/** Connected storage nodes a node with a connection budget asks for a key's closest (`askConnected`). */
+/** Connected storage nodes a node with a connection budget asks at once for a key's closest (`askConnected`): a wave. */
 const ASK_CONNECTED = 3
+/** Waves of asks at most (`askConnected`): ASK_CONNECTED × ASK_WAVES connected storage nodes. */
+const ASK_WAVES = 3
+/**
+ * The next wave of asks goes out when nobody asked has answered this long after the last wave (at most a quarter of
+ * the lookup's deadline), or at once when every ask out has failed. A busy node must not hold a lookup to its
+ * deadline while other connected nodes are idle: a tab with a budget of 16 among 60 headless nodes on a loaded
+ * machine got no answer from its first three asked nodes within 8 s in about one lookup of ten, and fell back to the
+ * storage nodes it knew itself (up to 8 of 15 wrong); the next ones it was connected to answered in a second.
+ */
+export const ASK_HEDGE_MS = 1_500
 
-/** Rounds of asks (`askConnected`): the next connected storage nodes are asked when nobody of a round answered. */
-const ASK_ROUNDS = 2
+/** An ask of a later wave that never went out: somebody answered first, or the lookup ended. */
+export class NotAskedError extends Error {
+  constructor () {
+    super('not asked: another asked node answered first, or the lookup ended')
+    this.name = 'NotAskedError'
+  }
+}
+
+/**
+ * When each wave of asks may go out (`askInWaves`): wave 0 at once, wave w once w × `hedgeMs` passed or every ask
+ * out failed, none once an ask was answered.
+ */
+class AskWaves {
+  private opened = 0
+  private out = 0
+  private answeredOnce = false
+  private readonly waiting = new Set<{ wave: number, resolve: () => void, reject: (error: Error) => void }>()
+  private readonly timers: Array<ReturnType<typeof setTimeout>> = []
+
+  constructor (waves: number, hedgeMs: number) {
+    for (let wave = 1; wave < waves; wave++) this.timers.push(setTimeout(() => { this.openUpTo(wave) }, wave * hedgeMs))
+  }
+
+  /** Resolves when `wave` may go out; rejects with NotAskedError once an ask was answered or `signal` aborts. */
+  async gate (wave: number, signal: AbortSignal): Promise<void> {
+    if (this.answeredOnce || signal.aborted) throw new NotAskedError()
+    if (wave <= this.opened) return
+    await new Promise<void>((resolve, reject) => {
+      const entry = { wave, resolve, reject }
+      this.waiting.add(entry)
+      signal.addEventListener('abort', () => { this.waiting.delete(entry); reject(new NotAskedError()) }, { once: true })
+    })
+  }
+
+  started (): void { this.out++ }
+
+  failed (): void {
+    this.out--
+    if (this.out === 0 && !this.answeredOnce) this.openUpTo(this.opened + 1)
+  }
+
+  answered (): void {
+    this.out--
+    this.answeredOnce = true
+    for (const entry of this.waiting) entry.reject(new NotAskedError())
+    this.waiting.clear()
+    this.stop()
+  }
+
+  stop (): void {
+    for (const timer of this.timers) clearTimeout(timer)
+  }
+
+  private openUpTo (wave: number): void {
+    if (this.answeredOnce || wave <= this.opened) return
+    this.opened = wave
+    for (const entry of this.waiting) {
+      if (entry.wave <= wave) {
+        this.waiting.delete(entry)
+        entry.resolve()
+      }
+    }
+  }
+}
+
+/**
+ * Asks `ids` in waves of `perWave` (see AskWaves), and settles like `firstAnswers` over all of them: an ask of a wave
+ * that never went out is rejected with NotAskedError.
+ */
+export async function askInWaves<T> (ids: string[], ask: (id: string, stop: AbortSignal) => Promise<T>, options: { perWave: number, hedgeMs: number, signal: AbortSignal }): Promise<Array<PromiseSettledResult<T>>> {
+  const waves = new AskWaves(Math.ceil(ids.length / options.perWave), options.hedgeMs)
+  try {
+    return await firstAnswers(ids.map((id, i) => async (stop: AbortSignal) => {
+      const signal = AbortSignal.any([stop, options.signal])
+      await waves.gate(Math.floor(i / options.perWave), signal)
+      waves.started()
+      let value: T
+      try {
+        value = await ask(id, signal)
+      } catch (error) {
+        waves.failed()
+        throw error
+      }
+      waves.answered()
+      return value
+    }))
+  } finally {
+    waves.stop()
+  }
+}
+
 /**
  * Once one asked node answered, the others get this many times as long as it took (at least ASK_STRAGGLER_MIN_MS):
  * a node busy elsewhere must not hold every lookup to the whole deadline (a tab among 60 headless nodes on a loaded
@@ -191,9 +290,9 @@ export class MeshHolderSelector implements HolderSelector {
   }
 
   /**
-   * The answer of a node with a connection budget: up to ASK_CONNECTED connected storage nodes (operator nodes
-   * first: they hold the most connections and know the most of the mesh; then those nearest the key) are asked
-   * which live storage nodes they know closest to the key. Their answers and this node's own knowledge are ranked
+   * The answer of a node with a connection budget: ASK_CONNECTED connected storage nodes (operator nodes first: they
+   * hold the most connections and know the most of the mesh; then those nearest the key) are asked which live storage
+   * nodes they know closest to the key, and the next ones in further waves while nobody has answered (`askInWaves`). Their answers and this node's own knowledge are ranked
    * together; a candidate counts as live when this node holds a connection to it, an answer named it (the
    * answering node knows it as a live storage node), or it was connected within the liveness grace. Undefined when
    * no connected storage node answered.
@@ -208,21 +307,21 @@ export class MeshHolderSelector implements HolderSelector {
     const timeout = AbortSignal.timeout(this.options.lookupTimeoutMs)
     const deadline = signal == null ? timeout : AbortSignal.any([signal, timeout])
     const vouched = new Map<string, ClosestPeerAnswer>()
+    const askers = ordered.slice(0, ASK_CONNECTED * ASK_WAVES)
+    const answers = await askInWaves(askers, async (id, stop) => await askClosest(this.libp2p, peerIdFromString(id), key, count, AbortSignal.any([deadline, stop])), {
+      perWave: ASK_CONNECTED, hedgeMs: Math.min(ASK_HEDGE_MS, this.options.lookupTimeoutMs / (ASK_WAVES + 1)), signal: deadline
+    })
+    if (signal?.aborted === true) throw signal.reason
     let answered = 0
     let asked = 0
-    // A second round, to the next connected storage nodes, when nobody of the first answered (their connections
-    // may have closed under the asks); all within the one deadline.
-    for (let round = 0; round < ASK_ROUNDS && answered === 0 && asked < ordered.length && !deadline.aborted; round++) {
-      const askers = ordered.slice(asked, asked + ASK_CONNECTED)
-      asked += askers.length
-      const answers = await firstAnswers(askers.map(id => async (stop: AbortSignal) =>
-        await askClosest(this.libp2p, peerIdFromString(id), key, count, AbortSignal.any([deadline, stop]))))
-      if (signal?.aborted === true) throw signal.reason
-      for (const [i, answer] of answers.entries()) {
-        if (answer.status === 'fulfilled') {
-          answered++
-          for (const peer of answer.value) vouched.set(peer.peerId, peer)
-        } else this.log('asking %s for the closest to a key failed - %s', askers[i], (answer.reason as Error)?.message ?? String(answer.reason))
+    for (const [i, answer] of answers.entries()) {
+      if (answer.status === 'fulfilled') {
+        answered++
+        asked++
+        for (const peer of answer.value) vouched.set(peer.peerId, peer)
+      } else if (!(answer.reason instanceof NotAskedError)) {
+        asked++
+        this.log('asking %s for the closest to a key failed - %s', askers[i], (answer.reason as Error)?.message ?? String(answer.reason))
       }
     }
     if (answered === 0) return undefined
