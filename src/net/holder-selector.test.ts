@@ -216,4 +216,57 @@ describe('MeshHolderSelector within a connection budget', () => {
     expect(dials()).toBe(0)
     expect(chosen).toEqual(rankByDistance(kadIdOfKey(key), everyone, kadIdOf).slice(0, 15).map(r => r.item))
   })
+
+  it('when no connected node answers, counts the storage nodes earlier answers named within the grace as live, and only then', async () => {
+    const self = await newPeerId()
+    const others = await Promise.all(Array.from({ length: 30 }, newPeerId))
+    const everyone = [self, ...others].map(String)
+    // Connected to 8; the other 22 it met too long ago to count them live itself: only answers name them.
+    const connections = others.slice(0, 8).map(remotePeer => ({ remotePeer, status: 'open', limits: undefined }))
+    const libp2p = fakeLibp2p(self, connections, async () => { throw new Error('no dial expected') })
+    const keeper = {
+      storagePeers: new Set(others.map(String)),
+      nonStoragePeers: new Set<string>(),
+      target: 11,
+      isRelay: () => false,
+      relayConnected: () => true,
+      operatorsFirst: (peers: string[]) => peers,
+      sinceSeen: (id: string) => connections.some(c => c.remotePeer.toString() === id) ? 0 : Infinity
+    } as unknown as PeerKeeper
+    let naming: string[] | undefined = others.map(String)
+    let now = 0
+    const selector = new MeshHolderSelector(libp2p, keeper, {
+      lookupTimeoutMs: 2_000,
+      dialTimeoutMs: 2_000,
+      selfIsStorage: true,
+      livenessGraceMs: 60_000,
+      askConnected: true,
+      now: () => now,
+      ask: async () => {
+        if (naming === undefined) throw new Error('busy elsewhere')
+        return naming.map(peerId => ({ peerId, addrs: [] }))
+      }
+    })
+    const closest = (key: Uint8Array): string[] => rankByDistance(kadIdOfKey(key), everyone, kadIdOf).slice(0, 15).map(r => r.item)
+    const [first, second, third] = Array.from({ length: 3 }, () => crypto.getRandomValues(new Uint8Array(32)))
+    expect(await selector.select(first, 15, { fresh: true })).toEqual(closest(first))
+
+    // Nobody answers now: before, the answer held only the 8 connected nodes and this one.
+    naming = undefined
+    now = 30_000
+    expect(await selector.select(second, 15, { fresh: true })).toEqual(closest(second))
+
+    // While answers come in they decide: the nodes nearest the key that they no longer name are left out.
+    const connected = new Set(connections.map(c => c.remotePeer.toString()))
+    const gone = closest(third).filter(id => id !== self.toString() && !connected.has(id)).slice(0, 3)
+    naming = others.map(String).filter(id => !gone.includes(id))
+    const ranked = (key: Uint8Array, ids: string[], count: number): string[] => rankByDistance(kadIdOfKey(key), ids, kadIdOf).slice(0, count).map(r => r.item)
+    expect(await selector.select(third, 15, { fresh: true })).toEqual(ranked(third, everyone.filter(id => !gone.includes(id)), 15))
+
+    // Past the grace, a node only named is no longer counted live without an answer: the 8 connected and this one.
+    naming = undefined
+    now = 30_000 + 60_001
+    const fourth = crypto.getRandomValues(new Uint8Array(32))
+    expect(await selector.select(fourth, 15, { fresh: true })).toEqual(ranked(fourth, [self, ...others.slice(0, 8)].map(String), 15))
+  })
 })

@@ -220,8 +220,13 @@ export interface HolderSelectorOptions {
    * connection to another operator. They are candidates like the storage nodes this node met, and live while vouched.
    */
   vouched?: { has: (peerId: string) => boolean, peers: () => Iterable<string> }
+  /** How a budgeted node asks a connected storage node for the closest to a key (default: the closest-peers protocol). */
+  ask?: (peerId: PeerId, key: Uint8Array, count: number, signal: AbortSignal) => Promise<ClosestPeerAnswer[]>
   now?: () => number
 }
+
+/** Storage nodes remembered as named by a closest-peers answer (`MeshHolderSelector.named`); the oldest go first. */
+const MAX_NAMED = 4_096
 
 export class MeshHolderSelector implements HolderSelector {
   private readonly libp2p: MeshLibp2p
@@ -229,6 +234,13 @@ export class MeshHolderSelector implements HolderSelector {
   private readonly options: HolderSelectorOptions
   private readonly cached: CachedClosestLookup
   private readonly log: Logger
+  /**
+   * When a connected storage node's answer last named each storage node (a budgeted node's asks): the answering node
+   * knew it as live then. Within the liveness grace it counts as live when no connected node answers (`knownLive`).
+   * Before, that fallback knew only the storage nodes this node had itself been connected to lately, and a tab with a
+   * budget of 16 among 60 headless nodes answered up to 8 of 15 wrong by it.
+   */
+  private readonly named = new Map<string, number>()
 
   constructor (libp2p: MeshLibp2p, keeper: PeerKeeper, options: HolderSelectorOptions) {
     this.libp2p = libp2p
@@ -308,7 +320,8 @@ export class MeshHolderSelector implements HolderSelector {
     const deadline = signal == null ? timeout : AbortSignal.any([signal, timeout])
     const vouched = new Map<string, ClosestPeerAnswer>()
     const askers = ordered.slice(0, ASK_CONNECTED * ASK_WAVES)
-    const answers = await askInWaves(askers, async (id, stop) => await askClosest(this.libp2p, peerIdFromString(id), key, count, AbortSignal.any([deadline, stop])), {
+    const ask = this.options.ask ?? (async (peerId, key, count, signal) => await askClosest(this.libp2p, peerId, key, count, signal))
+    const answers = await askInWaves(askers, async (id, stop) => await ask(peerIdFromString(id), key, count, AbortSignal.any([deadline, stop])), {
       perWave: ASK_CONNECTED, hedgeMs: Math.min(ASK_HEDGE_MS, this.options.lookupTimeoutMs / (ASK_WAVES + 1)), signal: deadline
     })
     if (signal?.aborted === true) throw signal.reason
@@ -325,6 +338,7 @@ export class MeshHolderSelector implements HolderSelector {
       }
     }
     if (answered === 0) return undefined
+    this.remember(vouched.keys())
     onStep?.({ kind: 'first-answer', text: `${answered} of ${asked} connected storage nodes answered` })
     const ranked = rankByDistance(kadIdOfKey(key), this.candidates([...vouched.keys(), ...this.knownPeers()]), kadIdOf).map(r => r.item)
     // Live: named by an answer (the answering node knows it as a live storage node), or live as this node knows it.
@@ -342,18 +356,38 @@ export class MeshHolderSelector implements HolderSelector {
   /**
    * Live as far as this node knows without asking anyone: itself, connected, vouched for by a connected operator, or
    * a storage node it was connected to within the liveness grace (the rule of every answer: a node is not dropped
-   * because this node closed its connection for room).
+   * because this node closed its connection for room); with `orNamed` (no connected node answered now), also a
+   * storage node an earlier answer named within the grace. While answers come in they decide instead: a node they
+   * stopped naming may have left.
    */
-  private knownToBeLive (id: string, connected: Set<string>): boolean {
+  private knownToBeLive (id: string, connected: Set<string>, orNamed = false): boolean {
     return id === this.libp2p.peerId.toString() || connected.has(id) || this.options.vouched?.has(id) === true ||
-      (this.keeper.storagePeers.has(id) && this.keeper.sinceSeen(id) < this.options.livenessGraceMs)
+      (this.keeper.storagePeers.has(id) && this.keeper.sinceSeen(id) < this.options.livenessGraceMs) ||
+      (orNamed && this.now() - (this.named.get(id) ?? -Infinity) < this.options.livenessGraceMs)
   }
 
-  /** The `count` storage nodes closest to `key` among those this node knows to be live (`knownToBeLive`); no dial. */
+  /** Notes that an answer named `peers` just now (see `named`). */
+  private remember (peers: Iterable<string>): void {
+    const now = this.now()
+    for (const id of peers) {
+      this.named.delete(id)
+      this.named.set(id, now)
+    }
+    for (const id of this.named.keys()) {
+      if (this.named.size <= MAX_NAMED) break
+      this.named.delete(id)
+    }
+  }
+
+  private now (): number {
+    return this.options.now?.() ?? Date.now()
+  }
+
+  /** The `count` storage nodes closest to `key` among those this node knows to be live (`knownToBeLive`, named ones too); no dial. */
   private knownLive (key: Uint8Array, count: number): string[] {
     const connected = new Set(this.libp2p.getConnections().filter(isUsableConnection).map(c => c.remotePeer.toString()))
     const ranked = rankByDistance(kadIdOfKey(key), this.candidates(this.knownPeers()), kadIdOf).map(r => r.item)
-    return ranked.filter(id => this.knownToBeLive(id, connected)).slice(0, count)
+    return ranked.filter(id => this.knownToBeLive(id, connected, true)).slice(0, count)
   }
 
   /** The local answer: the storage nodes the peer keeper confirmed, ranked; no lookup, no dial. */
@@ -426,7 +460,7 @@ export class MeshHolderSelector implements HolderSelector {
   }
 
   private knownPeers (): string[] {
-    const ids = new Set<string>([...this.keeper.storagePeers, ...this.options.vouched?.peers() ?? []])
+    const ids = new Set<string>([...this.keeper.storagePeers, ...this.options.vouched?.peers() ?? [], ...this.named.keys()])
     for (const c of this.libp2p.getConnections()) ids.add(c.remotePeer.toString())
     for (const p of routingTablePeers(this.libp2p)) ids.add(p.toString())
     return [...ids]
