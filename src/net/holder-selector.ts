@@ -108,7 +108,11 @@ class AskWaves {
  * Asks `ids` in waves of `perWave` (see AskWaves), and settles like `firstAnswers` over all of them: an ask of a wave
  * that never went out is rejected with NotAskedError.
  */
-export async function askInWaves<T> (ids: string[], ask: (id: string, stop: AbortSignal) => Promise<T>, options: { perWave: number, hedgeMs: number, signal: AbortSignal }): Promise<Array<PromiseSettledResult<T>>> {
+export async function askInWaves<T> (
+  ids: string[],
+  ask: (id: string, stop: AbortSignal) => Promise<T>,
+  options: { perWave: number, hedgeMs: number, signal: AbortSignal }
+): Promise<Array<PromiseSettledResult<T>>> {
   const waves = new AskWaves(Math.ceil(ids.length / options.perWave), options.hedgeMs)
   try {
     return await firstAnswers(ids.map((id, i) => async (stop: AbortSignal) => {
@@ -304,10 +308,10 @@ export class MeshHolderSelector implements HolderSelector {
   /**
    * The answer of a node with a connection budget: ASK_CONNECTED connected storage nodes (operator nodes first: they
    * hold the most connections and know the most of the mesh; then those nearest the key) are asked which live storage
-   * nodes they know closest to the key, and the next ones in further waves while nobody has answered (`askInWaves`). Their answers and this node's own knowledge are ranked
-   * together; a candidate counts as live when this node holds a connection to it, an answer named it (the
-   * answering node knows it as a live storage node), or it was connected within the liveness grace. Undefined when
-   * no connected storage node answered.
+   * nodes they know closest to the key, and the next ones in further waves while nobody has answered (`askInWaves`).
+   * Their answers and this node's own knowledge are ranked together; a candidate counts as live when this node holds
+   * a connection to it, an answer named it (the answering node knows it as a live storage node), or it was connected
+   * within the liveness grace. Undefined when no connected storage node answered.
    */
   private async askConnected (key: Uint8Array, count: number, signal?: AbortSignal, onStep?: (step: LookupStep) => void): Promise<string[] | undefined> {
     const self = this.libp2p.peerId.toString()
@@ -383,7 +387,10 @@ export class MeshHolderSelector implements HolderSelector {
     return this.options.now?.() ?? Date.now()
   }
 
-  /** The `count` storage nodes closest to `key` among those this node knows to be live (`knownToBeLive`, named ones too); no dial. */
+  /**
+   * The `count` storage nodes closest to `key` among those this node knows to be live (`knownToBeLive`, named ones
+   * too); no dial.
+   */
   private knownLive (key: Uint8Array, count: number): string[] {
     const connected = new Set(this.libp2p.getConnections().filter(isUsableConnection).map(c => c.remotePeer.toString()))
     const ranked = rankByDistance(kadIdOfKey(key), this.candidates(this.knownPeers()), kadIdOf).map(r => r.item)
