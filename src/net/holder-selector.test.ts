@@ -2,7 +2,7 @@ import { defaultLogger } from '@libp2p/logger'
 import { describe, expect, it, vi } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { ASK_STRAGGLER_MIN_MS, askInWaves, firstAnswers, MeshHolderSelector, NotAskedError } from './holder-selector.ts'
+import { ASK_STRAGGLER_MIN_MS, askInWaves, firstAnswers, MeshHolderSelector, NotAskedError, type HolderSelectorOptions } from './holder-selector.ts'
 import { kadIdOf, kadIdOfKey, rankByDistance } from '../placement/index.ts'
 import type { MeshLibp2p } from './libp2p.ts'
 import type { PeerKeeper } from './peer-keeper.ts'
@@ -182,7 +182,9 @@ describe('MeshHolderSelector within a connection budget', () => {
    * A tab with a budget that knows 30 storage nodes, holds connections to 8 of them and was connected to the others
    * within the liveness grace; none of the connected nodes answers the closest-peers protocol.
    */
-  async function budgetedTab (): Promise<{ selector: MeshHolderSelector, everyone: string[], dials: () => number }> {
+  async function budgetedTab (options: { othersSeenMsAgo?: number, selector?: Partial<HolderSelectorOptions> } = {}): Promise<{
+    selector: MeshHolderSelector, self: string, others: string[], connected: Set<string>, everyone: string[], dials: () => number
+  }> {
     const self = await newPeerId()
     const others = await Promise.all(Array.from({ length: 30 }, newPeerId))
     const connections = others.slice(0, 8).map(remotePeer => ({
@@ -191,6 +193,7 @@ describe('MeshHolderSelector within a connection budget', () => {
       limits: undefined,
       newStream: async () => { throw new Error('the protocol is not supported') }
     }))
+    const connected = new Set(connections.map(c => c.remotePeer.toString()))
     let dials = 0
     const libp2p = fakeLibp2p(self, connections, async () => { dials++; throw new Error('no dial expected') })
     const keeper = {
@@ -200,12 +203,12 @@ describe('MeshHolderSelector within a connection budget', () => {
       isRelay: () => false,
       relayConnected: () => true,
       operatorsFirst: (peers: string[]) => peers,
-      sinceSeen: (id: string) => connections.some(c => c.remotePeer.toString() === id) ? 0 : 5_000
+      sinceSeen: (id: string) => connected.has(id) ? 0 : options.othersSeenMsAgo ?? 5_000
     } as unknown as PeerKeeper
     const selector = new MeshHolderSelector(libp2p, keeper, {
-      lookupTimeoutMs: 2_000, dialTimeoutMs: 2_000, selfIsStorage: true, livenessGraceMs: 60_000, askConnected: true
+      lookupTimeoutMs: 2_000, dialTimeoutMs: 2_000, selfIsStorage: true, livenessGraceMs: 60_000, askConnected: true, ...options.selector
     })
-    return { selector, everyone: [self, ...others].map(String), dials: () => dials }
+    return { selector, self: self.toString(), others: others.map(String), connected, everyone: [self, ...others].map(String), dials: () => dials }
   }
 
   it('answers from the storage nodes it knows to be live, without a dial, when no connected node answers', async () => {
@@ -218,36 +221,22 @@ describe('MeshHolderSelector within a connection budget', () => {
   })
 
   it('when no connected node answers, counts the storage nodes earlier answers named within the grace as live, and only then', async () => {
-    const self = await newPeerId()
-    const others = await Promise.all(Array.from({ length: 30 }, newPeerId))
-    const everyone = [self, ...others].map(String)
-    // Connected to 8; the other 22 it met too long ago to count them live itself: only answers name them.
-    const connections = others.slice(0, 8).map(remotePeer => ({ remotePeer, status: 'open', limits: undefined }))
-    const libp2p = fakeLibp2p(self, connections, async () => { throw new Error('no dial expected') })
-    const keeper = {
-      storagePeers: new Set(others.map(String)),
-      nonStoragePeers: new Set<string>(),
-      target: 11,
-      isRelay: () => false,
-      relayConnected: () => true,
-      operatorsFirst: (peers: string[]) => peers,
-      sinceSeen: (id: string) => connections.some(c => c.remotePeer.toString() === id) ? 0 : Infinity
-    } as unknown as PeerKeeper
-    let naming: string[] | undefined = others.map(String)
+    let naming: string[] | undefined
     let now = 0
-    const selector = new MeshHolderSelector(libp2p, keeper, {
-      lookupTimeoutMs: 2_000,
-      dialTimeoutMs: 2_000,
-      selfIsStorage: true,
-      livenessGraceMs: 60_000,
-      askConnected: true,
-      now: () => now,
-      ask: async () => {
-        if (naming === undefined) throw new Error('busy elsewhere')
-        return naming.map(peerId => ({ peerId, addrs: [] }))
+    // Connected to 8; the other 22 it met too long ago to count them live itself: only answers name them.
+    const { selector, self, others, connected, everyone } = await budgetedTab({
+      othersSeenMsAgo: Infinity,
+      selector: {
+        now: () => now,
+        ask: async () => {
+          if (naming === undefined) throw new Error('busy elsewhere')
+          return naming.map(peerId => ({ peerId, addrs: [] }))
+        }
       }
     })
-    const closest = (key: Uint8Array): string[] => rankByDistance(kadIdOfKey(key), everyone, kadIdOf).slice(0, 15).map(r => r.item)
+    naming = others
+    const ranked = (key: Uint8Array, ids: string[]): string[] => rankByDistance(kadIdOfKey(key), ids, kadIdOf).slice(0, 15).map(r => r.item)
+    const closest = (key: Uint8Array): string[] => ranked(key, everyone)
     const [first, second, third] = Array.from({ length: 3 }, () => crypto.getRandomValues(new Uint8Array(32)))
     expect(await selector.select(first, 15, { fresh: true })).toEqual(closest(first))
 
@@ -257,16 +246,14 @@ describe('MeshHolderSelector within a connection budget', () => {
     expect(await selector.select(second, 15, { fresh: true })).toEqual(closest(second))
 
     // While answers come in they decide: the nodes nearest the key that they no longer name are left out.
-    const connected = new Set(connections.map(c => c.remotePeer.toString()))
-    const gone = closest(third).filter(id => id !== self.toString() && !connected.has(id)).slice(0, 3)
-    naming = others.map(String).filter(id => !gone.includes(id))
-    const ranked = (key: Uint8Array, ids: string[], count: number): string[] => rankByDistance(kadIdOfKey(key), ids, kadIdOf).slice(0, count).map(r => r.item)
-    expect(await selector.select(third, 15, { fresh: true })).toEqual(ranked(third, everyone.filter(id => !gone.includes(id)), 15))
+    const gone = closest(third).filter(id => id !== self && !connected.has(id)).slice(0, 3)
+    naming = others.filter(id => !gone.includes(id))
+    expect(await selector.select(third, 15, { fresh: true })).toEqual(ranked(third, everyone.filter(id => !gone.includes(id))))
 
     // Past the grace, a node only named is no longer counted live without an answer: the 8 connected and this one.
     naming = undefined
     now = 30_000 + 60_001
     const fourth = crypto.getRandomValues(new Uint8Array(32))
-    expect(await selector.select(fourth, 15, { fresh: true })).toEqual(ranked(fourth, [self, ...others.slice(0, 8)].map(String), 15))
+    expect(await selector.select(fourth, 15, { fresh: true })).toEqual(ranked(fourth, [self, ...connected]))
   })
 })
