@@ -393,7 +393,7 @@ export class MeshHolderSelector implements HolderSelector {
    */
   private knownLive (key: Uint8Array, count: number): string[] {
     const connected = new Set(this.libp2p.getConnections().filter(isUsableConnection).map(c => c.remotePeer.toString()))
-    const ranked = rankByDistance(kadIdOfKey(key), this.candidates(this.knownPeers()), kadIdOf).map(r => r.item)
+    const ranked = rankByDistance(kadIdOfKey(key), this.candidates([...this.knownPeers(), ...this.named.keys()]), kadIdOf).map(r => r.item)
     return ranked.filter(id => this.knownToBeLive(id, connected, true)).slice(0, count)
   }
 
@@ -467,7 +467,7 @@ export class MeshHolderSelector implements HolderSelector {
   }
 
   private knownPeers (): string[] {
-    const ids = new Set<string>([...this.keeper.storagePeers, ...this.options.vouched?.peers() ?? [], ...this.named.keys()])
+    const ids = new Set<string>([...this.keeper.storagePeers, ...this.options.vouched?.peers() ?? []])
     for (const c of this.libp2p.getConnections()) ids.add(c.remotePeer.toString())
     for (const p of routingTablePeers(this.libp2p)) ids.add(p.toString())
     return [...ids]
