@@ -49,6 +49,9 @@ import { CheckedPeers, DistrustedPeers, spotCheckClaims } from './spot-check.ts'
 import { surveyKey, surveyOfRing, type KeySurvey } from './survey.ts'
 import { TombstoneRelay, type RelayRound } from './tombstone-relay.ts'
 
+/** A survey's LISTs taking this long are named in the log, with the slowest peer: repair waits on them. */
+const SLOW_SURVEY_MS = 1000
+
 /** Times a survey's ring is refilled in one round after peers in it died or were caught lying. */
 const MAX_RING_REFRESHES = 3
 
@@ -542,6 +545,11 @@ export class Repairer {
     manifests: ReadonlyMap<ObjectId, SignedManifest>, round: RepairRound, settle: boolean): Promise<KeySurvey> {
     const survey = await surveyKey(ctx, group.key, peers, this.settings.surveyConcurrency)
     ctx.signal.throwIfAborted()
+    const { timing } = survey
+    if (timing !== undefined && timing.ms >= SLOW_SURVEY_MS) {
+      this.emit(`repair: LIST of ${group.keyHex} to ${peers.length} nodes took ${timing.ms} ms (slowest: ${timing.slowest.peer}, ` +
+        `${timing.slowest.ms} ms; ${timing.retried} asked twice)`)
+    }
     // Right after a death, repair must be quick, and the mesh is busy with every repairer's surveys and rebuilds:
     // checks wait for a survey after that (the claims were checked before, or are checked then).
     if (this.deathsFreshUntil() > this.now()) return survey

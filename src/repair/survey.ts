@@ -13,6 +13,8 @@ export interface KeySurvey {
   held: Map<string, HeldShard[]>
   /** Peers that did not answer, and why. */
   failed: Map<string, string>
+  /** How long the LISTs took: in all, the slowest peer's answer (or failure), and how many peers were asked twice. */
+  timing?: { ms: number, slowest: { peer: string, ms: number }, retried: number }
 }
 
 /** Pause before asking the peers that failed once more. */
@@ -26,7 +28,10 @@ const RETRY_PAUSE_MS = 250
 export async function surveyKey (ctx: RepairContext, placementKey: Uint8Array, peers: readonly string[],
   concurrency: number): Promise<KeySurvey> {
   const survey: KeySurvey = { held: new Map(), failed: new Map() }
+  const started = Date.now()
+  const slowest = { peer: '', ms: -1 }
   const ask = async (peer: string): Promise<void> => {
+    const asked = Date.now()
     try {
       const held = await ctx.exchange.list(peer, placementKey, { signal: ctx.signal })
       survey.held.set(peer, held)
@@ -36,15 +41,19 @@ export async function surveyKey (ctx: RepairContext, placementKey: Uint8Array, p
       // Unreachable (not merely busy): a crashed holder, most likely, that this node's health checks have not
       // reached yet; they check it now.
       if (error instanceof ChunkPeerUnreachableError && !ctx.signal.aborted) ctx.suspect?.(peer)
+    } finally {
+      if (Date.now() - asked > slowest.ms) Object.assign(slowest, { peer, ms: Date.now() - asked })
     }
   }
   // In random order: every holder of a key surveys the same ring, and in ring order they would all queue at the
   // nearest holder first.
   await forEachLimit(shuffled(peers.filter(peer => peer !== ctx.selfId)), concurrency, ask)
-  if (survey.failed.size > 0 && !ctx.signal.aborted) {
+  const retried = survey.failed.size
+  if (retried > 0 && !ctx.signal.aborted) {
     await sleep(RETRY_PAUSE_MS * (1 + Math.random()), ctx.signal).catch(() => {})
     await forEachLimit([...survey.failed.keys()], concurrency, ask)
   }
+  survey.timing = { ms: Date.now() - started, slowest, retried }
   return survey
 }
 
