@@ -3,7 +3,15 @@ import type { ManifestCache } from '../repair/index.ts'
 import type { ChunkStore } from '../store/index.ts'
 import { verifyShard } from '../wire/index.ts'
 
-export interface HeldShard { objectId: string, shardIndex: number, owner: string, size: number, intact: boolean }
+export interface HeldShard {
+  objectId: string
+  shardIndex: number
+  owner: string
+  size: number
+  intact: boolean
+  /** When this node stored the shard (ms since the epoch, this node's clock); a repeated STORE moves it later. */
+  storedAt: number
+}
 
 /**
  * Every shard this node holds, each checked against its owner-signed manifest. Read one placement key at a time
@@ -20,7 +28,7 @@ export async function heldShards (store: ChunkStore, manifests: ManifestCache): 
     for (const record of await store.listByPlacementKey(placementKey)) {
       const manifest = manifests.verified(record.objectId, record.manifest)
       const intact = !(manifest instanceof Error) && verifyShard(manifest, record.shardIndex, record.data, record.shardProof)
-      held.push({ objectId: record.objectId, shardIndex: record.shardIndex, owner: record.owner, size: record.size, intact })
+      held.push({ objectId: record.objectId, shardIndex: record.shardIndex, owner: record.owner, size: record.size, intact, storedAt: record.storedAt })
     }
   }
   return held
