@@ -94,7 +94,7 @@ interface Survey {
   shards: Map<string, Map<number, string[]>>
   /**
    * Object → shard index → when the first of its live holders stored its copy (the holder's own record; a repeated
-   * STORE moves it later). Every copy the survey saw was there from then on, so the latest of these, over all the
+   * STORE of a shard it holds keeps that time). Every copy the survey saw was there from then on, so the latest of these, over all the
    * shards, is when the survey's picture was complete, however long the survey itself took to read it.
    */
   storedAt: Map<string, Map<number, number>>
@@ -300,7 +300,7 @@ async function healAfterCrash (round: number, crash: { stopped: string[], at: nu
   const fullMs = completeAt(healed) - crash.at
   console.log(`round ${round}: crash at ${new Date(crash.at).toISOString()}; detection ${Math.min(...detected) - crash.at} / ${detectionMs} ms ` +
     `(first / last of 5), full redundancy ${fullMs} ms after the crash (seen by the survey that ended ${healed.at - crash.at} ms after it)`)
-  // Every shard the survey saw must have been stored after the crash or before it, never "in the future".
+  // No holder's store time can be later than the survey that read it.
   expect(completeAt(healed), 'the holders\' store times are no later than the survey that read them').toBeLessThanOrEqual(healed.at)
   // Detection time plus 10 s, as the issue asks. On the 2-core test machine, with 21 nodes and a browser sharing
   // it, full redundancy comes 4 to 8 s after detection in most runs: the repairers' own health rounds declare the

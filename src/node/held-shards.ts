@@ -9,7 +9,7 @@ export interface HeldShard {
   owner: string
   size: number
   intact: boolean
-  /** When this node stored the shard (ms since the epoch, this node's clock); a repeated STORE moves it later. */
+  /** When this node stored the shard (ms since the epoch, this node's clock); a repeated STORE of it keeps that time. */
   storedAt: number
 }
 

@@ -547,7 +547,7 @@ export class Repairer {
     ctx.signal.throwIfAborted()
     const { timing } = survey
     if (timing !== undefined && timing.ms >= SLOW_SURVEY_MS) {
-      this.emit(`repair: LIST of ${group.keyHex} to ${peers.length} nodes took ${timing.ms} ms (slowest: ${timing.slowest.peer}, ` +
+      this.emit(`repair: LIST of ${group.keyHex} to ${timing.asked} nodes took ${timing.ms} ms (slowest: ${timing.slowest.peer}, ` +
         `${timing.slowest.ms} ms; ${timing.retried} asked twice)`)
     }
     // Right after a death, repair must be quick, and the mesh is busy with every repairer's surveys and rebuilds:

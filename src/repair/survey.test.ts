@@ -40,6 +40,8 @@ describe('surveyKey', () => {
     expect([...survey.failed.keys()]).toEqual(['gone'])
     // The unreachable peer is handed to the health monitor; a busy one is not.
     expect(new Set(suspected)).toEqual(new Set(['gone']))
+    // This node's own store is read directly, never LISTed.
+    expect(survey.timing?.asked).toBe(4)
     expect(survey.timing?.retried).toBe(2)
     expect(survey.timing?.slowest.peer).toBe('slow')
     expect(survey.timing?.slowest.ms).toBeGreaterThanOrEqual(100)

@@ -13,8 +13,11 @@ export interface KeySurvey {
   held: Map<string, HeldShard[]>
   /** Peers that did not answer, and why. */
   failed: Map<string, string>
-  /** How long the LISTs took: in all, the slowest peer's answer (or failure), and how many peers were asked twice. */
-  timing?: { ms: number, slowest: { peer: string, ms: number }, retried: number }
+  /**
+   * How long the LISTs took: in all, and the slowest peer's answer (or failure); how many peers were asked, and how
+   * many of them twice.
+   */
+  timing?: { ms: number, slowest: { peer: string, ms: number }, asked: number, retried: number }
 }
 
 /** Pause before asking the peers that failed once more. */
@@ -47,13 +50,14 @@ export async function surveyKey (ctx: RepairContext, placementKey: Uint8Array, p
   }
   // In random order: every holder of a key surveys the same ring, and in ring order they would all queue at the
   // nearest holder first.
-  await forEachLimit(shuffled(peers.filter(peer => peer !== ctx.selfId)), concurrency, ask)
+  const asked = peers.filter(peer => peer !== ctx.selfId)
+  await forEachLimit(shuffled(asked), concurrency, ask)
   const retried = survey.failed.size
   if (retried > 0 && !ctx.signal.aborted) {
     await sleep(RETRY_PAUSE_MS * (1 + Math.random()), ctx.signal).catch(() => {})
     await forEachLimit([...survey.failed.keys()], concurrency, ask)
   }
-  survey.timing = { ms: Date.now() - started, slowest, retried }
+  survey.timing = { ms: Date.now() - started, slowest, asked: asked.length, retried }
   return survey
 }
 
