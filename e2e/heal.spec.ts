@@ -94,8 +94,8 @@ interface Survey {
   shards: Map<string, Map<number, string[]>>
   /**
    * Object → shard index → when the first of its live holders stored its copy (the holder's own record; a repeated
-   * STORE of a shard it holds keeps that time). Every copy the survey saw was there from then on, so the latest of these, over all the
-   * shards, is when the survey's picture was complete, however long the survey itself took to read it.
+   * STORE of a shard it holds keeps that time). Every copy the survey saw was there from then on, so the latest of
+   * these, over all the shards, is when the survey's picture was complete, however long the survey took to read it.
    */
   storedAt: Map<string, Map<number, number>>
   /** Shards that failed verification against their manifest. */
@@ -139,7 +139,8 @@ async function survey (): Promise<Survey> {
       const rows = db.prepare('SELECT object_id, chunk_id, data, manifest, shard_proof, stored_at FROM chunks WHERE user_addr = ?').all(owner) as
         Array<{ object_id: string, chunk_id: number, data: Buffer, manifest: Buffer, shard_proof: Buffer | null, stored_at: number }>
       for (const row of rows) {
-        if (verifyShard(manifestOf(row.manifest), row.chunk_id, row.data, row.shard_proof ?? undefined)) add(row.object_id, row.chunk_id, node.peerId, row.stored_at)
+        const intact = verifyShard(manifestOf(row.manifest), row.chunk_id, row.data, row.shard_proof ?? undefined)
+        if (intact) add(row.object_id, row.chunk_id, node.peerId, row.stored_at)
         else corrupt.push(`${node.peerId} ${row.object_id}/${row.chunk_id}`)
       }
     } finally {
@@ -152,7 +153,7 @@ async function survey (): Promise<Survey> {
     if (shard.intact) add(shard.objectId, shard.shardIndex, tabPeerId, shard.storedAt)
     else corrupt.push(`${tabPeerId} ${shard.objectId}/${shard.shardIndex}`)
   }
-  // Timed at its end (the tab answers last): a slow survey makes the healing figures later, never earlier.
+  // `at` is the survey's end (the tab answers last): a slow survey makes figures timed by it later, never earlier.
   const tookMs = Date.now() - started
   if (tookMs > 2_000) console.log(`survey took ${tookMs} ms (${sqliteMs} ms for the headless nodes' stores, the tab's alongside)`)
   return { at: Date.now(), shards, storedAt, corrupt }
@@ -297,11 +298,12 @@ async function healAfterCrash (round: number, crash: { stopped: string[], at: nu
   // When the last missing shard was stored on a live holder, by the holders' own records: the surveys add 0.5 to 5 s
   // of their own (a poll every half second; the tab answers its part from IndexedDB while it takes part in the
   // repair), which say how quickly this test looks, not how quickly the mesh heals.
-  const fullMs = completeAt(healed) - crash.at
+  const completed = completeAt(healed)
+  const fullMs = completed - crash.at
   console.log(`round ${round}: crash at ${new Date(crash.at).toISOString()}; detection ${Math.min(...detected) - crash.at} / ${detectionMs} ms ` +
     `(first / last of 5), full redundancy ${fullMs} ms after the crash (seen by the survey that ended ${healed.at - crash.at} ms after it)`)
   // No holder's store time can be later than the survey that read it.
-  expect(completeAt(healed), 'the holders\' store times are no later than the survey that read them').toBeLessThanOrEqual(healed.at)
+  expect(completed, 'the holders\' store times are no later than the survey that read them').toBeLessThanOrEqual(healed.at)
   // Detection time plus 10 s, as the issue asks. On the 2-core test machine, with 21 nodes and a browser sharing
   // it, full redundancy comes 4 to 8 s after detection in most runs: the repairers' own health rounds declare the
   // deaths 1 to 5 s after the first node does, and a repair round takes 3 to 7 s (its LISTs, reads and stores wait

@@ -34,7 +34,7 @@ export async function surveyKey (ctx: RepairContext, placementKey: Uint8Array, p
   const started = Date.now()
   const slowest = { peer: '', ms: -1 }
   const ask = async (peer: string): Promise<void> => {
-    const asked = Date.now()
+    const askedAt = Date.now()
     try {
       const held = await ctx.exchange.list(peer, placementKey, { signal: ctx.signal })
       survey.held.set(peer, held)
@@ -45,7 +45,8 @@ export async function surveyKey (ctx: RepairContext, placementKey: Uint8Array, p
       // reached yet; they check it now.
       if (error instanceof ChunkPeerUnreachableError && !ctx.signal.aborted) ctx.suspect?.(peer)
     } finally {
-      if (Date.now() - asked > slowest.ms) Object.assign(slowest, { peer, ms: Date.now() - asked })
+      const ms = Date.now() - askedAt
+      if (ms > slowest.ms) Object.assign(slowest, { peer, ms })
     }
   }
   // In random order: every holder of a key surveys the same ring, and in ring order they would all queue at the
