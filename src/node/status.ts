@@ -1,7 +1,7 @@
 /** What the node panel and `window.zentalk.status()` show: the node, its relay, connections, buckets, health. */
 import { toHex } from '../crypto/index.ts'
 import type { DeadPeer } from '../health/index.ts'
-import { hasReservation, isDirect, routingTablePeers, type ConnectionBudget, type ConnectionBudgetStats, type MeshLibp2p, type PeerKeeper, type PendingPeer } from '../net/index.ts'
+import { hasReservation, isDirect, isMuxerClosed, routingTablePeers, type ConnectionBudget, type ConnectionBudgetStats, type MeshLibp2p, type PeerKeeper, type PendingPeer } from '../net/index.ts'
 import { bucketIndex, formatDistance, kadIdOf, nodeIdWorkOf, xorDistance } from '../placement/index.ts'
 import type { RepairStatus } from '../repair/index.ts'
 
@@ -53,9 +53,13 @@ export interface StatusSources {
   repair: () => RepairStatus
 }
 
-export function connectionsOf (libp2p: MeshLibp2p): ConnectionInfo[] {
+/**
+ * The node's open connections. One whose stream muxer has closed under it is left out: libp2p still lists it as
+ * open until a ping fails, but every stream on it fails, so the peer is not reachable over it.
+ */
+export function connectionsOf (libp2p: Pick<MeshLibp2p, 'getConnections'>): ConnectionInfo[] {
   return libp2p.getConnections()
-    .filter(c => c.status === 'open')
+    .filter(c => c.status === 'open' && !isMuxerClosed(c))
     .map(c => ({ peerId: c.remotePeer.toString(), remoteAddr: c.remoteAddr.toString(), direct: isDirect(c) }))
 }
 
