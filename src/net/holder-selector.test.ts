@@ -256,4 +256,25 @@ describe('MeshHolderSelector within a connection budget', () => {
     const fourth = crypto.getRandomValues(new Uint8Array(32))
     expect(await selector.select(fourth, 15, { fresh: true })).toEqual(ranked(fourth, [self, ...connected]))
   })
+  it('counts a storage node its own health checks hold dead when a connected node\'s answer names it, and only then', async () => {
+    let dead = new Set<string>()
+    let naming: string[] = []
+    // Connected to 8; the others it met too long ago to count them live itself.
+    const { selector, others, connected, everyone } = await budgetedTab({
+      othersSeenMsAgo: Infinity,
+      selector: { isDead: id => dead.has(id), ask: async () => naming.map(peerId => ({ peerId, addrs: [] })) }
+    })
+    const ranked = (key: Uint8Array, ids: string[]): string[] => rankByDistance(kadIdOfKey(key), ids, kadIdOf).slice(0, 15).map(r => r.item)
+    const key = crypto.getRandomValues(new Uint8Array(32))
+    // Three nodes near the key that this node could not dial (on a loaded machine its dials timed out): it holds them
+    // dead, while the connected nodes it asks are connected to them and name them.
+    const heldDead = ranked(key, others).filter(id => !connected.has(id)).slice(0, 3)
+    dead = new Set(heldDead)
+    naming = others
+    expect(await selector.select(key, 15, { fresh: true })).toEqual(ranked(key, everyone))
+
+    // When the answers stop naming them too (the mesh found them gone), this node's verdict stands.
+    naming = others.filter(id => !heldDead.includes(id))
+    expect(await selector.select(key, 15, { fresh: true })).toEqual(ranked(key, everyone.filter(id => !heldDead.includes(id))))
+  })
 })
