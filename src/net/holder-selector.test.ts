@@ -256,6 +256,7 @@ describe('MeshHolderSelector within a connection budget', () => {
     const fourth = crypto.getRandomValues(new Uint8Array(32))
     expect(await selector.select(fourth, 15, { fresh: true })).toEqual(ranked(fourth, [self, ...connected]))
   })
+
   it('counts a storage node its own health checks hold dead when a connected node\'s answer names it, and only then', async () => {
     let dead = new Set<string>()
     let naming: string[] = []
