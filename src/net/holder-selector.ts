@@ -348,7 +348,7 @@ export class MeshHolderSelector implements HolderSelector {
     // holds a connection to it or checked it itself, while this node, within its budget, had to dial it, and on a
     // loaded machine such dials time out. A tab with a budget of 16 among 60 headless nodes held 3 to 6 live
     // headless nodes dead that way and answered up to 6 of 15 wrong; every node's answer must agree with the mesh's.
-    const ranked = rankByDistance(kadIdOfKey(key), this.candidates([...vouched.keys(), ...this.knownPeers()], new Set(vouched.keys())), kadIdOf).map(r => r.item)
+    const ranked = rankByDistance(kadIdOfKey(key), this.candidates([...vouched.keys(), ...this.knownPeers()], vouched), kadIdOf).map(r => r.item)
     // Live: named by an answer (the answering node knows it as a live storage node), or live as this node knows it.
     const chosen = ranked.filter(id => vouched.has(id) || this.knownToBeLive(id, connected)).slice(0, count)
     // Addresses of the chosen peers this node is not connected to: a store dials them next.
@@ -411,7 +411,7 @@ export class MeshHolderSelector implements HolderSelector {
    * `peers` and this node (when it stores), without relays, non-storage peers, peers declared dead (except those in
    * `aliveByAnswer`) and peer IDs without the node-ID work.
    */
-  private candidates (peers: Iterable<string>, aliveByAnswer?: Set<string>): Set<string> {
+  private candidates (peers: Iterable<string>, aliveByAnswer?: { has: (peerId: string) => boolean }): Set<string> {
     const self = this.libp2p.peerId.toString()
     const candidates = new Set<string>(peers)
     if (this.options.selfIsStorage) candidates.add(self)
