@@ -2,6 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { startMemoryLibp2p, TEST_LIBP2P_LIMITS } from '../testing/memory-libp2p.ts'
+import { KAD_PROTOCOL } from '../wire/index.ts'
+import type { StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 import { connectionPingIntervalFor, createMeshLibp2p, dialable, DHT_SELF_QUERY_INTERVAL_MS, DHT_TABLE_REFRESH_INTERVAL_MS, preferredAddressesFirst, type MeshLibp2p } from './libp2p.ts'
 
 describe('idle cost settings of the libp2p assembly', () => {
@@ -68,6 +70,54 @@ describe('peer store writes of a built node', () => {
     for (let settling = 0; settling < 50 && await writesOfPings(3) > 0; settling++);
     expect(await writesOfPings(5)).toBe(0)
     expect((await dialer.peerStore.get(listener.peerId)).protocols).toContain('/ipfs/ping/1.0.0')
+  })
+})
+
+describe('a node whose relay goes away', () => {
+  const nodes: MeshLibp2p[] = []
+  afterAll(async () => { await Promise.all(nodes.map(async node => { await node.stop() })) })
+
+  async function wsNode (init: { relayServer?: boolean, relayIds?: Set<string> } = {}): Promise<MeshLibp2p> {
+    const node = await createMeshLibp2p({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: init.relayServer === true ? ['/ip4/127.0.0.1/tcp/0/ws'] : ['/ip4/127.0.0.1/tcp/0/ws', '/p2p-circuit'],
+      ...TEST_LIBP2P_LIMITS,
+      webrtc: false,
+      dialWebSocketPeers: true,
+      relayPeerIds: () => init.relayIds ?? new Set(),
+      ...(init.relayServer === true ? { relayServer: { maxReservations: 10, reservationTtlMs: 60_000 } } : {}),
+      userAgent: 'zentalk-libp2p-test'
+    })
+    await node.start()
+    nodes.push(node)
+    return node
+  }
+
+  it('does not walk the DHT looking for another relay: a peer it is connected to gets no stream of lookups', async () => {
+    const relay = await wsNode({ relayServer: true })
+    const relayIds = new Set([relay.peerId.toString()])
+    const node = await wsNode({ relayIds })
+    const peer = await wsNode({ relayIds })
+    await node.dial(relay.getMultiaddrs()[0])
+    await peer.dial(relay.getMultiaddrs()[0])
+    await node.dial(peer.getMultiaddrs()[0])
+    for (let i = 0; i < 200 && !node.getMultiaddrs().some(ma => ma.toString().includes('/p2p-circuit')); i++) {
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+    expect(node.getMultiaddrs().some(ma => ma.toString().includes('/p2p-circuit'))).toBe(true)
+    // Count the DHT requests the peer receives (one stream each), through libp2p's registrar.
+    const registrar = (peer as unknown as { components: { registrar: { getHandler: (protocol: string) => { handler: StreamHandler, options: StreamHandlerOptions } } } }).components.registrar
+    const { handler, options } = registrar.getHandler(KAD_PROTOCOL)
+    let requests = 0
+    await peer.unhandle(KAD_PROTOCOL)
+    await peer.handle(KAD_PROTOCOL, async (stream, connection) => { requests++; await handler(stream, connection) }, options)
+    await new Promise(resolve => setTimeout(resolve, 1_000))
+    const whileRelayUp = requests
+    await relay.stop()
+    await new Promise(resolve => setTimeout(resolve, 3_000))
+    // Before, the circuit-relay transport walked the DHT for random IDs without pause until some relay turned up.
+    expect(requests - whileRelayUp).toBeLessThan(10)
+    expect(node.getMultiaddrs().some(ma => ma.toString().includes('/p2p-circuit'))).toBe(false)
   })
 })
 

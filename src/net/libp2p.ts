@@ -215,6 +215,7 @@ export async function createMeshLibp2p (options: MeshLibp2pOptions): Promise<Mes
   if (options.peerStoreCache !== false) cachePeerStore(node.peerStore, options.peerStoreCache)
   slowDhtTableRefresh(node)
   ungateDhtLookups(node)
+  noRelaySearchByWalking(node)
   if (options.dhtLeavesOut !== undefined) {
     keepOutOfRoutingTable(node, options.dhtLeavesOut)
     keepQueriesOffLeftOut(node, options.dhtLeavesOut)
@@ -270,6 +271,29 @@ function slowDhtTableRefresh (node: MeshLibp2p): void {
 function ungateDhtLookups (node: MeshLibp2p): void {
   const manager = (node.services.dht as unknown as { queryManager?: { initialQuerySelfHasRun?: unknown } }).queryManager
   if (manager !== undefined && 'initialQuerySelfHasRun' in manager) manager.initialQuerySelfHasRun = undefined
+}
+
+interface RandomWalk { walk: (options?: { signal?: AbortSignal }) => AsyncGenerator<unknown> }
+
+/**
+ * The circuit-relay transport searches for a relay whenever it holds fewer reservations than its `/p2p-circuit`
+ * listen address asks for (the relay went away): with libp2p's random walk, which looks up random IDs in the DHT
+ * back to back, with no pause, until a relay turns up, plus a lookup of its own for each peer an answer named without
+ * addresses. While the relay was down, that walk kept a process of five headless nodes at 96 % of a core, a connected
+ * peer received over a hundred DHT requests a second from each such node, and tabs' lookups ran to their deadline
+ * (6 to 8 s instead of 0.3 s). Relays are found without it: the peer keeper redials the configured relays, and the
+ * transport reserves on any connected peer that serves the relay protocol (its topology) or that the peer store knows
+ * to serve it. The walk it asks for names no peer, and ends when the transport stops searching. The random walk is
+ * libp2p's internal component (no option turns it off); nothing else in this assembly uses it.
+ */
+function noRelaySearchByWalking (node: MeshLibp2p): void {
+  const walker = (node as unknown as { components?: { randomWalk?: RandomWalk } }).components?.randomWalk
+  if (walker === undefined) return
+  walker.walk = async function * (options) {
+    const signal = options?.signal
+    if (signal == null || signal.aborted) return
+    await new Promise<void>(resolve => { signal.addEventListener('abort', () => { resolve() }, { once: true }) })
+  }
 }
 
 /** What decides whether this node dials an address (its connection gater applies exactly this). */
