@@ -32,7 +32,7 @@ async function relayStatus (): Promise<{ connectedPeers: string[], reservations:
 test.beforeAll(async ({ playwright }) => {
   test.setTimeout(10 * 60_000)
   relay = await startRelayProc({ port: PORT })
-  storage = await startStorageFleet({ bootstrap: relay.url, count: HEADLESS })
+  storage = await startStorageFleet({ bootstrap: relay.url, count: HEADLESS, parallel: 2 })
   browser = await playwright.chromium.launch()
   for (let i = 0; i < TABS; i++) {
     const context = await newNodeContext(browser)
