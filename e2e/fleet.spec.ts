@@ -48,6 +48,13 @@ test.beforeAll(async ({ playwright }) => {
     })
     tabs.push(page)
     tabIds.push(await pagePeerId(page))
+    // A tab that took itself for one without WebRTC (a light node) holds no shards and ranks no storage node.
+    const { role, webrtc } = await page.evaluate(() => ({
+      role: window.zentalk!.status().role,
+      webrtc: window.zentalk!.startup().find(s => s.stage.startsWith('WebRTC'))
+    }))
+    console.log(`tab ${i}: ${role} node; ${webrtc?.stage ?? 'no WebRTC probe stage'} at ${webrtc?.atMs ?? '?'} ms`)
+    expect(role, `tab ${i}`).toBe('storage')
   }
   lastReady = Date.now()
 })
