@@ -3,7 +3,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { startMemoryLibp2p, TEST_LIBP2P_LIMITS } from '../testing/memory-libp2p.ts'
 import { KAD_PROTOCOL } from '../wire/index.ts'
-import type { StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
+import type { PrivateKey, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 import { connectionPingIntervalFor, createMeshLibp2p, dialable, DHT_SELF_QUERY_INTERVAL_MS, DHT_TABLE_REFRESH_INTERVAL_MS, preferredAddressesFirst, type MeshLibp2p } from './libp2p.ts'
 
 describe('idle cost settings of the libp2p assembly', () => {
@@ -77,10 +77,10 @@ describe('a node whose relay goes away', () => {
   const nodes: MeshLibp2p[] = []
   afterAll(async () => { await Promise.all(nodes.map(async node => { await node.stop() })) })
 
-  async function wsNode (init: { relayServer?: boolean, relayIds?: Set<string> } = {}): Promise<MeshLibp2p> {
+  async function wsNode (init: { relayServer?: boolean, relayIds?: Set<string>, privateKey?: PrivateKey, listen?: string } = {}): Promise<MeshLibp2p> {
     const node = await createMeshLibp2p({
-      privateKey: await generateKeyPair('Ed25519'),
-      listen: init.relayServer === true ? ['/ip4/127.0.0.1/tcp/0/ws'] : ['/ip4/127.0.0.1/tcp/0/ws', '/p2p-circuit'],
+      privateKey: init.privateKey ?? await generateKeyPair('Ed25519'),
+      listen: init.relayServer === true ? [init.listen ?? '/ip4/127.0.0.1/tcp/0/ws'] : ['/ip4/127.0.0.1/tcp/0/ws', '/p2p-circuit'],
       ...TEST_LIBP2P_LIMITS,
       webrtc: false,
       dialWebSocketPeers: true,
@@ -93,18 +93,20 @@ describe('a node whose relay goes away', () => {
     return node
   }
 
-  it('does not walk the DHT looking for another relay: a peer it is connected to gets no stream of lookups', async () => {
-    const relay = await wsNode({ relayServer: true })
+  const hasRelayedAddress = (node: MeshLibp2p): boolean => node.getMultiaddrs().some(ma => ma.toString().includes('/p2p-circuit'))
+
+  it('does not walk the DHT looking for another relay: a peer it is connected to gets no stream of lookups; it reserves again once the relay is back', async () => {
+    const relayKey = await generateKeyPair('Ed25519')
+    const relay = await wsNode({ relayServer: true, privateKey: relayKey })
+    const relayAddr = relay.getMultiaddrs()[0]
     const relayIds = new Set([relay.peerId.toString()])
     const node = await wsNode({ relayIds })
     const peer = await wsNode({ relayIds })
-    await node.dial(relay.getMultiaddrs()[0])
-    await peer.dial(relay.getMultiaddrs()[0])
+    await node.dial(relayAddr)
+    await peer.dial(relayAddr)
     await node.dial(peer.getMultiaddrs()[0])
-    for (let i = 0; i < 200 && !node.getMultiaddrs().some(ma => ma.toString().includes('/p2p-circuit')); i++) {
-      await new Promise(resolve => setTimeout(resolve, 50))
-    }
-    expect(node.getMultiaddrs().some(ma => ma.toString().includes('/p2p-circuit'))).toBe(true)
+    for (let i = 0; i < 200 && !hasRelayedAddress(node); i++) await new Promise(resolve => setTimeout(resolve, 50))
+    expect(hasRelayedAddress(node)).toBe(true)
     // Count the DHT requests the peer receives (one stream each), through libp2p's registrar.
     const registrar = (peer as unknown as { components: { registrar: { getHandler: (protocol: string) => { handler: StreamHandler, options: StreamHandlerOptions } } } }).components.registrar
     const { handler, options } = registrar.getHandler(KAD_PROTOCOL)
@@ -117,7 +119,13 @@ describe('a node whose relay goes away', () => {
     await new Promise(resolve => setTimeout(resolve, 3_000))
     // Before, the circuit-relay transport walked the DHT for random IDs without pause until some relay turned up.
     expect(requests - whileRelayUp).toBeLessThan(10)
-    expect(node.getMultiaddrs().some(ma => ma.toString().includes('/p2p-circuit'))).toBe(false)
+    expect(hasRelayedAddress(node)).toBe(false)
+    // The relay comes back (same key, same address) and the node dials it, as its peer keeper does: the transport
+    // reserves on it again without any walk.
+    const back = await wsNode({ relayServer: true, privateKey: relayKey, listen: relayAddr.decapsulate('/p2p').toString() })
+    await node.dial(back.getMultiaddrs()[0])
+    for (let i = 0; i < 200 && !hasRelayedAddress(node); i++) await new Promise(resolve => setTimeout(resolve, 50))
+    expect(hasRelayedAddress(node)).toBe(true)
   })
 })
 
