@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { startMemoryLibp2p, TEST_LIBP2P_LIMITS } from '../testing/memory-libp2p.ts'
@@ -93,6 +93,7 @@ describe('a node whose relay goes away', () => {
     return node
   }
 
+  const RESERVATION_WAIT = { timeout: 10_000, interval: 50 }
   const hasRelayedAddress = (node: MeshLibp2p): boolean => node.getMultiaddrs().some(ma => ma.toString().includes('/p2p-circuit'))
 
   it('does not walk the DHT looking for another relay: a peer it is connected to gets no stream of lookups; it reserves again once the relay is back', async () => {
@@ -105,8 +106,7 @@ describe('a node whose relay goes away', () => {
     await node.dial(relayAddr)
     await peer.dial(relayAddr)
     await node.dial(peer.getMultiaddrs()[0])
-    for (let i = 0; i < 200 && !hasRelayedAddress(node); i++) await new Promise(resolve => setTimeout(resolve, 50))
-    expect(hasRelayedAddress(node)).toBe(true)
+    await vi.waitFor(() => { expect(hasRelayedAddress(node)).toBe(true) }, RESERVATION_WAIT)
     // Count the DHT requests the peer receives (one stream each), through libp2p's registrar.
     const registrar = (peer as unknown as { components: { registrar: { getHandler: (protocol: string) => { handler: StreamHandler, options: StreamHandlerOptions } } } }).components.registrar
     const { handler, options } = registrar.getHandler(KAD_PROTOCOL)
@@ -124,8 +124,7 @@ describe('a node whose relay goes away', () => {
     // reserves on it again without any walk.
     const back = await wsNode({ relayServer: true, privateKey: relayKey, listen: relayAddr.decapsulate('/p2p').toString() })
     await node.dial(back.getMultiaddrs()[0])
-    for (let i = 0; i < 200 && !hasRelayedAddress(node); i++) await new Promise(resolve => setTimeout(resolve, 50))
-    expect(hasRelayedAddress(node)).toBe(true)
+    await vi.waitFor(() => { expect(hasRelayedAddress(node)).toBe(true) }, RESERVATION_WAIT)
   })
 })
 
