@@ -165,6 +165,9 @@ test('a reloaded tab shows its conversation from the device cache before its nod
       window.zentalk.joined.then(() => { marks.joinedAt = performance.now() }, () => {})
     }, 5)
   })
+  // Its device remembers the neighbourhood it has confirmed (the relay's 15 storage nodes and Alice's tab).
+  await expect.poll(async () => await bob.page.evaluate(() => window.zentalk!.status().rememberedNeighbours), { timeout: 60_000 })
+    .toBeGreaterThanOrEqual(15)
   await bob.page.reload()
   await bob.page.waitForFunction(() => window.zentalk !== undefined)
   // Sent at once, before the node has joined the mesh.

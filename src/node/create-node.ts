@@ -146,6 +146,12 @@ export const NODE_FETCH_TIMEOUT_MS = 30_000
 const NEIGHBOURHOOD_KEY = 'neighbourhood'
 /** How often the remembered neighbourhood is brought up to date. */
 const REMEMBER_NEIGHBOURHOOD_MS = 60_000
+/**
+ * How often while the node settles (its first minutes after joining, when it is still confirming its neighbours):
+ * a tab reloaded then starts from the neighbourhood it had, not from the part it had confirmed when it joined.
+ */
+const REMEMBER_NEIGHBOURHOOD_SETTLING_MS = 5_000
+const SETTLING_MS = 120_000
 /** Remembered neighbours dialled at once on a restart. */
 const REMEMBERED_DIALS = 6
 
@@ -356,18 +362,27 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     : new ChatService({ wallet: config.chat.wallet, objects, libp2p, cache: config.chat.cache, displayName: config.chat.displayName, relayedDialPeers, nodeReady: ready })
   // Written only when it changed: in a settled mesh the neighbourhood stays the same for hours.
   let rememberedLast = ''
+  let rememberedCount = 0
   const rememberNeighbourhood = async (): Promise<void> => {
     const peers = await neighbourhoodSnapshot(libp2p, keeper.storagePeers)
     const text = JSON.stringify(peers)
     if (peers.length === 0 || text === rememberedLast) return
     await config.keyStore.put(NEIGHBOURHOOD_KEY, encodeNeighbourhood(peers))
     rememberedLast = text
+    rememberedCount = peers.length
   }
-  let rememberTimer: ReturnType<typeof setInterval> | undefined
+  let rememberTimer: ReturnType<typeof setTimeout> | undefined
   joined.then(() => {
-    if (stopController.signal.aborted) return
-    void rememberNeighbourhood().catch(() => {})
-    rememberTimer = setInterval(() => { void rememberNeighbourhood().catch(() => {}) }, REMEMBER_NEIGHBOURHOOD_MS)
+    const joinedAt = Date.now()
+    const remember = (): void => {
+      if (stopController.signal.aborted) return
+      void rememberNeighbourhood().catch(() => {}).finally(() => {
+        if (stopController.signal.aborted) return
+        const settling = Date.now() - joinedAt < SETTLING_MS
+        rememberTimer = setTimeout(remember, settling ? REMEMBER_NEIGHBOURHOOD_SETTLING_MS : REMEMBER_NEIGHBOURHOOD_MS)
+      })
+    }
+    remember()
   }, () => {})
   joined.then(() => {
     // The first check one interval after joining: until then the node is still opening its direct connections,
@@ -388,7 +403,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     connectionSummary: () => budget.stats(),
     routingTable: () => routingTablePeers(libp2p).map(String),
     closestPeers: async (key, count = DEFAULT_PLACEMENT_COUNT) => await holders.select(key, count, { fresh: true }),
-    status: () => nodeStatus({ libp2p, keeper, budget, storageNode, nodeIdWorkBits: settings.nodeIdWorkBits, persistentStorage: config.persistentStorage, relayAddrs: config.relayAddrs, deadPeers: () => health.deadPeers(), repair: () => repair.status() }),
+    status: () => nodeStatus({ libp2p, keeper, budget, storageNode, nodeIdWorkBits: settings.nodeIdWorkBits, persistentStorage: config.persistentStorage, relayAddrs: config.relayAddrs, deadPeers: () => health.deadPeers(), repair: () => repair.status(), rememberedNeighbours: () => rememberedCount }),
     storageStats: async () => await config.chunkStore.stats(),
     heldShards: async () => await heldShards(config.chunkStore, heldManifests),
     chunkStore: config.chunkStore,
@@ -398,7 +413,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     startup: () => stages.map(s => ({ ...s })),
     stop: async () => {
       stopController.abort()
-      clearInterval(rememberTimer)
+      clearTimeout(rememberTimer)
       await chat?.stop()
       keeper.stop()
       directory.stop()

@@ -38,6 +38,11 @@ export interface NodeStatus {
    * operator node). null on a node that keeps no shards in browser storage (headless nodes).
    */
   persistentStorage: boolean | null
+  /**
+   * How many neighbours the node last wrote to its device (its closest confirmed storage peers, with addresses);
+   * its next start dials them first. 0 until the node has joined.
+   */
+  rememberedNeighbours: number
 }
 
 export interface StatusSources {
@@ -51,6 +56,7 @@ export interface StatusSources {
   relayAddrs: string[]
   deadPeers: () => DeadPeer[]
   repair: () => RepairStatus
+  rememberedNeighbours?: () => number
 }
 
 /**
@@ -90,6 +96,7 @@ export function nodeStatus (sources: StatusSources): NodeStatus {
     pending: keeper.pending(),
     dead: sources.deadPeers(),
     repair: sources.repair(),
-    persistentStorage: sources.persistentStorage ?? null
+    persistentStorage: sources.persistentStorage ?? null,
+    rememberedNeighbours: sources.rememberedNeighbours?.() ?? 0
   }
 }

@@ -29,7 +29,8 @@ function status (persistentStorage: NodeStatus['persistentStorage']): NodeStatus
       bytesReadPerRebuiltShard: 0,
       bytesFetchedPerRebuiltShard: 0
     },
-    persistentStorage
+    persistentStorage,
+    rememberedNeighbours: 0
   }
 }
 
