@@ -151,6 +151,7 @@ const REMEMBER_NEIGHBOURHOOD_MS = 60_000
  * a tab reloaded then starts from the neighbourhood it had, not from the part it had confirmed when it joined.
  */
 const REMEMBER_NEIGHBOURHOOD_SETTLING_MS = 5_000
+/** How long after joining the node counts as settling (REMEMBER_NEIGHBOURHOOD_SETTLING_MS applies). */
 const SETTLING_MS = 120_000
 /** Remembered neighbours dialled at once on a restart. */
 const REMEMBERED_DIALS = 6
