@@ -56,7 +56,8 @@ export interface StatusSources {
   relayAddrs: string[]
   deadPeers: () => DeadPeer[]
   repair: () => RepairStatus
-  rememberedNeighbours?: () => number
+  /** How many neighbours the node last wrote to its device. */
+  rememberedNeighbours: () => number
 }
 
 /**
@@ -97,6 +98,6 @@ export function nodeStatus (sources: StatusSources): NodeStatus {
     dead: sources.deadPeers(),
     repair: sources.repair(),
     persistentStorage: sources.persistentStorage ?? null,
-    rememberedNeighbours: sources.rememberedNeighbours?.() ?? 0
+    rememberedNeighbours: sources.rememberedNeighbours()
   }
 }
