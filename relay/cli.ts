@@ -88,6 +88,11 @@ Node settings (storage nodes, including the relay's own):
                            night and come back); at most 30 days   (default: --lost-after-ms)
   --repair-threshold <n>   rebuild an object only once its counted shards are this many or
                            fewer, then all it lacks; k to k + m - 1        (default k + m - 1: 14)
+                           a stripe's own: k+m=n, e.g. 12,10+20=23 (12 for every other stripe)
+  --stripes <list>         erasure stripes each node stores and repairs, e.g. 10+5,10+20 (default 10+5)
+  --namespace-stripes <list>
+                           namespace=k+m stripes written per namespace; each is also accepted
+                           (headless nodes write no objects of their own)          (default none)
   --inbox-max-objects <n>  objects one inbox may hold on each node                     (default 4096)
   --inbox-stranger-objects <n>
                            an inbox takes messages from senders the recipient has not

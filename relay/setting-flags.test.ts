@@ -19,4 +19,14 @@ describe('node setting flags of headless nodes', () => {
     expect(() => settingsOf(['--tab-lost-after-ms', '2592000001'])).toThrow(/tabLostAfterMs must be between 0 and 2592000000/)
     expect(() => settingsOf(['--tab-lost-after-ms', 'week'])).toThrow(/tabLostAfterMs must be a whole number/)
   })
+
+  it('take the stripes a node accepts, the stripe of a namespace, and a threshold per stripe', () => {
+    expect(settingsOf(['--stripes', '10+5,10+20', '--repair-threshold', '12,10+20=23'])).toMatchObject({
+      stripes: [{ k: 10, m: 5 }, { k: 10, m: 20 }], repairThreshold: 12, repairThresholds: [{ k: 10, m: 20, threshold: 23 }]
+    })
+    expect(settingsOf(['--namespace-stripes', 'zentalk/history/v1=10+20'])).toMatchObject({
+      stripes: [{ k: 10, m: 5 }, { k: 10, m: 20 }], namespaceStripes: [{ namespace: 'zentalk/history/v1', stripe: { k: 10, m: 20 } }]
+    })
+    expect(() => settingsOf(['--repair-threshold', '10+20=23'])).toThrow(/does not accept/)
+  })
 })

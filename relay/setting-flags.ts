@@ -23,6 +23,8 @@ export const nodeSettingFlags = {
   'lost-after-ms': { type: 'string' },
   'tab-lost-after-ms': { type: 'string' },
   'repair-threshold': { type: 'string' },
+  stripes: { type: 'string' },
+  'namespace-stripes': { type: 'string' },
   'inbox-max-objects': { type: 'string' },
   'inbox-stranger-objects': { type: 'string' },
   'inbox-stranger-rate': { type: 'string' },

@@ -44,6 +44,35 @@ describe('node settings', () => {
     expect(() => parse('stripes=10%2B5,12%2B6&repairThreshold=11')).toThrow(/\(12\+6: 12 to 17\)/)
   })
 
+  it('reads the stripe of a namespace, which the node then also accepts', () => {
+    expect(parse('').namespaceStripes).toEqual([])
+    const s = parse(`namespaceStripes=${encodeURIComponent('zentalk/history/v1=10+20,zentalk/inbox/v1/=10+20')}`)
+    expect(s.namespaceStripes).toEqual([
+      { namespace: 'zentalk/history/v1', stripe: { k: 10, m: 20 } },
+      { namespace: 'zentalk/inbox/v1/', stripe: { k: 10, m: 20 } }
+    ])
+    expect(s.stripes).toEqual([{ k: 10, m: 5 }, { k: 10, m: 20 }])
+    // Given stripes keep their order; a namespace's stripe already among them is not added twice.
+    expect(parse(`stripes=${encodeURIComponent('10+20,10+5')}&namespaceStripes=${encodeURIComponent('zentalk/history/v1=10+20')}`).stripes)
+      .toEqual([{ k: 10, m: 20 }, { k: 10, m: 5 }])
+    for (const bad of ['zentalk/history/v1', 'zentalk/history/v1=10', '=10+20', 'zentalk/history/v1=0+5', 'a=10+5,a=10+20', 'zentalk/history/v1=200+100']) {
+      expect(() => parse(`namespaceStripes=${encodeURIComponent(bad)}`), bad).toThrow(InvalidConfigError)
+    }
+    expect(() => parse(`namespaceStripes=${encodeURIComponent('a=10+5,a=10+20')}`)).toThrow('namespaceStripes names a twice')
+  })
+
+  it('reads a repair threshold per stripe next to the one for every other stripe', () => {
+    const wide = `namespaceStripes=${encodeURIComponent('zentalk/history/v1=10+20')}`
+    expect(parse(`${wide}&repairThreshold=${encodeURIComponent('12,10+20=23')}`)).toMatchObject({ repairThreshold: 12, repairThresholds: [{ k: 10, m: 20, threshold: 23 }] })
+    expect(parse(`${wide}&repairThreshold=${encodeURIComponent('10+20=23')}`)).toMatchObject({ repairThreshold: undefined, repairThresholds: [{ k: 10, m: 20, threshold: 23 }] })
+    // The one for all is checked only against the stripes without their own.
+    expect(() => parse(`${wide}&repairThreshold=23`)).toThrow(/\(10\+5: 10 to 14\), got 23/)
+    expect(() => parse(`${wide}&repairThreshold=${encodeURIComponent('12,10+20=30')}`)).toThrow('repairThreshold of stripe 10+20 must be from 10 to 29, got 30')
+    expect(() => parse(`repairThreshold=${encodeURIComponent('10+20=23')}`)).toThrow(/names stripe 10\+20, which this node does not accept/)
+    expect(() => parse(`${wide}&repairThreshold=${encodeURIComponent('10+20=23,10+20=24')}`)).toThrow(/twice/)
+    expect(() => parse(`${wide}&repairThreshold=${encodeURIComponent('12,13')}`)).toThrow(InvalidConfigError)
+  })
+
   it('reads the grace of tab holders (0 to 30 days); unset, the repairer uses lostAfterMs for tabs too', () => {
     expect(parse('').tabLostAfterMs).toBeUndefined()
     expect(parse('lostAfterMs=259200000')).toMatchObject({ lostAfterMs: 259_200_000, tabLostAfterMs: undefined })

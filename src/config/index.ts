@@ -69,6 +69,12 @@ export interface NodeSettings {
    */
   repairThreshold: number | undefined
   /**
+   * The repair threshold of one stripe, overriding `repairThreshold` for objects of that stripe (a wide stripe needs its
+   * own: 23 of 30 for 10+20, DURABILITY.md). Given in the same parameter: `repairThreshold=10+20=23` or
+   * `repairThreshold=12,10+20=23` (12 for every other stripe). Each names a stripe of `stripes`, from k to k + m - 1.
+   */
+  repairThresholds: Array<{ k: number, m: number, threshold: number }>
+  /**
    * Long-tail stores: shards of one object this node's stores may also send to a spare node when their holder is
    * far slower than the others (the first receipt wins). 0, the default: none, and every object sits on exactly its
    * closest nodes. 5 (m) lets no slow holder hold a store.
@@ -79,6 +85,13 @@ export interface NodeSettings {
    * refused. Default the mesh's own stripe, 10+5.
    */
   stripes: Array<{ k: number, m: number }>
+  /**
+   * The stripe this node writes objects of a namespace with, where it is not the mesh's 10+5: an exact namespace or a
+   * family ending in '/' (`zentalk/inbox/v1/`: every inbox), e.g. `zentalk/history/v1=10+20,zentalk/inbox/v1/=10+20`.
+   * Its reads of that namespace ask k + m holders. Each stripe is also one this node accepts (added to `stripes`);
+   * every storage node of the mesh must accept it too, or stores of that namespace fail (DURABILITY.md "In the node").
+   */
+  namespaceStripes: Array<{ namespace: string, stripe: { k: number, m: number } }>
   /**
    * Objects one inbox may hold on this node, all senders together (its contacts' messages; the recipient's
    * compaction empties it). Issue 15: an inbox's budget.
@@ -128,8 +141,10 @@ export const DEFAULT_SETTINGS: NodeSettings = {
   lostAfterMs: 0,
   tabLostAfterMs: undefined,
   repairThreshold: undefined,
+  repairThresholds: [],
   storeHedges: 0,
   stripes: [{ k: 10, m: 5 }],
+  namespaceStripes: [],
   inboxMaxObjects: 4096,
   inboxStrangerObjects: 512,
   inboxStrangerRate: 120,
@@ -146,7 +161,9 @@ export function fromSearchParams (params: URLSearchParams): SettingSource {
 export function parseNodeSettings (source: SettingSource, defaults: Partial<NodeSettings> = {}): NodeSettings {
   const base = { ...DEFAULT_SETTINGS, ...defaults }
   const last = (name: string): string | undefined => source(name).at(-1)
-  const stripes = parseStripes(last('stripes')) ?? base.stripes
+  const namespaceStripes = parseNamespaceStripes(last('namespaceStripes')) ?? base.namespaceStripes
+  const stripes = withStripes(parseStripes(last('stripes')) ?? base.stripes, namespaceStripes.map(entry => entry.stripe))
+  const thresholds = parseRepairThresholds(last('repairThreshold'), stripes)
   return {
     relay: source('relay').flatMap(v => v.split(',')).map(s => s.trim()).filter(s => s !== '').map(validateRelay).concat(source('relay').length > 0 ? [] : base.relay),
     iceServers: parseIceServers(last('iceServers')) ?? base.iceServers,
@@ -167,9 +184,10 @@ export function parseNodeSettings (source: SettingSource, defaults: Partial<Node
     handoffGraceMs: int('handoffGraceMs', last('handoffGraceMs'), 0, 86_400_000) ?? base.handoffGraceMs,
     lostAfterMs: int('lostAfterMs', last('lostAfterMs'), 0, MAX_LOST_AFTER_MS) ?? base.lostAfterMs,
     tabLostAfterMs: int('tabLostAfterMs', last('tabLostAfterMs'), 0, MAX_LOST_AFTER_MS) ?? base.tabLostAfterMs,
-    repairThreshold: repairThreshold(int('repairThreshold', last('repairThreshold'), 1, 255) ?? base.repairThreshold, stripes),
+    ...(thresholds ?? repairThresholds(base.repairThreshold, base.repairThresholds, stripes)),
     storeHedges: int('storeHedges', last('storeHedges'), 0, 255) ?? base.storeHedges,
     stripes,
+    namespaceStripes,
     nodeIdWorkBits: int('nodeIdWorkBits', last('nodeIdWorkBits'), 0, MAX_NODE_ID_WORK_BITS) ?? base.nodeIdWorkBits,
     ...inboxSettings(
       int('inboxMaxObjects', last('inboxMaxObjects'), 2, 1 << 24) ?? base.inboxMaxObjects,
@@ -182,15 +200,74 @@ export function parseNodeSettings (source: SettingSource, defaults: Partial<Node
 /** The longest `lostAfterMs` and `tabLostAfterMs`: 30 days. */
 export const MAX_LOST_AFTER_MS = 30 * 24 * 60 * 60_000
 
-/** `threshold` if it lies in k..k + m - 1 for every stripe (below k an object is unreadable before repair starts). */
-function repairThreshold (threshold: number | undefined, stripes: ReadonlyArray<{ k: number, m: number }>): number | undefined {
-  if (threshold === undefined) return undefined
-  for (const { k, m } of stripes) {
-    if (threshold < k || threshold >= k + m) {
-      throw new InvalidConfigError(`repairThreshold must be from k to k + m - 1 for every stripe (${k}+${m}: ${k} to ${k + m - 1}), got ${threshold}`)
+type StripeThreshold = NodeSettings['repairThresholds'][number]
+
+/**
+ * `repairThreshold`: comma-separated, a whole number (every stripe without its own) and `k+m=N` entries (that
+ * stripe's), e.g. `23`, `10+20=23` or `12,10+20=23`. Undefined when not given.
+ */
+function parseRepairThresholds (value: string | undefined, stripes: ReadonlyArray<{ k: number, m: number }>): Pick<NodeSettings, 'repairThreshold' | 'repairThresholds'> | undefined {
+  if (value == null || value.trim() === '') return undefined
+  let all: number | undefined
+  const each: StripeThreshold[] = []
+  for (const part of value.split(',')) {
+    const entry = /^\s*(\d+)\s*\+\s*(\d+)\s*=\s*(\d+)\s*$/.exec(part)
+    if (entry !== null) {
+      const [k, m, threshold] = entry.slice(1).map(Number)
+      if (each.some(other => other.k === k && other.m === m)) throw new InvalidConfigError(`repairThreshold names stripe ${k}+${m} twice: "${value}"`)
+      each.push({ k, m, threshold })
+    } else if (all === undefined && /^\s*\d+\s*$/.test(part)) {
+      all = int('repairThreshold', part.trim(), 1, 255)
+    } else {
+      throw new InvalidConfigError(`repairThreshold must be a whole number, k+m=N entries, or both, comma-separated (such as 12,10+20=23); got "${value}"`)
     }
   }
-  return threshold
+  return repairThresholds(all, each, stripes)
+}
+
+/**
+ * Checks the thresholds against the stripes this node accepts: an entry names one of them, and each threshold lies in
+ * k..k + m - 1 of the stripes it applies to (below k an object is unreadable before repair starts).
+ */
+function repairThresholds (all: number | undefined, each: readonly StripeThreshold[], stripes: ReadonlyArray<{ k: number, m: number }>): Pick<NodeSettings, 'repairThreshold' | 'repairThresholds'> {
+  for (const { k, m, threshold } of each) {
+    if (!stripes.some(stripe => stripe.k === k && stripe.m === m)) {
+      throw new InvalidConfigError(`repairThreshold names stripe ${k}+${m}, which this node does not accept (stripes: ${stripes.map(s => `${s.k}+${s.m}`).join(', ')})`)
+    }
+    if (threshold < k || threshold >= k + m) {
+      throw new InvalidConfigError(`repairThreshold of stripe ${k}+${m} must be from ${k} to ${k + m - 1}, got ${threshold}`)
+    }
+  }
+  if (all !== undefined) {
+    for (const { k, m } of stripes) {
+      if (each.some(entry => entry.k === k && entry.m === m)) continue
+      if (all < k || all >= k + m) {
+        throw new InvalidConfigError(`repairThreshold must be from k to k + m - 1 for every stripe${each.length > 0 ? ' without its own' : ''} (${k}+${m}: ${k} to ${k + m - 1}), got ${all}`)
+      }
+    }
+  }
+  return { repairThreshold: all, repairThresholds: [...each] }
+}
+
+/** `stripes` followed by those of `more` it lacks. */
+function withStripes (stripes: ReadonlyArray<{ k: number, m: number }>, more: ReadonlyArray<{ k: number, m: number }>): Array<{ k: number, m: number }> {
+  const out = [...stripes]
+  for (const stripe of more) if (!out.some(s => s.k === stripe.k && s.m === stripe.m)) out.push(stripe)
+  return out
+}
+
+/** `namespace=k+m`, comma-separated; a namespace once, without spaces, '=' or ','. */
+function parseNamespaceStripes (value: string | undefined): NodeSettings['namespaceStripes'] | undefined {
+  if (value == null || value.trim() === '') return undefined
+  const out: NodeSettings['namespaceStripes'] = []
+  for (const part of value.split(',')) {
+    const match = /^\s*([^\s=]+)\s*=\s*(.+)$/.exec(part)
+    if (match === null) throw new InvalidConfigError(`namespaceStripes must be a comma-separated list of namespace=k+m, such as zentalk/history/v1=10+20; got "${value}"`)
+    const [stripe] = parseStripes(match[2], 'namespaceStripes')!
+    if (out.some(entry => entry.namespace === match[1])) throw new InvalidConfigError(`namespaceStripes names ${match[1]} twice`)
+    out.push({ namespace: match[1], stripe })
+  }
+  return out
 }
 
 function inboxSettings (inboxMaxObjects: number, inboxStrangerObjects: number, inboxStrangerRate: number): Pick<NodeSettings, 'inboxMaxObjects' | 'inboxStrangerObjects' | 'inboxStrangerRate'> {
@@ -217,14 +294,16 @@ export function bool (name: string, value: string | undefined): boolean | undefi
 }
 
 /** `10+5` or `10+5,4+2`: k data and m parity shards, k >= 1, m >= 0, k + m <= 256 (Reed-Solomon over GF(2^8)). */
-function parseStripes (value: string | undefined): Array<{ k: number, m: number }> | undefined {
+function parseStripes (value: string | undefined, name = 'stripes'): Array<{ k: number, m: number }> | undefined {
   if (value == null || value.trim() === '') return undefined
   return value.split(',').map(part => {
     const match = /^\s*(\d+)\s*\+\s*(\d+)\s*$/.exec(part)
     const k = Number(match?.[1])
     const m = Number(match?.[2])
     if (match === null || k < 1 || k + m > 256) {
-      throw new InvalidConfigError(`stripes must be a comma-separated list of k+m (k >= 1, k + m <= 256), such as 10+5; got "${value}"`)
+      throw new InvalidConfigError(name === 'stripes'
+        ? `stripes must be a comma-separated list of k+m (k >= 1, k + m <= 256), such as 10+5; got "${value}"`
+        : `${name}: a stripe is k+m (k >= 1, k + m <= 256), such as 10+20; got "${value}"`)
     }
     return { k, m }
   })

@@ -293,6 +293,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     // the keeper's: the agent a peer announced, kept after it disconnects.
     tabLostAfterMs: settings.tabLostAfterMs,
     repairThreshold: settings.repairThreshold,
+    repairThresholds: settings.repairThresholds,
     placementRules: CHAT_PLACEMENT_RULES,
     allowedStripes: settings.stripes,
     // As many requests to one holder as a holder serves for one peer at once; more would be refused as BUSY.
@@ -322,6 +323,8 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
       // so only a fetch that is short of shards ever waits this long.
       fetchTimeoutMs: NODE_FETCH_TIMEOUT_MS,
       maxHedges: settings.storeHedges,
+      // Namespaces written with a stripe other than the mesh's 10+5 (their reads ask k + m holders too).
+      namespaceStripes: settings.namespaceStripes,
       // Within a connection budget a read dials only the holders it needs beyond those it is connected to.
       readConnectedFirst: settings.connectionBudget !== undefined
     })

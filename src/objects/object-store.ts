@@ -8,7 +8,7 @@ import { NS_HISTORY } from '../crypto/index.ts'
 import { DEFAULT_DATA_SHARDS, DEFAULT_PARITY_SHARDS, encode } from '../erasure/index.ts'
 import type { Signer } from '../identity/index.ts'
 import type { HolderSelector } from '../net/index.ts'
-import { deleteAuthorityOf, placementKeyOf } from '../placement/index.ts'
+import { deleteAuthorityOf, placementKeyOf, stripeOfNamespace, type NamespaceStripe, type Stripe } from '../placement/index.ts'
 import { ChunkPeerUnreachableError, type ChunkExchange, type StoreReceipt } from '../protocols/index.ts'
 import type { ChunkStore, ShardRecord } from '../store/index.ts'
 import type { ObjectId } from '../types/index.ts'
@@ -69,6 +69,11 @@ export interface ObjectStoreDeps {
   /** Parity shards per object (default 5). */
   m?: number
   /**
+   * Namespaces whose objects are written with another stripe than k + m (`stripeOfNamespace`: an exact namespace, or
+   * a family ending in '/'); reads and deletes of such a namespace ask that stripe's k + m holders.
+   */
+  namespaceStripes?: readonly NamespaceStripe[]
+  /**
    * Manifest format of the objects this store writes (default MANIFEST_VERSION, 2). Version 1 only for tests that
    * keep version-1 objects covered: every version is read, repaired and deleted whatever this says.
    */
@@ -89,7 +94,10 @@ export interface ObjectStoreDeps {
   maxReadBytes?: number
   /** Next-closest nodes a store moves a failing holder's shard to (default DEFAULT_SPARE_HOLDERS). */
   spareHolders?: number
-  /** Next-closest nodes a read may ask in place of failing or empty holders (default DEFAULT_READ_SPARE_HOLDERS). */
+  /**
+   * Next-closest nodes a read may ask in place of failing or empty holders (default: k + m of the namespace's stripe,
+   * DEFAULT_READ_SPARE_HOLDERS for 10+5).
+   */
   readSpareHolders?: number
   /**
    * Reads ask the holders this node is connected to first, and dial others only to make up k + READ_FIRST_WAVE_SLACK
@@ -180,7 +188,7 @@ export class ObjectStore {
   private readonly readDeadlineMs: number
   private readonly maxReadBytes: number
   private readonly spareHolders: number
-  private readonly readSpareHolders: number
+  private readonly readSpareHolders: number | undefined
   private readonly longTail: Omit<LongTailSettings, 'after'>
   private readonly now: () => number
   /** Stores `withSigner` made, one per identity. */
@@ -195,10 +203,20 @@ export class ObjectStore {
     this.readDeadlineMs = deps.readDeadlineMs ?? Math.max(DEFAULT_READ_DEADLINE_MS, 2 * this.fetchTimeoutMs)
     this.maxReadBytes = deps.maxReadBytes ?? DEFAULT_MAX_READ_BYTES
     this.spareHolders = deps.spareHolders ?? DEFAULT_SPARE_HOLDERS
-    this.readSpareHolders = deps.readSpareHolders ?? DEFAULT_READ_SPARE_HOLDERS
+    this.readSpareHolders = deps.readSpareHolders
     this.longTail = { maxHedges: deps.maxHedges ?? DEFAULT_MAX_HEDGES, floorMs: deps.hedgeFloorMs ?? DEFAULT_HEDGE_FLOOR_MS, factor: deps.hedgeFactor ?? DEFAULT_HEDGE_FACTOR }
     checkLongTailSettings({ ...this.longTail, after: this.k })
     this.now = deps.now ?? Date.now
+  }
+
+  /** The stripe objects of `namespace` are written with, and their reads ask k + m holders of. */
+  stripeOf (namespace: string): Stripe {
+    return stripeOfNamespace(namespace, this.deps.namespaceStripes ?? [], { k: this.k, m: this.m })
+  }
+
+  /** Nodes a read of a stripe asks beyond its k + m holders, one for each that fails or answers empty. */
+  private readSparesOf (stripe: Stripe): number {
+    return this.readSpareHolders ?? stripe.k + stripe.m
   }
 
   /** The owner address whose objects this store writes. */
@@ -221,7 +239,7 @@ export class ObjectStore {
   }
 
   /**
-   * Erasure-codes `bytes` (already encrypted) into k + m shards, signs its manifest and places shard i on the
+   * Erasure-codes `bytes` (already encrypted) into k + m shards (the namespace's stripe, `stripeOf`), signs its manifest and places shard i on the
    * i-th closest storage node, all in parallel. A failing holder's shard goes to the next-closest node that holds
    * none of this object yet, found by a fresh lookup; only when no such node is left are shards doubled up on
    * nodes that hold one already, and `reducedRedundancy` is set. Succeeds only when every shard is placed somewhere.
@@ -232,16 +250,17 @@ export class ObjectStore {
    */
   async storeObject (bytes: Uint8Array, options: StoreOptions = {}): Promise<StoreResult> {
     const { namespace = NS_HISTORY, signal, onShardPlaced, stopOn, inboxPass } = options
-    const total = this.k + this.m
+    const { k, m } = this.stripeOf(namespace)
+    const total = k + m
     const placementKey = placementKeyOf(namespace, this.owner)
     const closest = unique(await this.deps.holders.select(placementKey, total)).slice(0, total)
     signal?.throwIfAborted()
     if (closest.length === 0) throw new StoreFailedError(0, total, 'no storage node is known yet; wait until this node has joined the mesh')
 
-    const encoded = await encode(bytes, this.k, this.m)
+    const encoded = await encode(bytes, k, m)
     const createdAt = Math.floor(this.now())
     const { manifest, objectId, shardProofs } = buildManifest(this.deps.wallet, {
-      namespace, placementKey, k: this.k, m: this.m, originalLength: encoded.originalLength, shards: encoded.shards, createdAt,
+      namespace, placementKey, k, m, originalLength: encoded.originalLength, shards: encoded.shards, createdAt,
       version: this.deps.manifestVersion ?? MANIFEST_VERSION
     })
     const manifestBytes = encodeSignedManifest(manifest)
@@ -257,7 +276,7 @@ export class ObjectStore {
       placedOne()
       return receipt
     }
-    const longTail = new LongTail({ ...this.longTail, after: this.k })
+    const longTail = new LongTail({ ...this.longTail, after: k })
     /**
      * Shard `index` to `holder`, hedged: if the request is still out when `longTail` says it is due, the shard goes
      * to the next spare node too, and the first receipt wins; the other request is cancelled. Rejects with the
@@ -397,7 +416,7 @@ export class ObjectStore {
   /**
    * Retrieves every object of `owner` (default: this store's own) under the namespace's placement key: asks the
    * k + m closest holders and this node's store in parallel (a holder that fails or sends no verified shard is
-   * replaced by the next-closest node, up to DEFAULT_READ_SPARE_HOLDERS of them), decodes each object from its
+   * replaced by the next-closest node, up to k + m of them: DEFAULT_READ_SPARE_HOLDERS for 10+5), decodes each object from its
    * first k verified shards, and stops waiting once every object seen is decoded and at least k holders have sent
    * verified shards (an owner with no objects: once every holder and spare has answered); otherwise once every
    * holder has answered, failed or timed out, or the read's deadline passed. Objects short of shards come back in
@@ -409,12 +428,14 @@ export class ObjectStore {
     const { namespace = NS_HISTORY, signal } = options
     const started = Date.now()
     const placementKey = placementKeyOf(namespace, owner)
-    const holders = unique(await this.deps.holders.select(placementKey, this.k + this.m)).slice(0, this.k + this.m)
-    const answeredEnough = Math.min(this.k, holders.length)
+    const stripe = this.stripeOf(namespace)
+    const total = stripe.k + stripe.m
+    const holders = unique(await this.deps.holders.select(placementKey, total)).slice(0, total)
+    const answeredEnough = Math.min(stripe.k, holders.length)
     const { collector, stats, remoteAnswered, ending } = await collectShards({
-      ...this.gatherBase(holders, signal, started, options.deadlineMs),
+      ...this.gatherBase(stripe, holders, signal, started, options.deadlineMs),
       target: placementKey,
-      spares: async () => await this.deps.holders.select(placementKey, this.k + this.m + this.readSpareHolders, { fresh: true }),
+      spares: async () => await this.deps.holders.select(placementKey, total + this.readSparesOf(stripe), { fresh: true }),
       enough: (shards, supplied) => supplied >= answeredEnough && shards.allRebuildable()
     })
     const remoteHolders = holders.filter(holder => holder !== this.deps.exchange.selfId).length
@@ -434,11 +455,13 @@ export class ObjectStore {
     const { namespace = NS_HISTORY, signal, owner = this.owner } = options
     const started = Date.now()
     const placementKey = placementKeyOf(namespace, owner)
-    const holders = unique(await this.deps.holders.select(placementKey, this.k + this.m))
+    const stripe = this.stripeOf(namespace)
+    const total = stripe.k + stripe.m
+    const holders = unique(await this.deps.holders.select(placementKey, total))
     const { collector, stats, remoteAnswered, ending } = await collectShards({
-      ...this.gatherBase(holders, signal, started, options.deadlineMs),
+      ...this.gatherBase(stripe, holders, signal, started, options.deadlineMs),
       target: { objectId },
-      spares: async () => await this.deps.holders.select(placementKey, this.k + this.m + this.readSpareHolders, { fresh: true }),
+      spares: async () => await this.deps.holders.select(placementKey, total + this.readSparesOf(stripe), { fresh: true }),
       enough: shards => shards.rebuildable(objectId)
     })
     const { objects, failed } = await collector.results(stats, ending)
@@ -446,7 +469,7 @@ export class ObjectStore {
     if (object !== undefined) return object
     const failure = failed.find(candidate => candidate.objectId === objectId)
     if (failure !== undefined) throw failure.error
-    if (ending.deadlineMs !== undefined) throw new ReadDeadlineError(ending.deadlineMs, 0, this.k)
+    if (ending.deadlineMs !== undefined) throw new ReadDeadlineError(ending.deadlineMs, 0, stripe.k)
     if (remoteAnswered === 0 && stats.localShards === 0) {
       throw new NoHoldersReachableError(holders.filter(holder => holder !== this.deps.exchange.selfId).length, `${stats.offline} offline, ${stats.refused} refused`)
     }
@@ -460,22 +483,23 @@ export class ObjectStore {
    */
   async deleteObject (objectId: ObjectId, options: FetchOptions = {}): Promise<number> {
     const { namespace = NS_HISTORY, signal } = options
-    const total = this.k + this.m
+    const { k, m } = this.stripeOf(namespace)
+    const total = k + m
     const holders = unique(await this.deps.holders.select(placementKeyOf(namespace, this.owner), total + this.spareHolders))
     return await this.forget(objectId, holders, signal)
   }
 
   /** What every read's gather shares; its deadline counts from `started` (holder selection included). */
-  private gatherBase (holders: string[], signal: AbortSignal | undefined, started: number, deadlineMs = this.readDeadlineMs) {
+  private gatherBase (stripe: Stripe, holders: string[], signal: AbortSignal | undefined, started: number, deadlineMs = this.readDeadlineMs) {
     return {
       exchange: this.deps.exchange,
       holders,
       timeoutMs: this.fetchTimeoutMs,
       signal,
       deadline: { ms: deadlineMs, startedAt: started },
-      maxKeptBytesPerHolder: Math.ceil(this.maxReadBytes / this.k),
+      maxKeptBytesPerHolder: Math.ceil(this.maxReadBytes / stripe.k),
       connectedFirst: this.deps.readConnectedFirst === true
-        ? { connected: (holder: string) => this.deps.exchange.connected(holder), firstWave: this.k + READ_FIRST_WAVE_SLACK, waveDelayMs: this.deps.readWaveDelayMs ?? READ_WAVE_DELAY_MS }
+        ? { connected: (holder: string) => this.deps.exchange.connected(holder), firstWave: stripe.k + READ_FIRST_WAVE_SLACK, waveDelayMs: this.deps.readWaveDelayMs ?? READ_WAVE_DELAY_MS }
         : undefined
     }
   }

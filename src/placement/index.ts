@@ -22,7 +22,9 @@ export {
   placementKeyFor,
   placementKeyOf,
   placementRuleFor,
+  stripeOfNamespace,
   stripeText,
+  type NamespaceStripe,
   type Stripe,
   type PlacementRule,
   type PlacementRules

@@ -3,7 +3,7 @@ import { NS_HISTORY, NS_INBOX, fromHex, hashWithNamespace, toHex } from '../cryp
 import { addressToBytes, walletFromPrivateKey } from '../identity/index.ts'
 import { buildManifest } from '../wire/index.ts'
 import { PlacementKeyMismatchError, UnsupportedNamespaceError } from './errors.ts'
-import { DEFAULT_PLACEMENT_RULES, assertPlacementAllowed, ownerPlacementRule, placementKeyFor } from './rules.ts'
+import { DEFAULT_PLACEMENT_RULES, MESH_STRIPE, assertPlacementAllowed, ownerPlacementRule, placementKeyFor, stripeOfNamespace } from './rules.ts'
 
 const owner = walletFromPrivateKey(fromHex('01'.repeat(32)))
 const other = walletFromPrivateKey(fromHex('02'.repeat(32)))
@@ -47,5 +47,22 @@ describe('assertPlacementAllowed', () => {
   it('gives its errors explicit names that survive minification', () => {
     expect(new PlacementKeyMismatchError('x').name).toBe('PlacementKeyMismatchError')
     expect(new UnsupportedNamespaceError('x').name).toBe('UnsupportedNamespaceError')
+  })
+})
+
+describe('stripeOfNamespace', () => {
+  const wide = { k: 10, m: 20 }
+  const stripes = [
+    { namespace: 'zentalk/history/v1', stripe: wide },
+    { namespace: 'zentalk/inbox/v1/', stripe: { k: 10, m: 10 } }
+  ]
+  it('finds a namespace\'s exact entry, else its family\'s, else the mesh stripe', () => {
+    expect(stripeOfNamespace('zentalk/history/v1', stripes)).toEqual(wide)
+    expect(stripeOfNamespace('zentalk/inbox/v1/0x' + 'ab'.repeat(20), stripes)).toEqual({ k: 10, m: 10 })
+    // An owner reads its own inbox under the inbox namespace itself: the family's stripe.
+    expect(stripeOfNamespace('zentalk/inbox/v1', stripes)).toEqual({ k: 10, m: 10 })
+    expect(stripeOfNamespace('zentalk/key-bundles/v1', stripes)).toEqual(MESH_STRIPE)
+    expect(stripeOfNamespace('zentalk/history/v1', [])).toEqual(MESH_STRIPE)
+    expect(stripeOfNamespace('zentalk/history/v1', [], { k: 4, m: 2 })).toEqual({ k: 4, m: 2 })
   })
 })

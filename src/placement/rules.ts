@@ -153,3 +153,23 @@ export function assertStripeAllowed (manifest: Pick<ManifestFields, 'k' | 'm'> &
   throw new UnsupportedStripeError(`${manifest.objectId === undefined ? 'the object' : `object ${manifest.objectId}`} is coded as ` +
     `${stripeText(manifest)} shards; this holder accepts only ${allowed.map(stripeText).join(', ')}`)
 }
+
+/**
+ * A content namespace and the stripe its objects are written with: an exact namespace (`zentalk/history/v1`), or
+ * a family ending in '/' (`zentalk/inbox/v1/`: every inbox), as placement rules are registered.
+ */
+export interface NamespaceStripe {
+  readonly namespace: string
+  readonly stripe: Stripe
+}
+
+/**
+ * The stripe objects of `namespace` are written with: its exact entry in `stripes`, else the entry of its family
+ * (everything up to its last '/', or the namespace itself followed by '/': `zentalk/inbox/v1`, which an owner reads
+ * its own inbox by, finds the inbox family), else `fallback`. Readers use it to know how many holders to ask.
+ */
+export function stripeOfNamespace (namespace: string, stripes: readonly NamespaceStripe[], fallback: Stripe = MESH_STRIPE): Stripe {
+  const of = (name: string): Stripe | undefined => stripes.find(entry => entry.namespace === name)?.stripe
+  const cut = namespace.lastIndexOf('/')
+  return of(namespace) ?? of(`${namespace}/`) ?? (cut < 0 ? undefined : of(namespace.slice(0, cut + 1))) ?? fallback
+}

@@ -11,8 +11,8 @@ describe('the grace and threshold settings', () => {
     const settings = resolve({})
     expect(settings.lostAfterMs).toBe(0)
     expect(settings.repairThreshold).toBeUndefined()
-    expect(repairThresholdOf(settings, 15)).toBe(14)
-    expect(repairThresholdOf(resolve({ repairThreshold: 12 }), 15)).toBe(12)
+    expect(repairThresholdOf(settings, { k: 10, m: 5 })).toBe(14)
+    expect(repairThresholdOf(resolve({ repairThreshold: 12 }), { k: 10, m: 5 })).toBe(12)
   })
 
   it('take a grace from 0 to 30 days', () => {
@@ -48,5 +48,19 @@ describe('the grace and threshold settings', () => {
       if (ok) expect(validRepairThreshold(threshold, [{ k, m }])).toBe(threshold)
       else expect(() => validRepairThreshold(threshold, [{ k, m }])).toThrow(InvalidConfigError)
     }))
+  })
+
+  it('take a threshold per stripe, which overrides the one for all stripes for objects of that stripe', () => {
+    const stripes = [{ k: 10, m: 5 }, { k: 10, m: 20 }]
+    const settings = resolve({ allowedStripes: stripes, repairThreshold: 12, repairThresholds: [{ k: 10, m: 20, threshold: 23 }] })
+    expect(repairThresholdOf(settings, { k: 10, m: 20 })).toBe(23)
+    expect(repairThresholdOf(settings, { k: 10, m: 5 })).toBe(12)
+    // Alone, a stripe's own threshold leaves every other stripe at k + m - 1.
+    const own = resolve({ allowedStripes: stripes, repairThresholds: [{ k: 10, m: 20, threshold: 23 }] })
+    expect([repairThresholdOf(own, { k: 10, m: 20 }), repairThresholdOf(own, { k: 10, m: 5 })]).toEqual([23, 14])
+    // 23 would not suit 10+5, but 10+20 has its own: the one for all stripes is checked against the others only.
+    expect(() => resolve({ allowedStripes: stripes, repairThreshold: 23 })).toThrow(/\(10\+5: 10 to 14\)/)
+    expect(() => resolve({ allowedStripes: stripes, repairThreshold: 12, repairThresholds: [{ k: 10, m: 20, threshold: 30 }] })).toThrow(/10 to 29/)
+    expect(() => resolve({ allowedStripes: stripes, repairThresholds: [{ k: 10, m: 10, threshold: 15 }] })).toThrow(/10\+10, which is not repaired here/)
   })
 })

@@ -132,6 +132,8 @@ export interface RepairerInit {
    * object: any missing shard.
    */
   repairThreshold?: number
+  /** Per stripe, a threshold in place of `repairThreshold` for objects of that stripe (k..k + m - 1; a stripe of `allowedStripes`). */
+  repairThresholds?: ReadonlyArray<{ k: number, m: number, threshold: number }>
   fallbackDelayMs?: number
   newObjectGraceMs?: number
   surveySpares?: number
@@ -225,7 +227,7 @@ export type RepairSettings = Required<Pick<RepairerInit, 'intervalMs' | 'request
 'surveySpares' | 'maxConcurrentObjects' | 'maxConcurrentKeys' | 'surveyConcurrency' | 'requestTimeoutMs' | 'unresponsiveRounds' |
 'uncertainRetryMs' | 'scrubBytesPerRound' | 'resurveyAfterMs' | 'maxRebuildBytesPerOwner' | 'spotCheckObjects' | 'distrustMs' | 'spotCheckEveryMs' |
 'tombstoneRetentionMs' | 'tombstonesScannedPerRound' | 'tombstoneKeysPerRound' | 'passOnsPerPeer' | 'passOnsPerRound' | 'passOnAgainAfterMs' | 'lostAfterMs' | 'tabLostAfterMs'>> &
-{ repairThreshold: number | undefined }
+{ repairThreshold: number | undefined, repairThresholds: ReadonlyArray<{ k: number, m: number, threshold: number }> }
 
 /** The settings with defaults filled in. @throws {InvalidConfigError} for a value that cannot be used */
 export function resolveRepairSettings (init: RepairerInit): RepairSettings {
@@ -236,7 +238,9 @@ export function resolveRepairSettings (init: RepairerInit): RepairSettings {
     handoffGraceMs: nonNegative('handoffGraceMs', init.handoffGraceMs ?? DEFAULT_HANDOFF_GRACE_MS),
     lostAfterMs,
     tabLostAfterMs: lostAfter('tabLostAfterMs', init.tabLostAfterMs ?? lostAfterMs),
-    repairThreshold: validRepairThreshold(init.repairThreshold, init.allowedStripes ?? DEFAULT_ALLOWED_STRIPES),
+    repairThreshold: validRepairThreshold(init.repairThreshold, (init.allowedStripes ?? DEFAULT_ALLOWED_STRIPES)
+      .filter(({ k, m }) => !(init.repairThresholds ?? []).some(entry => entry.k === k && entry.m === m))),
+    repairThresholds: validStripeThresholds(init.repairThresholds ?? [], init.allowedStripes ?? DEFAULT_ALLOWED_STRIPES),
     fallbackDelayMs: nonNegative('fallbackDelayMs', init.fallbackDelayMs ?? DEFAULT_FALLBACK_DELAY_MS),
     newObjectGraceMs: nonNegative('newObjectGraceMs', init.newObjectGraceMs ?? DEFAULT_NEW_OBJECT_GRACE_MS),
     surveySpares: nonNegative('surveySpares', init.surveySpares ?? DEFAULT_SURVEY_SPARES),
@@ -284,9 +288,23 @@ export function validRepairThreshold (threshold: number | undefined, stripes: re
   return threshold
 }
 
-/** The repair threshold of an object of `total` = k + m shards under `settings`: the setting, or total - 1. */
-export function repairThresholdOf (settings: Pick<RepairSettings, 'repairThreshold'>, total: number): number {
-  return settings.repairThreshold ?? total - 1
+/** Each threshold of its own stripe, which is one of `stripes`, in k..k + m - 1. @throws {InvalidConfigError} otherwise */
+function validStripeThresholds (thresholds: ReadonlyArray<{ k: number, m: number, threshold: number }>, stripes: readonly Stripe[]): ReadonlyArray<{ k: number, m: number, threshold: number }> {
+  for (const { k, m, threshold } of thresholds) {
+    if (!stripes.some(stripe => stripe.k === k && stripe.m === m)) {
+      throw new InvalidConfigError(`repairThresholds names stripe ${k}+${m}, which is not repaired here (allowedStripes: ${stripes.map(s => `${s.k}+${s.m}`).join(', ')})`)
+    }
+    validRepairThreshold(threshold, [{ k, m }])
+  }
+  return thresholds
+}
+
+/**
+ * The repair threshold of an object of stripe k + m under `settings`: its stripe's own (`repairThresholds`), else
+ * `repairThreshold`, else k + m - 1.
+ */
+export function repairThresholdOf (settings: Pick<RepairSettings, 'repairThreshold'> & Partial<Pick<RepairSettings, 'repairThresholds'>>, stripe: Stripe): number {
+  return settings.repairThresholds?.find(entry => entry.k === stripe.k && entry.m === stripe.m)?.threshold ?? settings.repairThreshold ?? stripe.k + stripe.m - 1
 }
 
 /**

@@ -467,7 +467,7 @@ export class Repairer {
         spread: spreadOf(objectId),
         repairsLast: this.repairsLast,
         graced: graced.shards.get(objectId),
-        threshold: repairThresholdOf(this.settings, total)
+        threshold: repairThresholdOf(this.settings, known.manifest)
       }) }
     })
     // When this node rebuilds several objects of the key (a holder died: every object of the key lost a shard), it

@@ -36,6 +36,8 @@ export interface RepairServiceInit {
   tabLostAfterMs?: number
   /** Rebuild an object only when its counted shards fall to this (see RepairerInit.repairThreshold). */
   repairThreshold?: number
+  /** Per stripe, a threshold in place of `repairThreshold` (see RepairerInit.repairThresholds). */
+  repairThresholds?: RepairerInit['repairThresholds']
   placementRules: PlacementRules
   /** Stripes (k + m) repaired; default the mesh's 10 + 5 (the node's `stripes` setting). */
   allowedStripes?: RepairerInit['allowedStripes']
@@ -97,6 +99,7 @@ export function repairService (init: RepairServiceInit) {
       tabLostAfterMs: init.tabLostAfterMs,
       classOf: peerId => components.keeper.classOf(peerId),
       repairThreshold: init.repairThreshold,
+      repairThresholds: init.repairThresholds,
       newObjectGraceMs: timings.newObjectGraceMs,
       requestJitterMs: timings.requestJitterMs,
       uncertainRetryMs: timings.uncertainRetryMs,

@@ -3,7 +3,7 @@
  * need: nodes that know each other's addresses without holding connections to all, nodes that stop and come back,
  * and a verified picture of where every shard is.
  */
-import { connectTo, createStorageNodes, isRunning, stopNodes, type MeshNode } from './object-mesh.ts'
+import { connectTo, createStorageNodes, isRunning, stopNodes, type MeshNode, type StorageNodeOptions } from './object-mesh.ts'
 import type { ObjectId } from '../types/index.ts'
 import { decodeSignedManifest, verifyShard, type SignedManifest } from '../wire/index.ts'
 import { forEachLimit } from '../async/index.ts'
@@ -13,8 +13,8 @@ import type { Startable } from '@libp2p/interface'
  * `count` storage nodes, each told every other's address. No connections are opened up front: healing traffic
  * dials what it needs, as it would in a mesh where a node is not connected to everyone.
  */
-export async function createHealingMesh (count: number): Promise<MeshNode[]> {
-  const nodes = await createStorageNodes(count)
+export async function createHealingMesh (count: number, options: StorageNodeOptions = {}): Promise<MeshNode[]> {
+  const nodes = await createStorageNodes(count, options)
   await introduce(nodes, nodes)
   return nodes
 }

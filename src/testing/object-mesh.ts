@@ -24,6 +24,8 @@ export interface StorageNodeOptions {
   privateKeys?: readonly PrivateKey[]
   /** Node i's store (default: an empty MemoryChunkStore). */
   store?: (i: number) => MemoryChunkStore
+  /** Stripes the nodes' chunk services accept (default the mesh's 10+5). */
+  allowedStripes?: ReadonlyArray<{ k: number, m: number }>
 }
 
 /**
@@ -36,7 +38,7 @@ export async function createStorageNodes (count: number, options: StorageNodeOpt
     const node = await createTestNode({ privateKey: options.privateKeys?.[i] })
     if (options.dht !== true) await (node.libp2p.services.dht as unknown as Startable).stop()
     const store = options.store?.(i) ?? new MemoryChunkStore()
-    const service = await startChunkService(node.libp2p, node.privateKey, { store })
+    const service = await startChunkService(node.libp2p, node.privateKey, { store, ...(options.allowedStripes !== undefined ? { allowedStripes: options.allowedStripes } : {}) })
     return { ...node, peerId: node.libp2p.peerId.toString(), store, service }
   }))
 }
