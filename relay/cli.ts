@@ -93,6 +93,10 @@ Node settings (storage nodes, including the relay's own):
   --namespace-stripes <list>
                            namespace=k+m stripes written per namespace; each is also accepted
                            (headless nodes write no objects of their own)          (default none)
+  --operator-holders <list>
+                           k+m=h: objects of stripe k+m on the h closest operator nodes and the
+                           closest tabs; the same on every node of a mesh (a node's key then
+                           carries the operator class: a kept key without it is replaced) (default none)
   --inbox-max-objects <n>  objects one inbox may hold on each node                     (default 4096)
   --inbox-stranger-objects <n>
                            an inbox takes messages from senders the recipient has not

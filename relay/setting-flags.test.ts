@@ -28,5 +28,6 @@ describe('node setting flags of headless nodes', () => {
       stripes: [{ k: 10, m: 5 }, { k: 10, m: 20 }], namespaceStripes: [{ namespace: 'zentalk/history/v1', stripe: { k: 10, m: 20 } }]
     })
     expect(() => settingsOf(['--repair-threshold', '10+20=23'])).toThrow(/does not accept/)
+    expect(settingsOf(['--operator-holders', '10+20=14']).operatorHolders).toEqual([{ k: 10, m: 20, operators: 14 }])
   })
 })

@@ -25,6 +25,7 @@ export const nodeSettingFlags = {
   'repair-threshold': { type: 'string' },
   stripes: { type: 'string' },
   'namespace-stripes': { type: 'string' },
+  'operator-holders': { type: 'string' },
   'inbox-max-objects': { type: 'string' },
   'inbox-stranger-objects': { type: 'string' },
   'inbox-stranger-rate': { type: 'string' },

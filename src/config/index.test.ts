@@ -61,6 +61,14 @@ describe('node settings', () => {
     expect(() => parse(`namespaceStripes=${encodeURIComponent('a=10+5,a=10+20')}`)).toThrow('namespaceStripes names a twice')
   })
 
+  it('reads the operator holders of a stripe placed by class', () => {
+    expect(parse('').operatorHolders).toEqual([])
+    expect(parse(`operatorHolders=${encodeURIComponent('10+20=14,10+5=5')}`).operatorHolders).toEqual([{ k: 10, m: 20, operators: 14 }, { k: 10, m: 5, operators: 5 }])
+    for (const bad of ['14', '10+20', '10+20=0', '10+20=31', '10+20=14,10+20=12', '0+5=1']) {
+      expect(() => parse(`operatorHolders=${encodeURIComponent(bad)}`), bad).toThrow(InvalidConfigError)
+    }
+  })
+
   it('reads a repair threshold per stripe next to the one for every other stripe', () => {
     const wide = `namespaceStripes=${encodeURIComponent('zentalk/history/v1=10+20')}`
     expect(parse(`${wide}&repairThreshold=${encodeURIComponent('12,10+20=23')}`)).toMatchObject({ repairThreshold: 12, repairThresholds: [{ k: 10, m: 20, threshold: 23 }] })

@@ -93,6 +93,14 @@ export interface NodeSettings {
    */
   namespaceStripes: Array<{ namespace: string, stripe: { k: number, m: number } }>
   /**
+   * Placement by class: objects of a stripe go to the `operators` operator nodes closest to their key and the k + m -
+   * operators closest tabs, e.g. `10+20=14` (DURABILITY.md's recommendation), not to the k + m closest nodes. A node's
+   * class is a bit of its peer ID (`src/placement/node-class.ts`): with any entry, a node generates its key until the
+   * bit says what it is (a tab, or a headless node). Every node of a mesh must use the same entries, as with
+   * `nodeIdWorkBits`, or they disagree on who holds a key. Default none: every stripe on its closest nodes.
+   */
+  operatorHolders: Array<{ k: number, m: number, operators: number }>
+  /**
    * Objects one inbox may hold on this node, all senders together (its contacts' messages; the recipient's
    * compaction empties it). Issue 15: an inbox's budget.
    */
@@ -145,6 +153,7 @@ export const DEFAULT_SETTINGS: NodeSettings = {
   storeHedges: 0,
   stripes: [{ k: 10, m: 5 }],
   namespaceStripes: [],
+  operatorHolders: [],
   inboxMaxObjects: 4096,
   inboxStrangerObjects: 512,
   inboxStrangerRate: 120,
@@ -188,6 +197,7 @@ export function parseNodeSettings (source: SettingSource, defaults: Partial<Node
     storeHedges: int('storeHedges', last('storeHedges'), 0, 255) ?? base.storeHedges,
     stripes,
     namespaceStripes,
+    operatorHolders: parseOperatorHolders(last('operatorHolders')) ?? base.operatorHolders,
     nodeIdWorkBits: int('nodeIdWorkBits', last('nodeIdWorkBits'), 0, MAX_NODE_ID_WORK_BITS) ?? base.nodeIdWorkBits,
     ...inboxSettings(
       int('inboxMaxObjects', last('inboxMaxObjects'), 2, 1 << 24) ?? base.inboxMaxObjects,
@@ -253,6 +263,22 @@ function repairThresholds (all: number | undefined, each: readonly StripeThresho
 function withStripes (stripes: ReadonlyArray<{ k: number, m: number }>, more: ReadonlyArray<{ k: number, m: number }>): Array<{ k: number, m: number }> {
   const out = [...stripes]
   for (const stripe of more) if (!out.some(s => s.k === stripe.k && s.m === stripe.m)) out.push(stripe)
+  return out
+}
+
+/** `k+m=h`, comma-separated: h operator holders (1 to k + m) for objects of stripe k+m, a stripe once. */
+function parseOperatorHolders (value: string | undefined): NodeSettings['operatorHolders'] | undefined {
+  if (value == null || value.trim() === '') return undefined
+  const out: NodeSettings['operatorHolders'] = []
+  for (const part of value.split(',')) {
+    const match = /^\s*(\d+)\s*\+\s*(\d+)\s*=\s*(\d+)\s*$/.exec(part)
+    const [k, m, operators] = (match?.slice(1) ?? []).map(Number)
+    if (match === null || k < 1 || k + m > 256 || operators < 1 || operators > k + m) {
+      throw new InvalidConfigError(`operatorHolders must be a comma-separated list of k+m=h with 1 <= h <= k + m, such as 10+20=14; got "${value}"`)
+    }
+    if (out.some(entry => entry.k === k && entry.m === m)) throw new InvalidConfigError(`operatorHolders names stripe ${k}+${m} twice`)
+    out.push({ k, m, operators })
+  }
   return out
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ASK_STRAGGLER_MIN_MS, askInWaves, firstAnswers, MeshHolderSelector, NotAskedError, type HolderSelectorOptions } from './holder-selector.ts'
-import { kadIdOf, kadIdOfKey, rankByDistance } from '../placement/index.ts'
+import { kadIdOf, kadIdOfKey, nodeClassOf, rankByDistance } from '../placement/index.ts'
 import type { MeshLibp2p } from './libp2p.ts'
 import type { PeerKeeper } from './peer-keeper.ts'
 import type { PeerId } from '@libp2p/interface'
@@ -210,6 +210,18 @@ describe('MeshHolderSelector within a connection budget', () => {
     })
     return { selector, self: self.toString(), others: others.map(String), connected, everyone: [self, ...others].map(String), dials: () => dials }
   }
+
+  it('answers for one class of storage node apart: only peer IDs of that class, nearest first', async () => {
+    const { selector, everyone } = await budgetedTab()
+    const key = crypto.getRandomValues(new Uint8Array(32))
+    for (const nodeClass of ['operator', 'tab'] as const) {
+      const ofClass = rankByDistance(kadIdOfKey(key), everyone.filter(id => nodeClassOf(id) === nodeClass), kadIdOf).map(r => r.item)
+      expect(await selector.select(key, 4, { localOnly: true, nodeClass })).toEqual(ofClass.slice(0, 4))
+      // A network answer for one class: not the connected nodes' closest-peers answers (they rank every class), but
+      // its own view, each candidate checked live.
+      expect(await selector.select(key, 4, { fresh: true, nodeClass })).toEqual(ofClass.slice(0, 4))
+    }
+  })
 
   it('answers from the storage nodes it knows to be live, without a dial, when no connected node answers', async () => {
     const { selector, everyone, dials } = await budgetedTab()

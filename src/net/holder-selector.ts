@@ -17,7 +17,7 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { EventTypes } from '@libp2p/kad-dht'
-import { kadIdOf, kadIdOfKey, meetsNodeIdWork, rankByDistance } from '../placement/index.ts'
+import { kadIdOf, kadIdOfKey, meetsNodeIdWork, nodeClassOf, rankByDistance, type NodeClass } from '../placement/index.ts'
 import { STORAGE_NODE_PROTOCOL } from '../wire/index.ts'
 import { cachedClosest, DEFAULT_CLOSEST_CACHE_MS, type CachedClosestLookup } from './closest-cache.ts'
 import { isUsableConnection, type MeshLibp2p } from './libp2p.ts'
@@ -177,6 +177,12 @@ export interface SelectOptions {
   signal?: AbortSignal
   /** Told when each step of a network answer finishes, for startup traces (only with `signal`). */
   onStep?: (step: LookupStep) => void
+  /**
+   * Only storage nodes of this class (`nodeClassOf`, read from the peer ID): placement by class asks for the closest
+   * operator nodes and the closest tabs apart. Such an answer comes from this node's own view and the DHT, never
+   * from connected nodes' closest-peers answers (they rank every class together).
+   */
+  nodeClass?: NodeClass
 }
 
 /**
@@ -237,6 +243,8 @@ export class MeshHolderSelector implements HolderSelector {
   private readonly keeper: PeerKeeper
   private readonly options: HolderSelectorOptions
   private readonly cached: CachedClosestLookup
+  /** Recent answers for one class of storage node (`SelectOptions.nodeClass`). */
+  private readonly cachedByClass: Record<NodeClass, CachedClosestLookup>
   private readonly log: Logger
   /**
    * When a connected storage node's answer last named each storage node (a budgeted node's asks): the answering node
@@ -252,23 +260,27 @@ export class MeshHolderSelector implements HolderSelector {
     this.options = options
     this.log = libp2p.logger.forComponent('zentalk:holder-selector')
     this.cached = cachedClosest(async (key, count) => await this.find(key, count), options.cacheMs ?? DEFAULT_CLOSEST_CACHE_MS, options.now)
+    const ofClass = (only: NodeClass): CachedClosestLookup =>
+      cachedClosest(async (key, count) => await this.find(key, count, undefined, undefined, only), options.cacheMs ?? DEFAULT_CLOSEST_CACHE_MS, options.now)
+    this.cachedByClass = { operator: ofClass('operator'), tab: ofClass('tab') }
   }
 
   async select (key: Uint8Array, count: number, options: SelectOptions = {}): Promise<string[]> {
-    if (options.localOnly === true) return this.known(key, count)
-    if (options.signal !== undefined) return await this.find(key, count, options.signal, options.onStep)
-    return await this.cached(key, count, { fresh: options.fresh })
+    const only = options.nodeClass
+    if (options.localOnly === true) return this.known(key, count, only)
+    if (options.signal !== undefined) return await this.find(key, count, options.signal, options.onStep, only)
+    return await (only === undefined ? this.cached : this.cachedByClass[only])(key, count, { fresh: options.fresh })
   }
 
-  /** The network answer: the DHT lookup merged with the known peers, each checked live. */
-  private async find (key: Uint8Array, count: number, signal?: AbortSignal, onStep?: (step: LookupStep) => void): Promise<string[]> {
+  /** The network answer: the DHT lookup merged with the known peers, each checked live (of class `only`, if given). */
+  private async find (key: Uint8Array, count: number, signal?: AbortSignal, onStep?: (step: LookupStep) => void, only?: NodeClass): Promise<string[]> {
     // Also when it knows fewer storage nodes than it is asked for: a tab that has met only its neighbourhood and two
     // operators (its budget's worth) cannot rank the mesh, and a DHT lookup does not show it the tabs elsewhere
     // (operator nodes leave budgeted tabs out of their DHT answers). In a simulated mesh of 100 nodes such a tab
     // answered 11 of 15 right by the DHT; asked again once it knew more, by its operators, 15.
     const knowsTooFew = this.keeper.storagePeers.size < count
     const knowsMoreThanItKeeps = this.keeper.storagePeers.size > this.keeper.target
-    if (this.options.askConnected === true && (knowsMoreThanItKeeps || knowsTooFew)) {
+    if (only === undefined && this.options.askConnected === true && (knowsMoreThanItKeeps || knowsTooFew)) {
       const asked = await this.askConnected(key, count, signal, onStep)
       if (asked !== undefined) return asked
       // Nobody answered in time. A node that knows more storage nodes than its budget keeps connected ranks those it
@@ -285,9 +297,9 @@ export class MeshHolderSelector implements HolderSelector {
       }
     }
     const self = this.libp2p.peerId.toString()
-    const heard = await this.lookup(key, count, signal, onStep)
+    const heard = await this.lookup(key, count, signal, onStep, only)
     onStep?.({ kind: 'lookup', text: `DHT lookup heard of ${heard.length} peers` })
-    const candidates = this.candidates([...heard, ...this.knownPeers()])
+    const candidates = this.candidates([...heard, ...this.knownPeers()], undefined, only)
     const ranked = rankByDistance(kadIdOfKey(key), candidates, kadIdOf).map(r => r.item)
     const chosen: string[] = []
     let next = 0
@@ -401,22 +413,26 @@ export class MeshHolderSelector implements HolderSelector {
     return ranked.filter(id => this.knownToBeLive(id, connected, true)).slice(0, count)
   }
 
-  /** The local answer: the storage nodes the peer keeper confirmed, ranked; no lookup, no dial. */
-  private known (key: Uint8Array, count: number): string[] {
-    const candidates = this.candidates([...this.keeper.storagePeers, ...this.options.vouched?.peers() ?? []])
+  /** The local answer: the storage nodes the peer keeper confirmed (of class `only`, if given), ranked; no lookup, no dial. */
+  private known (key: Uint8Array, count: number, only?: NodeClass): string[] {
+    const candidates = this.candidates([...this.keeper.storagePeers, ...this.options.vouched?.peers() ?? []], undefined, only)
     return rankByDistance(kadIdOfKey(key), candidates, kadIdOf).slice(0, count).map(r => r.item)
   }
 
   /**
    * `peers` and this node (when it stores), without relays, non-storage peers, peers declared dead (except those in
-   * `aliveByAnswer`) and peer IDs without the node-ID work.
+   * `aliveByAnswer`), peer IDs without the node-ID work, and with `only`, peers of another class.
    */
-  private candidates (peers: Iterable<string>, aliveByAnswer?: { has: (peerId: string) => boolean }): Set<string> {
+  private candidates (peers: Iterable<string>, aliveByAnswer?: { has: (peerId: string) => boolean }, only?: NodeClass): Set<string> {
     const self = this.libp2p.peerId.toString()
     const candidates = new Set<string>(peers)
     if (this.options.selfIsStorage) candidates.add(self)
     else candidates.delete(self)
     for (const id of candidates) {
+      if (only !== undefined && nodeClassOf(id) !== only) {
+        candidates.delete(id)
+        continue
+      }
       if (id === self) continue
       if (!this.mayHold(id) || (this.options.isDead?.(id) === true && aliveByAnswer?.has(id) !== true)) candidates.delete(id)
     }
@@ -433,7 +449,7 @@ export class MeshHolderSelector implements HolderSelector {
    * as Kademlia's does, once the `count` closest storage candidates heard of have all answered (or failed):
    * nobody closer can be learned after that. Slow peers elsewhere in the mesh are not waited for.
    */
-  private async lookup (key: Uint8Array, count: number, signal?: AbortSignal, onStep?: (step: LookupStep) => void): Promise<string[]> {
+  private async lookup (key: Uint8Array, count: number, signal?: AbortSignal, onStep?: (step: LookupStep) => void, only?: NodeClass): Promise<string[]> {
     const self = this.libp2p.peerId.toString()
     const target = kadIdOfKey(key)
     // Only peers the lookup itself heard of can block its end: a peer we know of but no DHT peer names
@@ -443,7 +459,7 @@ export class MeshHolderSelector implements HolderSelector {
     const timeout = AbortSignal.timeout(this.options.lookupTimeoutMs)
     const lookupSignal = signal == null ? timeout : AbortSignal.any([signal, timeout])
     const closestSettled = (): boolean => {
-      const storage = [...heard].filter(id => id !== self && this.mayHold(id))
+      const storage = [...heard].filter(id => id !== self && this.mayHold(id) && (only === undefined || nodeClassOf(id) === only))
       const top = rankByDistance(target, storage, kadIdOf).slice(0, count)
       // Without a relay, a peer we hold no connection to cannot be asked: do not wait for the dial to fail.
       const unreachable = (id: string): boolean => !this.keeper.relayConnected() && this.keeper.sinceSeen(id) > 0

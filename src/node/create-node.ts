@@ -167,11 +167,14 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
   const storageNode = config.webrtc !== false
   // A storage node's peer ID carries the mesh's node-ID work, or no other node would place shards on it.
   const nodeIdWorkBits = storageNode ? settings.nodeIdWorkBits : 0
+  // In a mesh that places by class, a storage node's peer ID also says what it is: a tab, or a headless node.
+  const nodeClass = storageNode && settings.operatorHolders.length > 0 ? (isTabAgent(config.userAgent) ? 'tab' : 'operator') : undefined
   const privateKey = await loadOrCreateNodeKey(config.keyStore, {
     workBits: nodeIdWorkBits,
-    onReplaced: old => config.log?.(`node key ${old} lacks ${nodeIdWorkBits} bits of node-ID work: generated a new one`)
+    nodeClass,
+    onReplaced: old => config.log?.(`node key ${old} lacks ${nodeIdWorkBits} bits of node-ID work${nodeClass === undefined ? '' : ` or the ${nodeClass} class`}: generated a new one`)
   })
-  reached(`node key ready (${nodeIdWorkBits} bits of node-ID work)`)
+  reached(`node key ready (${nodeIdWorkBits} bits of node-ID work${nodeClass === undefined ? '' : `, ${nodeClass} class`})`)
   // An operator node: a storage node without a connection budget that is not a browser tab.
   const operator = storageNode && settings.connectionBudget === undefined && !isTabAgent(config.userAgent)
   // Chat peers this node may reach over the relay's limited connection (live delivery without a direct path).
@@ -294,6 +297,7 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
     tabLostAfterMs: settings.tabLostAfterMs,
     repairThreshold: settings.repairThreshold,
     repairThresholds: settings.repairThresholds,
+    operatorHolders: settings.operatorHolders,
     placementRules: CHAT_PLACEMENT_RULES,
     allowedStripes: settings.stripes,
     // As many requests to one holder as a holder serves for one peer at once; more would be refused as BUSY.
@@ -325,6 +329,8 @@ export async function createNode (config: NodeConfig): Promise<ZenTalkNode> {
       maxHedges: settings.storeHedges,
       // Namespaces written with a stripe other than the mesh's 10+5 (their reads ask k + m holders too).
       namespaceStripes: settings.namespaceStripes,
+      // Stripes placed by class: their operator holders on the closest operator nodes, the rest on the closest tabs.
+      operatorHolders: settings.operatorHolders,
       // Within a connection budget a read dials only the holders it needs beyond those it is connected to.
       readConnectedFirst: settings.connectionBudget !== undefined
     })

@@ -1,7 +1,7 @@
 import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { describe, expect, it } from 'vitest'
-import { nodeIdWorkOf } from '../placement/index.ts'
+import { nodeClassOfMultihash, nodeIdWorkOf } from '../placement/index.ts'
 import { generateNodeKey, keyMeetsWork, loadOrCreateNodeKey, MemoryBytesStore, NODE_KEY_NAME } from './node-key.ts'
 
 const workOf = (key: Awaited<ReturnType<typeof generateKeyPair>>): number => nodeIdWorkOf(peerIdFromPrivateKey(key).toMultihash().bytes)
@@ -54,5 +54,22 @@ describe('node key with node-ID work', () => {
     await store.put(NODE_KEY_NAME, privateKeyToProtobuf(old))
     const kept = await loadOrCreateNodeKey(store)
     expect(peerIdFromPrivateKey(kept).equals(peerIdFromPrivateKey(old))).toBe(true)
+  })
+
+  it('carries the class a mesh that places by class asks for, and a kept key of the other class is replaced', async () => {
+    const classOf = (key: Awaited<ReturnType<typeof generateKeyPair>>): string => nodeClassOfMultihash(peerIdFromPrivateKey(key).toMultihash().bytes)
+    const store = new MemoryBytesStore()
+    const operator = await loadOrCreateNodeKey(store, { workBits: 4, nodeClass: 'operator' })
+    expect(classOf(operator)).toBe('operator')
+    expect(workOf(operator)).toBeGreaterThanOrEqual(4)
+    // The same store asked for a tab's key: the operator key does not carry it, and is replaced.
+    const replaced: string[] = []
+    const tab = await loadOrCreateNodeKey(store, { workBits: 4, nodeClass: 'tab', onReplaced: id => replaced.push(id) })
+    expect(classOf(tab)).toBe('tab')
+    expect(replaced).toEqual([peerIdFromPrivateKey(operator).toString()])
+    // Without a class asked for, either is kept.
+    expect(peerIdFromPrivateKey(await loadOrCreateNodeKey(store, { workBits: 4 })).equals(peerIdFromPrivateKey(tab))).toBe(true)
+    expect(keyMeetsWork(tab, 4, 'tab')).toBe(true)
+    expect(keyMeetsWork(tab, 4, 'operator')).toBe(false)
   })
 })

@@ -7,7 +7,7 @@
 import { generateKeyPair, generateKeyPairFromSeed, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
-import { nodeIdWorkOf } from '../placement/index.ts'
+import { nodeClassOfMultihash, nodeIdWorkOf, type NodeClass } from '../placement/index.ts'
 
 /** Stores named byte strings. Tabs use IndexedDB, headless nodes files; tests use memory. */
 export interface BytesStore {
@@ -23,13 +23,20 @@ const ATTEMPTS_PER_YIELD = 64
 export interface NodeKeyOptions {
   /** Node-ID work the key must carry (0: any key). */
   workBits?: number
-  /** Told when a kept key lacks the work and is replaced (the node gets a new peer ID). */
+  /**
+   * The class the key's peer ID must carry (`src/placement/node-class.ts`), in a mesh that places by class; default
+   * none: any.
+   */
+  nodeClass?: NodeClass
+  /** Told when a kept key lacks the work or the class and is replaced (the node gets a new peer ID). */
   onReplaced?: (oldPeerId: string) => void
 }
 
 /** Whether `key`'s peer ID carries at least `bits` of node-ID work. */
-export function keyMeetsWork (key: PrivateKey, bits: number): boolean {
-  return bits <= 0 || nodeIdWorkOf(peerIdFromPrivateKey(key).toMultihash().bytes) >= bits
+export function keyMeetsWork (key: PrivateKey, bits: number, nodeClass?: NodeClass): boolean {
+  if (bits <= 0 && nodeClass === undefined) return true
+  const multihash = peerIdFromPrivateKey(key).toMultihash().bytes
+  return (bits <= 0 || nodeIdWorkOf(multihash) >= bits) && (nodeClass === undefined || nodeClassOfMultihash(multihash) === nodeClass)
 }
 
 /**
@@ -40,11 +47,12 @@ export function keyMeetsWork (key: PrivateKey, bits: number): boolean {
 export async function generateNodeKey (
   bits: number,
   seed?: () => Uint8Array,
-  fromSeed: (seed: Uint8Array) => PrivateKey | Promise<PrivateKey> = async s => await generateKeyPairFromSeed('Ed25519', s)
+  fromSeed: (seed: Uint8Array) => PrivateKey | Promise<PrivateKey> = async s => await generateKeyPairFromSeed('Ed25519', s),
+  nodeClass?: NodeClass
 ): Promise<{ key: PrivateKey, attempts: number }> {
   for (let attempts = 1; ; attempts++) {
     const key = seed === undefined ? await generateKeyPair('Ed25519') : await fromSeed(seed())
-    if (keyMeetsWork(key, bits)) return { key, attempts }
+    if (keyMeetsWork(key, bits, nodeClass)) return { key, attempts }
     if (attempts % ATTEMPTS_PER_YIELD === 0) await new Promise(resolve => setTimeout(resolve, 0))
   }
 }
@@ -54,10 +62,10 @@ export async function loadOrCreateNodeKey (store: BytesStore, options: NodeKeyOp
   const saved = await store.get(NODE_KEY_NAME)
   if (saved != null) {
     const key = privateKeyFromProtobuf(saved)
-    if (keyMeetsWork(key, bits)) return key
+    if (keyMeetsWork(key, bits, options.nodeClass)) return key
     options.onReplaced?.(peerIdFromPrivateKey(key).toString())
   }
-  const { key } = await generateNodeKey(bits)
+  const { key } = await generateNodeKey(bits, undefined, undefined, options.nodeClass)
   await store.put(NODE_KEY_NAME, privateKeyToProtobuf(key))
   return key
 }

@@ -8,7 +8,7 @@ import { NS_HISTORY } from '../crypto/index.ts'
 import { DEFAULT_DATA_SHARDS, DEFAULT_PARITY_SHARDS, encode } from '../erasure/index.ts'
 import type { Signer } from '../identity/index.ts'
 import type { HolderSelector } from '../net/index.ts'
-import { deleteAuthorityOf, placementKeyOf, stripeOfNamespace, type NamespaceStripe, type Stripe } from '../placement/index.ts'
+import { deleteAuthorityOf, operatorHoldersOf, placementKeyOf, placementOrder, stripeOfNamespace, type NamespaceStripe, type Stripe, type StripeOperators } from '../placement/index.ts'
 import { ChunkPeerUnreachableError, type ChunkExchange, type StoreReceipt } from '../protocols/index.ts'
 import type { ChunkStore, ShardRecord } from '../store/index.ts'
 import type { ObjectId } from '../types/index.ts'
@@ -73,6 +73,11 @@ export interface ObjectStoreDeps {
    * a family ending in '/'); reads and deletes of such a namespace ask that stripe's k + m holders.
    */
   namespaceStripes?: readonly NamespaceStripe[]
+  /**
+   * Stripes placed by class (`placementOrder`): their `operators` holders are the operator nodes closest to the key,
+   * the others the closest tabs. Default none: every stripe on its k + m closest nodes.
+   */
+  operatorHolders?: readonly StripeOperators[]
   /**
    * Manifest format of the objects this store writes (default MANIFEST_VERSION, 2). Version 1 only for tests that
    * keep version-1 objects covered: every version is read, repaired and deleted whatever this says.
@@ -214,6 +219,21 @@ export class ObjectStore {
     return stripeOfNamespace(namespace, this.deps.namespaceStripes ?? [], { k: this.k, m: this.m })
   }
 
+  /**
+   * The `count` nodes first in placement order for an object of `stripe` under `placementKey`: its k + m holders,
+   * then the spares. For a stripe placed by class, the closest operator nodes and the closest tabs are selected apart
+   * (each as many as `count` at most, so either fills in for the other when it runs short) and merged.
+   */
+  private async holdersFor (placementKey: Uint8Array, stripe: Stripe, count: number, fresh = false): Promise<string[]> {
+    const operators = operatorHoldersOf(stripe, this.deps.operatorHolders)
+    if (operators === 0) return await this.deps.holders.select(placementKey, count, fresh ? { fresh } : undefined)
+    const [ops, tabs] = await Promise.all([
+      this.deps.holders.select(placementKey, count, { nodeClass: 'operator', ...(fresh ? { fresh } : {}) }),
+      this.deps.holders.select(placementKey, count, { nodeClass: 'tab', ...(fresh ? { fresh } : {}) })
+    ])
+    return placementOrder(placementKey, [...ops, ...tabs], stripe.k + stripe.m, operators).slice(0, count)
+  }
+
   /** Nodes a read of a stripe asks beyond its k + m holders, one for each that fails or answers empty. */
   private readSparesOf (stripe: Stripe): number {
     return this.readSpareHolders ?? stripe.k + stripe.m
@@ -250,10 +270,11 @@ export class ObjectStore {
    */
   async storeObject (bytes: Uint8Array, options: StoreOptions = {}): Promise<StoreResult> {
     const { namespace = NS_HISTORY, signal, onShardPlaced, stopOn, inboxPass } = options
-    const { k, m } = this.stripeOf(namespace)
+    const stripe = this.stripeOf(namespace)
+    const { k, m } = stripe
     const total = k + m
     const placementKey = placementKeyOf(namespace, this.owner)
-    const closest = unique(await this.deps.holders.select(placementKey, total)).slice(0, total)
+    const closest = unique(await this.holdersFor(placementKey, stripe, total)).slice(0, total)
     signal?.throwIfAborted()
     if (closest.length === 0) throw new StoreFailedError(0, total, 'no storage node is known yet; wait until this node has joined the mesh')
 
@@ -265,7 +286,7 @@ export class ObjectStore {
     })
     const manifestBytes = encodeSignedManifest(manifest)
     const shardOf = (index: number, sole: boolean) => ({ manifest, manifestBytes, shardIndex: index, shard: encoded.shards[index], shardProof: shardProofs[index], sole, ...(inboxPass !== undefined ? { inboxPass } : {}) })
-    const placement = new Placement(closest, async () => await this.deps.holders.select(placementKey, total + this.spareHolders, { fresh: true }))
+    const placement = new Placement(closest, async () => await this.holdersFor(placementKey, stripe, total + this.spareHolders, true))
     let placedCount = 0
     const placedOne = (): void => { onShardPlaced?.(++placedCount, total) }
     let stopped = false
@@ -430,12 +451,12 @@ export class ObjectStore {
     const placementKey = placementKeyOf(namespace, owner)
     const stripe = this.stripeOf(namespace)
     const total = stripe.k + stripe.m
-    const holders = unique(await this.deps.holders.select(placementKey, total)).slice(0, total)
+    const holders = unique(await this.holdersFor(placementKey, stripe, total)).slice(0, total)
     const answeredEnough = Math.min(stripe.k, holders.length)
     const { collector, stats, remoteAnswered, ending } = await collectShards({
       ...this.gatherBase(stripe, holders, signal, started, options.deadlineMs),
       target: placementKey,
-      spares: async () => await this.deps.holders.select(placementKey, total + this.readSparesOf(stripe), { fresh: true }),
+      spares: async () => await this.holdersFor(placementKey, stripe, total + this.readSparesOf(stripe), true),
       enough: (shards, supplied) => supplied >= answeredEnough && shards.allRebuildable()
     })
     const remoteHolders = holders.filter(holder => holder !== this.deps.exchange.selfId).length
@@ -457,11 +478,11 @@ export class ObjectStore {
     const placementKey = placementKeyOf(namespace, owner)
     const stripe = this.stripeOf(namespace)
     const total = stripe.k + stripe.m
-    const holders = unique(await this.deps.holders.select(placementKey, total))
+    const holders = unique(await this.holdersFor(placementKey, stripe, total))
     const { collector, stats, remoteAnswered, ending } = await collectShards({
       ...this.gatherBase(stripe, holders, signal, started, options.deadlineMs),
       target: { objectId },
-      spares: async () => await this.deps.holders.select(placementKey, total + this.readSparesOf(stripe), { fresh: true }),
+      spares: async () => await this.holdersFor(placementKey, stripe, total + this.readSparesOf(stripe), true),
       enough: shards => shards.rebuildable(objectId)
     })
     const { objects, failed } = await collector.results(stats, ending)
@@ -483,9 +504,9 @@ export class ObjectStore {
    */
   async deleteObject (objectId: ObjectId, options: FetchOptions = {}): Promise<number> {
     const { namespace = NS_HISTORY, signal } = options
-    const { k, m } = this.stripeOf(namespace)
-    const total = k + m
-    const holders = unique(await this.deps.holders.select(placementKeyOf(namespace, this.owner), total + this.spareHolders))
+    const stripe = this.stripeOf(namespace)
+    const total = stripe.k + stripe.m
+    const holders = unique(await this.holdersFor(placementKeyOf(namespace, this.owner), stripe, total + this.spareHolders))
     return await this.forget(objectId, holders, signal)
   }
 

@@ -30,5 +30,6 @@ export {
   type PlacementRules
 } from './rules.ts'
 export { NS_NODE_ID_WORK, meetsNodeIdWork, nodeIdWorkOf } from './node-id-work.ts'
+export { NS_NODE_CLASS, nodeClassOf, nodeClassOfMultihash, operatorHoldersOf, placementOrder, type NodeClass, type StripeOperators } from './node-class.ts'
 export { CHAT_PLACEMENT_RULES, NS_ATTACHMENT_OBJECTS, NS_KEY_BUNDLE_OBJECTS, NS_PRESENCE_OBJECTS } from './chat-rules.ts'
 export { PlacementKeyMismatchError, UnsupportedNamespaceError, UnsupportedStripeError } from './errors.ts'

@@ -10,7 +10,7 @@ import {
   DEFAULT_TOMBSTONES_SCANNED_PER_ROUND,
   DEFAULT_TOMBSTONE_KEYS_PER_ROUND
 } from './tombstone-relay.ts'
-import { DEFAULT_ALLOWED_STRIPES, type PlacementRules, type Stripe } from '../placement/index.ts'
+import { DEFAULT_ALLOWED_STRIPES, type PlacementRules, type Stripe, type StripeOperators } from '../placement/index.ts'
 import type { ChunkStore } from '../store/index.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
@@ -115,6 +115,11 @@ export interface RepairerInit {
   placementRules?: PlacementRules
   /** Stripes (k + m) repaired; objects of other stripes are left alone (holders refuse them; default 10 + 5). */
   allowedStripes?: readonly Stripe[]
+  /**
+   * Stripes placed by class: an object's expected holders are its `operators` closest operator nodes and its closest
+   * tabs (`placementOrder`), not its k + m closest nodes. The same on every node of a mesh. Default none.
+   */
+  operatorHolders?: readonly StripeOperators[]
   /** Codeword bytes rebuilt per owner per round (see DEFAULT_MAX_REBUILD_BYTES_PER_OWNER). */
   maxRebuildBytesPerOwner?: number
   /** Between regular rounds; a round also runs when `requestRound()` is called and when a delay below ends. */

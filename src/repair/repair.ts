@@ -28,7 +28,7 @@
 import { bytesEqual, toHex } from '../crypto/index.ts'
 import { DEFAULT_REQUESTS_PER_HOLDER } from '../objects/index.ts'
 import { createChunkExchange, type ChunkExchange, type TombstoneExchange } from '../protocols/index.ts'
-import { DEFAULT_ALLOWED_STRIPES, DEFAULT_PLACEMENT_RULES, rankPeers, type PlacementRules, type Stripe } from '../placement/index.ts'
+import { DEFAULT_ALLOWED_STRIPES, DEFAULT_PLACEMENT_RULES, operatorHoldersOf, placementOrder, rankPeers, type PlacementRules, type Stripe, type StripeOperators } from '../placement/index.ts'
 import type { ShardSummary } from '../store/index.ts'
 import type { ObjectId, ShardIndex } from '../types/index.ts'
 import type { SignedManifest } from '../wire/index.ts'
@@ -73,6 +73,8 @@ export class Repairer {
   private readonly exchange: ChunkExchange & TombstoneExchange
   private readonly placementRules: PlacementRules
   private readonly allowedStripes: readonly Stripe[]
+  /** Stripes placed by class (`RepairerInit.operatorHolders`); empty: every stripe on its closest nodes. */
+  private readonly operatorHolders: readonly StripeOperators[]
   private readonly isDead: (peerId: string) => boolean
   /** The health monitor's verdict alone (distrust aside). */
   private readonly declaredDead: (peerId: string) => boolean
@@ -136,6 +138,7 @@ export class Repairer {
     this.emit = init.log ?? (() => {})
     this.placementRules = init.placementRules ?? DEFAULT_PLACEMENT_RULES
     this.allowedStripes = init.allowedStripes ?? DEFAULT_ALLOWED_STRIPES
+    this.operatorHolders = init.operatorHolders ?? []
     const isDead = init.isDead ?? (() => false)
     this.declaredDead = peer => peer !== this.selfId && isDead(peer)
     this.isDead = peer => peer !== this.selfId && (isDead(peer) || this.distrusted.has(peer))
@@ -167,7 +170,10 @@ export class Repairer {
       now: this.now,
       emit: this.emit,
       // The widest stripe held here, and the spares: where shards of a deleted object may still be.
-      ring: async key => await this.liveRing(key, Math.max(...this.allowedStripes.map(({ k, m }) => k + m)) + this.settings.surveySpares)
+      ring: async key => {
+        const widest = this.allowedStripes.reduce((a, b) => b.k + b.m > a.k + a.m ? b : a)
+        return await this.liveRing(key, widest.k + widest.m + this.settings.surveySpares, widest)
+      }
     })
     this.steps = new ObjectSteps({
       selfId: this.selfId, settings: this.settings, tasks: this.tasks, now: this.now, emit: this.emit, roundNumber: () => this.roundNumber
@@ -393,9 +399,11 @@ export class Repairer {
       ;(storing ? young : known).set(objectId, manifest)
     }
     if (known.size + young.size === 0) return
-    const widest = Math.max(...[...known.values(), ...young.values()].map(({ manifest }) => manifest.k + manifest.m))
+    const widestStripe = [...known.values(), ...young.values()].map(({ manifest }) => manifest)
+      .reduce<Stripe>((a, b) => b.k + b.m > a.k + a.m ? { k: b.k, m: b.m } : a, { k: 0, m: 0 })
+    const widest = widestStripe.k + widestStripe.m
     const ringSize = widest + this.settings.surveySpares
-    let ring = await this.liveRing(group.key, ringSize)
+    let ring = await this.liveRing(group.key, ringSize, widestStripe)
     this.rings.set(group.keyHex, ring)
     // A new object is left alone until it is no longer new (this node's shards of the key then change as far as
     // repair is concerned, so the key is surveyed again), unless one of its expected holders has just died. The
@@ -403,14 +411,14 @@ export class Repairer {
     const holderDied = new Map<number, boolean>()
     for (const [objectId, entry] of young) {
       const total = entry.manifest.k + entry.manifest.m
-      if (!holderDied.has(total)) holderDied.set(total, this.expectedHolderDied(group.key, ring, total))
+      if (!holderDied.has(total)) holderDied.set(total, this.expectedHolderDied(group.key, ring, entry.manifest))
       if (holderDied.get(total) === true) known.set(objectId, entry)
     }
     if (known.size === 0) return
-    const totals = new Set([...known.values()].map(({ manifest }) => manifest.k + manifest.m))
+    const stripes = new Map([...known.values()].map(({ manifest }) => [manifest.k + manifest.m, { k: manifest.k, m: manifest.m }]))
     let ranked = rankPeers(group.key, [...ring, this.selfId])
     const holdings = holdingsOf(group, known)
-    if (this.surveyNotNeeded(group, ring, widest, ranked, holdings, round)) return
+    if (this.surveyNotNeeded(group, ring, widestStripe, ranked, holdings, round)) return
     this.deferrals.delete(group.keyHex)
     const surveyedAt = this.now()
     const manifests = new Map([...known].map(([objectId, entry]) => [objectId, entry.manifest]))
@@ -420,7 +428,7 @@ export class Repairer {
     // make them keepers and targets; instead they leave it now, and the nodes that move up in their place are
     // surveyed (and checked) too. A few times at most: each pass can only remove peers.
     for (let pass = 0; pass < MAX_RING_REFRESHES && ring.some(peer => this.isDead(peer)); pass++) {
-      const fresh = await this.liveRing(group.key, ringSize)
+      const fresh = await this.liveRing(group.key, ringSize, widestStripe)
       const added = await this.surveyChecked(ctx, group, fresh.filter(peer => !ring.includes(peer)), manifests, round, false)
       survey = surveyOfRing(survey, added, fresh)
       ring = fresh
@@ -440,7 +448,7 @@ export class Repairer {
     }
     const unknown = this.unknownPeers(ring, survey.failed)
     const graced = this.grace.holdings(group.keyHex, survey)
-    const since = new Map([...totals].map(total => [total, this.trackClosest(group.keyHex, total, ring.slice(0, total))]))
+    const since = new Map([...stripes].map(([total, stripe]) => [total, this.trackClosest(group.keyHex, total, this.expectedOf(group.key, ring, stripe))]))
 
     const plans = [...known].map(([objectId, known]) => {
       const total = known.manifest.k + known.manifest.m
@@ -461,7 +469,7 @@ export class Repairer {
       return { objectId, known, total, held, plan: planObject({
         total,
         ranked,
-        closest: ring.slice(0, total),
+        closest: this.expectedOf(group.key, ring, known.manifest),
         held,
         unknown,
         spread: spreadOf(objectId),
@@ -584,7 +592,7 @@ export class Repairer {
    * (right after a store, hand-offs from spare nodes are often pending), unless it found an object short, and for
    * a key this node has not surveyed yet (its objects were new) when one of its expected holders has just died.
    */
-  private surveyNotNeeded (group: KeyGroup, ring: readonly string[], expected: number, ranked: readonly string[], holdings: string,
+  private surveyNotNeeded (group: KeyGroup, ring: readonly string[], expected: Stripe, ranked: readonly string[], holdings: string,
     round: RepairRound): boolean {
     const view = this.views.get(group.keyHex)
     const now = this.now()
@@ -604,7 +612,7 @@ export class Repairer {
       const current = new Set(ring)
       const before = new Set(view.ring)
       const onlyDeaths = view.ring.every(peer => current.has(peer) || this.isDead(peer)) &&
-        ring.slice(0, expected).every(peer => before.has(peer))
+        this.expectedOf(group.key, ring, expected).every(peer => before.has(peer))
       if (sameRing || !onlyDeaths) return false
     }
     const rank = repairOrder(ranked, this.repairsLast).indexOf(this.selfId)
@@ -638,11 +646,24 @@ export class Repairer {
     return this.lastDeathAt === undefined ? 0 : this.lastDeathAt + this.settings.newObjectGraceMs
   }
 
-  /** True if a peer declared dead lately would be among the `total` closest to `key` of the live `ring` and itself. */
-  private expectedHolderDied (key: Uint8Array, ring: readonly string[], total: number): boolean {
+  /** True if a peer declared dead lately would be among the expected holders of `stripe` at `key` but for its death. */
+  private expectedHolderDied (key: Uint8Array, ring: readonly string[], stripe: Stripe): boolean {
     if (this.recentDeaths.size === 0) return false
-    const expected = rankPeers(key, [...ring.slice(0, total), ...this.recentDeaths.keys()]).slice(0, total)
+    const total = stripe.k + stripe.m
+    const expected = placementOrder(key, [...this.expectedOf(key, ring, stripe), ...this.recentDeaths.keys()], total, operatorHoldersOf(stripe, this.operatorHolders))
+      .slice(0, total)
     return expected.some(peer => this.recentDeaths.has(peer))
+  }
+
+  /**
+   * The expected holders of an object of `stripe` at `key` among the live `ring`: its k + m closest, or with placement
+   * by class its closest operator nodes and closest tabs (`placementOrder`), nearest first.
+   */
+  private expectedOf (key: Uint8Array, ring: readonly string[], stripe: Stripe): string[] {
+    const total = stripe.k + stripe.m
+    // The ring is in XOR order unless the mesh places by class (liveRing), so its first k + m are the closest.
+    if (this.operatorHolders.length === 0) return ring.slice(0, total)
+    return placementOrder(key, ring, total, operatorHoldersOf(stripe, this.operatorHolders)).slice(0, total)
   }
 
   /** The verified manifest of an object held here, from the first of its records that verifies. */
@@ -656,8 +677,22 @@ export class Repairer {
     return undefined
   }
 
-  /** The `size` nodes nearest `key` that this node knows (itself included where it ranks), the dead left out. */
-  private async liveRing (key: Uint8Array, size: number): Promise<string[]> {
+  /**
+   * The `size` nodes nearest `key` that this node knows (itself included where it ranks), the dead left out; for a
+   * `stripe` placed by class, the first `size` in its placement order (its holders, then the rest nearest first).
+   */
+  private async liveRing (key: Uint8Array, size: number, stripe?: Stripe): Promise<string[]> {
+    const operators = stripe === undefined ? 0 : operatorHoldersOf(stripe, this.operatorHolders)
+    if (stripe !== undefined && operators > 0) {
+      // The closest operator nodes and the closest tabs apart, each enough to fill the ring alone.
+      const ask = size + this.distrusted.size
+      const [ops, tabs] = await Promise.all([
+        this.init.holders.select(key, ask, { localOnly: true, nodeClass: 'operator' }),
+        this.init.holders.select(key, ask, { localOnly: true, nodeClass: 'tab' })
+      ])
+      const live = [...new Set([...ops, ...tabs])].filter(peer => !this.isDead(peer))
+      return placementOrder(key, live, stripe.k + stripe.m, operators).slice(0, size)
+    }
     // Every holder of a key checks it every few rounds: a DHT lookup each time (dozens of FIND_NODE requests,
     // every answer merged into the peer store) would cost the mesh far more than the repair. The storage nodes this
     // node knows suffice; the survey then finds out which of them answer and what they hold.

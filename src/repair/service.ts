@@ -38,6 +38,8 @@ export interface RepairServiceInit {
   repairThreshold?: number
   /** Per stripe, a threshold in place of `repairThreshold` (see RepairerInit.repairThresholds). */
   repairThresholds?: RepairerInit['repairThresholds']
+  /** Stripes placed by class (see RepairerInit.operatorHolders). */
+  operatorHolders?: RepairerInit['operatorHolders']
   placementRules: PlacementRules
   /** Stripes (k + m) repaired; default the mesh's 10 + 5 (the node's `stripes` setting). */
   allowedStripes?: RepairerInit['allowedStripes']
@@ -100,6 +102,7 @@ export function repairService (init: RepairServiceInit) {
       classOf: peerId => components.keeper.classOf(peerId),
       repairThreshold: init.repairThreshold,
       repairThresholds: init.repairThresholds,
+      operatorHolders: init.operatorHolders,
       newObjectGraceMs: timings.newObjectGraceMs,
       requestJitterMs: timings.requestJitterMs,
       uncertainRetryMs: timings.uncertainRetryMs,

@@ -9,7 +9,7 @@ import { WalletIdentity } from '../identity/index.ts'
 import { ObjectStore } from '../objects/index.ts'
 import { placementKeyFor } from '../placement/index.ts'
 import { holdersOf, isRunning, objectStoreDeps, stopNodes, xorClosestPeers, type MeshNode } from '../testing/object-mesh.ts'
-import { createHealingMesh, manifestsOf, shardLayout, stopHealingMesh } from '../testing/heal-mesh.ts'
+import { connectAll, createHealingMesh, manifestsOf, shardLayout, stopHealingMesh } from '../testing/heal-mesh.ts'
 import { mulberry32, randomBytes } from '../testing/seeded-random.ts'
 import type { ObjectId } from '../types/index.ts'
 import type { SignedManifest } from '../wire/index.ts'
@@ -72,6 +72,9 @@ describe('a namespace with a wider stripe: 10 + 20 on the 30 closest nodes', () 
 
   beforeAll(async () => {
     nodes = await createHealingMesh(NODES, { allowedStripes: STRIPES })
+    // One connection per pair, as the peer keeper keeps: every holder surveys 30-odd others, and pairs dialling each
+    // other at once would hold two connections, past the test nodes' connection limit (LISTs then end unanswered).
+    await connectAll(nodes)
     wallet = WalletIdentity.generate()
     key = placementKeyFor(NS_HISTORY, wallet.address)
     const writer = new ObjectStore(objectStoreDeps(nodes[0], wallet, xorClosestPeers(() => nodes, { liveOnly: true }), { namespaceStripes: NAMESPACE_STRIPES }))
