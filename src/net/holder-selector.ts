@@ -459,11 +459,16 @@ export class MeshHolderSelector implements HolderSelector {
     const timeout = AbortSignal.timeout(this.options.lookupTimeoutMs)
     const lookupSignal = signal == null ? timeout : AbortSignal.any([signal, timeout])
     const closestSettled = (): boolean => {
-      const storage = [...heard].filter(id => id !== self && this.mayHold(id) && (only === undefined || nodeClassOf(id) === only))
-      const top = rankByDistance(target, storage, kadIdOf).slice(0, count)
+      const storage = [...heard].filter(id => id !== self && this.mayHold(id))
       // Without a relay, a peer we hold no connection to cannot be asked: do not wait for the dial to fail.
       const unreachable = (id: string): boolean => !this.keeper.relayConnected() && this.keeper.sinceSeen(id) > 0
-      return top.length > 0 && top.every(r => settled.has(r.item) || unreachable(r.item))
+      const done = (ids: readonly string[]): boolean => ids.length > 0 && ids.every(id => settled.has(id) || unreachable(id))
+      const top = rankByDistance(target, storage, kadIdOf).slice(0, count).map(r => r.item)
+      if (only === undefined) return done(top)
+      // One class: its `count` closest heard have answered, or, while fewer of the class are heard of (a class can be
+      // rare, or its nodes stay out of the DHT), every class's `count` closest have: the walk reached the key.
+      const ofClass = rankByDistance(target, storage.filter(id => nodeClassOf(id) === only), kadIdOf).slice(0, count).map(r => r.item)
+      return ofClass.length >= count ? done(ofClass) : done(top) && ofClass.every(id => settled.has(id) || unreachable(id))
     }
     try {
       for await (const event of this.libp2p.services.dht.getClosestPeers(key, { signal: lookupSignal })) {

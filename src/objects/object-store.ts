@@ -221,17 +221,22 @@ export class ObjectStore {
 
   /**
    * The `count` nodes first in placement order for an object of `stripe` under `placementKey`: its k + m holders,
-   * then the spares. For a stripe placed by class, the closest operator nodes and the closest tabs are selected apart
-   * (each as many as `count` at most, so either fills in for the other when it runs short) and merged.
+   * then the spares. For a stripe placed by class, the closest operator nodes and the closest tabs are selected apart,
+   * each class its places and the spares, and merged; a class that runs short is made up by more of the other.
    */
   private async holdersFor (placementKey: Uint8Array, stripe: Stripe, count: number, fresh = false): Promise<string[]> {
     const operators = operatorHoldersOf(stripe, this.deps.operatorHolders)
     if (operators === 0) return await this.deps.holders.select(placementKey, count, fresh ? { fresh } : undefined)
-    const [ops, tabs] = await Promise.all([
-      this.deps.holders.select(placementKey, count, { nodeClass: 'operator', ...(fresh ? { fresh } : {}) }),
-      this.deps.holders.select(placementKey, count, { nodeClass: 'tab', ...(fresh ? { fresh } : {}) })
-    ])
-    return placementOrder(placementKey, [...ops, ...tabs], stripe.k + stripe.m, operators).slice(0, count)
+    const total = stripe.k + stripe.m
+    const of = async (nodeClass: 'operator' | 'tab', wanted: number): Promise<string[]> =>
+      wanted <= 0 ? [] : await this.deps.holders.select(placementKey, wanted, { nodeClass, ...(fresh ? { fresh } : {}) })
+    const opPlaces = Math.min(operators, total)
+    let [ops, tabs] = await Promise.all([of('operator', count - (total - opPlaces)), of('tab', count - opPlaces)])
+    // Asking a class for more than it has would repeat a short answer's lookup on every store; only a class that ran
+    // short makes the other class fill its places.
+    if (ops.length < opPlaces) tabs = await of('tab', count - ops.length)
+    else if (tabs.length < total - opPlaces) ops = await of('operator', count - tabs.length)
+    return placementOrder(placementKey, [...ops, ...tabs], total, operators).slice(0, count)
   }
 
   /** Nodes a read of a stripe asks beyond its k + m holders, one for each that fails or answers empty. */
