@@ -17,14 +17,15 @@
 // policy's figures at the top level (`objects`, `lost`, `minReadableFraction`, `repairBytesPerObjectYear`,
 // `modelLossPerObjectYear`, ...), every policy's report under `runs`.
 //
-// Policies: `recommended` (DURABILITY.md's), `today` (the mesh's current behaviour), or `compared` (every policy
-// of DURABILITY.md's comparison). Default: recommended, then today.
+// Policies: `recommended` (DURABILITY.md's), `as-built` (the recommended policy as the node's settings implement it:
+// operator holders whatever their host), `today` (the mesh's current behaviour), or `compared` (every policy of
+// DURABILITY.md's comparison). Default: recommended, then today.
 // First: it sets DEBUG_COLORS before libp2p's logger loads.
 import '../relay/debug-colors.ts'
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { defaultChurnEvents, simulateChurn, type ChurnReport } from './durability/churn.ts'
-import { COMPARED, OPERATOR, RECOMMENDED, TAB, TODAY } from './durability/policies.ts'
+import { AS_BUILT, COMPARED, OPERATOR, RECOMMENDED, TAB, TODAY } from './durability/policies.ts'
 import type { Policy } from './durability/model.ts'
 import { fromSearchParams, parseNodeSettings, type NodeSettings } from '../src/config/index.ts'
 import { ZenTalkError } from '../src/errors/index.ts'
@@ -32,7 +33,7 @@ import { lookupChart } from './lookup/chart.ts'
 import { runLookupScenario, type LookupReport } from './lookup/lookup.ts'
 
 const SCENARIOS = ['lookup', 'churn']
-const POLICIES: Record<string, Policy[]> = { recommended: [RECOMMENDED], today: [TODAY], compared: COMPARED }
+const POLICIES: Record<string, Policy[]> = { recommended: [RECOMMENDED], 'as-built': [AS_BUILT], today: [TODAY], compared: COMPARED }
 
 class SimUsageError extends ZenTalkError {}
 

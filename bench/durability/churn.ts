@@ -467,13 +467,15 @@ class ChurnRun {
 
   /**
    * The nearest online node (of a class, or any) that holds no shard of the object; for operators, on a host none
-   * of its other operator holders is on. Falls back to any class when the class has none online.
+   * of its other operator holders is on (unless the placement ignores hosts). Falls back to any class when the class
+   * has none online.
    */
   private pickHolder (index: number, within: ClassName | 'all'): SimNode {
     const object = this.objects[index]
     // Only an operator pick looks at hosts; every repair under `closest` skips this.
     const usedHosts = new Set<number>()
-    if (within === 'operator') {
+    const placement = this.policy.placement
+    if (within === 'operator' && !(placement.kind === 'operators-first' && placement.distinctHosts === false)) {
       for (const h of object.holders) {
         const holder = this.nodes[h]
         if (holder.cls === 'operator' && holder.host >= 0) usedHosts.add(holder.host)

@@ -31,7 +31,15 @@ export interface Mix {
  * - `operators-first`: the `operators` closest operator nodes (on distinct hosts) plus the n - operators
  *   closest tabs.
  */
-export type Placement = { kind: 'closest' } | { kind: 'operators-first', operators: number }
+export type Placement = { kind: 'closest' } | {
+  kind: 'operators-first'
+  operators: number
+  /**
+   * Operator holders on distinct hosts (default). False: the nearest operator nodes whatever their host, as the node
+   * places them (it does not know which nodes share a host). Only the churn simulation has hosts; the model has none.
+   */
+  distinctHosts?: boolean
+}
 
 export interface Policy {
   name: string

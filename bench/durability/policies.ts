@@ -77,6 +77,17 @@ export function thirdOfParity (k: number, n: number): number {
  */
 export const RECOMMENDED: Policy = { ...graced(10, 30, 14, 23), name: 'recommended: 10-of-30, 14 operators + 16 tabs, repair at 23' }
 
+/**
+ * The recommended policy as the node implements it (`operatorHolders=10+20=14` with `namespaceStripes`,
+ * `repairThreshold=10+20=23` and the graces): the nearest operator nodes whatever their host, since a node does not
+ * know which operator nodes share one.
+ */
+export const AS_BUILT: Policy = {
+  ...RECOMMENDED,
+  name: 'as built: recommended, operator hosts not known',
+  placement: { kind: 'operators-first', operators: 14, distinctHosts: false }
+}
+
 /** Today, a wider eager stripe, grace + threshold on the closest nodes, then operators first. */
 export const COMPARED: Policy[] = [
   TODAY,
