@@ -264,8 +264,9 @@ export class ObjectStore {
   }
 
   /**
-   * Erasure-codes `bytes` (already encrypted) into k + m shards (the namespace's stripe, `stripeOf`), signs its manifest and places shard i on the
-   * i-th closest storage node, all in parallel. A failing holder's shard goes to the next-closest node that holds
+   * Erasure-codes `bytes` (already encrypted) into k + m shards (the namespace's stripe, `stripeOf`), signs its
+   * manifest and places shard i on the i-th closest storage node (i-th in placement order for a stripe placed by
+   * class), all in parallel. A failing holder's shard goes to the next-closest node that holds
    * none of this object yet, found by a fresh lookup; only when no such node is left are shards doubled up on
    * nodes that hold one already, and `reducedRedundancy` is set. Succeeds only when every shard is placed somewhere.
    * One slow holder does not hold the store: once k shards have receipts, a shard whose request is still out well

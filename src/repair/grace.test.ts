@@ -9,7 +9,7 @@ import { WalletIdentity } from '../identity/index.ts'
 import { ObjectStore } from '../objects/index.ts'
 import { placementKeyFor } from '../placement/index.ts'
 import { holdersOf, isRunning, objectStoreDeps, stopNodes, xorClosestPeers, type MeshNode } from '../testing/object-mesh.ts'
-import { connectAll, createHealingMesh, manifestsOf, restartNode, shardLayout, stopHealingMesh } from '../testing/heal-mesh.ts'
+import { connectAll, createHealingMesh, manifestsOf, restartNode, settleRepairs, shardLayout, stopHealingMesh } from '../testing/heal-mesh.ts'
 import { mulberry32, randomBytes } from '../testing/seeded-random.ts'
 import type { ObjectId } from '../types/index.ts'
 import type { SignedManifest } from '../wire/index.ts'
@@ -91,18 +91,7 @@ describe('grace before an offline holder counts as lost, and the repair threshol
   const round = async (): Promise<RepairRound[]> =>
     await Promise.all(live().map(async node => await repairers.get(node.peerId)!.runOnce()))
   /** Rounds until one where nothing is done and every node heard from every other. */
-  const settle = async (): Promise<RepairRound[]> => {
-    const all: RepairRound[] = []
-    for (let i = 0; i < 8; i++) {
-      const rounds = await round()
-      all.push(...rounds)
-      if (rounds.every(r => r.rebuilt + r.handedOff + r.dropped + r.corrupt + r.unanswered + r.failures === 0)) {
-        expect(all.reduce((sum, r) => sum + r.errors, 0), logs.slice(-10).join('\n')).toBe(0)
-        return all
-      }
-    }
-    throw new Error(`no quiet round after 8 rounds:\n${logs.slice(-20).join('\n')}`)
-  }
+  const settle = async (): Promise<RepairRound[]> => await settleRepairs(round, logs)
   const tasksSince = (since: number): RepairTask[] => [...repairers.values()].flatMap(repairer =>
     repairer.status().finished.filter(task => task.startedAt >= since))
   /** Shards stored by repair (rebuilt or handed off) since `since`, and the bytes written. */

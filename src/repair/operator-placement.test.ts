@@ -13,8 +13,8 @@ import { WalletIdentity } from '../identity/index.ts'
 import type { HolderSelector } from '../net/index.ts'
 import { ObjectStore } from '../objects/index.ts'
 import { nodeClassOf, nodeClassOfMultihash, placementKeyFor, placementOrder, rankPeers, type NodeClass } from '../placement/index.ts'
-import { isRunning, objectStoreDeps, stopNodes, type MeshNode } from '../testing/object-mesh.ts'
-import { connectAll, createHealingMesh, manifestsOf, shardLayout, stopHealingMesh } from '../testing/heal-mesh.ts'
+import { isRunning, objectStoreDeps, type MeshNode } from '../testing/object-mesh.ts'
+import { connectAll, createHealingMesh, manifestsOf, settleRepairs, shardLayout, stopHealingMesh, takeDown } from '../testing/heal-mesh.ts'
 import { mulberry32, randomBytes } from '../testing/seeded-random.ts'
 import type { ObjectId } from '../types/index.ts'
 import type { SignedManifest } from '../wire/index.ts'
@@ -72,25 +72,8 @@ describe('placement by class: 6 operator holders and 24 tab holders of a 10 + 20
 
   const round = async (): Promise<RepairRound[]> =>
     await Promise.all(live().map(async node => await repairers.get(node.peerId)!.runOnce()))
-  const settle = async (): Promise<RepairRound[]> => {
-    const all: RepairRound[] = []
-    for (let i = 0; i < 8; i++) {
-      const rounds = await round()
-      all.push(...rounds)
-      if (rounds.every(r => r.rebuilt + r.handedOff + r.dropped + r.corrupt + r.unanswered + r.failures === 0)) {
-        expect(all.reduce((sum, r) => sum + r.errors, 0), logs.slice(-10).join('\n')).toBe(0)
-        return all
-      }
-    }
-    throw new Error(`no quiet round after 8 rounds:\n${logs.slice(-20).join('\n')}`)
-  }
-  const takeDown = async (peerIds: readonly string[]): Promise<void> => {
-    await stopNodes(peerIds.map(byId))
-    for (const peer of peerIds) {
-      declared.add(peer)
-      for (const repairer of repairers.values()) repairer.peerDied(peer)
-    }
-  }
+  const settle = async (): Promise<RepairRound[]> => await settleRepairs(round, logs)
+  const takeDownPeers = async (peerIds: readonly string[]): Promise<void> => { await takeDown(peerIds.map(byId), declared, repairers.values()) }
   /** Per shard index, the live node holding it (each index on exactly one, every copy verified). */
   const layoutOf = async (objectId: ObjectId): Promise<string[]> => {
     const layout = await shardLayout(nodes, manifests)
@@ -167,7 +150,7 @@ describe('placement by class: 6 operator holders and 24 tab holders of a 10 + 20
     const before = expected()
     const lost = before.find(peer => nodeClassOf(peer) === 'operator')!
     const next = rankPeers(key, nodes.map(node => node.peerId).filter(peer => nodeClassOf(peer) === 'operator')).filter(peer => !before.includes(peer))[0]
-    await takeDown([lost])
+    await takeDownPeers([lost])
     await settle()
     for (const { objectId, holders } of stored) {
       const now = await layoutOf(objectId)
@@ -180,7 +163,7 @@ describe('placement by class: 6 operator holders and 24 tab holders of a 10 + 20
 
   it('reads back from the operator holders and 4 tabs with 20 tab holders gone', async () => {
     const tabHolders = expected().filter(peer => nodeClassOf(peer) === 'tab')
-    await takeDown(tabHolders.slice(0, 20))
+    await takeDownPeers(tabHolders.slice(0, 20))
     // A reader that has heard of no death: it asks the 30 holders it computes, 21 of them gone, and a spare for each.
     const survivor = live().find(node => nodeClassOf(node.peerId) === 'tab')!
     const reader = new ObjectStore({

@@ -8,8 +8,8 @@ import { NS_HISTORY } from '../crypto/index.ts'
 import { WalletIdentity } from '../identity/index.ts'
 import { ObjectStore } from '../objects/index.ts'
 import { placementKeyFor } from '../placement/index.ts'
-import { holdersOf, isRunning, objectStoreDeps, stopNodes, xorClosestPeers, type MeshNode } from '../testing/object-mesh.ts'
-import { connectAll, createHealingMesh, manifestsOf, shardLayout, stopHealingMesh } from '../testing/heal-mesh.ts'
+import { holdersOf, isRunning, objectStoreDeps, xorClosestPeers, type MeshNode } from '../testing/object-mesh.ts'
+import { connectAll, createHealingMesh, manifestsOf, settleRepairs, shardLayout, stopHealingMesh, takeDown } from '../testing/heal-mesh.ts'
 import { mulberry32, randomBytes } from '../testing/seeded-random.ts'
 import type { ObjectId } from '../types/index.ts'
 import type { SignedManifest } from '../wire/index.ts'
@@ -41,26 +41,8 @@ describe('a namespace with a wider stripe: 10 + 20 on the 30 closest nodes', () 
 
   const round = async (): Promise<RepairRound[]> =>
     await Promise.all(live().map(async node => await repairers.get(node.peerId)!.runOnce()))
-  /** Rounds until one where nothing is done. */
-  const settle = async (): Promise<RepairRound[]> => {
-    const all: RepairRound[] = []
-    for (let i = 0; i < 8; i++) {
-      const rounds = await round()
-      all.push(...rounds)
-      if (rounds.every(r => r.rebuilt + r.handedOff + r.dropped + r.corrupt + r.unanswered + r.failures === 0)) {
-        expect(all.reduce((sum, r) => sum + r.errors, 0), logs.slice(-10).join('\n')).toBe(0)
-        return all
-      }
-    }
-    throw new Error(`no quiet round after 8 rounds:\n${logs.slice(-20).join('\n')}`)
-  }
-  const takeDown = async (peerIds: readonly string[]): Promise<void> => {
-    await stopNodes(peerIds.map(byId))
-    for (const peer of peerIds) {
-      declared.add(peer)
-      for (const repairer of repairers.values()) repairer.peerDied(peer)
-    }
-  }
+  const settle = async (): Promise<RepairRound[]> => await settleRepairs(round, logs)
+  const takeDownPeers = async (peerIds: readonly string[]): Promise<void> => { await takeDown(peerIds.map(byId), declared, repairers.values()) }
   const reader = (node: MeshNode, liveOnly: boolean): ObjectStore =>
     new ObjectStore(objectStoreDeps(node, wallet, xorClosestPeers(() => nodes, { liveOnly }), { fetchTimeoutMs: 10_000, namespaceStripes: NAMESPACE_STRIPES }))
   const expectReadable = async (store: ObjectStore): Promise<void> => {
@@ -124,13 +106,13 @@ describe('a namespace with a wider stripe: 10 + 20 on the 30 closest nodes', () 
     const firstSix = [2, 5, 9, 14, 20, 27].map(rank => ranked[rank])
     const seventh = ranked[11]
     const since = ++clock.ms
-    await takeDown(firstSix)
+    await takeDownPeers(firstSix)
     const rounds = await settle()
     const tasks = (): ReturnType<Repairer['status']>['finished'] => [...repairers.values()].flatMap(repairer => repairer.status().finished.filter(task => task.startedAt >= since))
     expect(tasks().filter(task => task.kind === 'rebuild')).toEqual([])
     expect(rounds.reduce((sum, r) => sum + r.heldBack, 0)).toBeGreaterThanOrEqual(OBJECTS)
 
-    await takeDown([seventh])
+    await takeDownPeers([seventh])
     await settle()
     const rebuilds = tasks().filter(task => task.kind === 'rebuild')
     expect(rebuilds.every(task => task.status === 'done'), JSON.stringify(rebuilds.map(task => task.error))).toBe(true)
@@ -149,7 +131,7 @@ describe('a namespace with a wider stripe: 10 + 20 on the 30 closest nodes', () 
   it('reads back from the first 10 answers of 30 holders, with the 20 closest of them gone', async () => {
     const ranked = await ranking()
     const survivors = ranked.slice(20)
-    await takeDown(ranked.slice(0, 20))
+    await takeDownPeers(ranked.slice(0, 20))
     // This reader has not heard of any death: it asks the 30 nodes closest to the key, most of them gone, and one
     // spare for each that fails.
     await expectReadable(reader(byId(survivors.at(-1)!), false))

@@ -113,3 +113,35 @@ export async function stopHealingMesh (repairers: Iterable<{ stop: () => Promise
   await Promise.all([...repairers].map(async repairer => { await repairer.stop() }))
   await stopNodes(nodes.filter(isRunning))
 }
+
+/** What `settleRepairs` reads of a round's report. */
+interface RoundCounts { rebuilt: number, handedOff: number, dropped: number, corrupt: number, unanswered: number, failures: number, errors: number }
+
+/**
+ * Runs `round` (one repair round on every live node) until a round where nothing is done and every node heard from
+ * every other, at most 8 times; returns every round's report. Throws, with the last of `logs`, when no round is
+ * quiet or when any round had an error.
+ */
+export async function settleRepairs<R extends RoundCounts> (round: () => Promise<R[]>, logs: readonly string[]): Promise<R[]> {
+  const all: R[] = []
+  for (let i = 0; i < 8; i++) {
+    const rounds = await round()
+    all.push(...rounds)
+    if (rounds.every(r => r.rebuilt + r.handedOff + r.dropped + r.corrupt + r.unanswered + r.failures === 0)) {
+      const errors = all.reduce((sum, r) => sum + r.errors, 0)
+      if (errors > 0) throw new Error(`${errors} repair errors while settling:\n${logs.slice(-10).join('\n')}`)
+      return all
+    }
+  }
+  throw new Error(`no quiet round after 8 rounds:\n${logs.slice(-20).join('\n')}`)
+}
+
+/** Stops `nodes` and declares them dead in `declared` and to every repairer (the health monitor's verdict). */
+export async function takeDown (nodes: readonly MeshNode[], declared: Set<string>, repairers: Iterable<{ peerDied: (peerId: string) => void }>): Promise<void> {
+  await stopNodes(nodes)
+  const all = [...repairers]
+  for (const node of nodes) {
+    declared.add(node.peerId)
+    for (const repairer of all) repairer.peerDied(node.peerId)
+  }
+}
