@@ -465,10 +465,11 @@ export class MeshHolderSelector implements HolderSelector {
       const done = (ids: readonly string[]): boolean => ids.length > 0 && ids.every(id => settled.has(id) || unreachable(id))
       const top = rankByDistance(target, storage, kadIdOf).slice(0, count).map(r => r.item)
       if (only === undefined) return done(top)
-      // One class: its `count` closest heard have answered, or, while fewer of the class are heard of (a class can be
-      // rare, or its nodes stay out of the DHT), every class's `count` closest have: the walk reached the key.
+      // One class: its `count` closest heard have answered, or every class's `count` closest have (the walk reached the
+      // key; class members heard of but not asked are candidates all the same). Waiting for the class alone, a rare
+      // class, or one whose nodes the walk never asks, kept a first answer to the lookup's deadline.
       const ofClass = rankByDistance(target, storage.filter(id => nodeClassOf(id) === only), kadIdOf).slice(0, count).map(r => r.item)
-      return ofClass.length >= count ? done(ofClass) : done(top) && ofClass.every(id => settled.has(id) || unreachable(id))
+      return (ofClass.length >= count && done(ofClass)) || done(top)
     }
     try {
       for await (const event of this.libp2p.services.dht.getClosestPeers(key, { signal: lookupSignal })) {
